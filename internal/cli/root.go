@@ -1,0 +1,93 @@
+// Package cli holds the cobra commands of the mlsec binary. Each command is a
+// thin layer over a library package: it parses flags, calls the library and
+// renders the result. Commands register themselves with register in an init
+// function of their own file, so adding one never touches this file.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlsec/mlsec/internal/version"
+)
+
+// Exit codes shared by every command. They are documented in docs/exit-codes.md.
+const (
+	ExitOK       = 0 // success: nothing at or above the failure threshold
+	ExitFindings = 1 // findings at or above the threshold, or verification failed
+	ExitUsage    = 2 // usage or I/O error that prevented any verdict
+)
+
+// exitError carries an exit code through cobra's error return.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode wraps err so that Execute exits with code. A nil err with a
+// non-zero code exits silently (the command already printed its verdict).
+func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+var commands []func() *cobra.Command
+
+// register adds a command constructor to the root command.
+func register(f func() *cobra.Command) { commands = append(commands, f) }
+
+// NewRoot builds the root command with every registered subcommand.
+func NewRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mlsec",
+		Short: "Secure and govern machine-learning models",
+		Long: `mlsec secures the machine-learning lifecycle: it scans model artifacts for
+code that runs on load (without ever loading them), signs and verifies models
+in the OpenSSF Model Signing format, and writes CycloneDX ML-BOMs.`,
+		Example: `  mlsec scan ./my-model
+  mlsec scan --format sarif -o results.sarif model.pt
+  mlsec version`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return withCode(ExitUsage, fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath()))
+	})
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print the mlsec version",
+		Args:  cobra.NoArgs,
+		Run: func(c *cobra.Command, _ []string) {
+			fmt.Fprintln(c.OutOrStdout(), "mlsec", version.String())
+		},
+	})
+	for _, f := range commands {
+		root.AddCommand(f())
+	}
+	return root
+}
+
+// Execute runs the root command and returns the process exit code.
+func Execute() int {
+	err := NewRoot().Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(os.Stderr, "mlsec:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(os.Stderr, "mlsec:", err)
+	return ExitUsage
+}

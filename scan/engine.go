@@ -1,0 +1,463 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/mlsec/mlsec/internal/version"
+)
+
+// Limits bound the work done on hostile input. Hitting one is reported as a
+// finding (ARC003 or PKL010), never silently truncated.
+type Limits struct {
+	MaxDepth         int     // archive and compression nesting
+	MaxEntries       int     // entries per archive
+	MaxExpandedBytes int64   // bytes produced by one decompression stream
+	MaxRatio         float64 // expanded/compressed ratio, checked past RatioGrace bytes
+	RatioGrace       int64
+	MaxPickleOps     int64 // opcodes per pickle stream
+	MaxPickleMemo    int   // memo entries per pickle stream
+	MaxPickleStack   int   // stack depth plus mark depth per pickle stream
+	MaxPickleNesting int   // pickles embedded in pickles
+	MaxJSONBytes     int64 // JSON/YAML/text configs read into memory
+	InMemoryBytes    int64 // decompressed blobs larger than this spill to a temp file
+}
+
+// DefaultLimits are generous enough for real checkpoints and tight enough
+// that a bomb costs seconds and megabytes.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxDepth:         8,
+		MaxEntries:       100_000,
+		MaxExpandedBytes: 32 << 30,
+		MaxRatio:         1000,
+		RatioGrace:       64 << 20,
+		MaxPickleOps:     200_000_000,
+		MaxPickleMemo:    4_000_000,
+		MaxPickleStack:   1_000_000,
+		MaxPickleNesting: 4,
+		MaxJSONBytes:     64 << 20,
+		InMemoryBytes:    16 << 20,
+	}
+}
+
+// Options configure a Scanner. The zero value scans with the embedded rules
+// and default limits on every core.
+type Options struct {
+	Rules   *Ruleset // nil means DefaultRuleset()
+	Limits  Limits   // zero value means DefaultLimits()
+	Workers int      // files scanned in parallel; 0 means GOMAXPROCS
+	// Progress, if set, is called after each top-level file with the
+	// number of files done and the total.
+	Progress func(done, total int)
+	// TempDir holds spilled decompressed blobs; "" means os.TempDir().
+	TempDir string
+}
+
+// A Scanner scans paths. It is safe for concurrent use.
+type Scanner struct {
+	opts  Options
+	rules *Ruleset
+}
+
+// New returns a Scanner.
+func New(opts Options) (*Scanner, error) {
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits()
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	rs := opts.Rules
+	if rs == nil {
+		var err error
+		if rs, err = DefaultRuleset(); err != nil {
+			return nil, err
+		}
+	}
+	return &Scanner{opts: opts, rules: rs}, nil
+}
+
+// ErrNotFound is returned (wrapped) when a path to scan does not exist.
+var ErrNotFound = errors.New("no such file or directory")
+
+// target is one file on disk to scan, with the root it was found under.
+type target struct {
+	path string
+	root string // the folder the walk started from ("" for a file argument)
+}
+
+// Scan scans every path: files, folders (recursively) and archives. It
+// returns an error only when a path cannot be read at all; problems inside
+// files are findings.
+func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Report, error) {
+	var targets []target
+	var early []FileResult
+	var earlyFindings []Finding
+	for _, p := range paths {
+		ts, res, fs, err := s.collect(p)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, ts...)
+		early = append(early, res...)
+		earlyFindings = append(earlyFindings, fs...)
+	}
+
+	results := make([]*fileScan, len(targets))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for w := 0; w < s.opts.Workers && w < len(targets); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				results[i] = s.scanFile(ctx, targets[i])
+				if s.opts.Progress != nil {
+					mu.Lock()
+					done++
+					s.opts.Progress(done, len(targets))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range targets {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	rep := &Report{Tool: "mlsec", Version: version.String()}
+	rep.Files = append(rep.Files, early...)
+	rep.Findings = append(rep.Findings, earlyFindings...)
+	for _, fs := range results {
+		rep.Files = append(rep.Files, fs.res)
+		rep.Findings = append(rep.Findings, fs.findings...)
+	}
+	sortReport(rep)
+	return rep, nil
+}
+
+func sortReport(rep *Report) {
+	sort.SliceStable(rep.Files, func(i, j int) bool { return rep.Files[i].Path < rep.Files[j].Path })
+	sort.SliceStable(rep.Findings, func(i, j int) bool {
+		a, b := rep.Findings[i], rep.Findings[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Member != b.Member {
+			return a.Member < b.Member
+		}
+		if a.Offset != b.Offset {
+			return a.Offset < b.Offset
+		}
+		return a.RuleID < b.RuleID
+	})
+	counts := map[string]int{}
+	for _, f := range rep.Findings {
+		counts[f.Path]++
+	}
+	for i := range rep.Files {
+		rep.Files[i].Findings = counts[rep.Files[i].Path]
+	}
+}
+
+// collect expands a path argument into files to scan. Symlinks met during a
+// folder walk are followed only when they stay inside that folder.
+func (s *Scanner) collect(p string) ([]target, []FileResult, []Finding, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, nil, fmt.Errorf("%s: %w", p, ErrNotFound)
+		}
+		return nil, nil, nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if !fi.IsDir() {
+		return []target{{path: p}}, nil, nil, nil
+	}
+	root, err := filepath.Abs(p)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	var ts []target
+	var res []FileResult
+	var finds []Finding
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			res = append(res, FileResult{Path: path, Format: FormatUnknown, Status: StatusError, Reason: err.Error()})
+			finds = append(finds, newFinding(path, "", FormatUnknown, "FMT002", -1, err.Error()))
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			t, inside, reason := resolveLink(root, path)
+			if !inside {
+				res = append(res, FileResult{Path: path, Format: FormatSymlink, Status: StatusError, Reason: reason})
+				finds = append(finds, newFinding(path, "", FormatSymlink, "ARC007", -1, reason))
+				return nil
+			}
+			if fi, err := os.Stat(t); err == nil && fi.Mode().IsRegular() {
+				ts = append(ts, target{path: path, root: p})
+			} else {
+				res = append(res, FileResult{Path: path, Format: FormatSymlink, Status: StatusSkipped, Reason: "link to a folder or special file inside the scanned folder"})
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			res = append(res, FileResult{Path: path, Format: FormatUnknown, Status: StatusSkipped, Reason: "not a regular file"})
+			return nil
+		}
+		ts = append(ts, target{path: path, root: p})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return ts, res, finds, nil
+}
+
+// resolveLink reports the link's target and whether it stays inside root.
+func resolveLink(root, link string) (string, bool, string) {
+	t, err := filepath.EvalSymlinks(link)
+	if err != nil {
+		return "", false, fmt.Sprintf("broken symbolic link: %v", err)
+	}
+	t, _ = filepath.Abs(t)
+	rel, err := filepath.Rel(root, t)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return t, false, fmt.Sprintf("symbolic link to %s, outside the scanned folder; not followed", t)
+	}
+	return t, true, ""
+}
+
+func newFinding(path, member string, f Format, rule string, off int64, msg string) Finding {
+	r, _ := LookupRule(rule)
+	return Finding{Path: path, Member: member, Format: f, RuleID: rule, Severity: r.Severity,
+		Offset: off, Message: msg, Remediation: r.Remediation}
+}
+
+// scanFile analyses one file on disk.
+func (s *Scanner) scanFile(ctx context.Context, t target) *fileScan {
+	fsc := &fileScan{s: s, ctx: ctx, root: t.root}
+	fsc.res = FileResult{Path: t.path, Format: FormatUnknown, Status: StatusScanned}
+	f, err := os.Open(t.path)
+	if err != nil {
+		fsc.fail(err)
+		return fsc
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		fsc.fail(err)
+		return fsc
+	}
+	fsc.res.Size = fi.Size()
+	b := &blob{file: t.path, name: filepath.Base(t.path), r: f, size: fi.Size()}
+	formats := fsc.analyze(b)
+	if len(formats) > 0 {
+		fsc.res.Format = formats[0]
+		if len(formats) > 1 {
+			fsc.res.Formats = formats
+		}
+	}
+	return fsc
+}
+
+func (fs *fileScan) fail(err error) {
+	fs.res.Status = StatusError
+	fs.res.Reason = err.Error()
+	fs.findings = append(fs.findings, newFinding(fs.res.Path, "", FormatUnknown, "FMT002", -1, err.Error()))
+}
+
+// A fileScan collects what is found in one top-level file, including
+// everything nested in it. It is used by one goroutine only.
+type fileScan struct {
+	s        *Scanner
+	ctx      context.Context
+	root     string // the folder being walked, for references that must stay inside it
+	res      FileResult
+	findings []Finding
+}
+
+// A blob is a byte range to analyse: a file, an archive member or a
+// decompressed stream.
+type blob struct {
+	file   string      // the file on disk it comes from
+	member string      // member path inside archives ("" for the file itself)
+	name   string      // base name, a hint only: formats are detected from content
+	r      io.ReaderAt // content
+	size   int64
+	depth  int // archive nesting depth
+	// lite blobs are only sniffed by their leading magic bytes: used for
+	// members that loaders treat as raw data (PyTorch tensor storages), so
+	// a 100 GB checkpoint costs a few reads per member.
+	lite bool
+	// format is set by analyze to the format being handled.
+	format Format
+}
+
+// emit records a finding about b. Missing fields are filled from b and the
+// rule catalogue.
+func (fs *fileScan) emit(b *blob, f Finding) {
+	f.Path = b.file
+	if f.Member == "" {
+		f.Member = b.member
+	}
+	if f.Format == "" {
+		f.Format = b.format
+	}
+	r, ok := LookupRule(f.RuleID)
+	if !ok {
+		panic("scan: unknown rule id " + f.RuleID)
+	}
+	if f.Severity == 0 && r.Severity != 0 {
+		f.Severity = r.Severity
+	}
+	if f.Remediation == "" {
+		f.Remediation = r.Remediation
+	}
+	if f.Message == "" {
+		f.Message = r.Summary
+	}
+	if !fs.s.rules.Suppressed(f.RuleID) {
+		fs.findings = append(fs.findings, f)
+	}
+}
+
+// emitf is emit for the common case of a rule, an offset and a message.
+func (fs *fileScan) emitf(b *blob, rule string, off int64, format string, args ...any) {
+	fs.emit(b, Finding{RuleID: rule, Offset: off, Message: fmt.Sprintf(format, args...)})
+}
+
+// severity returns the rule's default severity, for handlers that need to
+// raise or lower it explicitly.
+func severity(rule string) Severity {
+	r, _ := LookupRule(rule)
+	return r.Severity
+}
+
+// child returns a blob for a member of b.
+func (fs *fileScan) child(b *blob, name string, r io.ReaderAt, size int64) *blob {
+	m := name
+	if b.member != "" {
+		m = b.member + "!/" + name
+	}
+	return &blob{file: b.file, member: m, name: pathBase(name), r: r, size: size, depth: b.depth + 1}
+}
+
+func pathBase(name string) string {
+	if i := strings.LastIndexByte(strings.TrimRight(name, "/"), '/'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// analyze detects b's formats and runs each one's handler. It returns the
+// formats detected, most specific first.
+func (fs *fileScan) analyze(b *blob) []Format {
+	if b.depth > fs.s.opts.Limits.MaxDepth {
+		fs.emitf(b, "ARC003", -1, "archive nesting deeper than %d levels; not analysed", fs.s.opts.Limits.MaxDepth)
+		fs.res.Status = StatusError
+		return nil
+	}
+	if b.depth > 0 {
+		fs.res.Members++
+	}
+	formats, err := sniff(b)
+	if err != nil {
+		b.format = FormatUnknown
+		fs.emitf(b, "FMT002", -1, "cannot read: %v", err)
+		fs.res.Status = StatusError
+		return nil
+	}
+	analysed := false
+	for i, f := range formats {
+		h := handlers[f]
+		if h == nil {
+			continue
+		}
+		if fs.ctx.Err() != nil {
+			return formats
+		}
+		analysed = true
+		b.format = f
+		if err := h(fs, b); err != nil {
+			fs.failBlob(b, err)
+		}
+		// A handler may refine the format (zip -> pytorch-zip); keep it.
+		formats[i] = b.format
+	}
+	if len(formats) > 1 && formats[0] == FormatPickle {
+		b.format = formats[0]
+		fs.emitf(b, "ARC006", 0, "file is both %s and %s: each loader sees different content", formats[0], formats[1])
+	}
+	if !analysed && b.depth == 0 && fs.res.Status == StatusScanned {
+		fs.res.Status = StatusSkipped
+		fs.res.Reason = "no format that can hold code"
+	}
+	return formats
+}
+
+// failBlob records that b could not be fully analysed (fail closed).
+func (fs *fileScan) failBlob(b *blob, err error) {
+	rule := "FMT001"
+	var le *LimitError
+	if errors.As(err, &le) {
+		rule = le.Rule
+	}
+	fs.emit(b, Finding{RuleID: rule, Offset: offsetOf(err), Message: err.Error()})
+	fs.res.Status = StatusError
+	if fs.res.Reason == "" {
+		fs.res.Reason = err.Error()
+	}
+}
+
+// LimitError reports that a safety limit stopped analysis.
+type LimitError struct {
+	Rule   string // ARC003 or PKL010
+	Limit  string
+	Offset int64
+}
+
+func (e *LimitError) Error() string { return "limit reached: " + e.Limit + "; the rest was not analysed" }
+
+// offsetError is implemented by parser errors that know where they happened.
+type offsetError interface{ ErrorOffset() int64 }
+
+func offsetOf(err error) int64 {
+	var oe offsetError
+	if errors.As(err, &oe) {
+		return oe.ErrorOffset()
+	}
+	var le *LimitError
+	if errors.As(err, &le) {
+		return le.Offset
+	}
+	return -1
+}

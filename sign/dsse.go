@@ -1,0 +1,99 @@
+package sign
+
+import (
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// PAE is the DSSE v1 pre-authentication encoding that signatures cover.
+func PAE(payloadType string, payload []byte) []byte {
+	var b strings.Builder
+	b.WriteString("DSSEv1 ")
+	b.WriteString(strconv.Itoa(len(payloadType)))
+	b.WriteByte(' ')
+	b.WriteString(payloadType)
+	b.WriteByte(' ')
+	b.WriteString(strconv.Itoa(len(payload)))
+	b.WriteByte(' ')
+	b.Write(payload)
+	return []byte(b.String())
+}
+
+// legacyPAE reproduces the v0.2 reference bug: a capital V and the Python
+// repr of the payload bytes instead of the bytes themselves. Such bundles
+// were always signed over SHA-256, whatever the curve.
+func legacyPAE(payloadType string, payload []byte) []byte {
+	return []byte(fmt.Sprintf("DSSEV1 %d %s %d %s", len(payloadType), payloadType, len(payload), pythonBytesRepr(payload)))
+}
+
+// pythonBytesRepr renders bytes the way Python's repr(bytes) does.
+func pythonBytesRepr(p []byte) string {
+	quote := byte('\'')
+	if strings.IndexByte(string(p), '\'') >= 0 && strings.IndexByte(string(p), '"') < 0 {
+		quote = '"'
+	}
+	var b strings.Builder
+	b.WriteByte('b')
+	b.WriteByte(quote)
+	for _, c := range p {
+		switch {
+		case c == quote || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte(quote)
+	return b.String()
+}
+
+// signPAE signs the PAE of payload with the hash the key's curve implies.
+func signPAE(key *ecdsa.PrivateKey, payload []byte) ([]byte, error) {
+	hf, err := hashFor(&key.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	h := hf()
+	h.Write(PAE(PayloadType, payload))
+	return ecdsa.SignASN1(rand.Reader, key, h.Sum(nil))
+}
+
+// verifyEnvelope checks that at least one envelope signature verifies with
+// pub. legacy enables the v0.2 PAE fallback.
+func verifyEnvelope(pub *ecdsa.PublicKey, env *Envelope, payload []byte, legacy bool) error {
+	hf, err := hashFor(pub)
+	if err != nil {
+		return err
+	}
+	h := hf()
+	h.Write(PAE(env.PayloadType, payload))
+	digest := h.Sum(nil)
+	var legacyDigest []byte
+	if legacy {
+		d := sha256.Sum256(legacyPAE(env.PayloadType, payload))
+		legacyDigest = d[:]
+	}
+	for _, s := range env.Signatures {
+		sig, err := decodeB64(s.Sig)
+		if err != nil {
+			continue
+		}
+		if ecdsa.VerifyASN1(pub, digest, sig) || (legacyDigest != nil && ecdsa.VerifyASN1(pub, legacyDigest, sig)) {
+			return nil
+		}
+	}
+	return ErrSignature
+}
