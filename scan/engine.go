@@ -445,7 +445,9 @@ type LimitError struct {
 	Offset int64
 }
 
-func (e *LimitError) Error() string { return "limit reached: " + e.Limit + "; the rest was not analysed" }
+func (e *LimitError) Error() string {
+	return "limit reached: " + e.Limit + "; the rest was not analysed"
+}
 
 // offsetError is implemented by parser errors that know where they happened.
 type offsetError interface{ ErrorOffset() int64 }

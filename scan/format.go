@@ -30,6 +30,7 @@ const (
 	FormatKeras         Format = "keras"
 	FormatKerasConfig   Format = "keras-config"
 	FormatSavedModel    Format = "tf-savedmodel"
+	FormatGraphDef      Format = "tf-graphdef"
 	FormatONNX          Format = "onnx"
 	FormatSafetensors   Format = "safetensors"
 	FormatGGUF          Format = "gguf"

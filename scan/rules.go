@@ -61,6 +61,7 @@ var catalogue = []Rule{
 	{"TF001", "file-op", SeverityHigh, "A TensorFlow graph reads or writes files (ReadFile, WriteFile, ...).", "Review the graph; a model should not touch the file system."},
 	{"TF002", "python-op", SeverityCritical, "A TensorFlow graph calls back into Python (PyFunc, EagerPyFunc, ...).", "Do not load this model; Python ops run arbitrary code."},
 	{"TF003", "system-op", SeverityHigh, "A TensorFlow graph uses an op with side effects outside the model (network, process, printing to files).", "Review the graph before serving it."},
+	{"TF004", "checkpoint-op", SeverityHigh, "A TensorFlow graph reads or writes checkpoint files (SaveV2, RestoreV2, MergeV2Checkpoints) outside the SavedModel's own saver, where the path can be any file.", "Review the graph; only the saver should touch checkpoints."},
 
 	// ONNX.
 	{"ONNX001", "external-data-escape", SeverityHigh, "An ONNX tensor's external_data location escapes the model folder (CVE-2022-25882, CVE-2024-27318).", "Do not load this model; external data must live beside the model."},
@@ -69,6 +70,7 @@ var catalogue = []Rule{
 	// safetensors.
 	{"ST001", "invalid-header", SeverityMedium, "A safetensors header is malformed (length, JSON, dtype, shape).", "Re-export the file; loaders may reject or misread it."},
 	{"ST002", "invalid-offsets", SeverityMedium, "safetensors tensor offsets overlap, leave gaps, fall outside the data, or disagree with dtype x shape.", "Re-export the file; inconsistent offsets hide data from loaders."},
+	{"ST003", "metadata-content", SeverityInfo, "A safetensors __metadata__ value contains a URL or code-like text; loaders never execute it, but tools that read metadata might.", "Usually harmless; check what reads the metadata."},
 
 	// GGUF and chat templates.
 	{"GGUF001", "invalid-gguf", SeverityMedium, "A GGUF file's metadata or tensor table is malformed.", "Re-export the file."},
@@ -83,6 +85,7 @@ var catalogue = []Rule{
 	{"HF005", "hydra-target", SeverityHigh, "A config names a callable to instantiate (_target_) outside the allowlist (CVE-2025-23304).", "Do not instantiate this config unless the target is trusted."},
 	{"MLF001", "mlflow-loader", SeverityHigh, "An MLflow model names a loader module outside the known flavors.", "Do not load this model unless the loader module is your own trusted code."},
 	{"MLF002", "mlflow-code", SeverityMedium, "An MLflow model ships code paths that are imported on load.", "Review the code folder before loading the model."},
+	{"MLF003", "mlflow-pickled-model", SeverityInfo, "An MLflow model is a pickled (cloudpickle) Python model; the pickle is analysed as its own file.", "Prefer a built-in flavor; see the findings on the pickle file."},
 }
 
 var ruleIndex = func() map[string]Rule {

@@ -22,7 +22,7 @@ type Ruleset struct {
 	Version int `yaml:"version"`
 	// Suppress lists rule ids whose findings are dropped. Only an explicit
 	// --rules file can set it: config found next to an artifact is never read.
-	Suppress []string   `yaml:"suppress"`
+	Suppress []string    `yaml:"suppress"`
 	Pickle   PickleRules `yaml:"pickle"`
 	Keras    KerasRules  `yaml:"keras"`
 	TF       TFRules     `yaml:"tensorflow"`

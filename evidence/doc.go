@@ -1,0 +1,11 @@
+// Package evidence defines the records every mlsec check produces and the
+// policy engine (package policy) decides from: a small, versioned JSON format
+// (schema https://mlsec.dev/evidence/v1, documented in docs/evidence.md with a
+// JSON Schema in docs/schemas/evidence.schema.json) that binds a result to a
+// model by its OMS root digest, so evidence always refers to exact bytes.
+//
+// Records can be wrapped as in-toto Statement v1 attestations in a DSSE
+// envelope signed with the same ECDSA keys as 'mlsec sign'. We sign and
+// verify them ourselves (a few lines over sign.PAE) rather than pulling in a
+// DSSE library, so the format stays identical to OMS bundles' envelopes.
+package evidence

@@ -1,0 +1,254 @@
+package onnx
+
+import (
+	"bytes"
+	"errors"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlsec/mlsec/formats/pbwalk"
+)
+
+func parse(t *testing.T, b []byte) *Model {
+	t.Helper()
+	m, err := Parse(bytes.NewReader(b), int64(len(b)), pbwalk.Limits{})
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return m
+}
+
+func TestParseBenign(t *testing.T) {
+	m := parse(t, benignModel())
+	if m.IRVersion != 8 || m.Producer != "mlsec-test" {
+		t.Errorf("ir %d producer %q", m.IRVersion, m.Producer)
+	}
+	var got []string
+	for _, u := range m.Ops {
+		got = append(got, u.Domain+":"+u.OpType)
+	}
+	want := ":Gemm :Relu :Softmax ai.onnx.ml:LinearClassifier"
+	if strings.Join(got, " ") != want {
+		t.Errorf("ops = %v, want %s", got, want)
+	}
+	if m.Ops[0].Count != 2 || m.Ops[0].FirstNode != "fc1" {
+		t.Errorf("Gemm use = %+v", m.Ops[0])
+	}
+	if len(m.External) != 0 {
+		t.Errorf("external = %+v", m.External)
+	}
+	if len(m.Opsets) != 2 || m.Opsets[1].Domain != "ai.onnx.ml" || m.Opsets[1].Version != 3 {
+		t.Errorf("opsets = %+v", m.Opsets)
+	}
+	if !Probe(bytes.NewReader(benignModel()), int64(len(benignModel()))) {
+		t.Error("Probe rejects a benign model")
+	}
+}
+
+func TestExternalDataEverywhere(t *testing.T) {
+	// A traversal in each place a TensorProto can hide.
+	sub := graph(pb{}.m(1, node("Identity", "", "inner")), pb{}.m(5, extTensor("sub_init", "subdir/../../x")))
+	ifNode := node("If", "", "if0", attrGraph("then_branch", sub), attrGraph("else_branch", graph(pb{}.m(1, node("Identity", "", "e")))))
+	constNode := node("Constant", "", "c0", attrTensor("value", extTensor("const", "/etc/passwd")))
+	sparse := pb{}.m(1, extTensor("sp_values", `..\x`)).m(2, tensor("sp_idx", 8)).v(3, 4)
+	fn := pb{}.s(1, "f").s(10, "local").m(7, node("Constant", "", "fc", attrTensor("value", extTensor("fconst", `C:\x`)))).m(9, opset("", 17))
+	train := pb{}.m(1, graph(pb{}.m(5, extTensor("train_init", "../../etc/passwd"))))
+	g := graph(pb{}.m(1, ifNode), pb{}.m(1, constNode), pb{}.m(15, sparse),
+		pb{}.m(5, extTensor("ok", "weights.bin")))
+	b := model(g).m(20, train).m(25, fn)
+	m := parse(t, b)
+
+	want := map[string]string{
+		"sub_init":   "graph/node if0/then_branch",
+		"const":      "graph/node c0/value",
+		"sp_values":  "graph",
+		"fconst":     "function local.f/node fc/value",
+		"train_init": "training_info/initialization",
+		"ok":         "graph",
+	}
+	if len(m.External) != len(want) {
+		t.Fatalf("external = %+v", m.External)
+	}
+	for _, e := range m.External {
+		w, ok := want[e.Tensor]
+		if !ok || e.Where != w || !e.External {
+			t.Errorf("%+v: want where %q", e, w)
+		}
+		bad := CheckLocation(e.Location) != ""
+		if bad != (e.Tensor != "ok") {
+			t.Errorf("CheckLocation(%q) bad=%v", e.Location, bad)
+		}
+	}
+	if len(m.Functions) != 1 || m.Functions[0].Domain != "local" || m.Functions[0].Name != "f" {
+		t.Errorf("functions = %+v", m.Functions)
+	}
+}
+
+func TestDuplicateLocationKeys(t *testing.T) {
+	// Two location entries: loaders use the last, we check both.
+	tn := pb{}.s(8, "t").m(13, pb{}.s(1, "location").s(2, "../evil")).
+		m(13, pb{}.s(1, "location").s(2, "weights.bin")).v(14, 1)
+	m := parse(t, model(graph(pb{}.m(5, tn))))
+	if len(m.External) != 2 || m.External[0].Location != "../evil" {
+		t.Errorf("external = %+v", m.External)
+	}
+}
+
+func TestCheckLocation(t *testing.T) {
+	for _, c := range []struct {
+		loc string
+		bad bool
+	}{
+		{"weights.bin", false},
+		{"data/weights.bin", false},
+		{"./weights.bin", false},
+		{"model.onnx.data", false},
+		{"a..b", false},
+		{"", false},
+		{"../../etc/passwd", true},
+		{"/etc/passwd", true},
+		{"subdir/../../x", true},
+		{"subdir/../x", true}, // stays inside, but onnx >= 1.16 refuses any '..'
+		{`C:\x`, true},
+		{`c:x`, true},
+		{`..\x`, true},
+		{`\\server\share\x`, true},
+		{"... /x", true},
+		{"x\x00.bin", true},
+		{ORTMemoryTag, true},
+	} {
+		if got := CheckLocation(c.loc) != ""; got != c.bad {
+			t.Errorf("CheckLocation(%q) bad = %v, want %v", c.loc, got, c.bad)
+		}
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	good := benignModel()
+	cases := map[string][]byte{
+		"truncated":      good[:len(good)-3],
+		"bad varint":     append(pb{}.v(1, 8), 0x3a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff),
+		"length past":    append(pb{}.v(1, 8), 0x3a, 0x7f, 0x0a),
+		"group":          append(pb{}.v(1, 8).m(7, graph()), 0x1b, 0x1c),
+		"zero field":     append(pb{}.v(1, 8), 0x00, 0x00),
+		"inner past":     pb{}.v(1, 8).m(7, pb{}.m(1, append(pb{}.s(4, "Relu"), 0x3a, 0x40))),
+		"no graph":       pb{}.v(1, 8).s(2, "x"),
+		"truncated node": pb{}.v(1, 8).m(7, append(pb{}, 0x0a, 0x05, 0x22, 0x04, 'R')),
+	}
+	for name, b := range cases {
+		if _, err := Parse(bytes.NewReader(b), int64(len(b)), pbwalk.Limits{}); err == nil {
+			t.Errorf("%s: no error", name)
+		} else if name != "no graph" && !errors.Is(err, pbwalk.ErrMalformed) {
+			t.Errorf("%s: %v is not ErrMalformed", name, err)
+		}
+	}
+}
+
+func TestDepthLimit(t *testing.T) {
+	g := graph(pb{}.m(1, node("Relu", "", "r")))
+	for i := 0; i < 40; i++ {
+		g = graph(pb{}.m(1, node("If", "", "if", attrGraph("then_branch", g))))
+	}
+	b := model(g)
+	_, err := Parse(bytes.NewReader(b), int64(len(b)), pbwalk.Limits{MaxDepth: 32})
+	var le *pbwalk.LimitError
+	if !errors.As(err, &le) {
+		t.Fatalf("err = %v, want a LimitError", err)
+	}
+	if _, err := Parse(bytes.NewReader(b), int64(len(b)), pbwalk.Limits{MaxDepth: 200}); err != nil {
+		t.Fatalf("deep but allowed: %v", err)
+	}
+}
+
+func TestFieldBudget(t *testing.T) {
+	b := benignModel()
+	_, err := Parse(bytes.NewReader(b), int64(len(b)), pbwalk.Limits{MaxFields: 10})
+	if !errors.As(err, new(*pbwalk.LimitError)) {
+		t.Fatalf("err = %v, want a LimitError", err)
+	}
+}
+
+// countingReader records how many bytes are read, to show raw_data is skipped.
+type countingReader struct {
+	r *bytes.Reader
+	n int64
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	k, err := c.r.ReadAt(p, off)
+	c.n += int64(k)
+	return k, err
+}
+
+func TestSkipsRawData(t *testing.T) {
+	const big = 8 << 20
+	b := model(graph(pb{}.m(1, node("Relu", "", "r")), pb{}.m(5, tensor("huge", big))))
+	cr := &countingReader{r: bytes.NewReader(b)}
+	if _, err := Parse(cr, int64(len(b)), pbwalk.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	if cr.n > 1<<20 {
+		t.Errorf("read %d bytes of a %d-byte model", cr.n, len(b))
+	}
+}
+
+func TestProbeRejects(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	random := make([]byte, 100000)
+	rng.Read(random)
+	savedModel := pb{}.v(1, 1).m(2, pb{}.m(1, pb{}.s(1, "serve")).m(2, pb{}.m(1, pb{}.s(1, "n").s(2, "Const"))))
+	for name, b := range map[string][]byte{
+		"random":     random,
+		"text":       []byte(strings.Repeat("hello world, this is text\n", 100)),
+		"json":       []byte(`{"ir_version": 8, "graph": {}}`),
+		"savedmodel": savedModel,
+		"ir zero":    pb{}.v(1, 0).m(7, graph(pb{}.m(1, node("Relu", "", "r")))),
+		"trailing":   append(benignModel(), 0x08),
+		"no graph":   pb{}.v(1, 8).s(2, "p"),
+		"short":      {0x08, 0x08},
+		"bad graph":  pb{}.v(1, 8).m(7, pb{0xff, 0xff}),
+	} {
+		if Probe(bytes.NewReader(b), int64(len(b))) {
+			t.Errorf("Probe accepts %s", name)
+		}
+	}
+	// Field order and unknown fields do not matter to loaders, nor to Probe.
+	reordered := pb{}.s(99, "junk").m(7, graph(pb{}.m(1, node("Relu", "", "r")))).v(1, 9)
+	if !Probe(bytes.NewReader(reordered), int64(len(reordered))) {
+		t.Error("Probe rejects a reordered model")
+	}
+}
+
+func TestRealFixtures(t *testing.T) {
+	root := filepath.Join("..", "..", "scan", "testdata", "benign", "onnx")
+	files, _ := filepath.Glob(filepath.Join(root, "*.onnx"))
+	more, _ := filepath.Glob(filepath.Join(root, "*", "*.onnx"))
+	files = append(files, more...)
+	if len(files) == 0 {
+		t.Skip("no benign ONNX fixtures")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !Probe(bytes.NewReader(b), int64(len(b))) {
+			t.Errorf("%s: Probe rejects it", f)
+		}
+		m := parse(t, b)
+		if len(m.Ops) == 0 {
+			t.Errorf("%s: no ops", f)
+		}
+		for _, e := range m.External {
+			if p := CheckLocation(e.Location); p != "" {
+				t.Errorf("%s: %s: %s", f, e.Location, p)
+			}
+		}
+		if strings.Contains(f, "external") && len(m.External) == 0 {
+			t.Errorf("%s: no external data found", f)
+		}
+	}
+}

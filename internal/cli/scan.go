@@ -1,0 +1,243 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	pbar "github.com/mlsec/mlsec/internal/progress"
+	"github.com/mlsec/mlsec/scan"
+	"github.com/mlsec/mlsec/scan/output"
+)
+
+func init() { register(newScanCmd) }
+
+type scanFlags struct {
+	format      string
+	output      string
+	failOn      string
+	rules       string
+	workers     int
+	noProgress  bool
+	showSkipped bool
+}
+
+func newScanCmd() *cobra.Command {
+	var fl scanFlags
+	c := &cobra.Command{
+		Use:   "scan PATH...",
+		Short: "Scan model files, folders and archives for code that runs on load",
+		Long: `Scan model artifacts for code that runs when they are loaded, without ever
+loading them. A PATH is a file, a folder (scanned recursively) or an archive;
+formats are detected from content, not from file names. Files that no
+analyser recognises are skipped, and skipped is not clean: see --show-skipped.
+
+Output formats (--format; see docs/output.md):
+  table  for people (the default, whether or not stdout is a terminal)
+  json   for programs; schema in docs/schemas/scan-report.schema.json
+  sarif  SARIF 2.1.0 for GitHub code scanning and other dashboards
+
+Exit codes (the one reference is docs/exit-codes.md):
+  0  no finding at or above --fail-on
+  1  at least one finding at or above --fail-on; detection outranks errors.
+     A file that cannot be parsed or read is itself a medium finding
+     (FMT001/FMT002), so it fails the default threshold.
+  2  usage or I/O error that prevented any verdict: missing path, bad flag,
+     unreadable or invalid rules file, unwritable -o file`,
+		Example: `  # Scan a downloaded model folder
+  mlsec scan ./bert-base-uncased
+
+  # CI gate: fail on high and critical only, SARIF for GitHub code scanning
+  mlsec scan --fail-on high --format sarif -o mlsec.sarif ./models
+
+  # Machine-readable report on stdout
+  mlsec scan --format json model.pt > report.json
+
+  # Allow your own classes, or accept Python files, with a rules file
+  mlsec scan --rules my-rules.yaml ./model
+
+  # List the files that were not analysed
+  mlsec scan --show-skipped ./model`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return withCode(ExitUsage, errors.New("scan: give at least one file or folder to scan, e.g. 'mlsec scan ./model'"))
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			return runScan(c, args, fl)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&fl.format, "format", string(output.FormatTable), "output `FORMAT`: table, json or sarif")
+	f.StringVarP(&fl.output, "output", "o", "", "write the report to `FILE` instead of stdout (replaced atomically)")
+	f.StringVar(&fl.failOn, "fail-on", "medium", "exit 1 when a finding is at or above this `SEVERITY`: critical, high, medium, low, info, or none")
+	f.StringVar(&fl.rules, "rules", "", "merge the rules `FILE` over the built-in rules (see docs/rules.md#rules-file)")
+	f.IntVar(&fl.workers, "workers", 0, "scan `N` files in parallel (0: one per CPU)")
+	f.BoolVar(&fl.noProgress, "no-progress", false, "never draw the progress bar (it is drawn only when stderr is a terminal)")
+	f.BoolVar(&fl.showSkipped, "show-skipped", false, "list the files that were skipped (table output; json and sarif always include them)")
+	return c
+}
+
+func usageErr(format string, args ...any) error {
+	return withCode(ExitUsage, fmt.Errorf(format, args...))
+}
+
+func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
+	format, err := output.ParseFormat(fl.format)
+	if err != nil {
+		return usageErr("--format: %w", err)
+	}
+	failOn, err := output.ParseFailOn(fl.failOn)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if fl.workers < 0 {
+		return usageErr("--workers %d: give a positive number, or 0 for one worker per CPU", fl.workers)
+	}
+	opts := scan.Options{Workers: fl.workers}
+	if fl.rules != "" {
+		rs, err := scan.LoadRuleset(fl.rules)
+		if err != nil {
+			return usageErr("cannot use --rules %s: %w\nFix the file (its keys are documented in docs/rules.md#rules-file) or drop --rules; nothing was scanned", fl.rules, err)
+		}
+		opts.Rules = rs
+	}
+
+	// Open the destination before scanning, so a typo in -o costs nothing.
+	stdout := c.OutOrStdout()
+	dst := stdout
+	var tmp *os.File
+	if fl.output != "" && fl.output != "-" {
+		if tmp, err = createReportTemp(fl.output); err != nil {
+			return withCode(ExitUsage, err)
+		}
+		defer func() {
+			if tmp != nil {
+				tmp.Close()
+				os.Remove(tmp.Name())
+			}
+		}()
+		dst = tmp
+	}
+
+	stderr := c.ErrOrStderr()
+	var bar *pbar.Bar
+	if !fl.noProgress && writerIsTerminal(stderr) {
+		bar = pbar.New(stderr)
+		opts.Progress = bar.Update
+	}
+	s, err := scan.New(opts)
+	if err != nil {
+		return usageErr("cannot start the scanner: %w", err)
+	}
+	ctx := c.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	rep, err := s.Scan(ctx, paths...)
+	if bar != nil {
+		bar.Clear()
+	}
+	if err != nil {
+		switch {
+		case errors.Is(err, scan.ErrNotFound):
+			return usageErr("%w\nCheck the path; nothing was scanned", err)
+		case ctx.Err() != nil:
+			return usageErr("scan interrupted; no verdict")
+		}
+		return usageErr("%w\nNothing was scanned", err)
+	}
+
+	code := ExitOK
+	if output.Failed(rep, failOn) {
+		code = ExitFindings
+	}
+	o := output.Options{
+		FailOn:      failOn,
+		ShowSkipped: fl.showSkipped,
+		ExitCode:    code,
+		Color:       format == output.FormatTable && tmp == nil && colorOK(stdout),
+	}
+	if wd, err := os.Getwd(); err == nil {
+		o.BaseDir = wd
+	}
+	werr := output.Write(dst, format, rep, o)
+	if werr == nil && tmp != nil {
+		werr = commitReport(tmp, fl.output)
+		tmp = nil
+	}
+	if werr != nil {
+		// Detection outranks errors: a failing verdict stays exit 1.
+		if code == ExitFindings {
+			return withCode(code, fmt.Errorf("findings at or above %s, but the report could not be written: %w", output.FailOnName(failOn), werr))
+		}
+		return usageErr("cannot write the report: %w", werr)
+	}
+	if fl.output != "" && fl.output != "-" {
+		sum := output.Summarize(rep, failOn)
+		verdict := "pass"
+		if sum.Failed {
+			verdict = "fail"
+		}
+		fmt.Fprintf(stderr, "Wrote the %s report to %s: %d findings, %d files (%d skipped, %d errored); result: %s.\n",
+			format, fl.output, sum.Findings, sum.Files, sum.Skipped, sum.Errors, verdict)
+	}
+	if code != ExitOK {
+		return withCode(code, nil)
+	}
+	return nil
+}
+
+// createReportTemp creates a temporary file beside path; commitReport
+// renames it over path once the report is complete, so a crash or an
+// interrupted scan never leaves a truncated report behind.
+func createReportTemp(path string) (*os.File, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("-o %s is a folder; give a file name such as %s", path, filepath.Join(path, "mlsec-report.json"))
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("cannot write the report to %s: %w\nCheck that the folder exists and is writable; nothing was scanned", path, err)
+	}
+	return f, nil
+}
+
+func commitReport(f *os.File, path string) error {
+	name := f.Name()
+	err := f.Chmod(0o644)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(name, path)
+	}
+	if err != nil {
+		os.Remove(name)
+	}
+	return err
+}
+
+// writerIsTerminal reports whether w is a terminal.
+func writerIsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// colorOK reports whether the table may use colours: on a terminal, unless
+// NO_COLOR is set (https://no-color.org) or TERM is dumb.
+func colorOK(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return writerIsTerminal(w)
+}

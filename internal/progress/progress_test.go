@@ -1,0 +1,53 @@
+package progress
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRender(t *testing.T) {
+	cases := map[[2]int]string{
+		{0, 4}:  "scanning [------------------------------] 0/4 files",
+		{1, 4}:  "scanning [#######-----------------------] 1/4 files",
+		{4, 4}:  "scanning [##############################] 4/4 files",
+		{9, 4}:  "scanning [##############################] 4/4 files",
+		{-1, 4}: "scanning [------------------------------] 0/4 files",
+		{3, 0}:  "scanning [------------------------------] 3 files",
+	}
+	for in, want := range cases {
+		if got := Render(in[0], in[1]); got != want {
+			t.Errorf("Render(%d, %d) = %q, want %q", in[0], in[1], got, want)
+		}
+	}
+}
+
+func TestBarThrottlesAndClears(t *testing.T) {
+	var buf bytes.Buffer
+	b := New(&buf)
+	now := time.Unix(0, 0)
+	b.now = func() time.Time { return now }
+	b.Update(1, 10) // first draw always happens
+	b.Update(2, 10) // too soon: skipped
+	now = now.Add(Interval)
+	b.Update(3, 10)  // drawn
+	b.Update(10, 10) // the last one is always drawn
+	got := buf.String()
+	if n := strings.Count(got, "\r"); n != 3 {
+		t.Errorf("%d redraws, want 3: %q", n, got)
+	}
+	if strings.Contains(got, " 2/10 ") || !strings.Contains(got, " 3/10 ") || !strings.HasSuffix(got, "10/10 files\x1b[K") {
+		t.Errorf("unexpected draws: %q", got)
+	}
+	buf.Reset()
+	b.Clear()
+	if buf.String() != "\r\x1b[K" {
+		t.Errorf("Clear wrote %q", buf.String())
+	}
+	buf.Reset()
+	b.Clear()
+	if buf.Len() != 0 {
+		t.Errorf("second Clear wrote %q", buf.String())
+	}
+}

@@ -1,0 +1,211 @@
+package pickle
+
+import (
+	"bytes"
+	"errors"
+	"io"
+)
+
+// Layout names how the streams in an input are arranged.
+type Layout string
+
+// Layouts Analyze recognises.
+const (
+	LayoutPickle      Layout = "pickle"         // one or more pickle streams
+	LayoutTorchLegacy Layout = "pytorch-legacy" // torch.save's non-zip format
+	LayoutJoblib      Layout = "joblib"         // joblib.dump with inline arrays
+)
+
+// A Span is a byte range of the input.
+type Span struct {
+	Offset int64
+	Len    int64 // -1: up to the end of the input
+}
+
+// A Report is what Analyze found in an input.
+type Report struct {
+	Layout  Layout
+	Streams []*Stream
+	// Junk lists non-pickle bytes skipped between streams.
+	Junk []Span
+	// Trailing is the non-pickle data after the last stream (Len -1: to the
+	// end of the input), or nil.
+	Trailing *Span
+	// TorchMagic is set for legacy torch files: Literal reports whether the
+	// magic number is a literal integer (a computed one is a scanner bypass).
+	TorchMagic *TorchMagic
+	// StorageBytes is the raw storage data of a legacy torch file, skipped.
+	StorageBytes int64
+}
+
+// TorchMagic describes the first pickle of a legacy torch file.
+type TorchMagic struct {
+	Literal bool
+	Offset  int64
+}
+
+// torchMagic is 0x1950a86a20f9469cfc6c, the legacy torch.save magic number.
+const torchMagic = "119547037146038801333356"
+
+// Analyze runs every pickle stream of r in order, as repeated
+// pickle.load calls (or torch's and joblib's loaders) would, without
+// executing anything. It returns an error only when r fails; broken
+// streams and limits are reported in the streams' Err.
+func Analyze(r io.Reader, opts Options) (*Report, error) {
+	o := opts.withDefaults()
+	rd := newReader(r)
+	rep := &Report{Layout: LayoutPickle}
+	var planted map[string]Value
+	for {
+		st := &Stream{Offset: rd.pos(), globals: map[string]*Global{}, calls: map[callKey]*Call{}}
+		m := &machine{rd: rd, o: &o, st: st, memo: map[uint64]Value{}, frameEnd: -1, planted: planted, start: st.Offset}
+		st.Err = m.run()
+		st.End = rd.pos()
+		planted = m.planted
+		rep.Streams = append(rep.Streams, st)
+		if errors.Is(st.Err, errReadFailed) {
+			return rep, st.Err
+		}
+		if st.Joblib {
+			rep.Layout = LayoutJoblib
+		}
+		if st.Err != nil {
+			return rep, nil
+		}
+		rep.checkTorch()
+		if rep.Layout == LayoutTorchLegacy && len(rep.Streams) == 5 {
+			n := rep.storageBytes()
+			rep.StorageBytes = n
+			if err := rd.skip(n); err != nil {
+				if errors.Is(err, errReadFailed) {
+					return rep, err
+				}
+				return rep, nil // truncated storage data: torch fails after the pickles ran
+			}
+		}
+		if len(rd.peek(1)) == 0 {
+			if rd.err != nil && rd.err != io.EOF {
+				return rep, rd.err
+			}
+			return rep, nil
+		}
+		if startsStream(rd.peek(probeSize), &o) {
+			continue
+		}
+		junk := rd.pos()
+		if !resync(rd, &o) {
+			rep.Trailing = &Span{Offset: junk, Len: -1}
+			return rep, nil
+		}
+		rep.Junk = append(rep.Junk, Span{Offset: junk, Len: rd.pos() - junk})
+	}
+}
+
+// checkTorch recognises the legacy torch layout: magic number, protocol
+// version 1001, sys_info dict, object, storage keys.
+func (rep *Report) checkTorch() {
+	s := rep.Streams
+	switch {
+	case len(s) == 1 && s[0].Value.Kind == KindInt && s[0].Value.Big && s[0].Value.Str == torchMagic:
+		rep.Layout = LayoutTorchLegacy
+		rep.TorchMagic = &TorchMagic{Literal: true, Offset: s[0].Offset}
+	case len(s) == 3 && rep.TorchMagic == nil && s[0].Value.Kind != KindInt &&
+		s[1].Value.Kind == KindInt && s[1].Value.Int == 1001 && s[2].Value.Kind == KindDict:
+		// The magic is computed (eval of a string, ...): torch compares
+		// the result, scanners that look for the literal give up.
+		rep.Layout = LayoutTorchLegacy
+		rep.TorchMagic = &TorchMagic{Literal: false, Offset: s[0].Offset}
+	}
+}
+
+func (rep *Report) storageBytes() int64 {
+	var n int64
+	for _, sz := range rep.Streams[3].Storages {
+		n += sz
+	}
+	return n
+}
+
+const probeSize = 4096
+
+// startsStream reports whether p begins a pickle stream: a PROTO 2-5 whose
+// stream parses (trial over p), or a protocol 0/1 stream Probe accepts.
+func startsStream(p []byte, o *Options) bool {
+	if len(p) >= 2 && p[0] == 0x80 && p[1] >= 2 && p[1] <= 5 {
+		return trial(p, o)
+	}
+	return Probe(p, false)
+}
+
+// trial parses p as a stream start: it must reach STOP, or run validly to
+// the end of p after importing or calling something.
+func trial(p []byte, o *Options) bool {
+	st := &Stream{globals: map[string]*Global{}, calls: map[callKey]*Call{}}
+	t := *o
+	t.OnCall = nil
+	m := &machine{rd: newReader(bytes.NewReader(p)), o: &t, st: st, memo: map[uint64]Value{}, frameEnd: -1}
+	err := m.run()
+	if err == nil {
+		return true
+	}
+	var se *SyntaxError
+	if errors.As(err, &se) && se.Truncated {
+		return len(st.Imports) > 0 || len(st.Calls) > 0 || len(st.Issues) > 0 || st.Ops > 64
+	}
+	return false
+}
+
+// resync searches forward (bounded by MaxResync) for the next PROTO 2-5
+// that starts a parsable stream, leaving rd there.
+func resync(rd *reader, o *Options) bool {
+	var searched int64
+	for searched < o.MaxResync {
+		p := rd.peek(bufSize / 2)
+		if len(p) < 2 {
+			return false
+		}
+		for i := 0; i+1 < len(p); i++ {
+			if p[i] == 0x80 && p[i+1] >= 2 && p[i+1] <= 5 {
+				if trial(rd.peek(i + probeSize)[i:], o) {
+					_ = rd.skip(int64(i))
+					return true
+				}
+				p = rd.peek(bufSize / 2)
+			}
+		}
+		adv := int64(len(p) - 1)
+		if adv < 1 {
+			return false
+		}
+		_ = rd.skip(adv)
+		searched += adv
+	}
+	return false
+}
+
+// Probe reports whether head (the start of an input; complete when it is
+// the whole input) is a protocol 0 or 1 pickle, which has no magic bytes:
+// every opcode must be valid with valid operands (GLOBAL and INST names are
+// Python identifiers), and the stream must reach STOP or import something
+// before head ends. Text, JSON, YAML and source code fail within a few
+// bytes.
+func Probe(head []byte, complete bool) bool {
+	if len(head) < 2 || head[0] >= 0x80 {
+		return false
+	}
+	o := (&Options{MaxOps: 100_000, MaxStack: 10_000, MaxMemo: 10_000}).withDefaults()
+	st := &Stream{globals: map[string]*Global{}, calls: map[callKey]*Call{}}
+	m := &machine{rd: newReader(bytes.NewReader(head)), o: &o, st: st, memo: map[uint64]Value{}, frameEnd: -1}
+	err := m.run()
+	imported := len(st.Imports) > 0
+	if err == nil {
+		if imported {
+			return true
+		}
+		// A bare value: only when nothing but whitespace follows, so
+		// "N." at the start of a note is not a pickle.
+		return complete && len(bytes.TrimSpace(head[m.rd.pos():])) == 0 && m.rd.pos() >= 2
+	}
+	var se *SyntaxError
+	return errors.As(err, &se) && se.Truncated && !complete && imported
+}

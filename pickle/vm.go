@@ -1,0 +1,380 @@
+package pickle
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strconv"
+)
+
+// Options bound and observe an analysis. The zero value uses the defaults.
+type Options struct {
+	MaxOps     int64 // opcodes per stream (default 200,000,000)
+	MaxMemo    int   // memo entries per stream (default 4,000,000)
+	MaxStack   int   // stack items plus marks (default 1,000,000)
+	MaxString  int   // bytes kept per str/bytes value (default 4096)
+	MaxNesting int   // pickles embedded inline (joblib object arrays) (default 4)
+	// MaxResync bounds the bytes searched for the next stream after junk
+	// (default 1 MiB).
+	MaxResync int64
+	// OnCall, if set, sees every call as it is made, before deduplication
+	// (e.g. to follow each pickle.loads argument).
+	OnCall func(*Call)
+}
+
+func (o *Options) withDefaults() Options {
+	d := *o
+	if d.MaxOps <= 0 {
+		d.MaxOps = 200_000_000
+	}
+	if d.MaxMemo <= 0 {
+		d.MaxMemo = 4_000_000
+	}
+	if d.MaxStack <= 0 {
+		d.MaxStack = 1_000_000
+	}
+	if d.MaxString <= 0 {
+		d.MaxString = 4096
+	}
+	if d.MaxString > bufSize/2 {
+		d.MaxString = bufSize / 2
+	}
+	if d.MaxNesting <= 0 {
+		d.MaxNesting = 4
+	}
+	if d.MaxResync <= 0 {
+		d.MaxResync = 1 << 20
+	}
+	return d
+}
+
+// maxNameLine bounds GLOBAL/INST/GET/PUT/INT text operands.
+const maxNameLine = 8 << 10
+
+// A SyntaxError is a stream that CPython would stop loading at Offset.
+type SyntaxError struct {
+	Offset int64
+	Op     byte
+	Msg    string
+	// Truncated is set when the data ran out (inside an opcode or before
+	// STOP) rather than being invalid.
+	Truncated bool
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("pickle: %s at offset %d (opcode 0x%02x)", e.Msg, e.Offset, e.Op)
+}
+
+// ErrorOffset is where the stream breaks.
+func (e *SyntaxError) ErrorOffset() int64 { return e.Offset }
+
+// A LimitError reports that a safety limit stopped the analysis.
+type LimitError struct {
+	Limit  string
+	Offset int64
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("pickle: %s limit reached at offset %d; the rest was not analysed", e.Limit, e.Offset)
+}
+
+// ErrorOffset is where the limit was hit.
+func (e *LimitError) ErrorOffset() int64 { return e.Offset }
+
+// A Stream is what one pickle stream (PROTO ... STOP) does.
+type Stream struct {
+	Offset   int64 // first byte
+	End      int64 // just past STOP, or where it broke
+	Protocol int   // the PROTO operand, 0 if none
+	Ops      int64
+	// Imports lists each distinct global once, at its first reference.
+	Imports []*Global
+	// Calls lists each distinct (callable, kind) once, at its first use.
+	Calls  []*Call
+	Issues []Issue
+	// Value is what the stream returns (valid when Err is nil).
+	Value Value
+	// Err is nil when the stream reached STOP, a *SyntaxError when it
+	// breaks (the loader ran everything before Offset), or a *LimitError.
+	Err error
+	// Joblib is set when the stream carries joblib array wrappers.
+	Joblib  bool
+	PersIDs int64 // persistent ids loaded (torch storages)
+	// Storages maps legacy torch storage keys to their raw byte size, from
+	// ('storage', type, key, location, numel, ...) persistent ids.
+	Storages map[string]int64
+
+	globals map[string]*Global
+	calls   map[callKey]*Call
+	dynamic int
+}
+
+type callKey struct {
+	g *Global
+	k CallKind
+}
+
+// machine runs one stream. Nested streams (joblib object arrays) use a
+// fresh machine on the same reader and report into the same Stream.
+type machine struct {
+	rd       *reader
+	o        *Options
+	st       *Stream
+	stack    []Value
+	marks    []int
+	memo     map[uint64]Value
+	proto    int
+	frameEnd int64
+	planted  map[string]Value // attributes set on globals by BUILD, across streams
+	depth    int
+	start    int64 // offset of this stream's first opcode
+	keyBuf   []byte
+}
+
+func (m *machine) fail(off int64, op byte, format string, args ...any) error {
+	return &SyntaxError{Offset: off, Op: op, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (m *machine) push(v Value) error {
+	if len(m.stack)+len(m.marks) >= m.o.MaxStack {
+		return &LimitError{Limit: "stack depth", Offset: m.rd.pos()}
+	}
+	m.stack = append(m.stack, v)
+	return nil
+}
+
+func (m *machine) fence() int {
+	if len(m.marks) > 0 {
+		return m.marks[len(m.marks)-1]
+	}
+	return 0
+}
+
+var errUnderflow = fmt.Errorf("stack underflow")
+
+func (m *machine) pop() (Value, error) {
+	if len(m.stack) <= m.fence() {
+		return Value{}, errUnderflow
+	}
+	v := m.stack[len(m.stack)-1]
+	m.stack = m.stack[:len(m.stack)-1]
+	return v, nil
+}
+
+func (m *machine) top() (*Value, error) {
+	if len(m.stack) <= m.fence() {
+		return nil, errUnderflow
+	}
+	return &m.stack[len(m.stack)-1], nil
+}
+
+// popMark removes the topmost mark and returns the items above it, valid
+// until the next push.
+func (m *machine) popMark() ([]Value, error) {
+	if len(m.marks) == 0 {
+		return nil, fmt.Errorf("could not find MARK")
+	}
+	k := m.marks[len(m.marks)-1]
+	m.marks = m.marks[:len(m.marks)-1]
+	items := m.stack[k:]
+	m.stack = m.stack[:k]
+	return items, nil
+}
+
+// container builds a tuple/list/set/dict value keeping the first items.
+func container(k Kind, items []Value) Value {
+	v := Value{Kind: k, Len: int64(len(items))}
+	if len(items) > 0 {
+		n := min(len(items), maxItems)
+		if k == KindDict {
+			n &^= 1
+		}
+		v.ref = &object{items: append([]Value(nil), items[:n]...)}
+	}
+	return v
+}
+
+// extend adds items to a container value in place.
+func extend(c *Value, items []Value) {
+	if c.Kind != KindList && c.Kind != KindDict && c.Kind != KindSet {
+		return
+	}
+	if c.Len < maxItems {
+		if c.ref == nil {
+			c.ref = &object{}
+		}
+		room := maxItems - len(c.ref.items)
+		if c.Kind == KindDict {
+			room &^= 1
+		}
+		if room > len(items) {
+			room = len(items)
+		}
+		c.ref.items = append(c.ref.items, items[:room]...)
+	}
+	c.Len += int64(len(items))
+}
+
+// global returns the shared Global for (module, name), recording the import.
+func (m *machine) global(module, name, op string, off int64, resolved bool) *Global {
+	if m.proto < 3 {
+		if to, ok := compat[module]; ok {
+			module = to
+		}
+	}
+	m.keyBuf = append(append(append(m.keyBuf[:0], module...), 0), name...)
+	if g, ok := m.st.globals[string(m.keyBuf)]; ok {
+		return g
+	}
+	g := &Global{Module: module, Name: name, Op: op, Offset: off, Resolved: resolved}
+	m.st.globals[string(m.keyBuf)] = g
+	m.st.Imports = append(m.st.Imports, g)
+	return g
+}
+
+// globalValue is the value find_class returns: the global, or what BUILD
+// planted at that attribute path.
+func (m *machine) globalValue(g *Global) Value {
+	if len(m.planted) > 0 {
+		path := g.String()
+		if v, ok := m.planted[path]; ok {
+			return v
+		}
+		for p := range m.planted {
+			if len(path) > len(p) && path[:len(p)] == p && path[len(p)] == '.' {
+				return Value{Kind: KindUnknown}
+			}
+		}
+	}
+	if g.obj == nil {
+		g.obj = &object{global: g}
+	}
+	return Value{Kind: KindGlobal, ref: g.obj}
+}
+
+func (m *machine) issue(k IssueKind, off int64, g *Global, format string, args ...any) {
+	if len(m.st.Issues) < 1000 {
+		m.st.Issues = append(m.st.Issues, Issue{Kind: k, Offset: off, Global: g, Detail: fmt.Sprintf(format, args...)})
+	}
+}
+
+// call records an invocation and returns the value it produces.
+func (m *machine) call(kind CallKind, off int64, callee Value, args []Value) Value {
+	c := &Call{Kind: kind, Offset: off, Target: callee}
+	c.Callable = callee.Global()
+	if len(args) > 0 {
+		c.Args = append([]Value(nil), args[:min(len(args), maxItems)]...)
+	}
+	if m.o.OnCall != nil {
+		m.o.OnCall(c)
+	}
+	if c.Callable != nil {
+		c.Callable.Called = true
+		k := callKey{c.Callable, kind}
+		if _, ok := m.st.calls[k]; !ok {
+			m.st.calls[k] = c
+			m.st.Calls = append(m.st.Calls, c)
+		}
+	} else if m.st.dynamic < 64 {
+		m.st.dynamic++
+		m.st.Calls = append(m.st.Calls, c)
+	}
+	res := Value{Kind: KindObject, ref: &object{call: c, class: c.Callable}}
+	if kind == CallReduce && c.Callable != nil && c.Callable.Module == "copyreg" && c.Callable.Name == "_reconstructor" && len(args) > 0 {
+		// _reconstructor(cls, base, state) makes a cls instance: cls runs.
+		if cls := args[0].Global(); cls != nil {
+			res.ref.class = cls
+			m.call(CallNewObj, off, args[0], nil)
+		}
+	}
+	return res
+}
+
+func (m *machine) u32() (uint32, error) {
+	p, err := m.rd.next(4)
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint32(p), nil
+}
+
+func (m *machine) u64() (uint64, error) {
+	p, err := m.rd.next(8)
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(p), nil
+}
+
+// payload reads a length-prefixed str/bytes, keeping a prefix.
+func (m *machine) payload(k Kind, n uint64) (Value, error) {
+	if n > 1<<62 {
+		return Value{}, fmt.Errorf("length %d out of range", n)
+	}
+	off := m.rd.pos()
+	s, err := m.rd.keep(int64(n), m.o.MaxString)
+	if err != nil {
+		return Value{}, err
+	}
+	return Value{Kind: k, Str: s, Len: int64(n), Off: off}, nil
+}
+
+// textPayload makes a str value from a decoded protocol-0 operand; n is
+// the raw operand's length, complete whether all of it was decoded.
+func textPayload(s string, n int64, complete bool, max int) Value {
+	l := int64(len(s))
+	if len(s) > max {
+		s = s[:max]
+	}
+	if !complete && n > l {
+		l = n
+	}
+	return Value{Kind: KindStr, Str: s, Len: l, Off: -1}
+}
+
+func (m *machine) memoIndex(op byte) (uint64, error) {
+	switch op {
+	case 'g', 'p':
+		line, err := m.rd.line(maxNameLine)
+		if err != nil {
+			return 0, err
+		}
+		n, err := strconv.ParseInt(string(trimSpace(line)), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("invalid memo index %q", line)
+		}
+		if n < 0 {
+			return 0, fmt.Errorf("negative memo index")
+		}
+		return uint64(n), nil
+	case 'h', 'q':
+		c, err := m.rd.readByte()
+		return uint64(c), err
+	default:
+		n, err := m.u32()
+		return uint64(n), err
+	}
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// names reads the two text lines of GLOBAL and INST.
+func (m *machine) names() (string, string, error) {
+	mod, err := m.rd.line(maxNameLine)
+	if err != nil {
+		return "", "", err
+	}
+	module := string(mod)
+	name, err := m.rd.line(maxNameLine)
+	if err != nil {
+		return "", "", err
+	}
+	return module, string(name), nil
+}

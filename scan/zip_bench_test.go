@@ -1,0 +1,36 @@
+package scan
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/mlsec/mlsec/internal/benchzip"
+)
+
+// BenchmarkScanLargeTorchZip scans a ~1.5 GB PyTorch checkpoint (data.pkl
+// plus 300 stored 5 MB storages): only the directory, data.pkl and the
+// first bytes of each storage are read.
+func BenchmarkScanLargeTorchZip(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "model.pt")
+	size, err := benchzip.WriteTorchZip(p, 300, 5<<20)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rep, err := s.Scan(context.Background(), p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rep.Files[0].Format != FormatPyTorchZip || rep.Files[0].Members != 302 || len(rep.Findings) != 0 {
+			b.Fatalf("unexpected result %+v %v", rep.Files[0], rep.Findings)
+		}
+	}
+}
