@@ -567,4 +567,16 @@ func TestHostileValuesStillValidate(t *testing.T) {
 		}
 	}
 	walk(r.BOM.Components)
+	// Text that is not a URL never lands in a URL field.
+	for _, l := range *model(r).Licenses {
+		if l.License.URL != "" {
+			t.Errorf("license URL %q from free text", l.License.URL)
+		}
+	}
+	if c, ok := component(r, "dataset:my data"); !ok || (*c.Data)[0].Contents != nil {
+		t.Errorf("dataset with a space: %+v", c)
+	}
+	if c, ok := component(r, "dataset:ünï"); !ok || (*c.Data)[0].Contents != nil {
+		t.Errorf("non-Hub dataset name: %+v", c)
+	}
 }

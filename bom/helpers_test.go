@@ -12,6 +12,8 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/mlsec/mlsec/formats/gguf"
 )
 
 // fixedOpts gives deterministic output: fixed time, derived serial, fixed tool version.
@@ -140,9 +142,9 @@ func newGGUF(nkv uint64) *ggufBuilder {
 	return g
 }
 
-func (g *ggufBuilder) kvStr(k, v string) { g.str(k); g.u32(ggufString); g.str(v) }
+func (g *ggufBuilder) kvStr(k, v string) { g.str(k); g.u32(uint32(gguf.TypeString)); g.str(v) }
 func (g *ggufBuilder) kvU32(k string, v uint32) {
 	g.str(k)
-	g.u32(ggufUint32)
+	g.u32(uint32(gguf.TypeUint32))
 	g.u32(v)
 }

@@ -206,7 +206,7 @@ func (s *Scanner) collect(p string) ([]target, []FileResult, []Finding, error) {
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			res = append(res, FileResult{Path: path, Format: FormatUnknown, Status: StatusError, Reason: err.Error()})
-			finds = append(finds, newFinding(path, "", FormatUnknown, "FMT002", -1, err.Error()))
+			finds = s.keep(finds, newFinding(path, "", FormatUnknown, "FMT002", -1, err.Error()))
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -219,7 +219,7 @@ func (s *Scanner) collect(p string) ([]target, []FileResult, []Finding, error) {
 			t, inside, reason := resolveLink(root, path)
 			if !inside {
 				res = append(res, FileResult{Path: path, Format: FormatSymlink, Status: StatusError, Reason: reason})
-				finds = append(finds, newFinding(path, "", FormatSymlink, "ARC007", -1, reason))
+				finds = s.keep(finds, newFinding(path, "", FormatSymlink, "ARC007", -1, reason))
 				return nil
 			}
 			if fi, err := os.Stat(t); err == nil && fi.Mode().IsRegular() {
@@ -254,6 +254,14 @@ func resolveLink(root, link string) (string, bool, string) {
 		return t, false, fmt.Sprintf("symbolic link to %s, outside the scanned folder; not followed", t)
 	}
 	return t, true, ""
+}
+
+// keep appends f unless its rule is suppressed by the rules file.
+func (s *Scanner) keep(fs []Finding, f Finding) []Finding {
+	if s.rules.Suppressed(f.RuleID) {
+		return fs
+	}
+	return append(fs, f)
 }
 
 func newFinding(path, member string, f Format, rule string, off int64, msg string) Finding {
@@ -292,7 +300,7 @@ func (s *Scanner) scanFile(ctx context.Context, t target) *fileScan {
 func (fs *fileScan) fail(err error) {
 	fs.res.Status = StatusError
 	fs.res.Reason = err.Error()
-	fs.findings = append(fs.findings, newFinding(fs.res.Path, "", FormatUnknown, "FMT002", -1, err.Error()))
+	fs.findings = fs.s.keep(fs.findings, newFinding(fs.res.Path, "", FormatUnknown, "FMT002", -1, err.Error()))
 }
 
 // A fileScan collects what is found in one top-level file, including
@@ -417,9 +425,12 @@ func (fs *fileScan) analyze(b *blob) []Format {
 		b.format = formats[0]
 		fs.emitf(b, "ARC006", 0, "file is both %s and %s: each loader sees different content", formats[0], formats[1])
 	}
-	if !analysed && b.depth == 0 && fs.res.Status == StatusScanned {
+	// Text and empty files are fully read by sniffing and hold no code a
+	// loader runs; unrecognised binary content is skipped, which is not clean.
+	if !analysed && b.depth == 0 && fs.res.Status == StatusScanned &&
+		formats[0] != FormatText && formats[0] != FormatEmpty {
 		fs.res.Status = StatusSkipped
-		fs.res.Reason = "no format that can hold code"
+		fs.res.Reason = "unrecognised content: no analyser for it"
 	}
 	return formats
 }
@@ -432,6 +443,12 @@ func (fs *fileScan) failBlob(b *blob, err error) {
 		rule = le.Rule
 	}
 	fs.emit(b, Finding{RuleID: rule, Offset: offsetOf(err), Message: err.Error()})
+	fs.markError(err)
+}
+
+// markError records that the file could not be fully verified, for
+// handlers that report the failure with a finding of their own rule.
+func (fs *fileScan) markError(err error) {
 	fs.res.Status = StatusError
 	if fs.res.Reason == "" {
 		fs.res.Reason = err.Error()

@@ -136,6 +136,16 @@ func (w *configWalk) key(k string, v any) {
 	switch k {
 	case "auto_map":
 		w.collectAutoMap(v, 0)
+	case "custom_pipelines":
+		// transformers imports custom_pipelines[task].impl under
+		// trust_remote_code exactly as it does auto_map entries.
+		if m, ok := v.(map[string]any); ok {
+			for _, p := range m {
+				if pm, ok := p.(map[string]any); ok {
+					w.collectAutoMap(pm["impl"], 0)
+				}
+			}
+		}
 	case "trust_remote_code":
 		if b, ok := v.(bool); ok && b {
 			w.fs.emitf(w.b, "HF003", w.offsetOfKey(k), "config sets trust_remote_code: true")
@@ -201,6 +211,9 @@ func (w *configWalk) flush() {
 		return
 	}
 	off := w.offsetOfKey("auto_map")
+	if off < 0 {
+		off = w.offsetOfKey("custom_pipelines")
+	}
 	remote := false
 	seen := map[string]bool{}
 	for _, ref := range w.autoMap {
@@ -214,7 +227,7 @@ func (w *configWalk) flush() {
 	if !remote {
 		refs := strings.Join(w.autoMap, ", ")
 		w.fs.emit(w.b, Finding{RuleID: "HF001", Offset: off, Callable: clip(refs, 200),
-			Message: fmt.Sprintf("auto_map maps classes to repository code: %s", clip(refs, 200))})
+			Message: fmt.Sprintf("auto_map/custom_pipelines map classes to repository code: %s", clip(refs, 200))})
 	}
 	w.autoMap = nil
 }

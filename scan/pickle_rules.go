@@ -54,16 +54,24 @@ func classifyGlobal(pr *PickleRules, module, name string) globalVerdict {
 	if introspection[names[0]] {
 		return globalVerdict{class: globalDenied, deny: &introspectionDeny, via: module + "." + name}
 	}
+	// Every deny entry the path reaches is a candidate; the most severe
+	// explains it, so tempfile._os.system is judged as os.system.
+	var best *globalVerdict
+	consider := func(v globalVerdict) {
+		if best == nil || v.deny.Severity > best.deny.Severity {
+			best = &v
+		}
+	}
 	if d := denied(pr, module, name); d != nil {
 		if len(d.Names) == 0 && exactlyAllowed(pr, module, name) {
 			// A name listed exactly carves an exception out of a
 			// module-wide deny (torch.jit._pickle.build_intlist).
 			return globalVerdict{class: globalAllowed}
 		}
-		return globalVerdict{class: globalDenied, deny: d}
+		consider(globalVerdict{class: globalDenied, deny: d})
 	}
 	if d := denied(pr, module, names[0]); d != nil {
-		return globalVerdict{class: globalDenied, deny: d, via: module + "." + names[0]}
+		consider(globalVerdict{class: globalDenied, deny: d, via: module + "." + names[0]})
 	}
 	// An attribute path through another module (pathlib + os.system):
 	// judge every module.attr pair the path passes through.
@@ -71,7 +79,13 @@ func classifyGlobal(pr *PickleRules, module, name string) globalVerdict {
 		for k := s + 1; k < len(names); k++ {
 			mod := strings.Join(names[s:k], ".")
 			if d := denied(pr, mod, names[k]); d != nil {
-				return globalVerdict{class: globalDenied, deny: d, via: mod + "." + names[k]}
+				consider(globalVerdict{class: globalDenied, deny: d, via: mod + "." + names[k]})
+			}
+			if mod[0] == '_' {
+				// tempfile._os: a private alias of a module.
+				if d := denied(pr, mod[1:], names[k]); d != nil {
+					consider(globalVerdict{class: globalDenied, deny: d, via: mod[1:] + "." + names[k]})
+				}
 			}
 		}
 		rest := strings.Join(names[s:], ".")
@@ -79,8 +93,11 @@ func classifyGlobal(pr *PickleRules, module, name string) globalVerdict {
 			continue // a global of its own module, not a module re-export
 		}
 		if d := deniedModule(pr, rest); d != nil {
-			return globalVerdict{class: globalDeniedModule, deny: d, via: strings.Join(names[s:], ".")}
+			consider(globalVerdict{class: globalDeniedModule, deny: d, via: rest})
 		}
+	}
+	if best != nil {
+		return *best
 	}
 	if allowed(pr, module, name) {
 		return globalVerdict{class: globalAllowed}

@@ -42,15 +42,6 @@ func scanSafetensors(fs *fileScan, b *blob) error {
 	return nil
 }
 
-// markError records that the file could not be fully verified, for
-// handlers that report the reason as their own finding rather than FMT001.
-func (fs *fileScan) markError(err error) {
-	fs.res.Status = StatusError
-	if fs.res.Reason == "" {
-		fs.res.Reason = err.Error()
-	}
-}
-
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -177,11 +177,17 @@ func isLzmaAlone(h []byte) bool {
 }
 
 func isSafetensors(h []byte, size int64) bool {
-	if len(h) < 10 {
+	if len(h) < 10 || h[8] != '{' {
 		return false
 	}
+	// A JSON object key right after the length marks the format even when
+	// the length itself is hostile: the handler then reports it (ST001)
+	// rather than the file passing as unknown data.
+	if h[9] == '"' {
+		return true
+	}
 	n := binary.LittleEndian.Uint64(h[:8])
-	return n >= 2 && n <= uint64(size-8) && h[8] == '{' && (h[9] == '"' || h[9] == '}' || h[9] == ' ' || h[9] == '\n')
+	return n >= 2 && n <= uint64(size-8) && (h[9] == '}' || h[9] == ' ' || h[9] == '\n')
 }
 
 // hdf5At looks for an HDF5 superblock behind a user block (at 512, 1024, ...).

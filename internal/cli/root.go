@@ -5,7 +5,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -75,19 +74,6 @@ in the OpenSSF Model Signing format, and writes CycloneDX ML-BOMs.`,
 	return root
 }
 
-// Execute runs the root command and returns the process exit code.
-func Execute() int {
-	err := NewRoot().Execute()
-	if err == nil {
-		return ExitOK
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "mlsec:", ee.err)
-		}
-		return ee.code
-	}
-	fmt.Fprintln(os.Stderr, "mlsec:", err)
-	return ExitUsage
-}
+// Execute runs the root command on the process arguments and returns the
+// exit code.
+func Execute() int { return Run(os.Args[1:], os.Stdout, os.Stderr) }

@@ -45,7 +45,10 @@ func All() []Sample {
 	out = append(out, templateSamples()...)
 	out = append(out, hfSamples()...)
 	out = append(out, otherFormatSamples()...)
+	out = append(out, probeSamples()...)
+	out = append(out, formatProbeSamples()...)
 	out = append(out, benignSamples()...)
+	out = append(out, benignProbeSamples()...)
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	return out
 }

@@ -10,9 +10,10 @@ import (
 
 // Rule sets a pickle sample may trigger. A call of a known-bad callable is
 // PKL001; an allowlist miss on a call is PKL004; a dotted path through a
-// module that re-exports dangerous names is PKL012.
+// module that re-exports dangerous names is PKL012; a deserialiser applied
+// to embedded bytes is PKL005.
 var (
-	callRules     = []string{"PKL001", "PKL002", "PKL004", "PKL012"}
+	callRules     = []string{"PKL001", "PKL002", "PKL004", "PKL005", "PKL012"}
 	resolverRules = []string{"PKL001", "PKL002", "PKL004", "PKL008", "PKL012"}
 )
 

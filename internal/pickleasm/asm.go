@@ -186,8 +186,12 @@ func (a *Asm) Long1(b []byte) *Asm { return a.Raw(LONG1, byte(len(b))).Raw(b...)
 // Long4 emits LONG4 with raw little-endian two's complement bytes.
 func (a *Asm) Long4(b []byte) *Asm { return a.Op(LONG4).u32(uint32(len(b))).Raw(b...) }
 
-// BinFloat emits BINFLOAT.
-func (a *Asm) BinFloat(f float64) *Asm { return a.Op(BINFLOAT).u64(math.Float64bits(f)) }
+// BinFloat emits BINFLOAT, whose operand is big-endian (pack('>d')).
+func (a *Asm) BinFloat(f float64) *Asm {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], math.Float64bits(f))
+	return a.Op(BINFLOAT).Raw(b[:]...)
+}
 
 // FloatText emits protocol-0 FLOAT.
 func (a *Asm) FloatText(f float64) *Asm {

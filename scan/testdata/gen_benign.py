@@ -8,7 +8,7 @@ Run from anywhere (Debian bookworm packages, no PyPI):
 
     apt-get install -y python3-torch python3-sklearn python3-joblib \
         python3-h5py python3-onnx python3-numpy
-    /usr/bin/python3 scan/testdata/benign/gen_benign.py
+    /usr/bin/python3 scan/testdata/gen_benign.py
 
 The script writes the fixtures next to itself, then loads every one of them
 back with its own library (self-check), then rewrites README.md with the file
@@ -40,7 +40,7 @@ warnings.filterwarnings("ignore")
 
 import numpy as np  # noqa: E402
 
-OUT = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "benign")
 SEED = 1234
 
 # Fixed timestamp for archives we assemble ourselves (Keras 3 zip, metadata).
@@ -1652,7 +1652,7 @@ def write_readme(vers):
     lines.append("")
     lines.append("```sh")
     lines.append("apt-get install -y python3-torch python3-sklearn python3-joblib python3-h5py python3-onnx python3-numpy python3-yaml")
-    lines.append("/usr/bin/python3 scan/testdata/benign/gen_benign.py")
+    lines.append("/usr/bin/python3 scan/testdata/gen_benign.py")
     lines.append("```")
     lines.append("")
     lines.append(

@@ -1,0 +1,114 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/sign"
+)
+
+// maxSignatureFile bounds the signature bundle read into memory.
+const maxSignatureFile = 16 << 20
+
+// verifyModel produces the signature record. An absent signature, a
+// signature and no key, and a signature no trusted key verifies are all
+// evidence (verified: false, with the reason); only errors that prevent a
+// check (unreadable model or bundle file) are returned as errors.
+func verifyModel(ctx context.Context, opts Options, sigPath string, ignores []string, subj evidence.Subject, ver string, now time.Time) (evidence.Record, SignatureCheck, error) {
+	check := SignatureCheck{Path: sigPath, Present: sigPath != ""}
+	record := func(res *sign.Result, verr error) (evidence.Record, SignatureCheck, error) {
+		rec, err := evidence.FromVerify(subj, sign.MethodKey, res, verr, ver, now)
+		if err != nil {
+			return evidence.Record{}, check, fmt.Errorf("signature evidence: %w", err)
+		}
+		if verr != nil {
+			check.Problem = verr.Error()
+		}
+		return rec, check, nil
+	}
+	if sigPath == "" {
+		looked := strings.Join(DefaultSignaturePaths(opts.ModelPath, isDir(opts.ModelPath)), " or ")
+		return record(nil, fmt.Errorf("unsigned: no signature found (looked for %s); sign the model with 'mlsec sign' or pass --signature", looked))
+	}
+	if len(opts.Keys) == 0 {
+		return record(nil, fmt.Errorf("not checked: a signature is present (%s) but no trusted key was given (--key)", sigPath))
+	}
+	bundle, err := readBounded(sigPath, maxSignatureFile)
+	if err != nil {
+		return evidence.Record{}, check, fmt.Errorf("%w: signature: %w", ErrInput, err)
+	}
+	type failure struct {
+		res *sign.Result
+		err error
+	}
+	var failures []failure
+	for _, k := range opts.Keys {
+		res, verr := sign.Verify(ctx, opts.ModelPath, bundle, sign.VerifyOptions{
+			Verifier: sign.KeyVerifier{Key: k.Key}, IgnorePaths: ignores, Workers: opts.Workers,
+		})
+		if verr == nil && res != nil && res.Verified {
+			check.Verified, check.KeyID, check.RootDigest = true, k.ID, res.RootDigest
+			return record(res, nil)
+		}
+		if verr != nil && !sign.IsVerificationFailure(verr) {
+			if ctx.Err() != nil {
+				return evidence.Record{}, check, ctx.Err()
+			}
+			return evidence.Record{}, check, fmt.Errorf("%w: verifying %s: %w", ErrInput, sigPath, verr)
+		}
+		if verr == nil {
+			verr = errors.New("verification did not complete")
+		}
+		failures = append(failures, failure{res, verr})
+	}
+	// Report the most telling failure: a key that matches the bundle but
+	// finds changed files beats "another key" from the other keys.
+	for _, f := range failures {
+		if !errors.Is(f.err, sign.ErrWrongKey) {
+			if f.res != nil {
+				check.RootDigest = f.res.RootDigest
+			}
+			return record(f.res, f.err)
+		}
+	}
+	return record(nil, fmt.Errorf("none of the %d trusted key(s) signed %s: %w", len(opts.Keys), sigPath, failures[0].err))
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+func readBounded(p string, limit int64) ([]byte, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", p, limit)
+	}
+	return os.ReadFile(p)
+}
+
+// ParseKeys parses PEM public keys (as 'mlsec keygen' writes them); names
+// label errors (e.g. file names) and may be nil.
+func ParseKeys(pems [][]byte, names []string) ([]evidence.TrustedKey, error) {
+	var out []evidence.TrustedKey
+	for i, p := range pems {
+		k, err := evidence.ParseTrustedKey(p)
+		if err != nil {
+			name := fmt.Sprintf("key %d", i+1)
+			if i < len(names) {
+				name = names[i]
+			}
+			return nil, fmt.Errorf("%w: %s: %w", ErrInput, name, err)
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}

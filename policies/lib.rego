@@ -1,0 +1,109 @@
+# Helpers shared by the default gate rules: which evidence counts, the
+# configuration read from data.mlsec (with defaults), and the result shape.
+package mlsec.lib
+
+import rego.v1
+
+# ---- configuration (override with --data FILE under the key "mlsec") ----
+
+default max_evidence_age_days := 30
+
+max_evidence_age_days := data.mlsec.max_evidence_age_days
+
+default bom_min_score := 60
+
+bom_min_score := data.mlsec.bom_min_score
+
+default blocking_severities := ["critical", "high"]
+
+blocking_severities := data.mlsec.blocking_severities
+
+default require_signed_evidence := false
+
+require_signed_evidence := data.mlsec.require_signed_evidence
+
+# Key fingerprints (hex SHA-256 of the PEM public key) trusted to sign the
+# model and the evidence. Empty means: any key the verifier was given.
+default trusted_keys := []
+
+trusted_keys := data.mlsec.trusted_keys
+
+default fairness_max_difference := 0.1
+
+fairness_max_difference := data.mlsec.fairness_max_difference
+
+default min_robust_accuracy := 0.5
+
+min_robust_accuracy := data.mlsec.min_robust_accuracy
+
+# Risk tiers that require fairness / robustness evidence.
+default fairness_risk_tiers := ["high"]
+
+fairness_risk_tiers := data.mlsec.fairness_risk_tiers
+
+default robustness_risk_tiers := ["high"]
+
+robustness_risk_tiers := data.mlsec.robustness_risk_tiers
+
+# Evidence timestamps may be this far in the future (clock skew).
+clock_skew_ns := 5 * 60 * 1000000000
+
+# ---- which evidence counts ----
+
+subject_digest := input.subject.digest.sha256
+
+now_ns := time.parse_rfc3339_ns(input.context.time)
+
+# bound: the evidence is about the exact bytes of the subject.
+bound(e) if e.subject.digest.sha256 == subject_digest
+
+age_ns(e) := now_ns - time.parse_rfc3339_ns(e.timestamp)
+
+fresh(e) if {
+	age_ns(e) >= 0 - clock_skew_ns
+	age_ns(e) <= (max_evidence_age_days * 24) * 3600000000000
+}
+
+trusted_signer(e) if {
+	e.signed == true
+	count(trusted_keys) == 0
+}
+
+trusted_signer(e) if {
+	e.signed == true
+	e.signer in trusted_keys
+}
+
+signing_ok(e) if not require_signed_evidence
+
+signing_ok(e) if trusted_signer(e)
+
+# usable is the evidence that counts: bound to the subject, fresh and, when
+# required, signed by a trusted key.
+usable contains e if {
+	some e in input.evidence
+	bound(e)
+	fresh(e)
+	signing_ok(e)
+}
+
+of_type(t) := [e | some e in usable; e.type == t]
+
+# describe names one evidence item for messages.
+describe(e) := sprintf("%s evidence from %s at %s", [e.type, object.get(e, "source", "input"), e.timestamp])
+
+# ---- result shape ----
+
+# result builds a decision result from the calling rule's METADATA
+# (rego.metadata.rule()): id, title, remediation and framework controls.
+result(meta, msg) := {
+	"id": meta.custom.id,
+	"title": object.get(meta, "title", ""),
+	"msg": msg,
+	"remediation": object.get(meta.custom, "remediation", ""),
+	"controls": object.get(meta.custom, "controls", {}),
+	"evidence": [],
+}
+
+# result_ev is result with the evidence items the result is about.
+result_ev(meta, msg, items) := object.union(result(meta, msg), {"evidence": [describe(e) | some e in items]})

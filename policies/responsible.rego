@@ -1,0 +1,118 @@
+# Responsible-AI rules: fairness and robustness evidence is required and
+# must meet thresholds when the subject declares sensitive attributes or a
+# risk tier that calls for it.
+package mlsec.gate
+
+import data.mlsec.lib
+import rego.v1
+
+sensitive_attributes := object.get(input.subject, "sensitive_attributes", [])
+
+risk_tier := object.get(input.subject, "risk_tier", "")
+
+needs_fairness if count(sensitive_attributes) > 0
+
+needs_fairness if risk_tier in lib.fairness_risk_tiers
+
+needs_robustness if risk_tier in lib.robustness_risk_tiers
+
+fairness := lib.of_type("fairness")
+
+robustness := lib.of_type("robustness")
+
+# METADATA
+# title: Fairness evidence is required
+# description: A model with sensitive attributes or a high risk tier needs a fairness evaluation.
+# custom:
+#   id: MLSEC-FAIR-001
+#   remediation: Evaluate fairness per sensitive attribute (e.g. demographic parity difference) and pass the fairness evidence.
+#   controls:
+#     owasp_ml: [ML08]
+#     nist_ai_rmf: [MEASURE 2.11, MAP 1.1]
+deny contains r if {
+	needs_fairness
+	count(fairness) == 0
+	r := lib.result(rego.metadata.rule(), sprintf("%s declares sensitive attributes %v / risk tier %q but has no usable fairness evidence", [input.subject.name, sensitive_attributes, risk_tier]))
+}
+
+# METADATA
+# title: Fairness metrics meet the threshold
+# description: Every fairness metric must pass (its own passed flag, else |value| <= data.mlsec.fairness_max_difference, default 0.1), and every sensitive attribute must be evaluated.
+# custom:
+#   id: MLSEC-FAIR-002
+#   remediation: Mitigate the bias (reweighting, threshold tuning, more representative data) and re-evaluate.
+#   controls:
+#     owasp_ml: [ML08, ML02]
+#     atlas: [AML.T0020]
+#     nist_ai_rmf: [MEASURE 2.11, MANAGE 1.1]
+deny contains r if {
+	needs_fairness
+	some e in fairness
+	some m in e.result.metrics
+	not metric_ok(m)
+	r := lib.result_ev(rego.metadata.rule(), sprintf("fairness metric %s for %q is %v (limit %v)", [m.name, object.get(m, "attribute", "all"), m.value, object.get(m, "threshold", lib.fairness_max_difference)]), [e])
+}
+
+# METADATA
+# title: Fairness metrics meet the threshold
+# description: Every declared sensitive attribute must be evaluated by at least one fairness metric.
+# custom:
+#   id: MLSEC-FAIR-002
+#   remediation: Add a fairness metric for each sensitive attribute the model declares.
+#   controls:
+#     owasp_ml: [ML08]
+#     nist_ai_rmf: [MEASURE 2.11]
+deny contains r if {
+	needs_fairness
+	count(fairness) > 0
+	some a in sensitive_attributes
+	not attribute_evaluated(a)
+	r := lib.result(rego.metadata.rule(), sprintf("no fairness metric evaluates sensitive attribute %q", [a]))
+}
+
+attribute_evaluated(a) if {
+	some e in fairness
+	some m in e.result.metrics
+	m.attribute == a
+}
+
+metric_ok(m) if m.passed == true
+
+metric_ok(m) if {
+	not "passed" in object.keys(m)
+	abs(m.value) <= object.get(m, "threshold", lib.fairness_max_difference)
+}
+
+# METADATA
+# title: Robustness evidence is required
+# description: A model in a risk tier listed in data.mlsec.robustness_risk_tiers (default high) needs an adversarial robustness evaluation.
+# custom:
+#   id: MLSEC-ROB-001
+#   remediation: Evaluate robustness (e.g. PGD/FGSM at a documented epsilon) and pass the robustness evidence.
+#   controls:
+#     owasp_ml: [ML01]
+#     atlas: [AML.T0043, AML.T0015]
+#     nist_ai_rmf: [MEASURE 2.6, MEASURE 2.7]
+deny contains r if {
+	needs_robustness
+	count(robustness) == 0
+	r := lib.result(rego.metadata.rule(), sprintf("%s is in risk tier %q but has no usable robustness evidence", [input.subject.name, risk_tier]))
+}
+
+# METADATA
+# title: Robust accuracy meets the threshold
+# description: Robust accuracy under every attack must reach data.mlsec.min_robust_accuracy (default 0.5).
+# custom:
+#   id: MLSEC-ROB-002
+#   remediation: Harden the model (adversarial training, input preprocessing) and re-evaluate.
+#   controls:
+#     owasp_ml: [ML01]
+#     atlas: [AML.T0043, AML.T0015]
+#     nist_ai_rmf: [MEASURE 2.6, MEASURE 2.7, MANAGE 1.1]
+deny contains r if {
+	needs_robustness
+	some e in robustness
+	some a in e.result.attacks
+	a.robust_accuracy < lib.min_robust_accuracy
+	r := lib.result_ev(rego.metadata.rule(), sprintf("robust accuracy under %s is %v, below %v", [a.name, a.robust_accuracy, lib.min_robust_accuracy]), [e])
+}

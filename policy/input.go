@@ -1,0 +1,48 @@
+package policy
+
+import "github.com/mlsec/mlsec/evidence"
+
+// Input is the document policies see as input (docs/policy.md).
+type Input struct {
+	Subject  Subject         `json:"subject"`
+	Evidence []evidence.Item `json:"evidence"`
+	Action   Action          `json:"action"`
+	Actor    Actor           `json:"actor"`
+	Context  Context         `json:"context"`
+}
+
+// Subject is the model the decision is about: name, OMS root digest, and
+// what the owner declares about it.
+type Subject struct {
+	Name   string            `json:"name"`
+	Digest map[string]string `json:"digest"`
+	// RiskTier is the declared risk tier (e.g. low, medium, high).
+	RiskTier string `json:"risk_tier,omitempty"`
+	// SensitiveAttributes are the protected attributes the model's
+	// decisions may depend on (e.g. sex, age); they call for fairness evidence.
+	SensitiveAttributes []string          `json:"sensitive_attributes,omitempty"`
+	Labels              map[string]string `json:"labels,omitempty"`
+}
+
+// Action is the lifecycle action being decided.
+type Action struct {
+	Name  string `json:"name"`            // e.g. promote, deploy, publish
+	Stage string `json:"stage,omitempty"` // e.g. staging, production
+}
+
+// Actor is who asks for the action.
+type Actor struct {
+	Name   string   `json:"name,omitempty"`
+	Email  string   `json:"email,omitempty"`
+	Groups []string `json:"groups,omitempty"`
+	// Kind is "user" or "ci" (or anything the policy distinguishes).
+	Kind string `json:"kind,omitempty"`
+}
+
+// Context describes where and when the decision is made. Time (RFC 3339)
+// is the reference for evidence freshness and exception expiry; Evaluate
+// sets it to the current time when empty.
+type Context struct {
+	Environment string `json:"environment,omitempty"`
+	Time        string `json:"time"`
+}
