@@ -21,9 +21,10 @@ import (
 // Sources of the evidence the gate produces itself, as they appear in
 // evidence.Item.Source and so in the policy's reasons.
 const (
-	SourceScan      = "mlsec gate: scan"
-	SourceSignature = "mlsec gate: verify"
-	SourceBOM       = "mlsec gate: bom"
+	SourceScan      = sourcePrefix + "scan"
+	SourceSignature = sourcePrefix + "verify"
+	SourceBOM       = sourcePrefix + "bom"
+	sourcePrefix    = "mlsec gate: "
 )
 
 // ErrInput is wrapped by errors about the gate's inputs (model path, keys,

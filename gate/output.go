@@ -3,6 +3,7 @@ package gate
 import (
 	"encoding/json"
 	"io"
+	"strings"
 
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/policy"
@@ -43,8 +44,10 @@ type EvidenceLine struct {
 	Signed    bool   `json:"signed"`
 	Signer    string `json:"signer,omitempty"`
 	// Bound is false when the item is about another digest (ignored).
-	Bound   bool   `json:"bound"`
-	Summary string `json:"summary"`
+	Bound bool `json:"bound"`
+	// Produced is true for the evidence the gate made in this run.
+	Produced bool   `json:"produced"`
+	Summary  string `json:"summary"`
 }
 
 // NewReport builds the report of an Outcome.
@@ -74,7 +77,7 @@ func lineOf(it evidence.Item, digest string) EvidenceLine {
 		Type: it.Type, Source: it.Source, Digest: it.Subject.SHA256(),
 		Timestamp: it.Timestamp.UTC().Format("2006-01-02T15:04:05Z07:00"),
 		Signed:    it.Signed, Signer: it.Signer, Bound: it.Subject.SHA256() == digest,
-		Summary: Describe(it),
+		Summary: Describe(it), Produced: strings.HasPrefix(it.Source, sourcePrefix),
 	}
 }
 

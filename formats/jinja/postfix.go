@@ -190,6 +190,15 @@ func itoa(n int64) string {
 	}
 }
 
+// escapeNames are the internal names sandbox escapes go through.
+var escapeNames = map[string]bool{
+	"__class__": true, "__base__": true, "__bases__": true, "__mro__": true, "__subclasses__": true,
+	"__globals__": true, "__builtins__": true, "__import__": true, "__init__": true, "__code__": true,
+	"__getattribute__": true, "__dict__": true, "__func__": true, "__self__": true, "__closure__": true,
+	"__loader__": true, "__spec__": true, "__reduce__": true, "__reduce_ex__": true, "__call__": true,
+	"_TemplateReference__context": true, "catch_warnings": true,
+}
+
 // fragments is the backstop for names assembled in ways the folder does
 // not follow (loops, macros, runtime data): it joins every string literal
 // in order, and each one reversed, and looks for internal names.
@@ -203,8 +212,12 @@ func (c *checker) fragments() {
 		}
 	}
 	for _, s := range []string{string(all), string(rev), reverse(string(all))} {
-		if m := dunderRe.FindString(s); m != "" {
-			c.add(RuleEscape, m, 0, "template string fragments assemble %q, a Python internal name", m)
+		// Only names escapes use: joined fragments also produce garbled
+		// dunders (reversed, interleaved) that would repeat a finding.
+		for _, m := range dunderRe.FindAllString(s, 16) {
+			if escapeNames[m] {
+				c.add(RuleEscape, m, 0, "template string fragments assemble %q, a Python internal name", m)
+			}
 		}
 	}
 }

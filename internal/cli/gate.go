@@ -25,7 +25,7 @@ type gateFlags struct {
 	keys, evidence, policies, data, sensitive   []string
 	signature, action, stage, environment       string
 	actor, name, riskTier, format, output, emit string
-	failOn                                      string
+	failOn, sarif                               string
 	noDefault                                   bool
 }
 
@@ -81,6 +81,7 @@ Exit codes (docs/exit-codes.md):
 	f.StringArrayVar(&fl.sensitive, "sensitive-attribute", nil, "declared sensitive `ATTRIBUTE`, e.g. sex (repeatable; calls for fairness evidence)")
 	f.StringVar(&fl.format, "format", "table", "output `FORMAT`: table, json or sarif")
 	f.StringVarP(&fl.output, "output", "o", "", "write the decision to `FILE` instead of stdout (replaced atomically)")
+	f.StringVar(&fl.sarif, "sarif", "", "also write the decision as SARIF 2.1.0 to `FILE` (for code scanning), whatever --format is")
 	f.StringVar(&fl.emit, "emit-evidence", "", "write the evidence the gate produced (scan.json, signature.json, bom.json) and the policy input (input.json) to `DIR`")
 	f.StringVar(&fl.failOn, "fail-on", "deny", "exit 1 on `LEVEL`: deny, warn (denies and warnings) or none (report only)")
 	return c
@@ -161,13 +162,17 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 	if fl.emit != "" {
 		werr = emitEvidence(fl.emit, out)
 	}
+	wd, _ := os.Getwd()
+	sarifOpts := gate.SARIFOptions{ExitCode: code, BaseDir: wd, Version: version.String()}
+	if werr == nil && fl.sarif != "" {
+		werr = writeFileAtomic(fl.sarif, func(w io.Writer) error { return gate.WriteSARIF(w, out, sarifOpts) })
+	}
 	if werr == nil {
 		switch fl.format {
 		case "json":
 			werr = gate.WriteJSON(dst, out)
 		case "sarif":
-			wd, _ := os.Getwd()
-			werr = gate.WriteSARIF(dst, out, gate.SARIFOptions{ExitCode: code, BaseDir: wd, Version: version.String()})
+			werr = gate.WriteSARIF(dst, out, sarifOpts)
 		default:
 			werr = writeGateTable(dst, out, code)
 		}
@@ -190,6 +195,20 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 		return withCode(code, nil)
 	}
 	return nil
+}
+
+// writeFileAtomic writes a file through a temporary beside it.
+func writeFileAtomic(path string, fn func(io.Writer) error) error {
+	tmp, err := createReportTemp(path)
+	if err != nil {
+		return err
+	}
+	if err := fn(tmp); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	return commitReport(tmp, path)
 }
 
 // emitEvidence writes the produced records and the policy input to dir, so
@@ -247,6 +266,9 @@ func writeGateTable(w io.Writer, o *gate.Outcome, code int) error {
 			tag = "  [IGNORED: about sha256:" + short12(e.Digest) + ", another artifact]"
 		}
 		signed := "unsigned"
+		if e.Produced {
+			signed = "this run"
+		}
 		if e.Signed {
 			signed = "signed by " + short12(e.Signer)
 		}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	pbar "github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/scan"
@@ -130,7 +129,7 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 
 	stderr := c.ErrOrStderr()
 	var bar *pbar.Bar
-	if !fl.noProgress && writerIsTerminal(stderr) {
+	if !fl.noProgress && pbar.IsTerminal(stderr) {
 		bar = pbar.New(stderr)
 		opts.Progress = bar.Update
 	}
@@ -227,17 +226,11 @@ func commitReport(f *os.File, path string) error {
 	return err
 }
 
-// writerIsTerminal reports whether w is a terminal.
-func writerIsTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
 // colorOK reports whether the table may use colours: on a terminal, unless
 // NO_COLOR is set (https://no-color.org) or TERM is dumb.
 func colorOK(w io.Writer) bool {
 	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
 		return false
 	}
-	return writerIsTerminal(w)
+	return pbar.IsTerminal(w)
 }

@@ -3,16 +3,13 @@ package cli
 import (
 	"crypto/x509"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
+	"github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/manifest"
 	"github.com/mlsec/mlsec/sign"
 )
@@ -63,12 +60,12 @@ Sigstore signing is not supported by mlsec; such bundles can be verified.`,
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			bar := newProgress(cmd.ErrOrStderr(), "hashing")
+			bar := progress.ForTerminal(cmd.ErrOrStderr(), "hashing")
 			b, m, err := signer.Sign(cmd.Context(), model, sign.SignOptions{Hash: manifest.Options{
 				Algorithm: hashAlg, ShardSize: shardSize, IgnorePaths: ignores,
-				AllowSymlinks: allowSymlinks, Workers: workers, Progress: bar.update,
+				AllowSymlinks: allowSymlinks, Workers: workers, Progress: bar.UpdateBytes,
 			}})
-			bar.done()
+			bar.Clear()
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("sign %s: %w", model, err))
 			}
@@ -84,7 +81,7 @@ Sigstore signing is not supported by mlsec; such bundles can be verified.`,
 				total += it.Size
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Signed %s (%d resources, %s, %s) with the %s method.\nSignature: %s\nRoot digest: sha256:%x\n",
-				model, len(m.Items), humanBytes(total), m.Algorithm, signer.Method(), sigPath, m.RootDigest())
+				model, len(m.Items), progress.HumanBytes(total), m.Algorithm, signer.Method(), sigPath, m.RootDigest())
 			return nil
 		},
 	}
@@ -184,59 +181,4 @@ func resolveIgnores(model string, paths []string) ([]string, error) {
 		out = append(out, rel)
 	}
 	return out, nil
-}
-
-// progress draws a one-line bar on stderr, only when stderr is a terminal,
-// at most ten times a second.
-type progress struct {
-	w     io.Writer
-	label string
-	mu    sync.Mutex
-	last  time.Time
-	shown bool
-}
-
-func newProgress(w io.Writer, label string) *progress {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return &progress{}
-	}
-	return &progress{w: w, label: label}
-}
-
-func (p *progress) update(done, total int64) {
-	if p.w == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if time.Since(p.last) < 100*time.Millisecond && done < total {
-		return
-	}
-	p.last, p.shown = time.Now(), true
-	pct := 100.0
-	if total > 0 {
-		pct = float64(done) * 100 / float64(total)
-	}
-	n := int(pct / 5)
-	fmt.Fprintf(p.w, "\r%s [%-20s] %5.1f%% %s / %s", p.label, strings.Repeat("#", n), pct, humanBytes(done), humanBytes(total))
-}
-
-func (p *progress) done() {
-	if p.w != nil && p.shown {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/sign"
 )
 
@@ -60,12 +61,12 @@ untrusted or expired certificate, model differs); 2 usage or I/O error.`,
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("verify: %w", err))
 			}
-			bar := newProgress(cmd.ErrOrStderr(), "verifying")
+			bar := progress.ForTerminal(cmd.ErrOrStderr(), "verifying")
 			res, verr := sign.Verify(cmd.Context(), model, bundle, sign.VerifyOptions{
 				Verifier: v, IgnorePaths: ignores, IgnoreUnsignedFiles: ignoreUnsigned,
-				Workers: workers, Progress: bar.update,
+				Workers: workers, Progress: bar.UpdateBytes,
 			})
-			bar.done()
+			bar.Clear()
 			out := cmd.OutOrStdout()
 			if format == "json" {
 				writeVerifyJSON(out, model, sigPath, res, verr)

@@ -1,15 +1,22 @@
 // Package progress draws a one-line progress bar on a terminal. It is kept
-// tiny on purpose: the scanner reports (done, total) per file and the bar
-// redraws at most every Interval, so a folder of thousands of small files
-// does not spend its time writing to the terminal.
+// tiny on purpose: callers report (done, total) and the bar redraws at most
+// every Interval, so a folder of thousands of small files or a stream of
+// small hash updates does not spend its time writing to the terminal.
+//
+// Bars are for people: ForTerminal returns nil unless the writer is a
+// terminal, and every method of a nil *Bar does nothing, so callers never
+// branch on whether output is interactive.
 package progress
 
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // Interval is the minimum time between two redraws.
@@ -21,35 +28,90 @@ const width = 30
 // Render returns the bar for done of total files, without the carriage
 // return, e.g. "scanning [#######-------] 12/40 files".
 func Render(done, total int) string {
+	return render("scanning", int64(done), int64(total), func(n int64) string { return fmt.Sprint(n) }, "files")
+}
+
+// RenderBytes returns the bar for done of total bytes under label, e.g.
+// "hashing [####------] 1.2 GiB/3.0 GiB".
+func RenderBytes(label string, done, total int64) string {
+	return render(label, done, total, HumanBytes, "")
+}
+
+func render(label string, done, total int64, num func(int64) string, unit string) string {
+	suffix := ""
+	if unit != "" {
+		suffix = " " + unit
+	}
 	if total <= 0 {
-		return fmt.Sprintf("scanning [%s] %d files", strings.Repeat("-", width), done)
+		return fmt.Sprintf("%s [%s] %s%s", label, strings.Repeat("-", width), num(done), suffix)
 	}
-	if done > total {
-		done = total
+	done = min(max(done, 0), total)
+	filled := int(done * width / total)
+	return fmt.Sprintf("%s [%s%s] %s/%s%s", label, strings.Repeat("#", filled), strings.Repeat("-", width-filled), num(done), num(total), suffix)
+}
+
+// HumanBytes formats n with a binary unit.
+func HumanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
 	}
-	if done < 0 {
-		done = 0
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
 	}
-	filled := done * width / total
-	return fmt.Sprintf("scanning [%s%s] %d/%d files", strings.Repeat("#", filled), strings.Repeat("-", width-filled), done, total)
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // A Bar writes progress to w (normally a terminal's stderr). It is safe for
-// concurrent use.
+// concurrent use; a nil *Bar ignores every call.
 type Bar struct {
 	mu    sync.Mutex
 	w     io.Writer
+	label string
 	now   func() time.Time
 	last  time.Time
 	drawn bool
 }
 
-// New returns a bar writing to w.
-func New(w io.Writer) *Bar { return &Bar{w: w, now: time.Now} }
+// New returns a file-count bar writing to w.
+func New(w io.Writer) *Bar { return &Bar{w: w, label: "scanning", now: time.Now} }
 
-// Update redraws the bar, unless it was redrawn less than Interval ago and
-// the scan is not finished. Its signature matches scan.Options.Progress.
+// NewBytes returns a byte-count bar labelled label writing to w.
+func NewBytes(w io.Writer, label string) *Bar { return &Bar{w: w, label: label, now: time.Now} }
+
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// ForTerminal returns NewBytes(w, label) when w is a terminal, else nil.
+func ForTerminal(w io.Writer, label string) *Bar {
+	if !IsTerminal(w) {
+		return nil
+	}
+	return NewBytes(w, label)
+}
+
+// Update redraws a file-count bar, unless it was redrawn less than
+// Interval ago and the work is not finished. Its signature matches
+// scan.Options.Progress.
 func (b *Bar) Update(done, total int) {
+	b.draw(int64(done), int64(total), func() string { return Render(done, total) })
+}
+
+// UpdateBytes redraws a byte-count bar; its signature matches
+// manifest.Options.Progress.
+func (b *Bar) UpdateBytes(done, total int64) {
+	b.draw(done, total, func() string { return RenderBytes(b.label, done, total) })
+}
+
+func (b *Bar) draw(done, total int64, line func() string) {
+	if b == nil {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	t := b.now()
@@ -57,11 +119,14 @@ func (b *Bar) Update(done, total int) {
 		return
 	}
 	b.last, b.drawn = t, true
-	fmt.Fprint(b.w, "\r"+Render(done, total)+"\x1b[K")
+	fmt.Fprint(b.w, "\r"+line()+"\x1b[K")
 }
 
 // Clear erases the bar so that what follows starts on a clean line.
 func (b *Bar) Clear() {
+	if b == nil {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.drawn {

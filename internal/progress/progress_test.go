@@ -51,3 +51,17 @@ func TestBarThrottlesAndClears(t *testing.T) {
 		t.Errorf("second Clear wrote %q", buf.String())
 	}
 }
+
+func TestRenderBytesAndNilBar(t *testing.T) {
+	if got, want := RenderBytes("hashing", 512<<20, 2<<30), "hashing [#######-----------------------] 512.0 MiB/2.0 GiB"; got != want {
+		t.Errorf("RenderBytes = %q, want %q", got, want)
+	}
+	var b *Bar // what ForTerminal returns off a terminal
+	b.UpdateBytes(1, 2)
+	b.Update(1, 2)
+	b.Clear()
+	var buf bytes.Buffer
+	if ForTerminal(&buf, "x") != nil {
+		t.Error("ForTerminal returned a bar for a non-terminal writer")
+	}
+}

@@ -1,0 +1,25 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error kinds. Every error the store and service return wraps one of these,
+// so the server maps kinds to HTTP statuses in one place (server.status).
+var (
+	ErrNotFound        = errors.New("not found")
+	ErrExists          = errors.New("already exists")
+	ErrConflict        = errors.New("conflict")            // a state transition that is not allowed
+	ErrPrecondition    = errors.New("precondition failed") // stale revision (ETag)
+	ErrInvalid         = errors.New("invalid")
+	ErrUnauthenticated = errors.New("unauthenticated")
+	ErrForbidden       = errors.New("forbidden")
+	ErrTooLarge        = errors.New("too large")
+	ErrDigestMismatch  = errors.New("digest mismatch")
+)
+
+// invalidf returns an ErrInvalid with a message.
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+}
