@@ -3,15 +3,10 @@ package evidence
 import (
 	"bytes"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 
 	"github.com/mlsec/mlsec/sign"
@@ -83,13 +78,7 @@ func Attest(rec Record, key *ecdsa.PrivateKey) (*sign.Envelope, error) {
 		return nil, err
 	}
 	payload := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	hf, err := curveHash(&key.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	h := hf()
-	h.Write(sign.PAE(PayloadType, payload))
-	sig, err := ecdsa.SignASN1(rand.Reader, key, h.Sum(nil))
+	sig, err := sign.SignDSSE(key, PayloadType, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -177,34 +166,10 @@ func parseEnvelope(data []byte) (*sign.Envelope, []byte, Record, error) {
 }
 
 func verifyEnvelope(env *sign.Envelope, payload []byte, keys []TrustedKey) (string, error) {
-	pae := sign.PAE(env.PayloadType, payload)
 	for _, k := range keys {
-		hf, err := curveHash(k.Key)
-		if err != nil {
-			continue
-		}
-		h := hf()
-		h.Write(pae)
-		digest := h.Sum(nil)
-		for _, s := range env.Signatures {
-			sig, err := base64.StdEncoding.DecodeString(s.Sig)
-			if err == nil && ecdsa.VerifyASN1(k.Key, digest, sig) {
-				return k.ID, nil
-			}
+		if sign.VerifyDSSE(k.Key, env, payload) == nil {
+			return k.ID, nil
 		}
 	}
 	return "", ErrUntrusted
-}
-
-// curveHash mirrors sign's curve→hash rule (not exported there).
-func curveHash(pub *ecdsa.PublicKey) (func() hash.Hash, error) {
-	switch pub.Curve {
-	case elliptic.P256():
-		return sha256.New, nil
-	case elliptic.P384():
-		return sha512.New384, nil
-	case elliptic.P521():
-		return sha512.New, nil
-	}
-	return nil, fmt.Errorf("%w: curve %s (want P-256, P-384 or P-521)", sign.ErrKey, pub.Curve.Params().Name)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -301,4 +302,21 @@ func (s Subject) String() string {
 func ValidDigest(hexDigest string) bool {
 	_, err := hex.DecodeString(hexDigest)
 	return err == nil && sha256Hex.MatchString(hexDigest)
+}
+
+// ReadFile is ReadItems on a file; every item's Source is the path.
+func ReadFile(path string, keys []TrustedKey) ([]Item, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	items, err := ReadItems(f, keys)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for i := range items {
+		items[i].Source = path
+	}
+	return items, nil
 }

@@ -236,3 +236,13 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Errorf("Write accepted a record without subject name: %v", err)
 	}
 }
+
+func TestReadFileSetsSource(t *testing.T) {
+	items, err := ReadFile("testdata/valid/test.json", nil)
+	if err != nil || len(items) != 1 || items[0].Source != "testdata/valid/test.json" || items[0].Signed {
+		t.Fatalf("%+v %v", items, err)
+	}
+	if _, err := ReadFile("testdata/invalid/bad-digest.json", nil); err == nil || !strings.Contains(err.Error(), "bad-digest.json") {
+		t.Errorf("error does not name the file: %v", err)
+	}
+}

@@ -14,6 +14,7 @@
 package manifest
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -147,4 +148,20 @@ func ValidateIgnorePath(p string) error {
 		}
 	}
 	return nil
+}
+
+// SignatureFile is the conventional name of an OMS signature bundle inside
+// a model folder. It is never part of the model's identity.
+const SignatureFile = "model.sig"
+
+// Identity returns the digest that identifies a model's exact bytes across
+// mlsec (evidence subjects, BOM hashes, registry versions): the OMS root
+// digest in files mode with SHA-256, leaving out DefaultIgnorePaths, a
+// SignatureFile at the top of the folder and ignore.
+func Identity(ctx context.Context, path string, ignore []string) ([]byte, error) {
+	m, err := Hash(ctx, path, Options{Algorithm: SHA256, IgnorePaths: append([]string{SignatureFile}, ignore...)})
+	if err != nil {
+		return nil, err
+	}
+	return m.RootDigest(), nil
 }

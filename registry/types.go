@@ -206,3 +206,17 @@ type AuditEvent struct {
 	Subject string          `json:"subject"`
 	Payload json.RawMessage `json:"payload,omitempty"`
 }
+
+// Severities are the scan finding severities, lowest first, after "none".
+var Severities = []string{"none", "info", "low", "medium", "high", "critical"}
+
+// SeverityRank orders severities ("none" is 0, "critical" 5); -1 means
+// unknown.
+func SeverityRank(s string) int {
+	for i, v := range Severities {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}

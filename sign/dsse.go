@@ -60,15 +60,28 @@ func pythonBytesRepr(p []byte) string {
 	return b.String()
 }
 
-// signPAE signs the PAE of payload with the hash the key's curve implies.
+// signPAE signs the PAE of an in-toto payload, as OMS bundles carry.
 func signPAE(key *ecdsa.PrivateKey, payload []byte) ([]byte, error) {
+	return SignDSSE(key, PayloadType, payload)
+}
+
+// SignDSSE returns an ASN.1 ECDSA signature over the DSSE PAE of payload,
+// hashed as the key's curve implies (P-256/SHA-256, P-384/SHA-384,
+// P-521/SHA-512), the rule OMS and mlsec attestations share.
+func SignDSSE(key *ecdsa.PrivateKey, payloadType string, payload []byte) ([]byte, error) {
 	hf, err := hashFor(&key.PublicKey)
 	if err != nil {
 		return nil, err
 	}
 	h := hf()
-	h.Write(PAE(PayloadType, payload))
+	h.Write(PAE(payloadType, payload))
 	return ecdsa.SignASN1(rand.Reader, key, h.Sum(nil))
+}
+
+// VerifyDSSE reports whether one of env's signatures over payload verifies
+// with pub (ErrSignature if none does).
+func VerifyDSSE(pub *ecdsa.PublicKey, env *Envelope, payload []byte) error {
+	return verifyEnvelope(pub, env, payload, false)
 }
 
 // verifyEnvelope checks that at least one envelope signature verifies with

@@ -11,12 +11,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlsec/mlsec/bom"
+	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/internal/version"
 )
 
 func init() { register(newBomCmd) }
 
 func newBomCmd() *cobra.Command {
 	var (
+		ev                       evidenceOut
 		format, specVersion, out string
 		noScan, allowSymlinks    bool
 		minScore                 int
@@ -81,6 +84,14 @@ docs/bom.md for the field mapping.`,
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("bom: writing the BOM: %w", err))
 			}
+			if ev.enabled() {
+				err := ev.write(cmd.Context(), args[0], ignorePaths, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
+					return evidence.FromBOM(subj, res.BOM, version.String(), now)
+				})
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+			}
 			fmt.Fprintln(cmd.ErrOrStderr(), res.Score)
 			if res.Score.Score < minScore {
 				fmt.Fprintf(cmd.ErrOrStderr(), "completeness %d is below --min-score %d\n", res.Score.Score, minScore)
@@ -90,6 +101,7 @@ docs/bom.md for the field mapping.`,
 		},
 	}
 	f := c.Flags()
+	ev.register(f)
 	f.StringVar(&format, "format", bom.FormatCycloneDX, "output format: cyclonedx-json or spdx-json (not supported yet)")
 	f.StringVar(&specVersion, "spec-version", "1.6", "CycloneDX spec version: 1.6 or 1.7")
 	f.StringVarP(&out, "output", "o", "", "write the BOM to this file instead of stdout")

@@ -8,9 +8,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlsec/mlsec/evidence"
 	pbar "github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/scan"
 	"github.com/mlsec/mlsec/scan/output"
@@ -26,6 +28,7 @@ type scanFlags struct {
 	workers     int
 	noProgress  bool
 	showSkipped bool
+	evidence    evidenceOut
 }
 
 func newScanCmd() *cobra.Command {
@@ -81,6 +84,7 @@ Exit codes (the one reference is docs/exit-codes.md):
 	f.StringVar(&fl.rules, "rules", "", "merge the rules `FILE` over the built-in rules (see docs/rules.md#rules-file)")
 	f.IntVar(&fl.workers, "workers", 0, "scan `N` files in parallel (0: one per CPU)")
 	f.BoolVar(&fl.noProgress, "no-progress", false, "never draw the progress bar (it is drawn only when stderr is a terminal)")
+	fl.evidence.register(f)
 	f.BoolVar(&fl.showSkipped, "show-skipped", false, "list the files that were skipped (table output; json and sarif always include them)")
 	return c
 }
@@ -97,6 +101,9 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 	failOn, err := output.ParseFailOn(fl.failOn)
 	if err != nil {
 		return withCode(ExitUsage, err)
+	}
+	if fl.evidence.enabled() && len(paths) != 1 {
+		return usageErr("--evidence describes one model: give exactly one PATH (got %d)", len(paths))
 	}
 	if fl.workers < 0 {
 		return usageErr("--workers %d: give a positive number, or 0 for one worker per CPU", fl.workers)
@@ -157,6 +164,14 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 		return usageErr("%w\nNothing was scanned", err)
 	}
 
+	if fl.evidence.enabled() {
+		err := fl.evidence.write(ctx, paths[0], nil, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
+			return evidence.FromScan(subj, rep, now)
+		})
+		if err != nil {
+			return usageErr("%w", err)
+		}
+	}
 	code := ExitOK
 	if output.Failed(rep, failOn) {
 		code = ExitFindings

@@ -8,10 +8,13 @@ import (
 	"io"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/internal/progress"
+	"github.com/mlsec/mlsec/internal/version"
 	"github.com/mlsec/mlsec/sign"
 )
 
@@ -19,6 +22,7 @@ func init() { register(newVerifyCmd) }
 
 func newVerifyCmd() *cobra.Command {
 	var (
+		ev                                                    evidenceOut
 		sigPath, keyPath, identity, issuer, trustRoot, format string
 		rootPaths, ignorePaths                                []string
 		ignoreUnsigned                                        bool
@@ -67,6 +71,14 @@ untrusted or expired certificate, model differs); 2 usage or I/O error.`,
 				Workers: workers, Progress: bar.UpdateBytes,
 			})
 			bar.Clear()
+			if ev.enabled() {
+				err := ev.write(cmd.Context(), model, ignorePaths, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
+					return evidence.FromVerify(subj, v.Method(), res, verr, version.String(), now)
+				})
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+			}
 			out := cmd.OutOrStdout()
 			if format == "json" {
 				writeVerifyJSON(out, model, sigPath, res, verr)
@@ -84,6 +96,7 @@ untrusted or expired certificate, model differs); 2 usage or I/O error.`,
 		},
 	}
 	f := c.Flags()
+	ev.register(f)
 	f.StringVar(&sigPath, "signature", "model.sig", "signature bundle to verify")
 	f.StringVar(&keyPath, "key", "", "public key, PEM (key method)")
 	f.StringArrayVar(&rootPaths, "cert-chain", nil, "trusted root/intermediate CA certificates, PEM (certificate method; repeatable)")

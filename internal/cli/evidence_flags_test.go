@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/manifest"
+	"github.com/mlsec/mlsec/sign"
+)
+
+// TestEvidenceFlag checks that scan, bom and verify each write one evidence
+// record of their type, bound to the model's identity digest.
+func TestEvidenceFlag(t *testing.T) {
+	model := writeFiles(t, map[string]string{
+		"config.json": `{"model_type": "bert"}`,
+		"README.md":   "---\nlicense: apache-2.0\n---\n# tiny\n",
+	})
+	key, _, pubPEM, err := sign.GenerateKey("P-256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := sign.NewKeySigner(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sigPath := filepath.Join(dir, "model.sig")
+	b, _, err := signer.Sign(context.Background(), model, sign.SignOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := b.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPath := filepath.Join(dir, "key.pub")
+	if err := os.WriteFile(sigPath, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pubPath, pubPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id, err := manifest.Identity(context.Background(), model, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := hex.EncodeToString(id)
+
+	cases := []struct {
+		typ  string
+		args []string
+		code int
+	}{
+		{evidence.TypeScan, []string{"scan", model}, ExitOK},
+		{evidence.TypeBOM, []string{"bom", "--no-scan", "-o", filepath.Join(dir, "bom.json"), model}, ExitOK},
+		{evidence.TypeSignature, []string{"verify", "--signature", sigPath, "--key", pubPath, model}, ExitOK},
+	}
+	for _, c := range cases {
+		out := filepath.Join(dir, c.typ+".evidence.json")
+		args := append([]string{c.args[0], "--evidence", out, "--model-name", "tiny"}, c.args[1:]...)
+		if _, errs, code := scanCLI(t, args...); code != c.code {
+			t.Fatalf("%v: exit %d, stderr %s", args, code, errs)
+		}
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatalf("%s: no evidence file: %v", c.typ, err)
+		}
+		recs, err := evidence.Read(f)
+		f.Close()
+		if err != nil || len(recs) != 1 {
+			t.Fatalf("%s: read %d records: %v", c.typ, len(recs), err)
+		}
+		r := recs[0]
+		if r.Type != c.typ || r.Subject.Name != "tiny" || r.Subject.SHA256() != want {
+			t.Errorf("%s: got type %s subject %s %s, want digest %s", c.typ, r.Type, r.Subject.Name, r.Subject.SHA256(), want)
+		}
+	}
+	// One evidence record describes one model.
+	if _, _, code := scanCLI(t, "scan", "--evidence", filepath.Join(dir, "x.json"), model, model); code != ExitUsage {
+		t.Errorf("scan --evidence with two paths: exit %d, want %d", code, ExitUsage)
+	}
+}
