@@ -214,6 +214,10 @@ type Item struct {
 	Record
 	Signed bool   `json:"signed"`
 	Signer string `json:"signer,omitempty"`
+	// FirstParty marks evidence the deciding process produced itself in
+	// this run (the gate's own scan, verification and BOM): it needs no
+	// signature to be trusted, unlike evidence read from files.
+	FirstParty bool `json:"first_party,omitempty"`
 	// SignatureError says why an attestation did not count as signed
 	// (no trusted key given, or no given key verifies it).
 	SignatureError string `json:"signature_error,omitempty"`

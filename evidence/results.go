@@ -93,6 +93,10 @@ func FromScan(subject Subject, rep *scan.Report, now time.Time) (Record, error) 
 // SignatureResult is the result of a "signature" record.
 type SignatureResult struct {
 	Verified bool `json:"verified"`
+	// Status is verified, failed (a signature exists and does not verify)
+	// or unsigned (no signature was found). Absent in records written
+	// before it existed; policies then treat a false Verified as failed.
+	Status string `json:"status,omitempty"`
 	// Method is key, certificate or sigstore.
 	Method string `json:"method"`
 	// KeyID is the fingerprint of the verifying key (sign.KeyHint: hex
@@ -120,6 +124,17 @@ func (r *SignatureResult) validate() error {
 	return nil
 }
 
+// Signature statuses.
+const (
+	StatusVerified = "verified"
+	StatusFailed   = "failed"
+	StatusUnsigned = "unsigned"
+)
+
+// ErrUnsigned is wrapped by a verification error that means no signature
+// was found at all, as opposed to one that does not verify.
+var ErrUnsigned = errors.New("unsigned")
+
 // FromVerify builds a signature record from sign.Verify's outcome. method is
 // the method that was requested (res may be nil when verification failed
 // early); verr is Verify's error.
@@ -138,6 +153,14 @@ func FromVerify(subject Subject, method string, res *sign.Result, verr error, ve
 		}
 	}
 	out.Verified = verr == nil && res != nil && res.Verified
+	switch {
+	case out.Verified:
+		out.Status = StatusVerified
+	case errors.Is(verr, ErrUnsigned):
+		out.Status = StatusUnsigned
+	default:
+		out.Status = StatusFailed
+	}
 	if verr != nil {
 		out.Failures = append(out.Failures, verr.Error())
 	} else if !out.Verified {

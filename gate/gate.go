@@ -221,21 +221,21 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scan evidence: %w", err)
 	}
-	out.Produced = append(out.Produced, evidence.Item{Record: scanRec, Source: SourceScan})
+	out.Produced = append(out.Produced, evidence.Item{Record: scanRec, Source: SourceScan, FirstParty: true})
 
 	sigRec, check, err := verifyModel(ctx, opts, sigPath, ignores, subj, ver, now)
 	if err != nil {
 		return nil, err
 	}
 	out.Signature = check
-	out.Produced = append(out.Produced, evidence.Item{Record: sigRec, Source: SourceSignature})
+	out.Produced = append(out.Produced, evidence.Item{Record: sigRec, Source: SourceSignature, FirstParty: true})
 
 	if out.BOM != nil {
 		bomRec, err := evidence.FromBOM(subj, out.BOM.BOM, ver, now)
 		if err != nil {
 			return nil, fmt.Errorf("bom evidence: %w", err)
 		}
-		out.Produced = append(out.Produced, evidence.Item{Record: bomRec, Source: SourceBOM})
+		out.Produced = append(out.Produced, evidence.Item{Record: bomRec, Source: SourceBOM, FirstParty: true})
 	}
 
 	for _, it := range collected {

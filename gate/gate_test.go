@@ -380,3 +380,20 @@ func TestRunReusesEngine(t *testing.T) {
 		}
 	}
 }
+
+// The example team rule ships with a Rego unit test; it must pass (this is
+// what 'mlsec policy test gate/testdata/policies/readme' runs).
+func TestExamplePolicyUnitTests(t *testing.T) {
+	res, err := policy.RunTests(context.Background(), policy.TestOptions{Dirs: []string{"testdata/policies/readme"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) == 0 {
+		t.Fatal("no Rego tests ran")
+	}
+	for _, r := range res {
+		if !r.Pass {
+			t.Errorf("%s.%s failed: %s %s", r.Package, r.Name, r.Error, r.Output)
+		}
+	}
+}

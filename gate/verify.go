@@ -33,7 +33,7 @@ func verifyModel(ctx context.Context, opts Options, sigPath string, ignores []st
 	}
 	if sigPath == "" {
 		looked := strings.Join(DefaultSignaturePaths(opts.ModelPath, isDir(opts.ModelPath)), " or ")
-		return record(nil, fmt.Errorf("unsigned: no signature found (looked for %s); sign the model with 'mlsec sign' or pass --signature", looked))
+		return record(nil, fmt.Errorf("%w: no signature found (looked for %s); sign the model with 'mlsec sign' or pass --signature", evidence.ErrUnsigned, looked))
 	}
 	if len(opts.Keys) == 0 {
 		return record(nil, fmt.Errorf("not checked: a signature is present (%s) but no trusted key was given (--key)", sigPath))

@@ -159,3 +159,17 @@ test_failed_verification_blocks if {
 	])
 	"MLSEC-SIG-002" in ids(gate.deny) with input as doc([clean_scan, good_sig, bad, good_bom])
 }
+
+test_unsigned_model_is_one_deny_not_two if {
+	unsigned := ev("signature", {"verified": false, "status": "unsigned", "method": "key", "root_digest": "", "failures": ["unsigned: no signature found"]})
+	d := ids(gate.deny) with input as doc([clean_scan, unsigned, good_bom])
+	"MLSEC-SIG-001" in d
+	not "MLSEC-SIG-002" in d
+}
+
+test_first_party_evidence_counts_without_signature if {
+	unsigned_ev := [json.patch(e, [{"op": "replace", "path": "/signed", "value": false}, {"op": "add", "path": "/first_party", "value": true}]) |
+		some e in [clean_scan, good_sig, good_bom]
+	]
+	count(gate.deny) == 0 with input as doc(unsigned_ev) with data.mlsec.require_signed_evidence as true
+}

@@ -342,3 +342,29 @@ func TestGateGolden(t *testing.T) {
 		}
 	}
 }
+
+// Evidence about another artifact is reported as ignored; it only warns, so
+// the model passes unless --fail-on warn.
+func TestGateForeignEvidenceAndFailOnWarn(t *testing.T) {
+	fx := newGateFixture(t, nil)
+	fx.sign(t)
+	rec, err := evidence.New(evidence.TypeTest, evidence.NewSubject("model", strings.Repeat("cd", 32)), "8", time.Now(), map[string]any{"suite": "s", "passed": 1, "failed": 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := evidence.Write(&buf, rec); err != nil {
+		t.Fatal(err)
+	}
+	ev := filepath.Join(fx.dir, "tests.json")
+	if err := os.WriteFile(ev, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := scanCLI(t, "gate", fx.model, "--key", fx.pub, "--evidence", ev)
+	if code != ExitOK || !strings.Contains(out, "[IGNORED: about sha256:cdcdcdcdcdcd") || !strings.Contains(out, "MLSEC-EVD-001") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if out, _, code := scanCLI(t, "gate", fx.model, "--key", fx.pub, "--evidence", ev, "--fail-on", "warn"); code != ExitFindings || !strings.Contains(out, "Decision: ALLOWED") {
+		t.Errorf("--fail-on warn: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,187 @@
+package registry
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+var (
+	nameRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
+	digestRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// ValidName reports whether s is a valid model, dataset or team name:
+// lowercase letters, digits, '.', '_' and '-', starting with a letter or
+// digit, at most 128 bytes (names appear in URLs unescaped).
+func ValidName(s string) bool { return nameRE.MatchString(s) }
+
+// ValidDigest reports whether s is a lowercase hex SHA-256 digest.
+func ValidDigest(s string) bool { return digestRE.MatchString(s) }
+
+// MaxPathLen bounds an artifact path.
+const MaxPathLen = 1024
+
+// ValidatePath checks an artifact path: a relative slash path in clean
+// form, with no '.', '..' or empty segments, no backslash and no control
+// characters, so it can never escape the folder it is materialised into.
+func ValidatePath(p string) error {
+	switch {
+	case p == "" || len(p) > MaxPathLen:
+		return invalidf("artifact path %q: empty or longer than %d bytes", p, MaxPathLen)
+	case strings.HasPrefix(p, "/") || strings.ContainsRune(p, '\\'):
+		return invalidf("artifact path %q: must be relative and use '/'", p)
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f {
+			return invalidf("artifact path %q: control character", p)
+		}
+	}
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return invalidf("artifact path %q: empty, '.' or '..' segment", p)
+		}
+	}
+	return nil
+}
+
+// RootDigest computes the OMS root digest (files mode, SHA-256) of a
+// version's model files: SHA-256 over the raw file digests in path order.
+// Attachments (signature, BOM, evidence) are not covered, as in OMS.
+func RootDigest(as []Artifact) (string, error) {
+	files := make([]Artifact, 0, len(as))
+	for _, a := range as {
+		if a.Kind == "" || a.Kind == KindFile {
+			files = append(files, a)
+		}
+	}
+	if len(files) == 0 {
+		return "", invalidf("a version needs at least one model file")
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	h := sha256.New()
+	for _, a := range files {
+		raw, err := hex.DecodeString(a.SHA256)
+		if err != nil || !ValidDigest(a.SHA256) {
+			return "", invalidf("artifact %s: sha256 must be 64 lowercase hex digits", a.Path)
+		}
+		h.Write(raw)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// CreateModel registers a model. Team-scoped actors create in their team.
+func (s *Service) CreateModel(ctx context.Context, a Actor, m Model) (Model, error) {
+	if a.ScopeTeam != "" && m.Team == "" {
+		m.Team = a.ScopeTeam
+	}
+	if err := require(a, PermWrite, &m); err != nil {
+		return m, err
+	}
+	if !ValidName(m.Name) {
+		return m, invalidf("model name %q: use lowercase letters, digits, '.', '_', '-'", m.Name)
+	}
+	if m.Team != "" && !ValidName(m.Team) {
+		return m, invalidf("team name %q", m.Team)
+	}
+	if err := validTags(m.Tags); err != nil {
+		return m, err
+	}
+	m.CreatedBy = a.Name
+	err := s.mutate(ctx, a, "model.create", "model/"+m.Name, func() any { return m }, func(tx Tx) error {
+		return tx.CreateModel(ctx, &m)
+	})
+	return m, err
+}
+
+func validTags(tags []string) error {
+	if len(tags) > 64 {
+		return invalidf("at most 64 tags")
+	}
+	for _, t := range tags {
+		if !ValidName(t) {
+			return invalidf("tag %q: use lowercase letters, digits, '.', '_', '-'", t)
+		}
+	}
+	return nil
+}
+
+// ModelPatch holds the editable fields of a model; nil means unchanged.
+type ModelPatch struct {
+	Description *string   `json:"description"`
+	Tags        *[]string `json:"tags"`
+	Team        *string   `json:"team"`
+}
+
+// UpdateModel applies p to model name if its revision is still revision.
+func (s *Service) UpdateModel(ctx context.Context, a Actor, name string, revision int64, p ModelPatch) (Model, error) {
+	var m Model
+	err := s.mutate(ctx, a, "model.update", "model/"+name, func() any { return p }, func(tx Tx) error {
+		var err error
+		if m, err = tx.GetModel(ctx, name); err != nil {
+			return err
+		}
+		if err := require(a, PermWrite, &m); err != nil {
+			return err
+		}
+		if p.Description != nil {
+			m.Description = *p.Description
+		}
+		if p.Tags != nil {
+			if err := validTags(*p.Tags); err != nil {
+				return err
+			}
+			m.Tags = *p.Tags
+		}
+		if p.Team != nil {
+			if *p.Team != "" && !ValidName(*p.Team) {
+				return invalidf("team name %q", *p.Team)
+			}
+			m.Team = *p.Team
+			if err := require(a, PermWrite, &m); err != nil { // cannot move a model out of scope
+				return err
+			}
+		}
+		return tx.UpdateModel(ctx, &m, revision)
+	})
+	return m, err
+}
+
+// GetModel returns a model the actor may read.
+func (s *Service) GetModel(ctx context.Context, a Actor, name string) (Model, error) {
+	if err := require(a, PermRead, nil); err != nil {
+		return Model{}, err
+	}
+	m, err := s.store.GetModel(ctx, name)
+	if err != nil {
+		return m, err
+	}
+	return m, require(a, PermRead, &m)
+}
+
+// ListModels lists the models the actor may read.
+func (s *Service) ListModels(ctx context.Context, a Actor, f ModelFilter) ([]Model, string, error) {
+	if err := require(a, PermRead, nil); err != nil {
+		return nil, "", err
+	}
+	if a.ScopeTeam != "" {
+		if f.Team != "" && f.Team != a.ScopeTeam {
+			return []Model{}, "", nil
+		}
+		f.Team = a.ScopeTeam
+	}
+	ms, cur, err := s.store.ListModels(ctx, f)
+	if err != nil || !a.scoped() {
+		return ms, cur, err
+	}
+	out := ms[:0]
+	for _, m := range ms {
+		if a.inScope(m) {
+			out = append(out, m)
+		}
+	}
+	return out, cur, nil
+}

@@ -1,0 +1,226 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// NewVersion is what a client submits to create a version.
+type NewVersion struct {
+	// Digest is the OMS root digest the client computed; the service
+	// recomputes it from Artifacts and rejects a mismatch. Empty = computed.
+	Digest      string `json:"digest"`
+	Description string `json:"description"`
+	// SourceURI registers the version by reference: the weights stay where
+	// they are, only digests are recorded, and the version is ready at once.
+	SourceURI string        `json:"source_uri"`
+	Artifacts []Artifact    `json:"artifacts"`
+	Lineage   []LineageEdge `json:"lineage"`
+}
+
+// MaxArtifacts bounds the files of one version.
+const MaxArtifacts = 100000
+
+// Job kinds the registry enqueues.
+const (
+	// JobAnalyze scans, hashes and BOMs a ready version from the blob store.
+	JobAnalyze = "analyze"
+)
+
+// CreateVersion creates model's version for nv, or returns the existing
+// version with the same digest (created false), so pushes are idempotent.
+func (s *Service) CreateVersion(ctx context.Context, a Actor, model string, nv NewVersion) (v Version, created bool, err error) {
+	if len(nv.Artifacts) > MaxArtifacts {
+		return v, false, invalidf("at most %d artifacts", MaxArtifacts)
+	}
+	seen := map[string]bool{}
+	for i, art := range nv.Artifacts {
+		if err := ValidatePath(art.Path); err != nil {
+			return v, false, err
+		}
+		if seen[art.Path] {
+			return v, false, invalidf("artifact path %q listed twice", art.Path)
+		}
+		seen[art.Path] = true
+		switch art.Kind {
+		case "":
+			nv.Artifacts[i].Kind = KindFile
+		case KindFile, KindSignature, KindBOM, KindEvidence:
+		default:
+			return v, false, invalidf("artifact %s: kind %q", art.Path, art.Kind)
+		}
+		if !ValidDigest(art.SHA256) || art.Size < 0 {
+			return v, false, invalidf("artifact %s: sha256 must be 64 lowercase hex digits and size >= 0", art.Path)
+		}
+	}
+	root, err := RootDigest(nv.Artifacts)
+	if err != nil {
+		return v, false, err
+	}
+	if nv.Digest != "" && nv.Digest != root {
+		return v, false, fmt.Errorf("%w: digest %s does not match the artifacts' OMS root digest %s", ErrDigestMismatch, nv.Digest, root)
+	}
+	for _, l := range nv.Lineage {
+		if err := validLineage(l); err != nil {
+			return v, false, err
+		}
+	}
+	v = Version{Digest: root, Description: nv.Description, SourceURI: nv.SourceURI, CreatedBy: a.Name, State: StatePending}
+	if nv.SourceURI != "" {
+		v.State = StateReady
+	}
+	err = s.mutate(ctx, a, "version.create", "model/"+model, func() any {
+		return map[string]any{"digest": root, "number": v.Number, "source_uri": nv.SourceURI, "artifacts": len(nv.Artifacts)}
+	}, func(tx Tx) error {
+		m, err := tx.GetModel(ctx, model)
+		if err != nil {
+			return err
+		}
+		if err := require(a, PermWrite, &m); err != nil {
+			return err
+		}
+		if old, err := tx.GetVersionByDigest(ctx, model, root); err == nil {
+			v = old
+			return errVersionExists
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		v.ModelID = m.ID
+		if err := tx.CreateVersion(ctx, &v); err != nil {
+			return err
+		}
+		if err := tx.AddArtifacts(ctx, v.ID, nv.Artifacts); err != nil {
+			return err
+		}
+		for _, l := range nv.Lineage {
+			l.VersionID, l.CreatedBy = v.ID, a.Name
+			if err := tx.AddLineage(ctx, &l); err != nil {
+				return err
+			}
+		}
+		v.Model = model
+		return nil
+	})
+	if errors.Is(err, errVersionExists) {
+		return v, false, nil
+	}
+	return v, err == nil, err
+}
+
+var errVersionExists = errors.New("version exists")
+
+// FinalizeVersion makes a pending version ready once every artifact's blob
+// is stored, and enqueues its analysis. From then on it is immutable.
+func (s *Service) FinalizeVersion(ctx context.Context, a Actor, model string, number int) (Version, error) {
+	var v Version
+	err := s.mutate(ctx, a, "version.ready", fmt.Sprintf("model/%s/versions/%d", model, number), nil, func(tx Tx) error {
+		m, err := tx.GetModel(ctx, model)
+		if err != nil {
+			return err
+		}
+		if err := require(a, PermWrite, &m); err != nil {
+			return err
+		}
+		if v, err = tx.GetVersion(ctx, model, number); err != nil {
+			return err
+		}
+		if v.State != StatePending {
+			return fmt.Errorf("version %s/%d is %s: %w", model, number, v.State, ErrConflict)
+		}
+		arts, err := tx.ListArtifacts(ctx, v.ID)
+		if err != nil {
+			return err
+		}
+		var missing []string
+		for _, art := range arts {
+			b, err := tx.GetBlob(ctx, art.SHA256)
+			if errors.Is(err, ErrNotFound) || (err == nil && b.Size != art.Size) {
+				missing = append(missing, art.Path)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if len(missing) > 0 {
+			if len(missing) > 10 {
+				missing = append(missing[:10], "...")
+			}
+			return fmt.Errorf("%w: blobs not uploaded: %s", ErrConflict, strings.Join(missing, ", "))
+		}
+		if err := tx.SetVersionState(ctx, v.ID, StatePending, StateReady); err != nil {
+			return err
+		}
+		if err := tx.EnqueueJob(ctx, &Job{Kind: JobAnalyze, VersionID: v.ID}); err != nil {
+			return err
+		}
+		v, err = tx.GetVersionByID(ctx, v.ID)
+		return err
+	})
+	return v, err
+}
+
+// versionFor loads model and version number and checks p on the model.
+func (s *Service) versionFor(ctx context.Context, r Reader, a Actor, p Permission, model string, number int) (Model, Version, error) {
+	if err := require(a, p, nil); err != nil {
+		return Model{}, Version{}, err
+	}
+	m, err := r.GetModel(ctx, model)
+	if err != nil {
+		return m, Version{}, err
+	}
+	if err := require(a, p, &m); err != nil {
+		return m, Version{}, err
+	}
+	v, err := r.GetVersion(ctx, model, number)
+	return m, v, err
+}
+
+// GetVersion returns a version and its artifacts.
+func (s *Service) GetVersion(ctx context.Context, a Actor, model string, number int) (Version, []Artifact, error) {
+	_, v, err := s.versionFor(ctx, s.store, a, PermRead, model, number)
+	if err != nil {
+		return v, nil, err
+	}
+	arts, err := s.store.ListArtifacts(ctx, v.ID)
+	return v, arts, err
+}
+
+// ListVersions lists a model's versions.
+func (s *Service) ListVersions(ctx context.Context, a Actor, f VersionFilter) ([]Version, string, error) {
+	if _, err := s.GetModel(ctx, a, f.Model); err != nil {
+		return nil, "", err
+	}
+	if f.MinSeverity != "" && SeverityRank(f.MinSeverity) < 0 {
+		return nil, "", invalidf("severity %q (want one of %s)", f.MinSeverity, strings.Join(Severities, ", "))
+	}
+	return s.store.ListVersions(ctx, f)
+}
+
+// BlobReadable reports whether the actor may download blob sha256: it must
+// belong to a version of a model in the actor's scope. Unscoped readers may
+// read any stored blob.
+func (s *Service) BlobReadable(ctx context.Context, a Actor, sha256 string) (Blob, error) {
+	if err := require(a, PermRead, nil); err != nil {
+		return Blob{}, err
+	}
+	b, err := s.store.GetBlob(ctx, sha256)
+	if err != nil || !a.scoped() {
+		return b, err
+	}
+	return b, fmt.Errorf("%w: scoped tokens download through a model version", ErrForbidden)
+}
+
+// RecordBlob records content the blob store now holds under key.
+func (s *Service) RecordBlob(ctx context.Context, a Actor, b Blob) (created bool, err error) {
+	if err := require(a, PermWrite, nil); err != nil {
+		return false, err
+	}
+	err = s.mutate(ctx, a, "blob.put", "blob/sha256:"+b.SHA256, func() any { return map[string]any{"size": b.Size} }, func(tx Tx) error {
+		created, err = tx.PutBlob(ctx, b)
+		return err
+	})
+	return created, err
+}
