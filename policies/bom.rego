@@ -26,7 +26,7 @@ deny contains r if {
 # description: Without a licence the model cannot be used lawfully.
 # custom:
 #   id: MLSEC-BOM-002
-#   remediation: Add the licence to the model card (license field) or pass --license to 'mlsec bom'.
+#   remediation: Add the licence to the model card (the license field of README.md front matter) and regenerate the BOM.
 #   controls:
 #     owasp_ml: [ML06]
 #     nist_ai_rmf: [GOVERN 1.1, MAP 4.1]
