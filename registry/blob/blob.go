@@ -1,0 +1,173 @@
+// Package blob stores registry artifacts by content through gocloud.dev/blob:
+// a local folder (fileblob) by default, any S3-compatible bucket for s3://
+// URLs, memory for mem:// (tests).
+//
+// Keys are content addresses, sha256/ab/abcdef... (the first two hex digits
+// fan the folder out). Put streams the upload into the final key while
+// hashing it and aborts the write (gocloud: cancel the writer's context
+// before Close) unless the size and digest match what the client promised,
+// so a blob under a key always has that key's digest and nothing is left
+// behind by a bad upload. Nothing is ever buffered whole in memory.
+package blob
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob" // file:// buckets (the default)
+	"gocloud.dev/blob/memblob"
+	_ "gocloud.dev/blob/s3blob" // s3:// buckets
+	"gocloud.dev/gcerrors"
+
+	"github.com/mlsec/mlsec/registry"
+)
+
+// DefaultMaxSize bounds one uploaded blob (a whole model shard) unless the
+// server is configured otherwise.
+const DefaultMaxSize int64 = 64 << 30
+
+// Store is a content-addressed bucket.
+type Store struct {
+	b       *blob.Bucket
+	maxSize int64
+	url     string
+}
+
+// Open opens the bucket at loc: a local directory path (created if
+// missing), a file:// URL, an s3:// URL (gocloud s3blob parameters, e.g.
+// ?endpoint=http://127.0.0.1:7070&use_path_style=true&region=us-east-1) or
+// mem://. maxSize <= 0 means DefaultMaxSize.
+func Open(ctx context.Context, loc string, maxSize int64) (*Store, error) {
+	if maxSize <= 0 {
+		maxSize = DefaultMaxSize
+	}
+	u := loc
+	switch {
+	case loc == "":
+		return nil, errors.New("blob store: empty location")
+	case loc == "mem://":
+		return &Store{b: memblob.OpenBucket(nil), maxSize: maxSize, url: loc}, nil
+	case !strings.Contains(loc, "://"):
+		abs, err := filepath.Abs(loc)
+		if err != nil {
+			return nil, fmt.Errorf("blob store: %w", err)
+		}
+		if err := os.MkdirAll(abs, 0o700); err != nil {
+			return nil, fmt.Errorf("blob store: %w", err)
+		}
+		// no_tmp_dir: temp files next to the final path, so the final
+		// rename never crosses file systems.
+		u = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "no_tmp_dir=1&metadata=skip"}).String()
+	}
+	b, err := blob.OpenBucket(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("open blob store %s: %w", redact(loc), err)
+	}
+	return &Store{b: b, maxSize: maxSize, url: loc}, nil
+}
+
+// redact drops a URL's query and credentials for messages.
+func redact(loc string) string {
+	if u, err := url.Parse(loc); err == nil && u.Scheme != "" {
+		u.User, u.RawQuery = nil, ""
+		return u.String()
+	}
+	return loc
+}
+
+// Close closes the bucket.
+func (s *Store) Close() error { return s.b.Close() }
+
+// MaxSize is the largest blob Put accepts.
+func (s *Store) MaxSize() int64 { return s.maxSize }
+
+// Key returns the bucket key of a SHA-256 hex digest.
+func Key(sha string) string { return "sha256/" + sha[:2] + "/" + sha }
+
+// Exists reports whether the blob with digest sha is stored.
+func (s *Store) Exists(ctx context.Context, sha string) (bool, error) {
+	if !registry.ValidDigest(sha) {
+		return false, fmt.Errorf("%w: sha256 %q", registry.ErrInvalid, sha)
+	}
+	ok, err := s.b.Exists(ctx, Key(sha))
+	if err != nil {
+		return false, fmt.Errorf("blob exists: %w", err)
+	}
+	return ok, nil
+}
+
+// Put streams r into the blob for sha. size is the announced length (-1 if
+// unknown). It fails with ErrTooLarge past the size limit, and with
+// ErrDigestMismatch if the bytes are not sha or not size long; in both
+// cases nothing is stored. Putting a blob that exists is a cheap no-op
+// that does not read r.
+func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (registry.Blob, error) {
+	if !registry.ValidDigest(sha) {
+		return registry.Blob{}, fmt.Errorf("%w: sha256 %q", registry.ErrInvalid, sha)
+	}
+	if size > s.maxSize {
+		return registry.Blob{}, fmt.Errorf("%w: %d bytes, limit %d", registry.ErrTooLarge, size, s.maxSize)
+	}
+	key := Key(sha)
+	if attrs, err := s.b.Attributes(ctx, key); err == nil {
+		return registry.Blob{SHA256: sha, Size: attrs.Size, Key: key}, nil
+	}
+	wctx, abort := context.WithCancel(ctx)
+	defer abort()
+	w, err := s.b.NewWriter(wctx, key, &blob.WriterOptions{ContentType: "application/octet-stream", DisableContentTypeDetection: true})
+	if err != nil {
+		return registry.Blob{}, fmt.Errorf("blob put: %w", err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(r, s.maxSize+1))
+	fail := func(err error) (registry.Blob, error) {
+		abort()
+		_ = w.Close() // aborted: the driver discards the partial write
+		return registry.Blob{}, err
+	}
+	switch got := hex.EncodeToString(h.Sum(nil)); {
+	case err != nil:
+		return fail(fmt.Errorf("blob put: %w", err))
+	case n > s.maxSize:
+		return fail(fmt.Errorf("%w: more than %d bytes", registry.ErrTooLarge, s.maxSize))
+	case size >= 0 && n != size:
+		return fail(fmt.Errorf("%w: got %d bytes, announced %d", registry.ErrDigestMismatch, n, size))
+	case got != sha:
+		return fail(fmt.Errorf("%w: content is sha256:%s, not sha256:%s", registry.ErrDigestMismatch, got, sha))
+	}
+	if err := w.Close(); err != nil {
+		return registry.Blob{}, fmt.Errorf("blob put: %w", err)
+	}
+	return registry.Blob{SHA256: sha, Size: n, Key: key}, nil
+}
+
+// Open returns a reader of the blob sha (from offset, length bytes; length
+// < 0 reads to the end).
+func (s *Store) Open(ctx context.Context, sha string, offset, length int64) (io.ReadCloser, error) {
+	if !registry.ValidDigest(sha) {
+		return nil, fmt.Errorf("%w: sha256 %q", registry.ErrInvalid, sha)
+	}
+	r, err := s.b.NewRangeReader(ctx, Key(sha), offset, length, nil)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil, fmt.Errorf("blob sha256:%s: %w", sha, registry.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blob open: %w", err)
+	}
+	return r, nil
+}
+
+// Ping checks that the bucket is reachable.
+func (s *Store) Ping(ctx context.Context) error {
+	_, err := s.b.IsAccessible(ctx)
+	return err
+}
