@@ -224,3 +224,11 @@ func (s *Service) RecordBlob(ctx context.Context, a Actor, b Blob) (created bool
 	})
 	return created, err
 }
+
+// GetVersionByDigest returns model's version with the given root digest.
+func (s *Service) GetVersionByDigest(ctx context.Context, a Actor, model, digest string) (Version, error) {
+	if _, err := s.GetModel(ctx, a, model); err != nil {
+		return Version{}, err
+	}
+	return s.store.GetVersionByDigest(ctx, model, digest)
+}

@@ -119,6 +119,9 @@ func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (r
 	}
 	key := Key(sha)
 	if attrs, err := s.b.Attributes(ctx, key); err == nil {
+		if size >= 0 && attrs.Size != size {
+			return registry.Blob{}, fmt.Errorf("%w: sha256:%s is %d bytes, announced %d", registry.ErrDigestMismatch, sha, attrs.Size, size)
+		}
 		return registry.Blob{SHA256: sha, Size: attrs.Size, Key: key}, nil
 	}
 	wctx, abort := context.WithCancel(ctx)

@@ -34,6 +34,9 @@ func dialects(t *testing.T) []dialectCase {
 	}}}
 	if u := os.Getenv(PostgresEnv); u != "" {
 		ds = append(ds, dialectCase{Postgres, func(t *testing.T) string { return freshPostgres(t, u) }})
+	} else if os.Getenv("CI") == "true" {
+		// CI must prove the PostgreSQL path; .ci/run starts a cluster.
+		t.Fatalf("%s not set in CI: .ci/run should have started PostgreSQL", PostgresEnv)
 	} else {
 		t.Logf("%s not set: PostgreSQL cases skipped", PostgresEnv)
 	}

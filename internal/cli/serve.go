@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/blob"
+	"github.com/mlsec/mlsec/registry/server"
+	"github.com/mlsec/mlsec/registry/store"
+)
+
+func init() { register(newServeCmd) }
+
+// serveOptions are the flags of 'mlsec serve'; each has an MLSEC_ env
+// variable (flags win over env).
+type serveOptions struct {
+	addr, dataDir, database, blobURL string
+	maxUpload                        int64
+}
+
+func newServeCmd() *cobra.Command {
+	var o serveOptions
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the model registry server",
+		Long: `serve runs the mlsec model registry: a REST API under /api/v1 (OpenAPI at
+/api/v1/openapi.json), /healthz, /readyz and Prometheus /metrics.
+
+With no flags it needs nothing installed: a SQLite database (WAL mode) and a
+content-addressed blob folder under --data-dir. --database postgres://... and
+--blob s3://... switch to PostgreSQL and an S3-compatible bucket, which
+several replicas can share.
+
+On first start, with no API token in the database, serve prints a bootstrap
+admin token to stderr, once. Store it: only its hash is kept.
+
+Environment: MLSEC_ADDR, MLSEC_DATA_DIR, MLSEC_DATABASE, MLSEC_BLOB,
+MLSEC_MAX_UPLOAD (flags take precedence).`,
+		Example: `  mlsec serve
+  mlsec serve --addr 127.0.0.1:9000 --data-dir /var/lib/mlsec
+  mlsec serve --database postgres://mlsec@db/mlsec --blob 's3://models?region=us-east-1'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runServe(ctx, o, cmd.ErrOrStderr(), nil)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.addr, "addr", envOr("MLSEC_ADDR", "127.0.0.1:8080"), "listen address")
+	f.StringVar(&o.dataDir, "data-dir", envOr("MLSEC_DATA_DIR", "./mlsec-data"), "folder for the default SQLite database and blob store")
+	f.StringVar(&o.database, "database", envOr("MLSEC_DATABASE", ""), "postgres:// URL or SQLite file (default DATA_DIR/registry.db)")
+	f.StringVar(&o.blobURL, "blob", envOr("MLSEC_BLOB", ""), "s3://bucket?..., file:///dir or a folder (default DATA_DIR/blobs)")
+	f.Int64Var(&o.maxUpload, "max-upload", 0, "largest accepted blob in bytes (default 64 GiB)")
+	return c
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// runServe runs the server until ctx ends. ready, if not nil, receives the
+// bound address once the server accepts connections (tests).
+func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<- string) error {
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	if o.database == "" {
+		o.database = filepath.Join(o.dataDir, "registry.db")
+	}
+	if o.blobURL == "" {
+		o.blobURL = filepath.Join(o.dataDir, "blobs")
+	}
+	db, err := store.Open(ctx, o.database)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: database: %w", err))
+	}
+	defer db.Close()
+	bs, err := blob.Open(ctx, o.blobURL, o.maxUpload)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
+	defer bs.Close()
+	svc := registry.NewService(db)
+	secret, created, err := svc.Bootstrap(ctx)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: bootstrap token: %w", err))
+	}
+	if created {
+		fmt.Fprintf(stderr, "\nBootstrap admin token (shown once, store it now):\n\n  %s\n\nexport MLSEC_TOKEN=%s\n\n", secret, secret)
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
+	hs := &http.Server{
+		Handler:           server.New(server.Config{Service: svc, Blobs: bs, Logger: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	log.Info("mlsec registry listening", "addr", ln.Addr().String(), "database", db.Dialect(), "blob", redactURL(o.blobURL))
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return withCode(1, fmt.Errorf("serve: %w", err))
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return withCode(1, fmt.Errorf("serve: shutdown: %w", err))
+	}
+	log.Info("mlsec registry stopped")
+	return nil
+}
+
+// redactURL drops a URL's query string (it may carry credentials).
+func redactURL(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '?' {
+			return s[:i]
+		}
+	}
+	return s
+}

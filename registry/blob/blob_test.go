@@ -1,0 +1,163 @@
+package blob
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/mlsec/mlsec/registry"
+)
+
+func sum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+type failReader struct{}
+
+func (failReader) Read([]byte) (int, error) { return 0, errors.New("must not be read") }
+
+func stores(t *testing.T) map[string]*Store {
+	out := map[string]*Store{}
+	for name, loc := range map[string]string{"file": filepath.Join(t.TempDir(), "blobs"), "mem": "mem://"} {
+		s, err := Open(t.Context(), loc, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		out[name] = s
+	}
+	return out
+}
+
+func TestPut(t *testing.T) {
+	data := []byte("model weights")
+	good := sum(data)
+	fresh := []byte("never stored")
+	big := bytes.Repeat([]byte{1}, 1<<20+1)
+	cases := []struct {
+		name    string
+		sha     string
+		size    int64
+		body    func() io.Reader
+		wantErr error
+	}{
+		{"ok", good, int64(len(data)), func() io.Reader { return bytes.NewReader(data) }, nil},
+		{"ok unknown size", good, -1, func() io.Reader { return bytes.NewReader(data) }, nil},
+		{"digest mismatch", sum([]byte("other")), -1, func() io.Reader { return bytes.NewReader(data) }, registry.ErrDigestMismatch},
+		{"short body", sum(fresh), int64(len(fresh)) + 1, func() io.Reader { return bytes.NewReader(fresh) }, registry.ErrDigestMismatch},
+		{"wrong size of stored content", good, int64(len(data)) + 1, func() io.Reader { return bytes.NewReader(data) }, registry.ErrDigestMismatch},
+		{"announced too large", sum(big), int64(len(big)), func() io.Reader { return bytes.NewReader(big) }, registry.ErrTooLarge},
+		{"streamed too large", sum(big), -1, func() io.Reader { return bytes.NewReader(big) }, registry.ErrTooLarge},
+		{"bad digest", "../../etc/passwd", -1, func() io.Reader { return bytes.NewReader(data) }, registry.ErrInvalid},
+		{"uppercase digest", strings.ToUpper(good), -1, func() io.Reader { return bytes.NewReader(data) }, registry.ErrInvalid},
+	}
+	for sname, s := range stores(t) {
+		for _, tc := range cases {
+			t.Run(sname+"/"+tc.name, func(t *testing.T) {
+				b, err := s.Put(t.Context(), tc.sha, tc.size, tc.body())
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				if tc.wantErr != nil {
+					if registry.ValidDigest(tc.sha) && tc.sha != good {
+						if ok, _ := s.Exists(t.Context(), tc.sha); ok {
+							t.Fatal("a rejected upload was stored")
+						}
+					}
+					return
+				}
+				if b.SHA256 != good || b.Size != int64(len(data)) || b.Key != "sha256/"+good[:2]+"/"+good {
+					t.Fatalf("blob %+v", b)
+				}
+				r, err := s.Open(t.Context(), good, 6, 7)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := io.ReadAll(r)
+				r.Close()
+				if string(got) != "weights" {
+					t.Fatalf("range read %q", got)
+				}
+			})
+		}
+		t.Run(sname+"/dedup does not read", func(t *testing.T) {
+			if _, err := s.Put(t.Context(), good, -1, failReader{}); err != nil {
+				t.Fatalf("second put of stored content: %v", err)
+			}
+		})
+		t.Run(sname+"/missing", func(t *testing.T) {
+			if _, err := s.Open(t.Context(), sum([]byte("nope")), 0, -1); !errors.Is(err, registry.ErrNotFound) {
+				t.Fatalf("open missing: %v", err)
+			}
+		})
+	}
+}
+
+func TestPutLeavesNoPartialFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "blobs")
+	s, err := Open(t.Context(), dir, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for range 3 {
+		s.Put(t.Context(), sum([]byte("x")), -1, strings.NewReader("not x"))
+	}
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) != 0 {
+		t.Fatalf("rejected uploads left files: %v", files)
+	}
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// zeros is an endless stream of zero bytes, generated, never held whole.
+type zeros struct{ n int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.n <= 0 {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), z.n)
+	clear(p[:k])
+	z.n -= k
+	return int(k), nil
+}
+
+func TestPutStreamsWithBoundedMemory(t *testing.T) {
+	const size = 256 << 20
+	h := sha256.New()
+	io.Copy(h, &zeros{size})
+	sha := hex.EncodeToString(h.Sum(nil))
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "blobs"), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b, err := s.Put(t.Context(), sha, size, &zeros{size})
+	runtime.ReadMemStats(&after)
+	if err != nil || b.Size != size {
+		t.Fatalf("%+v %v", b, err)
+	}
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 16<<20 {
+		t.Fatalf("uploading %d MiB allocated %d MiB: not streaming", size>>20, grown>>20)
+	}
+}

@@ -1,0 +1,142 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/mlsec/mlsec/registry"
+)
+
+// routes is the API: the mux, authorization and the OpenAPI sync test all
+// read it.
+var routes = []route{
+	{method: "GET", path: "/healthz", public: true, h: (*Server).healthz},
+	{method: "GET", path: "/readyz", public: true, h: (*Server).readyz},
+	{method: "GET", path: "/metrics", public: true, h: (*Server).serveMetrics},
+	{method: "GET", path: "/api/v1/openapi.json", public: true, h: (*Server).openapi},
+
+	{method: "GET", path: "/api/v1/models", perm: registry.PermRead, h: (*Server).listModels},
+	{method: "POST", path: "/api/v1/models", perm: registry.PermWrite, h: (*Server).createModel},
+	{method: "GET", path: "/api/v1/models/{model}", perm: registry.PermRead, h: (*Server).getModel},
+	{method: "PATCH", path: "/api/v1/models/{model}", perm: registry.PermWrite, h: (*Server).updateModel},
+	{method: "GET", path: "/api/v1/models/{model}/versions", perm: registry.PermRead, h: (*Server).listVersions},
+	{method: "POST", path: "/api/v1/models/{model}/versions", perm: registry.PermWrite, h: (*Server).createVersion},
+	{method: "GET", path: "/api/v1/models/{model}/versions/{number}", perm: registry.PermRead, h: (*Server).getVersion},
+	{method: "POST", path: "/api/v1/models/{model}/versions/{number}/finalize", perm: registry.PermWrite, h: (*Server).finalizeVersion},
+	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/files/{path...}", perm: registry.PermRead, h: (*Server).getFile},
+	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/evidence", perm: registry.PermRead, h: (*Server).listEvidence},
+	{method: "POST", path: "/api/v1/models/{model}/versions/{number}/evidence", perm: registry.PermEvidence, h: (*Server).addEvidence},
+	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/lineage", perm: registry.PermRead, h: (*Server).listLineage},
+	{method: "POST", path: "/api/v1/models/{model}/versions/{number}/lineage", perm: registry.PermWrite, h: (*Server).addLineage},
+	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/jobs", perm: registry.PermRead, h: (*Server).listJobs},
+
+	{method: "HEAD", path: "/api/v1/blobs/{digest}", perm: registry.PermWrite, h: (*Server).headBlob},
+	{method: "PUT", path: "/api/v1/blobs/{digest}", perm: registry.PermWrite, h: (*Server).putBlob},
+
+	{method: "GET", path: "/api/v1/datasets", perm: registry.PermRead, h: (*Server).listDatasets},
+	{method: "POST", path: "/api/v1/datasets", perm: registry.PermWrite, h: (*Server).createDataset},
+	{method: "GET", path: "/api/v1/datasets/{name}", perm: registry.PermRead, h: (*Server).getDataset},
+
+	{method: "GET", path: "/api/v1/tokens", perm: registry.PermAdmin, h: (*Server).listTokens},
+	{method: "POST", path: "/api/v1/tokens", perm: registry.PermAdmin, h: (*Server).createToken},
+	{method: "DELETE", path: "/api/v1/tokens/{id}", perm: registry.PermAdmin, h: (*Server).revokeToken},
+
+	{method: "GET", path: "/api/v1/audit", perm: registry.PermAudit, h: (*Server).listAudit},
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ registry.Actor) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz checks the database and the bucket.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ registry.Actor) {
+	checks := map[string]string{"database": "ok", "blobs": "ok"}
+	code := http.StatusOK
+	if err := s.svc.Store().Ping(r.Context()); err != nil {
+		checks["database"], code = err.Error(), http.StatusServiceUnavailable
+	}
+	if err := s.blobs.Ping(r.Context()); err != nil {
+		checks["blobs"], code = err.Error(), http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, checks)
+}
+
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, _ registry.Actor) {
+	s.metrics().ServeHTTP(w, r)
+}
+
+func (s *Server) openapi(w http.ResponseWriter, _ *http.Request, _ registry.Actor) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openAPIDoc)
+}
+
+func (s *Server) headBlob(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	b, err := s.svc.BlobReadable(r.Context(), registry.Actor{Name: a.Name, Role: a.Role}, r.PathValue("digest"))
+	if err != nil {
+		code, _ := status(err)
+		w.WriteHeader(code) // HEAD has no body
+		return
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(b.Size, 10))
+	w.WriteHeader(http.StatusOK)
+}
+
+// putBlob streams the body into the blob store, verified against the
+// digest in the path before anything is recorded.
+func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	sha := r.PathValue("digest")
+	if !registry.ValidDigest(sha) {
+		s.fail(w, r, invalid("digest must be 64 lowercase hex digits"))
+		return
+	}
+	size := r.ContentLength
+	b, err := s.blobs.Put(r.Context(), sha, size, r.Body)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	created, err := s.svc.RecordBlob(r.Context(), a, b)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	code := http.StatusOK
+	if created {
+		code = http.StatusCreated
+	}
+	writeJSON(w, code, b)
+}
+
+// getFile streams one artifact of a version. The client verifies it
+// against the digest in the X-Content-SHA256 header and the version record.
+func (s *Server) getFile(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	n, err := versionNumber(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	_, arts, err := s.svc.GetVersion(r.Context(), a, r.PathValue("model"), n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, art := range arts {
+		if art.Path != r.PathValue("path") {
+			continue
+		}
+		rc, err := s.blobs.Open(r.Context(), art.SHA256, 0, -1)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		defer rc.Close()
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", strconv.FormatInt(art.Size, 10))
+		w.Header().Set("X-Content-SHA256", art.SHA256)
+		w.WriteHeader(http.StatusOK)
+		io.Copy(w, rc)
+		return
+	}
+	s.fail(w, r, notFound("artifact "+r.PathValue("path")))
+}

@@ -1,0 +1,184 @@
+// Package server is the HTTP face of the registry: the REST API under
+// /api/v1 (described by the embedded OpenAPI 3 document at
+// /api/v1/openapi.json), health and readiness probes, and Prometheus
+// metrics. It uses only net/http (Go 1.22 method and wildcard patterns).
+//
+// Every route is declared once in the routes table with the least
+// permission it needs; the table drives the mux, the authorization
+// middleware and the OpenAPI sync test. The service layer re-checks
+// permissions against the token's team or model scope.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/blob"
+)
+
+// Config configures a Server.
+type Config struct {
+	Service *registry.Service
+	Blobs   *blob.Store
+	Logger  *slog.Logger
+	// Keys verify evidence attestations pushed to the registry.
+	Keys []evidence.TrustedKey
+	// Registerer receives the server's metrics (nil = a new registry).
+	Registerer *prometheus.Registry
+}
+
+// Server is the registry's HTTP handler.
+type Server struct {
+	svc     *registry.Service
+	blobs   *blob.Store
+	log     *slog.Logger
+	keys    []evidence.TrustedKey
+	mux     *http.ServeMux
+	reg     *prometheus.Registry
+	reqs    *prometheus.CounterVec
+	latency *prometheus.HistogramVec
+}
+
+// route is one API operation.
+type route struct {
+	method, path string
+	// perm is checked before the handler runs; public routes need no token.
+	perm   registry.Permission
+	public bool
+	h      func(*Server, http.ResponseWriter, *http.Request, registry.Actor)
+}
+
+// New returns a Server.
+func New(c Config) *Server {
+	s := &Server{svc: c.Service, blobs: c.Blobs, log: c.Logger, keys: c.Keys, mux: http.NewServeMux(), reg: c.Registerer}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+	}
+	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mlsec_http_requests_total",
+		Help: "HTTP requests by route pattern, method and status code."}, []string{"route", "method", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "mlsec_http_request_duration_seconds",
+		Help: "HTTP request latency by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
+	s.reg.MustRegister(s.reqs, s.latency)
+	for _, rt := range routes {
+		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errNoRoute)
+	})
+	return s
+}
+
+var errNoRoute = registry.ErrNotFound
+
+// ServeHTTP implements http.Handler: it assigns a request id, then routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	w.Header().Set("X-Request-Id", id)
+	s.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ridKey{}, id)))
+}
+
+type ridKey struct{}
+
+func requestID(ctx context.Context) string { s, _ := ctx.Value(ridKey{}).(string); return s }
+
+// statusWriter records the status code for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	code  int
+	bytes int64
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.code = code; w.ResponseWriter.WriteHeader(code) }
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// wrap adds authentication, the route's permission check, logging and
+// metrics to a handler.
+func (s *Server) wrap(rt route) http.Handler {
+	pattern := rt.method + " " + rt.path
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		var actor registry.Actor
+		func() {
+			if !rt.public {
+				var err error
+				if actor, err = s.authenticate(r); err != nil {
+					s.fail(sw, r, err)
+					return
+				}
+				if !actor.Can(rt.perm) {
+					s.fail(sw, r, forbidden(actor))
+					return
+				}
+			}
+			rt.h(s, sw, r, actor)
+		}()
+		if sw.code == 0 {
+			sw.code = http.StatusOK
+		}
+		d := time.Since(start)
+		s.reqs.WithLabelValues(rt.path, r.Method, strconv.Itoa(sw.code)).Inc()
+		s.latency.WithLabelValues(rt.path).Observe(d.Seconds())
+		level := slog.LevelInfo
+		if sw.code >= 500 {
+			level = slog.LevelError
+		}
+		s.log.Log(r.Context(), level, "request", "request_id", requestID(r.Context()), "route", pattern,
+			"method", r.Method, "path", r.URL.Path, "status", sw.code, "bytes", sw.bytes,
+			"duration_ms", float64(d.Microseconds())/1000, "actor", actor.Name)
+	})
+}
+
+func forbidden(a registry.Actor) error {
+	return &roleError{role: a.Role}
+}
+
+type roleError struct{ role registry.Role }
+
+func (e *roleError) Error() string { return "forbidden: role " + string(e.role) + " may not do this" }
+func (e *roleError) Unwrap() error { return registry.ErrForbidden }
+
+func (s *Server) authenticate(r *http.Request) (registry.Actor, error) {
+	h := r.Header.Get("Authorization")
+	secret, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || secret == "" {
+		return registry.Actor{}, &authError{"missing bearer token"}
+	}
+	return s.svc.Authenticate(r.Context(), strings.TrimSpace(secret))
+}
+
+type authError struct{ msg string }
+
+func (e *authError) Error() string { return "unauthenticated: " + e.msg }
+func (e *authError) Unwrap() error { return registry.ErrUnauthenticated }
+
+func (s *Server) metrics() http.Handler {
+	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+}

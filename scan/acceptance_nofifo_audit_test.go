@@ -1,0 +1,7 @@
+//go:build audit && !unix
+
+package scan
+
+import "errors"
+
+func mkfifo(string) error { return errors.New("no FIFOs on this platform") }
