@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -191,7 +192,18 @@ func (s *Scanner) collect(p string) ([]target, []FileResult, []Finding, error) {
 		return nil, nil, nil, fmt.Errorf("%s: %w", p, err)
 	}
 	if !fi.IsDir() {
+		if !fi.Mode().IsRegular() {
+			// A FIFO or device would block or never end: not a model file.
+			reason := fmt.Sprintf("not a regular file (%s); not read", fi.Mode().Type())
+			return nil, []FileResult{{Path: p, Format: FormatUnknown, Status: StatusSkipped, Reason: reason}}, nil, nil
+		}
 		return []target{{path: p}}, nil, nil, nil
+	}
+	walk := p
+	if li, err := os.Lstat(p); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		// The argument itself is a link to a folder: the user named it, so
+		// walk its target (a trailing separator makes WalkDir follow it).
+		walk = p + string(filepath.Separator)
 	}
 	root, err := filepath.Abs(p)
 	if err != nil {
@@ -203,7 +215,7 @@ func (s *Scanner) collect(p string) ([]target, []FileResult, []Finding, error) {
 	var ts []target
 	var res []FileResult
 	var finds []Finding
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(walk, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			res = append(res, FileResult{Path: path, Format: FormatUnknown, Status: StatusError, Reason: err.Error()})
 			finds = s.keep(finds, newFinding(path, "", FormatUnknown, "FMT002", -1, err.Error()))
@@ -328,6 +340,10 @@ type blob struct {
 	lite bool
 	// format is set by analyze to the format being handled.
 	format Format
+	// force names a format the loader will read the blob as whatever its
+	// content looks like (PyTorch unpickles */data.pkl), so the blob is
+	// analysed as that format too, even if sniffing says otherwise.
+	force Format
 }
 
 // emit records a finding about b. Missing fields are filled from b and the
@@ -404,6 +420,9 @@ func (fs *fileScan) analyze(b *blob) []Format {
 		fs.res.Status = StatusError
 		return nil
 	}
+	if b.force != "" && !slices.Contains(formats, b.force) {
+		formats = append([]Format{b.force}, formats...)
+	}
 	analysed := false
 	for i, f := range formats {
 		h := handlers[f]
@@ -421,7 +440,7 @@ func (fs *fileScan) analyze(b *blob) []Format {
 		// A handler may refine the format (zip -> pytorch-zip); keep it.
 		formats[i] = b.format
 	}
-	if len(formats) > 1 && formats[0] == FormatPickle {
+	if len(formats) > 1 && formats[0] == FormatPickle && handlers[formats[1]] != nil && b.force == "" {
 		b.format = formats[0]
 		fs.emitf(b, "ARC006", 0, "file is both %s and %s: each loader sees different content", formats[0], formats[1])
 	}

@@ -102,6 +102,9 @@ func scanZipEntry(fs *fileScan, b *blob, zr *zipx.Reader, e *zipx.Entry, torch b
 				return nil
 			}
 		}
+		if torch && isUnpickledMember(e.Name) {
+			c.force = FormatPickle
+		}
 		fs.analyze(c)
 	}
 	if err != nil {
@@ -236,6 +239,13 @@ var tensorMember = regexp.MustCompile(`^[^/]+/(?:data|constants)/[0-9]+$|^[^/]+/
 // isTensorMember matches PyTorch storages: raw tensor bytes the loader
 // never interprets, so only their leading magic is sniffed.
 func isTensorMember(name string) bool { return tensorMember.MatchString(name) }
+
+// isUnpickledMember reports whether torch.load / torch.jit.load unpickle the
+// member, so it is analysed as a pickle whatever its first bytes look like.
+func isUnpickledMember(name string) bool {
+	_, rest, nested := strings.Cut(name, "/")
+	return nested && (rest == "data.pkl" || rest == "constants.pkl")
+}
 
 // isTorchScriptCode matches the serialised TorchScript source of an archive.
 func isTorchScriptCode(name string) bool {

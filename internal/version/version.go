@@ -1,4 +1,3 @@
-// Package version holds build information stamped by the linker.
 package version
 
 import "runtime/debug"

@@ -1,0 +1,425 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+
+	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/client"
+)
+
+// The registry client commands: push, pull, models, versions, evidence,
+// lineage. Each is a thin layer over package registry/client.
+
+func init() {
+	register(newPushCmd)
+	register(newPullCmd)
+	register(newModelsCmd)
+	register(newVersionsCmd)
+	register(newEvidenceCmd)
+	register(newLineageCmd)
+}
+
+// remote holds --server and --token, resolved against MLSEC_SERVER,
+// MLSEC_TOKEN and the config file, in that order.
+type remote struct {
+	server, token, format string
+}
+
+func (r *remote) register(f *pflag.FlagSet, format bool) {
+	f.StringVar(&r.server, "server", "", "registry `URL` (default $MLSEC_SERVER, the config file, then http://127.0.0.1:8080)")
+	f.StringVar(&r.token, "token", "", "API `TOKEN` (default $MLSEC_TOKEN, then the config file)")
+	if format {
+		f.StringVar(&r.format, "format", "table", "output format: table or json")
+	}
+}
+
+// clientConfig is ~/.config/mlsec/config.yaml.
+type clientConfig struct {
+	Server string `yaml:"server"`
+	Token  string `yaml:"token"`
+}
+
+// configPath is $XDG_CONFIG_HOME/mlsec/config.yaml, else ~/.config/mlsec/config.yaml.
+func configPath() string {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "mlsec", "config.yaml")
+}
+
+// client resolves the server and token and returns a client.
+func (r *remote) client() (*client.Client, error) {
+	server, token := r.server, r.token
+	if server == "" {
+		server = os.Getenv("MLSEC_SERVER")
+	}
+	if token == "" {
+		token = os.Getenv("MLSEC_TOKEN")
+	}
+	if server == "" || token == "" {
+		if p := configPath(); p != "" {
+			raw, err := os.ReadFile(p)
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, withCode(ExitUsage, fmt.Errorf("config %s: %w", p, err))
+			}
+			var cfg clientConfig
+			if err == nil {
+				if err := yaml.Unmarshal(raw, &cfg); err != nil {
+					return nil, withCode(ExitUsage, fmt.Errorf("config %s: %w", p, err))
+				}
+			}
+			server, token = firstNonEmpty(server, cfg.Server), firstNonEmpty(token, cfg.Token)
+		}
+	}
+	server = firstNonEmpty(server, "http://127.0.0.1:8080")
+	if r.format != "" && r.format != "table" && r.format != "json" {
+		return nil, withCode(ExitUsage, fmt.Errorf("--format %q: want table or json", r.format))
+	}
+	c, err := client.New(server, token)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	return c, nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// remoteErr turns a client error into an exit error with a hint saying
+// what to do next.
+func remoteErr(c *client.Client, err error) error {
+	var ie *client.IntegrityError
+	if errors.As(err, &ie) {
+		return withCode(ExitFindings, fmt.Errorf("verification failed: %w", err))
+	}
+	hint := ""
+	switch client.StatusOf(err) {
+	case 0:
+		if c != nil && !errors.Is(err, registry.ErrInvalid) && !errors.Is(err, registry.ErrNotFound) {
+			hint = "\nIs the registry running at " + c.BaseURL() + "? Start one with 'mlsec serve' or pass --server / set MLSEC_SERVER."
+		}
+	case 401:
+		hint = "\nSet MLSEC_TOKEN (or --token, or token: in " + configPath() + "), or run 'mlsec serve' to get the bootstrap token."
+	case 403:
+		hint = "\nYour token's role or scope does not allow this; ask an admin for a token that does."
+	}
+	return withCode(ExitFindings, fmt.Errorf("%w%s", err, hint))
+}
+
+// splitRef splits NAME[@VERSION].
+func splitRef(s string) (string, string) {
+	name, ver, _ := strings.Cut(s, "@")
+	return name, ver
+}
+
+func writeJSONOut(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func short(d string) string {
+	if len(d) > 12 {
+		return d[:12]
+	}
+	return d
+}
+
+func newPushCmd() *cobra.Command {
+	var r remote
+	var o client.PushOptions
+	var tags []string
+	var verbose bool
+	c := &cobra.Command{
+		Use:   "push MODEL_PATH --model NAME [--server URL] [--description TEXT] [--tag T ...]",
+		Short: "Upload a model folder to the registry as a new version",
+		Long: `push hashes MODEL_PATH (OMS files mode, SHA-256: the version digest is the
+root digest), creates the model if needed and the version, uploads each file
+the registry does not already store (streamed, idempotent by digest),
+finalizes the version, and attaches what it finds in the folder: model.sig
+(signature), *.cdx.json (BOM) and evidence files (*.evidence.json, and DSSE
+attestations *.att.json, *.dsse.json, *.intoto.json). Attachments are not part
+of the version digest. Pushing the same bytes again is a no-op; a push that
+was interrupted is resumed by running it again.
+
+Tags use lowercase letters, digits, '.', '_' and '-'; key=value is stored as
+key.value.`,
+		Example: `  mlsec push ./my-model --model fraud-detector --tag prod
+  MLSEC_SERVER=https://registry.example MLSEC_TOKEN=... mlsec push ./m --model m`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			if o.Model == "" {
+				return withCode(ExitUsage, errors.New("--model NAME is required"))
+			}
+			for _, t := range tags {
+				o.Tags = append(o.Tags, strings.ReplaceAll(t, "=", "."))
+			}
+			if verbose {
+				o.Log = func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), f+"\n", a...) }
+			}
+			res, err := cl.Push(cmd.Context(), args[0], o)
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			out, v := cmd.OutOrStdout(), res.Version
+			if res.NoOp() {
+				fmt.Fprintf(out, "%s version %d sha256:%s is already in the registry: nothing to do\n", o.Model, v.Number, v.Digest)
+			} else {
+				fmt.Fprintf(out, "%s version %d sha256:%s %s (%d blobs uploaded, %d bytes; %d already stored; %d evidence records attached)\n",
+					o.Model, v.Number, v.Digest, v.State, res.Uploaded, res.UploadedBytes, res.Skipped, res.Evidence)
+			}
+			if len(res.Rejected) > 0 {
+				for _, m := range res.Rejected {
+					fmt.Fprintln(cmd.ErrOrStderr(), "evidence rejected:", m)
+				}
+				return withCode(ExitFindings, fmt.Errorf("%d evidence file(s) not attached; their subject digest must be sha256:%s", len(res.Rejected), v.Digest))
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	r.register(f, false)
+	f.StringVar(&o.Model, "model", "", "model `NAME` (created if missing)")
+	f.StringVar(&o.Description, "description", "", "description of the version (and of the model when push creates it)")
+	f.StringArrayVar(&tags, "tag", nil, "add a tag to the model (repeatable)")
+	f.StringVar(&o.Team, "team", "", "owning team when push creates the model")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log each upload to stderr")
+	return c
+}
+
+func newPullCmd() *cobra.Command {
+	var r remote
+	var dir string
+	c := &cobra.Command{
+		Use:   "pull NAME[@VERSION] -o DIR",
+		Short: "Download a model version, verified against the registry's digests",
+		Long: `pull downloads every file of a version (VERSION is a number, latest, or
+sha256:DIGEST; default latest) into DIR. Each file streams to a temporary file
+while it is hashed, and is checked against the recorded size and sha256; the
+model files must also give the version's root digest. Nothing is moved into
+place unless everything matches; a mismatch exits 1 naming the file.`,
+		Example: `  mlsec pull fraud-detector@3 -o ./fraud-detector`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			if dir == "" {
+				return withCode(ExitUsage, errors.New("-o DIR is required"))
+			}
+			name, ref := splitRef(args[0])
+			n, err := cl.Resolve(cmd.Context(), name, ref)
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			res, err := cl.Pull(cmd.Context(), name, n, dir)
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s version %d sha256:%s: %d files, %d bytes verified into %s\n",
+				name, n, res.Version.Digest, res.Files, res.Bytes, dir)
+			return nil
+		},
+	}
+	r.register(c.Flags(), false)
+	c.Flags().StringVarP(&dir, "output", "o", "", "destination `DIR`")
+	return c
+}
+
+func newModelsCmd() *cobra.Command {
+	var r remote
+	var q client.ModelQuery
+	c := &cobra.Command{
+		Use:   "models [--tag T] [--team T]",
+		Short: "List the registry's models",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			ms, err := client.All(cmd.Context(), 0, func(ctx context.Context, cur string) (client.List[registry.Model], error) {
+				q.Page = registry.Page{Limit: registry.MaxLimit, Cursor: cur}
+				return cl.ListModels(ctx, q)
+			})
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			if r.format == "json" {
+				return writeJSONOut(cmd.OutOrStdout(), ms)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tTEAM\tTAGS\tUPDATED\tDESCRIPTION")
+			for _, m := range ms {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, m.Team, strings.Join(m.Tags, ","), m.UpdatedAt.Format("2006-01-02 15:04"), m.Description)
+			}
+			return tw.Flush()
+		},
+	}
+	r.register(c.Flags(), true)
+	c.Flags().StringVar(&q.Tag, "tag", "", "only models with this tag")
+	c.Flags().StringVar(&q.Team, "team", "", "only models of this team")
+	return c
+}
+
+func newVersionsCmd() *cobra.Command {
+	var r remote
+	var q client.VersionQuery
+	var state string
+	c := &cobra.Command{
+		Use:   "versions NAME [--state S] [--severity S]",
+		Short: "List a model's versions",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			q.State = registry.VersionState(state)
+			vs, err := client.All(cmd.Context(), 0, func(ctx context.Context, cur string) (client.List[registry.Version], error) {
+				q.Page = registry.Page{Limit: registry.MaxLimit, Cursor: cur}
+				return cl.ListVersions(ctx, args[0], q)
+			})
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			if r.format == "json" {
+				return writeJSONOut(cmd.OutOrStdout(), vs)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VERSION\tSTATE\tDIGEST\tCREATED\tBY\tDESCRIPTION")
+			for _, v := range vs {
+				fmt.Fprintf(tw, "%d\t%s\tsha256:%s\t%s\t%s\t%s\n", v.Number, v.State, short(v.Digest), v.CreatedAt.Format("2006-01-02 15:04"), v.CreatedBy, v.Description)
+			}
+			return tw.Flush()
+		},
+	}
+	r.register(c.Flags(), true)
+	c.Flags().StringVar(&state, "state", "", "only versions in this state (pending, ready, failed)")
+	c.Flags().StringVar(&q.Severity, "severity", "", "only versions whose scan found at least this severity")
+	return c
+}
+
+func newEvidenceCmd() *cobra.Command {
+	var r remote
+	var q client.EvidenceQuery
+	c := &cobra.Command{
+		Use:   "evidence NAME@VERSION [--type T] [--severity S]",
+		Short: "List the evidence recorded for a model version",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			name, ref := splitRef(args[0])
+			n, err := cl.Resolve(cmd.Context(), name, ref)
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			es, err := client.All(cmd.Context(), 0, func(ctx context.Context, cur string) (client.List[registry.Evidence], error) {
+				q.Page = registry.Page{Limit: registry.MaxLimit, Cursor: cur}
+				return cl.ListEvidence(ctx, name, n, q)
+			})
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			if r.format == "json" {
+				return writeJSONOut(cmd.OutOrStdout(), es)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tTYPE\tPRODUCER\tSIGNED\tMAX SEVERITY\tTIMESTAMP\tBY")
+			for _, e := range es {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%t\t%s\t%s\t%s\n", e.ID, e.Type, e.Producer, e.Signed, e.MaxSeverity, e.Timestamp.Format("2006-01-02 15:04:05"), e.CreatedBy)
+			}
+			return tw.Flush()
+		},
+	}
+	r.register(c.Flags(), true)
+	c.Flags().StringVar(&q.Type, "type", "", "only records of this type (scan, signature, bom, ...)")
+	c.Flags().StringVar(&q.Severity, "severity", "", "only scan records at least this severe")
+	return c
+}
+
+func newLineageCmd() *cobra.Command {
+	var r remote
+	var adds []string
+	var commit, note string
+	c := &cobra.Command{
+		Use:   "lineage NAME@VERSION [--add KIND=TARGET ...]",
+		Short: "Show or add a model version's lineage",
+		Long: `lineage lists a version's lineage edges. --add KIND=TARGET adds one first:
+trained_on=DATASET_DIGEST, derived_from=BASE_MODEL_DIGEST, produced_by=RUN_URL
+(with --commit) or evaluated_by=URL.`,
+		Example: `  mlsec lineage fraud@2 --add trained_on=sha256:4f2a... --add produced_by=https://ci/run/7 --commit 9fceb02`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			name, ref := splitRef(args[0])
+			n, err := cl.Resolve(cmd.Context(), name, ref)
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			for _, a := range adds {
+				kind, target, ok := strings.Cut(a, "=")
+				if !ok || target == "" {
+					return withCode(ExitUsage, fmt.Errorf("--add %q: want KIND=TARGET", a))
+				}
+				l := client.NewLineage{Kind: registry.LineageKind(kind), Target: target, Note: note}
+				if l.Kind == registry.ProducedBy {
+					l.Commit = commit
+				}
+				if _, err := cl.AddLineage(cmd.Context(), name, n, l); err != nil {
+					return remoteErr(cl, err)
+				}
+			}
+			ls, err := cl.Lineage(cmd.Context(), name, n)
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			if r.format == "json" {
+				return writeJSONOut(cmd.OutOrStdout(), ls)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "KIND\tTARGET\tCOMMIT\tBY\tNOTE")
+			for _, l := range ls {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Kind, l.Target, l.Commit, l.CreatedBy, l.Note)
+			}
+			return tw.Flush()
+		},
+	}
+	r.register(c.Flags(), true)
+	c.Flags().StringArrayVar(&adds, "add", nil, "add an edge `KIND=TARGET` (repeatable)")
+	c.Flags().StringVar(&commit, "commit", "", "commit of produced_by edges")
+	c.Flags().StringVar(&note, "note", "", "note on added edges")
+	return c
+}

@@ -1,0 +1,2 @@
+// Package version holds build information stamped by the linker.
+package version

@@ -1,0 +1,332 @@
+package client
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/manifest"
+	"github.com/mlsec/mlsec/registry"
+)
+
+// PushOptions describe the model a folder is pushed to.
+type PushOptions struct {
+	Model       string
+	Description string
+	// Tags are added to the model (created if missing, merged otherwise).
+	Tags []string
+	// Team owns the model when push creates it.
+	Team string
+	// Log, if set, receives one line per step (uploads, skips).
+	Log func(format string, args ...any)
+}
+
+// PushResult says what a push did.
+type PushResult struct {
+	Version VersionView
+	// Created is true when this push created the version.
+	Created bool
+	// Uploaded and Skipped count blobs sent and blobs the server had.
+	Uploaded, Skipped int
+	UploadedBytes     int64
+	// Evidence counts evidence records attached by this push.
+	Evidence int
+	// Rejected lists evidence files the server refused, with the reason.
+	Rejected []string
+}
+
+// NoOp reports whether the push changed nothing: the version existed,
+// was ready, and every blob and evidence record was already there.
+func (r *PushResult) NoOp() bool {
+	return !r.Created && r.Uploaded == 0 && r.Evidence == 0 && len(r.Rejected) == 0
+}
+
+// AttachmentKind classifies a file of a model folder that is not part of
+// the model's identity: the OMS signature (model.sig at the top), a
+// CycloneDX BOM (*.cdx.json) or evidence (*.evidence.json, and DSSE
+// attestations *.att.json, *.dsse.json, *.intoto.json). It returns "" for a
+// model file.
+func AttachmentKind(rel string) string {
+	base := strings.ToLower(filepath.Base(rel))
+	switch {
+	case rel == manifest.SignatureFile:
+		return registry.KindSignature
+	case strings.HasSuffix(base, ".cdx.json"):
+		return registry.KindBOM
+	case strings.HasSuffix(base, ".evidence.json"), strings.HasSuffix(base, ".att.json"),
+		strings.HasSuffix(base, ".dsse.json"), strings.HasSuffix(base, ".intoto.json"):
+		return registry.KindEvidence
+	}
+	return ""
+}
+
+// localFile is an artifact with the OS path it is read from.
+type localFile struct {
+	registry.Artifact
+	os string
+}
+
+// scanLocal hashes the model at root (a folder or one file) the way the
+// registry identifies versions: manifest.Hash in files mode with SHA-256,
+// leaving out attachments (see AttachmentKind), which are listed with
+// their own kinds. It returns the artifacts and the OMS root digest.
+func scanLocal(ctx context.Context, root string) (digest string, files []localFile, err error) {
+	st, err := os.Stat(root)
+	if err != nil {
+		return "", nil, err
+	}
+	var attach []localFile
+	if st.IsDir() {
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !d.Type().IsRegular() {
+				return err
+			}
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			rel = filepath.ToSlash(rel)
+			if top, _, _ := strings.Cut(rel, "/"); slices.Contains(manifest.DefaultIgnorePaths, top) {
+				return nil
+			}
+			if k := AttachmentKind(rel); k != "" {
+				attach = append(attach, localFile{registry.Artifact{Path: rel, Kind: k}, p})
+			}
+			return nil
+		})
+		if err != nil {
+			return "", nil, err
+		}
+	}
+	ignore := make([]string, len(attach))
+	for i, a := range attach {
+		ignore[i] = a.Path
+	}
+	m, err := manifest.Hash(ctx, root, manifest.Options{Algorithm: manifest.SHA256, IgnorePaths: ignore})
+	if err != nil {
+		return "", nil, fmt.Errorf("hash %s: %w", root, err)
+	}
+	for _, it := range m.Items {
+		p := root
+		if st.IsDir() {
+			p = filepath.Join(root, filepath.FromSlash(it.Name))
+		}
+		files = append(files, localFile{registry.Artifact{Path: it.Name, Size: it.Size, SHA256: hex.EncodeToString(it.Digest), Kind: registry.KindFile}, p})
+	}
+	for _, a := range attach {
+		sum, size, err := hashFile(a.os)
+		if err != nil {
+			return "", nil, err
+		}
+		a.SHA256, a.Size = sum, size
+		files = append(files, a)
+	}
+	return hex.EncodeToString(m.RootDigest()), files, nil
+}
+
+// hashFile streams a file through SHA-256.
+func hashFile(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("read %s: %w", p, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// Push uploads the model at root as a version of o.Model: it hashes the
+// files, creates the model if needed and the version, uploads each blob
+// the server lacks (HEAD first, streamed PUT), finalizes, and attaches the
+// evidence files found. Pushing the same bytes again changes nothing and
+// resumes an interrupted push.
+func (c *Client) Push(ctx context.Context, root string, o PushOptions) (*PushResult, error) {
+	logf := o.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	digest, files, err := scanLocal(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.ensureModel(ctx, o); err != nil {
+		return nil, err
+	}
+	arts := make([]registry.Artifact, len(files))
+	for i, f := range files {
+		arts[i] = f.Artifact
+	}
+	v, created, err := c.CreateVersion(ctx, o.Model, registry.NewVersion{Digest: digest, Description: o.Description, Artifacts: arts})
+	if err != nil {
+		return nil, fmt.Errorf("create version: %w", err)
+	}
+	res := &PushResult{Version: v, Created: created}
+	if v.State == registry.StateFailed {
+		return res, fmt.Errorf("%s version %d (sha256:%s) is failed in the registry", o.Model, v.Number, v.Digest)
+	}
+	if v.State == registry.StatePending {
+		if err := c.uploadAll(ctx, files, res, logf); err != nil {
+			return res, err
+		}
+		fv, err := c.FinalizeVersion(ctx, o.Model, v.Number)
+		if errors.Is(err, registry.ErrConflict) {
+			// Another push of the same bytes may have finalized it first.
+			fv, err = c.GetVersion(ctx, o.Model, v.Number)
+			if err == nil && fv.State != registry.StateReady {
+				err = fmt.Errorf("finalize %s version %d: state %s", o.Model, v.Number, fv.State)
+			}
+		}
+		if err != nil {
+			return res, fmt.Errorf("finalize: %w", err)
+		}
+		res.Version = fv
+	}
+	return res, c.attachEvidence(ctx, o.Model, res, files, logf)
+}
+
+// ensureModel creates the model, or merges the requested tags into it.
+func (c *Client) ensureModel(ctx context.Context, o PushOptions) error {
+	m, err := c.GetModel(ctx, o.Model)
+	if errors.Is(err, registry.ErrNotFound) {
+		m, err = c.CreateModel(ctx, NewModel{Name: o.Model, Description: o.Description, Tags: o.Tags, Team: o.Team})
+		if errors.Is(err, registry.ErrExists) {
+			m, err = c.GetModel(ctx, o.Model)
+		} else if err == nil {
+			return nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("model %s: %w", o.Model, err)
+	}
+	tags := slices.Clone(m.Tags)
+	for _, t := range o.Tags {
+		if !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	if len(tags) == len(m.Tags) {
+		return nil
+	}
+	if _, err := c.UpdateModel(ctx, o.Model, m.Revision, registry.ModelPatch{Tags: &tags}); err != nil {
+		return fmt.Errorf("tag model %s: %w", o.Model, err)
+	}
+	return nil
+}
+
+// uploadAll sends every blob the server does not have, once per digest.
+func (c *Client) uploadAll(ctx context.Context, files []localFile, res *PushResult, logf func(string, ...any)) error {
+	done := map[string]bool{}
+	for _, f := range files {
+		if done[f.SHA256] {
+			continue
+		}
+		done[f.SHA256] = true
+		have, err := c.HasBlob(ctx, f.SHA256)
+		if err != nil {
+			return fmt.Errorf("check blob of %s: %w", f.Path, err)
+		}
+		if have {
+			res.Skipped++
+			logf("skip   %s (already stored)", f.Path)
+			continue
+		}
+		if err := c.uploadFile(ctx, f); err != nil {
+			return err
+		}
+		res.Uploaded++
+		res.UploadedBytes += f.Size
+		logf("upload %s (%d bytes)", f.Path, f.Size)
+	}
+	return nil
+}
+
+func (c *Client) uploadFile(ctx context.Context, f localFile) error {
+	fh, err := os.Open(f.os)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	if _, err := c.PutBlob(ctx, f.SHA256, f.Size, fh); err != nil {
+		if errors.Is(err, registry.ErrDigestMismatch) {
+			return fmt.Errorf("upload %s: %w (did the file change during the push?)", f.Path, err)
+		}
+		return fmt.Errorf("upload %s: %w", f.Path, err)
+	}
+	return nil
+}
+
+// evidenceKey identifies an evidence record for de-duplication on re-push.
+func evidenceKey(typ, producer, subject string, ts time.Time) string {
+	return typ + "|" + producer + "|" + subject + "|" + ts.UTC().Format(time.RFC3339Nano)
+}
+
+// attachEvidence posts each evidence file whose records the version does
+// not have yet. Files the server rejects are listed in res.Rejected.
+func (c *Client) attachEvidence(ctx context.Context, model string, res *PushResult, files []localFile, logf func(string, ...any)) error {
+	var evs []localFile
+	for _, f := range files {
+		if f.Kind == registry.KindEvidence {
+			evs = append(evs, f)
+		}
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	n := res.Version.Number
+	have, err := All(ctx, 0, func(ctx context.Context, cur string) (List[registry.Evidence], error) {
+		return c.ListEvidence(ctx, model, n, EvidenceQuery{Page: registry.Page{Limit: registry.MaxLimit, Cursor: cur}})
+	})
+	if err != nil {
+		return fmt.Errorf("list evidence: %w", err)
+	}
+	known := map[string]bool{}
+	for _, e := range have {
+		known[evidenceKey(e.Type, e.Producer, e.SubjectDigest, e.Timestamp)] = true
+	}
+	for _, f := range evs {
+		items, err := evidence.ReadFile(f.os, nil)
+		if err != nil {
+			res.Rejected = append(res.Rejected, fmt.Sprintf("%s: %v", f.Path, err))
+			continue
+		}
+		missing := false
+		for _, it := range items {
+			missing = missing || !known[evidenceKey(it.Type, it.Producer.Tool, it.Subject.SHA256(), it.Timestamp)]
+		}
+		if !missing {
+			logf("skip   evidence %s (already attached)", f.Path)
+			continue
+		}
+		fh, err := os.Open(f.os)
+		if err != nil {
+			return err
+		}
+		added, err := c.AddEvidence(ctx, model, n, fh, f.Size)
+		fh.Close()
+		var apiErr *Error
+		if errors.As(err, &apiErr) && apiErr.Status < 500 && apiErr.Status != 401 && apiErr.Status != 403 {
+			res.Rejected = append(res.Rejected, fmt.Sprintf("%s: %s", f.Path, apiErr.Message))
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("attach evidence %s: %w", f.Path, err)
+		}
+		res.Evidence += len(added)
+		logf("attach evidence %s (%d records)", f.Path, len(added))
+	}
+	return nil
+}
