@@ -223,8 +223,9 @@ func TestRichModelCard(t *testing.T) {
 	if got := prop(m.Properties, "mlsec:model:parameters"); got != "6" {
 		t.Errorf("parameters %q", got)
 	}
-	// Libraries, pinned only with ==, names PEP 503-normalised.
-	want := []string{"pkg:pypi/numpy", "pkg:pypi/safetensors@0.4.3", "pkg:pypi/sentencepiece@0.2.0", "pkg:pypi/tokenizers", "pkg:pypi/torch@2.3.1"}
+	// Libraries, pinned only with ==, names PEP 503-normalised; a VCS
+	// requirement keeps its URL as the purl's vcs_url.
+	want := []string{"pkg:pypi/numpy", "pkg:pypi/safetensors@0.4.3", "pkg:pypi/sentencepiece@0.2.0", "pkg:pypi/tokenizers", "pkg:pypi/torch@2.3.1", "pkg:pypi/y?vcs_url=git%2Bhttps%3A%2F%2Fgithub.com%2Fx%2Fy%40v1"}
 	var libs []string
 	for _, c := range *r.BOM.Components {
 		if c.Type == cdx.ComponentTypeLibrary {

@@ -222,6 +222,10 @@ func newBOM(m *modelInfo, man *manifest.Manifest, rootDigest []byte, dir bool, r
 	for _, d := range mergeDeps(m.Deps) {
 		c := cdx.Component{Type: cdx.ComponentTypeLibrary, BOMRef: d.PURL(), Name: d.Name, Version: d.Version,
 			PackageURL: d.PURL(), Properties: &[]cdx.Property{{Name: "mlsec:dependency:source", Value: strings.Join(d.Sources, ",")}}}
+		if d.URL != "" {
+			// Installed from a URL or path, not an index release: say where.
+			*c.Properties = append(*c.Properties, cdx.Property{Name: "mlsec:dependency:direct-reference", Value: d.URL})
+		}
 		comps = append(comps, c)
 		dependsOn = append(dependsOn, c.BOMRef)
 	}

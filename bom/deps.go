@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -25,7 +26,11 @@ type Dependency struct {
 	Name      string // PEP 503-normalised for PyPI, lowercased for conda
 	Version   string // exact version when pinned (== or conda =), else ""
 	Build     string // conda build string, if given
-	Sources   []string
+	// URL is a direct reference (PEP 440 "name @ URL", an editable or VCS
+	// requirement, a local archive): what pip installs instead of an index
+	// release, so a reviewer must see it.
+	URL     string
+	Sources []string
 }
 
 // PURL returns the package URL: pkg:pypi/name@version or pkg:conda/name@version?build=...
@@ -37,7 +42,69 @@ func (d Dependency) PURL() string {
 	if d.Build != "" {
 		s += "?build=" + url.QueryEscape(d.Build)
 	}
+	if d.URL != "" {
+		q := "download_url"
+		if isVCS(d.URL) {
+			q = "vcs_url"
+		}
+		sep := "?"
+		if d.Build != "" {
+			sep = "&"
+		}
+		s += sep + q + "=" + url.QueryEscape(d.URL)
+	}
 	return s
+}
+
+func isVCS(u string) bool {
+	for _, p := range []string{"git+", "hg+", "svn+", "bzr+"} {
+		if strings.HasPrefix(u, p) {
+			return true
+		}
+	}
+	return false
+}
+
+var urlLike = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+
+var eggName = regexp.MustCompile(`[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)`)
+
+// directReference parses requirement lines that name a URL or path instead
+// of an index release: "-e URL#egg=name", "git+https://...#egg=name",
+// "./pkg-1.0-py3-none-any.whl".
+func directReference(line string) (Dependency, bool) {
+	for _, p := range []string{"-e ", "--editable ", "--editable="} {
+		if strings.HasPrefix(line, p) {
+			line = strings.TrimSpace(line[len(p):])
+			break
+		}
+	}
+	if strings.HasPrefix(line, "-") || line == "" {
+		return Dependency{}, false // other options: --index-url, -r, -c
+	}
+	if line == "." || line == "./" {
+		return Dependency{}, false // the project itself, not a dependency
+	}
+	name := ""
+	if m := eggName.FindStringSubmatch(line); m != nil {
+		name = m[1]
+	} else {
+		base := path.Base(strings.SplitN(line, "#", 2)[0])
+		if i := strings.LastIndexByte(base, '@'); i > 0 && isVCS(line) {
+			base = base[:i] // repo@rev
+		}
+		base = strings.TrimSuffix(base, ".git")
+		for _, ext := range []string{".whl", ".tar.gz", ".zip", ".tar.bz2"} {
+			if strings.HasSuffix(base, ext) {
+				base = strings.SplitN(strings.TrimSuffix(base, ext), "-", 2)[0]
+			}
+		}
+		name = base
+	}
+	if name == "" || name == "." || name == "/" {
+		return Dependency{}, false
+	}
+	return Dependency{Ecosystem: PyPI, Name: NormalizePyPI(name), URL: line}, true
 }
 
 var (
@@ -60,19 +127,26 @@ func ParseRequirement(line string) (Dependency, bool) {
 	if i := strings.Index(line, " #"); i >= 0 {
 		line = strings.TrimSpace(line[:i])
 	}
-	if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "-") {
+	if line == "" || strings.HasPrefix(line, "#") {
 		return Dependency{}, false
 	}
 	if i := strings.IndexByte(line, ';'); i >= 0 { // environment marker
 		line = strings.TrimSpace(line[:i])
+	}
+	if strings.HasPrefix(line, "-") || urlLike.MatchString(line) || isVCS(line) ||
+		strings.HasPrefix(line, ".") || strings.HasPrefix(line, "/") {
+		return directReference(line)
 	}
 	m := reqName.FindStringSubmatch(line)
 	if m == nil {
 		return Dependency{}, false
 	}
 	spec := strings.TrimSpace(m[3])
-	if !reqSpecStart.MatchString(spec) { // "git+https://...", "./local.whl"
-		return Dependency{}, false
+	if strings.HasPrefix(spec, "@") { // PEP 440 direct reference
+		return Dependency{Ecosystem: PyPI, Name: NormalizePyPI(m[1]), URL: strings.TrimSpace(spec[1:])}, true
+	}
+	if !reqSpecStart.MatchString(spec) {
+		return directReference(line)
 	}
 	d := Dependency{Ecosystem: PyPI, Name: NormalizePyPI(m[1])}
 	if strings.HasPrefix(spec, "(") && strings.HasSuffix(spec, ")") {

@@ -25,8 +25,12 @@ func TestParseRequirement(t *testing.T) {
 		{"-r requirements.txt", "", "", false},
 		{"--index-url https://example.org/simple", "", "", false},
 		{"-e .", "", "", false},
-		{"git+https://github.com/x/y@v1", "", "", false},
-		{"./local/pkg.whl", "", "", false},
+		// Direct references are kept (with their URL in the purl and a
+		// property): pip installs them instead of an index release.
+		{"git+https://github.com/x/y@v1", "y", "", true},
+		{"-e git+https://github.com/x/evil.git#egg=evilpkg", "evilpkg", "", true},
+		{"./local/pkg.whl", "pkg", "", true},
+		{"./dist/mylib-1.0-py3-none-any.whl", "mylib", "", true},
 		{"", "", "", false},
 	}
 	for _, c := range cases {

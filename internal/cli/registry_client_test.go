@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/manifest"
+	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/scan"
+)
+
+// runCLI runs mlsec with args and returns the exit code, stdout and stderr.
+func runCLI(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := Run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// writeModel writes a small model folder and, next to its files, a
+// signature, a BOM and a scan evidence record about its digest.
+func writeModel(t *testing.T, dir string, weights []byte) string {
+	t.Helper()
+	files := map[string][]byte{
+		"weights.bin":         weights,
+		"config.json":         []byte(`{"model_type": "toy"}`),
+		"tokenizer/vocab.txt": []byte("a\nb\n"),
+	}
+	for p, b := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, p), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := manifest.Identity(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := hex.EncodeToString(d)
+	rec, err := evidence.FromScan(evidence.NewSubject("toy", digest), &scan.Report{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Create(filepath.Join(dir, "scan.evidence.json"))
+	evidence.Write(f, rec)
+	f.Close()
+	os.WriteFile(filepath.Join(dir, "model.sig"), []byte(`{"pretend": "bundle"}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "toy.cdx.json"), []byte(`{"bomFormat": "CycloneDX"}`), 0o644)
+	return digest
+}
+
+// clientEnv starts a server and points the CLI at it through the env.
+func clientEnv(t *testing.T) (dataDir, url, admin string) {
+	t.Helper()
+	dataDir = filepath.Join(t.TempDir(), "data")
+	url, stderr := startServe(t, dataDir)
+	admin = tokenRE.FindString(stderr.String())
+	if admin == "" {
+		t.Fatal("no bootstrap token")
+	}
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("MLSEC_SERVER", url)
+	t.Setenv("MLSEC_TOKEN", admin)
+	return dataDir, url, admin
+}
+
+func TestPushPullRoundTrip(t *testing.T) {
+	dataDir, _, _ := clientEnv(t)
+	model := t.TempDir()
+	weights := bytes.Repeat([]byte("w"), 100_000)
+	digest := writeModel(t, model, weights)
+
+	code, out, errs := runCLI("push", model, "--model", "toy", "--tag", "stage=dev", "--description", "first")
+	if code != 0 || !strings.Contains(out, "toy version 1 sha256:"+digest+" ready") || !strings.Contains(out, "1 evidence records attached") {
+		t.Fatalf("push: %d\n%s\n%s", code, out, errs)
+	}
+	// Same bytes again: a no-op that says so, nothing uploaded or attached.
+	code, out, errs = runCLI("push", model, "--model", "toy")
+	if code != 0 || !strings.Contains(out, "already in the registry: nothing to do") {
+		t.Fatalf("re-push: %d\n%s\n%s", code, out, errs)
+	}
+
+	code, out, _ = runCLI("versions", "toy", "--format", "json")
+	var vs []registry.Version
+	if code != 0 || json.Unmarshal([]byte(out), &vs) != nil || len(vs) != 1 || vs[0].Digest != digest || vs[0].State != registry.StateReady {
+		t.Fatalf("versions: %d %s", code, out)
+	}
+	code, out, _ = runCLI("models")
+	if code != 0 || !strings.Contains(out, "toy") || !strings.Contains(out, "stage.dev") {
+		t.Fatalf("models: %d %s", code, out)
+	}
+	code, out, _ = runCLI("evidence", "toy@1", "--format", "json")
+	var es []registry.Evidence
+	if code != 0 || json.Unmarshal([]byte(out), &es) != nil {
+		t.Fatalf("evidence: %d %s", code, out)
+	}
+	scans := 0
+	for _, e := range es {
+		if e.Type == evidence.TypeScan && e.CreatedBy != registry.System.Name {
+			scans++
+		}
+	}
+	if scans != 1 {
+		t.Fatalf("want exactly one pushed scan record (no duplicate from the re-push), got %s", out)
+	}
+	ds := strings.Repeat("ab", 32)
+	code, out, _ = runCLI("lineage", "toy@1", "--add", "trained_on=sha256:"+ds, "--add", "produced_by=https://ci.example/run/1", "--commit", "abc123")
+	if code != 0 || !strings.Contains(out, ds) || !strings.Contains(out, "abc123") {
+		t.Fatalf("lineage: %d %s", code, out)
+	}
+
+	dst := filepath.Join(t.TempDir(), "out")
+	code, out, errs = runCLI("pull", "toy", "-o", dst)
+	if code != 0 || !strings.Contains(out, "6 files") {
+		t.Fatalf("pull: %d\n%s\n%s", code, out, errs)
+	}
+	for _, p := range []string{"weights.bin", "config.json", "tokenizer/vocab.txt", "model.sig", "toy.cdx.json", "scan.evidence.json"} {
+		a, _ := os.ReadFile(filepath.Join(model, p))
+		b, err := os.ReadFile(filepath.Join(dst, p))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs after pull: %v", p, err)
+		}
+	}
+
+	// Corrupt the stored blob of weights.bin (same length): pull must fail
+	// naming the file, and leave nothing of it in place.
+	sum := sha256Hex(weights)
+	blobPath := filepath.Join(dataDir, "blobs", "sha256", sum[:2], sum)
+	bad := bytes.Clone(weights)
+	bad[5000] = 'X'
+	if err := os.WriteFile(blobPath, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dst2 := filepath.Join(t.TempDir(), "out2")
+	code, _, errs = runCLI("pull", "toy@1", "-o", dst2)
+	if code != 1 || !strings.Contains(errs, "weights.bin") || !strings.Contains(errs, "sha256 mismatch") {
+		t.Fatalf("tampered pull: %d %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dst2, "weights.bin")); err == nil {
+		t.Fatal("tampered file was moved into place")
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(dst2, ".mlsec-pull-*"))
+	if len(leftovers) > 0 {
+		t.Fatalf("temp files left: %v", leftovers)
+	}
+}
+
+func sha256Hex(b []byte) string {
+	d, _ := manifestDigest(b)
+	return d
+}
+
+func manifestDigest(b []byte) (string, error) {
+	h := sha256.New()
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func TestPushRejectsForeignEvidence(t *testing.T) {
+	clientEnv(t)
+	model := t.TempDir()
+	writeModel(t, model, []byte("weights"))
+	// An evidence file about other bytes is not attached: exit 1, said why.
+	rec, _ := evidence.FromScan(evidence.NewSubject("x", strings.Repeat("0", 64)), &scan.Report{}, time.Now())
+	f, _ := os.Create(filepath.Join(model, "other.evidence.json"))
+	evidence.Write(f, rec)
+	f.Close()
+	code, out, errs := runCLI("push", model, "--model", "toy")
+	if code != 1 || !strings.Contains(errs, "other.evidence.json") || !strings.Contains(out, "toy version 1") {
+		t.Fatalf("push: %d\n%s\n%s", code, out, errs)
+	}
+}
+
+func TestClientAuthAndConfig(t *testing.T) {
+	_, url, admin := clientEnv(t)
+	// No or wrong token: 401 with a hint.
+	t.Setenv("MLSEC_TOKEN", "mlsec_"+strings.Repeat("0", 64))
+	code, _, errs := runCLI("models")
+	if code != 1 || !strings.Contains(errs, "unauthenticated") || !strings.Contains(errs, "set MLSEC_TOKEN") && !strings.Contains(errs, "Set MLSEC_TOKEN") {
+		t.Fatalf("bad token: %d %s", code, errs)
+	}
+	// The flag wins over the env.
+	if code, _, errs := runCLI("models", "--token", admin); code != 0 {
+		t.Fatalf("--token: %d %s", code, errs)
+	}
+	// An auditor may read but not push: 403 with a hint.
+	body, _ := json.Marshal(map[string]string{"name": "aud", "role": "auditor"})
+	req, _ := http.NewRequest("POST", url+"/api/v1/tokens", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+admin)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create token: %v %v", err, res)
+	}
+	var tok struct{ Secret string }
+	json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	model := t.TempDir()
+	writeModel(t, model, []byte("w"))
+	code, _, errs = runCLI("push", model, "--model", "toy", "--token", tok.Secret)
+	if code != 1 || !strings.Contains(errs, "forbidden") || !strings.Contains(errs, "role") {
+		t.Fatalf("auditor push: %d %s", code, errs)
+	}
+	// The config file supplies server and token when neither flag nor env does.
+	t.Setenv("MLSEC_SERVER", "")
+	t.Setenv("MLSEC_TOKEN", "")
+	cfg := filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "mlsec", "config.yaml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte("server: "+url+"\ntoken: "+admin+"\n"), 0o600)
+	if code, out, errs := runCLI("models", "--format", "json"); code != 0 || !strings.HasPrefix(out, "[") && out != "null\n" {
+		t.Fatalf("config file: %d %q %s", code, out, errs)
+	}
+	// No server reachable: the hint says how to start one.
+	code, _, errs = runCLI("models", "--server", "http://127.0.0.1:1")
+	if code != 1 || !strings.Contains(errs, "mlsec serve") {
+		t.Fatalf("unreachable: %d %s", code, errs)
+	}
+	if code, _, _ := runCLI("models", "--format", "xml"); code != 2 {
+		t.Fatalf("bad format: %d", code)
+	}
+}
