@@ -1,8 +1,3 @@
-// Run with: go test -tags audit -run TestAudit ./scan/ ./bom/
-// These reproduce open defects found in the acceptance audit and fail until
-// they are fixed; the build tag keeps `make test` green meanwhile. Drop the
-// tag once they pass.
-
 package bom
 
 // Acceptance-audit tests (issue 3, ML-BOM). They run Generate with a real
