@@ -83,7 +83,7 @@ func listFiles(root string, ignores []string, opts Options) ([]file, error) {
 			return nil
 		case mode&fs.ModeSymlink != 0:
 			if !opts.AllowSymlinks {
-				return fmt.Errorf("%s: %w (sign with symlinks allowed, or replace the link by the file)", rel, ErrSymlink)
+				return fmt.Errorf("%s: %w (pass --allow-symlinks to follow it, or replace the link by the file)", rel, ErrSymlink)
 			}
 			// Follow the link: the target's content is hashed under the
 			// link's name, as the reference does.

@@ -141,7 +141,7 @@ func ParsePublicKey(data []byte) (*ecdsa.PublicKey, error) {
 		}
 		return ek, nil
 	}
-	return nil, fmt.Errorf("%w: no PUBLIC KEY PEM block found", ErrKey)
+	return nil, fmt.Errorf("%w: no PUBLIC KEY PEM block found (give the public key, e.g. mykey.pub.pem from 'mlsec keygen', not the private key)", ErrKey)
 }
 
 // ParseCertificates reads every PEM certificate in data.

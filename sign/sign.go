@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/mlsec/mlsec/manifest"
 )
@@ -37,6 +38,12 @@ func NewCertificateSigner(key *ecdsa.PrivateKey, leaf *x509.Certificate, chain [
 	pub, ok := leaf.PublicKey.(*ecdsa.PublicKey)
 	if !ok || !pub.Equal(&key.PublicKey) {
 		return nil, fmt.Errorf("%w: the signing certificate (%s) does not certify the private key", ErrKey, leaf.Subject)
+	}
+	// A signature made with a certificate outside its validity period can
+	// never verify: refuse rather than produce a bundle that always fails.
+	if now := time.Now(); now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		return nil, fmt.Errorf("%w: the signing certificate (%s) is valid from %s to %s; renew it before signing",
+			ErrCertExpired, leaf.Subject, leaf.NotBefore.Format(time.DateOnly), leaf.NotAfter.Format(time.DateOnly))
 	}
 	return &Signer{key: key, chain: append([]*x509.Certificate{leaf}, chain...)}, nil
 }

@@ -229,7 +229,10 @@ func TestCertificateMethod(t *testing.T) {
 	}
 	// Expired leaf: signed while valid, checked now.
 	ekey, eleaf, eroots := newTestPKI(t, true)
-	es, _ := NewCertificateSigner(ekey, eleaf, nil)
+	if _, err := NewCertificateSigner(ekey, eleaf, nil); !errors.Is(err, ErrCertExpired) {
+		t.Errorf("signing with an expired certificate: %v, want ErrCertExpired", err)
+	}
+	es := &Signer{key: ekey, chain: []*x509.Certificate{eleaf}} // as if signed while it was valid
 	_, err = Verify(ctx, dir, signModel(t, es, dir, SignOptions{}), VerifyOptions{Verifier: CertificateVerifier{Roots: eroots}})
 	if !errors.Is(err, ErrCertExpired) || !errors.Is(err, ErrCertificate) || !strings.Contains(err.Error(), "model signer") {
 		t.Errorf("expired: %v", err)
@@ -240,7 +243,7 @@ func TestCertificateMethod(t *testing.T) {
 		t.Errorf("untrusted: %v", err)
 	}
 	// The leaf must certify the signing key.
-	if _, err := NewCertificateSigner(ekey, leaf, nil); !errors.Is(err, ErrKey) {
+	if _, err := NewCertificateSigner(key, eleaf, nil); !errors.Is(err, ErrKey) {
 		t.Errorf("mismatched leaf: %v", err)
 	}
 	// The vectors' P-384 key and certificate chain sign a new model that the
