@@ -3,6 +3,7 @@ package pickle
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -36,6 +37,11 @@ type Report struct {
 	TorchMagic *TorchMagic
 	// StorageBytes is the raw storage data of a legacy torch file, skipped.
 	StorageBytes int64
+	// Unsearched is set when the search for a stream after junk stopped at
+	// its bound (Options.MaxResync, or the trial-parse budget) at Offset
+	// with input left (Len -1: to the end): streams there were not
+	// analysed, which callers must report (fail closed).
+	Unsearched *Span
 }
 
 // TorchMagic describes the first pickle of a legacy torch file.
@@ -58,7 +64,7 @@ func Analyze(r io.Reader, opts Options) (*Report, error) {
 	var planted map[string]Value
 	for {
 		st := &Stream{Offset: rd.pos(), globals: map[string]*Global{}, calls: map[callKey]*Call{}}
-		m := &machine{rd: rd, o: &o, st: st, memo: map[uint64]Value{}, frameEnd: -1, planted: planted, start: st.Offset}
+		m := &machine{rd: rd, o: &o, st: st, memo: newMemo(o.MaxMemo), frameEnd: -1, planted: planted, start: st.Offset}
 		st.Err = m.run()
 		st.End = rd.pos()
 		planted = m.planted
@@ -93,8 +99,15 @@ func Analyze(r io.Reader, opts Options) (*Report, error) {
 			continue
 		}
 		junk := rd.pos()
-		if !resync(rd, &o) {
+		found, exhausted := resync(rd, &o)
+		if !found {
 			rep.Trailing = &Span{Offset: junk, Len: -1}
+			if exhausted {
+				rep.Unsearched = &Span{Offset: rd.pos(), Len: -1}
+			}
+			if rd.err != nil && rd.err != io.EOF {
+				return rep, fmt.Errorf("%w: %w", errReadFailed, rd.err)
+			}
 			return rep, nil
 		}
 		rep.Junk = append(rep.Junk, Span{Offset: junk, Len: rd.pos() - junk})
@@ -132,70 +145,91 @@ const probeSize = 4096
 // stream parses (trial over p), or a protocol 0/1 stream Probe accepts.
 func startsStream(p []byte, o *Options) bool {
 	if len(p) >= 2 && p[0] == 0x80 && p[1] >= 2 && p[1] <= 5 {
-		return trial(p, o)
+		ok, _ := trial(p, o)
+		return ok
 	}
 	return Probe(p, false)
 }
 
 // trial parses p as a stream start: it must reach STOP, or run validly to
-// the end of p after importing or calling something.
-func trial(p []byte, o *Options) bool {
+// the end of p after importing or calling something. It also returns the
+// opcodes it ran.
+func trial(p []byte, o *Options) (bool, int64) {
 	st := &Stream{globals: map[string]*Global{}, calls: map[callKey]*Call{}}
 	t := *o
 	t.OnCall = nil
-	m := &machine{rd: newReader(bytes.NewReader(p)), o: &t, st: st, memo: map[uint64]Value{}, frameEnd: -1}
+	m := &machine{rd: bytesReader(p), o: &t, st: st, memo: newMemo(o.MaxMemo), frameEnd: -1, trial: true}
 	err := m.run()
 	if err == nil {
-		return true
+		return true, st.Ops
 	}
 	var se *SyntaxError
 	if errors.As(err, &se) && se.Truncated {
-		return len(st.Imports) > 0 || len(st.Calls) > 0 || len(st.Issues) > 0 || st.Ops > 64
+		return len(st.Imports) > 0 || len(st.Calls) > 0 || len(st.Issues) > 0 || st.Ops > 64, st.Ops
 	}
-	return false
+	return false, st.Ops
 }
 
-// resync searches forward (bounded by MaxResync) for the next PROTO 2-5
-// that starts a parsable stream, leaving rd there.
-func resync(rd *reader, o *Options) bool {
-	var searched int64
-	for searched < o.MaxResync {
+// resyncTrialOps bounds the opcodes trial parses may run during one
+// resynchronisation, so junk packed with PROTO bytes costs linear time.
+const resyncTrialOps = 1 << 24
+
+// resync searches forward (bounded by MaxResync bytes) for the next
+// PROTO 2-5 that starts a parsable stream, leaving rd there. exhausted is
+// set when the search stopped at its bound with input left unsearched.
+func resync(rd *reader, o *Options) (found, exhausted bool) {
+	var searched, ops int64
+	for {
 		p := rd.peek(bufSize / 2)
 		if len(p) < 2 {
-			return false
+			_ = rd.skip(int64(len(p)))
+			return false, false
 		}
-		for i := 0; i+1 < len(p); i++ {
-			if p[i] == 0x80 && p[i+1] >= 2 && p[i+1] <= 5 {
-				if trial(rd.peek(i + probeSize)[i:], o) {
-					_ = rd.skip(int64(i))
-					return true
-				}
-				p = rd.peek(bufSize / 2)
+		limit := len(p) - 1 // candidates need a second byte
+		if rem := o.MaxResync - searched; int64(limit) > rem {
+			limit = int(rem)
+		}
+		for i := 0; i < limit; i++ {
+			j := bytes.IndexByte(p[i:limit], 0x80)
+			if j < 0 {
+				break
 			}
+			i += j
+			if p[i+1] < 2 || p[i+1] > 5 {
+				continue
+			}
+			ok, n := trial(rd.peek(i + probeSize)[i:], o)
+			if ok {
+				_ = rd.skip(int64(i))
+				return true, false
+			}
+			if ops += n; ops > resyncTrialOps {
+				_ = rd.skip(int64(i))
+				return false, len(rd.peek(2)) >= 2
+			}
+			p = rd.peek(bufSize / 2) // the peek may have moved the buffer
 		}
-		adv := int64(len(p) - 1)
-		if adv < 1 {
-			return false
+		_ = rd.skip(int64(limit))
+		if searched += int64(limit); searched >= o.MaxResync {
+			return false, len(rd.peek(2)) >= 2 // a last byte cannot start a stream
 		}
-		_ = rd.skip(adv)
-		searched += adv
 	}
-	return false
 }
 
 // Probe reports whether head (the start of an input; complete when it is
 // the whole input) is a protocol 0 or 1 pickle, which has no magic bytes:
 // every opcode must be valid with valid operands (GLOBAL and INST names are
-// Python identifiers), and the stream must reach STOP or import something
-// before head ends. Text, JSON, YAML and source code fail within a few
-// bytes.
+// Python identifiers), and the stream must reach STOP, import something,
+// or run validly through the whole head building containers (a benign
+// prefix can hide an import past the head: pickle.load runs it all). Text,
+// JSON, YAML and source code fail within a few bytes.
 func Probe(head []byte, complete bool) bool {
 	if len(head) < 2 || head[0] >= 0x80 {
 		return false
 	}
 	o := (&Options{MaxOps: 100_000, MaxStack: 10_000, MaxMemo: 10_000}).withDefaults()
 	st := &Stream{globals: map[string]*Global{}, calls: map[callKey]*Call{}}
-	m := &machine{rd: newReader(bytes.NewReader(head)), o: &o, st: st, memo: map[uint64]Value{}, frameEnd: -1}
+	m := &machine{rd: bytesReader(head), o: &o, st: st, memo: newMemo(o.MaxMemo), frameEnd: -1, probe: &probeStats{}}
 	err := m.run()
 	imported := len(st.Imports) > 0
 	if err == nil {
@@ -207,5 +241,37 @@ func Probe(head []byte, complete bool) bool {
 		return complete && len(bytes.TrimSpace(head[m.rd.pos():])) == 0 && m.rd.pos() >= 2
 	}
 	var se *SyntaxError
-	return errors.As(err, &se) && se.Truncated && !complete && imported
+	if !errors.As(err, &se) || !se.Truncated || complete {
+		return false
+	}
+	return imported || m.probe.plausible()
+}
+
+// probeStats describes the opcodes a probe ran, to tell a pickle prefix
+// from text that happens to parse.
+type probeStats struct {
+	kinds  [256]bool
+	nkinds int
+	ops    int
+	built  int // containers made
+}
+
+func (p *probeStats) op(op byte) {
+	p.ops++
+	if !p.kinds[op] {
+		p.kinds[op] = true
+		p.nkinds++
+	}
+	switch op {
+	case ']', ')', '}', 'l', 'd', 't', 0x8f, 0x85, 0x86, 0x87, 0x91:
+		p.built++
+	}
+}
+
+// plausible: a pickle prefix without imports still makes a container and
+// runs several kinds of opcodes. Text rarely parses for a whole head at
+// all (a space outside a line operand is no opcode), and the runs of "N"
+// or "()" that do are one or two kinds.
+func (p *probeStats) plausible() bool {
+	return p.nkinds >= 4 && p.built >= 1 && p.ops >= 16
 }

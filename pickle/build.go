@@ -17,6 +17,12 @@ func (m *machine) build(start int64) error {
 	if err != nil {
 		return err
 	}
+	if inst.lost() {
+		// BUILD on a global or object the memo did not retain: it could
+		// plant attributes we cannot name.
+		m.issue(IssueUnresolved, start, nil, "BUILD on a memo entry beyond the %d retained values; its target is unknown", preciseMemo)
+		return nil
+	}
 	switch inst.Kind {
 	case KindGlobal:
 		// BUILD on a class or function sets attributes on a module-level
@@ -38,7 +44,7 @@ func (m *machine) build(start int64) error {
 		m.issue(IssuePlanted, start, g, "BUILD sets attributes %v on %s", keys, g)
 		m.call(CallBuild, start, *inst, []Value{state})
 	case KindObject:
-		inst.ref.state = state
+		inst.ref.state = &state
 		cls := inst.Class()
 		if cls == nil {
 			return nil
@@ -84,7 +90,7 @@ func (m *machine) joblibArray(start int64, w *Value) error {
 		if m.depth+1 > m.o.MaxNesting {
 			return &LimitError{Limit: "pickle nesting", Offset: pos}
 		}
-		sub := &machine{rd: m.rd, o: m.o, st: m.st, memo: map[uint64]Value{}, frameEnd: -1, planted: m.planted, depth: m.depth + 1, start: pos}
+		sub := &machine{rd: m.rd, o: m.o, st: m.st, memo: newMemo(m.o.MaxMemo), frameEnd: -1, planted: m.planted, depth: m.depth + 1, start: pos}
 		if err := sub.run(); err != nil {
 			return err
 		}

@@ -18,8 +18,11 @@
 // an AST 45 times their size. This package streams from an io.Reader with
 // bounded memory: large str/bytes payloads are skipped, keeping only a
 // prefix and their offset; container contents are kept only up to a few
-// items; limits on opcodes, stack and memo end in a LimitError, never a
-// silent truncation. A stream that breaks before STOP still reports what
+// items; the memo keeps precise values for its first entries and what a
+// GET can turn into a name or callable, and only presence bits beyond
+// (a GET of an unretained entry used as a callable or a name is reported
+// as unresolved); limits on opcodes, stack and memo indices end in a
+// LimitError, never a silent truncation. A stream that breaks before STOP still reports what
 // its prefix did, since the loader has already run it.
 //
 // Analyze also follows what surrounds the streams: several streams in a

@@ -23,6 +23,12 @@ func newReader(r io.Reader) *reader {
 	return &reader{r: r, buf: make([]byte, bufSize)}
 }
 
+// bytesReader reads p in place, without copying or allocating a buffer
+// (trial parses). p is never written: fill stops at the sticky io.EOF.
+func bytesReader(p []byte) *reader {
+	return &reader{buf: p, n: len(p), err: io.EOF}
+}
+
 func (r *reader) pos() int64 { return r.base + int64(r.i) }
 
 // fill moves unread bytes to the front and reads more. It reports whether

@@ -13,7 +13,7 @@ func (m *machine) run() error {
 	for {
 		// Fast path for runs of BINFLOAT inside the buffer and the
 		// current frame (float lists are most of a large pickle).
-		for rd.n-rd.i >= 9 && rd.buf[rd.i] == 'G' && (m.frameEnd < 0 || rd.pos()+9 <= m.frameEnd) &&
+		for m.probe == nil && rd.n-rd.i >= 9 && rd.buf[rd.i] == 'G' && (m.frameEnd < 0 || rd.pos()+9 <= m.frameEnd) &&
 			len(m.stack)+len(m.marks) < m.o.MaxStack && m.st.Ops < m.o.MaxOps {
 			rd.i += 9
 			m.st.Ops++
@@ -33,6 +33,9 @@ func (m *machine) run() error {
 		m.st.Ops++
 		if m.st.Ops > m.o.MaxOps {
 			return &LimitError{Limit: "opcode count", Offset: start}
+		}
+		if m.probe != nil {
+			m.probe.op(op)
 		}
 		stop, err := m.step(op, start)
 		if err != nil {
@@ -195,7 +198,8 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		}
 		*fn = m.call(CallReduce, start, *fn, args.Items())
 	case 'S': // STRING
-		head, last, n, err := rd.longLine(m.o.MaxString + 2)
+		keep := m.keepMax()
+		head, last, n, err := rd.longLine(keep + 2)
 		if err != nil {
 			return false, err
 		}
@@ -203,15 +207,18 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		if !ok {
 			return false, fmt.Errorf("the STRING opcode argument must be quoted")
 		}
-		return false, m.push(textPayload(s, n-2, int64(len(head)) == n, m.o.MaxString))
+		m.kept(len(head))
+		return false, m.push(textPayload(s, n-2, int64(len(head)) == n, keep))
 	case 'T', 'U', 'X', 'B', 'C', 0x8c, 0x8d, 0x8e, 0x96: // length-prefixed str/bytes
 		return false, m.binPayload(op)
 	case 'V': // UNICODE
-		head, _, n, err := rd.longLine(m.o.MaxString)
+		keep := m.keepMax()
+		head, _, n, err := rd.longLine(keep)
 		if err != nil {
 			return false, err
 		}
-		return false, m.push(textPayload(decodeEscapes(head, true), n, int64(len(head)) == n, m.o.MaxString))
+		m.kept(len(head))
+		return false, m.push(textPayload(decodeEscapes(head, true), n, int64(len(head)) == n, keep))
 	case 'a': // APPEND
 		v, err := m.pop()
 		if err != nil {
@@ -291,7 +298,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		v, ok := m.memo[idx]
+		v, ok := m.memo.get(idx)
 		if !ok {
 			m.issue(IssueMemoMiss, start, nil, "%s %d reads a memo index that was never stored", opName(op), idx)
 			return false, &SyntaxError{Offset: start, Op: op, Msg: fmt.Sprintf("memo value not found at index %d", idx)}
@@ -300,7 +307,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 	case 'p', 'q', 'r', 0x94: // PUT, BINPUT, LONG_BINPUT, MEMOIZE
 		var idx uint64
 		if op == 0x94 {
-			idx = uint64(len(m.memo))
+			idx = uint64(m.memo.n)
 		} else {
 			var err error
 			if idx, err = m.memoIndex(op); err != nil {
@@ -311,10 +318,9 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if _, ok := m.memo[idx]; !ok && len(m.memo) >= m.o.MaxMemo {
+		if !m.memo.put(idx, *t) {
 			return false, &LimitError{Limit: "memo size", Offset: start}
 		}
-		m.memo[idx] = *t
 	case 'o': // OBJ
 		items, err := m.popMark()
 		if err != nil {
@@ -483,6 +489,11 @@ func (m *machine) stackGlobal(start int64) error {
 		g := m.global(module.Str, name.Str, "STACK_GLOBAL", start, true)
 		return m.push(m.globalValue(g))
 	}
+	if module.lost() || name.lost() {
+		g := &Global{Module: describe(module), Name: describe(name), Op: "STACK_GLOBAL", Offset: start}
+		m.issue(IssueUnresolved, start, g, "STACK_GLOBAL operands come from memo entries beyond the %d retained values (%s, %s)", preciseMemo, describe(module), describe(name))
+		return m.push(Value{Kind: KindGlobal, ref: &object{global: g}})
+	}
 	opaque := func(v Value) bool { return v.Kind == KindUnknown || v.Kind == KindObject || v.Kind == KindPersID }
 	if (module.Kind == KindStr || opaque(module)) && (name.Kind == KindStr || opaque(name)) {
 		// Names assembled at run time (str.join, getattr): a str when
@@ -497,6 +508,9 @@ func (m *machine) stackGlobal(start int64) error {
 }
 
 func describe(v Value) string {
+	if v.lost() {
+		return "<unretained memo entry>"
+	}
 	switch v.Kind {
 	case KindStr:
 		return v.Str

@@ -59,7 +59,7 @@ type object struct {
 	global *Global // KindGlobal
 	call   *Call   // KindObject: the call that made it
 	class  *Global // KindObject: its class when known (NEWOBJ, _reconstructor)
-	state  Value   // KindObject: the state BUILD gave it
+	state  *Value  // KindObject: the state BUILD gave it
 }
 
 // Truncated reports whether a string's payload is longer than what was kept.
@@ -93,7 +93,7 @@ func (v Value) Lookup(key string) (Value, bool) {
 	case v.Kind == KindDict:
 		kv = v.ref.items
 	case v.Kind == KindObject:
-		kv = stateItems(v.ref.state)
+		kv = stateItems(v.State())
 	}
 	for i := len(kv) - 2; i >= 0; i -= 2 {
 		if kv[i].Kind == KindStr && kv[i].Str == key && !kv[i].Truncated() {
@@ -118,10 +118,10 @@ func stateItems(st Value) []Value {
 
 // State returns the state a BUILD gave an object.
 func (v Value) State() Value {
-	if v.Kind != KindObject || v.ref == nil {
+	if v.Kind != KindObject || v.ref == nil || v.ref.state == nil {
 		return Value{}
 	}
-	return v.ref.state
+	return *v.ref.state
 }
 
 // Global returns the global a KindGlobal value refers to.

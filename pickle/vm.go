@@ -8,17 +8,43 @@ import (
 
 // Options bound and observe an analysis. The zero value uses the defaults.
 type Options struct {
-	MaxOps     int64 // opcodes per stream (default 200,000,000)
-	MaxMemo    int   // memo entries per stream (default 4,000,000)
-	MaxStack   int   // stack items plus marks (default 1,000,000)
-	MaxString  int   // bytes kept per str/bytes value (default 4096)
-	MaxNesting int   // pickles embedded inline (joblib object arrays) (default 4)
+	MaxOps int64 // opcodes per stream (default 200,000,000)
+	// MaxMemo bounds memo indices per stream (default 1<<28). Memory does
+	// not grow with it: beyond a fixed number of entries the memo keeps
+	// one presence bit each (see memo.go).
+	MaxMemo    int
+	MaxStack   int // stack items plus marks (default 1,000,000)
+	MaxString  int // bytes kept per str/bytes value (default 4096)
+	MaxNesting int // pickles embedded inline (joblib object arrays) (default 4)
 	// MaxResync bounds the bytes searched for the next stream after junk
-	// (default 1 MiB).
+	// (default 1 GiB: the search is a byte scan, cheap). Report.Unsearched
+	// says when it stopped the search.
 	MaxResync int64
 	// OnCall, if set, sees every call as it is made, before deduplication
 	// (e.g. to follow each pickle.loads argument).
 	OnCall func(*Call)
+
+	keptStr int64 // bytes kept of long strings so far (see keepMax)
+}
+
+// strBudget bounds the bytes kept of strings longer than farStringMax over
+// an analysis; beyond it strings keep farStringMax bytes (enough for any
+// name), so a stream of many long strings costs bounded memory.
+const strBudget = 16 << 20
+
+// keepMax is how many bytes of the next str/bytes payload to keep.
+func (m *machine) keepMax() int {
+	if m.o.keptStr >= strBudget {
+		return min(m.o.MaxString, farStringMax)
+	}
+	return m.o.MaxString
+}
+
+// kept accounts for a kept string.
+func (m *machine) kept(n int) {
+	if n > farStringMax {
+		m.o.keptStr += int64(n)
+	}
 }
 
 func (o *Options) withDefaults() Options {
@@ -27,7 +53,7 @@ func (o *Options) withDefaults() Options {
 		d.MaxOps = 200_000_000
 	}
 	if d.MaxMemo <= 0 {
-		d.MaxMemo = 4_000_000
+		d.MaxMemo = 1 << 28
 	}
 	if d.MaxStack <= 0 {
 		d.MaxStack = 1_000_000
@@ -42,7 +68,7 @@ func (o *Options) withDefaults() Options {
 		d.MaxNesting = 4
 	}
 	if d.MaxResync <= 0 {
-		d.MaxResync = 1 << 20
+		d.MaxResync = 1 << 30
 	}
 	return d
 }
@@ -121,12 +147,14 @@ type machine struct {
 	st       *Stream
 	stack    []Value
 	marks    []int
-	memo     map[uint64]Value
+	memo     *memo
 	proto    int
 	frameEnd int64
 	planted  map[string]Value // attributes set on globals by BUILD, across streams
 	depth    int
 	start    int64 // offset of this stream's first opcode
+	trial    bool  // a trial parse: issues are counted, not described
+	probe    *probeStats
 	keyBuf   []byte
 }
 
@@ -252,6 +280,12 @@ func (m *machine) globalValue(g *Global) Value {
 }
 
 func (m *machine) issue(k IssueKind, off int64, g *Global, format string, args ...any) {
+	if m.trial {
+		if len(m.st.Issues) == 0 {
+			m.st.Issues = append(m.st.Issues, Issue{Kind: k, Offset: off})
+		}
+		return
+	}
 	if len(m.st.Issues) < 1000 {
 		m.st.Issues = append(m.st.Issues, Issue{Kind: k, Offset: off, Global: g, Detail: fmt.Sprintf(format, args...)})
 	}
@@ -261,6 +295,9 @@ func (m *machine) issue(k IssueKind, off int64, g *Global, format string, args .
 func (m *machine) call(kind CallKind, off int64, callee Value, args []Value) Value {
 	c := &Call{Kind: kind, Offset: off, Target: callee}
 	c.Callable = callee.Global()
+	if callee.lost() {
+		m.issue(IssueUnresolved, off, nil, "%s calls a memo entry beyond the %d retained values; the callable is unknown", kind, preciseMemo)
+	}
 	if len(args) > 0 {
 		c.Args = append([]Value(nil), args[:min(len(args), maxItems)]...)
 	}
@@ -311,10 +348,11 @@ func (m *machine) payload(k Kind, n uint64) (Value, error) {
 		return Value{}, fmt.Errorf("length %d out of range", n)
 	}
 	off := m.rd.pos()
-	s, err := m.rd.keep(int64(n), m.o.MaxString)
+	s, err := m.rd.keep(int64(n), m.keepMax())
 	if err != nil {
 		return Value{}, err
 	}
+	m.kept(len(s))
 	return Value{Kind: k, Str: s, Len: int64(n), Off: off}, nil
 }
 

@@ -26,7 +26,7 @@ type Limits struct {
 	MaxRatio         float64 // expanded/compressed ratio, checked past RatioGrace bytes
 	RatioGrace       int64
 	MaxPickleOps     int64 // opcodes per pickle stream
-	MaxPickleMemo    int   // memo entries per pickle stream
+	MaxPickleMemo    int   // memo indices per pickle stream (memory does not grow with it)
 	MaxPickleStack   int   // stack depth plus mark depth per pickle stream
 	MaxPickleNesting int   // pickles embedded in pickles
 	MaxJSONBytes     int64 // JSON/YAML/text configs read into memory
@@ -43,7 +43,7 @@ func DefaultLimits() Limits {
 		MaxRatio:         1000,
 		RatioGrace:       64 << 20,
 		MaxPickleOps:     200_000_000,
-		MaxPickleMemo:    4_000_000,
+		MaxPickleMemo:    1 << 28,
 		MaxPickleStack:   1_000_000,
 		MaxPickleNesting: 4,
 		MaxJSONBytes:     64 << 20,

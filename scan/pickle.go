@@ -85,6 +85,17 @@ func scanPickle(fs *fileScan, b *blob) error {
 	if t := rep.Trailing; t != nil {
 		fs.emitf(b, "PKL011", t.Offset, "%d bytes after the last pickle stream are not a pickle", b.size-t.Offset)
 	}
+	if u := rep.Unsearched; u != nil {
+		// Streams may follow: pickle.load on a file object reads them.
+		le := &LimitError{Rule: "PKL010", Offset: u.Offset, Limit: fmt.Sprintf(
+			"pickle resync (searched %d bytes of non-pickle data from offset %d for another stream; %d bytes from offset %d not searched)",
+			u.Offset-rep.Trailing.Offset, rep.Trailing.Offset, b.size-u.Offset, u.Offset)}
+		if limitErr != nil {
+			fs.emit(b, Finding{RuleID: "PKL010", Offset: le.Offset, Message: le.Error()})
+		} else {
+			limitErr = le
+		}
+	}
 	fs.followNested(b, nested)
 	return limitErr
 }

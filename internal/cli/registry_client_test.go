@@ -155,14 +155,8 @@ func TestPushPullRoundTrip(t *testing.T) {
 }
 
 func sha256Hex(b []byte) string {
-	d, _ := manifestDigest(b)
-	return d
-}
-
-func manifestDigest(b []byte) (string, error) {
-	h := sha256.New()
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 func TestPushRejectsForeignEvidence(t *testing.T) {
@@ -225,5 +219,52 @@ func TestClientAuthAndConfig(t *testing.T) {
 	}
 	if code, _, _ := runCLI("models", "--format", "xml"); code != 2 {
 		t.Fatalf("bad format: %d", code)
+	}
+}
+
+// TestServeWorkerEndToEnd: mlsec serve with workers analyses what mlsec
+// push uploads, and mlsec evidence shows the result.
+func TestServeWorkerEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &syncBuffer{}
+	ready, done := make(chan string, 1), make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, serveOptions{addr: "127.0.0.1:0", dataDir: t.TempDir(), workers: 2}, stderr, ready)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("MLSEC_SERVER", "http://"+addr)
+	t.Setenv("MLSEC_TOKEN", tokenRE.FindString(stderr.String()))
+	model := t.TempDir()
+	os.WriteFile(filepath.Join(model, "model.pkl"), []byte("\x80\x02cposix\nsystem\nq\x00X\x07\x00\x00\x00echo hiq\x01\x85q\x02Rq\x03."), 0o644)
+	if code, out, errs := runCLI("push", model, "--model", "evil"); code != 0 {
+		t.Fatalf("push: %d %s %s", code, out, errs)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, out, errs := runCLI("evidence", "evil@1", "--type", "scan", "--severity", "critical", "--format", "json")
+		if code != 0 {
+			t.Fatalf("evidence: %d %s", code, errs)
+		}
+		var es []registry.Evidence
+		json.Unmarshal([]byte(out), &es)
+		if len(es) == 1 && es[0].Producer == "mlsec-server" && strings.Contains(string(es[0].Body), "system") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no critical scan evidence after 30s: %s\n%s", out, stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/store"
+	"github.com/mlsec/mlsec/registry/worker"
 )
 
 func init() { register(newServeCmd) }
@@ -29,6 +30,8 @@ func init() { register(newServeCmd) }
 type serveOptions struct {
 	addr, dataDir, database, blobURL string
 	maxUpload                        int64
+	workers                          int // analyze job runners; 0 disables
+	jobLease                         time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -65,6 +68,8 @@ MLSEC_MAX_UPLOAD (flags take precedence).`,
 	f.StringVar(&o.database, "database", envOr("MLSEC_DATABASE", ""), "postgres:// URL or SQLite file (default DATA_DIR/registry.db)")
 	f.StringVar(&o.blobURL, "blob", envOr("MLSEC_BLOB", ""), "s3://bucket?..., file:///dir or a folder (default DATA_DIR/blobs)")
 	f.Int64Var(&o.maxUpload, "max-upload", 0, "largest accepted blob in bytes (default 64 GiB)")
+	f.IntVar(&o.workers, "workers", 2, "background job runners (scan, hash, BOM of new versions); 0 disables them")
+	f.DurationVar(&o.jobLease, "job-lease", 15*time.Minute, "how long a job stays with its runner; a crashed runner's job is retried after it")
 	return c
 }
 
@@ -119,6 +124,17 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	wctx, wcancel := context.WithCancel(ctx)
+	workersDone := make(chan struct{})
+	if o.workers > 0 {
+		go func() {
+			defer close(workersDone)
+			worker.New(worker.Config{Service: svc, Blobs: bs, Logger: log, Workers: o.workers, Lease: o.jobLease}).Run(wctx)
+		}()
+	} else {
+		close(workersDone)
+	}
+	defer func() { wcancel(); <-workersDone }() // before the store and bucket close
 	select {
 	case err := <-errc:
 		return withCode(1, fmt.Errorf("serve: %w", err))

@@ -1,4 +1,4 @@
-//go:build audit && unix
+//go:build unix
 
 package scan
 

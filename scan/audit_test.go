@@ -1,10 +1,3 @@
-//go:build audit
-
-// Run with: go test -tags audit -run TestAudit ./scan/ ./bom/
-// These reproduce open defects found in the acceptance audit and fail until
-// they are fixed; the build tag keeps `make test` green meanwhile. Drop the
-// tag once they pass.
-
 package scan
 
 // Acceptance-audit tests (issue 2). Each test states one acceptance point

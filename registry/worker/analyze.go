@@ -1,0 +1,165 @@
+package worker
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mlsec/mlsec/bom"
+	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/internal/version"
+	"github.com/mlsec/mlsec/manifest"
+	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/scan"
+)
+
+// analyze scans, hashes and BOMs a ready version and stores the results as
+// evidence. It is idempotent: if the server's evidence for the version is
+// already stored (a worker died after storing it), it only completes.
+func (p *Pool) analyze(ctx context.Context, j registry.Job) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("analyze panicked: %v", r)
+		}
+	}()
+	st := p.c.Service.Store()
+	v, err := st.GetVersionByID(ctx, j.VersionID)
+	if err != nil {
+		return fmt.Errorf("version %d: %w", j.VersionID, err)
+	}
+	if v.State != registry.StateReady {
+		return fmt.Errorf("version %s/%d is %s, not ready", v.Model, v.Number, v.State)
+	}
+	if v.SourceURI != "" {
+		return nil // registered by reference: there are no bytes to analyse
+	}
+	if done, err := p.analyzed(ctx, v); err != nil || done {
+		return err
+	}
+	arts, err := st.ListArtifacts(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp(p.c.TempDir, "mlsec-job-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	// The folder is named after the model: the BOM takes its name from it.
+	root := filepath.Join(work, v.Model)
+	for _, a := range arts {
+		if a.Kind != registry.KindFile {
+			continue
+		}
+		if err := p.materialise(ctx, root, a); err != nil {
+			return err
+		}
+	}
+	id, err := manifest.Identity(ctx, root, nil)
+	if err != nil {
+		return fmt.Errorf("hash: %w", err)
+	}
+	if got := hex.EncodeToString(id); got != v.Digest {
+		return fmt.Errorf("materialised files hash to %s, version digest is %s", got, v.Digest)
+	}
+	sc, err := scan.New(scan.Options{TempDir: work})
+	if err != nil {
+		return err
+	}
+	rep, err := sc.Scan(ctx, root)
+	if err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	for i := range rep.Findings {
+		rep.Findings[i].Path = relTo(root, rep.Findings[i].Path)
+	}
+	now := p.c.Now().UTC()
+	b, err := bom.Generate(ctx, root, bom.Options{Report: rep, Timestamp: now, Reproducible: true})
+	if err != nil {
+		return fmt.Errorf("bom: %w", err)
+	}
+	subj := evidence.NewSubject(v.Model, v.Digest)
+	scanRec, err := evidence.FromScan(subj, rep, now)
+	if err != nil {
+		return fmt.Errorf("scan evidence: %w", err)
+	}
+	bomRec, err := evidence.FromBOM(subj, b.BOM, version.String(), now)
+	if err != nil {
+		return fmt.Errorf("bom evidence: %w", err)
+	}
+	var rows []registry.Evidence
+	for _, rec := range []evidence.Record{scanRec, bomRec} {
+		rec.Producer.Tool = Producer
+		if err := rec.Validate(); err != nil {
+			return err
+		}
+		e, err := registry.EvidenceFromRecord(rec, v.ID)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, e)
+	}
+	return p.c.Service.StoreEvidence(ctx, registry.System, rows)
+}
+
+// analyzed reports whether the server already stored its evidence for v.
+func (p *Pool) analyzed(ctx context.Context, v registry.Version) (bool, error) {
+	es, _, err := p.c.Service.Store().ListEvidence(ctx, registry.EvidenceFilter{VersionID: v.ID, Page: registry.Page{Limit: registry.MaxLimit}})
+	if err != nil {
+		return false, err
+	}
+	have := map[string]bool{}
+	for _, e := range es {
+		if e.Producer == Producer && e.CreatedBy == registry.System.Name {
+			have[e.Type] = true
+		}
+	}
+	return have[evidence.TypeScan] && have[evidence.TypeBOM], nil
+}
+
+// materialise streams one artifact's blob to root/path, checking its size
+// and sha256 on the way: the blob store is not trusted either.
+func (p *Pool) materialise(ctx context.Context, root string, a registry.Artifact) error {
+	if err := registry.ValidatePath(a.Path); err != nil {
+		return err
+	}
+	dst := filepath.Join(root, filepath.FromSlash(a.Path))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	rc, err := p.c.Blobs.Open(ctx, a.SHA256, 0, -1)
+	if err != nil {
+		return fmt.Errorf("open blob of %s: %w", a.Path, err)
+	}
+	defer rc.Close()
+	f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(rc, a.Size+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("materialise %s: %w", a.Path, err)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); n != a.Size || sum != a.SHA256 {
+		return fmt.Errorf("blob of %s does not match its record (size %d, sha256 %s; recorded %d, %s)", a.Path, n, sum, a.Size, a.SHA256)
+	}
+	return nil
+}
+
+// relTo makes a finding path relative to the materialised root, so the
+// evidence names files as they are in the version.
+func relTo(root, p string) string {
+	if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return p
+}
