@@ -70,7 +70,9 @@ s3_start() {
 		sleep 0.1
 	done
 	# CreateBucket, signed with SigV4 by curl (no AWS CLI needed).
+	# versitygw requires x-amz-content-sha256 (here: of the empty body).
 	curl -sS -f -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS:$S3_SECRET" \
+		-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
 		"$endpoint/$S3_BUCKET" >&2 || {
 		echo "versitygw.sh: create bucket failed" >&2
 		cat "$S3_TMPDIR/server.log" >&2

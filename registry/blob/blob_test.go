@@ -34,6 +34,9 @@ func stores(t *testing.T) map[string]*Store {
 		t.Cleanup(func() { s.Close() })
 		out[name] = s
 	}
+	if s := s3Store(t, 1<<20); s != nil { // with MLSEC_TEST_S3_URL (s3_test.go)
+		out["s3"] = s
+	}
 	return out
 }
 
