@@ -40,6 +40,8 @@ type Store struct {
 	b       *blob.Bucket
 	maxSize int64
 	url     string
+	// s3Bucket is the bucket name of an s3:// store (see abortUpload).
+	s3Bucket string
 }
 
 // Open opens the bucket at loc: a local directory path (created if
@@ -72,7 +74,7 @@ func Open(ctx context.Context, loc string, maxSize int64) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open blob store %s: %w", redact(loc), err)
 	}
-	return &Store{b: b, maxSize: maxSize, url: loc}, nil
+	return &Store{b: b, maxSize: maxSize, url: loc, s3Bucket: s3BucketName(loc)}, nil
 }
 
 // redact drops a URL's query and credentials for messages.
@@ -134,7 +136,11 @@ func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (r
 	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(r, s.maxSize+1))
 	fail := func(err error) (registry.Blob, error) {
 		abort()
-		_ = w.Close() // aborted: the driver discards the partial write
+		// Aborted: the driver discards the partial write (on S3, abortUpload
+		// also releases the parts of a multipart upload).
+		if aerr := s.abortUpload(ctx, key, w.Close()); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
 		return registry.Blob{}, err
 	}
 	switch got := hex.EncodeToString(h.Sum(nil)); {
