@@ -65,6 +65,7 @@ s3_start() {
 		fi
 		if ! kill -0 "$S3_PID" 2>/dev/null; then
 			cat "$S3_TMPDIR/server.log" >&2
+			s3_stop
 			return 1
 		fi
 		sleep 0.1
@@ -76,6 +77,7 @@ s3_start() {
 		"$endpoint/$S3_BUCKET" >&2 || {
 		echo "versitygw.sh: create bucket failed" >&2
 		cat "$S3_TMPDIR/server.log" >&2
+		s3_stop
 		return 1
 	}
 	export S3_TMPDIR S3_PORT S3_PID

@@ -231,6 +231,8 @@ func (s *Service) RevokeToken(ctx context.Context, a Actor, id int64) error {
 	if err := require(a, PermAdmin, nil); err != nil {
 		return err
 	}
+	s.tokens.forget(id)
+	defer s.tokens.forget(id) // after the commit too: no request re-caches the old row
 	return s.mutate(ctx, a, "token.revoke", fmt.Sprintf("token/%d", id), nil, func(tx Tx) error {
 		return tx.RevokeToken(ctx, id, s.now())
 	})
@@ -251,12 +253,20 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 256 {
 		return Actor{}, bad
 	}
-	t, err := s.store.GetTokenByHash(ctx, HashToken(secret))
-	if errors.Is(err, ErrNotFound) {
-		return Actor{}, bad
-	}
-	if err != nil {
-		return Actor{}, err
+	hash := HashToken(secret)
+	t, cached, gen := s.tokens.get(hash)
+	if !cached {
+		var err error
+		t, err = s.store.GetTokenByHash(ctx, hash)
+		if errors.Is(err, ErrNotFound) {
+			return Actor{}, bad
+		}
+		if err != nil {
+			return Actor{}, err
+		}
+		if t.RevokedAt == nil {
+			s.tokens.put(hash, t, gen)
+		}
 	}
 	if t.RevokedAt != nil || (t.ExpiresAt != nil && !t.ExpiresAt.After(s.now())) {
 		return Actor{}, bad

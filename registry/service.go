@@ -42,6 +42,7 @@ type Service struct {
 	store   Store
 	auditor Auditor
 	now     func() time.Time
+	tokens  *tokenCache
 }
 
 // Option configures a Service.
@@ -55,7 +56,7 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 
 // NewService returns a Service over st.
 func NewService(st Store, opts ...Option) *Service {
-	s := &Service{store: st, auditor: TableAuditor{}, now: time.Now}
+	s := &Service{store: st, auditor: TableAuditor{}, now: time.Now, tokens: newTokenCache()}
 	for _, o := range opts {
 		o(s)
 	}

@@ -68,9 +68,6 @@ func (s *Service) CreateVersion(ctx context.Context, a Actor, model string, nv N
 		}
 	}
 	v = Version{Digest: root, Description: nv.Description, SourceURI: nv.SourceURI, CreatedBy: a.Name, State: StatePending}
-	if nv.SourceURI != "" {
-		v.State = StateReady
-	}
 	err = s.mutate(ctx, a, "version.create", "model/"+model, func() any {
 		return map[string]any{"digest": root, "number": v.Number, "source_uri": nv.SourceURI, "artifacts": len(nv.Artifacts)}
 	}, func(tx Tx) error {
@@ -97,6 +94,17 @@ func (s *Service) CreateVersion(ctx context.Context, a Actor, model string, nv N
 		for _, l := range nv.Lineage {
 			l.VersionID, l.CreatedBy = v.ID, a.Name
 			if err := tx.AddLineage(ctx, &l); err != nil {
+				return err
+			}
+		}
+		if nv.SourceURI != "" {
+			// By reference: ready at once. Created pending like any version
+			// (a ready version takes no artifacts), made ready in the same
+			// transaction, so no one ever sees it pending.
+			if err := tx.SetVersionState(ctx, v.ID, StatePending, StateReady); err != nil {
+				return err
+			}
+			if v, err = tx.GetVersionByID(ctx, v.ID); err != nil {
 				return err
 			}
 		}

@@ -111,7 +111,7 @@ func openSQLite(dsn string) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	db := &DB{dialect: SQLite, w: w, r: r}
-	db.q = q{db: r, d: SQLite}
+	db.q = q{db: r, d: SQLite, stmts: newStmtCache(r)}
 	return db, nil
 }
 
@@ -123,6 +123,9 @@ func (db *DB) Ping(ctx context.Context) error { return db.w.PingContext(ctx) }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.q.stmts != nil {
+		db.q.stmts.close()
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -157,6 +160,8 @@ type querier interface {
 type q struct {
 	db querier
 	d  string
+	// stmts, if set, prepares and keeps reads (the SQLite read pool).
+	stmts *stmtCache
 }
 
 // txn is a registry.Tx: q plus the write methods.
@@ -186,10 +191,20 @@ func (x q) exec(ctx context.Context, query string, args ...any) (sql.Result, err
 }
 
 func (x q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if x.stmts != nil {
+		if st := x.stmts.get(ctx, query); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
 	return x.db.QueryContext(ctx, x.rebind(query), args...)
 }
 
 func (x q) row(ctx context.Context, query string, args ...any) *sql.Row {
+	if x.stmts != nil {
+		if st := x.stmts.get(ctx, query); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
 	return x.db.QueryRowContext(ctx, x.rebind(query), args...)
 }
 
