@@ -44,12 +44,20 @@ func NewRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "mlsec",
 		Short: "Secure and govern machine-learning models",
-		Long: `mlsec secures the machine-learning lifecycle: it scans model artifacts for
-code that runs on load (without ever loading them), signs and verifies models
-in the OpenSSF Model Signing format, and writes CycloneDX ML-BOMs.`,
+		Long: `mlsec secures and governs the machine-learning lifecycle. It scans model
+artifacts for code that runs on load (without ever loading them), signs and
+verifies models in the OpenSSF Model Signing format, writes CycloneDX ML-BOMs,
+decides from evidence with policy as code (OPA/Rego), and keeps every model
+version, its evidence and lineage in a registry.
+
+Exit codes: 0 pass, 1 findings / verification failed / denied, 2 usage or
+I/O error (docs/exit-codes.md).`,
 		Example: `  mlsec scan ./my-model
   mlsec scan --format sarif -o results.sarif model.pt
-  mlsec version`,
+  mlsec sign ./my-model --key mykey.pem --signature my-model.sig
+  mlsec bom ./my-model -o bom.cdx.json
+  mlsec gate ./my-model --key mykey.pub.pem
+  mlsec serve`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -64,8 +72,24 @@ in the OpenSSF Model Signing format, and writes CycloneDX ML-BOMs.`,
 			fmt.Fprintln(c.OutOrStdout(), "mlsec", version.String())
 		},
 	})
+	groups := []*cobra.Group{
+		{ID: "supply", Title: "Supply chain:"},
+		{ID: "provenance", Title: "Provenance:"},
+		{ID: "policy", Title: "Policy and evidence:"},
+		{ID: "registry", Title: "Registry:"},
+	}
+	root.AddGroup(groups...)
+	groupOf := map[string]string{
+		"scan":   "supply",
+		"keygen": "provenance", "sign": "provenance", "verify": "provenance", "bom": "provenance",
+		"gate": "policy", "policy": "policy", "attest": "policy",
+		"serve": "registry", "push": "registry", "pull": "registry", "models": "registry",
+		"versions": "registry", "evidence": "registry", "lineage": "registry", "stage": "registry",
+	}
 	for _, f := range commands {
-		root.AddCommand(f())
+		c := f()
+		c.GroupID = groupOf[c.Name()]
+		root.AddCommand(c)
 	}
 	return root
 }
