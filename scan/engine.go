@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -62,6 +63,10 @@ type Options struct {
 	Progress func(done, total int)
 	// TempDir holds spilled decompressed blobs; "" means os.TempDir().
 	TempDir string
+	// Exclude lists glob patterns (path.Match syntax, plus "**/" prefixes)
+	// matched against slash paths relative to a scanned folder; a matching
+	// file is reported as skipped and a matching folder is not entered.
+	Exclude []string
 }
 
 // A Scanner scans paths. It is safe for concurrent use.
@@ -77,6 +82,11 @@ func New(opts Options) (*Scanner, error) {
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	for _, p := range opts.Exclude {
+		if _, err := path.Match(strings.TrimPrefix(p, "**/"), ""); err != nil {
+			return nil, fmt.Errorf("exclude pattern %q: %w", p, err)
+		}
 	}
 	rs := opts.Rules
 	if rs == nil {
@@ -224,6 +234,14 @@ func (s *Scanner) collect(p string) ([]target, []FileResult, []Finding, error) {
 			}
 			return nil
 		}
+		if rel, err := filepath.Rel(walk, path); err == nil && rel != "." && s.excluded(filepath.ToSlash(rel)) {
+			if d.IsDir() {
+				res = append(res, FileResult{Path: path, Format: FormatDirectory, Status: StatusSkipped, Reason: "excluded by --exclude (folder not entered)"})
+				return fs.SkipDir
+			}
+			res = append(res, FileResult{Path: path, Format: FormatUnknown, Status: StatusSkipped, Reason: "excluded by --exclude"})
+			return nil
+		}
 		if d.IsDir() {
 			return nil
 		}
@@ -252,6 +270,25 @@ func (s *Scanner) collect(p string) ([]target, []FileResult, []Finding, error) {
 		return nil, nil, nil, err
 	}
 	return ts, res, finds, nil
+}
+
+// excluded reports whether the slash path rel matches an Exclude pattern,
+// either whole or (for patterns starting with "**/") at any depth.
+func (s *Scanner) excluded(rel string) bool {
+	for _, p := range s.opts.Exclude {
+		if ok, _ := path.Match(p, rel); ok {
+			return true
+		}
+		if rest, deep := strings.CutPrefix(p, "**/"); deep {
+			parts := strings.Split(rel, "/")
+			for i := range parts {
+				if ok, _ := path.Match(rest, strings.Join(parts[i:], "/")); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // resolveLink reports the link's target and whether it stays inside root.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,6 +27,7 @@ type scanFlags struct {
 	workers     int
 	noProgress  bool
 	showSkipped bool
+	exclude     []string
 	evidence    evidenceOut
 }
 
@@ -84,6 +84,7 @@ Exit codes (the one reference is docs/exit-codes.md):
 	f.StringVar(&fl.rules, "rules", "", "merge the rules `FILE` over the built-in rules (see docs/rules.md#rules-file)")
 	f.IntVar(&fl.workers, "workers", 0, "scan `N` files in parallel (0: one per CPU)")
 	f.BoolVar(&fl.noProgress, "no-progress", false, "never draw the progress bar (it is drawn only when stderr is a terminal)")
+	f.StringArrayVar(&fl.exclude, "exclude", nil, "skip files and folders matching `GLOB` (relative to a scanned folder; \"**/\" matches at any depth; repeatable)")
 	fl.evidence.register(f)
 	f.BoolVar(&fl.showSkipped, "show-skipped", false, "list the files that were skipped (table output; json and sarif always include them)")
 	return c
@@ -108,7 +109,7 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 	if fl.workers < 0 {
 		return usageErr("--workers %d: give a positive number, or 0 for one worker per CPU", fl.workers)
 	}
-	opts := scan.Options{Workers: fl.workers}
+	opts := scan.Options{Workers: fl.workers, Exclude: fl.exclude}
 	if fl.rules != "" {
 		rs, err := scan.LoadRuleset(fl.rules)
 		if err != nil {
@@ -119,20 +120,11 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 
 	// Open the destination before scanning, so a typo in -o costs nothing.
 	stdout := c.OutOrStdout()
-	dst := stdout
-	var tmp *os.File
-	if fl.output != "" && fl.output != "-" {
-		if tmp, err = createReportTemp(fl.output); err != nil {
-			return withCode(ExitUsage, err)
-		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-			}
-		}()
-		dst = tmp
+	dst, file, err := reportDest(stdout, fl.output)
+	if err != nil {
+		return withCode(ExitUsage, err)
 	}
+	defer file.discard()
 
 	stderr := c.ErrOrStderr()
 	var bar *pbar.Bar
@@ -180,15 +172,14 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 		FailOn:      failOn,
 		ShowSkipped: fl.showSkipped,
 		ExitCode:    code,
-		Color:       format == output.FormatTable && tmp == nil && colorOK(stdout),
+		Color:       format == output.FormatTable && file == nil && colorOK(stdout),
 	}
 	if wd, err := os.Getwd(); err == nil {
 		o.BaseDir = wd
 	}
 	werr := output.Write(dst, format, rep, o)
-	if werr == nil && tmp != nil {
-		werr = commitReport(tmp, fl.output)
-		tmp = nil
+	if werr == nil && file != nil {
+		werr = file.commit()
 	}
 	if werr != nil {
 		// Detection outranks errors: a failing verdict stays exit 1.
@@ -210,35 +201,6 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 		return withCode(code, nil)
 	}
 	return nil
-}
-
-// createReportTemp creates a temporary file beside path; commitReport
-// renames it over path once the report is complete, so a crash or an
-// interrupted scan never leaves a truncated report behind.
-func createReportTemp(path string) (*os.File, error) {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("-o %s is a folder; give a file name such as %s", path, filepath.Join(path, "mlsec-report.json"))
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("cannot write the report to %s: %w\nCheck that the folder exists and is writable; nothing was scanned", path, err)
-	}
-	return f, nil
-}
-
-func commitReport(f *os.File, path string) error {
-	name := f.Name()
-	err := f.Chmod(0o644)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		os.Remove(name)
-	}
-	return err
 }
 
 // colorOK reports whether the table may use colours: on a terminal, unless
