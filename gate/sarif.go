@@ -1,14 +1,11 @@
 package gate
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
-	"path"
-	"path/filepath"
 	"strings"
 
+	"github.com/mlsec/mlsec/internal/sarif"
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/scan/output"
 )
@@ -19,7 +16,6 @@ import (
 // fingerprint. The run's automationDetails.id ("mlsec-gate/") keeps gate
 // alerts apart from 'mlsec scan' alerts uploaded from the same repository.
 const (
-	sarifSchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 	// PolicyDocURI documents the default rules and how to write your own.
 	PolicyDocURI   = "https://github.com/mlsec/mlsec/blob/main/docs/gate.md"
 	fingerprintKey = "mlsecGateResult/v1"
@@ -34,95 +30,6 @@ type SARIFOptions struct {
 	BaseDir string
 	// Version is the tool version in the driver ("" leaves it out).
 	Version string
-}
-
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool              sarifTool         `json:"tool"`
-	AutomationDetails sarifAutomation   `json:"automationDetails"`
-	Invocations       []sarifInvocation `json:"invocations"`
-	Results           []sarifResult     `json:"results"`
-	Properties        map[string]any    `json:"properties"`
-}
-
-type sarifAutomation struct {
-	ID string `json:"id"`
-}
-
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	Version        string      `json:"version,omitempty"`
-	InformationURI string      `json:"informationUri"`
-	Rules          []sarifRule `json:"rules"`
-}
-
-type sarifText struct {
-	Text     string `json:"text"`
-	Markdown string `json:"markdown,omitempty"`
-}
-
-type sarifRule struct {
-	ID                   string         `json:"id"`
-	Name                 string         `json:"name"`
-	ShortDescription     sarifText      `json:"shortDescription"`
-	FullDescription      sarifText      `json:"fullDescription"`
-	Help                 sarifText      `json:"help"`
-	HelpURI              string         `json:"helpUri"`
-	DefaultConfiguration sarifConfig    `json:"defaultConfiguration"`
-	Properties           map[string]any `json:"properties"`
-}
-
-type sarifConfig struct {
-	Level string `json:"level"`
-}
-
-type sarifInvocation struct {
-	ExecutionSuccessful bool `json:"executionSuccessful"`
-	ExitCode            int  `json:"exitCode"`
-}
-
-type sarifResult struct {
-	RuleID              string             `json:"ruleId"`
-	RuleIndex           int                `json:"ruleIndex"`
-	Level               string             `json:"level"`
-	Message             sarifText          `json:"message"`
-	Locations           []sarifLocation    `json:"locations"`
-	PartialFingerprints map[string]string  `json:"partialFingerprints"`
-	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
-	Properties          map[string]any     `json:"properties"`
-}
-
-type sarifSuppression struct {
-	Kind          string `json:"kind"`
-	Status        string `json:"status"`
-	Justification string `json:"justification"`
-}
-
-type sarifLocation struct {
-	PhysicalLocation sarifPhysical `json:"physicalLocation"`
-}
-
-type sarifPhysical struct {
-	ArtifactLocation sarifArtifact `json:"artifactLocation"`
-	Region           sarifRegion   `json:"region"`
-}
-
-type sarifArtifact struct {
-	URI       string `json:"uri"`
-	URIBaseID string `json:"uriBaseId,omitempty"`
-}
-
-type sarifRegion struct {
-	StartLine int `json:"startLine"`
 }
 
 // Result kinds, as SARIF levels and in result properties.
@@ -141,14 +48,14 @@ func WriteSARIF(w io.Writer, o *Outcome, opts SARIFOptions) error {
 	for _, r := range o.Rules {
 		known[r.ID] = r
 	}
-	driver := sarifDriver{Name: "mlsec", Version: opts.Version, InformationURI: output.InformationURI, Rules: []sarifRule{}}
+	driver := sarif.Driver{Name: "mlsec", Version: opts.Version, InformationURI: output.InformationURI, Rules: []sarif.Rule{}}
 	index := map[string]int{}
-	uri, base := artifactURI(o.ModelPath, opts.BaseDir)
-	run := sarifRun{
-		Tool:              sarifTool{Driver: driver},
-		AutomationDetails: sarifAutomation{ID: automationID},
-		Invocations:       []sarifInvocation{{ExecutionSuccessful: true, ExitCode: opts.ExitCode}},
-		Results:           []sarifResult{},
+	uri, base := sarif.ArtifactURI(o.ModelPath, opts.BaseDir)
+	run := sarif.Run{
+		Tool:              sarif.Tool{Driver: driver},
+		AutomationDetails: &sarif.Automation{ID: automationID},
+		Invocations:       []sarif.Invocation{{ExecutionSuccessful: true, ExitCode: opts.ExitCode}},
+		Results:           []sarif.Result{},
 		Properties: map[string]any{
 			"decision": NewReport(o).Decision, "subject": o.Subject, "action": o.Input.Action,
 		},
@@ -173,21 +80,17 @@ func WriteSARIF(w io.Writer, o *Outcome, opts SARIFOptions) error {
 			add(kindWaived, r)
 		}
 	}
-	log := sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+	return sarif.Write(w, run)
 }
 
 func level(kind string) string {
 	switch kind {
 	case kindDeny:
-		return "error"
+		return sarif.LevelError
 	case kindWarn:
-		return "warning"
+		return sarif.LevelWarning
 	}
-	return "note"
+	return sarif.LevelNote
 }
 
 // securitySeverity uses GitHub's scale: a deny blocks like a high finding.
@@ -212,7 +115,7 @@ func controlsMap(c policy.Controls) map[string][]string {
 	return m
 }
 
-func sarifRuleOf(r policy.Result, info policy.Rule, kind string) sarifRule {
+func sarifRuleOf(r policy.Result, info policy.Rule, kind string) sarif.Rule {
 	title := firstNonEmpty(info.Title, r.Title, r.ID)
 	desc := firstNonEmpty(info.Description, title)
 	remediation := firstNonEmpty(info.Remediation, r.Remediation, "See the rule's policy.")
@@ -230,21 +133,19 @@ func sarifRuleOf(r policy.Result, info policy.Rule, kind string) sarifRule {
 	if info.Location != "" {
 		props["location"] = info.Location
 	}
-	return sarifRule{
+	ct := controlsText(controls)
+	return sarif.Rule{
 		ID: r.ID, Name: r.ID,
-		ShortDescription: sarifText{Text: title},
-		FullDescription:  sarifText{Text: desc},
-		Help: sarifText{
-			Text:     desc + "\n\nWhat to do: " + remediation + "\n\nControls: " + controlsText(controls),
-			Markdown: desc + "\n\n**What to do:** " + remediation + "\n\n**Controls:** " + controlsText(controls),
-		},
+		ShortDescription:     sarif.Text{Text: title},
+		FullDescription:      sarif.Text{Text: desc},
+		Help:                 sarif.Help(desc, remediation, "Controls: "+ct, "**Controls:** "+ct),
 		HelpURI:              PolicyDocURI,
-		DefaultConfiguration: sarifConfig{Level: level(kind)},
+		DefaultConfiguration: sarif.Config{Level: level(kind)},
 		Properties:           props,
 	}
 }
 
-func sarifResultOf(kind string, r policy.Result, idx int, uri, base string) sarifResult {
+func sarifResultOf(kind string, r policy.Result, idx int, uri, base string) sarif.Result {
 	msg := r.Message
 	if r.Remediation != "" {
 		msg += ". What to do: " + r.Remediation
@@ -259,14 +160,11 @@ func sarifResultOf(kind string, r policy.Result, idx int, uri, base string) sari
 	if len(r.Evidence) > 0 {
 		props["evidence"] = r.Evidence
 	}
-	res := sarifResult{
+	res := sarif.Result{
 		RuleID: r.ID, RuleIndex: idx, Level: level(kind),
-		Message: sarifText{Text: msg},
-		Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-			ArtifactLocation: sarifArtifact{URI: uri, URIBaseID: base},
-			Region:           sarifRegion{StartLine: 1},
-		}}},
-		PartialFingerprints: map[string]string{fingerprintKey: output.Fingerprint(r.ID, uri, r.Package, r.Message)},
+		Message:             sarif.Text{Text: msg},
+		Locations:           sarif.FileLocations(uri, base),
+		PartialFingerprints: map[string]string{fingerprintKey: sarif.Fingerprint(r.ID, uri, r.Package, r.Message)},
 		Properties:          props,
 	}
 	if kind == kindWaived && r.Waiver != nil {
@@ -275,7 +173,7 @@ func sarifResultOf(kind string, r policy.Result, idx int, uri, base string) sari
 		if w.Reason != "" {
 			just += ": " + w.Reason
 		}
-		res.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: just}}
+		res.Suppressions = []sarif.Suppression{{Kind: "external", Status: "accepted", Justification: just}}
 		props["waiver"] = w
 	}
 	return res
@@ -308,26 +206,4 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
-}
-
-// artifactURI makes the model path a SARIF URI: relative (to %SRCROOT%)
-// when it is relative or under baseDir, a file:// URI otherwise.
-func artifactURI(p, baseDir string) (uri, uriBaseID string) {
-	if filepath.IsAbs(p) && baseDir != "" {
-		if rel, err := filepath.Rel(baseDir, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			p = rel
-		}
-	}
-	if filepath.IsAbs(p) {
-		slash := filepath.ToSlash(p)
-		if !strings.HasPrefix(slash, "/") {
-			slash = "/" + slash
-		}
-		return (&url.URL{Scheme: "file", Path: slash}).String(), ""
-	}
-	segs := strings.Split(path.Clean(filepath.ToSlash(p)), "/")
-	for i, s := range segs {
-		segs[i] = strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
-	}
-	return strings.Join(segs, "/"), "%SRCROOT%"
 }

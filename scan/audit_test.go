@@ -32,18 +32,6 @@ func auditScan(t *testing.T, paths ...string) *Report {
 	return rep
 }
 
-func auditWrite(t *testing.T, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func auditHas(rep *Report, rule string, min Severity) bool {
 	for _, f := range rep.Findings {
 		if (rule == "" || f.RuleID == rule) && f.Severity >= min {
@@ -70,7 +58,7 @@ func auditLongP0() []byte {
 func TestAuditProtocol0PickleWithLongBenignPrefix(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"model.pkl", "notes.txt", "pytorch_model.bin"} {
-		p := auditWrite(t, dir, name, auditLongP0())
+		p := writeFile(t, dir, name, auditLongP0())
 		rep := auditScan(t, p)
 		if !auditHas(rep, "PKL001", SeverityCritical) {
 			t.Errorf("%s: protocol-0 pickle with os.system after 12 KB of benign opcodes: want PKL001, got files=%+v findings=%+v",
@@ -96,7 +84,7 @@ func TestAuditTorchZipDataPklProtocol0(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	p := auditWrite(t, t.TempDir(), "model.pt", buf.Bytes())
+	p := writeFile(t, t.TempDir(), "model.pt", buf.Bytes())
 	rep := auditScan(t, p)
 	if !auditHas(rep, "PKL001", SeverityCritical) {
 		t.Errorf("torch zip whose data.pkl is a protocol-0 pickle: want PKL001, got files=%+v findings=%+v", rep.Files, rep.Findings)
@@ -110,7 +98,7 @@ func TestAuditResyncLimitIsAFinding(t *testing.T) {
 	b.WriteString("\x80\x04N.")
 	b.Write(bytes.Repeat([]byte{0xff}, 2<<20))
 	b.WriteString("\x80\x04cos\nsystem\nX\x07\x00\x00\x00echo hi\x85R.")
-	p := auditWrite(t, t.TempDir(), "multi.pkl", b.Bytes())
+	p := writeFile(t, t.TempDir(), "multi.pkl", b.Bytes())
 	rep := auditScan(t, p)
 	if !auditHas(rep, "", SeverityMedium) {
 		t.Errorf("payload stream after 2 MiB of junk: want PKL001 or a limit finding >= medium, got %+v", rep.Findings)
@@ -123,7 +111,7 @@ func TestAuditResyncLimitIsAFinding(t *testing.T) {
 func TestAuditSymlinkedFolderArgument(t *testing.T) {
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real")
-	auditWrite(t, real, "evil.pkl", []byte("\x80\x02cos\nsystem\nX\x07\x00\x00\x00echo hi\x85R."))
+	writeFile(t, real, "evil.pkl", []byte("\x80\x02cos\nsystem\nX\x07\x00\x00\x00echo hi\x85R."))
 	link := filepath.Join(dir, "link")
 	if err := os.Symlink(real, link); err != nil {
 		t.Skip(err)
@@ -174,7 +162,7 @@ func TestAuditSklearnNeighborsAllowlisted(t *testing.T) {
 	} {
 		// GLOBAL mod newObj, GLOBAL KDTree, TUPLE1, REDUCE: newObj(KDTree)
 		pkl := []byte("\x80\x02c" + mod + "\nnewObj\ncsklearn.neighbors._kd_tree\nKDTree\n\x85R.")
-		p := auditWrite(t, t.TempDir(), "knn.pkl", pkl)
+		p := writeFile(t, t.TempDir(), "knn.pkl", pkl)
 		rep := auditScan(t, p)
 		for _, f := range rep.Findings {
 			if f.Severity >= SeverityMedium && strings.Contains(f.Callable, "newObj") {
@@ -212,7 +200,7 @@ func TestAuditMemoHeavyPickleMemory(t *testing.T) {
 		b.WriteString("es") // APPENDS, SETITEM
 	}
 	b.WriteByte('.')
-	p := auditWrite(t, t.TempDir(), "dict.pkl", b.Bytes())
+	p := writeFile(t, t.TempDir(), "dict.pkl", b.Bytes())
 	runtime.GC()
 	var peak uint64
 	stop := make(chan struct{})

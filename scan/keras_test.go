@@ -13,19 +13,6 @@ import (
 	"github.com/mlsec/mlsec/formats/hdf5"
 )
 
-func kerasScan(t *testing.T, paths ...string) *Report {
-	t.Helper()
-	s, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := s.Scan(context.Background(), paths...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep
-}
-
 func kerasAtLeast(rep *Report, sev Severity) []Finding {
 	var out []Finding
 	for _, f := range rep.Findings {
@@ -62,7 +49,7 @@ func TestKerasBenignH5(t *testing.T) {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("fixture missing: %v", err)
 		}
-		rep := kerasScan(t, p)
+		rep := scanPaths(t, p)
 		if bad := kerasAtLeast(rep, SeverityMedium); len(bad) > 0 {
 			t.Errorf("%s: %+v", p, bad)
 		}
@@ -105,7 +92,7 @@ func TestKerasBenignFixtureAttrs(t *testing.T) {
 // TestKerasH5Lambda: a Keras 2 .h5 whose Lambda carries marshalled bytecode
 // (fixture written by h5py, see formats/hdf5/testdata/gen.py).
 func TestKerasH5Lambda(t *testing.T) {
-	rep := kerasScan(t, "../formats/hdf5/testdata/keras2_lambda.h5")
+	rep := scanPaths(t, "../formats/hdf5/testdata/keras2_lambda.h5")
 	ids := kerasRuleIDs(rep.Findings)
 	if ids["KERAS001"] != 1 || ids["KERAS002"] != 1 {
 		t.Fatalf("findings %+v", rep.Findings)
@@ -133,7 +120,7 @@ func TestKerasH5Corrupt(t *testing.T) {
 	if err := os.WriteFile(p, b[:len(b)-100], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rep := kerasScan(t, p)
+	rep := scanPaths(t, p)
 	if kerasRuleIDs(rep.Findings)["FMT001"] != 1 || rep.Files[0].Status != StatusError {
 		t.Errorf("truncated .h5: %+v", rep.Findings)
 	}
@@ -221,7 +208,7 @@ func TestKerasConfigTooDeep(t *testing.T) {
 // handler routes config.json to the JSON handler, which calls
 // checkKerasConfig.
 func TestKerasZipEndToEnd(t *testing.T) {
-	rep := kerasScan(t, "testdata/benign/keras/keras3_model.keras")
+	rep := scanPaths(t, "testdata/benign/keras/keras3_model.keras")
 	if bad := kerasAtLeast(rep, SeverityMedium); len(bad) > 0 {
 		t.Errorf("benign .keras: %+v", bad)
 	}
@@ -243,7 +230,7 @@ func TestKerasZipEndToEnd(t *testing.T) {
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rep = kerasScan(t, p)
+	rep = scanPaths(t, p)
 	ids := kerasRuleIDs(rep.Findings)
 	if ids["KERAS004"] != 1 || ids["KERAS001"] != 1 {
 		t.Errorf("evil .keras: %+v", rep.Findings)

@@ -59,10 +59,7 @@ func TestNPZNumeric(t *testing.T) {
 // TestBenignContainers checks that real containers written by torch, numpy
 // and sklearn raise nothing at medium or above.
 func TestBenignContainers(t *testing.T) {
-	root := filepath.Join("testdata", "benign")
-	if _, err := os.Stat(root); err != nil {
-		t.Skip("no benign fixtures")
-	}
+	root := benignDir(t)
 	n := 0
 	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

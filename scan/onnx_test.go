@@ -1,56 +1,29 @@
 package scan
 
 import (
-	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/mlsec/mlsec/internal/pbtest"
 )
 
-// protoB builds protobuf bytes field by field (ONNX and TensorFlow tests).
-type protoB []byte
+// protoB builds protobuf wire bytes field by field (see internal/pbtest).
+type protoB = pbtest.Msg
 
-func (b protoB) v(n int, x uint64) protoB {
-	return protowire.AppendVarint(protowire.AppendTag(b, protowire.Number(n), protowire.VarintType), x)
-}
-
-func (b protoB) s(n int, s string) protoB {
-	return protowire.AppendString(protowire.AppendTag(b, protowire.Number(n), protowire.BytesType), s)
-}
-
-func (b protoB) m(n int, sub protoB) protoB {
-	return protowire.AppendBytes(protowire.AppendTag(b, protowire.Number(n), protowire.BytesType), sub)
-}
-
-func onnxNode(op, domain, name string, attrs ...protoB) protoB {
-	n := protoB{}.s(1, "x").s(2, "y").s(3, name).s(4, op)
-	for _, a := range attrs {
-		n = n.m(5, a)
-	}
-	if domain != "" {
-		n = n.s(7, domain)
-	}
-	return n
-}
+// onnxNode and onnxGraph build ONNX NodeProto and GraphProto bytes.
+var (
+	onnxNode  = pbtest.ONNXNode
+	onnxGraph = pbtest.ONNXGraph
+)
 
 func onnxExt(name, loc string) protoB {
-	return protoB{}.v(1, 4).v(2, 1).s(8, name).m(13, protoB{}.s(1, "location").s(2, loc)).
-		m(13, protoB{}.s(1, "offset").s(2, "0")).v(14, 1)
-}
-
-func onnxGraph(parts ...protoB) protoB {
-	g := protoB{}.s(2, "g")
-	for _, p := range parts {
-		g = append(g, p...)
-	}
-	return g
+	return protoB{}.V(1, 4).V(2, 1).S(8, name).M(13, protoB{}.S(1, "location").S(2, loc)).
+		M(13, protoB{}.S(1, "offset").S(2, "0")).V(14, 1)
 }
 
 func onnxModel(g protoB, extra ...protoB) protoB {
-	m := protoB{}.v(1, 8).s(2, "mlsec-test").m(7, g).m(8, protoB{}.s(1, "").v(2, 17))
+	m := protoB{}.V(1, 8).S(2, "mlsec-test").M(7, g).M(8, protoB{}.S(1, "").V(2, 17))
 	for _, e := range extra {
 		m = append(m, e...)
 	}
@@ -58,35 +31,11 @@ func onnxModel(g protoB, extra ...protoB) protoB {
 }
 
 func onnxBenign() protoB {
-	raw := protoB{}.v(1, 16).v(2, 1).s(8, "W").s(9, string(make([]byte, 64)))
+	raw := protoB{}.V(1, 16).V(2, 1).S(8, "W").S(9, string(make([]byte, 64)))
 	return onnxModel(onnxGraph(
-		protoB{}.m(1, onnxNode("Gemm", "", "fc1")), protoB{}.m(1, onnxNode("Relu", "", "relu")),
-		protoB{}.m(1, onnxNode("Softmax", "", "sm")), protoB{}.m(1, onnxNode("Scaler", "ai.onnx.ml", "sc")),
-		protoB{}.m(5, raw)), protoB{}.m(8, protoB{}.s(1, "ai.onnx.ml").v(2, 3)))
-}
-
-// scanBytes writes files into a temporary folder and scans it.
-func scanBytes(t *testing.T, files map[string][]byte) *Report {
-	t.Helper()
-	dir := t.TempDir()
-	for name, b := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := s.Scan(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep
+		protoB{}.M(1, onnxNode("Gemm", "", "fc1")), protoB{}.M(1, onnxNode("Relu", "", "relu")),
+		protoB{}.M(1, onnxNode("Softmax", "", "sm")), protoB{}.M(1, onnxNode("Scaler", "ai.onnx.ml", "sc")),
+		protoB{}.M(5, raw)), protoB{}.M(8, protoB{}.S(1, "ai.onnx.ml").V(2, 3)))
 }
 
 func findingsOf(rep *Report, rule string) []Finding {
@@ -101,8 +50,8 @@ func findingsOf(rep *Report, rule string) []Finding {
 
 func TestONNXBenign(t *testing.T) {
 	rep := scanBytes(t, map[string][]byte{"model.onnx": onnxBenign(), "weights.onnx": onnxModel(onnxGraph(
-		protoB{}.m(1, onnxNode("Relu", "", "r")), protoB{}.m(5, onnxExt("W", "weights.bin")),
-		protoB{}.m(5, onnxExt("B", "data/model.onnx.data"))))})
+		protoB{}.M(1, onnxNode("Relu", "", "r")), protoB{}.M(5, onnxExt("W", "weights.bin")),
+		protoB{}.M(5, onnxExt("B", "data/model.onnx.data"))))})
 	if len(rep.Findings) != 0 {
 		t.Errorf("findings: %+v", rep.Findings)
 	}
@@ -116,7 +65,7 @@ func TestONNXBenign(t *testing.T) {
 func TestONNXExternalData(t *testing.T) {
 	for _, loc := range []string{"../../etc/passwd", "/etc/passwd", "subdir/../../x", `C:\x`, `..\x`, "*/_ORT_MEM_ADDR_/*"} {
 		rep := scanBytes(t, map[string][]byte{"m.onnx": onnxModel(onnxGraph(
-			protoB{}.m(1, onnxNode("Relu", "", "r")), protoB{}.m(5, onnxExt("W", loc))))})
+			protoB{}.M(1, onnxNode("Relu", "", "r")), protoB{}.M(5, onnxExt("W", loc))))})
 		fs := findingsOf(rep, "ONNX001")
 		if len(fs) != 1 || fs[0].Argument != loc || fs[0].Severity != SeverityHigh || !strings.Contains(fs[0].Message, `"W"`) {
 			t.Errorf("%q: findings %+v", loc, rep.Findings)
@@ -125,12 +74,12 @@ func TestONNXExternalData(t *testing.T) {
 }
 
 func TestONNXSubgraphAndFunctionTraversal(t *testing.T) {
-	sub := onnxGraph(protoB{}.m(1, onnxNode("Identity", "", "i")), protoB{}.m(5, onnxExt("deep", "a/../../../x")))
-	loop := onnxNode("Loop", "", "loop0", protoB{}.s(1, "body").m(6, sub).v(20, 5))
-	fn := protoB{}.s(1, "f").s(10, "local.fn").m(7, onnxNode("Constant", "", "c", protoB{}.s(1, "value").m(5, onnxExt("fc", "/abs")).v(20, 4)))
+	sub := onnxGraph(protoB{}.M(1, onnxNode("Identity", "", "i")), protoB{}.M(5, onnxExt("deep", "a/../../../x")))
+	loop := onnxNode("Loop", "", "loop0", protoB{}.S(1, "body").M(6, sub).V(20, 5))
+	fn := protoB{}.S(1, "f").S(10, "local.fn").M(7, onnxNode("Constant", "", "c", protoB{}.S(1, "value").M(5, onnxExt("fc", "/abs")).V(20, 4)))
 	// A node calling the local function is not a custom op.
 	call := onnxNode("f", "local.fn", "call")
-	m := onnxModel(onnxGraph(protoB{}.m(1, loop), protoB{}.m(1, call)), protoB{}.m(25, fn), protoB{}.m(8, protoB{}.s(1, "local.fn").v(2, 1)))
+	m := onnxModel(onnxGraph(protoB{}.M(1, loop), protoB{}.M(1, call)), protoB{}.M(25, fn), protoB{}.M(8, protoB{}.S(1, "local.fn").V(2, 1)))
 	rep := scanBytes(t, map[string][]byte{"m.onnx": m})
 	fs := findingsOf(rep, "ONNX001")
 	if len(fs) != 2 || !strings.Contains(fs[0].Message+fs[1].Message, "loop0/body") || !strings.Contains(fs[0].Message+fs[1].Message, "function local.fn.f") {
@@ -142,10 +91,10 @@ func TestONNXSubgraphAndFunctionTraversal(t *testing.T) {
 }
 
 func TestONNXCustomDomain(t *testing.T) {
-	g := onnxGraph(protoB{}.m(1, onnxNode("Relu", "", "r")), protoB{}.m(1, onnxNode("Backdoor", "evil.ops", "b1")),
-		protoB{}.m(1, onnxNode("Exfil", "evil.ops", "b2")), protoB{}.m(1, onnxNode("Backdoor", "evil.ops", "b3")),
-		protoB{}.m(1, onnxNode("FusedMatMul", "com.microsoft", "fm")))
-	m := onnxModel(g, protoB{}.m(8, protoB{}.s(1, "evil.ops").v(2, 1)), protoB{}.m(8, protoB{}.s(1, "unused.domain").v(2, 1)))
+	g := onnxGraph(protoB{}.M(1, onnxNode("Relu", "", "r")), protoB{}.M(1, onnxNode("Backdoor", "evil.ops", "b1")),
+		protoB{}.M(1, onnxNode("Exfil", "evil.ops", "b2")), protoB{}.M(1, onnxNode("Backdoor", "evil.ops", "b3")),
+		protoB{}.M(1, onnxNode("FusedMatMul", "com.microsoft", "fm")))
+	m := onnxModel(g, protoB{}.M(8, protoB{}.S(1, "evil.ops").V(2, 1)), protoB{}.M(8, protoB{}.S(1, "unused.domain").V(2, 1)))
 	rep := scanBytes(t, map[string][]byte{"m.onnx": m})
 	fs := findingsOf(rep, "ONNX002")
 	if len(fs) != 2 {
@@ -161,12 +110,12 @@ func TestONNXCustomDomain(t *testing.T) {
 
 func TestONNXMalformed(t *testing.T) {
 	good := onnxBenign()
-	deep := onnxGraph(protoB{}.m(1, onnxNode("Relu", "", "r")))
+	deep := onnxGraph(protoB{}.M(1, onnxNode("Relu", "", "r")))
 	for i := 0; i < 30; i++ {
-		deep = onnxGraph(protoB{}.m(1, onnxNode("If", "", "if", protoB{}.s(1, "then_branch").m(6, deep).v(20, 5))))
+		deep = onnxGraph(protoB{}.M(1, onnxNode("If", "", "if", protoB{}.S(1, "then_branch").M(6, deep).V(20, 5))))
 	}
 	// A node whose inner length overruns it, in an otherwise valid model.
-	bad := onnxModel(onnxGraph(protoB{}.m(1, append(protoB{}.s(4, "Relu"), 0x3a, 0x40))))
+	bad := onnxModel(onnxGraph(protoB{}.M(1, append(protoB{}.S(4, "Relu"), 0x3a, 0x40))))
 	rep := scanBytes(t, map[string][]byte{"bad.onnx": bad, "deep.onnx": onnxModel(deep)})
 	got := map[string]string{}
 	for _, f := range rep.Findings {
@@ -184,15 +133,7 @@ func TestONNXMalformed(t *testing.T) {
 }
 
 func TestONNXBenignFixtures(t *testing.T) {
-	dir := filepath.Join("testdata", "benign", "onnx")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("no benign ONNX fixtures")
-	}
-	s, _ := New(Options{})
-	rep, err := s.Scan(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := scanPaths(t, benignDir(t, "onnx"))
 	onnxFiles := 0
 	for _, f := range rep.Files {
 		if f.Format == FormatONNX {
@@ -209,11 +150,7 @@ func TestONNXBenignFixtures(t *testing.T) {
 
 // The fixtures in testdata/onnx are made by gen_onnx.py with onnx.helper.
 func TestONNXGeneratedFixtures(t *testing.T) {
-	s, _ := New(Options{})
-	rep, err := s.Scan(context.Background(), filepath.Join("testdata", "onnx"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := scanPaths(t, filepath.Join("testdata", "onnx"))
 	want := map[string]string{
 		"traversal_relative.onnx": "ONNX001:../../../../etc/passwd",
 		"traversal_absolute.onnx": "ONNX001:/etc/passwd",
@@ -238,9 +175,9 @@ func TestONNXGeneratedFixtures(t *testing.T) {
 }
 
 func TestONNXExternalGroupingAndLocationOnly(t *testing.T) {
-	noLoc := protoB{}.s(8, "L").m(13, protoB{}.s(1, "location").s(2, "../y")) // no data_location
-	m := onnxModel(onnxGraph(protoB{}.m(1, onnxNode("Relu", "", "r")),
-		protoB{}.m(5, onnxExt("A", "../x")), protoB{}.m(5, onnxExt("B", "../x")), protoB{}.m(5, noLoc)))
+	noLoc := protoB{}.S(8, "L").M(13, protoB{}.S(1, "location").S(2, "../y")) // no data_location
+	m := onnxModel(onnxGraph(protoB{}.M(1, onnxNode("Relu", "", "r")),
+		protoB{}.M(5, onnxExt("A", "../x")), protoB{}.M(5, onnxExt("B", "../x")), protoB{}.M(5, noLoc)))
 	rep := scanBytes(t, map[string][]byte{"m.onnx": m})
 	fs := findingsOf(rep, "ONNX001")
 	if len(fs) != 2 {

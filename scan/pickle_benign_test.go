@@ -1,8 +1,6 @@
 package scan
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
 )
@@ -10,18 +8,7 @@ import (
 // TestPickleBenignFixtures: every pickle-bearing fixture made by the real
 // libraries yields no pickle finding at medium or above.
 func TestPickleBenignFixtures(t *testing.T) {
-	dir := "testdata/benign"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("no benign fixtures")
-	}
-	s, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := s.Scan(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := scanPaths(t, benignDir(t))
 	pickles := 0
 	for _, f := range rep.Files {
 		for _, fm := range append([]Format{f.Format}, f.Formats...) {

@@ -15,19 +15,7 @@ import (
 // scanPickleBytes writes b to a file and scans it.
 func scanPickleBytes(t *testing.T, name string, b []byte) *Report {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := s.Scan(context.Background(), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep
+	return scanPaths(t, writeFile(t, t.TempDir(), name, b))
 }
 
 func findRule(rep *Report, rule, callable string) *Finding {

@@ -9,20 +9,20 @@ import (
 )
 
 func tfNode(name, op string, attrs ...protoB) protoB {
-	n := protoB{}.s(1, name).s(2, op).s(3, "in:0")
+	n := protoB{}.S(1, name).S(2, op).S(3, "in:0")
 	for _, a := range attrs {
-		n = n.m(5, a)
+		n = n.M(5, a)
 	}
 	return n
 }
 
-func tfStrAttr(k, v string) protoB  { return protoB{}.s(1, k).m(2, protoB{}.s(2, v)) }
-func tfFuncAttr(k, f string) protoB { return protoB{}.s(1, k).m(2, protoB{}.m(10, protoB{}.s(1, f))) }
+func tfStrAttr(k, v string) protoB  { return protoB{}.S(1, k).M(2, protoB{}.S(2, v)) }
+func tfFuncAttr(k, f string) protoB { return protoB{}.S(1, k).M(2, protoB{}.M(10, protoB{}.S(1, f))) }
 
 func tfFunc(name string, nodes ...protoB) protoB {
-	f := protoB{}.m(1, protoB{}.s(1, name))
+	f := protoB{}.M(1, protoB{}.S(1, name))
 	for _, n := range nodes {
-		f = f.m(3, n)
+		f = f.M(3, n)
 	}
 	return f
 }
@@ -30,24 +30,24 @@ func tfFunc(name string, nodes ...protoB) protoB {
 func tfGraph(nodes []protoB, funcs ...protoB) protoB {
 	g := protoB{}
 	for _, n := range nodes {
-		g = g.m(1, n)
+		g = g.M(1, n)
 	}
 	lib := protoB{}
 	for _, f := range funcs {
-		lib = lib.m(1, f)
+		lib = lib.M(1, f)
 	}
 	if len(funcs) > 0 {
-		g = g.m(2, lib)
+		g = g.M(2, lib)
 	}
-	return g.m(4, protoB{}.v(1, 1205))
+	return g.M(4, protoB{}.V(1, 1205))
 }
 
 func tfSavedModel(g protoB, saver protoB) protoB {
-	mg := protoB{}.m(1, protoB{}.s(4, "serve")).m(2, g)
+	mg := protoB{}.M(1, protoB{}.S(4, "serve")).M(2, g)
 	if saver != nil {
-		mg = mg.m(3, saver)
+		mg = mg.M(3, saver)
 	}
-	return protoB{}.v(1, 1).m(2, mg)
+	return protoB{}.V(1, 1).M(2, mg)
 }
 
 // tfTF2 is a realistic TF2 SavedModel with its traced saver functions.
@@ -67,7 +67,7 @@ func tfTF2(extraMain []protoB, extraFuncs ...protoB) protoB {
 		tfFunc("__inference__traced_restore_30", tfNode("RestoreV2", "RestoreV2"), tfNode("AssignVariableOp", "AssignVariableOp")),
 	}, extraFuncs...)
 	return tfSavedModel(tfGraph(main, funcs...),
-		protoB{}.s(1, "saver_filename:0").s(2, "StatefulPartitionedCall_1:0").s(3, "StatefulPartitionedCall_2"))
+		protoB{}.S(1, "saver_filename:0").S(2, "StatefulPartitionedCall_1:0").S(3, "StatefulPartitionedCall_2"))
 }
 
 func ruleSummary(rep *Report) string {
@@ -85,7 +85,7 @@ func TestSavedModelBenignSavers(t *testing.T) {
 		tfNode("save/Const", "Const"), tfNode("save/StringJoin", "StringJoin"), tfNode("save/ShardedFilename", "ShardedFilename"),
 		tfNode("save/SaveV2", "SaveV2"), tfNode("save/MergeV2Checkpoints", "MergeV2Checkpoints"),
 		tfNode("save/control_dependency", "Identity"), tfNode("save/RestoreV2", "RestoreV2"), tfNode("save/restore_all", "NoOp"),
-	}), protoB{}.s(1, "save/Const:0").s(2, "save/control_dependency:0").s(3, "save/restore_all"))
+	}), protoB{}.S(1, "save/Const:0").S(2, "save/control_dependency:0").S(3, "save/restore_all"))
 	rep := scanBytes(t, map[string][]byte{"tf2/saved_model.pb": tfTF2(nil), "tf1/saved_model.pb": tf1})
 	if len(rep.Findings) != 0 {
 		t.Errorf("findings on benign savers: %+v", rep.Findings)
@@ -140,7 +140,7 @@ func TestGraphDefFrozen(t *testing.T) {
 
 func TestSavedModelMalformed(t *testing.T) {
 	// The top level parses, a NodeDef inside does not.
-	bad := tfSavedModel(tfGraph([]protoB{append(protoB{}.s(1, "n"), 0x12, 0x30, 'P')}), nil)
+	bad := tfSavedModel(tfGraph([]protoB{append(protoB{}.S(1, "n"), 0x12, 0x30, 'P')}), nil)
 	rep := scanBytes(t, map[string][]byte{"saved_model.pb": bad})
 	if ruleSummary(rep) != "FMT001::medium" || rep.Files[0].Status != StatusError {
 		t.Errorf("files %+v findings %+v", rep.Files, rep.Findings)
@@ -151,7 +151,7 @@ func TestSavedModelONNXPolyglot(t *testing.T) {
 	// ONNX ignores MetaGraphDef (field 2 is producer_name to it, which it
 	// never parses) and TensorFlow ignores graph (field 7).
 	sm := tfSavedModel(tfGraph([]protoB{tfNode("py", "PyFunc")}), nil)
-	poly := append(sm, onnxModel(onnxGraph(protoB{}.m(1, onnxNode("Relu", "", "r"))))[2:]...) // drop the second ir_version tag
+	poly := append(sm, onnxModel(onnxGraph(protoB{}.M(1, onnxNode("Relu", "", "r"))))[2:]...) // drop the second ir_version tag
 	rep := scanBytes(t, map[string][]byte{"model.onnx": poly})
 	if got := ruleSummary(rep); got != "ARC006::medium TF002:PyFunc:critical" {
 		t.Errorf("findings %s: %+v", got, rep.Findings)
@@ -161,8 +161,8 @@ func TestSavedModelONNXPolyglot(t *testing.T) {
 func TestSavedModelONNXPolyglotReverse(t *testing.T) {
 	// Had the SavedModel prober won, scanTF checks the ONNX side once.
 	sm := tfSavedModel(tfGraph([]protoB{tfNode("py", "PyFunc")}), nil)
-	poly := append(sm, onnxModel(onnxGraph(protoB{}.m(1, onnxNode("Evil", "evil.ops", "e")),
-		protoB{}.m(5, onnxExt("W", "../x"))))[2:]...)
+	poly := append(sm, onnxModel(onnxGraph(protoB{}.M(1, onnxNode("Evil", "evil.ops", "e")),
+		protoB{}.M(5, onnxExt("W", "../x"))))[2:]...)
 	s, _ := New(Options{})
 	fsc := &fileScan{s: s, ctx: context.Background()}
 	b := &blob{file: "m.pb", name: "m.pb", r: bytes.NewReader(poly), size: int64(len(poly)), format: FormatSavedModel}
@@ -177,8 +177,8 @@ func TestSavedModelONNXPolyglotReverse(t *testing.T) {
 
 func TestSavedModelKerasMetadata(t *testing.T) {
 	cfg := `{"class_name": "Sequential", "config": {"name": "seq", "layers": [{"class_name": "Lambda", "config": {"name": "l", "function": ["4wEAAAAAAAAA", null, null]}}]}}`
-	b := protoB{}.m(1, protoB{}.s(3, "root").s(4, "_tf_keras_sequential").s(5, cfg)).
-		m(1, protoB{}.v(2, 1).s(3, "root.layer-0").s(4, "_tf_keras_layer").s(5, `{"class_name": "Lambda", "name": "l"}`))
+	b := protoB{}.M(1, protoB{}.S(3, "root").S(4, "_tf_keras_sequential").S(5, cfg)).
+		M(1, protoB{}.V(2, 1).S(3, "root.layer-0").S(4, "_tf_keras_layer").S(5, `{"class_name": "Lambda", "name": "l"}`))
 	rep := scanBytes(t, map[string][]byte{"keras_metadata.pb": b})
 	if rep.Files[0].Format != FormatSavedModel {
 		t.Fatalf("files %+v", rep.Files)

@@ -11,7 +11,7 @@ import (
 
 func FuzzONNX(f *testing.F) {
 	f.Add([]byte(benignModel()))
-	sub := graph(pb{}.m(1, node("If", "", "if", attrGraph("then_branch", graph(pb{}.m(5, extTensor("t", "../x")))))))
+	sub := graph(pb{}.M(1, node("If", "", "if", attrGraph("then_branch", graph(pb{}.M(5, extTensor("t", "../x")))))))
 	f.Add([]byte(model(sub)))
 	files, _ := filepath.Glob(filepath.Join("..", "..", "scan", "testdata", "benign", "onnx", "*", "*.onnx"))
 	gen, _ := filepath.Glob(filepath.Join("..", "..", "scan", "testdata", "onnx", "*.onnx"))

@@ -50,15 +50,15 @@ func TestParseBenign(t *testing.T) {
 
 func TestExternalDataEverywhere(t *testing.T) {
 	// A traversal in each place a TensorProto can hide.
-	sub := graph(pb{}.m(1, node("Identity", "", "inner")), pb{}.m(5, extTensor("sub_init", "subdir/../../x")))
-	ifNode := node("If", "", "if0", attrGraph("then_branch", sub), attrGraph("else_branch", graph(pb{}.m(1, node("Identity", "", "e")))))
+	sub := graph(pb{}.M(1, node("Identity", "", "inner")), pb{}.M(5, extTensor("sub_init", "subdir/../../x")))
+	ifNode := node("If", "", "if0", attrGraph("then_branch", sub), attrGraph("else_branch", graph(pb{}.M(1, node("Identity", "", "e")))))
 	constNode := node("Constant", "", "c0", attrTensor("value", extTensor("const", "/etc/passwd")))
-	sparse := pb{}.m(1, extTensor("sp_values", `..\x`)).m(2, tensor("sp_idx", 8)).v(3, 4)
-	fn := pb{}.s(1, "f").s(10, "local").m(7, node("Constant", "", "fc", attrTensor("value", extTensor("fconst", `C:\x`)))).m(9, opset("", 17))
-	train := pb{}.m(1, graph(pb{}.m(5, extTensor("train_init", "../../etc/passwd"))))
-	g := graph(pb{}.m(1, ifNode), pb{}.m(1, constNode), pb{}.m(15, sparse),
-		pb{}.m(5, extTensor("ok", "weights.bin")))
-	b := model(g).m(20, train).m(25, fn)
+	sparse := pb{}.M(1, extTensor("sp_values", `..\x`)).M(2, tensor("sp_idx", 8)).V(3, 4)
+	fn := pb{}.S(1, "f").S(10, "local").M(7, node("Constant", "", "fc", attrTensor("value", extTensor("fconst", `C:\x`)))).M(9, opset("", 17))
+	train := pb{}.M(1, graph(pb{}.M(5, extTensor("train_init", "../../etc/passwd"))))
+	g := graph(pb{}.M(1, ifNode), pb{}.M(1, constNode), pb{}.M(15, sparse),
+		pb{}.M(5, extTensor("ok", "weights.bin")))
+	b := model(g).M(20, train).M(25, fn)
 	m := parse(t, b)
 
 	want := map[string]string{
@@ -89,9 +89,9 @@ func TestExternalDataEverywhere(t *testing.T) {
 
 func TestDuplicateLocationKeys(t *testing.T) {
 	// Two location entries: loaders use the last, we check both.
-	tn := pb{}.s(8, "t").m(13, pb{}.s(1, "location").s(2, "../evil")).
-		m(13, pb{}.s(1, "location").s(2, "weights.bin")).v(14, 1)
-	m := parse(t, model(graph(pb{}.m(5, tn))))
+	tn := pb{}.S(8, "t").M(13, pb{}.S(1, "location").S(2, "../evil")).
+		M(13, pb{}.S(1, "location").S(2, "weights.bin")).V(14, 1)
+	m := parse(t, model(graph(pb{}.M(5, tn))))
 	if len(m.External) != 2 || m.External[0].Location != "../evil" {
 		t.Errorf("external = %+v", m.External)
 	}
@@ -130,13 +130,13 @@ func TestMalformed(t *testing.T) {
 	good := benignModel()
 	cases := map[string][]byte{
 		"truncated":      good[:len(good)-3],
-		"bad varint":     append(pb{}.v(1, 8), 0x3a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff),
-		"length past":    append(pb{}.v(1, 8), 0x3a, 0x7f, 0x0a),
-		"group":          append(pb{}.v(1, 8).m(7, graph()), 0x1b, 0x1c),
-		"zero field":     append(pb{}.v(1, 8), 0x00, 0x00),
-		"inner past":     pb{}.v(1, 8).m(7, pb{}.m(1, append(pb{}.s(4, "Relu"), 0x3a, 0x40))),
-		"no graph":       pb{}.v(1, 8).s(2, "x"),
-		"truncated node": pb{}.v(1, 8).m(7, append(pb{}, 0x0a, 0x05, 0x22, 0x04, 'R')),
+		"bad varint":     append(pb{}.V(1, 8), 0x3a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff),
+		"length past":    append(pb{}.V(1, 8), 0x3a, 0x7f, 0x0a),
+		"group":          append(pb{}.V(1, 8).M(7, graph()), 0x1b, 0x1c),
+		"zero field":     append(pb{}.V(1, 8), 0x00, 0x00),
+		"inner past":     pb{}.V(1, 8).M(7, pb{}.M(1, append(pb{}.S(4, "Relu"), 0x3a, 0x40))),
+		"no graph":       pb{}.V(1, 8).S(2, "x"),
+		"truncated node": pb{}.V(1, 8).M(7, append(pb{}, 0x0a, 0x05, 0x22, 0x04, 'R')),
 	}
 	for name, b := range cases {
 		if _, err := Parse(bytes.NewReader(b), int64(len(b)), pbwalk.Limits{}); err == nil {
@@ -148,9 +148,9 @@ func TestMalformed(t *testing.T) {
 }
 
 func TestDepthLimit(t *testing.T) {
-	g := graph(pb{}.m(1, node("Relu", "", "r")))
+	g := graph(pb{}.M(1, node("Relu", "", "r")))
 	for i := 0; i < 40; i++ {
-		g = graph(pb{}.m(1, node("If", "", "if", attrGraph("then_branch", g))))
+		g = graph(pb{}.M(1, node("If", "", "if", attrGraph("then_branch", g))))
 	}
 	b := model(g)
 	_, err := Parse(bytes.NewReader(b), int64(len(b)), pbwalk.Limits{MaxDepth: 32})
@@ -185,7 +185,7 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 
 func TestSkipsRawData(t *testing.T) {
 	const big = 8 << 20
-	b := model(graph(pb{}.m(1, node("Relu", "", "r")), pb{}.m(5, tensor("huge", big))))
+	b := model(graph(pb{}.M(1, node("Relu", "", "r")), pb{}.M(5, tensor("huge", big))))
 	cr := &countingReader{r: bytes.NewReader(b)}
 	if _, err := Parse(cr, int64(len(b)), pbwalk.Limits{}); err != nil {
 		t.Fatal(err)
@@ -199,24 +199,24 @@ func TestProbeRejects(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	random := make([]byte, 100000)
 	rng.Read(random)
-	savedModel := pb{}.v(1, 1).m(2, pb{}.m(1, pb{}.s(1, "serve")).m(2, pb{}.m(1, pb{}.s(1, "n").s(2, "Const"))))
+	savedModel := pb{}.V(1, 1).M(2, pb{}.M(1, pb{}.S(1, "serve")).M(2, pb{}.M(1, pb{}.S(1, "n").S(2, "Const"))))
 	for name, b := range map[string][]byte{
 		"random":     random,
 		"text":       []byte(strings.Repeat("hello world, this is text\n", 100)),
 		"json":       []byte(`{"ir_version": 8, "graph": {}}`),
 		"savedmodel": savedModel,
-		"ir zero":    pb{}.v(1, 0).m(7, graph(pb{}.m(1, node("Relu", "", "r")))),
+		"ir zero":    pb{}.V(1, 0).M(7, graph(pb{}.M(1, node("Relu", "", "r")))),
 		"trailing":   append(benignModel(), 0x08),
-		"no graph":   pb{}.v(1, 8).s(2, "p"),
+		"no graph":   pb{}.V(1, 8).S(2, "p"),
 		"short":      {0x08, 0x08},
-		"bad graph":  pb{}.v(1, 8).m(7, pb{0xff, 0xff}),
+		"bad graph":  pb{}.V(1, 8).M(7, pb{0xff, 0xff}),
 	} {
 		if Probe(bytes.NewReader(b), int64(len(b))) {
 			t.Errorf("Probe accepts %s", name)
 		}
 	}
 	// Field order and unknown fields do not matter to loaders, nor to Probe.
-	reordered := pb{}.s(99, "junk").m(7, graph(pb{}.m(1, node("Relu", "", "r")))).v(1, 9)
+	reordered := pb{}.S(99, "junk").M(7, graph(pb{}.M(1, node("Relu", "", "r")))).V(1, 9)
 	if !Probe(bytes.NewReader(reordered), int64(len(reordered))) {
 		t.Error("Probe rejects a reordered model")
 	}

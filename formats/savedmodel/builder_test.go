@@ -1,84 +1,69 @@
 package savedmodel
 
-import "google.golang.org/protobuf/encoding/protowire"
+import "github.com/mlsec/mlsec/internal/pbtest"
 
-// pb builds protobuf bytes field by field, for crafting test graphs.
-type pb []byte
-
-func (b pb) v(n int, x uint64) pb {
-	b = protowire.AppendTag(b, protowire.Number(n), protowire.VarintType)
-	return protowire.AppendVarint(b, x)
-}
-
-func (b pb) s(n int, s string) pb {
-	b = protowire.AppendTag(b, protowire.Number(n), protowire.BytesType)
-	return protowire.AppendString(b, s)
-}
-
-func (b pb) m(n int, sub pb) pb {
-	b = protowire.AppendTag(b, protowire.Number(n), protowire.BytesType)
-	return protowire.AppendBytes(b, sub)
-}
+// pb builds protobuf wire bytes field by field (see internal/pbtest).
+type pb = pbtest.Msg
 
 // nodeDef builds a NodeDef; attrs are map entries from strAttr/funcAttr.
 func nodeDef(name, op string, attrs ...pb) pb {
-	n := pb{}.s(1, name).s(2, op).s(3, "input:0").s(4, "/device:CPU:0")
+	n := pb{}.S(1, name).S(2, op).S(3, "input:0").S(4, "/device:CPU:0")
 	for _, a := range attrs {
-		n = n.m(5, a)
+		n = n.M(5, a)
 	}
 	return n
 }
 
-func strAttr(key, val string) pb { return pb{}.s(1, key).m(2, pb{}.s(2, val)) }
+func strAttr(key, val string) pb { return pb{}.S(1, key).M(2, pb{}.S(2, val)) }
 
-func funcAttr(key, fn string) pb { return pb{}.s(1, key).m(2, pb{}.m(10, pb{}.s(1, fn))) }
+func funcAttr(key, fn string) pb { return pb{}.S(1, key).M(2, pb{}.M(10, pb{}.S(1, fn))) }
 
-func typeAttr(key string) pb { return pb{}.s(1, key).m(2, pb{}.v(6, 1)) }
+func typeAttr(key string) pb { return pb{}.S(1, key).M(2, pb{}.V(6, 1)) }
 
 func tensorAttr(key string, n int) pb {
-	return pb{}.s(1, key).m(2, pb{}.m(8, pb{}.v(1, 1).s(4, string(make([]byte, n)))))
+	return pb{}.S(1, key).M(2, pb{}.M(8, pb{}.V(1, 1).S(4, string(make([]byte, n)))))
 }
 
 func function(name string, nodes ...pb) pb {
-	f := pb{}.m(1, pb{}.s(1, name).m(2, pb{}.s(1, "x").v(3, 1)))
+	f := pb{}.M(1, pb{}.S(1, name).M(2, pb{}.S(1, "x").V(3, 1)))
 	for _, n := range nodes {
-		f = f.m(3, n)
+		f = f.M(3, n)
 	}
-	return f.m(4, pb{}.s(1, "out").s(2, "identity:output:0"))
+	return f.M(4, pb{}.S(1, "out").S(2, "identity:output:0"))
 }
 
 func graphDef(nodes []pb, funcs ...pb) pb {
 	g := pb{}
 	for _, n := range nodes {
-		g = g.m(1, n)
+		g = g.M(1, n)
 	}
 	if len(funcs) > 0 {
 		lib := pb{}
 		for _, f := range funcs {
-			lib = lib.m(1, f)
+			lib = lib.M(1, f)
 		}
-		g = g.m(2, lib)
+		g = g.M(2, lib)
 	}
-	return g.m(4, pb{}.v(1, 1205).v(2, 12))
+	return g.M(4, pb{}.V(1, 1205).V(2, 12))
 }
 
 func saverDef(filename, save, restore string) pb {
-	return pb{}.s(1, filename).s(2, save).s(3, restore).v(4, 5).v(5, 1).v(7, 2)
+	return pb{}.S(1, filename).S(2, save).S(3, restore).V(4, 5).V(5, 1).V(7, 2)
 }
 
 func metaGraph(g, saver pb) pb {
-	mg := pb{}.m(1, pb{}.s(4, "serve").s(5, "2.15.0"))
-	mg = mg.m(2, g)
+	mg := pb{}.M(1, pb{}.S(4, "serve").S(5, "2.15.0"))
+	mg = mg.M(2, g)
 	if saver != nil {
-		mg = mg.m(3, saver)
+		mg = mg.M(3, saver)
 	}
-	return mg.m(5, pb{}.s(1, "serving_default").m(2, pb{}.s(3, "tensorflow/serving/predict")))
+	return mg.M(5, pb{}.S(1, "serving_default").M(2, pb{}.S(3, "tensorflow/serving/predict")))
 }
 
 func savedModel(mgs ...pb) pb {
-	b := pb{}.v(1, 1)
+	b := pb{}.V(1, 1)
 	for _, mg := range mgs {
-		b = b.m(2, mg)
+		b = b.M(2, mg)
 	}
 	return b
 }

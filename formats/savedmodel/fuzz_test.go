@@ -11,7 +11,7 @@ func FuzzSavedModel(f *testing.F) {
 	f.Add([]byte(tf2Model()))
 	f.Add([]byte(tf1Model(nodeDef("py", "PyFunc", strAttr("token", "pyfunc_0")))))
 	f.Add([]byte(graphDef([]pb{nodeDef("a", "ReadFile")})))
-	f.Add([]byte(pb{}.m(1, pb{}.s(3, "root").s(4, "_tf_keras_model").s(5, "{}"))))
+	f.Add([]byte(pb{}.M(1, pb{}.S(3, "root").S(4, "_tf_keras_model").S(5, "{}"))))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Parse(bytes.NewReader(b), int64(len(b)), Options{
 			Limits: pbwalk.Limits{MaxFields: 100000},

@@ -72,7 +72,7 @@ func TestDangerousOps(t *testing.T) {
 		nodeDef("eager", "EagerPyFunc", strAttr("token", "pyfunc_3"), typeAttr("Tout")))
 	b := tf2Model(evil)
 	// And a PyFunc in the main graph of a second meta graph.
-	b = b.m(2, metaGraph(graphDef([]pb{nodeDef("py", "PyFunc", strAttr("token", "pyfunc_0")),
+	b = b.M(2, metaGraph(graphDef([]pb{nodeDef("py", "PyFunc", strAttr("token", "pyfunc_0")),
 		nodeDef("print", "PrintV2", strAttr("output_stream", "file:///tmp/x"))}), nil))
 	m := parse(t, b)
 	want := ":print:PrintV2 :py:PyFunc " +
@@ -123,7 +123,7 @@ func TestFrozenGraphDef(t *testing.T) {
 		nodeDef("py", "PyFunc", strAttr("token", "pyfunc_1"))},
 		function("f", nodeDef("n", "Relu")))
 	// A library with a gradient: it must not pass for a MetaGraphDef.
-	g = g.m(2, pb{}.m(2, pb{}.s(1, "f").s(2, "g")))
+	g = g.M(2, pb{}.M(2, pb{}.S(1, "f").S(2, "g")))
 	if k := Detect(bytes.NewReader(g), int64(len(g))); k != KindGraphDef {
 		t.Fatalf("Detect = %v", k)
 	}
@@ -134,8 +134,8 @@ func TestFrozenGraphDef(t *testing.T) {
 }
 
 func TestKerasMetadata(t *testing.T) {
-	b := pb{}.m(1, pb{}.s(3, "root").s(4, "_tf_keras_network").s(5, `{"class_name": "Functional", "config": {"layers": []}}`).m(6, pb{}.v(1, 2))).
-		m(1, pb{}.v(2, 1).s(3, "root.layer-0").s(4, "_tf_keras_layer").s(5, `{"class_name": "Lambda"}`))
+	b := pb{}.M(1, pb{}.S(3, "root").S(4, "_tf_keras_network").S(5, `{"class_name": "Functional", "config": {"layers": []}}`).M(6, pb{}.V(1, 2))).
+		M(1, pb{}.V(2, 1).S(3, "root.layer-0").S(4, "_tf_keras_layer").S(5, `{"class_name": "Lambda"}`))
 	if k := Detect(bytes.NewReader(b), int64(len(b))); k != KindKerasMetadata {
 		t.Fatalf("Detect = %v", k)
 	}
@@ -149,8 +149,8 @@ func TestDetect(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	random := make([]byte, 50000)
 	rng.Read(random)
-	onnx := pb{}.v(1, 8).s(2, "pytorch").s(3, "2.1").m(7, pb{}.m(1, pb{}.s(4, "Relu")).s(2, "g")).m(8, pb{}.v(2, 17))
-	fingerprint := pb{}.v(1, 123).v(2, 456).v(3, 789).v(4, 1).v(5, 2).m(6, pb{}.v(1, 1))
+	onnx := pb{}.V(1, 8).S(2, "pytorch").S(3, "2.1").M(7, pb{}.M(1, pb{}.S(4, "Relu")).S(2, "g")).M(8, pb{}.V(2, 17))
+	fingerprint := pb{}.V(1, 123).V(2, 456).V(3, 789).V(4, 1).V(5, 2).M(6, pb{}.V(1, 1))
 	for name, c := range map[string]struct {
 		b    []byte
 		want Kind
@@ -162,10 +162,10 @@ func TestDetect(t *testing.T) {
 		"onnx":        {onnx, KindUnknown},
 		"fingerprint": {fingerprint, KindUnknown},
 		"trailing":    {append(tf2Model(), 0x12), KindUnknown},
-		"bad names":   {pb{}.m(1, pb{}.s(1, "a b").s(2, "Const")), KindUnknown},
-		"empty op":    {pb{}.m(1, pb{}.s(1, "a")), KindUnknown},
-		"no graph":    {pb{}.v(1, 1).m(2, pb{}.m(1, pb{}.s(1, "x"))), KindUnknown},
-		"reordered":   {pb{}.s(9, "junk").m(2, metaGraph(graphDef([]pb{nodeDef("a", "Relu")}), nil)), KindSavedModel},
+		"bad names":   {pb{}.M(1, pb{}.S(1, "a b").S(2, "Const")), KindUnknown},
+		"empty op":    {pb{}.M(1, pb{}.S(1, "a")), KindUnknown},
+		"no graph":    {pb{}.V(1, 1).M(2, pb{}.M(1, pb{}.S(1, "x"))), KindUnknown},
+		"reordered":   {pb{}.S(9, "junk").M(2, metaGraph(graphDef([]pb{nodeDef("a", "Relu")}), nil)), KindSavedModel},
 	} {
 		if got := Detect(bytes.NewReader(c.b), int64(len(c.b))); got != c.want {
 			t.Errorf("%s: Detect = %v, want %v", name, got, c.want)
@@ -178,9 +178,9 @@ func TestMalformed(t *testing.T) {
 	for name, b := range map[string][]byte{
 		"truncated":  good[:len(good)-5],
 		"inner past": savedModel(metaGraph(append(pb{}, 0x0a, 0x05, 0x0a, 0x10, 'a'), nil)),
-		"bad varint": append(pb{}.v(1, 1), 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff),
+		"bad varint": append(pb{}.V(1, 1), 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff),
 		"group":      savedModel(metaGraph(pb{0x0b, 0x0c}, nil)),
-		"attr past":  savedModel(metaGraph(graphDef([]pb{append(pb{}.s(1, "n").s(2, "PyFunc"), 0x2a, 0x03, 0x0a, 0x09, 'x')}), nil)),
+		"attr past":  savedModel(metaGraph(graphDef([]pb{append(pb{}.S(1, "n").S(2, "PyFunc"), 0x2a, 0x03, 0x0a, 0x09, 'x')}), nil)),
 	} {
 		_, err := ParseKind(bytes.NewReader(b), int64(len(b)), KindSavedModel, Options{Keep: func(string) bool { return true }})
 		if !errors.Is(err, pbwalk.ErrMalformed) {

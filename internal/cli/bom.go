@@ -3,8 +3,8 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -79,7 +79,13 @@ docs/bom.md for the field mapping.`,
 			if out == "" || out == "-" {
 				_, err = cmd.OutOrStdout().Write(buf.Bytes())
 			} else {
-				err = writeBOMFile(out, buf.Bytes())
+				var f *outFile
+				if f, err = createOutFile(out); err == nil {
+					err = f.writeWith(func(w io.Writer) error {
+						_, err := w.Write(buf.Bytes())
+						return err
+					})
+				}
 			}
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("bom: writing the BOM: %w", err))
@@ -110,27 +116,4 @@ docs/bom.md for the field mapping.`,
 	f.StringSliceVar(&ignorePaths, "ignore-paths", nil, "paths (relative to the model) left out of the digests, as for 'mlsec sign'")
 	f.BoolVar(&allowSymlinks, "allow-symlinks", false, "hash the targets of symbolic links (e.g. a Hugging Face cache snapshot), as 'mlsec sign' does")
 	return c
-}
-
-// writeBOMFile writes data to a temporary file beside path and renames it, so
-// a BOM is never half-written.
-func writeBOMFile(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-	}
-	return err
 }

@@ -112,20 +112,11 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 	}
 
 	stdout := c.OutOrStdout()
-	dst := stdout
-	var tmp *os.File
-	if fl.output != "" && fl.output != "-" {
-		if tmp, err = createReportTemp(fl.output); err != nil {
-			return withCode(ExitUsage, err)
-		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-			}
-		}()
-		dst = tmp
+	dst, file, err := reportDest(stdout, fl.output)
+	if err != nil {
+		return withCode(ExitUsage, err)
 	}
+	defer file.discard()
 
 	ctx := c.Context()
 	if ctx == nil {
@@ -177,9 +168,8 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 			werr = writeGateTable(dst, out, code)
 		}
 	}
-	if werr == nil && tmp != nil {
-		werr = commitReport(tmp, fl.output)
-		tmp = nil
+	if werr == nil && file != nil {
+		werr = file.commit()
 	}
 	if werr != nil {
 		if code == ExitFindings { // a deny stays a deny
@@ -187,7 +177,7 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 		}
 		return usageErr("gate: cannot write the output: %w", werr)
 	}
-	if tmp == nil && fl.output != "" && fl.output != "-" {
+	if file != nil {
 		fmt.Fprintf(c.ErrOrStderr(), "Wrote the %s decision to %s: %s (%d denied, %d warning(s)).\n",
 			fl.format, fl.output, gate.NewReport(out).Decision, len(out.Decision.Denies), len(out.Decision.Warnings))
 	}
@@ -195,20 +185,6 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 		return withCode(code, nil)
 	}
 	return nil
-}
-
-// writeFileAtomic writes a file through a temporary beside it.
-func writeFileAtomic(path string, fn func(io.Writer) error) error {
-	tmp, err := createReportTemp(path)
-	if err != nil {
-		return err
-	}
-	if err := fn(tmp); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	return commitReport(tmp, path)
 }
 
 // emitEvidence writes the produced records and the policy input to dir, so

@@ -20,7 +20,7 @@ import (
 )
 
 // The registry client commands: push, pull, models, versions, evidence,
-// lineage. Each is a thin layer over package registry/client.
+// lineage (and stage, in stage.go). Each is a thin layer over package registry/client.
 
 func init() {
 	register(newPushCmd)
@@ -291,9 +291,9 @@ func newModelsCmd() *cobra.Command {
 func newVersionsCmd() *cobra.Command {
 	var r remote
 	var q client.VersionQuery
-	var state string
+	var state, stage string
 	c := &cobra.Command{
-		Use:   "versions NAME [--state S] [--severity S]",
+		Use:   "versions NAME [--state S] [--stage S] [--severity S]",
 		Short: "List a model's versions",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -301,7 +301,7 @@ func newVersionsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			q.State = registry.VersionState(state)
+			q.State, q.Stage = registry.VersionState(state), registry.Stage(stage)
 			vs, err := client.All(cmd.Context(), 0, func(ctx context.Context, cur string) (client.List[registry.Version], error) {
 				q.Page = registry.Page{Limit: registry.MaxLimit, Cursor: cur}
 				return cl.ListVersions(ctx, args[0], q)
@@ -310,18 +310,22 @@ func newVersionsCmd() *cobra.Command {
 				return remoteErr(cl, err)
 			}
 			if r.format == "json" {
+				if vs == nil {
+					vs = []registry.Version{} // "[]", not "null", when nothing matches
+				}
 				return writeJSONOut(cmd.OutOrStdout(), vs)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tSTATE\tDIGEST\tCREATED\tBY\tDESCRIPTION")
+			fmt.Fprintln(tw, "VERSION\tSTATE\tSTAGE\tDIGEST\tCREATED\tBY\tDESCRIPTION")
 			for _, v := range vs {
-				fmt.Fprintf(tw, "%d\t%s\tsha256:%s\t%s\t%s\t%s\n", v.Number, v.State, short(v.Digest), v.CreatedAt.Format("2006-01-02 15:04"), v.CreatedBy, v.Description)
+				fmt.Fprintf(tw, "%d\t%s\t%s\tsha256:%s\t%s\t%s\t%s\n", v.Number, v.State, v.Stage, short(v.Digest), v.CreatedAt.Format("2006-01-02 15:04"), v.CreatedBy, v.Description)
 			}
 			return tw.Flush()
 		},
 	}
 	r.register(c.Flags(), true)
 	c.Flags().StringVar(&state, "state", "", "only versions in this state (pending, ready, failed)")
+	c.Flags().StringVar(&stage, "stage", "", "only versions in this stage (development, staging, production, deprecated, retired)")
 	c.Flags().StringVar(&q.Severity, "severity", "", "only versions whose scan found at least this severity")
 	return c
 }

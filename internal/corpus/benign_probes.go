@@ -11,15 +11,15 @@ const llama31Template = `{{- bos_token }}{%- if custom_tools is defined %}{%- se
 
 // tfFunc is a FunctionDef (function.proto) with the given nodes.
 func tfFunc(name string, nodes ...pb) pb {
-	f := pb{}.m(1, pb{}.s(1, name))
+	f := pb{}.M(1, pb{}.S(1, name))
 	for _, n := range nodes {
-		f = f.m(3, n)
+		f = f.M(3, n)
 	}
 	return f
 }
 
 func tfCall(name, fn string) pb {
-	return tfNode(name, "StatefulPartitionedCall").m(5, pb{}.s(1, "f").m(2, pb{}.m(10, pb{}.s(1, fn))))
+	return tfNode(name, "StatefulPartitionedCall").M(5, pb{}.S(1, "f").M(2, pb{}.M(10, pb{}.S(1, fn))))
 }
 
 // tf2SavedModel is the layout tf.saved_model.save writes: a serving
@@ -34,18 +34,18 @@ func tf2SavedModel() []byte {
 		tfCall("StatefulPartitionedCall_1", "__inference__traced_save_200"),
 		tfCall("StatefulPartitionedCall_2", "__inference__traced_restore_300"),
 	} {
-		g = g.m(1, n)
+		g = g.M(1, n)
 	}
 	lib := pb{}.
-		m(1, tfFunc("__inference_signature_wrapper_100", tfNode("MatMul/ReadVariableOp", "ReadVariableOp"), tfNode("MatMul", "MatMul"), tfNode("Relu", "Relu"))).
-		m(1, tfFunc("__inference__traced_save_200", tfNode("StringJoin", "StringJoin"), tfNode("ShardedFilename", "ShardedFilename"),
+		M(1, tfFunc("__inference_signature_wrapper_100", tfNode("MatMul/ReadVariableOp", "ReadVariableOp"), tfNode("MatMul", "MatMul"), tfNode("Relu", "Relu"))).
+		M(1, tfFunc("__inference__traced_save_200", tfNode("StringJoin", "StringJoin"), tfNode("ShardedFilename", "ShardedFilename"),
 			tfNode("SaveV2", "SaveV2"), tfNode("MergeV2Checkpoints", "MergeV2Checkpoints"), tfNode("Identity", "Identity"))).
-		m(1, tfFunc("__inference__traced_restore_300", tfNode("RestoreV2", "RestoreV2"), tfNode("AssignVariableOp", "AssignVariableOp"), tfNode("Identity_1", "Identity")))
-	g = g.m(2, lib).m(4, pb{}.v(1, 1205).v(2, 12))
-	saver := pb{}.s(1, "saver_filename:0").s(2, "StatefulPartitionedCall_1:0").s(3, "StatefulPartitionedCall_2").v(4, 5).v(5, 1).v(7, 2)
-	mg := pb{}.m(1, pb{}.s(4, "serve").s(5, "2.15.0")).m(2, g).m(3, saver).
-		m(5, pb{}.s(1, "serving_default").m(2, pb{}.s(3, "tensorflow/serving/predict")))
-	return pb{}.v(1, 1).m(2, mg)
+		M(1, tfFunc("__inference__traced_restore_300", tfNode("RestoreV2", "RestoreV2"), tfNode("AssignVariableOp", "AssignVariableOp"), tfNode("Identity_1", "Identity")))
+	g = g.M(2, lib).M(4, pb{}.V(1, 1205).V(2, 12))
+	saver := pb{}.S(1, "saver_filename:0").S(2, "StatefulPartitionedCall_1:0").S(3, "StatefulPartitionedCall_2").V(4, 5).V(5, 1).V(7, 2)
+	mg := pb{}.M(1, pb{}.S(4, "serve").S(5, "2.15.0")).M(2, g).M(3, saver).
+		M(5, pb{}.S(1, "serving_default").M(2, pb{}.S(3, "tensorflow/serving/predict")))
+	return pb{}.V(1, 1).M(2, mg)
 }
 
 func benignProbeSamples() []Sample {

@@ -4,8 +4,11 @@ import (
 	"encoding/binary"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/mlsec/mlsec/internal/pbtest"
 )
+
+// pb builds protobuf wire bytes field by field (see internal/pbtest).
+type pb = pbtest.Msg
 
 func hfSamples() []Sample {
 	bert := func(extra obj) []byte {
@@ -38,26 +41,11 @@ func hfSamples() []Sample {
 	}
 }
 
-// pb builds protobuf messages field by field.
-type pb []byte
-
-func (b pb) v(n int, x uint64) pb {
-	return protowire.AppendVarint(protowire.AppendTag(b, protowire.Number(n), protowire.VarintType), x)
-}
-
-func (b pb) s(n int, s string) pb {
-	return protowire.AppendString(protowire.AppendTag(b, protowire.Number(n), protowire.BytesType), s)
-}
-
-func (b pb) m(n int, sub pb) pb {
-	return protowire.AppendBytes(protowire.AppendTag(b, protowire.Number(n), protowire.BytesType), sub)
-}
-
 // ONNX (onnx.proto): ModelProto, GraphProto, NodeProto, TensorProto.
 func onnxNode(op, domain, name string) pb {
-	n := pb{}.s(1, "x").s(2, name+"_out").s(3, name).s(4, op)
+	n := pb{}.S(1, "x").S(2, name+"_out").S(3, name).S(4, op)
 	if domain != "" {
-		n = n.s(7, domain)
+		n = n.S(7, domain)
 	}
 	return n
 }
@@ -65,51 +53,51 @@ func onnxNode(op, domain, name string) pb {
 func onnxModel(nodes []pb, inits []pb, opsets ...[2]any) []byte {
 	g := pb{}
 	for _, n := range nodes {
-		g = g.m(1, n)
+		g = g.M(1, n)
 	}
-	g = g.s(2, "corpus")
+	g = g.S(2, "corpus")
 	for _, t := range inits {
-		g = g.m(5, t)
+		g = g.M(5, t)
 	}
-	g = g.m(11, pb{}.s(1, "x"))
-	m := pb{}.v(1, 8).s(2, "mlsec-corpus").s(3, "1").m(7, g)
+	g = g.M(11, pb{}.S(1, "x"))
+	m := pb{}.V(1, 8).S(2, "mlsec-corpus").S(3, "1").M(7, g)
 	if len(opsets) == 0 {
 		opsets = [][2]any{{"", 17}}
 	}
 	for _, o := range opsets {
-		m = m.m(8, pb{}.s(1, o[0].(string)).v(2, uint64(o[1].(int))))
+		m = m.M(8, pb{}.S(1, o[0].(string)).V(2, uint64(o[1].(int))))
 	}
 	return m
 }
 
 func onnxExternal(name, loc string) pb {
-	return pb{}.v(1, 4).v(2, 1).s(8, name).
-		m(13, pb{}.s(1, "location").s(2, loc)).
-		m(13, pb{}.s(1, "offset").s(2, "0")).
-		m(13, pb{}.s(1, "length").s(2, "16")).
-		v(14, 1)
+	return pb{}.V(1, 4).V(2, 1).S(8, name).
+		M(13, pb{}.S(1, "location").S(2, loc)).
+		M(13, pb{}.S(1, "offset").S(2, "0")).
+		M(13, pb{}.S(1, "length").S(2, "16")).
+		V(14, 1)
 }
 
-func onnxRaw(name string) pb { return pb{}.v(1, 4).v(2, 1).s(8, name).s(9, string(make([]byte, 16))) }
+func onnxRaw(name string) pb { return pb{}.V(1, 4).V(2, 1).S(8, name).S(9, string(make([]byte, 16))) }
 
 // TensorFlow SavedModel (saved_model.proto, meta_graph.proto, graph.proto).
 func tfNode(name, op string, inputs ...string) pb {
-	n := pb{}.s(1, name).s(2, op)
+	n := pb{}.S(1, name).S(2, op)
 	for _, in := range inputs {
-		n = n.s(3, in)
+		n = n.S(3, in)
 	}
-	return n.s(4, "/device:CPU:0")
+	return n.S(4, "/device:CPU:0")
 }
 
 func savedModelOf(nodes ...pb) []byte {
 	g := pb{}
 	for _, n := range nodes {
-		g = g.m(1, n)
+		g = g.M(1, n)
 	}
-	g = g.m(4, pb{}.v(1, 1205).v(2, 12))
-	mg := pb{}.m(1, pb{}.s(4, "serve").s(5, "2.15.0")).m(2, g).
-		m(5, pb{}.s(1, "serving_default").m(2, pb{}.s(3, "tensorflow/serving/predict")))
-	return pb{}.v(1, 1).m(2, mg)
+	g = g.M(4, pb{}.V(1, 1205).V(2, 12))
+	mg := pb{}.M(1, pb{}.S(4, "serve").S(5, "2.15.0")).M(2, g).
+		M(5, pb{}.S(1, "serving_default").M(2, pb{}.S(3, "tensorflow/serving/predict")))
+	return pb{}.V(1, 1).M(2, mg)
 }
 
 func safetensorsOf(header string, data []byte) []byte {

@@ -98,14 +98,14 @@ func formatProbeSamples() []Sample {
 	add("5.7", "external_backslash.onnx", `external_data location escaping with Windows separators (..\..\secret.bin)`, "CVE-2024-27318 variant",
 		onnxModel([]pb{onnxNode("Gemm", "", "fc")}, []pb{onnxExternal("W", `..\..\secret.bin`)}), "ONNX001")
 	// An If node whose then_branch subgraph holds the escaping initializer.
-	sub := pb{}.m(1, onnxNode("Identity", "", "id")).s(2, "then").m(5, onnxExternal("W", "../../../etc/passwd"))
-	ifNode := onnxNode("If", "", "if").m(5, pb{}.s(1, "then_branch").m(6, sub).v(20, 5))
+	sub := pb{}.M(1, onnxNode("Identity", "", "id")).S(2, "then").M(5, onnxExternal("W", "../../../etc/passwd"))
+	ifNode := onnxNode("If", "", "if").M(5, pb{}.S(1, "then_branch").M(6, sub).V(20, 5))
 	add("5.7", "external_in_subgraph.onnx", "external_data traversal inside an If node's subgraph", "survey §5.7",
 		onnxModel([]pb{ifNode}, nil), "ONNX001")
 	// PyFunc inside the function library rather than the top-level graph.
-	lib := pb{}.m(1, tfFunc("__inference_call_50", tfNode("MatMul", "MatMul"), tfNode("PyFunc", "PyFunc")))
-	g := pb{}.m(1, tfNode("x", "Placeholder")).m(1, tfCall("StatefulPartitionedCall", "__inference_call_50")).m(2, lib).m(4, pb{}.v(1, 1205))
-	sm := pb{}.v(1, 1).m(2, pb{}.m(1, pb{}.s(4, "serve")).m(2, g))
+	lib := pb{}.M(1, tfFunc("__inference_call_50", tfNode("MatMul", "MatMul"), tfNode("PyFunc", "PyFunc")))
+	g := pb{}.M(1, tfNode("x", "Placeholder")).M(1, tfCall("StatefulPartitionedCall", "__inference_call_50")).M(2, lib).M(4, pb{}.V(1, 1205))
+	sm := pb{}.V(1, 1).M(2, pb{}.M(1, pb{}.S(4, "serve")).M(2, g))
 	add("5.7", "pyfunc_in_function/saved_model.pb", "PyFunc inside a tf.function (function library), not the top-level graph", "modelscan tensorflow_codeinjection.py",
 		sm, "TF002")
 	add("5.7", "duplicate_key.safetensors", "header JSON names the same tensor twice with different offsets", "survey §5.7 (safetensors)",

@@ -1,15 +1,10 @@
 package output
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"io"
-	"net/url"
-	"path"
-	"path/filepath"
 	"strings"
 
+	"github.com/mlsec/mlsec/internal/sarif"
 	"github.com/mlsec/mlsec/scan"
 )
 
@@ -17,11 +12,9 @@ import (
 const (
 	InformationURI = "https://github.com/mlsec/mlsec"
 	RulesDocURI    = "https://github.com/mlsec/mlsec/blob/main/docs/rules.md"
-	sarifSchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 	// fingerprintKey names our partial fingerprint; bump the version if
 	// the hashed fields ever change, so old alerts are not mismatched.
 	fingerprintKey = "mlsecFindingHash/v1"
-	srcRoot        = "%SRCROOT%"
 )
 
 // SecuritySeverity is the GitHub "security-severity" score of a severity:
@@ -44,75 +37,11 @@ func SecuritySeverity(s scan.Severity) string {
 func sarifLevel(s scan.Severity) string {
 	switch {
 	case s >= scan.SeverityHigh:
-		return "error"
+		return sarif.LevelError
 	case s == scan.SeverityMedium:
-		return "warning"
+		return sarif.LevelWarning
 	}
-	return "note"
-}
-
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool        sarifTool         `json:"tool"`
-	Invocations []sarifInvocation `json:"invocations"`
-	Results     []sarifResult     `json:"results"`
-}
-
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	Version        string      `json:"version,omitempty"`
-	InformationURI string      `json:"informationUri"`
-	Rules          []sarifRule `json:"rules"`
-}
-
-type sarifText struct {
-	Text     string `json:"text"`
-	Markdown string `json:"markdown,omitempty"`
-}
-
-type sarifRule struct {
-	ID                   string         `json:"id"`
-	Name                 string         `json:"name"`
-	ShortDescription     sarifText      `json:"shortDescription"`
-	FullDescription      sarifText      `json:"fullDescription"`
-	Help                 sarifText      `json:"help"`
-	HelpURI              string         `json:"helpUri"`
-	DefaultConfiguration sarifConfig    `json:"defaultConfiguration"`
-	Properties           sarifRuleProps `json:"properties"`
-}
-
-type sarifConfig struct {
-	Level string `json:"level"`
-}
-
-type sarifRuleProps struct {
-	SecuritySeverity string   `json:"security-severity"`
-	Severity         string   `json:"severity"`
-	Tags             []string `json:"tags"`
-}
-
-type sarifInvocation struct {
-	ExecutionSuccessful bool `json:"executionSuccessful"`
-	ExitCode            int  `json:"exitCode"`
-}
-
-type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Properties          sarifResultProps  `json:"properties"`
+	return sarif.LevelNote
 }
 
 // sarifResultProps carry what SARIF has no field for. The byte offset lives
@@ -128,38 +57,20 @@ type sarifResultProps struct {
 	Remediation string `json:"remediation,omitempty"`
 }
 
-type sarifLocation struct {
-	PhysicalLocation sarifPhysical `json:"physicalLocation"`
-}
-
-type sarifPhysical struct {
-	ArtifactLocation sarifArtifact `json:"artifactLocation"`
-	Region           sarifRegion   `json:"region"`
-}
-
-type sarifArtifact struct {
-	URI       string `json:"uri"`
-	URIBaseID string `json:"uriBaseId,omitempty"`
-}
-
-type sarifRegion struct {
-	StartLine int `json:"startLine"`
-}
-
 // WriteSARIF writes rep as a SARIF 2.1.0 log with one run, in the shape
 // GitHub code scanning accepts (see docs/output.md).
 func WriteSARIF(w io.Writer, rep *scan.Report, o Options) error {
 	rules := scan.Rules()
 	index := make(map[string]int, len(rules))
-	driver := sarifDriver{Name: toolName(rep), Version: rep.Version, InformationURI: InformationURI, Rules: make([]sarifRule, 0, len(rules))}
+	driver := sarif.Driver{Name: toolName(rep), Version: rep.Version, InformationURI: InformationURI, Rules: make([]sarif.Rule, 0, len(rules))}
 	for i, r := range rules {
 		index[r.ID] = i
 		driver.Rules = append(driver.Rules, sarifRuleOf(r))
 	}
-	run := sarifRun{
-		Tool:        sarifTool{Driver: driver},
-		Invocations: []sarifInvocation{{ExecutionSuccessful: true, ExitCode: o.ExitCode}},
-		Results:     make([]sarifResult, 0, len(rep.Findings)),
+	run := sarif.Run{
+		Tool:        sarif.Tool{Driver: driver},
+		Invocations: []sarif.Invocation{{ExecutionSuccessful: true, ExitCode: o.ExitCode}},
+		Results:     make([]sarif.Result, 0, len(rep.Findings)),
 	}
 	for _, f := range rep.Findings {
 		idx, ok := index[f.RuleID]
@@ -173,11 +84,7 @@ func WriteSARIF(w io.Writer, rep *scan.Report, o Options) error {
 		}
 		run.Results = append(run.Results, sarifResultOf(f, idx, o.BaseDir))
 	}
-	log := sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+	return sarif.Write(w, run)
 }
 
 func toolName(rep *scan.Report) string {
@@ -187,23 +94,20 @@ func toolName(rep *scan.Report) string {
 	return rep.Tool
 }
 
-func sarifRuleOf(r scan.Rule) sarifRule {
+func sarifRuleOf(r scan.Rule) sarif.Rule {
 	doc := RulesDocURI + "#" + strings.ToLower(r.ID)
-	return sarifRule{
-		ID:               r.ID,
-		Name:             r.Name,
-		ShortDescription: sarifText{Text: r.Summary},
-		FullDescription:  sarifText{Text: r.Summary + " Default severity: " + r.Severity.String() + "."},
-		Help: sarifText{
-			Text:     r.Summary + "\n\nWhat to do: " + r.Remediation + "\n\nDocumentation: " + doc,
-			Markdown: r.Summary + "\n\n**What to do:** " + r.Remediation + "\n\n[" + r.ID + " documentation](" + doc + ")",
-		},
+	return sarif.Rule{
+		ID:                   r.ID,
+		Name:                 r.Name,
+		ShortDescription:     sarif.Text{Text: r.Summary},
+		FullDescription:      sarif.Text{Text: r.Summary + " Default severity: " + r.Severity.String() + "."},
+		Help:                 sarif.Help(r.Summary, r.Remediation, "Documentation: "+doc, "["+r.ID+" documentation]("+doc+")"),
 		HelpURI:              doc,
-		DefaultConfiguration: sarifConfig{Level: sarifLevel(r.Severity)},
-		Properties: sarifRuleProps{
-			SecuritySeverity: SecuritySeverity(r.Severity),
-			Severity:         r.Severity.String(),
-			Tags:             ruleTags(r.ID),
+		DefaultConfiguration: sarif.Config{Level: sarifLevel(r.Severity)},
+		Properties: map[string]any{
+			"security-severity": SecuritySeverity(r.Severity),
+			"severity":          r.Severity.String(),
+			"tags":              ruleTags(r.ID),
 		},
 	}
 }
@@ -248,8 +152,8 @@ var cweByID = map[string]string{
 	"ARC006": "20", "ARC007": "59", "ONNX001": "22", "PKL010": "400",
 }
 
-func sarifResultOf(f scan.Finding, ruleIndex int, baseDir string) sarifResult {
-	uri, base := artifactURI(f.Path, baseDir)
+func sarifResultOf(f scan.Finding, ruleIndex int, baseDir string) sarif.Result {
+	uri, base := sarif.ArtifactURI(f.Path, baseDir)
 	msg := f.Message
 	if f.Member != "" {
 		msg += " (in archive member " + f.Member + ")"
@@ -266,15 +170,12 @@ func sarifResultOf(f scan.Finding, ruleIndex int, baseDir string) sarifResult {
 		off := f.Offset
 		props.ByteOffset = &off
 	}
-	return sarifResult{
-		RuleID:    f.RuleID,
-		RuleIndex: ruleIndex,
-		Level:     sarifLevel(f.Severity),
-		Message:   sarifText{Text: msg},
-		Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-			ArtifactLocation: sarifArtifact{URI: uri, URIBaseID: base},
-			Region:           sarifRegion{StartLine: 1},
-		}}},
+	return sarif.Result{
+		RuleID:              f.RuleID,
+		RuleIndex:           ruleIndex,
+		Level:               sarifLevel(f.Severity),
+		Message:             sarif.Text{Text: msg},
+		Locations:           sarif.FileLocations(uri, base),
 		PartialFingerprints: map[string]string{fingerprintKey: Fingerprint(f.RuleID, uri, f.Member, f.Callable)},
 		Properties:          props,
 	}
@@ -285,32 +186,5 @@ func sarifResultOf(f scan.Finding, ruleIndex int, baseDir string) sarifResult {
 // Offsets and messages are left out so that re-saving a file does not
 // reopen a dismissed alert.
 func Fingerprint(rule, uri, member, callable string) string {
-	h := sha256.Sum256([]byte(rule + "\x00" + uri + "\x00" + member + "\x00" + callable))
-	return hex.EncodeToString(h[:16])
-}
-
-// artifactURI turns a report path into a SARIF artifact URI: relative paths
-// (and absolute ones under baseDir) become URI-escaped paths relative to
-// %SRCROOT%; other absolute paths become file:// URIs.
-func artifactURI(p, baseDir string) (uri, uriBaseID string) {
-	if filepath.IsAbs(p) && baseDir != "" {
-		if rel, err := filepath.Rel(baseDir, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			p = rel
-		}
-	}
-	if filepath.IsAbs(p) {
-		slash := filepath.ToSlash(p)
-		if !strings.HasPrefix(slash, "/") {
-			slash = "/" + slash // C:/x -> /C:/x
-		}
-		return (&url.URL{Scheme: "file", Path: slash}).String(), ""
-	}
-	clean := path.Clean(filepath.ToSlash(p))
-	segs := strings.Split(clean, "/")
-	for i, s := range segs {
-		// PathEscape leaves ':' alone, but a colon in the first segment of
-		// a relative reference would read as a URI scheme.
-		segs[i] = strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
-	}
-	return strings.Join(segs, "/"), srcRoot
+	return sarif.Fingerprint(rule, uri, member, callable)
 }

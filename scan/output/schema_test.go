@@ -244,23 +244,6 @@ func TestOutputSARIFGitHubShape(t *testing.T) {
 	}
 }
 
-func TestOutputSARIFArtifactURI(t *testing.T) {
-	base := filepath.Join(string(filepath.Separator), "work", "repo")
-	cases := []struct{ in, uri, baseID string }{
-		{"./a/b.pkl", "a/b.pkl", "%SRCROOT%"},
-		{"a b/#c?.pt", "a%20b/%23c%3F.pt", "%SRCROOT%"},
-		{filepath.Join(base, "m", "x.pt"), "m/x.pt", "%SRCROOT%"},
-		{"/elsewhere/x y.pt", "file:///elsewhere/x%20y.pt", ""},
-		{"../up.pt", "../up.pt", "%SRCROOT%"},
-	}
-	for _, c := range cases {
-		uri, id := artifactURI(c.in, base)
-		if uri != c.uri || id != c.baseID {
-			t.Errorf("artifactURI(%q) = %q %q, want %q %q", c.in, uri, id, c.uri, c.baseID)
-		}
-	}
-}
-
 // TestOutputSchemaEndToEnd validates real engine output, not just fixtures:
 // the committed malicious samples plus a folder with a skipped file.
 func TestOutputSchemaEndToEnd(t *testing.T) {
