@@ -43,6 +43,7 @@ type Service struct {
 	auditor Auditor
 	now     func() time.Time
 	tokens  *tokenCache
+	gov     governanceConfig // policy engine of decisions (governance_decisions.go)
 }
 
 // Option configures a Service.

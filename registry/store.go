@@ -30,6 +30,7 @@ type VersionFilter struct {
 	Page
 	Model string
 	State VersionState
+	Stage Stage
 	// MaxSeverity keeps versions whose latest scan evidence has at least
 	// this severity ("none" <= "info" < ... < "critical").
 	MinSeverity string
@@ -87,6 +88,9 @@ type Tx interface {
 	// SetVersionState moves a version from one state to another; it returns
 	// ErrConflict if the version is not in state from.
 	SetVersionState(ctx context.Context, id int64, from, to VersionState) error
+	// SetVersionStage sets a version's stage if its revision is still
+	// revision (ErrPrecondition otherwise) and bumps the revision.
+	SetVersionStage(ctx context.Context, id int64, revision int64, stage Stage) error
 	// PutBlob records stored content; created is false if it was known.
 	PutBlob(ctx context.Context, b Blob) (created bool, err error)
 	AddArtifacts(ctx context.Context, versionID int64, as []Artifact) error

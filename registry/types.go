@@ -41,6 +41,9 @@ type Version struct {
 	Number int          `json:"number"`
 	Digest string       `json:"digest"`
 	State  VersionState `json:"state"`
+	// Stage is the release stage (development for a new version); see
+	// Service.SetVersionStage.
+	Stage Stage `json:"stage"`
 	// SourceURI is where the weights live when the version was registered
 	// by reference (no upload); empty for uploaded versions.
 	SourceURI   string     `json:"source_uri,omitempty"`

@@ -204,6 +204,9 @@ func (s *Service) ListVersions(ctx context.Context, a Actor, f VersionFilter) ([
 	if f.MinSeverity != "" && SeverityRank(f.MinSeverity) < 0 {
 		return nil, "", invalidf("severity %q (want one of %s)", f.MinSeverity, strings.Join(Severities, ", "))
 	}
+	if f.Stage != "" && !ValidStage(f.Stage) {
+		return nil, "", invalidf("stage %q (want one of %s)", f.Stage, stageNames())
+	}
 	return s.store.ListVersions(ctx, f)
 }
 

@@ -84,7 +84,10 @@ I/O error (docs/exit-codes.md).`,
 		"keygen": "provenance", "sign": "provenance", "verify": "provenance", "bom": "provenance",
 		"gate": "policy", "policy": "policy", "attest": "policy",
 		"serve": "registry", "push": "registry", "pull": "registry", "models": "registry",
+		"audit":    "registry",
 		"versions": "registry", "evidence": "registry", "lineage": "registry", "stage": "registry",
+		"owners": "registry", "request": "registry", "approve": "registry", "reject": "registry",
+		"requests": "registry", "rollback": "registry", "record": "registry", "history": "registry",
 	}
 	for _, f := range commands {
 		c := f()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/server"
@@ -32,6 +33,8 @@ type serveOptions struct {
 	maxUpload                        int64
 	workers                          int // analyze job runners; 0 disables
 	jobLease                         time.Duration
+	auditKey, auditOrigin            string   // tamper-evident audit log signing key and log name
+	policies, policyData             []string // decision policies added to the default bundle, and their data
 }
 
 func newServeCmd() *cobra.Command {
@@ -70,6 +73,10 @@ MLSEC_MAX_UPLOAD (flags take precedence).`,
 	f.Int64Var(&o.maxUpload, "max-upload", 0, "largest accepted blob in bytes (default 64 GiB)")
 	f.IntVar(&o.workers, "workers", 2, "background job runners (scan, hash, BOM of new versions); 0 disables them")
 	f.DurationVar(&o.jobLease, "job-lease", 15*time.Minute, "how long a job stays with its runner; a crashed runner's job is retried after it")
+	f.StringArrayVar(&o.policies, "policy", nil, "add the Rego policies in `DIR` to the default bundle for governance decisions (repeatable)")
+	f.StringArrayVar(&o.policyData, "policy-data", nil, "JSON/YAML data `FILE` for decision policies, e.g. {\"mlsec\": {\"disabled_rules\": [...]}} (repeatable)")
+	f.StringVar(&o.auditKey, "audit-key", envOr("MLSEC_AUDIT_KEY", ""), "Ed25519 note key `FILE` signing audit log checkpoints (default DATA_DIR/audit.key, created 0600 if missing; public key in FILE.pub)")
+	f.StringVar(&o.auditOrigin, "audit-origin", "mlsec-registry/audit", "log name for a newly generated --audit-key (the checkpoint origin line)")
 	return c
 }
 
@@ -100,7 +107,15 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
 	}
 	defer bs.Close()
-	svc := registry.NewService(db)
+	auditor, err := openAuditLog(ctx, o, db, stderr)
+	if err != nil {
+		return err
+	}
+	eng, err := policy.New(ctx, policy.Options{Dirs: o.policies, DataFiles: o.policyData})
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: --policy: %w", err))
+	}
+	svc := registry.NewService(db, registry.WithAuditor(auditor), registry.WithPolicy(eng))
 	secret, created, err := svc.Bootstrap(ctx)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: bootstrap token: %w", err))

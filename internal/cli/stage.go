@@ -60,7 +60,7 @@ and the command exits 1. Admins and maintainers only.`,
 			switch {
 			case errors.Is(err, registry.ErrPrecondition):
 				return withCode(ExitFindings, fmt.Errorf("%s version %d changed since it was read (revision %d): nothing written; check it with 'mlsec versions %s' and run again", name, n, v.Revision, name))
-			case errors.Is(err, registry.ErrConflict):
+			case errors.Is(err, registry.ErrConflict) && v.State != registry.StateReady:
 				return withCode(ExitFindings, fmt.Errorf("%s version %d is %s: only a ready version changes stage", name, n, v.State))
 			case err != nil:
 				return remoteErr(cl, err)

@@ -24,7 +24,15 @@ func TestStageRoundTrip(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "STAGE") || !strings.Contains(out, "development") {
 		t.Fatalf("versions table: %d %s", code, out)
 	}
-	code, out, errs := runCLI("stage", "toy@1", "staging")
+	// Governance: no approve owner, no staging; then name the owners.
+	code, _, errs := runCLI("stage", "toy@1", "staging")
+	if code != 1 || !strings.Contains(errs, "no approve owner") {
+		t.Fatalf("stage without an owner: %d %s", code, errs)
+	}
+	if code, out, errs := runCLI("owners", "toy", "--set", "approve=bootstrap-admin", "--set", "retire=bootstrap-admin"); code != 0 {
+		t.Fatalf("owners: %d %s %s", code, out, errs)
+	}
+	code, out, errs = runCLI("stage", "toy@1", "staging")
 	if code != 0 || !strings.Contains(out, "toy version 1: development -> staging") {
 		t.Fatalf("stage: %d %s %s", code, out, errs)
 	}
@@ -68,7 +76,7 @@ func TestStageRoundTrip(t *testing.T) {
 		proxy.ServeHTTP(w, r)
 	}))
 	defer race.Close()
-	code, out, errs = runCLI("stage", "toy@1", "production", "--server", race.URL)
+	code, out, errs = runCLI("stage", "toy@1", "retired", "--server", race.URL)
 	if code != 1 || !strings.Contains(errs, "changed since it was read") {
 		t.Fatalf("lost race: %d %s %s", code, out, errs)
 	}

@@ -35,6 +35,7 @@ type ModelQuery struct {
 type VersionQuery struct {
 	registry.Page
 	State    registry.VersionState
+	Stage    registry.Stage
 	Severity string // versions whose scan evidence is at least this severe
 }
 
@@ -87,6 +88,9 @@ func (c *Client) ListVersions(ctx context.Context, model string, q VersionQuery)
 	if q.State != "" {
 		v.Set("state", string(q.State))
 	}
+	if q.Stage != "" {
+		v.Set("stage", string(q.Stage))
+	}
 	if q.Severity != "" {
 		v.Set("severity", q.Severity)
 	}
@@ -122,6 +126,16 @@ func (c *Client) GetVersion(ctx context.Context, model string, number int) (Vers
 func (c *Client) CreateVersion(ctx context.Context, model string, nv registry.NewVersion) (v VersionView, created bool, err error) {
 	code, _, err := c.call(ctx, request{method: http.MethodPost, path: "/api/v1/models/" + seg(model) + "/versions", json: nv}, &v)
 	return v, code == http.StatusCreated, err
+}
+
+// SetVersionStage moves a ready version read at revision to stage. A
+// stale revision is registry.ErrPrecondition; a version that is not ready
+// is registry.ErrConflict.
+func (c *Client) SetVersionStage(ctx context.Context, model string, number int, revision int64, stage registry.Stage) (VersionView, error) {
+	var out VersionView
+	h := http.Header{"If-Match": {`"r` + strconv.FormatInt(revision, 10) + `"`}}
+	_, _, err := c.call(ctx, request{method: http.MethodPatch, path: versionPath(model, number), json: registry.VersionPatch{Stage: stage}, header: h}, &out)
+	return out, err
 }
 
 // FinalizeVersion makes a pending version ready; the server refuses

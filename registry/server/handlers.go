@@ -88,7 +88,8 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request, a registry
 		return
 	}
 	q := r.URL.Query()
-	f := registry.VersionFilter{Page: p, Model: r.PathValue("model"), State: registry.VersionState(q.Get("state")), MinSeverity: q.Get("severity")}
+	f := registry.VersionFilter{Page: p, Model: r.PathValue("model"), State: registry.VersionState(q.Get("state")),
+		Stage: registry.Stage(q.Get("stage")), MinSeverity: q.Get("severity")}
 	if d := q.Get("digest"); d != "" {
 		s.versionByDigest(w, r, a, d)
 		return
@@ -160,6 +161,32 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request, a registry.A
 		return
 	}
 	s.writeVersion(w, r, a, http.StatusOK, registry.Version{Model: r.PathValue("model"), Number: n})
+}
+
+// updateVersion changes a version's stage: If-Match (the version's ETag)
+// is required, as for models.
+func (s *Server) updateVersion(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	n, err := versionNumber(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rev, err := ifMatch(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var p registry.VersionPatch
+	if err := decode(w, r, &p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.svc.SetVersionStage(r.Context(), a, r.PathValue("model"), n, rev, p.Stage)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeVersion(w, r, a, http.StatusOK, v)
 }
 
 func (s *Server) finalizeVersion(w http.ResponseWriter, r *http.Request, a registry.Actor) {

@@ -23,6 +23,7 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/models/{model}/versions", perm: registry.PermRead, h: (*Server).listVersions},
 	{method: "POST", path: "/api/v1/models/{model}/versions", perm: registry.PermWrite, h: (*Server).createVersion},
 	{method: "GET", path: "/api/v1/models/{model}/versions/{number}", perm: registry.PermRead, h: (*Server).getVersion},
+	{method: "PATCH", path: "/api/v1/models/{model}/versions/{number}", perm: registry.PermWrite, h: (*Server).updateVersion},
 	{method: "POST", path: "/api/v1/models/{model}/versions/{number}/finalize", perm: registry.PermWrite, h: (*Server).finalizeVersion},
 	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/files/{path...}", perm: registry.PermRead, h: (*Server).getFile},
 	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/evidence", perm: registry.PermRead, h: (*Server).listEvidence},
@@ -30,6 +31,19 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/lineage", perm: registry.PermRead, h: (*Server).listLineage},
 	{method: "POST", path: "/api/v1/models/{model}/versions/{number}/lineage", perm: registry.PermWrite, h: (*Server).addLineage},
 	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/jobs", perm: registry.PermRead, h: (*Server).listJobs},
+
+	// Governance (governance_handlers.go).
+	{method: "GET", path: "/api/v1/models/{model}/owners", perm: registry.PermRead, h: (*Server).getOwners},
+	{method: "PATCH", path: "/api/v1/models/{model}/owners", perm: registry.PermWrite, h: (*Server).setOwners},
+	{method: "POST", path: "/api/v1/models/{model}/versions/{number}/requests", perm: registry.PermWrite, h: (*Server).createRequest},
+	{method: "GET", path: "/api/v1/models/{model}/requests", perm: registry.PermRead, h: (*Server).listRequests},
+	{method: "GET", path: "/api/v1/requests/{id}", perm: registry.PermRead, h: (*Server).getRequest},
+	{method: "POST", path: "/api/v1/requests/{id}/approve", perm: registry.PermRead, h: (*Server).approveRequest},
+	{method: "POST", path: "/api/v1/requests/{id}/reject", perm: registry.PermRead, h: (*Server).rejectRequest},
+	{method: "POST", path: "/api/v1/models/{model}/rollback", perm: registry.PermRead, h: (*Server).rollback},
+	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/records", perm: registry.PermRead, h: (*Server).listRecords},
+	{method: "POST", path: "/api/v1/models/{model}/versions/{number}/records", perm: registry.PermEvidence, h: (*Server).addRecord},
+	{method: "GET", path: "/api/v1/models/{model}/history", perm: registry.PermRead, h: (*Server).history},
 
 	{method: "HEAD", path: "/api/v1/blobs/{digest}", perm: registry.PermWrite, h: (*Server).headBlob},
 	{method: "PUT", path: "/api/v1/blobs/{digest}", perm: registry.PermWrite, h: (*Server).putBlob},
@@ -43,6 +57,12 @@ var routes = []route{
 	{method: "DELETE", path: "/api/v1/tokens/{id}", perm: registry.PermAdmin, h: (*Server).revokeToken},
 
 	{method: "GET", path: "/api/v1/audit", perm: registry.PermAudit, h: (*Server).listAudit},
+	{method: "GET", path: "/api/v1/audit/log/entries", perm: registry.PermAudit, h: (*Server).auditLogEntries},
+	{method: "GET", path: "/api/v1/audit/log/checkpoint", perm: registry.PermAudit, h: (*Server).auditLogCheckpoint},
+	{method: "GET", path: "/api/v1/audit/log/checkpoints", perm: registry.PermAudit, h: (*Server).auditLogCheckpoints},
+	{method: "GET", path: "/api/v1/audit/log/proof/inclusion", perm: registry.PermAudit, h: (*Server).auditLogInclusion},
+	{method: "GET", path: "/api/v1/audit/log/proof/consistency", perm: registry.PermAudit, h: (*Server).auditLogConsistency},
+	{method: "GET", path: "/api/v1/audit/log/key", perm: registry.PermAudit, h: (*Server).auditLogKey},
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ registry.Actor) {

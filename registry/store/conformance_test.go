@@ -382,6 +382,92 @@ var conformanceCases = []struct {
 			t.Fatalf("exhausted job state %s", got.State)
 		}
 	}},
+	{"VersionStageFilterAndStaleRevision", func(t *testing.T, db *DB) {
+		m, v1 := seed(t, db)
+		// Creation ignores a requested stage: every version starts in development.
+		v2 := registry.Version{ModelID: m.ID, Digest: digest("v2"), Stage: registry.StageProduction}
+		v3 := registry.Version{ModelID: m.ID, Digest: digest("v3")}
+		mustTx(t, db, func(tx registry.Tx) error {
+			for _, v := range []*registry.Version{&v2, &v3} {
+				if err := tx.CreateVersion(t.Context(), v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if got, _ := db.GetVersionByID(t.Context(), v2.ID); got.Stage != registry.StageDevelopment || v2.Stage != registry.StageDevelopment {
+			t.Fatalf("new version stage %q (returned %q), want development", got.Stage, v2.Stage)
+		}
+		for _, v := range []registry.Version{v1, v2, v3} {
+			mustTx(t, db, func(tx registry.Tx) error {
+				return tx.SetVersionStage(t.Context(), v.ID, v.Revision, registry.StageStaging)
+			})
+		}
+		// At most one version per model is in production (migration 0004).
+		mustTx(t, db, func(tx registry.Tx) error {
+			return tx.SetVersionStage(t.Context(), v3.ID, v3.Revision+1, registry.StageProduction)
+		})
+		wantKind(t, db.Tx(t.Context(), func(tx registry.Tx) error {
+			return tx.SetVersionStage(t.Context(), v1.ID, v1.Revision+1, registry.StageProduction)
+		}), registry.ErrExists)
+		mustTx(t, db, func(tx registry.Tx) error {
+			return tx.SetVersionStage(t.Context(), v3.ID, v3.Revision+2, registry.StageStaging)
+		})
+		v3.Revision += 2
+		got, _ := db.GetVersionByID(t.Context(), v1.ID)
+		if got.Stage != registry.StageStaging || got.Revision != v1.Revision+1 {
+			t.Fatalf("after stage change %+v", got)
+		}
+		// A stale revision changes nothing.
+		wantKind(t, db.Tx(t.Context(), func(tx registry.Tx) error {
+			return tx.SetVersionStage(t.Context(), v1.ID, v1.Revision, registry.StageRetired)
+		}), registry.ErrPrecondition)
+		wantKind(t, db.Tx(t.Context(), func(tx registry.Tx) error {
+			return tx.SetVersionStage(t.Context(), 999, 1, registry.StageRetired)
+		}), registry.ErrPrecondition)
+		// The schema's CHECK rejects a stage the code does not know.
+		if err := db.Tx(t.Context(), func(tx registry.Tx) error {
+			return tx.SetVersionStage(t.Context(), v1.ID, v1.Revision+1, "bogus")
+		}); err == nil {
+			t.Fatal("unknown stage stored")
+		}
+		if got, _ := db.GetVersionByID(t.Context(), v1.ID); got.Stage != registry.StageStaging || got.Revision != v1.Revision+1 {
+			t.Fatalf("stale update was applied: %+v", got)
+		}
+		mustTx(t, db, func(tx registry.Tx) error {
+			return tx.SetVersionStage(t.Context(), v2.ID, v2.Revision+1, registry.StageDeprecated)
+		})
+		mustTx(t, db, func(tx registry.Tx) error {
+			return tx.SetVersionState(t.Context(), v3.ID, registry.StatePending, registry.StateReady)
+		})
+		// Stage filter, alone, paginated, and combined with state.
+		var nums []int
+		for cur := ""; ; {
+			vs, next, err := db.ListVersions(t.Context(), registry.VersionFilter{Model: "m", Stage: registry.StageStaging, Page: registry.Page{Limit: 1, Cursor: cur}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vs {
+				nums = append(nums, v.Number)
+			}
+			if cur = next; cur == "" {
+				break
+			}
+		}
+		if !slices.Equal(nums, []int{1, 3}) {
+			t.Fatalf("staging versions %v, want [1 3]", nums)
+		}
+		vs, _, err := db.ListVersions(t.Context(), registry.VersionFilter{Model: "m", Stage: registry.StageStaging, State: registry.StateReady})
+		if err != nil || len(vs) != 1 || vs[0].Number != 3 {
+			t.Fatalf("staging+ready: %+v %v", vs, err)
+		}
+		vs, _, _ = db.ListVersions(t.Context(), registry.VersionFilter{Model: "m", Stage: registry.StageDeprecated})
+		if len(vs) != 1 || vs[0].Number != 2 || vs[0].Stage != registry.StageDeprecated {
+			t.Fatalf("deprecated: %+v", vs)
+		}
+		_, _, err = db.ListVersions(t.Context(), registry.VersionFilter{Model: "m", Stage: "prod"})
+		wantKind(t, err, registry.ErrInvalid)
+	}},
 	{"AuditAppendOrder", func(t *testing.T, db *DB) {
 		mustTx(t, db, func(tx registry.Tx) error {
 			for i := range 5 {

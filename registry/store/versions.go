@@ -9,7 +9,7 @@ import (
 	"github.com/mlsec/mlsec/registry"
 )
 
-const versionCols = `v.id, v.model_id, m.name, v.number, v.digest, v.state, v.source_uri, v.description,
+const versionCols = `v.id, v.model_id, m.name, v.number, v.digest, v.state, v.stage, v.source_uri, v.description,
 	v.created_by, v.created_at, v.ready_at, v.revision`
 
 const versionFrom = ` FROM model_versions v JOIN models m ON m.id = v.model_id`
@@ -17,7 +17,7 @@ const versionFrom = ` FROM model_versions v JOIN models m ON m.id = v.model_id`
 func scanVersion(sc interface{ Scan(...any) error }) (registry.Version, error) {
 	var v registry.Version
 	var ready sql.NullTime
-	err := sc.Scan(&v.ID, &v.ModelID, &v.Model, &v.Number, &v.Digest, &v.State, &v.SourceURI, &v.Description,
+	err := sc.Scan(&v.ID, &v.ModelID, &v.Model, &v.Number, &v.Digest, &v.State, &v.Stage, &v.SourceURI, &v.Description,
 		&v.CreatedBy, &v.CreatedAt, &ready, &v.Revision)
 	v.CreatedAt, v.ReadyAt = v.CreatedAt.UTC(), timePtr(ready)
 	return v, err
@@ -41,7 +41,7 @@ func (x q) GetVersionByDigest(ctx context.Context, model, digest string) (regist
 	return v, wrap(err, "version "+model+"@sha256:"+digest)
 }
 
-// ListVersions lists versions, filtered by model, state and scan severity.
+// ListVersions lists versions, filtered by model, state, stage and scan severity.
 func (x q) ListVersions(ctx context.Context, f registry.VersionFilter) ([]registry.Version, string, error) {
 	var w where
 	if f.Model != "" {
@@ -49,6 +49,12 @@ func (x q) ListVersions(ctx context.Context, f registry.VersionFilter) ([]regist
 	}
 	if f.State != "" {
 		w.add(`v.state = ?`, string(f.State))
+	}
+	if f.Stage != "" {
+		if !registry.ValidStage(f.Stage) {
+			return nil, "", fmt.Errorf("%w: stage %q", registry.ErrInvalid, f.Stage)
+		}
+		w.add(`v.stage = ?`, string(f.Stage))
 	}
 	if f.MinSeverity != "" {
 		r := registry.SeverityRank(f.MinSeverity)
@@ -87,14 +93,17 @@ func (t *txn) CreateVersion(ctx context.Context, v *registry.Version) error {
 	if v.State == "" {
 		v.State = registry.StatePending
 	}
+	// Every version starts in development: stages change only through
+	// SetVersionStage, which the governance layer gates.
+	v.Stage = registry.StageDevelopment
 	ts := now()
 	var ready *sql.NullTime
 	if v.State == registry.StateReady {
 		ready = &sql.NullTime{Time: ts, Valid: true}
 		v.ReadyAt = &ts
 	}
-	id, err := t.insertID(ctx, `INSERT INTO model_versions (model_id, number, digest, state, source_uri, description, created_by, created_at, ready_at, revision)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, v.ModelID, n+1, v.Digest, string(v.State), v.SourceURI, v.Description, v.CreatedBy, ts, nullable(ready))
+	id, err := t.insertID(ctx, `INSERT INTO model_versions (model_id, number, digest, state, stage, source_uri, description, created_by, created_at, ready_at, revision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, v.ModelID, n+1, v.Digest, string(v.State), string(v.Stage), v.SourceURI, v.Description, v.CreatedBy, ts, nullable(ready))
 	if err != nil {
 		return wrap(err, "create version of model "+strconv.FormatInt(v.ModelID, 10))
 	}
@@ -124,6 +133,14 @@ func (t *txn) SetVersionState(ctx context.Context, id int64, from, to registry.V
 		return fmt.Errorf("version %d: %w: not %s", id, registry.ErrConflict, from)
 	}
 	return nil
+}
+
+// SetVersionStage sets version id's stage if its revision is still
+// revision; a stale revision (or a missing version) is ErrPrecondition.
+func (t *txn) SetVersionStage(ctx context.Context, id int64, revision int64, stage registry.Stage) error {
+	res, err := t.exec(ctx, `UPDATE model_versions SET stage = ?, revision = revision + 1 WHERE id = ? AND revision = ?`,
+		string(stage), id, revision)
+	return affected(res, err, "set stage of version "+strconv.FormatInt(id, 10))
 }
 
 const artifactCols = `version_id, path, size, sha256, kind`

@@ -1,0 +1,427 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/client"
+)
+
+// Governance commands (docs/governance.md): owners, request, approve,
+// reject, requests, rollback, record, history. Thin layers over the
+// registry client; the server decides.
+
+func init() {
+	register(newOwnersCmd)
+	register(newRequestCmd)
+	register(newApproveCmd)
+	register(newRejectCmd)
+	register(newRequestsCmd)
+	register(newRollbackCmd)
+	register(newRecordCmd)
+	register(newHistoryCmd)
+}
+
+func newOwnersCmd() *cobra.Command {
+	var r remote
+	var set, rules []string
+	c := &cobra.Command{
+		Use:   "owners MODEL [--set RESPONSIBILITY=P1,P2 ...] [--approvals STAGE=N[:P1,P2] ...]",
+		Short: "Show or set a model's accountable owners and approval rules",
+		Long: `owners shows who is accountable for each lifecycle responsibility of MODEL
+(train, approve, rollback, monitor, retire) and the approvals each stage needs.
+
+--set approve=alice,bob replaces the approve owners (an empty list clears
+them); principals are token names or role:ROLE. --approvals production=2
+requires two approvals to enter production (from the approve owners);
+--approvals production=1:role:reviewer,carol names the approvers instead.
+A model with no owner for a stage's responsibility cannot enter that stage
+(staging/production: approve; deprecated/retired: retire). Changes are
+audited (admins and maintainers).`,
+		Example: `  mlsec owners fraud-detector
+  mlsec owners fraud-detector --set approve=alice,bob --set rollback=oncall --set retire=carol`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var p registry.GovernancePatch
+			for _, s := range set {
+				k, v, ok := strings.Cut(s, "=")
+				if !ok {
+					return usageErr("owners: --set %q: want RESPONSIBILITY=NAME[,NAME...]", s)
+				}
+				if p.Owners == nil {
+					p.Owners = map[registry.Responsibility][]string{}
+				}
+				p.Owners[registry.Responsibility(k)] = splitList(v)
+			}
+			for _, s := range rules {
+				rule, err := parseRule(s)
+				if err != nil {
+					return usageErr("owners: --approvals %q: %v", s, err)
+				}
+				p.ApprovalRules = append(p.ApprovalRules, rule)
+			}
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			var g registry.Governance
+			if len(p.Owners)+len(p.ApprovalRules) > 0 {
+				g, err = cl.SetOwners(cmd.Context(), args[0], p)
+			} else {
+				g, err = cl.Owners(cmd.Context(), args[0])
+			}
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			if r.format == "json" {
+				return writeJSONOut(cmd.OutOrStdout(), g)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "RESPONSIBILITY\tOWNERS")
+			for _, resp := range registry.Responsibilities {
+				fmt.Fprintf(tw, "%s\t%s\n", resp, orDash(strings.Join(g.Owners[resp], ", ")))
+			}
+			fmt.Fprintln(tw, "\nSTAGE\tAPPROVALS\tAPPROVERS")
+			for _, rule := range g.ApprovalRules {
+				who := strings.Join(rule.Approvers, ", ")
+				if who == "" {
+					who = "owners: " + string(registry.StageResponsibility(rule.Stage))
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%s\n", rule.Stage, rule.Required, who)
+			}
+			return tw.Flush()
+		},
+	}
+	r.register(c.Flags(), true)
+	c.Flags().StringArrayVar(&set, "set", nil, "replace a responsibility's owners: `RESP=NAME,...` (repeatable)")
+	c.Flags().StringArrayVar(&rules, "approvals", nil, "approvals a stage needs: `STAGE=N[:NAME,...]` (repeatable)")
+	return c
+}
+
+func parseRule(s string) (registry.ApprovalRule, error) {
+	stage, rest, ok := strings.Cut(s, "=")
+	if !ok {
+		return registry.ApprovalRule{}, fmt.Errorf("want STAGE=N[:NAME,...]")
+	}
+	num, who, _ := strings.Cut(rest, ":")
+	n, err := strconv.Atoi(num)
+	if err != nil {
+		return registry.ApprovalRule{}, fmt.Errorf("approvals count %q is not a number", num)
+	}
+	return registry.ApprovalRule{Stage: registry.Stage(stage), Required: n, Approvers: splitList(who)}, nil
+}
+
+func splitList(s string) []string {
+	out := []string{}
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// printRequest shows a request and what blocks it; a denied, rejected or
+// superseded request exits 1.
+func printRequest(w io.Writer, format string, d registry.DecisionRequest) error {
+	if format == "json" {
+		if err := writeJSONOut(w, d); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(w, "request %d: %s %s@%d to %s: %s\n", d.ID, d.Action, d.Model, d.Version, d.Stage, d.Status)
+		fmt.Fprintf(w, "  requested by %s: %s\n", d.RequestedBy, d.Rationale)
+		if d.Policy != nil {
+			fmt.Fprintf(w, "  policy: allowed=%t, %d deny, %d warning\n", d.Policy.Allowed, len(d.Policy.Denies), len(d.Policy.Warnings))
+			for _, x := range d.Policy.Warnings {
+				fmt.Fprintf(w, "    warn %s: %s\n", x.ID, x.Message)
+			}
+		}
+		fmt.Fprintf(w, "  approvals: %d of %d (approvers: %s)\n", countApprovals(d.Approvals), d.Required, orDash(strings.Join(d.Approvers, ", ")))
+		for _, a := range d.Approvals {
+			fmt.Fprintf(w, "    %s %s %s: %s\n", a.CreatedAt.Format("2006-01-02 15:04"), a.Principal, a.Verdict, a.Comment)
+		}
+		for _, b := range d.BlockedBy {
+			fmt.Fprintf(w, "  blocked by %s\n", b)
+		}
+		if d.Outcome != "" {
+			fmt.Fprintf(w, "  outcome: %s (by %s)\n", d.Outcome, d.DecidedBy)
+		}
+	}
+	switch d.Status {
+	case registry.RequestDenied, registry.RequestRejected, registry.RequestSuperseded:
+		return withCode(ExitFindings, fmt.Errorf("request %d is %s: %s", d.ID, d.Status, d.Outcome))
+	}
+	return nil
+}
+
+func countApprovals(as []registry.Approval) int {
+	n := 0
+	for _, a := range as {
+		if a.Verdict == "approve" {
+			n++
+		}
+	}
+	return n
+}
+
+func newRequestCmd() *cobra.Command {
+	var r remote
+	var stage, rationale string
+	c := &cobra.Command{
+		Use:   "request MODEL@VERSION promote|deprecate|retire --rationale TEXT [--stage staging|production]",
+		Short: "Request a policy-gated, approved decision on a model version",
+		Long: `request asks the registry for a decision on a version. The server evaluates
+its policy on the version's stored evidence at once (a deny ends the request
+as denied, with the rule ids), then waits for the approvals the stage needs
+(default: production needs one approval from an approve owner, never the
+requester), then moves the version. Exit 1 if the request is denied.`,
+		Example: `  mlsec request fraud-detector@3 promote --stage production --rationale "beats v2 on recall, see eval run 88"`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			name, n, err := resolveExplicit(cmd.Context(), cl, args[0])
+			if err != nil {
+				return err
+			}
+			d, err := cl.RequestDecision(cmd.Context(), name, n, registry.NewRequest{Action: registry.DecisionAction(args[1]), Stage: registry.Stage(stage), Rationale: rationale})
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			return printRequest(cmd.OutOrStdout(), r.format, d)
+		},
+	}
+	r.register(c.Flags(), true)
+	c.Flags().StringVar(&stage, "stage", "", "target stage of promote: staging or production (default production)")
+	c.Flags().StringVar(&rationale, "rationale", "", "why (required)")
+	return c
+}
+
+// resolveExplicit resolves NAME@VERSION where VERSION must be given.
+func resolveExplicit(ctx context.Context, cl *client.Client, ref string) (string, int, error) {
+	name, v := splitRef(ref)
+	if v == "" || v == "latest" {
+		return "", 0, withCode(ExitUsage, fmt.Errorf("%q: name the version explicitly (NAME@NUMBER or NAME@sha256:DIGEST)", ref))
+	}
+	n, err := cl.Resolve(ctx, name, v)
+	if err != nil {
+		return "", 0, remoteErr(cl, err)
+	}
+	return name, n, nil
+}
+
+func newVoteCmd(approve bool) *cobra.Command {
+	var r remote
+	var comment string
+	verb, short := "reject", "Reject a pending decision request"
+	if approve {
+		verb, short = "approve", "Approve a pending decision request (approvers only, never the requester)"
+	}
+	c := &cobra.Command{
+		Use:   verb + " REQUEST_ID [--comment TEXT]",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id < 1 {
+				return usageErr("%s: REQUEST_ID must be a number, e.g. 'mlsec %s 12'", verb, verb)
+			}
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			d, err := cl.Vote(cmd.Context(), id, approve, comment)
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			return printRequest(cmd.OutOrStdout(), r.format, d)
+		},
+	}
+	r.register(c.Flags(), true)
+	c.Flags().StringVar(&comment, "comment", "", "why")
+	return c
+}
+
+func newApproveCmd() *cobra.Command { return newVoteCmd(true) }
+func newRejectCmd() *cobra.Command  { return newVoteCmd(false) }
+
+func newRequestsCmd() *cobra.Command {
+	var r remote
+	var status string
+	c := &cobra.Command{
+		Use:   "requests MODEL [--status S]",
+		Short: "List a model's decision requests",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			ds, err := client.All(cmd.Context(), 0, func(ctx context.Context, cur string) (client.List[registry.DecisionRequest], error) {
+				return cl.ListRequests(ctx, args[0], registry.RequestStatus(status), registry.Page{Limit: registry.MaxLimit, Cursor: cur})
+			})
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			if r.format == "json" {
+				if ds == nil {
+					ds = []registry.DecisionRequest{}
+				}
+				return writeJSONOut(cmd.OutOrStdout(), ds)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tVERSION\tACTION\tSTAGE\tSTATUS\tBY\tAPPROVALS\tBLOCKED BY")
+			for _, d := range ds {
+				fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", d.ID, d.Version, d.Action, d.Stage, d.Status, d.RequestedBy,
+					countApprovals(d.Approvals), d.Required, orDash(strings.Join(blockIDs(d.BlockedBy), ", ")))
+			}
+			return tw.Flush()
+		},
+	}
+	r.register(c.Flags(), true)
+	c.Flags().StringVar(&status, "status", "", "only requests in this status (pending, executed, denied, rejected, superseded)")
+	return c
+}
+
+// blockIDs shortens blockers to their rule id or "approvals".
+func blockIDs(bs []string) []string {
+	out := make([]string, 0, len(bs))
+	for _, b := range bs {
+		head, _, _ := strings.Cut(b, ":")
+		out = append(out, strings.TrimPrefix(head, "policy "))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func newRollbackCmd() *cobra.Command {
+	var r remote
+	var to int
+	var reason string
+	c := &cobra.Command{
+		Use:   "rollback MODEL --to VERSION --reason TEXT",
+		Short: "Return production to a previous version (rollback owners; audited, digest re-verified)",
+		Long: `rollback moves production of MODEL back to VERSION, which must have been in
+production before. It needs no second approval but only rollback owners may
+do it; the server first recomputes the version's root digest from its
+recorded file digests and checks every blob is still stored, evaluates the
+policy on its evidence, and audits the rollback with the reason.`,
+		Example: `  mlsec rollback fraud-detector --to 2 --reason "v3 doubles false positives since 09:10"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if to < 1 {
+				return usageErr("rollback: --to VERSION is required")
+			}
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			d, err := cl.Rollback(cmd.Context(), args[0], to, reason)
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			return printRequest(cmd.OutOrStdout(), r.format, d)
+		},
+	}
+	r.register(c.Flags(), true)
+	c.Flags().IntVar(&to, "to", 0, "version `NUMBER` to put back in production")
+	c.Flags().StringVar(&reason, "reason", "", "why (required)")
+	return c
+}
+
+func newRecordCmd() *cobra.Command {
+	var r remote
+	var title, body string
+	c := &cobra.Command{
+		Use:     "record MODEL@VERSION --title TEXT --body TEXT",
+		Short:   "Add a decision record (who decided what and why) to a model version",
+		Example: `  mlsec record fraud-detector@3 --title "Excluded 2019 data" --body "collection bug, see DATA-12"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			name, n, err := resolveExplicit(cmd.Context(), cl, args[0])
+			if err != nil {
+				return err
+			}
+			rec, err := cl.AddRecord(cmd.Context(), name, n, title, body)
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			if r.format == "json" {
+				return writeJSONOut(cmd.OutOrStdout(), rec)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "record %d on %s@%d by %s: %s\n", rec.ID, name, n, rec.Author, rec.Title)
+			return nil
+		},
+	}
+	r.register(c.Flags(), true)
+	c.Flags().StringVar(&title, "title", "", "short title (required)")
+	c.Flags().StringVar(&body, "body", "", "the record (required)")
+	return c
+}
+
+func newHistoryCmd() *cobra.Command {
+	var r remote
+	c := &cobra.Command{
+		Use:   "history MODEL",
+		Short: "Who did what, when and why, across a model's versions",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			h, err := cl.History(cmd.Context(), args[0])
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			if r.format == "json" {
+				if h == nil {
+					h = []registry.HistoryEntry{}
+				}
+				return writeJSONOut(cmd.OutOrStdout(), h)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "WHEN\tWHO\tVERSION\tACTION\tWHAT\tWHY")
+			for _, e := range h {
+				v := "-"
+				if e.Version > 0 {
+					v = strconv.Itoa(e.Version)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format("2006-01-02 15:04:05"), e.Actor, v, e.Action, oneLine(e.What, 100), oneLine(e.Why, 80))
+			}
+			return tw.Flush()
+		},
+	}
+	r.register(c.Flags(), true)
+	return c
+}
+
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > max {
+		return s[:max-3] + "..."
+	}
+	return s
+}

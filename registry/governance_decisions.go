@@ -1,0 +1,506 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/policy"
+)
+
+// DecisionAction is what a decision request asks for.
+type DecisionAction string
+
+// Decision actions. Rollback requests are made by Service.Rollback only.
+const (
+	ActionPromote   DecisionAction = "promote"
+	ActionRollback  DecisionAction = "rollback"
+	ActionDeprecate DecisionAction = "deprecate"
+	ActionRetire    DecisionAction = "retire"
+)
+
+// RequestStatus is where a decision request is.
+type RequestStatus string
+
+// Request statuses. Only pending changes; the others are final.
+const (
+	RequestPending    RequestStatus = "pending"
+	RequestExecuted   RequestStatus = "executed"
+	RequestDenied     RequestStatus = "denied"     // the policy denied it
+	RequestRejected   RequestStatus = "rejected"   // an approver rejected it
+	RequestSuperseded RequestStatus = "superseded" // production moved since it was made
+)
+
+// DecisionRequest is one decision: the request with its rationale, the
+// policy evaluation of the version's evidence, the approvals it needs and
+// got, and the outcome.
+type DecisionRequest struct {
+	ID          int64          `json:"id"`
+	ModelID     int64          `json:"-"`
+	Model       string         `json:"model"`
+	VersionID   int64          `json:"-"`
+	Version     int            `json:"version"`
+	Digest      string         `json:"digest"`
+	Action      DecisionAction `json:"action"`
+	Stage       Stage          `json:"stage"`
+	Rationale   string         `json:"rationale"`
+	RequestedBy string         `json:"requested_by"`
+	CreatedAt   time.Time      `json:"created_at"`
+	// BaseVersion is the production version (0: none) when a request into
+	// production was made; it executes only if production is still there.
+	BaseVersion int              `json:"base_version"`
+	Status      RequestStatus    `json:"status"`
+	Policy      *policy.Decision `json:"policy"`
+	Required    int              `json:"required_approvals"`
+	Approvers   []string         `json:"approvers"`
+	Approvals   []Approval       `json:"approvals"`
+	// BlockedBy says what stops a pending or denied request: policy rule
+	// ids and missing approvals.
+	BlockedBy []string   `json:"blocked_by,omitempty"`
+	Outcome   string     `json:"outcome,omitempty"`
+	DecidedBy string     `json:"decided_by,omitempty"`
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
+}
+
+// Approval is one approver's verdict on a request.
+type Approval struct {
+	RequestID int64     `json:"-"`
+	Principal string    `json:"principal"`
+	Actor     string    `json:"actor"`
+	Verdict   string    `json:"verdict"` // approve or reject
+	Comment   string    `json:"comment,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// RequestFilter selects decision requests.
+type RequestFilter struct {
+	Page
+	ModelID   int64
+	VersionID int64
+	Status    RequestStatus
+}
+
+// NewRequest is the body of a decision request.
+type NewRequest struct {
+	Action    DecisionAction `json:"action"`
+	Stage     Stage          `json:"stage"`
+	Rationale string         `json:"rationale"`
+}
+
+// MaxRationale bounds rationales, comments and record bodies.
+const MaxRationale = 16 << 10
+
+type governanceConfig struct {
+	once sync.Once
+	eng  *policy.Engine
+	err  error
+}
+
+// WithPolicy sets the policy engine that evaluates decisions (default: the
+// embedded default bundle, loaded on first use).
+func WithPolicy(e *policy.Engine) Option { return func(s *Service) { s.gov.eng = e } }
+
+func (s *Service) policyEngine(ctx context.Context) (*policy.Engine, error) {
+	s.gov.once.Do(func() {
+		if s.gov.eng == nil {
+			s.gov.eng, s.gov.err = policy.New(ctx, policy.Options{})
+		}
+	})
+	return s.gov.eng, s.gov.err
+}
+
+// maxPolicyEvidence bounds the evidence records one evaluation reads.
+const maxPolicyEvidence = 5000
+
+// PolicyInput builds the policy input for action on version v from its
+// stored evidence. Records the server's worker wrote (actor system) are
+// first-party; others count as signed only if their attestation verified
+// when posted.
+func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor) (policy.Input, error) {
+	in := policy.Input{
+		Subject: policy.Subject{Name: v.Model, Digest: map[string]string{"sha256": v.Digest}},
+		Action:  policy.Action{Name: string(action), Stage: string(stage)},
+		Actor:   policy.Actor{Name: a.Principal(), Kind: "user"},
+		Context: policy.Context{Environment: "registry", Time: s.now().UTC().Format(time.RFC3339)},
+	}
+	f := EvidenceFilter{Page: Page{Limit: MaxLimit}, VersionID: v.ID}
+	for {
+		es, cur, err := s.store.ListEvidence(ctx, f)
+		if err != nil {
+			return in, err
+		}
+		for _, e := range es {
+			var rec evidence.Record
+			if err := json.Unmarshal(e.Body, &rec); err != nil {
+				return in, fmt.Errorf("evidence %d: %w", e.ID, err)
+			}
+			in.Evidence = append(in.Evidence, evidence.Item{Record: rec, Signed: e.Signed,
+				FirstParty: e.CreatedBy == System.Name, Source: fmt.Sprintf("registry evidence #%d by %s", e.ID, e.CreatedBy)})
+		}
+		if cur == "" || len(in.Evidence) >= maxPolicyEvidence {
+			return in, nil
+		}
+		f.Cursor = cur
+	}
+}
+
+func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor) (*policy.Decision, error) {
+	eng, err := s.policyEngine(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	in, err := s.PolicyInput(ctx, v, action, stage, a)
+	if err != nil {
+		return nil, err
+	}
+	return eng.Evaluate(ctx, in)
+}
+
+func targetStage(r NewRequest) (Stage, error) {
+	switch r.Action {
+	case ActionPromote:
+		switch r.Stage {
+		case "":
+			return StageProduction, nil
+		case StageStaging, StageProduction:
+			return r.Stage, nil
+		}
+		return "", invalidf("promote: stage %q (want staging or production)", r.Stage)
+	case ActionDeprecate:
+		return StageDeprecated, nil
+	case ActionRetire:
+		return StageRetired, nil
+	case ActionRollback:
+		return "", invalidf("a rollback is not requested: run 'mlsec rollback MODEL --to VERSION --reason ...'")
+	}
+	return "", invalidf("action %q (want promote, deprecate or retire)", r.Action)
+}
+
+func checkText(what, s string, required bool) (string, error) {
+	s = strings.TrimSpace(s)
+	if required && s == "" {
+		return "", invalidf("%s is required: say why", what)
+	}
+	if len(s) > MaxRationale {
+		return "", invalidf("%s longer than %d bytes", what, MaxRationale)
+	}
+	return s, nil
+}
+
+func versionSubject(model string, n int) string { return fmt.Sprintf("model/%s/versions/%d", model, n) }
+
+// RequestDecision asks for a decision on a version (admins and
+// maintainers). The policy is evaluated on the version's evidence at once:
+// a deny makes the request denied. Otherwise it waits for its approvals,
+// or executes at once when its stage needs none.
+func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, number int, in NewRequest) (DecisionRequest, error) {
+	var d DecisionRequest
+	stage, err := targetStage(in)
+	if err != nil {
+		return d, err
+	}
+	if in.Rationale, err = checkText("rationale", in.Rationale, true); err != nil {
+		return d, err
+	}
+	_, v, err := s.versionFor(ctx, s.store, a, PermWrite, model, number)
+	if err != nil {
+		return d, err
+	}
+	dec, err := s.evaluate(ctx, v, in.Action, stage, a)
+	if err != nil {
+		return d, err
+	}
+	err = s.mutate(ctx, a, "decision.request", versionSubject(model, number), func() any {
+		return map[string]any{"request": d.ID, "action": d.Action, "stage": d.Stage, "rationale": d.Rationale,
+			"status": d.Status, "policy_allowed": dec.Allowed, "denies": ruleIDs(dec.Denies), "outcome": d.Outcome}
+	}, func(tx Tx) error {
+		g, m, err := s.lockModel(ctx, tx, a, PermWrite, model)
+		if err != nil {
+			return err
+		}
+		if v, err = tx.GetVersion(ctx, model, number); err != nil {
+			return err
+		}
+		if v.State != StateReady {
+			return fmt.Errorf("version %s/%d is %s: %w: only a ready version changes stage", model, number, v.State, ErrConflict)
+		}
+		if v.Stage == stage {
+			return fmt.Errorf("%w: version %s/%d is already in %s", ErrConflict, model, number, stage)
+		}
+		if err := requireOwner(ctx, g, m, stage); err != nil {
+			return err
+		}
+		d = DecisionRequest{ModelID: m.ID, Model: model, VersionID: v.ID, Version: v.Number, Digest: v.Digest, Action: in.Action,
+			Stage: stage, Rationale: in.Rationale, RequestedBy: a.Principal(), Status: RequestPending, Policy: dec}
+		if err := s.fillApprovalRule(ctx, g, m, &d); err != nil {
+			return err
+		}
+		if d.BaseVersion, err = productionNumber(ctx, g, m.ID); err != nil {
+			return err
+		}
+		if err := g.CreateDecisionRequest(ctx, &d); err != nil {
+			return err
+		}
+		if !dec.Allowed {
+			return s.finish(ctx, g, a, &d, RequestDenied, "denied by policy: "+strings.Join(ruleIDs(dec.Denies), ", "))
+		}
+		if d.Status == RequestPending && d.Required == 0 {
+			return s.execute(ctx, tx, g, a, &d)
+		}
+		return nil
+	})
+	if err != nil {
+		return d, err
+	}
+	return s.decorate(ctx, d)
+}
+
+// lockModel loads model in a transaction, checks p on it and locks it.
+func (s *Service) lockModel(ctx context.Context, tx Tx, a Actor, p Permission, model string) (GovernanceTx, Model, error) {
+	g, err := govTx(tx)
+	if err != nil {
+		return nil, Model{}, err
+	}
+	m, err := tx.GetModel(ctx, model)
+	if err != nil {
+		return nil, m, err
+	}
+	if err := require(a, p, &m); err != nil {
+		return nil, m, err
+	}
+	return g, m, g.LockModel(ctx, m.ID)
+}
+
+func (s *Service) fillApprovalRule(ctx context.Context, g GovernanceReader, m Model, d *DecisionRequest) error {
+	rules, err := g.ListApprovalRules(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	r := ruleFor(rules, d.Stage)
+	d.Required, d.Approvers = r.Required, r.Approvers
+	if len(d.Approvers) == 0 {
+		os, err := g.ListOwners(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		d.Approvers = ownersOf(os, StageResponsibility(d.Stage))
+	}
+	if d.Approvers == nil {
+		d.Approvers = []string{}
+	}
+	return nil
+}
+
+func productionNumber(ctx context.Context, g GovernanceReader, modelID int64) (int, error) {
+	cur, err := g.ProductionVersion(ctx, modelID)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	return cur.Number, err
+}
+
+func ruleIDs(rs []policy.Result) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		if !containsStr(out, r.ID) {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+func containsStr(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// errSuperseded ends an execution whose base moved: the transaction rolls
+// back, then the request is marked superseded and the caller gets
+// ErrConflict.
+type errSuperseded struct{ msg string }
+
+func (e *errSuperseded) Error() string { return e.msg }
+func (e *errSuperseded) Unwrap() error { return ErrConflict }
+
+// execute performs an allowed, approved request inside tx: into production
+// it first checks production is still at the request's base version and
+// moves that version to deprecated; then it moves the version.
+func (s *Service) execute(ctx context.Context, tx Tx, g GovernanceTx, a Actor, d *DecisionRequest) error {
+	v, err := tx.GetVersionByID(ctx, d.VersionID)
+	if err != nil {
+		return err
+	}
+	why := map[string]any{"request": d.ID, "action": d.Action}
+	if d.Stage == StageProduction {
+		cur, err := g.ProductionVersion(ctx, d.ModelID)
+		curNum := cur.Number
+		if errors.Is(err, ErrNotFound) {
+			curNum, err = 0, nil
+		}
+		if err != nil {
+			return err
+		}
+		if curNum != d.BaseVersion {
+			return &errSuperseded{msg: fmt.Sprintf("production of %s moved from version %d to %d since request %d was made; make a new request",
+				d.Model, d.BaseVersion, curNum, d.ID)}
+		}
+		if curNum != 0 && cur.ID != v.ID {
+			w := map[string]any{"request": d.ID, "reason": fmt.Sprintf("replaced in production by version %d", v.Number)}
+			if _, err := s.moveStage(ctx, tx, a, cur, StageDeprecated, w); err != nil {
+				return err
+			}
+		}
+	}
+	if v.Stage == d.Stage {
+		return fmt.Errorf("%w: version %s/%d is already in %s", ErrConflict, d.Model, d.Version, d.Stage)
+	}
+	if _, err := s.moveStage(ctx, tx, a, v, d.Stage, why); err != nil {
+		return err
+	}
+	return s.finish(ctx, g, a, d, RequestExecuted, fmt.Sprintf("version %d: %s -> %s", v.Number, v.Stage, d.Stage))
+}
+
+func (s *Service) finish(ctx context.Context, g GovernanceTx, a Actor, d *DecisionRequest, st RequestStatus, outcome string) error {
+	at := s.now().UTC().Truncate(time.Microsecond)
+	d.Status, d.Outcome, d.DecidedBy, d.DecidedAt = st, outcome, a.Principal(), &at
+	return g.FinishDecisionRequest(ctx, d)
+}
+
+// Approve records a's approval of request id. Only the request's approvers
+// may approve, never its requester (separation of duties). The policy is
+// evaluated again on the current evidence; once it allows and enough
+// approvals are in, the request executes in the same transaction. If
+// production moved since the request, it is marked superseded and the
+// error is ErrConflict.
+func (s *Service) Approve(ctx context.Context, a Actor, id int64, comment string) (DecisionRequest, error) {
+	return s.vote(ctx, a, id, "approve", comment)
+}
+
+// Reject records a's rejection: the request ends rejected.
+func (s *Service) Reject(ctx context.Context, a Actor, id int64, comment string) (DecisionRequest, error) {
+	return s.vote(ctx, a, id, "reject", comment)
+}
+
+func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment string) (DecisionRequest, error) {
+	var err error
+	if comment, err = checkText("comment", comment, false); err != nil {
+		return DecisionRequest{}, err
+	}
+	d, err := s.GetDecisionRequest(ctx, a, id)
+	if err != nil {
+		return d, err
+	}
+	var dec *policy.Decision
+	if verdict == "approve" && d.Status == RequestPending {
+		_, v, err := s.versionFor(ctx, s.store, a, PermRead, d.Model, d.Version)
+		if err != nil {
+			return d, err
+		}
+		if dec, err = s.evaluate(ctx, v, d.Action, d.Stage, a); err != nil {
+			return d, err
+		}
+	}
+	err = s.mutate(ctx, a, "decision."+verdict, versionSubject(d.Model, d.Version), func() any {
+		return map[string]any{"request": id, "comment": comment, "status": d.Status, "outcome": d.Outcome}
+	}, func(tx Tx) error {
+		g, _, err := s.lockModel(ctx, tx, a, PermRead, d.Model)
+		if err != nil {
+			return err
+		}
+		if d, err = g.GetDecisionRequest(ctx, id); err != nil {
+			return err
+		}
+		if d.Status != RequestPending {
+			return fmt.Errorf("%w: request %d is %s", ErrConflict, id, d.Status)
+		}
+		if a.Principal() == d.RequestedBy {
+			return fmt.Errorf("%w: separation of duties: %s requested decision %d and cannot %s it", ErrForbidden, d.RequestedBy, id, verdict)
+		}
+		if !a.matches(d.Approvers) {
+			return fmt.Errorf("%w: %s is not an approver of request %d (approvers: %s)", ErrForbidden, a.Principal(), id, listOrNone(d.Approvers))
+		}
+		aps, err := g.ListApprovals(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, ap := range aps {
+			if ap.Principal == a.Principal() {
+				return fmt.Errorf("%w: %s already voted on request %d", ErrConflict, ap.Principal, id)
+			}
+		}
+		if err := g.AddApproval(ctx, &Approval{RequestID: id, Principal: a.Principal(), Actor: a.Name, Verdict: verdict, Comment: comment}); err != nil {
+			return err
+		}
+		if verdict == "reject" {
+			return s.finish(ctx, g, a, &d, RequestRejected, fmt.Sprintf("rejected by %s", a.Principal()))
+		}
+		d.Policy = dec
+		if err := g.UpdateDecisionPolicy(ctx, id, dec); err != nil {
+			return err
+		}
+		if !dec.Allowed {
+			return s.finish(ctx, g, a, &d, RequestDenied, "denied by policy: "+strings.Join(ruleIDs(dec.Denies), ", "))
+		}
+		if approvals(aps)+1 >= d.Required {
+			return s.execute(ctx, tx, g, a, &d)
+		}
+		return nil
+	})
+	var sup *errSuperseded
+	if errors.As(err, &sup) {
+		// The transaction rolled back; record the supersession on its own.
+		return d, s.supersede(ctx, a, d, sup)
+	}
+	if err != nil {
+		return d, err
+	}
+	return s.decorate(ctx, d)
+}
+
+// supersede marks request d superseded (audited) and returns the conflict.
+func (s *Service) supersede(ctx context.Context, a Actor, d DecisionRequest, sup *errSuperseded) error {
+	id := d.ID
+	err := s.mutate(ctx, a, "decision.superseded", versionSubject(d.Model, d.Version), func() any {
+		return map[string]any{"request": id, "outcome": sup.msg}
+	}, func(tx Tx) error {
+		g, err := govTx(tx)
+		if err != nil {
+			return err
+		}
+		d, err := g.GetDecisionRequest(ctx, id)
+		if err != nil || d.Status != RequestPending {
+			return errors.Join(err, errNoChange)
+		}
+		return s.finish(ctx, g, a, &d, RequestSuperseded, sup.msg)
+	})
+	if err != nil && !errors.Is(err, errNoChange) {
+		return errors.Join(sup, err)
+	}
+	return sup
+}
+
+func approvals(aps []Approval) int {
+	n := 0
+	for _, ap := range aps {
+		if ap.Verdict == "approve" {
+			n++
+		}
+	}
+	return n
+}
+
+func listOrNone(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, ", ")
+}
