@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
@@ -35,6 +36,7 @@ type serveOptions struct {
 	jobLease                         time.Duration
 	auditKey, auditOrigin            string   // tamper-evident audit log signing key and log name
 	policies, policyData             []string // decision policies added to the default bundle, and their data
+	trustedKeys                      []string // public keys whose model signatures and attestations the server trusts
 }
 
 func newServeCmd() *cobra.Command {
@@ -75,9 +77,27 @@ MLSEC_MAX_UPLOAD (flags take precedence).`,
 	f.DurationVar(&o.jobLease, "job-lease", 15*time.Minute, "how long a job stays with its runner; a crashed runner's job is retried after it")
 	f.StringArrayVar(&o.policies, "policy", nil, "add the Rego policies in `DIR` to the default bundle for governance decisions (repeatable)")
 	f.StringArrayVar(&o.policyData, "policy-data", nil, "JSON/YAML data `FILE` for decision policies, e.g. {\"mlsec\": {\"disabled_rules\": [...]}} (repeatable)")
+	f.StringArrayVar(&o.trustedKeys, "trusted-key", nil, "public key `FILE` (PEM, as mlsec keygen writes) whose model signatures and evidence attestations the server trusts (repeatable)")
 	f.StringVar(&o.auditKey, "audit-key", envOr("MLSEC_AUDIT_KEY", ""), "Ed25519 note key `FILE` signing audit log checkpoints (default DATA_DIR/audit.key, created 0600 if missing; public key in FILE.pub)")
 	f.StringVar(&o.auditOrigin, "audit-origin", "mlsec-registry/audit", "log name for a newly generated --audit-key (the checkpoint origin line)")
 	return c
+}
+
+// readTrustedKeys parses the --trusted-key files.
+func readTrustedKeys(paths []string) ([]evidence.TrustedKey, error) {
+	var keys []evidence.TrustedKey
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		k, err := evidence.ParseTrustedKey(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
 }
 
 func envOr(name, def string) string {
@@ -111,6 +131,10 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if err != nil {
 		return err
 	}
+	keys, err := readTrustedKeys(o.trustedKeys)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: --trusted-key: %w", err))
+	}
 	eng, err := policy.New(ctx, policy.Options{Dirs: o.policies, DataFiles: o.policyData})
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: --policy: %w", err))
@@ -128,7 +152,7 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
 	}
 	hs := &http.Server{
-		Handler:           server.New(server.Config{Service: svc, Blobs: bs, Logger: log}),
+		Handler:           server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
@@ -144,7 +168,7 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if o.workers > 0 {
 		go func() {
 			defer close(workersDone)
-			worker.New(worker.Config{Service: svc, Blobs: bs, Logger: log, Workers: o.workers, Lease: o.jobLease}).Run(wctx)
+			worker.New(worker.Config{Service: svc, Blobs: bs, Logger: log, Workers: o.workers, Lease: o.jobLease, TrustedKeys: keys}).Run(wctx)
 		}()
 	} else {
 		close(workersDone)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mlsec/mlsec/bom"
 	"github.com/mlsec/mlsec/evidence"
@@ -16,6 +17,7 @@ import (
 	"github.com/mlsec/mlsec/manifest"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/scan"
+	"github.com/mlsec/mlsec/sign"
 )
 
 // analyze scans, hashes and BOMs a ready version and stores the results as
@@ -92,8 +94,16 @@ func (p *Pool) analyze(ctx context.Context, j registry.Job) (err error) {
 	if err != nil {
 		return fmt.Errorf("bom evidence: %w", err)
 	}
+	recs := []evidence.Record{scanRec, bomRec}
+	if len(p.c.TrustedKeys) > 0 {
+		sigRec, err := p.verifySignature(ctx, work, root, subj, arts, now)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, sigRec)
+	}
 	var rows []registry.Evidence
-	for _, rec := range []evidence.Record{scanRec, bomRec} {
+	for _, rec := range recs {
 		rec.Producer.Tool = Producer
 		if err := rec.Validate(); err != nil {
 			return err
@@ -105,6 +115,40 @@ func (p *Pool) analyze(ctx context.Context, j registry.Job) (err error) {
 		rows = append(rows, e)
 	}
 	return p.c.Service.StoreEvidence(ctx, registry.System, rows)
+}
+
+// verifySignature checks the version's model.sig artifact against the
+// server's trusted keys, on the files just materialised and hashed, and
+// returns the outcome as signature evidence: verified, failed, or unsigned
+// when the version carries no signature.
+func (p *Pool) verifySignature(ctx context.Context, work, root string, subj evidence.Subject, arts []registry.Artifact, now time.Time) (evidence.Record, error) {
+	var sig *registry.Artifact
+	for i := range arts {
+		if arts[i].Kind == registry.KindSignature {
+			sig = &arts[i]
+			break
+		}
+	}
+	if sig == nil {
+		return evidence.FromVerify(subj, sign.MethodKey, nil, fmt.Errorf("%w: the version has no model.sig", evidence.ErrUnsigned), version.String(), now)
+	}
+	dir := filepath.Join(work, "signature")
+	if err := p.materialise(ctx, dir, *sig); err != nil {
+		return evidence.Record{}, err
+	}
+	bundle, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(sig.Path)))
+	if err != nil {
+		return evidence.Record{}, err
+	}
+	var res *sign.Result
+	var verr error
+	for _, k := range p.c.TrustedKeys {
+		res, verr = sign.Verify(ctx, root, bundle, sign.VerifyOptions{Verifier: sign.KeyVerifier{Key: k.Key}})
+		if verr == nil {
+			break
+		}
+	}
+	return evidence.FromVerify(subj, sign.MethodKey, res, verr, version.String(), now)
 }
 
 // analyzed reports whether the server already stored its evidence for v.

@@ -18,10 +18,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 )
@@ -51,6 +53,14 @@ type Config struct {
 	Name string
 	// Now replaces time.Now (tests).
 	Now func() time.Time
+	// HTTPClient sends webhook deliveries (default: 10 s timeout, no
+	// redirects).
+	HTTPClient *http.Client
+	// TrustedKeys verify a version's OMS signature (its model.sig
+	// artifact); the result is stored as signature evidence. With no keys
+	// the server records no signature evidence, and policies that require
+	// a verified signature deny until one is posted.
+	TrustedKeys []evidence.TrustedKey
 }
 
 // Pool runs jobs.
@@ -167,6 +177,8 @@ func (p *Pool) run(ctx context.Context, j registry.Job) error {
 	switch j.Kind {
 	case registry.JobAnalyze:
 		return p.analyze(ctx, j)
+	case registry.JobWebhook:
+		return p.deliverWebhook(ctx, j)
 	}
 	return fmt.Errorf("unknown job kind %q", j.Kind)
 }
