@@ -30,12 +30,18 @@ var tokenRE = regexp.MustCompile(`mlsec_[0-9a-f]{64}`)
 // and returns its URL and stderr.
 func startServe(t *testing.T, dataDir string) (string, *syncBuffer) {
 	t.Helper()
+	return startServeWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: dataDir})
+}
+
+// startServeWith is startServe with every option given.
+func startServeWith(t *testing.T, o serveOptions) (string, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &syncBuffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- runServe(ctx, serveOptions{addr: "127.0.0.1:0", dataDir: dataDir}, stderr, ready)
+		done <- runServe(ctx, o, stderr, ready)
 	}()
 	select {
 	case addr := <-ready:
