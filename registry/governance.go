@@ -323,7 +323,7 @@ func (s *Service) auditIn(ctx context.Context, tx Tx, a Actor, action, subject s
 	if err != nil {
 		return fmt.Errorf("audit payload: %w", err)
 	}
-	return s.auditor.Record(ctx, tx, &AuditEvent{At: s.now(), Actor: a.Name, Action: action, Subject: subject, Payload: raw})
+	return s.record(ctx, tx, &AuditEvent{At: s.now(), Actor: a.Name, Action: action, Subject: subject, Payload: raw})
 }
 
 // moveStage changes v's stage inside tx (the one place stages change, for

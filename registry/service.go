@@ -82,7 +82,7 @@ func (s *Service) mutate(ctx context.Context, a Actor, action, subject string, p
 			}
 			raw = b
 		}
-		return s.auditor.Record(ctx, tx, &AuditEvent{At: s.now(), Actor: a.Name, Action: action, Subject: subject, Payload: raw})
+		return s.record(ctx, tx, &AuditEvent{At: s.now(), Actor: a.Name, Action: action, Subject: subject, Payload: raw})
 	})
 }
 

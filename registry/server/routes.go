@@ -56,6 +56,12 @@ var routes = []route{
 	{method: "POST", path: "/api/v1/tokens", perm: registry.PermAdmin, h: (*Server).createToken},
 	{method: "DELETE", path: "/api/v1/tokens/{id}", perm: registry.PermAdmin, h: (*Server).revokeToken},
 
+	// Webhooks (webhook_handlers.go).
+	{method: "GET", path: "/api/v1/webhooks", perm: registry.PermAdmin, h: (*Server).listWebhooks},
+	{method: "POST", path: "/api/v1/webhooks", perm: registry.PermAdmin, h: (*Server).createWebhook},
+	{method: "DELETE", path: "/api/v1/webhooks/{id}", perm: registry.PermAdmin, h: (*Server).deleteWebhook},
+	{method: "GET", path: "/api/v1/webhooks/{id}/deliveries", perm: registry.PermAdmin, h: (*Server).listWebhookDeliveries},
+
 	{method: "GET", path: "/api/v1/audit", perm: registry.PermAudit, h: (*Server).listAudit},
 	{method: "GET", path: "/api/v1/audit/log/entries", perm: registry.PermAudit, h: (*Server).auditLogEntries},
 	{method: "GET", path: "/api/v1/audit/log/checkpoint", perm: registry.PermAudit, h: (*Server).auditLogCheckpoint},
