@@ -1,0 +1,251 @@
+package report
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mlsec/mlsec/audit"
+	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/client"
+)
+
+// Source is the part of the registry client a report reads;
+// *client.Client implements it.
+type Source interface {
+	GetModel(ctx context.Context, name string) (registry.Model, error)
+	ListVersions(ctx context.Context, model string, q client.VersionQuery) (client.List[registry.Version], error)
+	Owners(ctx context.Context, model string) (registry.Governance, error)
+	ListRequests(ctx context.Context, model string, status registry.RequestStatus, p registry.Page) (client.List[registry.DecisionRequest], error)
+	ListEvidence(ctx context.Context, model string, number int, q client.EvidenceQuery) (client.List[registry.Evidence], error)
+	History(ctx context.Context, model string) ([]registry.HistoryEntry, error)
+	AuditLogCheckpoint(ctx context.Context) ([]byte, error)
+}
+
+// Bounds on what one report reads, so a huge registry cannot exhaust memory.
+const (
+	maxVersions = 10000
+	maxRequests = 10000
+	maxEvidence = 5000
+)
+
+// Build reads model's governance data from src and returns its report,
+// generated now (set GeneratedAt before rendering to pin it).
+func Build(ctx context.Context, src Source, model string) (*Report, error) {
+	return BuildAt(ctx, src, model, time.Now())
+}
+
+// BuildAt is Build with the generation time given (golden tests). The
+// audit checkpoint is read last, so it covers every change the report
+// shows.
+func BuildAt(ctx context.Context, src Source, model string, now time.Time) (*Report, error) {
+	m, err := src.GetModel(ctx, model)
+	if err != nil {
+		return nil, fmt.Errorf("report: model %s: %w", model, err)
+	}
+	r := &Report{Schema: Schema, GeneratedAt: now.UTC().Truncate(time.Second), Model: Model{
+		Name: m.Name, Description: m.Description, Team: m.Team, Tags: sorted(m.Tags),
+		CreatedBy: principal(m.CreatedBy), CreatedAt: m.CreatedAt.UTC(),
+	}}
+	vs, err := client.All(ctx, maxVersions, func(ctx context.Context, cur string) (client.List[registry.Version], error) {
+		return src.ListVersions(ctx, model, client.VersionQuery{Page: registry.Page{Limit: registry.MaxLimit, Cursor: cur}})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report: versions: %w", err)
+	}
+	slices.SortFunc(vs, func(a, b registry.Version) int { return cmp.Compare(a.Number, b.Number) })
+	g, err := src.Owners(ctx, model)
+	if err != nil {
+		return nil, fmt.Errorf("report: owners: %w", err)
+	}
+	r.Owners, r.ApprovalRules = owners(g)
+	reqs, err := client.All(ctx, maxRequests, func(ctx context.Context, cur string) (client.List[registry.DecisionRequest], error) {
+		return src.ListRequests(ctx, model, "", registry.Page{Limit: registry.MaxLimit, Cursor: cur})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report: decisions: %w", err)
+	}
+	slices.SortFunc(reqs, func(a, b registry.DecisionRequest) int { return cmp.Compare(a.ID, b.ID) })
+	byVersion := map[int][]Decision{}
+	for _, d := range reqs {
+		byVersion[d.Version] = append(byVersion[d.Version], decision(d))
+	}
+	for _, v := range vs {
+		ds := byVersion[v.Number]
+		if ds == nil {
+			ds = []Decision{}
+		}
+		r.Versions = append(r.Versions, Version{Number: v.Number, Digest: v.Digest, State: string(v.State), Stage: string(v.Stage),
+			CreatedBy: principal(v.CreatedBy), CreatedAt: v.CreatedAt.UTC(), Decisions: ds})
+	}
+	if r.Versions == nil {
+		r.Versions = []Version{}
+	}
+	r.Exceptions = exceptions(reqs, r.GeneratedAt)
+	hist, err := src.History(ctx, model)
+	if err != nil {
+		return nil, fmt.Errorf("report: history: %w", err)
+	}
+	r.Records = records(hist)
+	if err := r.assess(ctx, src, vs, reqs); err != nil {
+		return nil, err
+	}
+	r.Audit = checkpoint(ctx, src)
+	r.Summary.Text = summaryText(r)
+	return r, nil
+}
+
+// principal names an actor as owners and approvals do ("token:7:alice" is
+// alice).
+func principal(actor string) string { return registry.Actor{Name: actor}.Principal() }
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	if out == nil {
+		out = []string{}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// responsibilityText explains each responsibility in plain words.
+var responsibilityText = map[registry.Responsibility][2]string{
+	registry.RespTrain:    {"Trains the model", "builds and retrains new versions, for example after a regulatory change"},
+	registry.RespApprove:  {"Approves promotion", "decides whether a version may go to staging or production"},
+	registry.RespRollback: {"May roll back", "may return production to an earlier approved version"},
+	registry.RespMonitor:  {"Monitors the model", "watches the model in production, for example for drift or bias"},
+	registry.RespRetire:   {"Retires the model", "decides when a version is deprecated or retired"},
+}
+
+func owners(g registry.Governance) ([]OwnerRow, []ApprovalRule) {
+	rows := make([]OwnerRow, 0, len(registry.Responsibilities))
+	for _, resp := range registry.Responsibilities {
+		t := responsibilityText[resp]
+		rows = append(rows, OwnerRow{Responsibility: string(resp), Title: t[0], Meaning: t[1], Principals: sorted(g.Owners[resp])})
+	}
+	rules := make([]ApprovalRule, 0, len(g.ApprovalRules))
+	for _, ru := range g.ApprovalRules {
+		rules = append(rules, ApprovalRule{Stage: string(ru.Stage), Required: ru.Required, Approvers: sorted(ru.Approvers)})
+	}
+	slices.SortFunc(rules, func(a, b ApprovalRule) int {
+		return cmp.Compare(slices.Index(registry.Stages, registry.Stage(a.Stage)), slices.Index(registry.Stages, registry.Stage(b.Stage)))
+	})
+	return rows, rules
+}
+
+func decision(d registry.DecisionRequest) Decision {
+	out := Decision{ID: d.ID, Version: d.Version, Action: string(d.Action), Stage: string(d.Stage), Alias: d.Alias, Status: string(d.Status),
+		Rationale: d.Rationale, RequestedBy: d.RequestedBy, RequestedAt: d.CreatedAt.UTC(), DecidedBy: d.DecidedBy,
+		Outcome: d.Outcome, Required: d.Required, Approvers: sorted(d.Approvers), BlockedBy: sorted(d.BlockedBy), Approvals: []Approval{}}
+	if d.DecidedAt != nil {
+		t := d.DecidedAt.UTC()
+		out.DecidedAt = &t
+	}
+	for _, a := range d.Approvals {
+		out.Approvals = append(out.Approvals, Approval{Principal: a.Principal, Verdict: a.Verdict, Comment: a.Comment, At: a.CreatedAt.UTC()})
+	}
+	slices.SortStableFunc(out.Approvals, func(a, b Approval) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Principal, b.Principal))
+	})
+	if p := d.Policy; p != nil {
+		v := &PolicyVerdict{Allowed: p.Allowed, Disabled: sorted(p.Disabled), Denies: []PolicyRule{}, Warnings: []PolicyRule{}, Waived: []PolicyRule{}}
+		for _, x := range p.Denies {
+			v.Denies = append(v.Denies, PolicyRule{x.ID, x.Message})
+		}
+		for _, x := range p.Warnings {
+			v.Warnings = append(v.Warnings, PolicyRule{x.ID, x.Message})
+		}
+		for _, x := range p.Exceptions {
+			v.Waived = append(v.Waived, PolicyRule{x.ID, x.Message})
+		}
+		for _, l := range [][]PolicyRule{v.Denies, v.Warnings, v.Waived} {
+			slices.SortStableFunc(l, func(a, b PolicyRule) int { return cmp.Compare(a.ID, b.ID) })
+		}
+		out.Policy = v
+	}
+	return out
+}
+
+// exceptions collects the policy waivers applied in the model's decisions
+// (the registry stores no other kind of exception yet).
+func exceptions(reqs []registry.DecisionRequest, now time.Time) Exceptions {
+	seen := map[string]bool{}
+	out := Exceptions{Items: []Exception{}}
+	for _, d := range reqs {
+		if d.Policy == nil {
+			continue
+		}
+		for _, x := range d.Policy.Exceptions {
+			w := x.Waiver
+			if w == nil {
+				continue
+			}
+			key := strings.Join([]string{w.Rule, w.Owner, w.Expires, w.Subject, w.Digest}, "\x00")
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			open := true
+			if t, err := time.Parse(time.DateOnly, w.Expires); err == nil {
+				open = now.Before(t.AddDate(0, 0, 1)) // valid through that day
+			} else if t, err := time.Parse(time.RFC3339, w.Expires); err == nil {
+				open = t.After(now)
+			}
+			out.Items = append(out.Items, Exception{Rule: w.Rule, Owner: w.Owner, Expires: w.Expires, Reason: w.Reason, Open: open, Decision: d.ID, Version: d.Version})
+		}
+	}
+	slices.SortStableFunc(out.Items, func(a, b Exception) int {
+		return cmp.Or(cmp.Compare(a.Expires, b.Expires), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Decision, b.Decision))
+	})
+	if len(out.Items) == 0 {
+		out.Note = "None recorded. The registry does not yet store exceptions granted by a decision; this section lists the policy waivers (rule, owner, expiry) that were applied when the model's decisions were evaluated, and none were."
+	} else {
+		out.Note = "Policy waivers (rule, owner, expiry) applied when the model's decisions were evaluated. The registry does not yet store exceptions granted by a decision."
+	}
+	return out
+}
+
+// records extracts the decision records from the history (their title and
+// body, author and time).
+func records(hist []registry.HistoryEntry) []Record {
+	out := []Record{}
+	for _, h := range hist {
+		if h.Action != "record.add" {
+			continue
+		}
+		out = append(out, Record{Version: h.Version, Title: strings.TrimPrefix(h.What, "decision record: "), Body: h.Why, Author: h.Actor, At: h.At.UTC()})
+	}
+	slices.SortStableFunc(out, func(a, b Record) int {
+		return cmp.Or(cmp.Compare(a.Version, b.Version), a.At.Compare(b.At))
+	})
+	return out
+}
+
+// checkpoint reads the latest signed audit checkpoint; its absence (no
+// Merkle log, no permission, empty log) is reported, never an error.
+func checkpoint(ctx context.Context, src Source) Audit {
+	note, err := src.AuditLogCheckpoint(ctx)
+	if err != nil {
+		reason := "the audit log could not be read: " + err.Error()
+		switch client.StatusOf(err) {
+		case http.StatusNotFound:
+			reason = "the server has no tamper-evident audit log, or it is still empty"
+		case http.StatusForbidden, http.StatusUnauthorized:
+			reason = "the token used for this report may not read the audit log (it needs the auditor or admin role)"
+		}
+		if errors.Is(err, context.Canceled) {
+			reason = "the report was cancelled before the audit log was read"
+		}
+		return Audit{Reason: reason}
+	}
+	c, err := audit.ParseCheckpointNote(note)
+	if err != nil {
+		return Audit{Reason: "the server returned a checkpoint that is not a signed note: " + err.Error()}
+	}
+	return Audit{Available: true, Origin: c.Origin, TreeSize: c.Size, RootHash: b64(c.Hash), Note: string(note)}
+}

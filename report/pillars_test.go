@@ -1,0 +1,144 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/policy"
+	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/client"
+)
+
+// fakeSource serves fixed registry data (unit tests of the rules; the
+// end-to-end test uses a real server).
+type fakeSource struct {
+	versions []registry.Version
+	reqs     []registry.DecisionRequest
+	ev       map[int][]registry.Evidence
+	cpErr    error
+}
+
+func (f *fakeSource) GetModel(context.Context, string) (registry.Model, error) {
+	return registry.Model{Name: "m"}, nil
+}
+func (f *fakeSource) ListVersions(context.Context, string, client.VersionQuery) (client.List[registry.Version], error) {
+	return client.List[registry.Version]{Items: f.versions}, nil
+}
+func (f *fakeSource) Owners(context.Context, string) (registry.Governance, error) {
+	return registry.Governance{}, nil
+}
+func (f *fakeSource) ListRequests(context.Context, string, registry.RequestStatus, registry.Page) (client.List[registry.DecisionRequest], error) {
+	return client.List[registry.DecisionRequest]{Items: f.reqs}, nil
+}
+func (f *fakeSource) ListEvidence(_ context.Context, _ string, n int, _ client.EvidenceQuery) (client.List[registry.Evidence], error) {
+	return client.List[registry.Evidence]{Items: f.ev[n]}, nil
+}
+func (f *fakeSource) History(context.Context, string) ([]registry.HistoryEntry, error) {
+	return nil, nil
+}
+func (f *fakeSource) AuditLogCheckpoint(context.Context) ([]byte, error) {
+	return nil, f.cpErr
+}
+
+const digest = "6c8faa164120a6746ce8425366855489e834ce6eabf528121634cf0d8299da7f"
+
+func rec(t *testing.T, id int64, typ string, result any) registry.Evidence {
+	t.Helper()
+	r, err := evidence.New(typ, evidence.NewSubject("m", digest), "1", time.Unix(1e9+id, 0), result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(r)
+	return registry.Evidence{ID: id, Type: typ, Producer: "mlsec", Timestamp: r.Timestamp, Body: body, CreatedBy: "token:1:x"}
+}
+
+func TestPillarRules(t *testing.T) {
+	scan := func(sev string, errored int) evidence.ScanResult {
+		return evidence.ScanResult{Summary: map[string]int{}, MaxSeverity: sev, Findings: []evidence.ScanFinding{}, FilesScanned: 1, FilesErrored: errored}
+	}
+	sig := func(ok bool, root string) evidence.SignatureResult {
+		if ok {
+			return evidence.SignatureResult{Verified: true, Method: "key", RootDigest: root, Failures: []string{}}
+		}
+		return evidence.SignatureResult{Method: "key", Status: evidence.StatusFailed, Failures: []string{"bad"}}
+	}
+	bom := evidence.BOMResult{CompletenessScore: 50, Licenses: []string{}, MissingFields: []string{}, Datasets: []string{}}
+	denied := registry.DecisionRequest{ID: 4, Version: 1, Policy: &policy.Decision{Allowed: false, Denies: []policy.Result{{ID: "MLSEC-SCAN-002"}}}}
+	cases := []struct {
+		name   string
+		ev     []registry.Evidence
+		reqs   []registry.DecisionRequest
+		pillar int
+		want   Status
+		detail string
+	}{
+		{"scan high", []registry.Evidence{rec(t, 1, "scan", scan("high", 0))}, nil, 0, Failing, "high-severity"},
+		{"scan errored file", []registry.Evidence{rec(t, 1, "scan", scan("none", 1))}, nil, 0, Failing, "could not be fully checked"},
+		{"scan medium", []registry.Evidence{rec(t, 1, "scan", scan("medium", 0))}, nil, 0, Present, "medium"},
+		{"newest scan wins", []registry.Evidence{rec(t, 2, "scan", scan("none", 0)), rec(t, 1, "scan", scan("critical", 0))}, nil, 0, Passing, "no serious"},
+		{"signature failed", []registry.Evidence{rec(t, 1, "signature", sig(false, ""))}, nil, 1, Failing, "did not verify"},
+		{"signature other digest", []registry.Evidence{rec(t, 1, "signature", sig(true, strings.Repeat("a", 64)))}, nil, 1, Failing, "different files"},
+		{"signature without bom", []registry.Evidence{rec(t, 1, "signature", sig(true, digest))}, nil, 1, Present, "no bill of materials"},
+		{"bom without licence", []registry.Evidence{rec(t, 1, "bom", bom)}, nil, 2, Failing, "no licence"},
+		{"policy denied", nil, []registry.DecisionRequest{denied}, 2, Failing, "denied decision 4 (MLSEC-SCAN-002)"},
+		{"fairness metric failed", []registry.Evidence{rec(t, 1, "fairness", map[string]any{"metrics": []any{map[string]any{"name": "dp", "value": 1, "passed": false}}})}, nil, 3, Failing, "(dp)"},
+		{"fairness no verdict", []registry.Evidence{rec(t, 1, "fairness", map[string]any{"metrics": []any{map[string]any{"name": "dp", "value": 1}}})}, nil, 3, Present, "without a pass"},
+		{"robustness failed", []registry.Evidence{rec(t, 1, "robustness", map[string]any{"attacks": []any{}, "passed": false})}, nil, 4, Failing, "failed"},
+		{"no drift", []registry.Evidence{rec(t, 1, "drift", map[string]any{"metric": "psi", "value": 0.01, "drifted": false})}, nil, 5, Passing, "psi = 0.01"},
+		{"nothing", nil, nil, 5, Missing, "No evidence"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := &fakeSource{versions: []registry.Version{{Model: "m", Number: 1, Digest: digest, Stage: registry.StageStaging}}, reqs: c.reqs, ev: map[int][]registry.Evidence{1: c.ev}, cpErr: errors.New("boom")}
+			r, err := BuildAt(t.Context(), src, "m", time.Unix(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := r.Assessments[0].Pillars[c.pillar]
+			if p.Status != c.want || !strings.Contains(p.Detail, c.detail) {
+				t.Errorf("%s: %s %q, want %s containing %q", p.ID, p.Status, p.Detail, c.want, c.detail)
+			}
+			if r.Audit.Available || !strings.Contains(r.Audit.Reason, "boom") {
+				t.Errorf("audit %+v", r.Audit)
+			}
+		})
+	}
+}
+
+func TestExceptionsAndEmptyModel(t *testing.T) {
+	waiver := func(rule, exp string) policy.Result {
+		return policy.Result{ID: rule, Waiver: &policy.Exception{Rule: rule, Owner: "risk-team", Expires: exp, Reason: "vendor fix pending"}}
+	}
+	reqs := []registry.DecisionRequest{{ID: 1, Version: 1, Policy: &policy.Decision{Allowed: true,
+		Exceptions: []policy.Result{waiver("MLSEC-SCAN-002", "2026-03-14"), waiver("MLSEC-BOM-002", "2026-03-13")}}},
+		{ID: 2, Version: 1, Policy: &policy.Decision{Allowed: true, Exceptions: []policy.Result{waiver("MLSEC-SCAN-002", "2026-03-14")}}}}
+	src := &fakeSource{versions: []registry.Version{{Model: "m", Number: 1, Digest: digest, Stage: registry.StageDevelopment}}, reqs: reqs}
+	r, err := BuildAt(t.Context(), src, "m", fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := r.Exceptions.Items
+	if len(x) != 2 || x[0].Rule != "MLSEC-BOM-002" || x[0].Open || x[1].Rule != "MLSEC-SCAN-002" || !x[1].Open || x[1].Owner != "risk-team" || x[1].Decision != 1 {
+		t.Errorf("exceptions %+v", x)
+	}
+	if r.Summary.Text != "Model m has no version in production; its latest version is 1 (development). 0 of 6 pillars have passing evidence for version 1; missing: supply-chain scan, provenance, fairness, adversarial robustness, drift monitoring." {
+		t.Errorf("summary %q", r.Summary.Text)
+	}
+	empty, err := BuildAt(t.Context(), &fakeSource{}, "m", fixed)
+	if err != nil || empty.Summary.Text != "Model m has no versions yet." || len(empty.Assessments) != 0 {
+		t.Fatalf("empty model: %v %+v", err, empty)
+	}
+	// Lists are never null in JSON.
+	var b strings.Builder
+	if err := WriteJSON(&b, empty); err != nil || strings.Contains(b.String(), "null") {
+		t.Errorf("json with null: %s", b.String())
+	}
+	if err := WriteHTML(&b, empty); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,235 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var fixed = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+
+func TestReportAgainstServer(t *testing.T) {
+	ts := newTestServer(t)
+	reports := map[string]*Report{}
+	scenario(t, ts, func(step string) {
+		reports[step] = must(BuildAt(t.Context(), ts.client(t, "auditor"), "credit-risk", fixed))(t)
+	})
+	today := plainDate(time.Now())
+
+	// Before approval: nothing in production, the request waits for bob.
+	r := reports["pending"]
+	if want := "Model credit-risk has no version in production; its latest version is 1 (development). 5 of 6 pillars have passing evidence for version 1; missing: drift monitoring."; r.Summary.Text != want {
+		t.Errorf("pending summary:\n got %q\nwant %q", r.Summary.Text, want)
+	}
+	if d := r.Versions[0].Decisions[0]; d.Status != "pending" || len(d.BlockedBy) == 0 || d.Required != 1 {
+		t.Errorf("pending decision %+v", d)
+	}
+
+	// Promoted with bob's approval.
+	r = reports["promoted"]
+	if want := "Model credit-risk is in production at version 1 since " + today + ", approved by bob. 5 of 6 pillars have passing evidence for version 1; missing: drift monitoring."; r.Summary.Text != want {
+		t.Errorf("promoted summary:\n got %q\nwant %q", r.Summary.Text, want)
+	}
+	wantStatus(t, r.Assessments[0], Passing, Passing, Passing, Passing, Passing, Missing)
+	if r.Assessments[0].Role != "production and latest" {
+		t.Errorf("role %q", r.Assessments[0].Role)
+	}
+	// The scan is the registry's own; the signature was posted unsigned.
+	if p := r.Assessments[0].Pillars; p[0].Evidence[0].Trust != "first-party" || p[1].Evidence[0].Trust != "unsigned" || p[3].Evidence[0].Producer != "evalkit 2.1" {
+		t.Errorf("evidence refs %+v / %+v / %+v", p[0].Evidence, p[1].Evidence, p[3].Evidence)
+	}
+
+	// v2 promoted, then rolled back to v1 by carol.
+	r = reports["rolled back"]
+	if want := "Model credit-risk is in production at version 1 since " + today + ", restored by a rollback by carol. 5 of 6 pillars have passing evidence for version 1; missing: drift monitoring."; r.Summary.Text != want {
+		t.Errorf("rollback summary:\n got %q\nwant %q", r.Summary.Text, want)
+	}
+	if len(r.Assessments) != 2 || r.Assessments[1].Version != 2 || r.Assessments[1].Role != "latest" {
+		t.Fatalf("assessments %+v", r.Assessments)
+	}
+	wantStatus(t, r.Assessments[1], Passing, Passing, Passing, Failing, Passing, Failing)
+	if !strings.Contains(r.Assessments[1].Pillars[3].Detail, "equal_opportunity") {
+		t.Errorf("fairness detail %q", r.Assessments[1].Pillars[3].Detail)
+	}
+	// The decision trail: v1 promote (approved by bob), v1 rollback (carol),
+	// v2 promote (executed, then superseded by the rollback's stage move).
+	var trail []string
+	for _, v := range r.Versions {
+		for _, d := range v.Decisions {
+			trail = append(trail, d.Action+" v"+strconv.Itoa(v.Number)+" "+d.Status+" by "+d.RequestedBy)
+		}
+	}
+	if got, want := strings.Join(trail, "; "), "promote v1 executed by alice; rollback v1 executed by carol; promote v2 executed by alice"; got != want {
+		t.Errorf("trail:\n got %s\nwant %s", got, want)
+	}
+	if d := r.Versions[0].Decisions[0]; d.Rationale != "Beats the baseline by 4 points of AUC." || len(d.Approvals) != 1 || d.Approvals[0].Principal != "bob" || d.Policy == nil || !d.Policy.Allowed {
+		t.Errorf("v1 decision %+v", d)
+	}
+	if rb := r.Versions[0].Decisions[1]; rb.Rationale != "Version 2 drifted on live traffic." {
+		t.Errorf("rollback rationale %q", rb.Rationale)
+	}
+	if r.Versions[1].Stage != "deprecated" || r.Versions[0].Stage != "production" {
+		t.Errorf("stages %s %s", r.Versions[0].Stage, r.Versions[1].Stage)
+	}
+	if len(r.Records) != 1 || r.Records[0].Author != "alice" || r.Records[0].Title != "Excluded applicants under 18" {
+		t.Errorf("records %+v", r.Records)
+	}
+	if r.Owners[1].Responsibility != "approve" || strings.Join(r.Owners[1].Principals, ",") != "bob" {
+		t.Errorf("owners %+v", r.Owners)
+	}
+	if !strings.HasPrefix(r.Exceptions.Note, "None recorded") || len(r.Exceptions.Items) != 0 {
+		t.Errorf("exceptions %+v", r.Exceptions)
+	}
+	if a := r.Audit; !a.Available || a.TreeSize == 0 || a.Origin != "report.test/log" || !strings.Contains(a.Note, "\n\n\u2014 report.test/log ") {
+		t.Errorf("audit %+v", a)
+	}
+
+	// A token that may not read the audit log still gets a report.
+	rv := must(BuildAt(t.Context(), ts.client(t, "viewer"), "credit-risk", fixed))(t)
+	if rv.Audit.Available || !strings.Contains(rv.Audit.Reason, "auditor") {
+		t.Errorf("viewer audit %+v", rv.Audit)
+	}
+	var out bytes.Buffer
+	if err := WriteHTML(&out, rv); err != nil || !strings.Contains(out.String(), "Audit log not available: the token used") {
+		t.Errorf("viewer html: %v", err)
+	}
+
+	checkHTML(t, r)
+	golden(t, normalise(t, r))
+}
+
+func wantStatus(t *testing.T, a Assessment, want ...Status) {
+	t.Helper()
+	for i, p := range a.Pillars {
+		if p.Status != want[i] {
+			t.Errorf("version %d pillar %s: %s (%s), want %s", a.Version, p.ID, p.Status, p.Detail, want[i])
+		}
+	}
+}
+
+// checkHTML: the page is well-formed XHTML-compatible markup, has no
+// script, and shows user strings escaped.
+func checkHTML(t *testing.T, r *Report) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.Bytes()
+	if bytes.Contains(bytes.ToLower(page), []byte("<script")) {
+		t.Error("the page contains a <script> element")
+	}
+	if !bytes.Contains(page, []byte(`Scores loan applications &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more`)) {
+		t.Error("the description is not escaped")
+	}
+	if !bytes.Contains(page, []byte(`&lt;b&gt;40&lt;/b&gt;`)) {
+		t.Error("the record body is not escaped")
+	}
+	d := xml.NewDecoder(bytes.NewReader(page))
+	d.Strict = true
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("not well-formed: %v", err)
+		}
+	}
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "iframe" || n.Data == "link" || n.Data == "img") {
+			t.Errorf("element <%s> in the page", n.Data)
+		}
+		for _, a := range n.Attr {
+			if strings.HasPrefix(a.Key, "on") || strings.Contains(a.Val, "http") {
+				t.Errorf("attribute %s=%q", a.Key, a.Val)
+			}
+		}
+		if n.Type == html.TextNode {
+			texts = append(texts, n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	all := strings.Join(texts, "")
+	for _, s := range []string{`<script>alert("x")</script>`, r.Summary.Text, "Approves promotion", "Version 2 drifted on live traffic.", "Passing", "Failing", "Missing"} {
+		if !strings.Contains(all, s) {
+			t.Errorf("page text lacks %q", s)
+		}
+	}
+}
+
+var (
+	rfc3339   = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)"`)
+	evalTimes = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
+)
+
+// normalise pins what changes between runs (times, the audit key's
+// signature and root) so the golden files are stable.
+func normalise(t *testing.T, r *Report) *Report {
+	t.Helper()
+	raw, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = rfc3339.ReplaceAll(raw, []byte(`"2026-03-14T09:00:00Z"`))
+	raw = evalTimes.ReplaceAll(raw, []byte(`2026-03-14T09:00:00Z`))
+	var n Report
+	if err := json.Unmarshal(raw, &n); err != nil {
+		t.Fatal(err)
+	}
+	n.Audit.RootHash = "ROOT-HASH"
+	n.Audit.Note = "report.test/log\n42\nROOT-HASH\n\n\u2014 report.test/log SIGNATURE\n"
+	n.Audit.TreeSize = 42
+	n.Summary.Text = summaryText(&n)
+	return &n
+}
+
+func golden(t *testing.T, r *Report) {
+	t.Helper()
+	var h, j bytes.Buffer
+	if err := WriteHTML(&h, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&j, r); err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string][]byte{"golden.html": h.Bytes(), "golden.json": j.Bytes()} {
+		path := filepath.Join("testdata", name)
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the golden file (run go test ./report -update and review the diff)", name)
+		}
+	}
+}
