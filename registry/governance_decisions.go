@@ -40,19 +40,22 @@ const (
 // policy evaluation of the version's evidence, the approvals it needs and
 // got, and the outcome.
 type DecisionRequest struct {
-	ID          int64          `json:"id"`
-	ModelID     int64          `json:"-"`
-	Model       string         `json:"model"`
-	VersionID   int64          `json:"-"`
-	Version     int            `json:"version"`
-	Digest      string         `json:"digest"`
-	Action      DecisionAction `json:"action"`
-	Stage       Stage          `json:"stage"`
-	Rationale   string         `json:"rationale"`
-	RequestedBy string         `json:"requested_by"`
-	CreatedAt   time.Time      `json:"created_at"`
+	ID        int64          `json:"id"`
+	ModelID   int64          `json:"-"`
+	Model     string         `json:"model"`
+	VersionID int64          `json:"-"`
+	Version   int            `json:"version"`
+	Digest    string         `json:"digest"`
+	Action    DecisionAction `json:"action"`
+	Stage     Stage          `json:"stage"`
+	// Alias is the alias a move_alias request moves (aliases.go).
+	Alias       string    `json:"alias,omitempty"`
+	Rationale   string    `json:"rationale"`
+	RequestedBy string    `json:"requested_by"`
+	CreatedAt   time.Time `json:"created_at"`
 	// BaseVersion is the production version (0: none) when a request into
-	// production was made; it executes only if production is still there.
+	// production was made, or the alias's version for move_alias; it
+	// executes only if production (the alias) is still there.
 	BaseVersion int              `json:"base_version"`
 	Status      RequestStatus    `json:"status"`
 	Policy      *policy.Decision `json:"policy"`
@@ -89,6 +92,7 @@ type RequestFilter struct {
 type NewRequest struct {
 	Action    DecisionAction `json:"action"`
 	Stage     Stage          `json:"stage"`
+	Alias     string         `json:"alias,omitempty"` // move_alias only
 	Rationale string         `json:"rationale"`
 }
 
@@ -175,10 +179,16 @@ func targetStage(r NewRequest) (Stage, error) {
 		return StageDeprecated, nil
 	case ActionRetire:
 		return StageRetired, nil
+	case ActionMoveAlias:
+		// Gated like a promotion to production: its policy and approvals.
+		if !ValidAliasName(r.Alias) {
+			return "", invalidf("move_alias: alias %q: want 1-63 of a-z, 0-9, '.', '_', '-'", r.Alias)
+		}
+		return StageProduction, nil
 	case ActionRollback:
 		return "", invalidf("a rollback is not requested: run 'mlsec rollback MODEL --to VERSION --reason ...'")
 	}
-	return "", invalidf("action %q (want promote, deprecate or retire)", r.Action)
+	return "", invalidf("action %q (want promote, deprecate, retire or move_alias)", r.Action)
 }
 
 func checkText(what, s string, required bool) (string, error) {
@@ -216,7 +226,7 @@ func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, nu
 		return d, err
 	}
 	err = s.mutate(ctx, a, "decision.request", versionSubject(model, number), func() any {
-		return map[string]any{"request": d.ID, "action": d.Action, "stage": d.Stage, "rationale": d.Rationale,
+		return map[string]any{"request": d.ID, "action": d.Action, "stage": d.Stage, "alias": d.Alias, "rationale": d.Rationale,
 			"status": d.Status, "policy_allowed": dec.Allowed, "denies": ruleIDs(dec.Denies), "outcome": d.Outcome}
 	}, func(tx Tx) error {
 		g, m, err := s.lockModel(ctx, tx, a, PermWrite, model)
@@ -229,7 +239,7 @@ func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, nu
 		if v.State != StateReady {
 			return fmt.Errorf("version %s/%d is %s: %w: only a ready version changes stage", model, number, v.State, ErrConflict)
 		}
-		if v.Stage == stage {
+		if v.Stage == stage && in.Action != ActionMoveAlias {
 			return fmt.Errorf("%w: version %s/%d is already in %s", ErrConflict, model, number, stage)
 		}
 		if err := requireOwner(ctx, g, m, stage); err != nil {
@@ -240,7 +250,15 @@ func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, nu
 		if err := s.fillApprovalRule(ctx, g, m, &d); err != nil {
 			return err
 		}
-		if d.BaseVersion, err = productionNumber(ctx, g, m.ID); err != nil {
+		if in.Action == ActionMoveAlias {
+			d.Alias = in.Alias
+			if d.BaseVersion, err = aliasBase(ctx, tx, m.ID, in.Alias); err != nil {
+				return err
+			}
+			if d.BaseVersion == v.Number {
+				return fmt.Errorf("%w: alias %s of %s already points to version %d", ErrConflict, in.Alias, model, number)
+			}
+		} else if d.BaseVersion, err = productionNumber(ctx, g, m.ID); err != nil {
 			return err
 		}
 		if err := g.CreateDecisionRequest(ctx, &d); err != nil {
@@ -335,6 +353,9 @@ func (e *errSuperseded) Unwrap() error { return ErrConflict }
 // it first checks production is still at the request's base version and
 // moves that version to deprecated; then it moves the version.
 func (s *Service) execute(ctx context.Context, tx Tx, g GovernanceTx, a Actor, d *DecisionRequest) error {
+	if d.Action == ActionMoveAlias {
+		return s.executeAliasMove(ctx, tx, g, a, d)
+	}
 	v, err := tx.GetVersionByID(ctx, d.VersionID)
 	if err != nil {
 		return err

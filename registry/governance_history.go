@@ -363,6 +363,9 @@ func historyEntry(e AuditEvent, bodies map[int64]string) HistoryEntry {
 		}
 	case "decision.request":
 		h.What = fmt.Sprintf("requested %s to %s: %s", str("action"), str("stage"), str("status"))
+		if al := str("alias"); al != "" {
+			h.What = fmt.Sprintf("requested %s of alias %s: %s", str("action"), al, str("status"))
+		}
 		if o := str("outcome"); o != "" {
 			h.What += " (" + o + ")"
 		}
@@ -378,6 +381,11 @@ func historyEntry(e AuditEvent, bodies map[int64]string) HistoryEntry {
 		}
 	case "decision.superseded":
 		h.What = str("outcome")
+	case "alias.move":
+		h.What = fmt.Sprintf("alias %s: version %d -> %d", str("alias"), num("from"), num("to"))
+		h.Version = int(num("to"))
+	case "alias.protect":
+		h.What = fmt.Sprintf("alias %s: protected %v", str("alias"), p["protected"])
 	case "owners.set":
 		b, _ := json.Marshal(p)
 		h.What = "owners/approval rules set: " + string(b)

@@ -144,7 +144,11 @@ func printRequest(w io.Writer, format string, d registry.DecisionRequest) error 
 			return err
 		}
 	} else {
-		fmt.Fprintf(w, "request %d: %s %s@%d to %s: %s\n", d.ID, d.Action, d.Model, d.Version, d.Stage, d.Status)
+		if d.Alias != "" {
+			fmt.Fprintf(w, "request %d: %s %s of %s to version %d: %s\n", d.ID, d.Action, d.Alias, d.Model, d.Version, d.Status)
+		} else {
+			fmt.Fprintf(w, "request %d: %s %s@%d to %s: %s\n", d.ID, d.Action, d.Model, d.Version, d.Stage, d.Status)
+		}
 		fmt.Fprintf(w, "  requested by %s: %s\n", d.RequestedBy, d.Rationale)
 		if d.Policy != nil {
 			fmt.Fprintf(w, "  policy: allowed=%t, %d deny, %d warning\n", d.Policy.Allowed, len(d.Policy.Denies), len(d.Policy.Warnings))
@@ -182,17 +186,20 @@ func countApprovals(as []registry.Approval) int {
 
 func newRequestCmd() *cobra.Command {
 	var r remote
-	var stage, rationale string
+	var stage, rationale, alias string
 	c := &cobra.Command{
-		Use:   "request MODEL@VERSION promote|deprecate|retire --rationale TEXT [--stage staging|production]",
+		Use:   "request MODEL@VERSION promote|deprecate|retire|move-alias --rationale TEXT [--stage staging|production] [--alias NAME]",
 		Short: "Request a policy-gated, approved decision on a model version",
 		Long: `request asks the registry for a decision on a version. The server evaluates
 its policy on the version's stored evidence at once (a deny ends the request
 as denied, with the rule ids), then waits for the approvals the stage needs
 (default: production needs one approval from an approve owner, never the
-requester), then moves the version. Exit 1 if the request is denied.`,
-		Example: `  mlsec request fraud-detector@3 promote --stage production --rationale "beats v2 on recall, see eval run 88"`,
-		Args:    cobra.ExactArgs(2),
+requester), then moves the version. Exit 1 if the request is denied.
+move-alias --alias NAME points an alias (e.g. a protected champion) at the
+version under the policy and approvals of production.`,
+		Example: `  mlsec request fraud-detector@3 promote --stage production --rationale "beats v2 on recall, see eval run 88"
+  mlsec request fraud-detector@4 move-alias --alias champion --rationale "wins the A/B test, see run 91"`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -202,7 +209,8 @@ requester), then moves the version. Exit 1 if the request is denied.`,
 			if err != nil {
 				return err
 			}
-			d, err := cl.RequestDecision(cmd.Context(), name, n, registry.NewRequest{Action: registry.DecisionAction(args[1]), Stage: registry.Stage(stage), Rationale: rationale})
+			action := registry.DecisionAction(strings.ReplaceAll(args[1], "-", "_")) // move-alias
+			d, err := cl.RequestDecision(cmd.Context(), name, n, registry.NewRequest{Action: action, Stage: registry.Stage(stage), Alias: alias, Rationale: rationale})
 			if err != nil {
 				return remoteErr(cl, err)
 			}
@@ -212,6 +220,7 @@ requester), then moves the version. Exit 1 if the request is denied.`,
 	r.register(c.Flags(), true)
 	c.Flags().StringVar(&stage, "stage", "", "target stage of promote: staging or production (default production)")
 	c.Flags().StringVar(&rationale, "rationale", "", "why (required)")
+	c.Flags().StringVar(&alias, "alias", "", "move-alias: the alias to point at the version (gated like a promotion to production)")
 	return c
 }
 

@@ -45,6 +45,12 @@ var routes = []route{
 	{method: "POST", path: "/api/v1/models/{model}/versions/{number}/records", perm: registry.PermEvidence, h: (*Server).addRecord},
 	{method: "GET", path: "/api/v1/models/{model}/history", perm: registry.PermRead, h: (*Server).history},
 
+	// Aliases (alias_handlers.go).
+	{method: "GET", path: "/api/v1/models/{model}/aliases", perm: registry.PermRead, h: (*Server).listAliases},
+	{method: "GET", path: "/api/v1/models/{model}/aliases/{alias}", perm: registry.PermRead, h: (*Server).getAlias},
+	{method: "PUT", path: "/api/v1/models/{model}/aliases/{alias}", perm: registry.PermWrite, h: (*Server).putAlias},
+	{method: "GET", path: "/api/v1/models/{model}/aliases/{alias}/history", perm: registry.PermRead, h: (*Server).aliasHistory},
+
 	{method: "HEAD", path: "/api/v1/blobs/{digest}", perm: registry.PermWrite, h: (*Server).headBlob},
 	{method: "PUT", path: "/api/v1/blobs/{digest}", perm: registry.PermWrite, h: (*Server).putBlob},
 

@@ -54,7 +54,7 @@ func (x q) ListApprovalRules(ctx context.Context, modelID int64) ([]registry.App
 }
 
 const requestCols = `d.id, d.model_id, m.name, d.version_id, v.number, v.digest, d.action, d.stage, d.rationale, d.requested_by,
-	d.created_at, d.base_version, d.status, d.policy, d.required, d.approvers, d.outcome, d.decided_by, d.decided_at`
+	d.created_at, d.base_version, d.status, d.policy, d.required, d.approvers, d.outcome, d.decided_by, d.decided_at, d.alias`
 
 const requestFrom = ` FROM decision_requests d JOIN models m ON m.id = d.model_id JOIN model_versions v ON v.id = d.version_id`
 
@@ -63,7 +63,7 @@ func scanRequest(sc interface{ Scan(...any) error }) (registry.DecisionRequest, 
 	var pol, approvers string
 	var decided sql.NullTime
 	err := sc.Scan(&d.ID, &d.ModelID, &d.Model, &d.VersionID, &d.Version, &d.Digest, &d.Action, &d.Stage, &d.Rationale, &d.RequestedBy,
-		&d.CreatedAt, &d.BaseVersion, &d.Status, &pol, &d.Required, &approvers, &d.Outcome, &d.DecidedBy, &decided)
+		&d.CreatedAt, &d.BaseVersion, &d.Status, &pol, &d.Required, &approvers, &d.Outcome, &d.DecidedBy, &decided, &d.Alias)
 	if err != nil {
 		return d, err
 	}
@@ -259,9 +259,9 @@ func (t *txn) CreateDecisionRequest(ctx context.Context, d *registry.DecisionReq
 	}
 	d.CreatedAt = now()
 	d.ID, err = t.insertID(ctx, `INSERT INTO decision_requests (model_id, version_id, action, stage, rationale, requested_by, created_at,
-		base_version, status, policy, required, approvers, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		base_version, status, policy, required, approvers, outcome, alias) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ModelID, d.VersionID, string(d.Action), string(d.Stage), d.Rationale, d.RequestedBy, d.CreatedAt,
-		d.BaseVersion, string(d.Status), pol, d.Required, string(approvers), d.Outcome)
+		d.BaseVersion, string(d.Status), pol, d.Required, string(approvers), d.Outcome, d.Alias)
 	return wrap(err, "create decision request")
 }
 
