@@ -9,6 +9,10 @@ type Input struct {
 	Action   Action          `json:"action"`
 	Actor    Actor           `json:"actor"`
 	Context  Context         `json:"context"`
+	// Exceptions are waivers granted for this evaluation (e.g. by a
+	// registry decision), in the shape of data.mlsec.exceptions; they
+	// apply and expire exactly like those.
+	Exceptions []Exception `json:"exceptions,omitempty"`
 }
 
 // Subject is the model the decision is about: name, OMS root digest, and

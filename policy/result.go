@@ -149,6 +149,13 @@ func (e *Engine) decide(root map[string]any, input map[string]any, now time.Time
 	} else if mlsec["exceptions"] != nil {
 		return nil, fmt.Errorf("%w: data.mlsec.exceptions must be a list", ErrPolicy)
 	}
+	if l, ok := input["exceptions"].([]any); ok {
+		for _, v := range l {
+			excs = append(excs, exceptionFrom(v, "input.exceptions"))
+		}
+	} else if input["exceptions"] != nil {
+		return nil, fmt.Errorf("%w: input.exceptions must be a list", ErrPolicy)
+	}
 	disabled := strs(mlsec["disabled_rules"])
 	d.Disabled = disabled
 

@@ -100,6 +100,9 @@ type GovernanceReader interface {
 	// ListModelAudit returns the audit events whose subject is model/NAME
 	// or under it, oldest first.
 	ListModelAudit(ctx context.Context, model string, p Page) ([]AuditEvent, string, error)
+	// ListExceptions returns up to limit of the model's granted
+	// exceptions, newest first.
+	ListExceptions(ctx context.Context, modelID int64, limit int) ([]ModelException, error)
 }
 
 // GovernanceTx writes governance rows inside a transaction.
@@ -119,6 +122,8 @@ type GovernanceTx interface {
 	UpdateDecisionPolicy(ctx context.Context, id int64, dec *policy.Decision) error
 	AddApproval(ctx context.Context, ap *Approval) error
 	AddDecisionRecord(ctx context.Context, r *DecisionRecord) error
+	// AddException stores a granted exception and sets its ID and CreatedAt.
+	AddException(ctx context.Context, e *ModelException) error
 }
 
 func govTx(tx Tx) (GovernanceTx, error) {

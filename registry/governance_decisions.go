@@ -49,7 +49,12 @@ type DecisionRequest struct {
 	Action    DecisionAction `json:"action"`
 	Stage     Stage          `json:"stage"`
 	// Alias is the alias a move_alias request moves (aliases.go).
-	Alias       string    `json:"alias,omitempty"`
+	Alias string `json:"alias,omitempty"`
+	// Rule, Owner and Expires are the exception a grant_exception
+	// request asks for (governance_exceptions.go).
+	Rule        string    `json:"rule,omitempty"`
+	Owner       string    `json:"owner,omitempty"`
+	Expires     string    `json:"expires,omitempty"`
 	Rationale   string    `json:"rationale"`
 	RequestedBy string    `json:"requested_by"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -90,10 +95,14 @@ type RequestFilter struct {
 
 // NewRequest is the body of a decision request.
 type NewRequest struct {
-	Action    DecisionAction `json:"action"`
-	Stage     Stage          `json:"stage"`
-	Alias     string         `json:"alias,omitempty"` // move_alias only
-	Rationale string         `json:"rationale"`
+	Action DecisionAction `json:"action"`
+	Stage  Stage          `json:"stage"`
+	Alias  string         `json:"alias,omitempty"` // move_alias only
+	// Rule, Owner (default: the requester) and Expires: grant_exception only.
+	Rule      string `json:"rule,omitempty"`
+	Owner     string `json:"owner,omitempty"`
+	Expires   string `json:"expires,omitempty"`
+	Rationale string `json:"rationale"`
 }
 
 // MaxRationale bounds rationales, comments and record bodies.
@@ -124,7 +133,7 @@ const maxPolicyEvidence = 5000
 // PolicyInput builds the policy input for action on version v from its
 // stored evidence. Records the server's worker wrote (actor system) are
 // first-party; others count as signed only if their attestation verified
-// when posted.
+// when posted. The model's granted exceptions are input exceptions.
 func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor) (policy.Input, error) {
 	in := policy.Input{
 		Subject: policy.Subject{Name: v.Model, Digest: map[string]string{"sha256": v.Digest}},
@@ -132,6 +141,11 @@ func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAct
 		Actor:   policy.Actor{Name: a.Principal(), Kind: "user"},
 		Context: policy.Context{Environment: "registry", Time: s.now().UTC().Format(time.RFC3339)},
 	}
+	excs, err := s.policyExceptions(ctx, v.ModelID)
+	if err != nil {
+		return in, err
+	}
+	in.Exceptions = excs
 	f := EvidenceFilter{Page: Page{Limit: MaxLimit}, VersionID: v.ID}
 	for {
 		es, cur, err := s.store.ListEvidence(ctx, f)
@@ -153,7 +167,9 @@ func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAct
 	}
 }
 
-func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor) (*policy.Decision, error) {
+// evaluate decides action on v; extra are exceptions under request (a
+// grant_exception request is evaluated with its exception applied).
+func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor, extra ...policy.Exception) (*policy.Decision, error) {
 	eng, err := s.policyEngine(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
@@ -162,6 +178,7 @@ func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction
 	if err != nil {
 		return nil, err
 	}
+	in.Exceptions = append(in.Exceptions, extra...)
 	return eng.Evaluate(ctx, in)
 }
 
@@ -185,10 +202,13 @@ func targetStage(r NewRequest) (Stage, error) {
 			return "", invalidf("move_alias: alias %q: want 1-63 of a-z, 0-9, '.', '_', '-'", r.Alias)
 		}
 		return StageProduction, nil
+	case ActionGrantException:
+		// Gated like a promotion to production: its policy and approvals.
+		return StageProduction, nil
 	case ActionRollback:
 		return "", invalidf("a rollback is not requested: run 'mlsec rollback MODEL --to VERSION --reason ...'")
 	}
-	return "", invalidf("action %q (want promote, deprecate, retire or move_alias)", r.Action)
+	return "", invalidf("action %q (want promote, deprecate, retire, move_alias or grant_exception)", r.Action)
 }
 
 func checkText(what, s string, required bool) (string, error) {
@@ -217,16 +237,29 @@ func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, nu
 	if in.Rationale, err = checkText("rationale", in.Rationale, true); err != nil {
 		return d, err
 	}
+	if in.Action == ActionGrantException {
+		if err := s.checkException(a, &in); err != nil {
+			return d, err
+		}
+	} else if in.Rule != "" || in.Owner != "" || in.Expires != "" {
+		return d, invalidf("rule, owner and expires are for grant_exception only")
+	}
 	_, v, err := s.versionFor(ctx, s.store, a, PermWrite, model, number)
 	if err != nil {
 		return d, err
 	}
-	dec, err := s.evaluate(ctx, v, in.Action, stage, a)
+	var extra []policy.Exception
+	if in.Action == ActionGrantException {
+		extra = append(extra, requestedException(DecisionRequest{Model: model, Digest: v.Digest, Rule: in.Rule, Owner: in.Owner,
+			Expires: in.Expires, Rationale: in.Rationale}))
+	}
+	dec, err := s.evaluate(ctx, v, in.Action, stage, a, extra...)
 	if err != nil {
 		return d, err
 	}
 	err = s.mutate(ctx, a, "decision.request", versionSubject(model, number), func() any {
 		return map[string]any{"request": d.ID, "action": d.Action, "stage": d.Stage, "alias": d.Alias, "rationale": d.Rationale,
+			"rule": d.Rule, "owner": d.Owner, "expires": d.Expires,
 			"status": d.Status, "policy_allowed": dec.Allowed, "denies": ruleIDs(dec.Denies), "outcome": d.Outcome}
 	}, func(tx Tx) error {
 		g, m, err := s.lockModel(ctx, tx, a, PermWrite, model)
@@ -239,14 +272,15 @@ func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, nu
 		if v.State != StateReady {
 			return fmt.Errorf("version %s/%d is %s: %w: only a ready version changes stage", model, number, v.State, ErrConflict)
 		}
-		if v.Stage == stage && in.Action != ActionMoveAlias {
+		if v.Stage == stage && in.Action != ActionMoveAlias && in.Action != ActionGrantException {
 			return fmt.Errorf("%w: version %s/%d is already in %s", ErrConflict, model, number, stage)
 		}
 		if err := requireOwner(ctx, g, m, stage); err != nil {
 			return err
 		}
 		d = DecisionRequest{ModelID: m.ID, Model: model, VersionID: v.ID, Version: v.Number, Digest: v.Digest, Action: in.Action,
-			Stage: stage, Rationale: in.Rationale, RequestedBy: a.Principal(), Status: RequestPending, Policy: dec}
+			Stage: stage, Rationale: in.Rationale, RequestedBy: a.Principal(), Status: RequestPending, Policy: dec,
+			Rule: in.Rule, Owner: in.Owner, Expires: in.Expires}
 		if err := s.fillApprovalRule(ctx, g, m, &d); err != nil {
 			return err
 		}
@@ -258,6 +292,8 @@ func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, nu
 			if d.BaseVersion == v.Number {
 				return fmt.Errorf("%w: alias %s of %s already points to version %d", ErrConflict, in.Alias, model, number)
 			}
+		} else if in.Action == ActionGrantException {
+			d.BaseVersion = 0 // an exception moves nothing
 		} else if d.BaseVersion, err = productionNumber(ctx, g, m.ID); err != nil {
 			return err
 		}
@@ -353,8 +389,11 @@ func (e *errSuperseded) Unwrap() error { return ErrConflict }
 // it first checks production is still at the request's base version and
 // moves that version to deprecated; then it moves the version.
 func (s *Service) execute(ctx context.Context, tx Tx, g GovernanceTx, a Actor, d *DecisionRequest) error {
-	if d.Action == ActionMoveAlias {
+	switch d.Action {
+	case ActionMoveAlias:
 		return s.executeAliasMove(ctx, tx, g, a, d)
+	case ActionGrantException:
+		return s.executeGrantException(ctx, tx, g, a, d)
 	}
 	v, err := tx.GetVersionByID(ctx, d.VersionID)
 	if err != nil {
@@ -426,7 +465,11 @@ func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment 
 		if err != nil {
 			return d, err
 		}
-		if dec, err = s.evaluate(ctx, v, d.Action, d.Stage, a); err != nil {
+		var extra []policy.Exception
+		if d.Action == ActionGrantException {
+			extra = append(extra, requestedException(d))
+		}
+		if dec, err = s.evaluate(ctx, v, d.Action, d.Stage, a, extra...); err != nil {
 			return d, err
 		}
 	}

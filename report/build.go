@@ -171,11 +171,20 @@ func decision(d registry.DecisionRequest) Decision {
 	return out
 }
 
-// exceptions collects the policy waivers applied in the model's decisions
-// (the registry stores no other kind of exception yet).
+// exceptions collects the exceptions granted by executed grant_exception
+// decisions and the other policy waivers applied in the model's decisions.
 func exceptions(reqs []registry.DecisionRequest, now time.Time) Exceptions {
 	seen := map[string]bool{}
 	out := Exceptions{Items: []Exception{}}
+	for _, d := range reqs {
+		if d.Action != registry.ActionGrantException || d.Status != registry.RequestExecuted {
+			continue
+		}
+		// The key a waiver from this grant has (subject and digest bound).
+		seen[strings.Join([]string{d.Rule, d.Owner, d.Expires, d.Model, d.Digest}, "\x00")] = true
+		out.Items = append(out.Items, Exception{Rule: d.Rule, Owner: d.Owner, Expires: d.Expires, Reason: d.Rationale,
+			Open: openAt(d.Expires, now), Decision: d.ID, Version: d.Version})
+	}
 	for _, d := range reqs {
 		if d.Policy == nil {
 			continue
@@ -190,24 +199,30 @@ func exceptions(reqs []registry.DecisionRequest, now time.Time) Exceptions {
 				continue
 			}
 			seen[key] = true
-			open := true
-			if t, err := time.Parse(time.DateOnly, w.Expires); err == nil {
-				open = now.Before(t.AddDate(0, 0, 1)) // valid through that day
-			} else if t, err := time.Parse(time.RFC3339, w.Expires); err == nil {
-				open = t.After(now)
-			}
-			out.Items = append(out.Items, Exception{Rule: w.Rule, Owner: w.Owner, Expires: w.Expires, Reason: w.Reason, Open: open, Decision: d.ID, Version: d.Version})
+			out.Items = append(out.Items, Exception{Rule: w.Rule, Owner: w.Owner, Expires: w.Expires, Reason: w.Reason, Open: openAt(w.Expires, now), Decision: d.ID, Version: d.Version})
 		}
 	}
 	slices.SortStableFunc(out.Items, func(a, b Exception) int {
 		return cmp.Or(cmp.Compare(a.Expires, b.Expires), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Decision, b.Decision))
 	})
 	if len(out.Items) == 0 {
-		out.Note = "None recorded. The registry does not yet store exceptions granted by a decision; this section lists the policy waivers (rule, owner, expiry) that were applied when the model's decisions were evaluated, and none were."
+		out.Note = "None recorded. No exception was granted by a decision (mlsec request MODEL@V grant-exception) and no policy waiver (rule, owner, expiry) was applied when the model's decisions were evaluated."
 	} else {
-		out.Note = "Policy waivers (rule, owner, expiry) applied when the model's decisions were evaluated. The registry does not yet store exceptions granted by a decision."
+		out.Note = "Exceptions granted by approved decisions (the decision is the grant request) and other policy waivers (rule, owner, expiry) applied when the model's decisions were evaluated."
 	}
 	return out
+}
+
+// openAt reports whether an exception expiring at exp (a date: valid
+// through that day, UTC; or RFC 3339) still applies at now.
+func openAt(exp string, now time.Time) bool {
+	if t, err := time.Parse(time.DateOnly, exp); err == nil {
+		return now.Before(t.AddDate(0, 0, 1))
+	}
+	if t, err := time.Parse(time.RFC3339, exp); err == nil {
+		return t.After(now)
+	}
+	return true
 }
 
 // records extracts the decision records from the history (their title and

@@ -117,12 +117,22 @@ func TestExceptionsAndEmptyModel(t *testing.T) {
 	reqs := []registry.DecisionRequest{{ID: 1, Version: 1, Policy: &policy.Decision{Allowed: true,
 		Exceptions: []policy.Result{waiver("MLSEC-SCAN-002", "2026-03-14"), waiver("MLSEC-BOM-002", "2026-03-13")}}},
 		{ID: 2, Version: 1, Policy: &policy.Decision{Allowed: true, Exceptions: []policy.Result{waiver("MLSEC-SCAN-002", "2026-03-14")}}}}
+	// A granted exception is listed once, though its waiver was applied too.
+	reqs = append(reqs, registry.DecisionRequest{ID: 3, Model: "m", Version: 1, Digest: digest, Action: registry.ActionGrantException,
+		Status: registry.RequestExecuted, Rule: "MLSEC-SIG-001", Owner: "alice", Expires: "2099-01-31", Rationale: "signing key rotation"},
+		registry.DecisionRequest{ID: 4, Version: 1, Policy: &policy.Decision{Allowed: true, Exceptions: []policy.Result{{ID: "MLSEC-SIG-001",
+			Waiver: &policy.Exception{Rule: "MLSEC-SIG-001", Owner: "alice", Expires: "2099-01-31", Subject: "m", Digest: digest}}}}},
+		registry.DecisionRequest{ID: 5, Version: 1, Action: registry.ActionGrantException, Status: registry.RequestPending, Rule: "MLSEC-X"})
 	src := &fakeSource{versions: []registry.Version{{Model: "m", Number: 1, Digest: digest, Stage: registry.StageDevelopment}}, reqs: reqs}
 	r, err := BuildAt(t.Context(), src, "m", fixed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	x := r.Exceptions.Items
+	if len(x) != 3 || x[2].Rule != "MLSEC-SIG-001" || x[2].Decision != 3 || !x[2].Open || x[2].Reason != "signing key rotation" {
+		t.Fatalf("granted exception %+v", x)
+	}
+	x = x[:2]
 	if len(x) != 2 || x[0].Rule != "MLSEC-BOM-002" || x[0].Open || x[1].Rule != "MLSEC-SCAN-002" || !x[1].Open || x[1].Owner != "risk-team" || x[1].Decision != 1 {
 		t.Errorf("exceptions %+v", x)
 	}

@@ -125,6 +125,8 @@ func actionLabel(a string) string {
 		return "Retirement"
 	case "move_alias":
 		return "Alias move"
+	case "grant_exception":
+		return "Exception granted"
 	}
 	return a
 }

@@ -144,9 +144,12 @@ func printRequest(w io.Writer, format string, d registry.DecisionRequest) error 
 			return err
 		}
 	} else {
-		if d.Alias != "" {
+		switch {
+		case d.Alias != "":
 			fmt.Fprintf(w, "request %d: %s %s of %s to version %d: %s\n", d.ID, d.Action, d.Alias, d.Model, d.Version, d.Status)
-		} else {
+		case d.Action == registry.ActionGrantException:
+			fmt.Fprintf(w, "request %d: %s %s for %s@%d until %s (owner %s): %s\n", d.ID, d.Action, d.Rule, d.Model, d.Version, d.Expires, d.Owner, d.Status)
+		default:
 			fmt.Fprintf(w, "request %d: %s %s@%d to %s: %s\n", d.ID, d.Action, d.Model, d.Version, d.Stage, d.Status)
 		}
 		fmt.Fprintf(w, "  requested by %s: %s\n", d.RequestedBy, d.Rationale)
@@ -186,9 +189,9 @@ func countApprovals(as []registry.Approval) int {
 
 func newRequestCmd() *cobra.Command {
 	var r remote
-	var stage, rationale, alias string
+	var stage, rationale, alias, rule, expires, owner string
 	c := &cobra.Command{
-		Use:   "request MODEL@VERSION promote|deprecate|retire|move-alias --rationale TEXT [--stage staging|production] [--alias NAME]",
+		Use:   "request MODEL@VERSION promote|deprecate|retire|move-alias|grant-exception --rationale TEXT [--stage staging|production] [--alias NAME] [--rule ID --expires DATE [--owner NAME]]",
 		Short: "Request a policy-gated, approved decision on a model version",
 		Long: `request asks the registry for a decision on a version. The server evaluates
 its policy on the version's stored evidence at once (a deny ends the request
@@ -196,9 +199,14 @@ as denied, with the rule ids), then waits for the approvals the stage needs
 (default: production needs one approval from an approve owner, never the
 requester), then moves the version. Exit 1 if the request is denied.
 move-alias --alias NAME points an alias (e.g. a protected champion) at the
-version under the policy and approvals of production.`,
+version under the policy and approvals of production.
+grant-exception --rule ID --expires DATE waives one policy rule for the
+version's digest until DATE (end of that day, UTC; at most 366 days ahead),
+owned by --owner (default: you), under the approvals of production; once
+executed every later evaluation of the model applies it ('mlsec exceptions').`,
 		Example: `  mlsec request fraud-detector@3 promote --stage production --rationale "beats v2 on recall, see eval run 88"
-  mlsec request fraud-detector@4 move-alias --alias champion --rationale "wins the A/B test, see run 91"`,
+  mlsec request fraud-detector@4 move-alias --alias champion --rationale "wins the A/B test, see run 91"
+  mlsec request fraud-detector@4 grant-exception --rule MLSEC-SCAN-002 --expires 2027-01-31 --rationale "fixture pickles, reviewed in SEC-123"`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
@@ -209,8 +217,9 @@ version under the policy and approvals of production.`,
 			if err != nil {
 				return err
 			}
-			action := registry.DecisionAction(strings.ReplaceAll(args[1], "-", "_")) // move-alias
-			d, err := cl.RequestDecision(cmd.Context(), name, n, registry.NewRequest{Action: action, Stage: registry.Stage(stage), Alias: alias, Rationale: rationale})
+			action := registry.DecisionAction(strings.ReplaceAll(args[1], "-", "_")) // move-alias, grant-exception
+			d, err := cl.RequestDecision(cmd.Context(), name, n, registry.NewRequest{Action: action, Stage: registry.Stage(stage), Alias: alias,
+				Rule: rule, Expires: expires, Owner: owner, Rationale: rationale})
 			if err != nil {
 				return remoteErr(cl, err)
 			}
@@ -221,6 +230,9 @@ version under the policy and approvals of production.`,
 	c.Flags().StringVar(&stage, "stage", "", "target stage of promote: staging or production (default production)")
 	c.Flags().StringVar(&rationale, "rationale", "", "why (required)")
 	c.Flags().StringVar(&alias, "alias", "", "move-alias: the alias to point at the version (gated like a promotion to production)")
+	c.Flags().StringVar(&rule, "rule", "", "grant-exception: the policy rule id to waive (e.g. MLSEC-SCAN-002)")
+	c.Flags().StringVar(&expires, "expires", "", "grant-exception: expiry, YYYY-MM-DD (end of that day, UTC) or RFC 3339")
+	c.Flags().StringVar(&owner, "owner", "", "grant-exception: the exception's owner (default: you)")
 	return c
 }
 

@@ -196,3 +196,13 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, a registry.Acto
 	}
 	writeJSON(w, http.StatusOK, list[registry.HistoryEntry]{h, ""})
 }
+
+// listExceptions lists the exceptions granted by grant_exception decisions.
+func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	es, err := s.svc.ListExceptions(r.Context(), a, r.PathValue("model"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list[registry.ModelException]{es, ""})
+}

@@ -44,6 +44,7 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/records", perm: registry.PermRead, h: (*Server).listRecords},
 	{method: "POST", path: "/api/v1/models/{model}/versions/{number}/records", perm: registry.PermEvidence, h: (*Server).addRecord},
 	{method: "GET", path: "/api/v1/models/{model}/history", perm: registry.PermRead, h: (*Server).history},
+	{method: "GET", path: "/api/v1/models/{model}/exceptions", perm: registry.PermRead, h: (*Server).listExceptions},
 
 	// Aliases (alias_handlers.go).
 	{method: "GET", path: "/api/v1/models/{model}/aliases", perm: registry.PermRead, h: (*Server).listAliases},

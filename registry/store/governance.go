@@ -54,7 +54,8 @@ func (x q) ListApprovalRules(ctx context.Context, modelID int64) ([]registry.App
 }
 
 const requestCols = `d.id, d.model_id, m.name, d.version_id, v.number, v.digest, d.action, d.stage, d.rationale, d.requested_by,
-	d.created_at, d.base_version, d.status, d.policy, d.required, d.approvers, d.outcome, d.decided_by, d.decided_at, d.alias`
+	d.created_at, d.base_version, d.status, d.policy, d.required, d.approvers, d.outcome, d.decided_by, d.decided_at, d.alias,
+	d.exception_rule, d.exception_owner, d.exception_expires`
 
 const requestFrom = ` FROM decision_requests d JOIN models m ON m.id = d.model_id JOIN model_versions v ON v.id = d.version_id`
 
@@ -63,7 +64,8 @@ func scanRequest(sc interface{ Scan(...any) error }) (registry.DecisionRequest, 
 	var pol, approvers string
 	var decided sql.NullTime
 	err := sc.Scan(&d.ID, &d.ModelID, &d.Model, &d.VersionID, &d.Version, &d.Digest, &d.Action, &d.Stage, &d.Rationale, &d.RequestedBy,
-		&d.CreatedAt, &d.BaseVersion, &d.Status, &pol, &d.Required, &approvers, &d.Outcome, &d.DecidedBy, &decided, &d.Alias)
+		&d.CreatedAt, &d.BaseVersion, &d.Status, &pol, &d.Required, &approvers, &d.Outcome, &d.DecidedBy, &decided, &d.Alias,
+		&d.Rule, &d.Owner, &d.Expires)
 	if err != nil {
 		return d, err
 	}
@@ -259,9 +261,10 @@ func (t *txn) CreateDecisionRequest(ctx context.Context, d *registry.DecisionReq
 	}
 	d.CreatedAt = now()
 	d.ID, err = t.insertID(ctx, `INSERT INTO decision_requests (model_id, version_id, action, stage, rationale, requested_by, created_at,
-		base_version, status, policy, required, approvers, outcome, alias) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		base_version, status, policy, required, approvers, outcome, alias, exception_rule, exception_owner, exception_expires)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ModelID, d.VersionID, string(d.Action), string(d.Stage), d.Rationale, d.RequestedBy, d.CreatedAt,
-		d.BaseVersion, string(d.Status), pol, d.Required, string(approvers), d.Outcome, d.Alias)
+		d.BaseVersion, string(d.Status), pol, d.Required, string(approvers), d.Outcome, d.Alias, d.Rule, d.Owner, d.Expires)
 	return wrap(err, "create decision request")
 }
 
@@ -300,4 +303,34 @@ func (t *txn) AddDecisionRecord(ctx context.Context, r *registry.DecisionRecord)
 	r.ID, err = t.insertID(ctx, `INSERT INTO decision_records (version_id, title, body, author, created_at) VALUES (?, ?, ?, ?, ?)`,
 		r.VersionID, r.Title, r.Body, r.Author, r.CreatedAt)
 	return wrap(err, "add decision record")
+}
+
+// ListExceptions lists up to limit of a model's granted exceptions (migration
+// 0006), newest first.
+func (x q) ListExceptions(ctx context.Context, modelID int64, limit int) ([]registry.ModelException, error) {
+	rows, err := x.query(ctx, `SELECT e.id, e.model_id, m.name, e.version_id, v.number, e.digest, e.rule, e.owner, e.expires,
+		e.rationale, e.request_id, e.granted_by, e.created_at
+		FROM model_exceptions e JOIN models m ON m.id = e.model_id JOIN model_versions v ON v.id = e.version_id
+		WHERE e.model_id = ? ORDER BY e.id DESC LIMIT `+strconv.Itoa(max(limit, 1)), modelID)
+	if err != nil {
+		return nil, wrap(err, "list exceptions")
+	}
+	es, err := collect(rows, func(sc interface{ Scan(...any) error }) (registry.ModelException, error) {
+		var e registry.ModelException
+		err := sc.Scan(&e.ID, &e.ModelID, &e.Model, &e.VersionID, &e.Version, &e.Digest, &e.Rule, &e.Owner, &e.Expires,
+			&e.Rationale, &e.RequestID, &e.GrantedBy, &e.CreatedAt)
+		e.CreatedAt = e.CreatedAt.UTC()
+		return e, err
+	})
+	return es, wrap(err, "list exceptions")
+}
+
+// AddException inserts a granted exception and sets its ID and CreatedAt.
+func (t *txn) AddException(ctx context.Context, e *registry.ModelException) error {
+	e.CreatedAt = now()
+	var err error
+	e.ID, err = t.insertID(ctx, `INSERT INTO model_exceptions (model_id, version_id, digest, rule, owner, expires, rationale,
+		request_id, granted_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ModelID, e.VersionID, e.Digest, e.Rule, e.Owner, e.Expires, e.Rationale, e.RequestID, e.GrantedBy, e.CreatedAt)
+	return wrap(err, "add exception")
 }
