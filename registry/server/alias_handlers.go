@@ -12,46 +12,28 @@ import (
 
 func (s *Server) listAliases(w http.ResponseWriter, r *http.Request, a registry.Actor) {
 	as, err := s.svc.ListAliases(r.Context(), a, r.PathValue("model"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.Alias]{Items: as})
+	respondList(s, w, r, as, "", err)
 }
 
 func (s *Server) getAlias(w http.ResponseWriter, r *http.Request, a registry.Actor) {
 	al, err := s.svc.GetAlias(r.Context(), a, r.PathValue("model"), r.PathValue("alias"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, al)
+	s.respond(w, r, http.StatusOK, al, err)
 }
 
 func (s *Server) putAlias(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	var in registry.AliasPut
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	in, ok := decodeInto[registry.AliasPut](s, w, r)
+	if !ok {
 		return
 	}
 	al, err := s.svc.SetAlias(r.Context(), a, r.PathValue("model"), r.PathValue("alias"), in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, al)
+	s.respond(w, r, http.StatusOK, al, err)
 }
 
 func (s *Server) aliasHistory(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	p, err := page(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := parse(s, w, r, page)
+	if !ok {
 		return
 	}
 	ms, cur, err := s.svc.AliasHistory(r.Context(), a, r.PathValue("model"), r.PathValue("alias"), p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.AliasMove]{ms, cur})
+	respondList(s, w, r, ms, cur, err)
 }

@@ -39,28 +39,28 @@ type auditProof struct {
 	Hashes   [][]byte `json:"hashes"`
 }
 
-// uintParam reads an optional unsigned query parameter (def if absent).
-func uintParam(r *http.Request, name string, def uint64) (uint64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def, nil
+// uintQuery parses an optional unsigned query parameter (def if absent).
+func uintQuery(name string, def uint64) func(*http.Request) (uint64, error) {
+	return func(r *http.Request) (uint64, error) {
+		v := r.URL.Query().Get(name)
+		if v == "" {
+			return def, nil
+		}
+		n, err := strconv.ParseUint(v, 10, 63)
+		if err != nil {
+			return 0, invalid(name + " must be a non-negative integer")
+		}
+		return n, nil
 	}
-	n, err := strconv.ParseUint(v, 10, 63)
-	if err != nil {
-		return 0, invalid(name + " must be a non-negative integer")
-	}
-	return n, nil
 }
 
 func (s *Server) auditLogEntries(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	start, err := uintParam(r, "start", 0)
-	if err != nil {
-		s.fail(w, r, err)
+	start, ok := parse(s, w, r, uintQuery("start", 0))
+	if !ok {
 		return
 	}
-	end, err := uintParam(r, "end", 0)
-	if err != nil {
-		s.fail(w, r, err)
+	end, ok := parse(s, w, r, uintQuery("end", 0))
+	if !ok {
 		return
 	}
 	info, err := s.svc.AuditLogInfo(r.Context(), a)
@@ -96,14 +96,12 @@ func (s *Server) auditLogCheckpoint(w http.ResponseWriter, r *http.Request, a re
 }
 
 func (s *Server) auditLogCheckpoints(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	after, err := uintParam(r, "after", 0)
-	if err != nil {
-		s.fail(w, r, err)
+	after, ok := parse(s, w, r, uintQuery("after", 0))
+	if !ok {
 		return
 	}
-	limit, err := uintParam(r, "limit", registry.MaxAuditEntries)
-	if err != nil {
-		s.fail(w, r, err)
+	limit, ok := parse(s, w, r, uintQuery("limit", registry.MaxAuditEntries))
+	if !ok {
 		return
 	}
 	cps, err := s.svc.AuditCheckpoints(r.Context(), a, after, int(min(limit, registry.MaxAuditEntries)))
@@ -126,22 +124,16 @@ func (s *Server) auditLogInclusion(w http.ResponseWriter, r *http.Request, a reg
 		s.fail(w, r, invalid("index is required"))
 		return
 	}
-	index, err := uintParam(r, "index", 0)
-	if err != nil {
-		s.fail(w, r, err)
+	index, ok := parse(s, w, r, uintQuery("index", 0))
+	if !ok {
 		return
 	}
-	size, err := uintParam(r, "tree_size", 0)
-	if err != nil {
-		s.fail(w, r, err)
+	size, ok := parse(s, w, r, uintQuery("tree_size", 0))
+	if !ok {
 		return
 	}
 	leaf, hashes, size, err := s.svc.AuditInclusionProof(r.Context(), a, index, size)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, auditProof{Index: &index, TreeSize: size, LeafHash: leaf, Hashes: nonNil(hashes)})
+	s.respond(w, r, http.StatusOK, auditProof{Index: &index, TreeSize: size, LeafHash: leaf, Hashes: nonNil(hashes)}, err)
 }
 
 func (s *Server) auditLogConsistency(w http.ResponseWriter, r *http.Request, a registry.Actor) {
@@ -149,32 +141,22 @@ func (s *Server) auditLogConsistency(w http.ResponseWriter, r *http.Request, a r
 		s.fail(w, r, invalid("from is required"))
 		return
 	}
-	from, err := uintParam(r, "from", 0)
-	if err != nil {
-		s.fail(w, r, err)
+	from, ok := parse(s, w, r, uintQuery("from", 0))
+	if !ok {
 		return
 	}
-	to, err := uintParam(r, "to", 0)
-	if err != nil {
-		s.fail(w, r, err)
+	to, ok := parse(s, w, r, uintQuery("to", 0))
+	if !ok {
 		return
 	}
 	hashes, to, err := s.svc.AuditConsistencyProof(r.Context(), a, from, to)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, auditProof{From: &from, TreeSize: to, Hashes: nonNil(hashes)})
+	s.respond(w, r, http.StatusOK, auditProof{From: &from, TreeSize: to, Hashes: nonNil(hashes)}, err)
 }
 
 func (s *Server) auditLogKey(w http.ResponseWriter, r *http.Request, a registry.Actor) {
 	info, err := s.svc.AuditLogInfo(r.Context(), a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"origin": info.Origin, "verifier_key": info.VerifierKey, "size": info.Size,
-		"format": audit.LogFormat})
+	s.respond(w, r, http.StatusOK, map[string]any{"origin": info.Origin, "verifier_key": info.VerifierKey, "size": info.Size,
+		"format": audit.LogFormat}, err)
 }
 
 func nonNil(h [][]byte) [][]byte {

@@ -15,59 +15,39 @@ import (
 
 func (s *Server) getOwners(w http.ResponseWriter, r *http.Request, a registry.Actor) {
 	g, err := s.svc.GetGovernance(r.Context(), a, r.PathValue("model"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, g)
+	s.respond(w, r, http.StatusOK, g, err)
 }
 
 func (s *Server) setOwners(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	var p registry.GovernancePatch
-	if err := decode(w, r, &p); err != nil {
-		s.fail(w, r, err)
+	p, ok := decodeInto[registry.GovernancePatch](s, w, r)
+	if !ok {
 		return
 	}
 	g, err := s.svc.SetGovernance(r.Context(), a, r.PathValue("model"), p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, g)
+	s.respond(w, r, http.StatusOK, g, err)
 }
 
 func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
-	var in registry.NewRequest
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	in, ok := decodeInto[registry.NewRequest](s, w, r)
+	if !ok {
 		return
 	}
 	d, err := s.svc.RequestDecision(r.Context(), a, r.PathValue("model"), n, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, d)
+	s.respond(w, r, http.StatusCreated, d, err)
 }
 
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	p, err := page(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := parse(s, w, r, page)
+	if !ok {
 		return
 	}
 	f := registry.RequestFilter{Page: p, Status: registry.RequestStatus(r.URL.Query().Get("status"))}
 	ds, cur, err := s.svc.ListDecisionRequests(r.Context(), a, r.PathValue("model"), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.DecisionRequest]{ds, cur})
+	respondList(s, w, r, ds, cur, err)
 }
 
 func decisionID(r *http.Request) (int64, error) {
@@ -79,17 +59,12 @@ func decisionID(r *http.Request) (int64, error) {
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	id, err := decisionID(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := parse(s, w, r, decisionID)
+	if !ok {
 		return
 	}
 	d, err := s.svc.GetDecisionRequest(r.Context(), a, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	s.respond(w, r, http.StatusOK, d, err)
 }
 
 type voteBody struct {
@@ -106,24 +81,18 @@ func (s *Server) rejectRequest(w http.ResponseWriter, r *http.Request, a registr
 
 func (s *Server) vote(w http.ResponseWriter, r *http.Request, a registry.Actor,
 	fn func(ctx context.Context, a registry.Actor, id int64, comment string) (registry.DecisionRequest, error)) {
-	id, err := decisionID(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := parse(s, w, r, decisionID)
+	if !ok {
 		return
 	}
 	var in voteBody
-	if r.ContentLength != 0 {
-		if err := decode(w, r, &in); err != nil {
-			s.fail(w, r, err)
+	if r.ContentLength != 0 { // the body is optional
+		if in, ok = decodeInto[voteBody](s, w, r); !ok {
 			return
 		}
 	}
 	d, err := fn(r.Context(), a, id, in.Comment)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	s.respond(w, r, http.StatusOK, d, err)
 }
 
 type rollbackBody struct {
@@ -133,9 +102,8 @@ type rollbackBody struct {
 
 // rollback re-verifies the target's blobs in the bucket too.
 func (s *Server) rollback(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	var in rollbackBody
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	in, ok := decodeInto[rollbackBody](s, w, r)
+	if !ok {
 		return
 	}
 	if in.To < 1 {
@@ -143,11 +111,7 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, a registry.Act
 		return
 	}
 	d, err := s.svc.Rollback(r.Context(), a, r.PathValue("model"), in.To, in.Reason, registry.RollbackOptions{BlobExists: s.blobs.Exists})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	s.respond(w, r, http.StatusOK, d, err)
 }
 
 type recordBody struct {
@@ -156,53 +120,34 @@ type recordBody struct {
 }
 
 func (s *Server) addRecord(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
-	var in recordBody
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	in, ok := decodeInto[recordBody](s, w, r)
+	if !ok {
 		return
 	}
 	rec, err := s.svc.AddDecisionRecord(r.Context(), a, r.PathValue("model"), n, in.Title, in.Body)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, rec)
+	s.respond(w, r, http.StatusCreated, rec, err)
 }
 
 func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
 	rs, err := s.svc.ListDecisionRecords(r.Context(), a, r.PathValue("model"), n)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.DecisionRecord]{rs, ""})
+	respondList(s, w, r, rs, "", err)
 }
 
 func (s *Server) history(w http.ResponseWriter, r *http.Request, a registry.Actor) {
 	h, err := s.svc.History(r.Context(), a, r.PathValue("model"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.HistoryEntry]{h, ""})
+	respondList(s, w, r, h, "", err)
 }
 
 // listExceptions lists the exceptions granted by grant_exception decisions.
 func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request, a registry.Actor) {
 	es, err := s.svc.ListExceptions(r.Context(), a, r.PathValue("model"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.ModelException]{es, ""})
+	respondList(s, w, r, es, "", err)
 }

@@ -15,18 +15,13 @@ func invalid(msg string) error   { return fmt.Errorf("%w: %s", registry.ErrInval
 func notFound(what string) error { return fmt.Errorf("%s: %w", what, registry.ErrNotFound) }
 
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	p, err := page(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := parse(s, w, r, page)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
 	ms, cur, err := s.svc.ListModels(r.Context(), a, registry.ModelFilter{Page: p, Tag: q.Get("tag"), Team: q.Get("team")})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.Model]{ms, cur})
+	respondList(s, w, r, ms, cur, err)
 }
 
 type newModel struct {
@@ -37,54 +32,35 @@ type newModel struct {
 }
 
 func (s *Server) createModel(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	var in newModel
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	in, ok := decodeInto[newModel](s, w, r)
+	if !ok {
 		return
 	}
 	m, err := s.svc.CreateModel(r.Context(), a, registry.Model{Name: in.Name, Description: in.Description, Tags: in.Tags, Team: in.Team})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(m.Revision))
-	writeJSON(w, http.StatusCreated, m)
+	s.respondETag(w, r, http.StatusCreated, m, m.Revision, err)
 }
 
 func (s *Server) getModel(w http.ResponseWriter, r *http.Request, a registry.Actor) {
 	m, err := s.svc.GetModel(r.Context(), a, r.PathValue("model"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(m.Revision))
-	writeJSON(w, http.StatusOK, m)
+	s.respondETag(w, r, http.StatusOK, m, m.Revision, err)
 }
 
 func (s *Server) updateModel(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	rev, err := ifMatch(r)
-	if err != nil {
-		s.fail(w, r, err)
+	rev, ok := parse(s, w, r, ifMatch)
+	if !ok {
 		return
 	}
-	var p registry.ModelPatch
-	if err := decode(w, r, &p); err != nil {
-		s.fail(w, r, err)
+	p, ok := decodeInto[registry.ModelPatch](s, w, r)
+	if !ok {
 		return
 	}
 	m, err := s.svc.UpdateModel(r.Context(), a, r.PathValue("model"), rev, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(m.Revision))
-	writeJSON(w, http.StatusOK, m)
+	s.respondETag(w, r, http.StatusOK, m, m.Revision, err)
 }
 
 func (s *Server) listVersions(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	p, err := page(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := parse(s, w, r, page)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
@@ -95,11 +71,7 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request, a registry
 		return
 	}
 	vs, cur, err := s.svc.ListVersions(r.Context(), a, f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.Version]{vs, cur})
+	respondList(s, w, r, vs, cur, err)
 }
 
 // versionByDigest answers ?digest= with a list of zero or one version.
@@ -113,11 +85,8 @@ func (s *Server) versionByDigest(w http.ResponseWriter, r *http.Request, a regis
 		s.fail(w, r, err)
 		return
 	}
-	if _, merr := s.svc.GetModel(r.Context(), a, r.PathValue("model")); merr != nil {
-		s.fail(w, r, merr)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.Version]{Items: out})
+	_, err = s.svc.GetModel(r.Context(), a, r.PathValue("model"))
+	respondList(s, w, r, out, "", err)
 }
 
 // versionView is a version with its files.
@@ -127,9 +96,8 @@ type versionView struct {
 }
 
 func (s *Server) createVersion(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	var nv registry.NewVersion
-	if err := decode(w, r, &nv); err != nil {
-		s.fail(w, r, err)
+	nv, ok := decodeInto[registry.NewVersion](s, w, r)
+	if !ok {
 		return
 	}
 	v, created, err := s.svc.CreateVersion(r.Context(), a, r.PathValue("model"), nv)
@@ -144,20 +112,24 @@ func (s *Server) createVersion(w http.ResponseWriter, r *http.Request, a registr
 	s.writeVersion(w, r, a, code, v)
 }
 
+// writeVersion answers with the version as stored now, files included.
 func (s *Server) writeVersion(w http.ResponseWriter, r *http.Request, a registry.Actor, code int, v registry.Version) {
 	v2, arts, err := s.svc.GetVersion(r.Context(), a, v.Model, v.Number)
+	s.respondETag(w, r, code, versionView{v2, arts}, v2.Revision, err)
+}
+
+// respondVersion is writeVersion after a service call that returned v, err.
+func (s *Server) respondVersion(w http.ResponseWriter, r *http.Request, a registry.Actor, v registry.Version, err error) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(v2.Revision))
-	writeJSON(w, code, versionView{v2, arts})
+	s.writeVersion(w, r, a, http.StatusOK, v)
 }
 
 func (s *Server) getVersion(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
 	s.writeVersion(w, r, a, http.StatusOK, registry.Version{Model: r.PathValue("model"), Number: n})
@@ -166,69 +138,50 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request, a registry.A
 // updateVersion changes a version's stage: If-Match (the version's ETag)
 // is required, as for models.
 func (s *Server) updateVersion(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
-	rev, err := ifMatch(r)
-	if err != nil {
-		s.fail(w, r, err)
+	rev, ok := parse(s, w, r, ifMatch)
+	if !ok {
 		return
 	}
-	var p registry.VersionPatch
-	if err := decode(w, r, &p); err != nil {
-		s.fail(w, r, err)
+	p, ok := decodeInto[registry.VersionPatch](s, w, r)
+	if !ok {
 		return
 	}
 	v, err := s.svc.SetVersionStage(r.Context(), a, r.PathValue("model"), n, rev, p.Stage)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeVersion(w, r, a, http.StatusOK, v)
+	s.respondVersion(w, r, a, v, err)
 }
 
 func (s *Server) finalizeVersion(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
 	v, err := s.svc.FinalizeVersion(r.Context(), a, r.PathValue("model"), n)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeVersion(w, r, a, http.StatusOK, v)
+	s.respondVersion(w, r, a, v, err)
 }
 
 func (s *Server) listEvidence(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
-	p, err := page(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := parse(s, w, r, page)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
 	es, cur, err := s.svc.ListEvidence(r.Context(), a, r.PathValue("model"), n, registry.EvidenceFilter{Page: p, Type: q.Get("type"), MinSeverity: q.Get("severity")})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.Evidence]{es, cur})
+	respondList(s, w, r, es, cur, err)
 }
 
 // addEvidence accepts an evidence file as-is (one record, an array, or a
 // DSSE attestation); package evidence validates it.
 func (s *Server) addEvidence(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSONBody))
@@ -237,25 +190,16 @@ func (s *Server) addEvidence(w http.ResponseWriter, r *http.Request, a registry.
 		return
 	}
 	es, err := s.svc.AddEvidence(r.Context(), a, r.PathValue("model"), n, raw, s.keys)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, list[registry.Evidence]{Items: es})
+	s.respond(w, r, http.StatusCreated, list[registry.Evidence]{Items: es}, err)
 }
 
 func (s *Server) listLineage(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
 	ls, err := s.svc.Lineage(r.Context(), a, r.PathValue("model"), n)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.LineageEdge]{Items: ls})
+	respondList(s, w, r, ls, "", err)
 }
 
 type newLineage struct {
@@ -266,55 +210,38 @@ type newLineage struct {
 }
 
 func (s *Server) addLineage(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
-	var in newLineage
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	in, ok := decodeInto[newLineage](s, w, r)
+	if !ok {
 		return
 	}
 	l, err := s.svc.AddLineage(r.Context(), a, r.PathValue("model"), n, registry.LineageEdge{Kind: in.Kind, Target: in.Target, Commit: in.Commit, Note: in.Note})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, l)
+	s.respond(w, r, http.StatusCreated, l, err)
 }
 
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
-	p, err := page(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := parse(s, w, r, page)
+	if !ok {
 		return
 	}
 	js, cur, err := s.svc.ListJobs(r.Context(), a, r.PathValue("model"), n, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.Job]{js, cur})
+	respondList(s, w, r, js, cur, err)
 }
 
 func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	p, err := page(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := parse(s, w, r, page)
+	if !ok {
 		return
 	}
 	ds, cur, err := s.svc.ListDatasets(r.Context(), a, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.Dataset]{ds, cur})
+	respondList(s, w, r, ds, cur, err)
 }
 
 type newDataset struct {
@@ -326,42 +253,26 @@ type newDataset struct {
 }
 
 func (s *Server) createDataset(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	var in newDataset
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	in, ok := decodeInto[newDataset](s, w, r)
+	if !ok {
 		return
 	}
 	d, err := s.svc.CreateDataset(r.Context(), a, registry.Dataset{Name: in.Name, Digest: in.Digest, Owner: in.Owner, Description: in.Description, URI: in.URI})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(d.Revision))
-	writeJSON(w, http.StatusCreated, d)
+	s.respondETag(w, r, http.StatusCreated, d, d.Revision, err)
 }
 
 func (s *Server) getDataset(w http.ResponseWriter, r *http.Request, a registry.Actor) {
 	d, err := s.svc.GetDataset(r.Context(), a, r.PathValue("name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(d.Revision))
-	writeJSON(w, http.StatusOK, d)
+	s.respondETag(w, r, http.StatusOK, d, d.Revision, err)
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	p, err := page(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := parse(s, w, r, page)
+	if !ok {
 		return
 	}
 	ts, cur, err := s.svc.ListTokens(r.Context(), a, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.Token]{ts, cur})
+	respondList(s, w, r, ts, cur, err)
 }
 
 type newToken struct {
@@ -379,17 +290,12 @@ type createdToken struct {
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	var in newToken
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	in, ok := decodeInto[newToken](s, w, r)
+	if !ok {
 		return
 	}
 	t, secret, err := s.svc.CreateToken(r.Context(), a, registry.Token{Name: in.Name, Role: in.Role, ScopeTeam: in.ScopeTeam, ScopeModel: in.ScopeModel, ExpiresAt: in.ExpiresAt})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, createdToken{t, secret})
+	s.respond(w, r, http.StatusCreated, createdToken{t, secret}, err)
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, a registry.Actor) {
@@ -398,23 +304,14 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, a registry.
 		s.fail(w, r, invalid("token id"))
 		return
 	}
-	if err := s.svc.RevokeToken(r.Context(), a, id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.noContent(w, r, s.svc.RevokeToken(r.Context(), a, id))
 }
 
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	p, err := page(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := parse(s, w, r, page)
+	if !ok {
 		return
 	}
 	es, cur, err := s.svc.ListAudit(r.Context(), a, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.AuditEvent]{es, cur})
+	respondList(s, w, r, es, cur, err)
 }

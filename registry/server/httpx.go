@@ -137,3 +137,63 @@ func ifMatch(r *http.Request) (int64, error) {
 	}
 	return n, nil
 }
+
+// The helpers below keep each handler down to its own logic: parse the
+// request, call the service, respond. A failure is always written by
+// s.fail, so every error keeps the one error shape.
+
+// parse runs fn on the request (page, versionNumber, ifMatch, ...); on an
+// error it writes the failure and returns false.
+func parse[T any](s *Server, w http.ResponseWriter, r *http.Request, fn func(*http.Request) (T, error)) (T, bool) {
+	v, err := fn(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return v, false
+	}
+	return v, true
+}
+
+// decodeInto decodes the JSON body into a T (see decode); on an error it
+// writes the failure and returns false.
+func decodeInto[T any](s *Server, w http.ResponseWriter, r *http.Request) (T, bool) {
+	var v T
+	if err := decode(w, r, &v); err != nil {
+		s.fail(w, r, err)
+		return v, false
+	}
+	return v, true
+}
+
+// respond writes v with code, or the failure if err is not nil.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, code int, v any, err error) {
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, code, v)
+}
+
+// respondETag is respond with the ETag of revision rev, set on success only.
+func (s *Server) respondETag(w http.ResponseWriter, r *http.Request, code int, v any, rev int64, err error) {
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(rev))
+	writeJSON(w, code, v)
+}
+
+// respondList writes one page of items (200), or the failure if err is not
+// nil. Items are written as given: nil stays null.
+func respondList[T any](s *Server, w http.ResponseWriter, r *http.Request, items []T, cursor string, err error) {
+	s.respond(w, r, http.StatusOK, list[T]{items, cursor}, err)
+}
+
+// noContent answers 204, or the failure if err is not nil.
+func (s *Server) noContent(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -144,9 +144,8 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a registry.Acto
 // getFile streams one artifact of a version. The client verifies it
 // against the digest in the X-Content-SHA256 header and the version record.
 func (s *Server) getFile(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	n, err := versionNumber(r)
-	if err != nil {
-		s.fail(w, r, err)
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
 		return
 	}
 	_, arts, err := s.svc.GetVersion(r.Context(), a, r.PathValue("model"), n)

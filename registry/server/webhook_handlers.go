@@ -19,56 +19,36 @@ func webhookID(r *http.Request) (int64, error) {
 }
 
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	var in registry.NewWebhook
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	in, ok := decodeInto[registry.NewWebhook](s, w, r)
+	if !ok {
 		return
 	}
 	h, err := s.svc.CreateWebhook(r.Context(), a, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, h)
+	s.respond(w, r, http.StatusCreated, h, err)
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, a registry.Actor) {
 	hs, err := s.svc.ListWebhooks(r.Context(), a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.Webhook]{Items: hs})
+	respondList(s, w, r, hs, "", err)
 }
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	id, err := webhookID(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := parse(s, w, r, webhookID)
+	if !ok {
 		return
 	}
-	if err := s.svc.DeleteWebhook(r.Context(), a, id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.noContent(w, r, s.svc.DeleteWebhook(r.Context(), a, id))
 }
 
 func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	id, err := webhookID(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := parse(s, w, r, webhookID)
+	if !ok {
 		return
 	}
-	p, err := page(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := parse(s, w, r, page)
+	if !ok {
 		return
 	}
 	ds, cur, err := s.svc.ListWebhookDeliveries(r.Context(), a, id, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list[registry.WebhookDelivery]{ds, cur})
+	respondList(s, w, r, ds, cur, err)
 }
