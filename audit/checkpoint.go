@@ -111,7 +111,7 @@ func NewVerifier(vkey string) (*Verifier, error) {
 	vkey = strings.TrimSpace(vkey)
 	v, err := note.NewVerifier(vkey)
 	if err != nil {
-		return nil, fmt.Errorf("audit verifier key: %w", err)
+		return nil, fmt.Errorf("audit verifier key: %w (want the registry's note key: the content of DATA_DIR/audit.key.pub, of the form ORIGIN+HASH+KEY, e.g. mlsec-registry/audit+...)", err)
 	}
 	return &Verifier{v: v, vkey: vkey}, nil
 }

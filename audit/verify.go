@@ -2,6 +2,8 @@ package audit
 
 import (
 	"bytes"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -231,7 +233,9 @@ func checkConsistency(res *Result, cps []signedCP, tree *Tree, o VerifyOptions) 
 			err = proof.VerifyConsistency(rfc6962.DefaultHasher, a.Size, b.Size, p, a.Hash, b.Hash)
 		}
 		if err != nil {
-			res.add(-1, KindInconsistent, "checkpoints for sizes %d and %d are not consistent (the log was rewritten between them): %v", a.Size, b.Size, err)
+			// The library's error prints hashes as byte lists; name the roots.
+			res.add(-1, KindInconsistent, "checkpoints for sizes %d (root %s) and %d (root %s) are not consistent: the log was rewritten between them",
+				a.Size, base64.StdEncoding.EncodeToString(a.Hash), b.Size, base64.StdEncoding.EncodeToString(b.Hash))
 			return
 		}
 	}
@@ -250,11 +254,22 @@ func firstLine(b []byte) string {
 // VerifyInclusion checks an RFC 6962 inclusion proof of the leaf hash at
 // index against checkpoint c.
 func VerifyInclusion(index uint64, c Checkpoint, leafHash []byte, hashes [][]byte) error {
-	return proof.VerifyInclusion(rfc6962.DefaultHasher, index, c.Size, leafHash, hashes, c.Hash)
+	return readableProofErr(proof.VerifyInclusion(rfc6962.DefaultHasher, index, c.Size, leafHash, hashes, c.Hash), c)
 }
 
 // VerifyConsistency checks an RFC 6962 consistency proof between two
 // checkpoints.
 func VerifyConsistency(older, newer Checkpoint, hashes [][]byte) error {
-	return proof.VerifyConsistency(rfc6962.DefaultHasher, older.Size, newer.Size, hashes, older.Hash, newer.Hash)
+	return readableProofErr(proof.VerifyConsistency(rfc6962.DefaultHasher, older.Size, newer.Size, hashes, older.Hash, newer.Hash), newer)
+}
+
+// readableProofErr replaces the merkle library's root mismatch error, which
+// prints hashes as byte lists, by one naming the signed root in base64.
+func readableProofErr(err error, c Checkpoint) error {
+	var rm proof.RootMismatchError
+	if errors.As(err, &rm) {
+		return fmt.Errorf("the proof leads to root %s, not the signed root %s of size %d",
+			base64.StdEncoding.EncodeToString(rm.CalculatedRoot), base64.StdEncoding.EncodeToString(c.Hash), c.Size)
+	}
+	return err
 }

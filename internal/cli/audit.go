@@ -45,7 +45,7 @@ See docs/audit.md.`,
 
 func newAuditVerifyCmd() *cobra.Command {
 	var src auditSource
-	var key, format string
+	var key, format, save string
 	var trusted []string
 	c := &cobra.Command{
 		Use:   "verify [--server URL | --database DSN | --file FILE] [--key PUBKEY]",
@@ -70,11 +70,12 @@ Exit codes: 0 the log verifies, 1 tampering detected, 2 usage or I/O error.`,
 			if format != "text" && format != "json" {
 				return withCode(ExitUsage, fmt.Errorf("--format %q: want text or json", format))
 			}
-			return runAuditVerify(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), src, key, trusted, format)
+			return runAuditVerify(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), src, key, trusted, format, save)
 		},
 	}
 	src.flags(c, true)
 	f := c.Flags()
+	f.StringVar(&save, "save-checkpoint", "", "after a successful check, write the latest signed checkpoint to `FILE`; pass it with --checkpoint next time to detect entries removed from the end")
 	f.StringVar(&key, "key", "", "log verifier `PUBKEY` (note verifier key, or a file holding it)")
 	f.StringArrayVar(&trusted, "checkpoint", nil, "signed checkpoint `FILE` kept from earlier that the log must still contain (repeatable)")
 	f.StringVar(&format, "format", "text", "output format: text or json")
@@ -191,7 +192,7 @@ func loadVerifierKey(key string) (string, error) {
 	return strings.TrimSpace(key), nil
 }
 
-func runAuditVerify(ctx context.Context, stdout, stderr io.Writer, src auditSource, key string, trustedFiles []string, format string) error {
+func runAuditVerify(ctx context.Context, stdout, stderr io.Writer, src auditSource, key string, trustedFiles []string, format, save string) error {
 	var trusted [][]byte
 	for _, p := range trustedFiles {
 		b, err := os.ReadFile(p)
@@ -238,7 +239,31 @@ func runAuditVerify(ctx context.Context, stdout, stderr io.Writer, src auditSour
 	if !res.OK() {
 		return withCode(ExitFindings, nil)
 	}
+	if save != "" {
+		if err := saveLatestCheckpoint(l, v, res, save); err != nil {
+			return withCode(ExitUsage, fmt.Errorf("audit verify: --save-checkpoint: %w", err))
+		}
+		fmt.Fprintf(stderr, "saved the latest signed checkpoint to %s: pass it with --checkpoint next time\n", save)
+	} else if format == "text" {
+		// A log cut short at its end still verifies against its own last
+		// checkpoint; only a checkpoint kept outside the registry shows it.
+		fmt.Fprintln(stderr, "hint: keep the latest checkpoint (--save-checkpoint FILE) and pass it with --checkpoint next time, so entries removed from the end are detected")
+	}
 	return nil
+}
+
+// saveLatestCheckpoint writes the signed note of the latest verified
+// checkpoint to path.
+func saveLatestCheckpoint(l *audit.Log, v *audit.Verifier, res *audit.Result, path string) error {
+	if res.Latest == nil {
+		return errors.New("the log has no checkpoint yet")
+	}
+	for _, n := range l.Checkpoints {
+		if c, err := v.Open(n); err == nil && c.Size == res.Latest.Size && bytes.Equal(c.Hash, res.Latest.Hash) {
+			return os.WriteFile(path, n, 0o644)
+		}
+	}
+	return errors.New("the latest checkpoint's note was not found")
 }
 
 func printAuditResult(w io.Writer, res *audit.Result, v *audit.Verifier) {

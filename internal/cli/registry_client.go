@@ -122,7 +122,13 @@ func remoteErr(c *client.Client, err error) error {
 	case 401:
 		hint = "\nSet MLSEC_TOKEN (or --token, or token: in " + configPath() + "), or run 'mlsec serve' to get the bootstrap token."
 	case 403:
-		hint = "\nYour token's role or scope does not allow this; ask an admin for a token that does."
+		msg := err.Error()
+		if strings.Contains(msg, "separation of duties") || strings.Contains(msg, "approver") || strings.Contains(msg, "owner") {
+			// A governance refusal: the person is wrong, not the token.
+			hint = "\nThis needs another person: 'mlsec owners MODEL' shows who may act."
+		} else {
+			hint = "\nYour token's role or scope does not allow this; ask an admin for a token that does ('mlsec token create')."
+		}
 	}
 	return withCode(ExitFindings, fmt.Errorf("%w%s", err, hint))
 }

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/client"
+)
+
+// token: create, list and revoke the registry's API tokens (admins).
+
+func init() { register(newTokenCmd) }
+
+func newTokenCmd() *cobra.Command {
+	var r remote
+	c := &cobra.Command{
+		Use:   "token [create NAME --role ROLE | revoke ID]",
+		Short: "Manage the registry's API tokens (admins)",
+		Long: `token lists the registry's API tokens; 'token create' makes one and prints its
+secret once (only its SHA-256 is stored); 'token revoke' revokes one.
+
+Roles: admin, maintainer (push, stage, request decisions), reviewer (read,
+add evidence, approve when named an owner), auditor (read-only, including
+the audit trail). A token's name is the principal owners and approvals
+refer to (mlsec owners MODEL --set approve=NAME).`,
+		Example: `  mlsec token create bob --role reviewer
+  mlsec token create ci-fraud --role maintainer --scope-model fraud --expires 720h
+  mlsec token
+  mlsec token revoke 4`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			var all []registry.Token
+			p := registry.Page{Limit: registry.MaxLimit}
+			for {
+				l, err := cl.ListTokens(cmd.Context(), p)
+				if err != nil {
+					return remoteErr(cl, err)
+				}
+				all = append(all, l.Items...)
+				if l.NextCursor == "" {
+					break
+				}
+				p.Cursor = l.NextCursor
+			}
+			if r.format == "json" {
+				return writeJSONOut(cmd.OutOrStdout(), all)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tROLE\tSCOPE\tEXPIRES\tREVOKED\tCREATED BY")
+			for _, t := range all {
+				scope := "-"
+				if t.ScopeTeam != "" {
+					scope = "team " + t.ScopeTeam
+				} else if t.ScopeModel != "" {
+					scope = "model " + t.ScopeModel
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, scope, when(t.ExpiresAt), when(t.RevokedAt), t.CreatedBy)
+			}
+			return tw.Flush()
+		},
+	}
+	r.register(c.PersistentFlags(), true)
+
+	var in client.NewToken
+	var role string
+	var expires time.Duration
+	create := &cobra.Command{
+		Use:   "create NAME --role ROLE [--scope-team T | --scope-model M] [--expires DURATION]",
+		Short: "Create an API token and print its secret once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			in.Name, in.Role = args[0], registry.Role(role)
+			if expires > 0 {
+				t := time.Now().Add(expires).UTC()
+				in.ExpiresAt = &t
+			}
+			t, err := cl.CreateToken(cmd.Context(), in)
+			if err != nil {
+				return remoteErr(cl, err)
+			}
+			if r.format == "json" {
+				return writeJSONOut(cmd.OutOrStdout(), t)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "token %d: %s (%s)\nsecret: %s\n(shown only now; use it as MLSEC_TOKEN)\n", t.ID, t.Name, t.Role, t.Secret)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&role, "role", "", "role: admin, maintainer, reviewer or auditor")
+	create.Flags().StringVar(&in.ScopeTeam, "scope-team", "", "restrict the token to one team's models")
+	create.Flags().StringVar(&in.ScopeModel, "scope-model", "", "restrict the token to one model")
+	create.Flags().DurationVar(&expires, "expires", 0, "expire the token after this `DURATION` (e.g. 720h); 0: never")
+	create.MarkFlagRequired("role")
+
+	revoke := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke an API token",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return withCode(ExitUsage, fmt.Errorf("token revoke: %q is not a token id (see 'mlsec token')", args[0]))
+			}
+			cl, err := r.client()
+			if err != nil {
+				return err
+			}
+			if err := cl.RevokeToken(cmd.Context(), id); err != nil {
+				return remoteErr(cl, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "token %d revoked\n", id)
+			return nil
+		},
+	}
+	c.AddCommand(create, revoke)
+	return c
+}
+
+// when formats an optional time for tables.
+func when(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}

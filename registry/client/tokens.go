@@ -1,0 +1,47 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/mlsec/mlsec/registry"
+)
+
+// NewToken asks for an API token (admins; docs/registry.md "Roles").
+type NewToken struct {
+	Name       string        `json:"name"`
+	Role       registry.Role `json:"role"`
+	ScopeTeam  string        `json:"scope_team,omitempty"`
+	ScopeModel string        `json:"scope_model,omitempty"`
+	ExpiresAt  *time.Time    `json:"expires_at,omitempty"`
+}
+
+// CreatedToken is a new token with its secret, which the server shows only
+// in this answer.
+type CreatedToken struct {
+	registry.Token
+	Secret string `json:"secret"`
+}
+
+// CreateToken creates an API token.
+func (c *Client) CreateToken(ctx context.Context, in NewToken) (CreatedToken, error) {
+	var out CreatedToken
+	_, _, err := c.call(ctx, request{method: http.MethodPost, path: "/api/v1/tokens", json: in}, &out)
+	return out, err
+}
+
+// ListTokens lists one page of tokens (never their secrets).
+func (c *Client) ListTokens(ctx context.Context, p registry.Page) (List[registry.Token], error) {
+	var out List[registry.Token]
+	_, _, err := c.call(ctx, request{method: http.MethodGet, path: "/api/v1/tokens", query: pageQuery(url.Values{}, p)}, &out)
+	return out, err
+}
+
+// RevokeToken revokes token id.
+func (c *Client) RevokeToken(ctx context.Context, id int64) error {
+	_, _, err := c.call(ctx, request{method: http.MethodDelete, path: "/api/v1/tokens/" + strconv.FormatInt(id, 10)}, nil)
+	return err
+}
