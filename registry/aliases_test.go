@@ -2,12 +2,12 @@ package registry_test
 
 import (
 	"errors"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/internal/pgtest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -15,12 +15,7 @@ func ptr[T any](v T) *T { return &v }
 // aliasDialects runs fn on SQLite and, with MLSEC_TEST_POSTGRES_URL, on a
 // fresh PostgreSQL database.
 func aliasDialects(t *testing.T, fn func(t *testing.T, s *registry.Service)) {
-	dsns := map[string]func(t *testing.T) string{"sqlite": func(*testing.T) string { return "" }}
-	if u := os.Getenv("MLSEC_TEST_POSTGRES_URL"); u != "" {
-		dsns["postgres"] = func(t *testing.T) string { return freshPostgresDB(t, u) }
-	} else {
-		t.Log("MLSEC_TEST_POSTGRES_URL not set: PostgreSQL case skipped")
-	}
+	dsns := pgtest.DSNs(t)
 	for name, dsn := range dsns {
 		t.Run(name, func(t *testing.T) {
 			s := govService(t, dsn(t))

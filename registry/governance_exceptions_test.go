@@ -11,6 +11,7 @@ import (
 
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/internal/pgtest"
 	"github.com/mlsec/mlsec/registry/store"
 )
 
@@ -64,12 +65,7 @@ func resultIDs(rs []policy.Result) []string {
 }
 
 func TestGovernanceGrantException(t *testing.T) {
-	dsns := map[string]func(t *testing.T) string{"sqlite": func(*testing.T) string { return "" }}
-	if u := os.Getenv("MLSEC_TEST_POSTGRES_URL"); u != "" {
-		dsns["postgres"] = func(t *testing.T) string { return freshPostgresDB(t, u) }
-	} else {
-		t.Logf("MLSEC_TEST_POSTGRES_URL not set: PostgreSQL case skipped")
-	}
+	dsns := pgtest.DSNs(t)
 	for name, dsn := range dsns {
 		t.Run(name, func(t *testing.T) { testGrantException(t, dsn(t)) })
 	}

@@ -2,11 +2,7 @@ package registry_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +13,7 @@ import (
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/internal/pgtest"
 	"github.com/mlsec/mlsec/registry/store"
 )
 
@@ -239,12 +236,7 @@ func TestGovernanceDecisions(t *testing.T) {
 // get ErrConflict and end superseded. SQLite always, PostgreSQL with
 // MLSEC_TEST_POSTGRES_URL.
 func TestGovernanceConflictingPromotions(t *testing.T) {
-	dsns := map[string]func(t *testing.T) string{"sqlite": func(*testing.T) string { return "" }}
-	if u := os.Getenv("MLSEC_TEST_POSTGRES_URL"); u != "" {
-		dsns["postgres"] = func(t *testing.T) string { return freshPostgresDB(t, u) }
-	} else {
-		t.Logf("%s not set: PostgreSQL case skipped", "MLSEC_TEST_POSTGRES_URL")
-	}
+	dsns := pgtest.DSNs(t)
 	for name, dsn := range dsns {
 		t.Run(name, func(t *testing.T) {
 			s := govService(t, dsn(t))
@@ -299,32 +291,4 @@ func TestGovernanceConflictingPromotions(t *testing.T) {
 			}
 		})
 	}
-}
-
-// freshPostgresDB creates a database on the server at base, dropped at the end.
-func freshPostgresDB(t *testing.T, base string) string {
-	t.Helper()
-	adm, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer adm.Close()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "mlsec_gov_" + hex.EncodeToString(b)
-	if _, err := adm.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if adm, err := sql.Open("pgx", base); err == nil {
-			adm.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-			adm.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }

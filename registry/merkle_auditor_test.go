@@ -1,12 +1,9 @@
 package registry_test
 
 import (
-	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/mlsec/mlsec/audit"
 	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/internal/pgtest"
 	"github.com/mlsec/mlsec/registry/store"
 )
 
@@ -44,13 +42,11 @@ func forEachLogDialect(t *testing.T, fn func(t *testing.T, e *logEnv)) {
 		p := filepath.Join(t.TempDir(), "r.db")
 		return p, "sqlite", "file:" + p + "?_pragma=busy_timeout(10000)"
 	}}}
-	if u := os.Getenv("MLSEC_TEST_POSTGRES_URL"); u != "" {
+	if u := pgtest.URL(t); u != "" {
 		ds = append(ds, dial{"postgres", func(t *testing.T) (string, string, string) {
-			d := freshLogPostgres(t, u)
+			d := pgtest.Fresh(t, u)
 			return d, "pgx", d
 		}})
-	} else {
-		t.Log("MLSEC_TEST_POSTGRES_URL not set: PostgreSQL cases skipped")
 	}
 	for _, d := range ds {
 		t.Run(d.name, func(t *testing.T) {
@@ -75,30 +71,6 @@ func forEachLogDialect(t *testing.T, fn func(t *testing.T, e *logEnv)) {
 				db: db, raw: raw, pg: driver == "pgx", signer: s, ver: v})
 		})
 	}
-}
-
-func freshLogPostgres(t *testing.T, base string) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "mlsec_audit_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if admin, err := sql.Open("pgx", base); err == nil {
-			admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-			admin.Close()
-		}
-	})
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	return u.String()
 }
 
 func (e *logEnv) exec(t *testing.T, q string) {

@@ -170,6 +170,22 @@ type Token struct {
 	CreatedAt  time.Time  `json:"created_at"`
 }
 
+// NewToken is the body of POST /api/v1/tokens.
+type NewToken struct {
+	Name       string     `json:"name"`
+	Role       Role       `json:"role"`
+	ScopeTeam  string     `json:"scope_team,omitempty"`
+	ScopeModel string     `json:"scope_model,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+}
+
+// CreatedToken answers POST /api/v1/tokens: the token and its secret,
+// which the server shows only in this answer.
+type CreatedToken struct {
+	Token
+	Secret string `json:"secret"`
+}
+
 // JobState is a background job's state.
 type JobState string
 

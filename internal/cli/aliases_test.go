@@ -27,11 +27,7 @@ import (
 func TestAliasesAndWebhooksEndToEnd(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "policy-data.json")
 	os.WriteFile(data, []byte(`{"mlsec": {"disabled_rules": ["MLSEC-SIG-001", "MLSEC-BOM-002", "MLSEC-BOM-003", "MLSEC-BOM-004"]}}`), 0o600)
-	url, stderr := startServeWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: t.TempDir(), workers: 2, policyData: []string{data}})
-	admin := tokenRE.FindString(stderr.String())
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("MLSEC_SERVER", url)
-	t.Setenv("MLSEC_TOKEN", admin)
+	url, admin := clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: t.TempDir(), workers: 2, policyData: []string{data}})
 	alice := newToken(t, url, admin, "alice", registry.RoleMaintainer)
 	bob := newToken(t, url, admin, "bob", registry.RoleReviewer)
 

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -66,29 +65,7 @@ func TestGovernanceEndToEnd(t *testing.T) {
 	// (docs/governance.md); the scan rules stay on.
 	data := filepath.Join(t.TempDir(), "policy-data.json")
 	os.WriteFile(data, []byte(`{"mlsec": {"disabled_rules": ["MLSEC-SIG-001", "MLSEC-BOM-002", "MLSEC-BOM-003", "MLSEC-BOM-004"]}}`), 0o600)
-	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &syncBuffer{}
-	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, serveOptions{addr: "127.0.0.1:0", dataDir: t.TempDir(), workers: 2, policyData: []string{data}}, stderr, ready)
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	url := "http://" + addr
-	admin := tokenRE.FindString(stderr.String())
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("MLSEC_SERVER", url)
-	t.Setenv("MLSEC_TOKEN", admin)
+	url, admin := clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: t.TempDir(), workers: 2, policyData: []string{data}})
 	alice := newToken(t, url, admin, "alice", registry.RoleMaintainer)
 	bob := newToken(t, url, admin, "bob", registry.RoleReviewer)
 	carol := newToken(t, url, admin, "carol", registry.RoleReviewer)

@@ -62,7 +62,15 @@ func writeModel(t *testing.T, dir string, weights []byte) string {
 func clientEnv(t *testing.T) (dataDir, url, admin string) {
 	t.Helper()
 	dataDir = filepath.Join(t.TempDir(), "data")
-	url, stderr := startServe(t, dataDir)
+	url, admin = clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: dataDir})
+	return dataDir, url, admin
+}
+
+// clientEnvWith starts a server with o, points the CLI at it through the
+// env (with an empty config folder) and returns its URL and admin token.
+func clientEnvWith(t *testing.T, o serveOptions) (url, admin string) {
+	t.Helper()
+	url, stderr := startServeWith(t, o)
 	admin = tokenRE.FindString(stderr.String())
 	if admin == "" {
 		t.Fatal("no bootstrap token")
@@ -70,7 +78,7 @@ func clientEnv(t *testing.T) (dataDir, url, admin string) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("MLSEC_SERVER", url)
 	t.Setenv("MLSEC_TOKEN", admin)
-	return dataDir, url, admin
+	return url, admin
 }
 
 func TestPushPullRoundTrip(t *testing.T) {

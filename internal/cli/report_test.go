@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -15,28 +14,8 @@ import (
 // TestReportCommand runs 'mlsec report' against a real 'mlsec serve': JSON
 // and HTML to files, usage errors, and an unknown model.
 func TestReportCommand(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &syncBuffer{}
-	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, serveOptions{addr: "127.0.0.1:0", dataDir: t.TempDir()}, stderr, ready)
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("MLSEC_SERVER", "http://"+addr)
-	t.Setenv("MLSEC_TOKEN", tokenRE.FindString(stderr.String()))
-	cl, err := client.New("http://"+addr, os.Getenv("MLSEC_TOKEN"))
+	url, admin := clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: t.TempDir()})
+	cl, err := client.New(url, admin)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,11 +33,7 @@ func TestGovernanceScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := filepath.Join(dir, "data")
-	url, stderr := startServeWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: data, workers: 2, trustedKeys: []string{pubPath}})
-	admin := tokenRE.FindString(stderr.String())
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("MLSEC_SERVER", url)
-	t.Setenv("MLSEC_TOKEN", admin)
+	url, admin := clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: data, workers: 2, trustedKeys: []string{pubPath}})
 	alice := newToken(t, url, admin, "alice", registry.RoleMaintainer)
 	bob := newToken(t, url, admin, "bob", registry.RoleReviewer)
 	carol := newToken(t, url, admin, "carol", registry.RoleReviewer)

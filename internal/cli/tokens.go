@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlsec/mlsec/registry"
-	"github.com/mlsec/mlsec/registry/client"
 )
 
 // token: create, list and revoke the registry's API tokens (admins).
@@ -70,7 +69,7 @@ refer to (mlsec owners MODEL --set approve=NAME).`,
 	}
 	r.register(c.PersistentFlags(), true)
 
-	var in client.NewToken
+	var in registry.NewToken
 	var role string
 	var expires time.Duration
 	create := &cobra.Command{

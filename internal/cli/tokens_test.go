@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,11 +9,7 @@ import (
 // TestTokenCommands creates a token through the CLI, uses it, lists it,
 // revokes it and checks that the server then refuses it.
 func TestTokenCommands(t *testing.T) {
-	url, stderr := startServe(t, filepath.Join(t.TempDir(), "data"))
-	admin := tokenRE.FindString(stderr.String())
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("MLSEC_SERVER", url)
-	t.Setenv("MLSEC_TOKEN", admin)
+	clientEnv(t)
 
 	code, out, errs := runCLI("token", "create", "bob", "--role", "reviewer", "--expires", "24h")
 	secret := tokenRE.FindString(out)

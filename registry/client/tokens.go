@@ -5,30 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/mlsec/mlsec/registry"
 )
 
-// NewToken asks for an API token (admins; docs/registry.md "Roles").
-type NewToken struct {
-	Name       string        `json:"name"`
-	Role       registry.Role `json:"role"`
-	ScopeTeam  string        `json:"scope_team,omitempty"`
-	ScopeModel string        `json:"scope_model,omitempty"`
-	ExpiresAt  *time.Time    `json:"expires_at,omitempty"`
-}
-
-// CreatedToken is a new token with its secret, which the server shows only
-// in this answer.
-type CreatedToken struct {
-	registry.Token
-	Secret string `json:"secret"`
-}
-
 // CreateToken creates an API token.
-func (c *Client) CreateToken(ctx context.Context, in NewToken) (CreatedToken, error) {
-	var out CreatedToken
+func (c *Client) CreateToken(ctx context.Context, in registry.NewToken) (registry.CreatedToken, error) {
+	var out registry.CreatedToken
 	_, _, err := c.call(ctx, request{method: http.MethodPost, path: "/api/v1/tokens", json: in}, &out)
 	return out, err
 }

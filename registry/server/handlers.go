@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/mlsec/mlsec/registry"
 )
@@ -275,27 +274,13 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, a registry.A
 	respondList(s, w, r, ts, cur, err)
 }
 
-type newToken struct {
-	Name       string        `json:"name"`
-	Role       registry.Role `json:"role"`
-	ScopeTeam  string        `json:"scope_team"`
-	ScopeModel string        `json:"scope_model"`
-	ExpiresAt  *time.Time    `json:"expires_at"`
-}
-
-// createdToken shows the secret once.
-type createdToken struct {
-	registry.Token
-	Secret string `json:"secret"`
-}
-
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	in, ok := decodeInto[newToken](s, w, r)
+	in, ok := decodeInto[registry.NewToken](s, w, r)
 	if !ok {
 		return
 	}
 	t, secret, err := s.svc.CreateToken(r.Context(), a, registry.Token{Name: in.Name, Role: in.Role, ScopeTeam: in.ScopeTeam, ScopeModel: in.ScopeModel, ExpiresAt: in.ExpiresAt})
-	s.respond(w, r, http.StatusCreated, createdToken{t, secret}, err)
+	s.respond(w, r, http.StatusCreated, registry.CreatedToken{Token: t, Secret: secret}, err)
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, a registry.Actor) {

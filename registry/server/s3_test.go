@@ -5,13 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +19,7 @@ import (
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/client"
+	"github.com/mlsec/mlsec/registry/internal/pgtest"
 	"github.com/mlsec/mlsec/registry/internal/s3test"
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/store"
@@ -174,15 +173,12 @@ func TestS3ServeRoundTrip(t *testing.T) {
 // database and one bucket: a push through one pulls through the other,
 // and a token issued by one works on the other.
 func TestReplicasShareDatabaseAndBucket(t *testing.T) {
-	pg := os.Getenv(postgresEnv)
+	pg := pgtest.URL(t)
 	if pg == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not set in CI", postgresEnv)
-		}
-		t.Skipf("%s not set", postgresEnv)
+		t.Skip("replicas need PostgreSQL")
 	}
 	b := s3test.Fresh(t)
-	dsn := freshPostgres(t, pg)
+	dsn := pgtest.Fresh(t, pg)
 	r1 := startReplica(t, dsn, b.URL, 1)
 	r2 := startReplica(t, dsn, b.URL, 1)
 	admin := adminToken(t, r1.svc)
@@ -221,36 +217,4 @@ func TestReplicasShareDatabaseAndBucket(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// postgresEnv names the PostgreSQL URL of the tests (.ci/postgres.sh).
-const postgresEnv = "MLSEC_TEST_POSTGRES_URL"
-
-// freshPostgres creates a uniquely named database at base and drops it
-// when the test ends.
-func freshPostgres(t *testing.T, base string) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	suffix := make([]byte, 6)
-	rand.Read(suffix)
-	name := "mlsec_repl_" + hex.EncodeToString(suffix)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-			a.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }

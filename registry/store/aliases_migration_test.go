@@ -11,25 +11,7 @@ import (
 // move_alias) without losing rows or the approvals' foreign key.
 func TestMigration0005KeepsDecisions(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "r.db")
-	db, err := openSQLite(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations(SQLite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version < 5 {
-			if err := db.apply(ctx, m); err != nil {
-				t.Fatalf("%s: %v", m.name, err)
-			}
-		}
-	}
+	db, path := sqliteBefore(t, 5)
 	for _, s := range []string{
 		`INSERT INTO models (name, created_at, updated_at) VALUES ('m', '2026-01-01', '2026-01-01')`,
 		`INSERT INTO model_versions (model_id, number, digest, state, created_at) VALUES (1, 1, 'd1', 'ready', '2026-01-01')`,
@@ -42,7 +24,8 @@ func TestMigration0005KeepsDecisions(t *testing.T) {
 		}
 	}
 	db.Close()
-	if db, err = Open(ctx, path); err != nil {
+	db, err := Open(ctx, path)
+	if err != nil {
 		t.Fatalf("upgrade: %v", err)
 	}
 	defer db.Close()
@@ -65,4 +48,32 @@ func TestMigration0005KeepsDecisions(t *testing.T) {
 		VALUES (1, 1, 'bogus', 'production', 'why', 'bob', '2026-01-01', 'pending')`); err == nil {
 		t.Fatal("the action CHECK was lost")
 	}
+}
+
+// sqliteBefore creates a SQLite registry database with every migration
+// before version applied, to test an upgrade from there; it returns the
+// database and its file.
+func sqliteBefore(t *testing.T, version int) (*DB, string) {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	db, err := openSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations(SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.version < version {
+			if err := db.apply(ctx, m); err != nil {
+				t.Fatalf("%s: %v", m.name, err)
+			}
+		}
+	}
+	return db, path
 }

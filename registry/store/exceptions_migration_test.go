@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 )
 
@@ -12,25 +11,7 @@ import (
 // approvals keep their foreign key.
 func TestMigration0006KeepsDecisions(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "r.db")
-	db, err := openSQLite(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations(SQLite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version < 6 {
-			if err := db.apply(ctx, m); err != nil {
-				t.Fatalf("%s: %v", m.name, err)
-			}
-		}
-	}
+	db, path := sqliteBefore(t, 6)
 	for _, s := range []string{
 		`INSERT INTO models (name, created_at, updated_at) VALUES ('m', '2026-01-01', '2026-01-01')`,
 		`INSERT INTO model_versions (model_id, number, digest, state, created_at) VALUES (1, 1, 'd1', 'ready', '2026-01-01')`,
@@ -43,7 +24,8 @@ func TestMigration0006KeepsDecisions(t *testing.T) {
 		}
 	}
 	db.Close()
-	if db, err = Open(ctx, path); err != nil {
+	db, err := Open(ctx, path)
+	if err != nil {
 		t.Fatalf("upgrade: %v", err)
 	}
 	defer db.Close()

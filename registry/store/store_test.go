@@ -2,26 +2,20 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/internal/pgtest"
 )
 
 // The conformance suite: every case runs against SQLite, and against
 // PostgreSQL when MLSEC_TEST_POSTGRES_URL is set (.ci/postgres.sh starts a
 // throwaway cluster and prints it). Each case gets a fresh database.
-
-// PostgresEnv names the variable holding a PostgreSQL URL for tests.
-const PostgresEnv = "MLSEC_TEST_POSTGRES_URL"
 
 type dialectCase struct {
 	name string
@@ -32,46 +26,10 @@ func dialects(t *testing.T) []dialectCase {
 	ds := []dialectCase{{SQLite, func(t *testing.T) string {
 		return filepath.Join(t.TempDir(), "registry.db")
 	}}}
-	if u := os.Getenv(PostgresEnv); u != "" {
-		ds = append(ds, dialectCase{Postgres, func(t *testing.T) string { return freshPostgres(t, u) }})
-	} else if os.Getenv("CI") == "true" {
-		// CI must prove the PostgreSQL path; .ci/run starts a cluster.
-		t.Fatalf("%s not set in CI: .ci/run should have started PostgreSQL", PostgresEnv)
-	} else {
-		t.Logf("%s not set: PostgreSQL cases skipped", PostgresEnv)
+	if u := pgtest.URL(t); u != "" {
+		ds = append(ds, dialectCase{Postgres, func(t *testing.T) string { return pgtest.Fresh(t, u) }})
 	}
 	return ds
-}
-
-// freshPostgres creates a uniquely named database on the server at base
-// and drops it when the test ends.
-func freshPostgres(t *testing.T, base string) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "mlsec_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // forEachDialect runs fn against a fresh store of every dialect.

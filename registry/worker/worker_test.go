@@ -1,12 +1,8 @@
 package worker
 
 import (
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"log/slog"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/client"
+	"github.com/mlsec/mlsec/registry/internal/pgtest"
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/store"
 )
@@ -45,12 +40,7 @@ func (e *env) pool(workers int) *Pool {
 // forEachDialect runs fn against a registry on SQLite and, when
 // MLSEC_TEST_POSTGRES_URL is set, on a fresh PostgreSQL database.
 func forEachDialect(t *testing.T, fn func(t *testing.T, e *env)) {
-	dsns := map[string]func(t *testing.T) string{"sqlite": func(t *testing.T) string { return filepath.Join(t.TempDir(), "r.db") }}
-	if u := os.Getenv("MLSEC_TEST_POSTGRES_URL"); u != "" {
-		dsns["postgres"] = func(t *testing.T) string { return freshPostgres(t, u) }
-	} else {
-		t.Log("MLSEC_TEST_POSTGRES_URL not set: PostgreSQL cases skipped")
-	}
+	dsns := pgtest.DSNs(t)
 	for name, dsn := range dsns {
 		t.Run(name, func(t *testing.T) {
 			db, err := store.Open(t.Context(), dsn(t))
@@ -74,30 +64,6 @@ func forEachDialect(t *testing.T, fn func(t *testing.T, e *env)) {
 			fn(t, e)
 		})
 	}
-}
-
-func freshPostgres(t *testing.T, base string) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "mlsec_worker_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if admin, err := sql.Open("pgx", base); err == nil {
-			admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-			admin.Close()
-		}
-	})
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	return u.String()
 }
 
 // push writes files into a folder and pushes it as model.
