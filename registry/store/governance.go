@@ -168,30 +168,7 @@ func likeEscape(s string) string {
 func (x q) ListModelAudit(ctx context.Context, model string, p registry.Page) ([]registry.AuditEvent, string, error) {
 	var w where
 	w.add(`(subject = ? OR subject LIKE ? ESCAPE '\')`, "model/"+model, likeEscape("model/"+model+"/")+"%")
-	limit, err := w.page(p, "seq")
-	if err != nil {
-		return nil, "", err
-	}
-	rows, err := x.query(ctx, `SELECT seq, at, actor, action, subject, payload FROM audit_events`+w.String()+
-		fmt.Sprintf(` ORDER BY seq LIMIT %d`, limit+1), w.args...)
-	if err != nil {
-		return nil, "", wrap(err, "list model audit")
-	}
-	es, err := collect(rows, func(sc interface{ Scan(...any) error }) (registry.AuditEvent, error) {
-		var e registry.AuditEvent
-		var payload string
-		err := sc.Scan(&e.Seq, &e.At, &e.Actor, &e.Action, &e.Subject, &payload)
-		e.At = e.At.UTC()
-		if payload != "" {
-			e.Payload = []byte(payload)
-		}
-		return e, err
-	})
-	if err != nil {
-		return nil, "", wrap(err, "list model audit")
-	}
-	es, cur := next(es, limit, func(e registry.AuditEvent) int64 { return e.Seq })
-	return es, cur, nil
+	return x.listAudit(ctx, w, p, "list model audit")
 }
 
 // LockModel locks the model row (PostgreSQL); SQLite transactions already

@@ -174,7 +174,11 @@ func (t *txn) UpdateDataset(ctx context.Context, d *registry.Dataset, revision i
 
 // ListAudit lists audit events in sequence order.
 func (x q) ListAudit(ctx context.Context, p registry.Page) ([]registry.AuditEvent, string, error) {
-	var w where
+	return x.listAudit(ctx, where{}, p, "list audit")
+}
+
+// listAudit lists the audit events matching w in sequence order.
+func (x q) listAudit(ctx context.Context, w where, p registry.Page, op string) ([]registry.AuditEvent, string, error) {
 	limit, err := w.page(p, "seq")
 	if err != nil {
 		return nil, "", err
@@ -182,7 +186,7 @@ func (x q) ListAudit(ctx context.Context, p registry.Page) ([]registry.AuditEven
 	rows, err := x.query(ctx, `SELECT seq, at, actor, action, subject, payload FROM audit_events`+w.String()+
 		fmt.Sprintf(` ORDER BY seq LIMIT %d`, limit+1), w.args...)
 	if err != nil {
-		return nil, "", wrap(err, "list audit")
+		return nil, "", wrap(err, op)
 	}
 	es, err := collect(rows, func(sc interface{ Scan(...any) error }) (registry.AuditEvent, error) {
 		var e registry.AuditEvent
@@ -195,7 +199,7 @@ func (x q) ListAudit(ctx context.Context, p registry.Page) ([]registry.AuditEven
 		return e, err
 	})
 	if err != nil {
-		return nil, "", wrap(err, "list audit")
+		return nil, "", wrap(err, op)
 	}
 	es, cur := next(es, limit, func(e registry.AuditEvent) int64 { return e.Seq })
 	return es, cur, nil
