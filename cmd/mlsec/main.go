@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/mlsec/mlsec/internal/cli"
+	"github.com/mlsec/mlsec/cmd/mlsec/internal/cli"
 )
 
 func main() {

@@ -16,7 +16,7 @@ import (
 // docs/ci.md in step with the CLI: every command and flag they use must
 // exist, and every action input they use must be declared.
 
-const repoRoot = "../.."
+const repoRoot = "../../../.."
 
 var flagRE = regexp.MustCompile(`(?:^|[\s(\[,"])(--[a-z][a-z0-9-]*)`)
 

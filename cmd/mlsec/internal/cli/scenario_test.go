@@ -47,7 +47,7 @@ func TestGovernanceScenario(t *testing.T) {
 	release := func(n int, extra map[string]string) string {
 		t.Helper()
 		model := filepath.Join(t.TempDir(), "sentiment")
-		copyTree(t, "../../scan/testdata/benign/hf-bert-tiny", model)
+		copyTree(t, "../../../../scan/testdata/benign/hf-bert-tiny", model)
 		for p, b := range extra {
 			if err := os.WriteFile(filepath.Join(model, p), []byte(b), 0o644); err != nil {
 				t.Fatal(err)

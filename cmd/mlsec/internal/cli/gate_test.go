@@ -25,7 +25,7 @@ import (
 
 var updateGateGolden = flag.Bool("update-gate", false, "rewrite gate/testdata/golden from the current output")
 
-const gateTestdata = "../../gate/testdata"
+const gateTestdata = "../../../../gate/testdata"
 
 // gateFixture is a model folder, optionally signed, with a trusted key file.
 type gateFixture struct {
@@ -270,7 +270,7 @@ func validateGateSARIF(t *testing.T, out []byte) {
 	}
 }
 
-var sarifSchemaPath, _ = filepath.Abs("../../scan/output/testdata/sarif-schema-2.1.0.json")
+var sarifSchemaPath, _ = filepath.Abs("../../../../scan/output/testdata/sarif-schema-2.1.0.json")
 
 var (
 	timestampRE = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
@@ -335,7 +335,7 @@ func TestGateGolden(t *testing.T) {
 		}
 		want, err := os.ReadFile(path)
 		if err != nil {
-			t.Fatalf("%v (run go test ./internal/cli -run TestGateGolden -update-gate)", err)
+			t.Fatalf("%v (run go test ./cmd/mlsec/internal/cli -run TestGateGolden -update-gate)", err)
 		}
 		if got != string(want) {
 			t.Errorf("%s output differs from %s (rerun with -update-gate if intended):\n%s", format, path, got)

@@ -67,7 +67,7 @@ func TestAttestSignVerifyCLI(t *testing.T) {
 }
 
 func TestPolicyEvalCLI(t *testing.T) {
-	base := "../../policy/testdata/decisions/"
+	base := "../../../../policy/testdata/decisions/"
 	cases := []struct {
 		args []string
 		code int

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-const bomFixture = "../../bom/testdata/models/hf-bert-tiny"
+const bomFixture = "../../../../bom/testdata/models/hf-bert-tiny"
 
 type cliBOM struct {
 	SpecVersion  string

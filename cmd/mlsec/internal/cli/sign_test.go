@@ -82,7 +82,7 @@ func TestSignVerifyCLI(t *testing.T) {
 // TestCLIVectors runs two upstream invocations through the CLI, including a
 // relative model path "." from inside the vector folder.
 func TestCLIVectors(t *testing.T) {
-	vec, err := filepath.Abs("../../sign/testdata/vectors/model-transparency")
+	vec, err := filepath.Abs("../../../../sign/testdata/vectors/model-transparency")
 	if err != nil {
 		t.Fatal(err)
 	}

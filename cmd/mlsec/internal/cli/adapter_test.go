@@ -29,7 +29,7 @@ func TestConformanceAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adapter, err := filepath.Abs("../../conformance/mlsec-adapter")
+	adapter, err := filepath.Abs("../../../../conformance/mlsec-adapter")
 	if err != nil {
 		t.Fatal(err)
 	}
