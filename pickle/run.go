@@ -186,6 +186,12 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		}
 		m.st.PersIDs++
 		m.storage(pid)
+		if cls := torchModuleClass(pid); cls != nil {
+			// Legacy torch.save writes a module's class as the persistent
+			// id ('module', cls, file, source); torch's persistent_load
+			// returns cls, which NEWOBJ then instantiates.
+			return false, m.push(m.globalValue(cls))
+		}
 		return false, m.push(Value{Kind: KindPersID})
 	case 'R': // REDUCE
 		args, err := m.pop()
@@ -228,7 +234,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		extend(l, []Value{v})
+		m.extend(l, []Value{v})
 	case 'e', 'u', 0x90: // APPENDS, SETITEMS, ADDITEMS
 		items, err := m.popMark()
 		if err != nil {
@@ -241,7 +247,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		extend(c, items)
+		m.extend(c, items)
 	case 's': // SETITEM
 		v, err := m.pop()
 		if err != nil {
@@ -255,7 +261,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		extend(d, []Value{k, v})
+		m.extend(d, []Value{k, v})
 	case 'b': // BUILD
 		return false, m.build(start)
 	case 'c', 'i': // GLOBAL, INST
@@ -264,7 +270,10 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 			return false, err
 		}
 		if !validDotted(module) || !validDotted(name) {
-			return false, fmt.Errorf("invalid global name %q %q", module, name)
+			// find_class would fail; only a hand-made stream has these.
+			g := &Global{Module: module, Name: name, Op: opName(op), Offset: start}
+			m.issue(IssueUnresolved, start, g, "%s with names that are not Python identifiers: %q %q", opName(op), module, name)
+			return false, &SyntaxError{Offset: start, Op: op, Msg: fmt.Sprintf("invalid global name %q %q", module, name)}
 		}
 		opn := "GLOBAL"
 		if op == 'i' {
@@ -290,7 +299,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 			return false, errUnderflow
 		}
 		items := m.stack[len(m.stack)-n:]
-		v := container(KindTuple, items)
+		v := m.container(KindTuple, items)
 		m.stack = m.stack[:len(m.stack)-n]
 		return false, m.push(v)
 	case 'g', 'h', 'j': // GET, BINGET, LONG_BINGET
@@ -362,7 +371,10 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 			return false, err
 		}
 		if c > 5 {
-			return false, fmt.Errorf("unsupported pickle protocol: %d", c)
+			// CPython stops here ("unsupported pickle protocol"), but the
+			// body is there to be run by something: analyse it as 5.
+			m.issue(IssueBadProto, start, nil, "PROTO %d names a pickle protocol that does not exist (the highest is 5): today's unpickler refuses the stream, and the body after it is analysed as protocol 5", c)
+			c = 5
 		}
 		if start != m.start {
 			m.issue(IssueProto, start, nil, "PROTO %d in the middle of the stream", c)
@@ -459,13 +471,13 @@ func (m *machine) makeContainer(op byte) error {
 		if len(items)%2 != 0 {
 			return fmt.Errorf("odd number of items for DICT")
 		}
-		v = container(KindDict, items)
+		v = m.container(KindDict, items)
 	case 'l':
-		v = container(KindList, items)
+		v = m.container(KindList, items)
 	case 't':
-		v = container(KindTuple, items)
+		v = m.container(KindTuple, items)
 	default:
-		v = container(KindSet, items)
+		v = m.container(KindSet, items)
 	}
 	return m.push(v)
 }

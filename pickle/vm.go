@@ -132,11 +132,13 @@ type Stream struct {
 	globals map[string]*Global
 	calls   map[callKey]*Call
 	dynamic int
+	deep    bool // IssueNesting reported
 }
 
 type callKey struct {
-	g *Global
-	k CallKind
+	g       *Global
+	k       CallKind
+	rebuild bool
 }
 
 // machine runs one stream. Nested streams (joblib object arrays) use a
@@ -209,43 +211,50 @@ func (m *machine) popMark() ([]Value, error) {
 }
 
 // container builds a tuple/list/set/dict value keeping the first items.
-func container(k Kind, items []Value) Value {
+func (m *machine) container(k Kind, items []Value) Value {
 	v := Value{Kind: k, Len: int64(len(items))}
 	if len(items) > 0 {
 		n := min(len(items), maxItems)
 		if k == KindDict {
 			n &^= 1
 		}
-		v.ref = &object{items: append([]Value(nil), items[:n]...)}
+		kept, d := m.nest(items, n)
+		v.ref = &object{items: kept, depth: d}
 	}
 	return v
 }
 
 // extend adds items to a container value in place.
-func extend(c *Value, items []Value) {
+func (m *machine) extend(c *Value, items []Value) {
 	if c.Kind != KindList && c.Kind != KindDict && c.Kind != KindSet {
 		return
 	}
+	if c.ref == nil {
+		c.ref = &object{depth: 1}
+	}
+	room := 0
 	if c.Len < maxItems {
-		if c.ref == nil {
-			c.ref = &object{}
-		}
-		room := maxItems - len(c.ref.items)
+		room = maxItems - len(c.ref.items)
 		if c.Kind == KindDict {
 			room &^= 1
 		}
-		if room > len(items) {
-			room = len(items)
-		}
-		c.ref.items = append(c.ref.items, items[:room]...)
+		room = max(min(room, len(items)), 0)
 	}
+	kept, d := m.nest(items, room)
+	c.ref.items = append(c.ref.items, kept...)
+	c.ref.depth = max(c.ref.depth, d)
 	c.Len += int64(len(items))
 }
 
 // global returns the shared Global for (module, name), recording the import.
 func (m *machine) global(module, name, op string, off int64, resolved bool) *Global {
+	if m.probe != nil {
+		m.probe.imported = true
+	}
 	if m.proto < 3 {
-		if to, ok := compat[module]; ok {
+		if to, ok := compatNames[[2]string{module, name}]; ok {
+			module, name = to[0], to[1]
+		} else if to, ok := compat[module]; ok {
 			module = to
 		}
 	}
@@ -289,41 +298,6 @@ func (m *machine) issue(k IssueKind, off int64, g *Global, format string, args .
 	if len(m.st.Issues) < 1000 {
 		m.st.Issues = append(m.st.Issues, Issue{Kind: k, Offset: off, Global: g, Detail: fmt.Sprintf(format, args...)})
 	}
-}
-
-// call records an invocation and returns the value it produces.
-func (m *machine) call(kind CallKind, off int64, callee Value, args []Value) Value {
-	c := &Call{Kind: kind, Offset: off, Target: callee}
-	c.Callable = callee.Global()
-	if callee.lost() {
-		m.issue(IssueUnresolved, off, nil, "%s calls a memo entry beyond the %d retained values; the callable is unknown", kind, preciseMemo)
-	}
-	if len(args) > 0 {
-		c.Args = append([]Value(nil), args[:min(len(args), maxItems)]...)
-	}
-	if m.o.OnCall != nil {
-		m.o.OnCall(c)
-	}
-	if c.Callable != nil {
-		c.Callable.Called = true
-		k := callKey{c.Callable, kind}
-		if _, ok := m.st.calls[k]; !ok {
-			m.st.calls[k] = c
-			m.st.Calls = append(m.st.Calls, c)
-		}
-	} else if m.st.dynamic < 64 {
-		m.st.dynamic++
-		m.st.Calls = append(m.st.Calls, c)
-	}
-	res := Value{Kind: KindObject, ref: &object{call: c, class: c.Callable}}
-	if kind == CallReduce && c.Callable != nil && c.Callable.Module == "copyreg" && c.Callable.Name == "_reconstructor" && len(args) > 0 {
-		// _reconstructor(cls, base, state) makes a cls instance: cls runs.
-		if cls := args[0].Global(); cls != nil {
-			res.ref.class = cls
-			m.call(CallNewObj, off, args[0], nil)
-		}
-	}
-	return res
 }
 
 func (m *machine) u32() (uint32, error) {

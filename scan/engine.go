@@ -156,6 +156,7 @@ func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Report, error) {
 		return nil, err
 	}
 
+	dropCompanions(results)
 	rep := &Report{Tool: "mlsec", Version: version.String()}
 	rep.Files = append(rep.Files, early...)
 	rep.Findings = append(rep.Findings, earlyFindings...)
@@ -360,6 +361,9 @@ type fileScan struct {
 	root     string // the folder being walked, for references that must stay inside it
 	res      FileResult
 	findings []Finding
+	// companions are files (absolute paths) a model in this file reads
+	// as raw data: ONNX external data. See dropCompanions.
+	companions []string
 }
 
 // A blob is a byte range to analyse: a file, an archive member or a
@@ -381,6 +385,10 @@ type blob struct {
 	// content looks like (PyTorch unpickles */data.pkl), so the blob is
 	// analysed as that format too, even if sniffing says otherwise.
 	force Format
+	// byName is set when force comes from the name alone (model.pkl with
+	// content no sniffer recognised): content that is not that format
+	// either is FMT003.
+	byName bool
 }
 
 // emit records a finding about b. Missing fields are filled from b and the
@@ -456,6 +464,9 @@ func (fs *fileScan) analyze(b *blob) []Format {
 		fs.emitf(b, "FMT002", -1, "cannot read: %v", err)
 		fs.res.Status = StatusError
 		return nil
+	}
+	if f := fs.keepPromise(b, formats); f != "" {
+		b.force = f
 	}
 	if b.force != "" && !slices.Contains(formats, b.force) {
 		formats = append([]Format{b.force}, formats...)

@@ -250,13 +250,14 @@ func TestScanCLIRulesFile(t *testing.T) {
 }
 
 func TestScanCLITableAndMessages(t *testing.T) {
-	// Unrecognised binary content is skipped (text is read in full by sniffing).
-	dir := writeFiles(t, map[string]string{"notes.txt": "hello", "weights.bin": "\x00\x01\x02\xfe\xff"})
+	// Unrecognised binary content is skipped (text is read in full by
+	// sniffing) when its name promises no model format.
+	dir := writeFiles(t, map[string]string{"notes.txt": "hello", "blob.dat": "\x00\x01\x02\xfe\xff"})
 	out, errs, code := scanCLI(t, "scan", "--show-skipped", dir)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"No findings.", "skipped is not clean", "weights.bin", "Result: PASS"} {
+	for _, want := range []string{"No findings.", "skipped is not clean", "blob.dat", "Result: PASS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -1,0 +1,130 @@
+package scan
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Formats are detected from content, but loaders choose how to read a file
+// from its name: torch.load unpickles a .pt whatever it holds, and
+// onnx.load parses a .onnx as ModelProto. A file whose name promises a
+// model format and whose content is in no format the scanner recognises
+// must not pass as "skipped" (fail closed): it is analysed the way its
+// loader would read it where that is possible (pickle, ONNX), and is a
+// FMT003 finding otherwise.
+
+// promisedByExt maps name extensions to the format their loaders read.
+// FormatUnknown means "a model format", with no parser to force.
+var promisedByExt = map[string]Format{
+	".pt": FormatPickle, ".pth": FormatPickle, ".bin": FormatPickle, ".ckpt": FormatPickle,
+	".pkl": FormatPickle, ".pickle": FormatPickle, ".joblib": FormatPickle,
+	".onnx":  FormatONNX,
+	".pb":    FormatUnknown,
+	".h5":    FormatUnknown,
+	".hdf5":  FormatUnknown,
+	".keras": FormatUnknown, ".safetensors": FormatUnknown, ".gguf": FormatUnknown,
+	".npy": FormatUnknown, ".npz": FormatUnknown, ".msgpack": FormatUnknown, ".tflite": FormatUnknown,
+}
+
+// promise returns the format a name promises, and whether it promises one.
+func promise(name string) (Format, bool) {
+	f, ok := promisedByExt[strings.ToLower(filepath.Ext(name))]
+	return f, ok
+}
+
+// recognised reports whether sniffing found a format (text and empty
+// content are not model formats).
+func recognised(formats []Format) bool {
+	switch formats[0] {
+	case FormatUnknown, FormatText, FormatEmpty:
+		return false
+	}
+	return true
+}
+
+// keepPromise is called by analyze when b's content is in no format the
+// scanner recognises. It returns the format to analyse b as (by name), or
+// "" after reporting FMT003 when there is none.
+func (fs *fileScan) keepPromise(b *blob, formats []Format) Format {
+	want, ok := promise(b.name)
+	if !ok || b.force != "" || recognised(formats) {
+		return ""
+	}
+	if b.depth == 0 {
+		if why := rawWeights(b.file); why != "" {
+			fs.res.Status = StatusSkipped
+			fs.res.Reason = why
+			return ""
+		}
+	}
+	b.format = formats[0]
+	if b.size == 0 {
+		fs.emitf(b, "FMT003", -1, "%s is empty, but its name promises a model file", b.name)
+		fs.markError(fmt.Errorf("empty file named like a model"))
+		return ""
+	}
+	if want != FormatUnknown {
+		b.byName = true
+		return want
+	}
+	fs.emitf(b, "FMT003", 0, "%s is named like a model file but its content is in no format mlsec recognises (%s)", b.name, formats[0])
+	fs.markError(fmt.Errorf("content matches no model format"))
+	return ""
+}
+
+// rawWeights says why a top-level .bin file holds raw tensor data another
+// model file describes, or returns "": OpenVINO IR keeps weights in a .bin
+// beside the .xml of the same name, and Core ML packages keep them under
+// Data/com.apple.CoreML/weights/. ONNX external data is matched after the
+// scan (see dropCompanions), since only the model says which files it uses.
+func rawWeights(path string) string {
+	if !strings.EqualFold(filepath.Ext(path), ".bin") {
+		return ""
+	}
+	stem := strings.TrimSuffix(path, filepath.Ext(path))
+	if fi, err := os.Stat(stem + ".xml"); err == nil && fi.Mode().IsRegular() {
+		return "raw weights of the OpenVINO model " + filepath.Base(stem) + ".xml"
+	}
+	for d := filepath.Dir(path); d != filepath.Dir(d); d = filepath.Dir(d) {
+		if strings.HasSuffix(strings.ToLower(d), ".mlpackage") {
+			return "raw weights of the Core ML package " + filepath.Base(d)
+		}
+	}
+	return ""
+}
+
+// dropCompanions removes the FMT003 findings of files that a model in the
+// same scan reads as raw external data (ONNX external_data), and lists
+// those files as skipped instead.
+func dropCompanions(results []*fileScan) {
+	users := map[string]string{}
+	for _, r := range results {
+		for _, c := range r.companions {
+			users[c] = r.res.Path
+		}
+	}
+	if len(users) == 0 {
+		return
+	}
+	for _, r := range results {
+		abs, err := filepath.Abs(r.res.Path)
+		if err != nil {
+			continue
+		}
+		user, ok := users[abs]
+		if !ok || len(r.findings) == 0 {
+			continue
+		}
+		only := true
+		for _, f := range r.findings {
+			only = only && f.RuleID == "FMT003" && f.Member == ""
+		}
+		if only {
+			r.findings = nil
+			r.res.Status = StatusSkipped
+			r.res.Reason = "external tensor data of " + user
+		}
+	}
+}
