@@ -46,7 +46,7 @@ func (m *machine) build(start int64) error {
 	case KindObject:
 		kept, d := m.nest([]Value{state}, 1)
 		inst.ref.state = &kept[0]
-		inst.ref.depth = max(inst.ref.depth, d)
+		inst.depth = max(inst.depth, d)
 		cls := inst.Class()
 		if cls == nil {
 			return nil

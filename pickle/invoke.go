@@ -9,7 +9,7 @@ import "strings"
 // though no opcode of the stream calls it directly.
 
 // keepDepth is the nesting kept inside stored values: deeper containers
-// and call results are kept as stubs (kind, length, depth), so a
+// and call results keep their kind, length and depth only, so a
 // million-deep list costs memory for the stack only. The analysis reads
 // call arguments, dtype states and wrapper dicts, all a few levels deep.
 const keepDepth = 32
@@ -23,19 +23,20 @@ const MaxNesting = 1000
 
 // depthOf is a value's nesting depth: 0 for scalars and globals.
 func depthOf(v Value) int32 {
-	if v.ref == nil {
-		switch v.Kind {
-		case KindTuple, KindList, KindDict, KindSet:
-			return 1
-		}
-		return 0
+	if v.depth > 0 {
+		return v.depth
 	}
-	return v.ref.depth
+	switch v.Kind {
+	case KindTuple, KindList, KindDict, KindSet, KindObject:
+		return 1
+	}
+	return 0
 }
 
 // nest copies the first n items for storage inside a new container, call
-// or state, stubbing values nested deeper than keepDepth, and returns the
-// depth of a value holding all the items.
+// or state, dropping what values nested deeper than keepDepth hold (their
+// kind, length and depth stay), and returns the depth of a value holding
+// all the items.
 func (m *machine) nest(items []Value, n int) ([]Value, int32) {
 	d := int32(0)
 	for i := range items {
@@ -51,8 +52,8 @@ func (m *machine) nest(items []Value, n int) ([]Value, int32) {
 	}
 	kept := append([]Value(nil), items[:n]...)
 	for i := range kept {
-		if depthOf(kept[i]) >= keepDepth && kept[i].ref != nil && !kept[i].lost() {
-			kept[i].ref = &object{depth: kept[i].ref.depth}
+		if kept[i].depth >= keepDepth && !kept[i].lost() {
+			kept[i].ref = nil
 		}
 	}
 	return kept, d
@@ -89,7 +90,7 @@ func (m *machine) call(kind CallKind, off int64, callee Value, args []Value) Val
 		m.st.dynamic++
 		m.st.Calls = append(m.st.Calls, c)
 	}
-	res := Value{Kind: KindObject, ref: &object{call: c, class: c.Callable, depth: d}}
+	res := Value{Kind: KindObject, ref: &object{call: c, class: c.Callable}, depth: d}
 	runs := kind != CallBuild && kind != CallDeferred && kind != CallRebuild
 	if c.Callable != nil && runs {
 		m.invoke(c, res.ref, c.Args)

@@ -14,10 +14,10 @@ func (m *machine) run() error {
 		// Fast path for runs of BINFLOAT inside the buffer and the
 		// current frame (float lists are most of a large pickle).
 		for m.probe == nil && rd.n-rd.i >= 9 && rd.buf[rd.i] == 'G' && (m.frameEnd < 0 || rd.pos()+9 <= m.frameEnd) &&
-			len(m.stack)+len(m.marks) < m.o.MaxStack && m.st.Ops < m.o.MaxOps {
+			m.stack.n < m.o.MaxStack && m.st.Ops < m.o.MaxOps {
 			rd.i += 9
 			m.st.Ops++
-			m.stack = append(m.stack, Value{Kind: KindFloat})
+			m.stack.push(Value{Kind: KindFloat})
 		}
 		start := rd.pos()
 		if m.frameEnd >= 0 && start >= m.frameEnd {
@@ -90,10 +90,10 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		}
 		return false, m.push(Value{Kind: KindInt, Int: int64(int32(n))})
 	case '(':
-		if len(m.stack)+len(m.marks) >= m.o.MaxStack {
+		if len(m.marks) >= m.o.MaxStack {
 			return false, &LimitError{Limit: "stack depth", Offset: start}
 		}
-		m.marks = append(m.marks, len(m.stack))
+		m.marks = append(m.marks, m.stack.n)
 	case '.': // STOP
 		v, err := m.pop()
 		if err != nil {
@@ -102,7 +102,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		m.st.Value = v
 		return true, nil
 	case '0': // POP
-		if n := len(m.marks); n > 0 && m.marks[n-1] == len(m.stack) {
+		if n := len(m.marks); n > 0 && m.marks[n-1] == m.stack.n {
 			m.marks = m.marks[:n-1]
 		} else if _, err := m.pop(); err != nil {
 			return false, err
@@ -295,12 +295,10 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		return false, m.makeContainer(op)
 	case 0x85, 0x86, 0x87: // TUPLE1..3
 		n := int(op - 0x84)
-		if len(m.stack)-m.fence() < n {
+		if m.stack.n-m.fence() < n {
 			return false, errUnderflow
 		}
-		items := m.stack[len(m.stack)-n:]
-		v := m.container(KindTuple, items)
-		m.stack = m.stack[:len(m.stack)-n]
+		v := m.container(KindTuple, m.stack.cut(m.stack.n-n))
 		return false, m.push(v)
 	case 'g', 'h', 'j': // GET, BINGET, LONG_BINGET
 		idx, err := m.memoIndex(op)

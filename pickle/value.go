@@ -42,15 +42,30 @@ func (k Kind) String() string {
 const maxItems = 32
 
 // A Value is a symbolic Python value. Strings keep at most
-// Options.MaxString bytes; Len and Off locate the whole payload in the input.
+// Options.MaxString bytes; Len and Offset locate the whole payload in the
+// input. A Value is 48 bytes: the stack of a million-deep pickle holds a
+// million of them.
 type Value struct {
 	Kind Kind
-	Big  bool   // KindInt too large for Int; Str holds its decimal digits (if short)
-	Int  int64  // KindInt, KindBool
-	Str  string // KindStr, KindBytes: the first bytes of the payload; KindInt with Big
-	Len  int64  // KindStr, KindBytes: payload length; containers: item count
-	Off  int64  // KindStr, KindBytes: offset of the payload in the input (-1 if not contiguous)
-	ref  *object
+	Big  bool // KindInt too large for Int; Str holds its decimal digits (if short)
+	// depth is the nesting depth of containers and call results (0 means
+	// 1 for a container, 0 otherwise); it fits in the padding after Kind.
+	depth int32
+	// Int is the value of KindInt and KindBool; for KindStr and KindBytes
+	// it holds the payload's offset (see Offset).
+	Int int64
+	Str string // KindStr, KindBytes: the first bytes of the payload; KindInt with Big
+	Len int64  // KindStr, KindBytes: payload length; containers: item count
+	ref *object
+}
+
+// Offset is where a str or bytes payload starts in the input, or -1 when
+// it is not contiguous there (protocol-0 text operands are decoded).
+func (v Value) Offset() int64 {
+	if v.Kind != KindStr && v.Kind != KindBytes {
+		return -1
+	}
+	return v.Int
 }
 
 // object holds what a container, global or call result refers to.
@@ -63,7 +78,6 @@ type object struct {
 	// wraps is the callable a functools.partial object calls, with its
 	// arguments, when the object is itself called.
 	wraps *Call
-	depth int32 // containers: nesting depth (1 for a flat container)
 }
 
 // Truncated reports whether a string's payload is longer than what was kept.

@@ -13,7 +13,7 @@ type Options struct {
 	// not grow with it: beyond a fixed number of entries the memo keeps
 	// one presence bit each (see memo.go).
 	MaxMemo    int
-	MaxStack   int // stack items plus marks (default 1,000,000)
+	MaxStack   int // stack items, and marks, each (default 1,000,000)
 	MaxString  int // bytes kept per str/bytes value (default 4096)
 	MaxNesting int // pickles embedded inline (joblib object arrays) (default 4)
 	// MaxResync bounds the bytes searched for the next stream after junk
@@ -147,7 +147,7 @@ type machine struct {
 	rd       *reader
 	o        *Options
 	st       *Stream
-	stack    []Value
+	stack    valStack
 	marks    []int
 	memo     *memo
 	proto    int
@@ -165,10 +165,10 @@ func (m *machine) fail(off int64, op byte, format string, args ...any) error {
 }
 
 func (m *machine) push(v Value) error {
-	if len(m.stack)+len(m.marks) >= m.o.MaxStack {
+	if m.stack.n >= m.o.MaxStack {
 		return &LimitError{Limit: "stack depth", Offset: m.rd.pos()}
 	}
-	m.stack = append(m.stack, v)
+	m.stack.push(v)
 	return nil
 }
 
@@ -182,19 +182,17 @@ func (m *machine) fence() int {
 var errUnderflow = fmt.Errorf("stack underflow")
 
 func (m *machine) pop() (Value, error) {
-	if len(m.stack) <= m.fence() {
+	if m.stack.n <= m.fence() {
 		return Value{}, errUnderflow
 	}
-	v := m.stack[len(m.stack)-1]
-	m.stack = m.stack[:len(m.stack)-1]
-	return v, nil
+	return m.stack.pop(), nil
 }
 
 func (m *machine) top() (*Value, error) {
-	if len(m.stack) <= m.fence() {
+	if m.stack.n <= m.fence() {
 		return nil, errUnderflow
 	}
-	return &m.stack[len(m.stack)-1], nil
+	return m.stack.at(m.stack.n - 1), nil
 }
 
 // popMark removes the topmost mark and returns the items above it, valid
@@ -205,9 +203,72 @@ func (m *machine) popMark() ([]Value, error) {
 	}
 	k := m.marks[len(m.marks)-1]
 	m.marks = m.marks[:len(m.marks)-1]
-	items := m.stack[k:]
-	m.stack = m.stack[:k]
-	return items, nil
+	return m.stack.cut(k), nil
+}
+
+// stackChunk is the size of the stack's chunks after the first.
+const stackChunk = 4096
+
+// valStack is the VM stack in fixed-size chunks, so a deep stack grows
+// without copying: a million values cost their 56 bytes each, once, where
+// a slice grown by append allocates five times that and holds the old and
+// new arrays at once. The first chunk starts small, since most stacks are
+// a few values deep and trial parses make many machines.
+type valStack struct {
+	chunks [][]Value
+	n      int
+	spill  []Value // cut's result when it spans chunks
+}
+
+func (s *valStack) at(i int) *Value { return &s.chunks[i/stackChunk][i%stackChunk] }
+
+func (s *valStack) push(v Value) {
+	c, i := s.n/stackChunk, s.n%stackChunk
+	switch {
+	case c == len(s.chunks):
+		size := stackChunk
+		if c == 0 {
+			size = 64
+		}
+		s.chunks = append(s.chunks, make([]Value, size))
+	case i == len(s.chunks[c]): // only the first chunk grows
+		grown := make([]Value, min(2*len(s.chunks[c]), stackChunk))
+		copy(grown, s.chunks[c])
+		s.chunks[c] = grown
+	}
+	s.chunks[c][i] = v
+	s.n++
+}
+
+// pop removes the top value (n > 0), clearing its slot so what it refers
+// to can be freed.
+func (s *valStack) pop() Value {
+	s.n--
+	p := s.at(s.n)
+	v := *p
+	*p = Value{}
+	return v
+}
+
+// cut removes the values from index k up and returns them, valid until the
+// next push.
+func (s *valStack) cut(k int) []Value {
+	n := s.n
+	s.n = k
+	switch {
+	case n == k:
+		return nil
+	case k/stackChunk == (n-1)/stackChunk:
+		return s.chunks[k/stackChunk][k%stackChunk : (n-1)%stackChunk+1]
+	}
+	if cap(s.spill) < n-k {
+		s.spill = make([]Value, n-k)
+	}
+	s.spill = s.spill[:n-k]
+	for i := k; i < n; i++ {
+		s.spill[i-k] = *s.at(i)
+	}
+	return s.spill
 }
 
 // container builds a tuple/list/set/dict value keeping the first items.
@@ -218,31 +279,56 @@ func (m *machine) container(k Kind, items []Value) Value {
 		if k == KindDict {
 			n &^= 1
 		}
+		if k != KindTuple && m.deepest(items) >= keepDepth {
+			n = 0
+		}
 		kept, d := m.nest(items, n)
-		v.ref = &object{items: kept, depth: d}
+		if n > 0 {
+			v.ref = &object{items: kept}
+		}
+		v.depth = d
 	}
 	return v
 }
 
-// extend adds items to a container value in place.
+// deepest is the largest depth among items.
+func (m *machine) deepest(items []Value) int32 {
+	d := int32(0)
+	for i := range items {
+		d = max(d, depthOf(items[i]))
+	}
+	return d
+}
+
+// extend adds items to a container value in place. Lists, dicts and sets
+// nested deeper than keepDepth keep no items: they are never call
+// arguments, and anything holding them drops what they hold anyway.
 func (m *machine) extend(c *Value, items []Value) {
 	if c.Kind != KindList && c.Kind != KindDict && c.Kind != KindSet {
 		return
 	}
-	if c.ref == nil {
-		c.ref = &object{depth: 1}
-	}
 	room := 0
-	if c.Len < maxItems {
-		room = maxItems - len(c.ref.items)
+	if c.Len < maxItems && depthOf(*c) < keepDepth && m.deepest(items)+1 < keepDepth {
+		held := 0
+		if c.ref != nil {
+			held = len(c.ref.items)
+		}
+		room = maxItems - held
 		if c.Kind == KindDict {
 			room &^= 1
 		}
 		room = max(min(room, len(items)), 0)
 	}
 	kept, d := m.nest(items, room)
-	c.ref.items = append(c.ref.items, kept...)
-	c.ref.depth = max(c.ref.depth, d)
+	if room > 0 {
+		if c.ref == nil {
+			c.ref = &object{}
+		}
+		c.ref.items = append(c.ref.items, kept...)
+	} else if d >= keepDepth {
+		c.ref = nil
+	}
+	c.depth = max(depthOf(*c), d)
 	c.Len += int64(len(items))
 }
 
@@ -327,7 +413,7 @@ func (m *machine) payload(k Kind, n uint64) (Value, error) {
 		return Value{}, err
 	}
 	m.kept(len(s))
-	return Value{Kind: k, Str: s, Len: int64(n), Off: off}, nil
+	return Value{Kind: k, Str: s, Len: int64(n), Int: off}, nil
 }
 
 // textPayload makes a str value from a decoded protocol-0 operand; n is
@@ -340,7 +426,7 @@ func textPayload(s string, n int64, complete bool, max int) Value {
 	if !complete && n > l {
 		l = n
 	}
-	return Value{Kind: KindStr, Str: s, Len: l, Off: -1}
+	return Value{Kind: KindStr, Str: s, Len: l, Int: -1}
 }
 
 func (m *machine) memoIndex(op byte) (uint64, error) {

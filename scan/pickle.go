@@ -41,8 +41,8 @@ func scanPickle(fs *fileScan, b *blob) error {
 			if c.Callable == nil || !c.Callable.Resolved || !isNestedLoader(pr, c.Callable.String()) {
 				return
 			}
-			if a, ok := c.Argument(); ok && a.Off >= 0 && len(nested) < 64 {
-				nested = append(nested, nestedRef{off: a.Off, n: a.Len, via: c.Callable.String()})
+			if a, ok := c.Argument(); ok && a.Offset() >= 0 && len(nested) < 64 {
+				nested = append(nested, nestedRef{off: a.Offset(), n: a.Len, via: c.Callable.String()})
 			}
 		},
 	}
