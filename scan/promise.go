@@ -21,6 +21,7 @@ var promisedByExt = map[string]Format{
 	".pt": FormatPickle, ".pth": FormatPickle, ".bin": FormatPickle, ".ckpt": FormatPickle,
 	".pkl": FormatPickle, ".pickle": FormatPickle, ".joblib": FormatPickle,
 	".onnx":  FormatONNX,
+	".pmml":  FormatXML,
 	".pb":    FormatUnknown,
 	".h5":    FormatUnknown,
 	".hdf5":  FormatUnknown,

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mlsec/mlsec/formats/xmlx"
 )
 
 const (
@@ -235,6 +237,8 @@ func textFormat(b *blob, head []byte) Format {
 	switch {
 	case len(t) > 0 && (t[0] == '{' || t[0] == '['):
 		return FormatJSON
+	case xmlx.Looks(t):
+		return FormatXML
 	case b.name == "MLmodel":
 		return FormatMLmodel
 	case strings.HasSuffix(name, ".yaml"), strings.HasSuffix(name, ".yml"):
