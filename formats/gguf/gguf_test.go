@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/mlsec/mlsec/internal/fixture"
 )
 
 // builder writes GGUF files for tests.
@@ -206,7 +208,7 @@ func TestAlignment(t *testing.T) {
 func TestBenignFixture(t *testing.T) {
 	b, err := os.ReadFile("../../scan/testdata/benign/gguf/tiny.gguf")
 	if err != nil {
-		t.Skip("fixture not generated yet")
+		fixture.Missing(t, "no tiny.gguf (run scan/testdata/gen_benign.py)")
 	}
 	f, err := parse(t, b)
 	if err != nil {
