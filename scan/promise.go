@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -59,6 +60,15 @@ func (fs *fileScan) keepPromise(b *blob, formats []Format) Format {
 			fs.res.Reason = why
 			return ""
 		}
+	}
+	if f := weakSignature(b); f != "" {
+		// Recognised, with no analyser: listed as skipped.
+		if b.depth == 0 {
+			fs.res.Status = StatusSkipped
+			fs.res.Reason = fmt.Sprintf("%s file: recognised; mlsec has no analyser for this format", f)
+		}
+		b.format = f
+		return ""
 	}
 	b.format = formats[0]
 	if b.size == 0 {
@@ -129,3 +139,34 @@ func dropCompanions(results []*fileScan) {
 		}
 	}
 }
+
+// weakSignature recognises formats whose signatures are too short to sniff
+// in any file, for files whose names promise them: Flax's msgpack (a map
+// whose first key is a string) and word2vec's binary format (a header line
+// "<words> <dimensions>").
+func weakSignature(b *blob) Format {
+	head, err := readHead(b, 64)
+	if err != nil || len(head) < 2 {
+		return ""
+	}
+	switch strings.ToLower(filepath.Ext(b.name)) {
+	case ".msgpack":
+		c, k := head[0], head[1]
+		isMap := c >= 0x80 && c <= 0x8f || c == 0xde || c == 0xdf
+		if c == 0xde {
+			k = head[min(3, len(head)-1)]
+		} else if c == 0xdf {
+			k = head[min(5, len(head)-1)]
+		}
+		if isMap && (k >= 0xa0 && k <= 0xbf || k == 0xd9 || k == 0xda || k == 0xdb) {
+			return FormatMsgpack
+		}
+	case ".bin":
+		if word2vecHeader.Match(head) {
+			return FormatWord2Vec
+		}
+	}
+	return ""
+}
+
+var word2vecHeader = regexp.MustCompile(`^[1-9][0-9]* [1-9][0-9]*\r?\n`)
