@@ -22,8 +22,8 @@ import (
 type Limits struct {
 	MaxDepth         int     // archive and compression nesting
 	MaxEntries       int     // entries per archive
-	MaxExpandedBytes int64   // bytes produced by one decompression stream
-	MaxRatio         float64 // expanded/compressed ratio, checked past RatioGrace bytes
+	MaxExpandedBytes int64   // bytes decompressed in all from one top-level file, nested archives included
+	MaxRatio         float64 // expanded/compressed ratio of each stream and of the whole file, checked past RatioGrace bytes
 	RatioGrace       int64
 	MaxPickleOps     int64 // opcodes per pickle stream
 	MaxPickleMemo    int   // memo indices per pickle stream (memory does not grow with it)
@@ -41,13 +41,13 @@ func DefaultLimits() Limits {
 		MaxEntries:       100_000,
 		MaxExpandedBytes: 32 << 30,
 		MaxRatio:         1000,
-		RatioGrace:       64 << 20,
+		RatioGrace:       16 << 20,
 		MaxPickleOps:     200_000_000,
 		MaxPickleMemo:    1 << 28,
 		MaxPickleStack:   1_000_000,
 		MaxPickleNesting: 4,
 		MaxJSONBytes:     64 << 20,
-		InMemoryBytes:    16 << 20,
+		InMemoryBytes:    4 << 20,
 	}
 }
 
@@ -287,6 +287,12 @@ type fileScan struct {
 	// companions are files (absolute paths) a model in this file reads
 	// as raw data: ONNX external data. See dropCompanions.
 	companions []string
+	// expanded counts bytes decompressed anywhere in the file, memHeld
+	// the bytes its live spools hold in memory (see spool).
+	expanded, memHeld int64
+	// stopped is set by the first ARC003: the rest of the file is not
+	// analysed (a bomb must not cost more than its first limit).
+	stopped bool
 }
 
 // A blob is a byte range to analyse: a file, an archive member or a
@@ -340,6 +346,13 @@ func (fs *fileScan) emit(b *blob, f Finding) {
 	if !fs.s.rules.Suppressed(f.RuleID) {
 		fs.findings = append(fs.findings, f)
 	}
+	if f.RuleID == "ARC003" {
+		fs.stopped = true
+		fs.res.Status = StatusError
+		if fs.res.Reason == "" {
+			fs.res.Reason = "a safety limit stopped the analysis: " + f.Message
+		}
+	}
 }
 
 // emitf is emit for the common case of a rule, an offset and a message.
@@ -373,6 +386,9 @@ func pathBase(name string) string {
 // analyze detects b's formats and runs each one's handler. It returns the
 // formats detected, most specific first.
 func (fs *fileScan) analyze(b *blob) []Format {
+	if fs.stopped {
+		return nil
+	}
 	if b.depth > fs.s.opts.Limits.MaxDepth {
 		fs.emitf(b, "ARC003", -1, "archive nesting deeper than %d levels; not analysed", fs.s.opts.Limits.MaxDepth)
 		fs.res.Status = StatusError

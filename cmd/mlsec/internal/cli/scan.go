@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -154,7 +155,9 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	// SIGINT and SIGTERM cancel the scan; spool files are already
+	// unlinked (see scan.spool), so nothing is left in the temp folder.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := s.Scan(ctx, paths...)
 	if bar != nil {
