@@ -3,8 +3,8 @@ package benchzip
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/binary"
 	"compress/flate"
+	"encoding/binary"
 	"hash/crc32"
 )
 
@@ -92,7 +92,6 @@ func ZerosMember(name string, mib int, padded bool) []byte {
 	leaf, crc, size := zeroDeflate(mib, pad)
 	return rawZip([]rawMember{{name: name, deflated: leaf, crc: crc, size: size}})
 }
-
 
 func itoa(i int) string {
 	if i < 10 {
