@@ -58,7 +58,7 @@ func deepList(n int) []byte {
 }
 
 // BenchmarkDeepNesting: a million-deep list. Its B/op is the memory the
-// analysis allocates in all (the stack, 48 bytes a level, is most of it);
+// analysis allocates in all (equal values on the stack are stored once);
 // bench/limits.sh measures the peak RSS of `mlsec scan` on the same shape.
 func BenchmarkDeepNesting(b *testing.B) {
 	data := deepList(1_000_000)

@@ -112,11 +112,11 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 			return false, err
 		}
 	case '2': // DUP
-		t, err := m.top()
+		t, err := m.peek()
 		if err != nil {
 			return false, err
 		}
-		return false, m.push(*t)
+		return false, m.push(t)
 	case 'F': // FLOAT
 		line, err := rd.line(maxNameLine)
 		if err != nil {
@@ -321,11 +321,11 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 				return false, err
 			}
 		}
-		t, err := m.top()
+		t, err := m.peek()
 		if err != nil {
 			return false, err
 		}
-		if !m.memo.put(idx, *t) {
+		if !m.memo.put(idx, t) {
 			return false, &LimitError{Limit: "memo size", Offset: start}
 		}
 	case 'o': // OBJ
@@ -395,7 +395,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		m.issue(IssueBuffer, start, nil, "NEXT_BUFFER needs out-of-band buffers from the loader")
 		return false, m.push(Value{Kind: KindBuffer})
 	case 0x98: // READONLY_BUFFER
-		if _, err := m.top(); err != nil {
+		if _, err := m.peek(); err != nil {
 			return false, err
 		}
 	default:

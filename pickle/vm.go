@@ -3,6 +3,7 @@ package pickle
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -192,7 +193,16 @@ func (m *machine) top() (*Value, error) {
 	if m.stack.n <= m.fence() {
 		return nil, errUnderflow
 	}
-	return m.stack.at(m.stack.n - 1), nil
+	return m.stack.top(), nil
+}
+
+// peek returns a copy of the top value, for reading only (top splits a
+// run of equal values so the top one can change).
+func (m *machine) peek() (Value, error) {
+	if m.stack.n <= m.fence() {
+		return Value{}, errUnderflow
+	}
+	return *m.stack.at(m.stack.phys - 1), nil
 }
 
 // popMark removes the topmost mark and returns the items above it, valid
@@ -210,20 +220,41 @@ func (m *machine) popMark() ([]Value, error) {
 const stackChunk = 4096
 
 // valStack is the VM stack in fixed-size chunks, so a deep stack grows
-// without copying: a million values cost their 56 bytes each, once, where
-// a slice grown by append allocates five times that and holds the old and
-// new arrays at once. The first chunk starts small, since most stacks are
-// a few values deep and trial parses make many machines.
+// without copying: a slice grown by append allocates five times its final
+// size and holds the old and new arrays at once. Consecutive equal values
+// that refer to nothing (a million EMPTY_LISTs, runs of BINFLOATs) are
+// stored once with a count, so the stack of a million-deep nested list
+// costs nothing; distinct values cost 48 bytes each. The first chunk
+// starts small, since most stacks are a few values deep and trial parses
+// make many machines.
 type valStack struct {
 	chunks [][]Value
-	n      int
-	spill  []Value // cut's result when it spans chunks
+	runs   [][]int32 // extra copies each stored value stands for
+	phys   int       // values stored
+	n      int       // values on the stack
+	spill  []Value   // cut's result
 }
 
 func (s *valStack) at(i int) *Value { return &s.chunks[i/stackChunk][i%stackChunk] }
 
+func (s *valStack) run(i int) *int32 { return &s.runs[i/stackChunk][i%stackChunk] }
+
 func (s *valStack) push(v Value) {
-	c, i := s.n/stackChunk, s.n%stackChunk
+	s.n++
+	if s.phys > 0 && v.ref == nil {
+		if top := s.at(s.phys - 1); *top == v {
+			if r := s.run(s.phys - 1); *r < math.MaxInt32 {
+				*r++
+				return
+			}
+		}
+	}
+	s.store(v)
+}
+
+// store adds a stored value with no extra copies.
+func (s *valStack) store(v Value) {
+	c, i := s.phys/stackChunk, s.phys%stackChunk
 	switch {
 	case c == len(s.chunks):
 		size := stackChunk
@@ -231,44 +262,70 @@ func (s *valStack) push(v Value) {
 			size = 64
 		}
 		s.chunks = append(s.chunks, make([]Value, size))
+		s.runs = append(s.runs, make([]int32, size))
 	case i == len(s.chunks[c]): // only the first chunk grows
 		grown := make([]Value, min(2*len(s.chunks[c]), stackChunk))
 		copy(grown, s.chunks[c])
 		s.chunks[c] = grown
+		runs := make([]int32, len(grown))
+		copy(runs, s.runs[c])
+		s.runs[c] = runs
 	}
 	s.chunks[c][i] = v
-	s.n++
+	s.runs[c][i] = 0
+	s.phys++
 }
 
 // pop removes the top value (n > 0), clearing its slot so what it refers
 // to can be freed.
 func (s *valStack) pop() Value {
 	s.n--
-	p := s.at(s.n)
+	if r := s.run(s.phys - 1); *r > 0 {
+		*r--
+		return *s.at(s.phys - 1)
+	}
+	s.phys--
+	p := s.at(s.phys)
 	v := *p
 	*p = Value{}
 	return v
 }
 
+// top returns the top value (n > 0) for reading or changing in place: the
+// top copy of a run becomes a value of its own.
+func (s *valStack) top() *Value {
+	if r := s.run(s.phys - 1); *r > 0 {
+		*r--
+		s.store(*s.at(s.phys - 1))
+	}
+	return s.at(s.phys - 1)
+}
+
 // cut removes the values from index k up and returns them, valid until the
-// next push.
+// next cut.
 func (s *valStack) cut(k int) []Value {
-	n := s.n
+	count := s.n - k
+	if cap(s.spill) < count {
+		s.spill = make([]Value, count)
+	}
+	out := s.spill[:count]
+	for count > 0 {
+		r := s.run(s.phys - 1)
+		take := min(int(*r)+1, count)
+		v := *s.at(s.phys - 1)
+		for j := count - take; j < count; j++ {
+			out[j] = v
+		}
+		if take == int(*r)+1 {
+			*s.at(s.phys - 1) = Value{}
+			s.phys--
+		} else {
+			*r -= int32(take)
+		}
+		count -= take
+	}
 	s.n = k
-	switch {
-	case n == k:
-		return nil
-	case k/stackChunk == (n-1)/stackChunk:
-		return s.chunks[k/stackChunk][k%stackChunk : (n-1)%stackChunk+1]
-	}
-	if cap(s.spill) < n-k {
-		s.spill = make([]Value, n-k)
-	}
-	s.spill = s.spill[:n-k]
-	for i := k; i < n; i++ {
-		s.spill[i-k] = *s.at(i)
-	}
-	return s.spill
+	return out
 }
 
 // container builds a tuple/list/set/dict value keeping the first items.

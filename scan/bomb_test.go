@@ -49,11 +49,11 @@ func TestBombSharedBudget(t *testing.T) {
 // each stream alone is under it.
 func TestNestedBudgetIsShared(t *testing.T) {
 	t.Parallel()
-	inner := benchzip.ZerosMember("a.bin", 12, true)
+	inner := benchzip.ZerosMember("a.dat", 12, true)
 	mid := arcZip(t, arcMember{name: "inner.zip", data: string(inner), method: 8},
-		arcMember{name: "b.bin", data: strings.Repeat("\x00", 12<<20), method: 8})
+		arcMember{name: "b.dat", data: strings.Repeat("\x00", 12<<20), method: 8})
 	outer := arcZip(t, arcMember{name: "mid.zip", data: string(mid), method: 8},
-		arcMember{name: "c.bin", data: strings.Repeat("\x00", 12<<20), method: 8})
+		arcMember{name: "c.dat", data: strings.Repeat("\x00", 12<<20), method: 8})
 	lim := DefaultLimits()
 	lim.MaxExpandedBytes, lim.MaxRatio = 32<<20, 0 // the size budget alone
 	rep := arcScan(t, &lim, "nested.zip", outer)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mlsec/mlsec/formats/zipx"
+	"github.com/mlsec/mlsec/pickle"
 )
 
 func init() { registerHandler(FormatZip, scanZip) }
@@ -82,6 +83,9 @@ func scanZipEntry(fs *fileScan, b *blob, zr *zipx.Reader, e *zipx.Entry, torch b
 		return
 	}
 	c.lite = torch && isTensorMember(e.Name)
+	if !c.lite && e.Method == zipx.Deflate && deadOnArrival(fs, zr, e, c, torch) {
+		return
+	}
 	r, size, cleanup, err := zipMember(fs, zr, e, c.lite)
 	defer cleanup()
 	if a, ok := zipx.AsAnomaly(err); ok {
@@ -290,4 +294,38 @@ func checkTorchScriptCode(fs *fileScan, c *blob) {
 		}
 		report(m[2], "torch."+kind+"."+ns+"."+op, fmt.Sprintf("TorchScript code uses torch.%s.%s.%s from the custom namespace %q, implemented by a native library", kind, ns, op, ns))
 	}
+}
+
+// deadOnArrival handles a deflated member that pickle.load and torch.load
+// refuse at its first byte, without inflating the rest: its name promises a
+// pickle (data.pkl, *.pt, *.bin, ...), those loaders decide from the first
+// bytes (torch looks for "PK\x03\x04" there, pickle for an opcode), and
+// the first byte is neither. A 4 GiB member of zeros named data.pkl is
+// then FMT003 in milliseconds instead of 4 GiB of spooling; its ratio note
+// uses the declared sizes.
+func deadOnArrival(fs *fileScan, zr *zipx.Reader, e *zipx.Entry, c *blob, torch bool) bool {
+	if want, ok := promise(e.Name); !ok || want != FormatPickle || torch && isUnpickledMember(e.Name) {
+		return false
+	}
+	rc, err := zr.Open(e)
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	head := make([]byte, headSize)
+	n, _ := io.ReadFull(rc, head)
+	head = head[:n]
+	if n == 0 || pickle.IsOpcode(head[0]) || bytes.HasPrefix(head, []byte("PK")) || magic(head, int64(e.UncompressedSize), false) != "" {
+		return false
+	}
+	c.r, c.size = bytes.NewReader(head), int64(n)
+	fs.analyze(c)
+	lim := fs.s.opts.Limits
+	if size, packed := int64(e.UncompressedSize), int64(e.CompressedSize); lim.MaxRatio > 0 && size > lim.RatioGrace && float64(size) > lim.MaxRatio*float64(max(packed, 1)) {
+		fs.emit(c, Finding{RuleID: "ARC003", Offset: e.HeaderOffset, Message: fmt.Sprintf(
+			"limit reached: MaxRatio: member %q declares %d bytes from %d compressed (ratio over %g); not inflated", e.Name, size, packed, lim.MaxRatio)})
+	} else {
+		fs.noteRatio(c, size, packed)
+	}
+	return true
 }

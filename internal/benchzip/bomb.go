@@ -67,7 +67,7 @@ func Bomb42(fanout, mib int) []byte {
 	leaf, crc, size := zeroDeflate(mib, 0)
 	inner := make([]rawMember, fanout)
 	for i := range inner {
-		inner[i] = rawMember{name: "zeros" + itoa(i) + ".bin", deflated: leaf, crc: crc, size: size}
+		inner[i] = rawMember{name: "zeros" + itoa(i) + ".dat", deflated: leaf, crc: crc, size: size}
 	}
 	innerZip := rawZip(inner)
 	var def bytes.Buffer
