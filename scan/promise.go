@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/mlsec/mlsec/formats/onnx"
+	"github.com/mlsec/mlsec/formats/pbwalk"
 )
 
 // Formats are detected from content, but loaders choose how to read a file
@@ -103,8 +106,55 @@ func rawWeights(path string) string {
 			return "raw weights of the Core ML package " + filepath.Base(d)
 		}
 	}
+	if model := onnxUser(path); model != "" {
+		return "external tensor data of the ONNX model " + model
+	}
 	return ""
 }
+
+// onnxUser returns an ONNX model in path's folder or its parent that names
+// path as external data, so a lone scan of the data file knows it too.
+// Models past maxONNXProbe bytes, or beyond the first 16 found, are not
+// read (dropCompanions still matches models scanned alongside).
+func onnxUser(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	dir := filepath.Dir(abs)
+	var models []string
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		m, _ := filepath.Glob(filepath.Join(d, "*.onnx"))
+		models = append(models, m...)
+	}
+	for i, m := range models {
+		if i >= 16 {
+			break
+		}
+		f, err := os.Open(m)
+		if err != nil {
+			continue
+		}
+		fi, err := f.Stat()
+		if err == nil && fi.Size() <= maxONNXProbe {
+			if mod, err := onnx.Parse(f, fi.Size(), pbwalk.DefaultLimits()); err == nil {
+				for _, e := range mod.External {
+					loc := filepath.Join(filepath.Dir(m), filepath.FromSlash(strings.ReplaceAll(e.Location, "\\", "/")))
+					if onnx.CheckLocation(e.Location) == "" && loc == abs {
+						f.Close()
+						return filepath.Base(m)
+					}
+				}
+			}
+		}
+		f.Close()
+	}
+	return ""
+}
+
+// maxONNXProbe bounds the ONNX files onnxUser reads: a model that keeps
+// its weights outside is small.
+const maxONNXProbe = 256 << 20
 
 // dropCompanions removes the FMT003 findings of files that a model in the
 // same scan reads as raw external data (ONNX external_data), and lists

@@ -91,6 +91,12 @@ func TestONNXExternalDataIsNotAModel(t *testing.T) {
 	if rep := scanPaths(t, src); len(rep.Findings) != 0 {
 		t.Fatalf("ONNX with external data:%s", dump(rep))
 	}
+	// The data file alone: its model beside it says what it is.
+	rep := scanPaths(t, filepath.Join(src, "weights.bin"))
+	if len(rep.Findings) != 0 || rep.Files[0].Status != StatusSkipped || !strings.Contains(rep.Files[0].Reason, "model.onnx") {
+		t.Fatalf("weights.bin beside its model: %+v%s", rep.Files[0], dump(rep))
+	}
+	// Without the model, raw bytes named .bin cannot be told from a model.
 	dir := t.TempDir()
 	b, err := os.ReadFile(filepath.Join(src, "weights.bin"))
 	if err != nil {
