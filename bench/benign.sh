@@ -22,13 +22,15 @@ go build -o "$WORK/mlsec" ./cmd/mlsec
 rc=0
 "$WORK/mlsec" scan --format json --no-progress --exclude manifest.json "$OUT" >"$WORK/report.json" || rc=$?
 echo "mlsec scan exit code: $rc"
-# Per-library counts, done plainly so the table is easy to check by hand.
-printf '%-14s %6s %17s %14s\n' library files "files >=medium" "files >=low"
+# Per-library counts ("models" from the generator's manifest; "files" as
+# scanned, sidecars such as gensim's .npy arrays included).
+printf '%-14s %6s %6s %17s %14s\n' library models files "files >=medium" "files >=low"
 for lib in $(jq -r '.files[].library' "$OUT/manifest.json" | sort -u); do
 	n=$(jq --arg l "$lib" '[.files[] | select(.library == $l)] | length' "$OUT/manifest.json")
+	f=$(jq --arg d "$OUT/$lib/" '[.files[] | select(.path | startswith($d))] | length' "$WORK/report.json")
 	med=$(jq -r --arg d "$OUT/$lib/" '[.findings[] | select((.path | startswith($d)) and (.severity | IN("medium", "high", "critical"))) | .path] | unique | length' "$WORK/report.json")
 	low=$(jq -r --arg d "$OUT/$lib/" '[.findings[] | select((.path | startswith($d)) and (.severity != "info")) | .path] | unique | length' "$WORK/report.json")
-	printf '%-14s %6d %17d %14d\n' "$lib" "$n" "$med" "$low"
+	printf '%-14s %6d %6d %17d %14d\n' "$lib" "$n" "$f" "$med" "$low"
 done
 total=$(jq '.files | length' "$OUT/manifest.json")
 echo "total files tried: $total (could not build: $(jq '.failed | length' "$OUT/manifest.json"))"
