@@ -121,7 +121,16 @@ func (m *machine) invoke(c *Call, res *object, args []Value) {
 			}
 		}
 	}
-	switch g.Module + "." + g.Name {
+	name := g.Module + "." + g.Name
+	if iterates[name] {
+		for _, a := range args {
+			if (a.Kind == KindObject && !plainValue(a)) || a.lost() {
+				m.issue(IssueIterate, c.Offset, g, "calls %s on %s, an object the stream made: that runs the object's own __iter__ (the pickler only passes containers here)", name, describe(a))
+				break
+			}
+		}
+	}
+	switch name {
 	case "copyreg._reconstructor":
 		// _reconstructor(cls, base, state): base.__new__(cls, state), and
 		// base.__init__(obj, state) unless base is object.
@@ -179,6 +188,25 @@ func (m *machine) invoke(c *Call, res *object, args []Value) {
 			rebuild(0)
 		}
 	}
+}
+
+// iterates are the allowlisted constructors that iterate their argument.
+var iterates = map[string]bool{
+	"builtins.list": true, "builtins.tuple": true, "builtins.set": true, "builtins.frozenset": true,
+	"builtins.dict": true, "builtins.bytearray": true, "collections.deque": true,
+	"collections.OrderedDict": true, "collections.Counter": true, "_collections.deque": true,
+	"_collections.OrderedDict": true,
+}
+
+// plainValue reports whether an object was made by a constructor of plain
+// values (protocols 0-2 write bytes as _codecs.encode(str, "latin1")).
+func plainValue(v Value) bool {
+	c := v.Call()
+	if c == nil || c.Callable == nil {
+		return false
+	}
+	n := c.Callable.Module + "." + c.Callable.Name
+	return iterates[n] || n == "_codecs.encode" || n == "builtins.bytes" || n == "builtins.str" || n == "builtins.range"
 }
 
 // isPartial reports whether g is functools.partial.

@@ -349,9 +349,13 @@ const (
 	// IssueDynamicCall: the stream calls a value that is itself the
 	// result of a call (a functools.partial, a getattr result, ...).
 	IssueDynamicCall
+	// IssueIterate: a container constructor (list, set, OrderedDict, ...)
+	// is called on an object the stream made, which runs that object's
+	// own __iter__: the pickler only ever passes it containers.
+	IssueIterate
 )
 
-var issueNames = [...]string{"unresolved-global", "memo-miss", "extension", "frame", "planted-attribute", "proto", "buffer", "unsupported-protocol", "deep-nesting", "dynamic-call"}
+var issueNames = [...]string{"unresolved-global", "memo-miss", "extension", "frame", "planted-attribute", "proto", "buffer", "unsupported-protocol", "deep-nesting", "dynamic-call", "iterate-object"}
 
 func (k IssueKind) String() string {
 	if int(k) < len(issueNames) {

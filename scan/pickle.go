@@ -155,6 +155,9 @@ func (fs *fileScan) reportStream(b *blob, pr *PickleRules, st *pickle.Stream, id
 			// getattr result): no list can vouch for it.
 			f.RuleID, f.Severity = "PKL004", SeverityHigh
 			f.Message = "pickle " + is.Detail
+		case pickle.IssueIterate:
+			f.RuleID, f.Severity = "PKL004", SeverityHigh
+			f.Message = "pickle " + is.Detail
 		case pickle.IssueBadProto:
 			f.RuleID = "PKL014"
 		case pickle.IssueNesting:

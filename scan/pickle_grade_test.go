@@ -72,6 +72,11 @@ func TestPickleGrading(t *testing.T) {
 		{"partial of os.system", asm.New(2).Global("functools", "partial").Global("os", "system").Unicode("id").Tuple2().Reduce().Stop().Bytes(), want{"PKL001", SeverityCritical, "os.system"}},
 		{"partial called at load", asm.New(2).Global("functools", "partial").Global("mypkg.tasks", "run").Unicode("x").Tuple2().Reduce().EmptyTuple().Reduce().Stop().Bytes(), want{"PKL004", SeverityHigh, "mypkg.tasks.run"}},
 		{"call of a call result", asm.New(2).Global("collections", "OrderedDict").EmptyTuple().Reduce().EmptyTuple().Reduce().Stop().Bytes(), want{"PKL004", SeverityHigh, ""}},
+		// Iterating an object runs its own code; the pickler never does it.
+		{"list() of a rebuilt object", newobj(asm.New(2).Global("builtins", "list"), "torchvision.datasets.folder", "ImageFolder").Tuple1().Reduce().Stop().Bytes(),
+			want{"PKL004", SeverityHigh, "builtins.list"}},
+		{"set() of a list is fine", asm.New(2).Global("builtins", "set").EmptyList().Unicode("a").AppendOp().Tuple1().Reduce().Stop().Bytes(), want{}},
+		{"DataLoader rebuilt", newobj(asm.New(2), "torch.utils.data.dataloader", "DataLoader").Stop().Bytes(), want{"PKL001", SeverityHigh, "torch.utils.data.dataloader.DataLoader"}},
 		// Issue 11 survivors.
 		{"most severe deny entry wins", asm.New(4).Call("glob", "os.system", "id").Stop().Bytes(), want{"PKL001", SeverityCritical, "glob.os.system"}},
 		{"tempfile._os.system is os.system", asm.New(4).Call("tempfile", "_os.system", "id").Stop().Bytes(), want{"PKL001", SeverityCritical, "tempfile._os.system"}},
