@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/mlsec/mlsec/bom"
@@ -68,8 +67,10 @@ type Options struct {
 
 	// Scanner runs the scan; nil means scan.New(scan.Options{}).
 	Scanner *scan.Scanner
-	// Workers bounds parallel hashing in signature verification (0: per CPU).
+	// Workers bounds parallel hashing (0: per CPU).
 	Workers int
+	// Progress, if set, is called as the model's bytes are hashed.
+	Progress func(done, total int64)
 	// Now is the decision time (evidence timestamps, freshness, exception
 	// expiry); zero means time.Now().
 	Now time.Time
@@ -171,12 +172,25 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	ignores := insideIgnore(opts.ModelPath, st.IsDir(), sigPath)
+	var sigIgnore []string
+	if rel, ok := manifest.Inside(opts.ModelPath, sigPath); ok && sigPath != "" {
+		sigIgnore = []string{rel} // a signature cannot cover itself
+	}
 
 	out := &Outcome{ModelPath: opts.ModelPath, Collected: collected, Ignored: []Ignored{}, Notes: []string{}, Rules: eng.Rules()}
 
-	// Scan, then the BOM from the same report; the BOM's hashing gives the
-	// OMS root digest the subject (and so every record) is bound to.
+	// The model's files are hashed once (manifest's one rule, as push and
+	// the registry hash them): the root digest is the subject every record
+	// is bound to, the BOM lists these digests and the signature check
+	// reuses them, so the gate costs one hash pass plus the scan.
+	m, err := manifest.Hash(ctx, opts.ModelPath, manifest.Options{Algorithm: manifest.SHA256, Workers: opts.Workers, Progress: opts.Progress})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: hashing the model: %w", ErrInput, err)
+	}
+	digest := m.RootDigest()
 	sc := opts.Scanner
 	if sc == nil {
 		if sc, err = scan.New(scan.Options{}); err != nil {
@@ -188,20 +202,14 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		return nil, fmt.Errorf("%w: scan: %w", ErrInput, err)
 	}
 	out.Scan = rep
-	var digest []byte
-	b, berr := bom.Generate(ctx, opts.ModelPath, bom.Options{Report: rep, Timestamp: now, ToolVersion: ver, IgnorePaths: ignores})
+	b, berr := bom.Generate(ctx, opts.ModelPath, bom.Options{Report: rep, Timestamp: now, ToolVersion: ver, Manifest: m})
 	if berr == nil {
-		out.BOM, digest = b, b.RootDigest
+		out.BOM = b
 	} else {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		out.Notes = append(out.Notes, fmt.Sprintf("no ML-BOM evidence: the BOM could not be generated: %v", berr))
-		m, err := manifest.Hash(ctx, opts.ModelPath, manifest.Options{Algorithm: manifest.SHA256, IgnorePaths: append([]string{bom.SignatureFile}, ignores...)})
-		if err != nil {
-			return nil, fmt.Errorf("%w: hashing the model: %w", ErrInput, err)
-		}
-		digest = m.RootDigest()
 	}
 	name := opts.Name
 	if name == "" {
@@ -223,7 +231,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	}
 	out.Produced = append(out.Produced, evidence.Item{Record: scanRec, Source: SourceScan, FirstParty: true})
 
-	sigRec, check, err := verifyModel(ctx, opts, sigPath, ignores, subj, ver, now)
+	sigRec, check, err := verifyModel(ctx, opts, sigPath, sigIgnore, m, subj, ver, now)
 	if err != nil {
 		return nil, err
 	}
@@ -309,25 +317,7 @@ func findSignature(model string, dir bool, explicit string) (string, error) {
 func DefaultSignaturePaths(model string, dir bool) []string {
 	clean := filepath.Clean(model)
 	if dir {
-		return []string{filepath.Join(clean, bom.SignatureFile), clean + ".sig"}
+		return []string{filepath.Join(clean, manifest.SignatureFile), clean + ".sig"}
 	}
 	return []string{clean + ".sig"}
-}
-
-// insideIgnore returns the signature's model-relative path when it lies
-// inside the model folder (a signature cannot cover itself), else nil.
-func insideIgnore(model string, dir bool, sig string) []string {
-	if !dir || sig == "" {
-		return nil
-	}
-	am, err1 := filepath.Abs(model)
-	as, err2 := filepath.Abs(sig)
-	if err1 != nil || err2 != nil {
-		return nil
-	}
-	rel, err := filepath.Rel(am, as)
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil
-	}
-	return []string{filepath.ToSlash(rel)}
 }

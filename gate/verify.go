@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/manifest"
 	"github.com/mlsec/mlsec/sign"
 )
 
@@ -19,7 +20,7 @@ const maxSignatureFile = 16 << 20
 // signature and no key, and a signature no trusted key verifies are all
 // evidence (verified: false, with the reason); only errors that prevent a
 // check (unreadable model or bundle file) are returned as errors.
-func verifyModel(ctx context.Context, opts Options, sigPath string, ignores []string, subj evidence.Subject, ver string, now time.Time) (evidence.Record, SignatureCheck, error) {
+func verifyModel(ctx context.Context, opts Options, sigPath string, ignores []string, hashed *manifest.Manifest, subj evidence.Subject, ver string, now time.Time) (evidence.Record, SignatureCheck, error) {
 	check := SignatureCheck{Path: sigPath, Present: sigPath != ""}
 	record := func(res *sign.Result, verr error) (evidence.Record, SignatureCheck, error) {
 		rec, err := evidence.FromVerify(subj, sign.MethodKey, res, verr, ver, now)
@@ -49,7 +50,7 @@ func verifyModel(ctx context.Context, opts Options, sigPath string, ignores []st
 	var failures []failure
 	for _, k := range opts.Keys {
 		res, verr := sign.Verify(ctx, opts.ModelPath, bundle, sign.VerifyOptions{
-			Verifier: sign.KeyVerifier{Key: k.Key}, IgnorePaths: ignores, Workers: opts.Workers,
+			Verifier: sign.KeyVerifier{Key: k.Key}, IgnorePaths: ignores, Workers: opts.Workers, Reuse: hashed, Progress: opts.Progress,
 		})
 		if verr == nil && res != nil && res.Verified {
 			check.Verified, check.KeyID, check.RootDigest = true, k.ID, res.RootDigest

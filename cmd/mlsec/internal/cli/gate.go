@@ -15,6 +15,7 @@ import (
 
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/gate"
+	"github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/internal/version"
 	"github.com/mlsec/mlsec/policy"
 )
@@ -124,13 +125,16 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	bar := progress.ForTerminal(c.ErrOrStderr(), "hashing")
 	out, err := gate.Run(ctx, gate.Options{
 		ModelPath: model, Name: fl.name, Keys: keys, SignaturePath: fl.signature, EvidenceFiles: fl.evidence,
+		Progress:    bar.UpdateBytes,
 		Policy:      policy.Options{Dirs: fl.policies, DataFiles: fl.data, NoDefault: fl.noDefault},
 		Action:      policy.Action{Name: fl.action, Stage: fl.stage},
 		Actor:       policy.Actor{Name: fl.actor},
 		Environment: fl.environment, RiskTier: fl.riskTier, SensitiveAttributes: fl.sensitive,
 	})
+	bar.Clear()
 	if err != nil {
 		switch {
 		case errors.Is(err, policy.ErrPolicy):
