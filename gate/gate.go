@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/mlsec/mlsec/bom"
@@ -48,6 +49,10 @@ type Options struct {
 	// EvidenceFiles are extra evidence files: records, arrays of records, or
 	// DSSE attestations (read with evidence.ReadItems).
 	EvidenceFiles []string
+	// IgnorePaths are model-relative paths left out of the model's files,
+	// as 'mlsec sign --ignore-paths' leaves them out: give sign, bom, gate
+	// and push the same list so they all name the same bytes.
+	IgnorePaths []string
 
 	// Engine is a prepared policy engine; nil builds one from Policy.
 	Engine *policy.Engine
@@ -122,6 +127,10 @@ type SignatureCheck struct {
 	RootDigest string `json:"root_digest,omitempty"`
 	// Problem says why it is not verified.
 	Problem string `json:"problem,omitempty"`
+	// Uncovered lists the model's files a verified signature leaves out
+	// (its ignore_paths, or --ignore-paths at signing): such a signature
+	// does not cover the model's root digest.
+	Uncovered []string `json:"uncovered,omitempty"`
 }
 
 // Ignored is a collected evidence item that is about other bytes.
@@ -172,9 +181,9 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	var sigIgnore []string
+	verifyIgnores := slices.Clone(opts.IgnorePaths)
 	if rel, ok := manifest.Inside(opts.ModelPath, sigPath); ok && sigPath != "" {
-		sigIgnore = []string{rel} // a signature cannot cover itself
+		verifyIgnores = append(verifyIgnores, rel) // a signature cannot cover itself
 	}
 
 	out := &Outcome{ModelPath: opts.ModelPath, Collected: collected, Ignored: []Ignored{}, Notes: []string{}, Rules: eng.Rules()}
@@ -183,7 +192,8 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	// the registry hash them): the root digest is the subject every record
 	// is bound to, the BOM lists these digests and the signature check
 	// reuses them, so the gate costs one hash pass plus the scan.
-	m, err := manifest.Hash(ctx, opts.ModelPath, manifest.Options{Algorithm: manifest.SHA256, Workers: opts.Workers, Progress: opts.Progress})
+	m, err := manifest.Hash(ctx, opts.ModelPath, manifest.Options{Algorithm: manifest.SHA256, IgnorePaths: opts.IgnorePaths,
+		Workers: opts.Workers, Progress: opts.Progress})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -202,7 +212,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		return nil, fmt.Errorf("%w: scan: %w", ErrInput, err)
 	}
 	out.Scan = rep
-	b, berr := bom.Generate(ctx, opts.ModelPath, bom.Options{Report: rep, Timestamp: now, ToolVersion: ver, Manifest: m})
+	b, berr := bom.Generate(ctx, opts.ModelPath, bom.Options{Report: rep, Timestamp: now, ToolVersion: ver, Manifest: m, IgnorePaths: opts.IgnorePaths})
 	if berr == nil {
 		out.BOM = b
 	} else {
@@ -231,11 +241,14 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	}
 	out.Produced = append(out.Produced, evidence.Item{Record: scanRec, Source: SourceScan, FirstParty: true})
 
-	sigRec, check, err := verifyModel(ctx, opts, sigPath, sigIgnore, m, subj, ver, now)
+	sigRec, check, err := verifyModel(ctx, opts, sigPath, verifyIgnores, m, subj, ver, now)
 	if err != nil {
 		return nil, err
 	}
 	out.Signature = check
+	if n := coverageNote(check, subj); n != "" {
+		out.Notes = append(out.Notes, n)
+	}
 	out.Produced = append(out.Produced, evidence.Item{Record: sigRec, Source: SourceSignature, FirstParty: true})
 
 	if out.BOM != nil {

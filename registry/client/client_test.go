@@ -55,7 +55,7 @@ func TestScanLocalKinds(t *testing.T) {
 		"bom.cdx.json": `{"bomFormat": "CycloneDX"}`, "evil.cdx.json": "\x80\x02.", "a/scan.evidence.json": `{"type": "scan"}`,
 		"scan.att.json": `[]`, "config.json": "{}", ".git/HEAD": "ref",
 	})
-	digest, files, err := scanLocal(t.Context(), root)
+	digest, files, err := scanLocal(t.Context(), root, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

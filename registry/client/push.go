@@ -25,6 +25,9 @@ type PushOptions struct {
 	Tags []string
 	// Team owns the model when push creates it.
 	Team string
+	// IgnorePaths are model-relative paths left out of the version, as
+	// 'mlsec sign --ignore-paths' leaves them out of a signature.
+	IgnorePaths []string
 	// Log, if set, receives one line per step (uploads, skips).
 	Log func(format string, args ...any)
 }
@@ -61,12 +64,12 @@ type localFile struct {
 // bundle at model.sig, *.cdx.json BOMs, evidence documents) that are
 // listed with their own kinds and not covered by the digest. It returns
 // the artifacts and the OMS root digest.
-func scanLocal(ctx context.Context, root string) (digest string, files []localFile, err error) {
+func scanLocal(ctx context.Context, root string, ignores []string) (digest string, files []localFile, err error) {
 	st, err := os.Stat(root)
 	if err != nil {
 		return "", nil, err
 	}
-	m, err := manifest.Hash(ctx, root, manifest.Options{Algorithm: manifest.SHA256})
+	m, err := manifest.Hash(ctx, root, manifest.Options{Algorithm: manifest.SHA256, IgnorePaths: ignores})
 	if err != nil {
 		return "", nil, fmt.Errorf("hash %s: %w", root, err)
 	}
@@ -114,7 +117,7 @@ func (c *Client) Push(ctx context.Context, root string, o PushOptions) (*PushRes
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	digest, files, err := scanLocal(ctx, root)
+	digest, files, err := scanLocal(ctx, root, o.IgnorePaths)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -70,6 +71,7 @@ untrusted or expired certificate, model differs); 2 usage or I/O error.`,
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("verify: %w", err))
 			}
+			resolvedIgnores := slices.Clone(ignores)
 			if rel, ok := manifest.Inside(model, sigPath); ok {
 				ignores = append(ignores, rel)
 			}
@@ -85,7 +87,11 @@ untrusted or expired certificate, model differs); 2 usage or I/O error.`,
 				}
 			}
 			if ev.enabled() {
-				err := ev.write(cmd.Context(), model, ignorePaths, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
+				var hashed *manifest.Manifest
+				if res != nil {
+					hashed = res.Actual
+				}
+				err := ev.write(cmd.Context(), model, resolvedIgnores, nil, hashed, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
 					return evidence.FromVerify(subj, v.Method(), res, verr, version.String(), now)
 				})
 				if err != nil {
