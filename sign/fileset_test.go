@@ -171,3 +171,26 @@ func names(m *manifest.Manifest) []string {
 	}
 	return out
 }
+
+// TestVerifySeesPrefixSiblings kills the prefix-matching mutant at the
+// verifier (issue 11): files sharing a prefix with a recorded or default
+// ignore path are extra files, not ignored ones.
+func TestVerifySeesPrefixSiblings(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, vo := signerAndVerifier(t)
+	dir := writeFiles(t, map[string]string{"w.bin": "w", ".git/HEAD": "ref", "notes/x": "n"})
+	b, _, err := s.Sign(ctx, dir, SignOptions{Hash: manifest.Options{IgnorePaths: []string{"notes"}}})
+	must(t, err)
+	bundle, _ := b.Marshal()
+	sibs := []string{"model.sig.pkl", ".gitx.pkl", ".gitignore.pkl", ".gitattributes.pkl", ".github.pkl", "notes.pkl"}
+	for _, p := range sibs {
+		must(t, os.WriteFile(filepath.Join(dir, p), []byte(testPickle), 0o644))
+	}
+	_, err = Verify(ctx, dir, bundle, vo)
+	got := diffOf(t, err).Extra
+	slices.Sort(sibs)
+	if !slices.Equal(got, sibs) {
+		t.Errorf("extra = %q, want %q", got, sibs)
+	}
+}
