@@ -101,7 +101,10 @@ func Hash(ctx context.Context, root string, opts Options) (*Manifest, error) {
 	if err := runTasks(ctx, tasks, hashed, alg, total, opts); err != nil {
 		return nil, err
 	}
-	m := &Manifest{Algorithm: alg, ShardSize: opts.ShardSize, Items: append(items, hashed...),
+	if len(items) > 0 {
+		hashed = append(hashed, items...)
+	}
+	m := &Manifest{Algorithm: alg, ShardSize: opts.ShardSize, Items: hashed,
 		IgnorePaths: recordedIgnores(ignores, l), AllowSymlinks: opts.AllowSymlinks,
 		Root: l.root, SingleFile: !l.dir, Attachments: l.attachments, Warnings: l.warnings}
 	m.Sort()

@@ -5,22 +5,27 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 )
 
 // PAE is the DSSE v1 pre-authentication encoding that signatures cover.
 func PAE(payloadType string, payload []byte) []byte {
-	var b strings.Builder
-	b.WriteString("DSSEv1 ")
-	b.WriteString(strconv.Itoa(len(payloadType)))
-	b.WriteByte(' ')
-	b.WriteString(payloadType)
-	b.WriteByte(' ')
-	b.WriteString(strconv.Itoa(len(payload)))
-	b.WriteByte(' ')
-	b.Write(payload)
-	return []byte(b.String())
+	return append([]byte(paeHeader(payloadType, len(payload))), payload...)
+}
+
+// paeHeader is the PAE up to the payload; hashing it and then the payload
+// avoids a copy of a large statement.
+func paeHeader(payloadType string, n int) string {
+	return "DSSEv1 " + strconv.Itoa(len(payloadType)) + " " + payloadType + " " + strconv.Itoa(n) + " "
+}
+
+// hashPAE hashes PAE(payloadType, payload) with h without building it.
+func hashPAE(h hash.Hash, payloadType string, payload []byte) []byte {
+	h.Write([]byte(paeHeader(payloadType, len(payload))))
+	h.Write(payload)
+	return h.Sum(nil)
 }
 
 // legacyPAE reproduces the v0.2 reference bug: a capital V and the Python
@@ -73,9 +78,7 @@ func SignDSSE(key *ecdsa.PrivateKey, payloadType string, payload []byte) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	h := hf()
-	h.Write(PAE(payloadType, payload))
-	return ecdsa.SignASN1(rand.Reader, key, h.Sum(nil))
+	return ecdsa.SignASN1(rand.Reader, key, hashPAE(hf(), payloadType, payload))
 }
 
 // VerifyDSSE reports whether one of env's signatures over payload verifies
@@ -91,9 +94,7 @@ func verifyEnvelope(pub *ecdsa.PublicKey, env *Envelope, payload []byte, legacy 
 	if err != nil {
 		return err
 	}
-	h := hf()
-	h.Write(PAE(env.PayloadType, payload))
-	digest := h.Sum(nil)
+	digest := hashPAE(hf(), env.PayloadType, payload)
 	var legacyDigest []byte
 	if legacy {
 		d := sha256.Sum256(legacyPAE(env.PayloadType, payload))
