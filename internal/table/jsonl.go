@@ -112,7 +112,7 @@ func (s *jsonlSource) readLine() ([]byte, int64, error) {
 			return nil, 0, &Error{File: s.name, Line: s.line, Err: wrapf(ErrFieldTooLarge, "line longer than %d bytes", s.maxRecord)}
 		}
 		ln = bytes.TrimRight(ln, "\r\n")
-		if len(bytes.TrimSpace(ln)) > 0 {
+		if len(bytes.Trim(ln, " \t\r\n")) > 0 { // JSON's whitespace only
 			return ln, s.line, nil
 		}
 		if err == io.EOF {
