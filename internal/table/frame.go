@@ -72,7 +72,10 @@ func (c *Column) Unique() int {
 // values looked like numbers (or bools) and a later one did not: such a
 // column is text, and its earlier values are re-read as written.
 func ReadFrame(path string, opt Options) (*Frame, error) {
-	fr, redo, err := readFrameOnce(path, opt)
+	fr, redo, err := readFrameOnce(path, opt, true)
+	if err == errFallback {
+		fr, redo, err = readFrameOnce(path, opt, false)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +88,10 @@ func ReadFrame(path string, opt Options) (*Frame, error) {
 	for _, n := range redo {
 		o2.Types[n] = KindString
 	}
-	fr2, _, err := readFrameOnce(path, o2)
+	fr2, _, err := readFrameOnce(path, o2, true)
+	if err == errFallback {
+		fr2, _, err = readFrameOnce(path, o2, false)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +106,7 @@ func ReadFrame(path string, opt Options) (*Frame, error) {
 	return fr, nil
 }
 
-func readFrameOnce(path string, opt Options) (*Frame, []string, error) {
+func readFrameOnce(path string, opt Options, parallel bool) (*Frame, []string, error) {
 	rd, err := Open(path, opt)
 	if err != nil {
 		return nil, nil, err
@@ -122,6 +128,15 @@ func readFrameOnce(path string, opt Options) (*Frame, []string, error) {
 			b.hint = int(hint)
 		}
 		hinted = true
+	}
+	if parallel && useParallel(rd) {
+		if err := readFrameParallel(path, rd, fr, bs); err != nil {
+			return nil, nil, err
+		}
+		if fr.Rows == 0 {
+			return nil, nil, &Error{File: rd.name, Err: wrapf(ErrEmpty, "no data rows")}
+		}
+		return finishFrame(fr, bs)
 	}
 	for {
 		line, err := rd.nextFields()
@@ -155,6 +170,12 @@ func readFrameOnce(path string, opt Options) (*Frame, []string, error) {
 			hinted = true
 		}
 	}
+	return finishFrame(fr, bs)
+}
+
+// finishFrame fixes each column's kind and lists the columns to re-read
+// as text.
+func finishFrame(fr *Frame, bs []*colBuilder) (*Frame, []string, error) {
 	var redo []string
 	for _, b := range bs {
 		if b.redo {
@@ -287,14 +308,16 @@ func (b *colBuilder) start(kind Kind) {
 	c := b.c
 	n := max(b.hint, b.lead+1)
 	if kind == KindNumber {
-		c.Num = make([]float64, b.lead, n)
+		c.Num = slices.Grow(c.Num[:0], n)[:b.lead]
 		for i := range c.Num {
 			c.Num[i] = math.NaN()
 		}
 		return
 	}
-	b.dict = make(map[string]uint32)
-	c.Codes = make([]uint32, b.lead, n)
+	if b.dict == nil {
+		b.dict = make(map[string]uint32)
+	}
+	c.Codes = slices.Grow(c.Codes[:0], n)[:b.lead]
 	for i := range c.Codes {
 		c.Codes[i] = NullCode
 	}
