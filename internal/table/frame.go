@@ -225,6 +225,17 @@ func (b *colBuilder) reserve(n int) {
 }
 
 func (b *colBuilder) add(f *field, nulls map[string]struct{}) error {
+	// The common case first: CSV text in a column already numeric.
+	if b.state == KindNumber && f.k == fText && len(f.b) > 0 && nulls == nil && b.force == KindUnknown && !b.redo {
+		if n, isInt, ok := parseNumber(f.b); ok {
+			if n != n {
+				b.c.Nulls++
+			}
+			b.notInt = b.notInt || !isInt
+			b.c.Num = append(b.c.Num, n)
+			return nil
+		}
+	}
 	v, err := classify(f, b.force, nulls)
 	if err != nil {
 		return err
