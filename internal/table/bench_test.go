@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -170,4 +171,65 @@ func BenchmarkEncodingCSVBaseline(b *testing.B) {
 			}
 		}
 	})
+}
+
+// genCSV is an io.Reader producing a CSV of rows rows without holding it.
+type genCSV struct {
+	rows, i int
+	buf     []byte
+}
+
+func (g *genCSV) Read(p []byte) (int, error) {
+	for len(g.buf) < len(p) && g.i <= g.rows {
+		if g.i == 0 {
+			g.buf = append(g.buf, "id,score,group,text\n"...)
+		} else {
+			g.buf = strconv.AppendInt(g.buf, int64(g.i), 10)
+			g.buf = append(g.buf, ',')
+			g.buf = strconv.AppendFloat(g.buf, float64(g.i%1000)/7, 'g', -1, 64)
+			g.buf = append(g.buf, ",g"...)
+			g.buf = strconv.AppendInt(g.buf, int64(g.i%50), 10)
+			g.buf = append(g.buf, ",\"some text, with a comma and \"\"quotes\"\"\"\n"...)
+		}
+		g.i++
+	}
+	if len(g.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, g.buf)
+	g.buf = g.buf[:copy(g.buf, g.buf[n:])]
+	return n, nil
+}
+
+// BenchmarkReaderStreamMemory streams about 130 MB of CSV through Next and
+// reports the peak heap in use: it stays a few MB whatever the input size.
+func BenchmarkReaderStreamMemory(b *testing.B) {
+	const rows = 2_000_000
+	var peak uint64
+	var ms runtime.MemStats
+	for b.Loop() {
+		runtime.GC()
+		rd, err := NewReader(&genCSV{rows: rows}, "gen.csv", Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			_, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n++; n%200_000 == 0 {
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+			}
+		}
+		if n != rows {
+			b.Fatalf("%d rows", n)
+		}
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }

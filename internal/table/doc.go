@@ -59,9 +59,16 @@
 // dates, times and timestamps as text); a nested or repeated column (list,
 // map, struct) is refused when selected. A file parquet-go cannot open,
 // including a corrupt footer, is ErrCorrupt naming the file, and a panic
-// inside parquet-go on hostile input is recovered as ErrCorrupt. A Parquet
-// stream without random access (a .parquet.gz, stdin) is copied to a
-// temporary file first, up to 8 GiB.
+// inside parquet-go on hostile input is recovered as ErrCorrupt. parquet-go
+// sizes its allocations from lengths in the file (a footer list can claim
+// 2^31 elements, a page 2 GiB), and running out of memory is not
+// recoverable in Go, so before parquet-go reads the footer or a column
+// chunk we walk their Thrift encoding ourselves, checking every length
+// against the bytes present and against limits: a footer of at most 64 MiB
+// and 250,000 list elements, pages of at most 256 MiB uncompressed and 2^26
+// values, each inside its column chunk. Files beyond those limits are
+// refused as ErrCorrupt. A Parquet stream without random access (a
+// .parquet.gz, stdin) is copied to a temporary file first, up to 8 GiB.
 //
 // # Errors
 //
@@ -72,8 +79,8 @@
 // 1 MiB by default, and MaxRecordBytes), ErrMissingColumn (listing the
 // columns there are, and the likely one when a name is misspelled),
 // ErrDuplicateColumn, ErrType, ErrFormat or ErrCorrupt. Check them with
-// errors.Is. Nothing here panics on any input (fuzz targets for CSV and
-// JSON Lines guard this) and nothing prints.
+// errors.Is. Nothing here panics on any input (fuzz targets for CSV, JSON
+// Lines and Parquet guard this) and nothing prints.
 //
 // # Why our own CSV parser
 //

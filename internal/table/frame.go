@@ -120,7 +120,9 @@ func readFrameOnce(path string, opt Options, parallel bool) (*Frame, []string, e
 	}
 	hinted := false
 	if ps, ok := rd.src.(*parquetSource); ok {
-		hint := ps.f.NumRows()
+		// NumRows comes from the file: trust it as a capacity only as far
+		// as the file's size makes it plausible.
+		hint := min(ps.f.NumRows(), max(ps.size, 1<<16))
 		if rd.max > 0 {
 			hint = min(hint, rd.max)
 		}

@@ -21,6 +21,8 @@ import (
 type parquetSource struct {
 	name     string
 	f        *parquet.File
+	r        io.ReaderAt
+	size     int64
 	maxField int
 	top      []*parquet.Column // top-level columns, in schema order
 	names_   []string
@@ -52,11 +54,14 @@ type valueConv struct {
 
 func newParquet(r io.ReaderAt, size int64, name string, opt *Options) (src *parquetSource, err error) {
 	defer recoverCorrupt(name, &err)
+	if err := checkFooter(r, size); err != nil {
+		return nil, &Error{File: name, Err: wrapf(ErrCorrupt, "%v", err)}
+	}
 	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		return nil, &Error{File: name, Err: wrapf(ErrCorrupt, "not a readable Parquet file: %v", err)}
 	}
-	s := &parquetSource{name: name, f: f, maxField: opt.maxField()}
+	s := &parquetSource{name: name, f: f, r: r, size: size, maxField: opt.maxField()}
 	s.top = f.Root().Columns()
 	for _, c := range s.top {
 		s.names_ = append(s.names_, c.Name())
@@ -74,7 +79,8 @@ func recoverCorrupt(name string, err *error) {
 
 func (s *parquetSource) names() []string { return s.names_ }
 
-func (s *parquetSource) project(idx []int) error {
+func (s *parquetSource) project(idx []int) (err error) {
+	defer recoverCorrupt(s.name, &err)
 	s.sel = s.sel[:0]
 	for _, i := range idx {
 		c := s.top[i]
@@ -143,7 +149,8 @@ func unitOf(u *format.TimeUnit) time.Duration {
 	return time.Microsecond
 }
 
-func (s *parquetSource) close() error {
+func (s *parquetSource) close() (err error) {
+	defer recoverCorrupt(s.name, &err)
 	for _, c := range s.cols {
 		if c != nil {
 			c.release()
@@ -171,7 +178,21 @@ func (s *parquetSource) next(out []field) (line int64, err error) {
 			return 0, io.EOF
 		}
 		rg := rgs[s.rg]
+		meta := s.f.Metadata().RowGroups[s.rg]
 		s.rg++
+		for _, c := range s.sel {
+			if c.Index() >= len(meta.Columns) {
+				return 0, &Error{File: s.name, Err: wrapf(ErrCorrupt, "row group %d has %d columns", s.rg, len(meta.Columns))}
+			}
+			md := meta.Columns[c.Index()].MetaData
+			base := md.DataPageOffset
+			if md.DictionaryPageOffset != 0 {
+				base = md.DictionaryPageOffset
+			}
+			if err := checkChunk(s.r, s.size, base, md.TotalCompressedSize); err != nil {
+				return 0, &Error{File: s.name, Column: c.Name(), Err: wrapf(ErrCorrupt, "row group %d: %v", s.rg, err)}
+			}
+		}
 		s.left = rg.NumRows()
 		chunks := rg.ColumnChunks()
 		for i, c := range s.sel {

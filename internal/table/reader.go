@@ -133,7 +133,7 @@ func newReader(in io.Reader, name string, opt Options, file *os.File) (*Reader, 
 			rd.src = s
 		}
 	case Parquet:
-		ra, size, cerr := rd.readerAt(stream, file, gz)
+		ra, size, cerr := rd.readerAt(in, stream, file, gz)
 		if cerr != nil {
 			return fail(cerr)
 		}
@@ -162,11 +162,11 @@ func newReader(in io.Reader, name string, opt Options, file *os.File) (*Reader, 
 
 // readerAt gives parquet-go random access: the file itself, an
 // io.ReaderAt+io.Seeker, or else a temporary copy of the stream.
-func (rd *Reader) readerAt(stream io.Reader, file *os.File, gz bool) (io.ReaderAt, int64, error) {
+func (rd *Reader) readerAt(in, stream io.Reader, file *os.File, gz bool) (io.ReaderAt, int64, error) {
 	if !gz && file != nil && rd.size > 0 {
 		return file, rd.size, nil
 	}
-	if ras, ok := stream.(interface {
+	if ras, ok := in.(interface {
 		io.ReaderAt
 		io.Seeker
 	}); ok && !gz {
