@@ -83,20 +83,38 @@ func Sign(key *ecdsa.PrivateKey, payloadType string, payload []byte) ([]byte, er
 // pub (ErrSignature if none does). Signatures that are not base64 are
 // skipped, not fatal: another one may still verify.
 func Verify(pub *ecdsa.PublicKey, env *Envelope, payload []byte) error {
-	hf, err := HashFor(pub)
+	digest, err := Digest(pub, env.PayloadType, payload)
 	if err != nil {
 		return err
 	}
+	return VerifyDigests(pub, env, digest)
+}
+
+// Digest returns the hash of the PAE of payload that a signature by pub
+// covers.
+func Digest(pub *ecdsa.PublicKey, payloadType string, payload []byte) ([]byte, error) {
+	hf, err := HashFor(pub)
+	if err != nil {
+		return nil, err
+	}
 	h := hf()
-	h.Write(PAE(env.PayloadType, payload))
-	digest := h.Sum(nil)
+	h.Write(PAE(payloadType, payload))
+	return h.Sum(nil), nil
+}
+
+// VerifyDigests reports whether one of env's signatures verifies with pub
+// over one of digests (ErrSignature if none does). It lets a verifier
+// accept a historic encoding as well (OMS v0.2's legacy PAE).
+func VerifyDigests(pub *ecdsa.PublicKey, env *Envelope, digests ...[]byte) error {
 	for _, s := range env.Signatures {
 		sig, err := DecodeBase64(s.Sig)
 		if err != nil {
 			continue
 		}
-		if ecdsa.VerifyASN1(pub, digest, sig) {
-			return nil
+		for _, d := range digests {
+			if ecdsa.VerifyASN1(pub, d, sig) {
+				return nil
+			}
 		}
 	}
 	return ErrSignature

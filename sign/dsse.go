@@ -74,26 +74,21 @@ func VerifyDSSE(pub *ecdsa.PublicKey, env *Envelope, payload []byte) error {
 // verifyEnvelope checks that at least one envelope signature verifies with
 // pub. legacy enables the v0.2 PAE fallback.
 func verifyEnvelope(pub *ecdsa.PublicKey, env *Envelope, payload []byte, legacy bool) error {
-	hf, err := hashFor(pub)
+	if _, err := hashFor(pub); err != nil {
+		return err
+	}
+	digests := make([][]byte, 0, 2)
+	d, err := dsse.Digest(pub, env.PayloadType, payload)
 	if err != nil {
 		return err
 	}
-	h := hf()
-	h.Write(PAE(env.PayloadType, payload))
-	digest := h.Sum(nil)
-	var legacyDigest []byte
+	digests = append(digests, d)
 	if legacy {
-		d := sha256.Sum256(legacyPAE(env.PayloadType, payload))
-		legacyDigest = d[:]
+		l := sha256.Sum256(legacyPAE(env.PayloadType, payload))
+		digests = append(digests, l[:])
 	}
-	for _, s := range env.Signatures {
-		sig, err := decodeB64(s.Sig)
-		if err != nil {
-			continue
-		}
-		if ecdsa.VerifyASN1(pub, digest, sig) || (legacyDigest != nil && ecdsa.VerifyASN1(pub, legacyDigest, sig)) {
-			return nil
-		}
+	if dsse.VerifyDigests(pub, env, digests...) != nil {
+		return ErrSignature
 	}
-	return ErrSignature
+	return nil
 }
