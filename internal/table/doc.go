@@ -90,10 +90,12 @@
 // parser works in place on a 256 KiB buffer, hands fields over as byte
 // slices, stops a field at MaxFieldBytes and a record at MaxRecordBytes as
 // soon as they pass the limit, and names the line and column of every
-// error. On generated numeric data it parses into a Frame at about twice
-// the speed of encoding/csv plus strconv.ParseFloat, on one core
-// (BenchmarkReadFrameNumericCSV against BenchmarkEncodingCSVBaseline; the
-// figures are in README). Numbers take Clinger's exact fast path when their
+// error. On generated numeric data it parses into a Frame two to three
+// times as fast as encoding/csv plus strconv.ParseFloat on one core, with a
+// sixth of the allocation (BenchmarkReadFrameNumericCSV against
+// BenchmarkEncodingCSVBaseline; figures in docs/tables.md). Large
+// uncompressed files are split at record boundaries and parsed on every
+// core (parallel.go). Numbers take Clinger's exact fast path when their
 // digits fit in 53 bits and their exponent in ±22, and strconv.ParseFloat
 // otherwise, so every value is the correctly rounded one ParseFloat gives.
 package table
