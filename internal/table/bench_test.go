@@ -95,7 +95,7 @@ func BenchmarkReadFrameNumericCSV(b *testing.B) {
 func BenchmarkReaderNextNumericCSV(b *testing.B) {
 	p, size := numericCSV(b, 200000, 12)
 	loopCPU(b, size, func() {
-		rd, err := Open(p, Options{})
+		rd, err := Open(p, Options{ReuseRow: true})
 		if err != nil {
 			b.Fatal(err)
 		}

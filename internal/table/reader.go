@@ -45,6 +45,8 @@ type Reader struct {
 	count  *countingRd // bytes consumed so far, when size is known
 	// sniffed buffers the input when the format was detected from content.
 	sniffed *bufio.Reader
+	reuse   bool
+	cells   []Cell
 }
 
 // Open opens the table at path. Compressed files (.gz, or gzip content) are
@@ -75,7 +77,7 @@ func NewReader(r io.Reader, name string, opt Options) (*Reader, error) {
 const maxSpool = 8 << 30
 
 func newReader(in io.Reader, name string, opt Options, file *os.File) (*Reader, error) {
-	rd := &Reader{name: name, max: opt.MaxRows}
+	rd := &Reader{name: name, max: opt.MaxRows, reuse: opt.ReuseRow}
 	if file != nil {
 		rd.closer = append(rd.closer, file)
 	}
@@ -282,7 +284,14 @@ func (rd *Reader) Next() (Row, error) {
 		rd.rowBuf = append(rd.rowBuf, rd.fields[i].b...)
 	}
 	text := string(rd.rowBuf)
-	row := Row{Line: line, Cells: make([]Cell, len(rd.fields))}
+	cells := rd.cells
+	if !rd.reuse || cells == nil {
+		cells = make([]Cell, len(rd.fields))
+		if rd.reuse {
+			rd.cells = cells
+		}
+	}
+	row := Row{Line: line, Cells: cells}
 	off := 0
 	for i := range rd.fields {
 		f := &rd.fields[i]
@@ -291,6 +300,7 @@ func (rd *Reader) Next() (Row, error) {
 			return Row{}, &Error{File: rd.name, Line: line, Column: rd.cols[i], Err: err}
 		}
 		c := &row.Cells[i]
+		*c = Cell{}
 		if v.null {
 			c.Null = true
 		} else {
