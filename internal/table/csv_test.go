@@ -250,6 +250,11 @@ func TestCSVBadInput(t *testing.T) {
 			if rows != tc.wantRow {
 				t.Errorf("read %d rows before the error, want %d", rows, tc.wantRow)
 			}
+			if rd != nil {
+				if _, again := rd.Next(); again != err {
+					t.Errorf("the error did not stick: then %v", again)
+				}
+			}
 		})
 	}
 }

@@ -47,6 +47,7 @@ type Reader struct {
 	sniffed *bufio.Reader
 	reuse   bool
 	cells   []Cell
+	err     error // the first error, returned again by every later Next
 }
 
 // Open opens the table at path. Compressed files (.gz, or gzip content) are
@@ -272,7 +273,9 @@ func (rd *Reader) Columns() []string { return rd.cols }
 
 // Next returns the next row, or io.EOF after the last. A table with no
 // data rows at all (a header only) is an *Error wrapping ErrEmpty instead,
-// so a consumer cannot mistake it for a table that has rows.
+// so a consumer cannot mistake it for a table that has rows. After an
+// error, Next returns the same error again: a table is read whole or not
+// at all.
 func (rd *Reader) Next() (Row, error) {
 	line, err := rd.nextFields()
 	if err != nil {
@@ -297,7 +300,8 @@ func (rd *Reader) Next() (Row, error) {
 		f := &rd.fields[i]
 		v, err := classify(f, rd.force[i], rd.nulls)
 		if err != nil {
-			return Row{}, &Error{File: rd.name, Line: line, Column: rd.cols[i], Err: err}
+			rd.err = &Error{File: rd.name, Line: line, Column: rd.cols[i], Err: err}
+			return Row{}, rd.err
 		}
 		c := &row.Cells[i]
 		*c = Cell{}
@@ -312,15 +316,24 @@ func (rd *Reader) Next() (Row, error) {
 	return row, nil
 }
 
-// nextFields reads the next record into rd.fields.
-func (rd *Reader) nextFields() (int64, error) {
+// nextFields reads the next record into rd.fields. An error sticks: every
+// later call returns it again, whatever the format.
+func (rd *Reader) nextFields() (line int64, err error) {
+	if rd.err != nil {
+		return 0, rd.err
+	}
+	defer func() {
+		if err != nil && err != io.EOF {
+			rd.err = err
+		}
+	}()
 	if rd.max > 0 && rd.rows >= rd.max {
 		return 0, io.EOF
 	}
 	if rd.src == nil {
 		return 0, errors.New("table: reader is closed")
 	}
-	line, err := rd.src.next(rd.fields)
+	line, err = rd.src.next(rd.fields)
 	if err == io.EOF && rd.rows == 0 {
 		return 0, &Error{File: rd.name, Err: wrapf(ErrEmpty, "no data rows")}
 	}
