@@ -233,3 +233,38 @@ func BenchmarkReaderStreamMemory(b *testing.B) {
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }
+
+type benchPQ struct {
+	YTrue  int64   `parquet:"y_true"`
+	YPred  int64   `parquet:"y_pred"`
+	Score  float64 `parquet:"score"`
+	Sex    string  `parquet:"sex,string,dict"`
+	Race   string  `parquet:"race,string,dict"`
+	Amount float64 `parquet:"amount"`
+}
+
+// BenchmarkReadFrameParquet loads 1,000,000 rows of a predictions table
+// (the fairness input's shape) from Parquet; it reports rows per CPU-second.
+func BenchmarkReadFrameParquet(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	rows := make([]benchPQ, 1_000_000)
+	for i := range rows {
+		rows[i] = benchPQ{YTrue: int64(r.IntN(2)), YPred: int64(r.IntN(2)), Score: r.Float64(),
+			Sex: []string{"Female", "Male"}[r.IntN(2)], Race: []string{"White", "Black", "Asian-Pac-Islander", "Other"}[r.IntN(4)],
+			Amount: float64(r.IntN(100000)) / 100}
+	}
+	p := filepath.Join(b.TempDir(), "p.parquet")
+	writeParquet(b, p, rows)
+	b.ReportAllocs()
+	start, n := cpuTime(), 0
+	for b.Loop() {
+		fr, err := ReadFrame(p, Options{})
+		if err != nil || fr.Rows != len(rows) {
+			b.Fatal(err)
+		}
+		n++
+	}
+	if d := cpuTime() - start; d > 0 {
+		b.ReportMetric(float64(len(rows))*float64(n)/d.Seconds()/1e6, "Mrows/cpu-s")
+	}
+}

@@ -126,8 +126,11 @@ func readFrameOnce(path string, opt Options, parallel bool) (*Frame, []string, e
 		if rd.max > 0 {
 			hint = min(hint, rd.max)
 		}
-		for _, b := range bs {
+		for i, b := range bs {
 			b.hint = int(hint)
+			// Numbers go to Num only: their text is needed just when the
+			// column is read as a string.
+			ps.conv[i].noText = b.force != KindString
 		}
 		hinted = true
 	}

@@ -46,6 +46,9 @@ type pqColumn struct {
 
 // valueConv describes how a column's values become fields.
 type valueConv struct {
+	// noText skips formatting plain numbers as text: ReadFrame stores the
+	// number only, and shortest-form float formatting is costly.
+	noText  bool
 	kind    parquet.Kind
 	logical string // "string", "date", "timestamp", "decimal", "uint", "time", ""
 	unit    time.Duration
@@ -283,18 +286,26 @@ func (cv *valueConv) field(t []byte, v parquet.Value, maxField int) (field, []by
 			if cv.kind == parquet.Int32 {
 				u = uint64(uint32(v.Int32()))
 			}
-			t = strconv.AppendUint(t, u, 10)
+			if !cv.noText {
+				t = strconv.AppendUint(t, u, 10)
+			}
 			return field{b: t, k: fFloat, num: float64(u), isInt: true}, t, nil
 		}
-		t = strconv.AppendInt(t, n, 10)
+		if !cv.noText {
+			t = strconv.AppendInt(t, n, 10)
+		}
 		return field{b: t, k: fFloat, num: float64(n), isInt: true}, t, nil
 	case parquet.Float:
 		f := float64(v.Float())
-		t = strconv.AppendFloat(t, f, 'g', -1, 32)
+		if !cv.noText {
+			t = strconv.AppendFloat(t, f, 'g', -1, 32)
+		}
 		return field{b: t, k: fFloat, num: f}, t, nil
 	case parquet.Double:
 		f := v.Double()
-		t = strconv.AppendFloat(t, f, 'g', -1, 64)
+		if !cv.noText {
+			t = strconv.AppendFloat(t, f, 'g', -1, 64)
+		}
 		return field{b: t, k: fFloat, num: f}, t, nil
 	case parquet.Int96:
 		x := v.Int96()
