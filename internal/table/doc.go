@@ -12,8 +12,10 @@
 //     computation: 8 bytes per numeric cell ([]float64, NaN for null) and
 //     4 bytes per string or bool cell ([]uint32 codes into a dictionary of
 //     distinct values). Numeric fields are parsed straight from the input
-//     buffer: no string is allocated per numeric cell. The columns are sized
-//     once from the file size, so they do not grow by doubling.
+//     buffer: no string is allocated per numeric cell. For an uncompressed
+//     file the columns are sized once, from the file size and the first rows
+//     (Parquet: from its row count), so they do not grow by doubling; a
+//     compressed stream grows them as it goes.
 //
 // # Types
 //
