@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,11 +44,18 @@ func encode(t *testing.T, b *cdx.BOM, spec string) []byte {
 // writeTree writes files (slash paths) under a new temp dir.
 func writeTree(t *testing.T, files map[string]string) string { return testfs.Tree(t, files) }
 
-var schemaCache = map[string]*jsonschema.Schema{}
+// schemaCache holds compiled schemas; tests run in parallel, so it is
+// guarded by schemaMu.
+var (
+	schemaMu    sync.Mutex
+	schemaCache = map[string]*jsonschema.Schema{}
+)
 
 // schemaFor compiles the vendored CycloneDX schema, offline.
 func schemaFor(t *testing.T, spec string) *jsonschema.Schema {
 	t.Helper()
+	schemaMu.Lock()
+	defer schemaMu.Unlock()
 	sch := schemaCache[spec]
 	if sch == nil {
 		c := jsonschema.NewCompiler()
