@@ -194,3 +194,23 @@ func TestVerifySeesPrefixSiblings(t *testing.T) {
 		t.Errorf("extra = %q, want %q", got, sibs)
 	}
 }
+
+// TestSymlinkedSingleFile: a link to a single-file model signs and verifies
+// under the target's name, and a "." bundle (the reference's single-file
+// name) verifies through the link too.
+func TestSymlinkedSingleFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, vo := signerAndVerifier(t)
+	dir := writeFiles(t, map[string]string{"w.bin": "weights"})
+	link := filepath.Join(t.TempDir(), "latest.bin")
+	must(t, os.Symlink(filepath.Join(dir, "w.bin"), link))
+	for _, compat := range []Compat{CompatSpec, CompatPython} {
+		bundle := signModel(t, s, link, SignOptions{Compat: compat})
+		for _, p := range []string{link, filepath.Join(dir, "w.bin")} {
+			if _, err := Verify(ctx, p, bundle, vo); err != nil {
+				t.Errorf("%s bundle, verify %s: %v", compat, p, err)
+			}
+		}
+	}
+}

@@ -237,7 +237,13 @@ func Verify(ctx context.Context, modelPath string, bundleJSON []byte, opts Verif
 	}
 	expected := p.Manifest.Items
 	if !st.IsDir() {
-		expected = renameDot(expected, filepath.Base(modelPath))
+		// manifest names a single file after its target when the model
+		// path is a link; "." must get the same name.
+		base := modelPath
+		if r, err := filepath.EvalSymlinks(modelPath); err == nil {
+			base = r
+		}
+		expected = renameDot(expected, filepath.Base(base))
 	}
 	signed := map[string]bool{}
 	for _, it := range expected {
