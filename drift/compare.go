@@ -222,7 +222,9 @@ func inferType(ref, cur *Column, opt Options) ColumnType {
 }
 
 // pandasInt: pandas reads the column as int64 (integers, nothing missing).
-func pandasInt(c *Column) bool { return c.Kind == KindNumber && c.Integer && c.Nulls == 0 && c.Inf == 0 }
+func pandasInt(c *Column) bool {
+	return c.Kind == KindNumber && c.Integer && c.Nulls == 0 && c.Inf == 0
+}
 
 func inUnit(c *Column) bool {
 	return len(c.Values) == 0 || (c.Values[0] >= 0 && c.Values[len(c.Values)-1] <= 1)

@@ -25,12 +25,12 @@ type Rule string
 
 // Rules.
 const (
-	PBelowOrEqual  Rule = "p<=threshold"
-	PBelow         Rule = "p<threshold"
-	AtLeast        Rule = "score>=threshold"
-	Above          Rule = "score>threshold"
-	scoreIsPValue       = true
-	scoreIsDistance     = false
+	PBelowOrEqual   Rule = "p<=threshold"
+	PBelow          Rule = "p<threshold"
+	AtLeast         Rule = "score>=threshold"
+	Above           Rule = "score>threshold"
+	scoreIsPValue        = true
+	scoreIsDistance      = false
 )
 
 // Method describes one statistical test or distance.
