@@ -58,6 +58,11 @@ type Column struct {
 	mean, std  float64
 	distVals   []float64
 	distCounts []int
+	// wVals are the sketch's retained values sorted, wCum[i] the total
+	// weight of wVals[:i] (len(wVals)+1 entries): histograms of sketched
+	// columns come from these weights, so tail bins keep their tiny shares.
+	wVals []float64
+	wCum  []float64
 }
 
 // Count is the number of values left after Evidently drops NaN and ±Inf.

@@ -404,18 +404,37 @@ func binned(typ ColumnType, ref, cur *Column) (p, q []float64, d *Distribution) 
 		lo := math.Min(ref.Values[0], cur.Values[0])
 		hi := math.Max(ref.Values[len(ref.Values)-1], cur.Values[len(cur.Values)-1])
 		edges := sturgesEdges(ref.Count()+cur.Count(), lo, hi)
-		p, q = histogram(ref.Values, edges), histogram(cur.Values, edges)
-		for i := range p {
-			p[i] /= float64(len(ref.Values))
-		}
-		for i := range q {
-			q[i] /= float64(len(cur.Values))
-		}
+		p, q = histShares(ref, edges), histShares(cur, edges)
 		return p, q, &Distribution{Edges: edges, Reference: slices.Clone(p), Current: slices.Clone(q)}
 	}
 	cc := categorical(ref, cur)
 	p, q = cc.shares()
 	return p, q, chartCategories(cc.keys, p, q)
+}
+
+// histShares is histogram(values, edges)/len(values); for a sketched
+// column the shares come from the sketch's weights.
+func histShares(c *Column, edges []float64) []float64 {
+	if c.wVals == nil {
+		h := histogram(c.Values, edges)
+		for i := range h {
+			h[i] /= float64(len(c.Values))
+		}
+		return h
+	}
+	total := c.wCum[len(c.wCum)-1]
+	h := make([]float64, len(edges)-1)
+	for i := range h {
+		lo := c.wCum[sort.SearchFloat64s(c.wVals, edges[i])]
+		var hi float64
+		if i == len(h)-1 {
+			hi = c.wCum[upperBound(c.wVals, edges[i+1])]
+		} else {
+			hi = c.wCum[sort.SearchFloat64s(c.wVals, edges[i+1])]
+		}
+		h[i] = (hi - lo) / total
+	}
+	return h
 }
 
 // chartCategories keeps the MaxChartCategories most frequent categories
