@@ -20,7 +20,7 @@ const SchemaV1 = "https://mlsec.dev/evidence/v1"
 // Tool is the producer name mlsec writes.
 const Tool = "mlsec"
 
-// Evidence types. Scan, Signature and BOM are produced today; the others are
+// Evidence types. Scan, Signature, BOM and Drift are produced today; the others are
 // reserved and documented (docs/evidence.md) so fixtures and external tools
 // can produce them now.
 const (
@@ -139,8 +139,9 @@ func (r Record) Validate() error {
 	return nil
 }
 
-// DecodeResult decodes Result into *ScanResult, *SignatureResult or
-// *BOMResult for those types, and into map[string]any for reserved types.
+// DecodeResult decodes Result into *ScanResult, *SignatureResult,
+// *BOMResult or *DriftResult for those types, and into map[string]any for
+// reserved types.
 func (r Record) DecodeResult() (any, error) {
 	var v any
 	switch r.Type {
@@ -150,6 +151,8 @@ func (r Record) DecodeResult() (any, error) {
 		v = &SignatureResult{}
 	case TypeBOM:
 		v = &BOMResult{}
+	case TypeDrift:
+		v = &DriftResult{}
 	default:
 		m := map[string]any{}
 		v = &m

@@ -364,17 +364,29 @@ func driftPillar(set setter, e *registry.Evidence) {
 	if e == nil {
 		return
 	}
-	var res struct {
-		Metric  string  `json:"metric"`
-		Value   float64 `json:"value"`
-		Drifted *bool   `json:"drifted"`
+	var res evidence.DriftResult
+	if !result(e, &res) || res.Metric == "" {
+		set(5, Present, "A drift check was recorded but its result could not be read.", e)
+		return
+	}
+	var what string
+	if res.Metric == evidence.DriftMetricShare {
+		what = fmt.Sprintf("%d of %d columns drifted (share %.2f, threshold %g)", res.NumberOfDriftedColumns, res.NumberOfColumns, res.Value, res.Threshold)
+	} else {
+		what = fmt.Sprintf("%s = %g", res.Metric, res.Value)
+	}
+	if res.Reference != nil && res.Current != nil && res.Reference.Role != "" && res.Current.Role != "" {
+		what += fmt.Sprintf(" between the %s data and the %s data", res.Reference.Role, res.Current.Role)
+	}
+	if len(res.Features) > 0 {
+		what += ": " + strings.Join(res.Features, ", ")
 	}
 	switch {
-	case !result(e, &res) || res.Drifted == nil:
-		set(5, Present, "A drift check was recorded but its result could not be read.", e)
-	case *res.Drifted:
-		set(5, Failing, fmt.Sprintf("Drift detected: %s = %g.", res.Metric, res.Value), e)
+	case res.Drifted:
+		set(5, Failing, "Drift detected: "+what+".", e)
+	case res.Complete != nil && !*res.Complete:
+		set(5, Present, "No dataset drift, but some columns could not be tested: "+what+".", e)
 	default:
-		set(5, Passing, fmt.Sprintf("No drift detected: %s = %g.", res.Metric, res.Value), e)
+		set(5, Passing, "No drift detected: "+what+".", e)
 	}
 }
