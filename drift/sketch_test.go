@@ -203,3 +203,5 @@ func TestSortFloats(t *testing.T) {
 		}
 	}
 }
+
+func nan() float64 { return math.NaN() }

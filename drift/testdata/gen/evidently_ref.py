@@ -403,7 +403,7 @@ def adult_cases():
         out.append({"name": name, "reference": "adult-train.csv.gz", "current": os.path.basename(name == "adult-train-vs-test" and "adult-test.csv.gz" or "adult-test-shifted.csv.gz"),
                     "options": {}, "expected": drift(tr, cur, {})})
         for m in ["psi", "ks"]:
-            opts = {"method": m} if m == "psi" else {"methods": {"age": "ks", "hours-per-week": "ks"}, "columns": ["age", "hours-per-week"]}
+            opts = {"method": m} if m == "psi" else {"methods": {"age": "ks", "hours_per_week": "ks"}, "columns": ["age", "hours_per_week"]}
             out.append({"name": name + "-" + m, "reference": "adult-train.csv.gz",
                         "current": "adult-test.csv.gz" if name == "adult-train-vs-test" else "adult-test-shifted.csv.gz",
                         "options": opts, "expected": drift(tr, cur, opts)})
