@@ -61,3 +61,38 @@ func fromTableColumn(c *table.Column, rows int) *Column {
 	}
 	return out
 }
+
+// ProfileFrame builds a profile of a frame (a reference for live checks).
+func ProfileFrame(name string, f *table.Frame) *Profile {
+	specs := make([]ColumnSpec, len(f.Columns))
+	for i, c := range f.Columns {
+		k := KindString
+		switch c.Kind {
+		case table.KindNumber:
+			k = KindNumber
+		case table.KindBool:
+			k = KindBool
+		}
+		specs[i] = ColumnSpec{c.Name, k}
+	}
+	p := NewProfile(name, specs)
+	p.Rows = int64(f.Rows)
+	for i, c := range f.Columns {
+		cp := p.Columns[i]
+		for r := 0; r < f.Rows; r++ {
+			if c.Kind == table.KindNumber {
+				cp.AddNumber(c.Num[r], c.Integer)
+				continue
+			}
+			if code := c.Codes[r]; code == table.NullCode {
+				cp.AddNull()
+			} else {
+				cp.AddString(c.Dict[code])
+			}
+		}
+		if c.Kind == table.KindNumber {
+			cp.Integer = c.Integer
+		}
+	}
+	return p
+}
