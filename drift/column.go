@@ -312,3 +312,15 @@ func (cc catCounts) shares() (p, q []float64) {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+func sortByKey(idx []int, keys []string) {
+	slices.SortFunc(idx, func(a, b int) int {
+		switch {
+		case keys[a] < keys[b]:
+			return -1
+		case keys[a] > keys[b]:
+			return 1
+		}
+		return 0
+	})
+}
