@@ -42,8 +42,12 @@ type Column struct {
 	// Rows counts every row; Nulls the empty/null/NaN cells; Inf the ±Inf
 	// numbers.
 	Rows, Nulls, Inf int
-	// Values holds the finite numbers sorted ascending (KindNumber).
-	Values []float64
+	// Values holds the finite numbers sorted ascending (KindNumber). When
+	// Weights is set, Values holds each distinct number once and Weights[i]
+	// counts it (a column with few distinct values is kept this way, so a
+	// million integers take a few bytes).
+	Values  []float64
+	Weights []int
 	// Cats holds the distinct non-null values sorted, Counts their counts
 	// (KindString, KindBool).
 	Cats   []string
@@ -71,7 +75,7 @@ func (c *Column) Count() int {
 		return c.n
 	}
 	if c.Kind == KindNumber {
-		return len(c.Values)
+		return total(c.Values, c.Weights)
 	}
 	n := 0
 	for _, k := range c.Counts {
@@ -89,6 +93,8 @@ func (c *Column) Unique() int {
 		return len(c.distVals)
 	case c.approx:
 		return manyValues
+	case c.Weights != nil:
+		return len(c.Values)
 	}
 	return countRuns(c.Values)
 }
@@ -178,6 +184,7 @@ func (b *ColumnBuilder) Finish() *Column {
 	c := b.col
 	if c.Kind == KindNumber {
 		slices.Sort(c.Values)
+		c.compress()
 	} else {
 		c.Cats = make([]string, 0, len(b.counts))
 		for k := range b.counts {
@@ -190,6 +197,30 @@ func (b *ColumnBuilder) Finish() *Column {
 		}
 	}
 	return &c
+}
+
+// compress run-length encodes Values when at most a quarter of them are
+// distinct (then Values+Weights take less memory than the raw values), and
+// copies them out so the large sorted array can be freed.
+func (c *Column) compress() {
+	if c.Weights != nil || len(c.Values) < 64 {
+		return
+	}
+	runs := countRuns(c.Values)
+	if runs > len(c.Values)/4 {
+		return
+	}
+	vals := make([]float64, 0, runs)
+	w := make([]int, 0, runs)
+	for i, v := range c.Values {
+		if i > 0 && v == c.Values[i-1] {
+			w[len(w)-1]++
+			continue
+		}
+		vals = append(vals, v)
+		w = append(w, 1)
+	}
+	c.Values, c.Weights = vals, w
 }
 
 // FromSorted wraps finite numbers already sorted ascending (it takes
@@ -229,12 +260,12 @@ func (c *Column) pairs() ([]string, []float64, []int) {
 	var counts []int
 	for i, v := range c.Values {
 		if i > 0 && v == c.Values[i-1] {
-			counts[len(counts)-1]++
+			counts[len(counts)-1] += wt(c.Weights, i)
 			continue
 		}
 		keys = append(keys, numKey(v))
 		nums = append(nums, v)
-		counts = append(counts, 1)
+		counts = append(counts, wt(c.Weights, i))
 	}
 	return keys, nums, counts
 }

@@ -92,13 +92,20 @@ func Compare(ref, cur *Table, opt Options) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Reference: TableInfo{ref.Name, ref.Rows}, Current: TableInfo{cur.Name, cur.Rows}, DriftShare: share, Complete: true, Columns: []ColumnResult{}}
-	for _, name := range cols {
+	results := make([]ColumnResult, len(cols))
+	errs := make([]error, len(cols))
+	parallel(len(cols), func(i int) {
+		rc, _ := ref.Column(cols[i])
+		cc, _ := cur.Column(cols[i])
+		results[i], errs[i] = compareColumn(rc, cc, opt)
+	})
+	for i, name := range cols {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
 		rc, _ := ref.Column(name)
 		cc, _ := cur.Column(name)
-		res, err := compareColumn(rc, cc, opt)
-		if err != nil {
-			return nil, err
-		}
+		res := results[i]
 		switch name {
 		case opt.Target:
 			res.Role = "target"
@@ -235,7 +242,31 @@ func unionUnique(ref, cur *Column) int {
 	if ref.Unique() >= manyValues || cur.Unique() >= manyValues {
 		return manyValues
 	}
+	if ref.Kind == KindNumber && cur.Kind == KindNumber && ref.distVals == nil && cur.distVals == nil {
+		return mergedRuns(ref.Values, cur.Values)
+	}
 	return len(categorical(ref, cur).keys)
+}
+
+// mergedRuns counts the distinct values of two sorted slices together.
+func mergedRuns(a, b []float64) int {
+	n, i, j := 0, 0, 0
+	for i < len(a) || j < len(b) {
+		var x float64
+		if j >= len(b) || (i < len(a) && a[i] <= b[j]) {
+			x = a[i]
+		} else {
+			x = b[j]
+		}
+		n++
+		for i < len(a) && a[i] == x {
+			i++
+		}
+		for j < len(b) && b[j] == x {
+			j++
+		}
+	}
+	return n
 }
 
 func compareColumn(ref, cur *Column, opt Options) (ColumnResult, error) {
@@ -346,17 +377,17 @@ func explain(m Method, score, threshold float64, drift bool) string {
 func score(m string, typ ColumnType, ref, cur *Column) (float64, error) {
 	switch m {
 	case MethodKS:
-		d := ksStatistic(ref.Values, cur.Values)
+		d := ksStatistic(ref.Values, ref.Weights, cur.Values, cur.Weights)
 		return ksPValue(d, ref.Count(), cur.Count()), nil
 	case MethodWasserstein:
 		if ref.approx || cur.approx {
-			return cdfDistance(1, ref.Values, cur.Values) / math.Max(stdOf(ref), 0.001), nil
+			return cdfDistance(1, ref.Values, nil, cur.Values, nil) / math.Max(stdOf(ref), 0.001), nil
 		}
-		return wassersteinNorm(ref.Values, cur.Values), nil
+		return wassersteinNorm(ref.Values, ref.Weights, cur.Values, cur.Weights), nil
 	case MethodEnergy:
-		return energyDistance(ref.Values, cur.Values), nil
+		return energyDistance(ref.Values, ref.Weights, cur.Values, cur.Weights), nil
 	case MethodTTest:
-		return tTest(ref.Values, cur.Values), nil
+		return tTest(ref.Values, ref.Weights, cur.Values, cur.Weights), nil
 	case MethodChiSquare:
 		cc := categorical(ref, cur)
 		return chiSquareGOF(cc.ref, cc.cur, cc.nRef, cc.nCur), nil
@@ -371,7 +402,7 @@ func score(m string, typ ColumnType, ref, cur *Column) (float64, error) {
 			p, q := categorical(ref, cur).shares()
 			return hellingerShares(p, q), nil
 		}
-		return hellingerNumeric(ref.Values, cur.Values, categorical(ref, cur).nums), nil
+		return hellingerNumeric(ref.Values, ref.Weights, cur.Values, cur.Weights, categorical(ref, cur).nums), nil
 	case MethodJensenShannon, MethodPSI, MethodKL:
 		p, q, _ := binned(typ, ref, cur)
 		if m == MethodJensenShannon {
@@ -391,7 +422,7 @@ func stdOf(c *Column) float64 {
 	if c.approx {
 		return c.std
 	}
-	_, sd := meanStd(c.Values)
+	_, sd := meanStd(c.Values, c.Weights)
 	return sd
 }
 
@@ -416,9 +447,10 @@ func binned(typ ColumnType, ref, cur *Column) (p, q []float64, d *Distribution) 
 // column the shares come from the sketch's weights.
 func histShares(c *Column, edges []float64) []float64 {
 	if c.wVals == nil {
-		h := histogram(c.Values, edges)
+		h := histogram(c.Values, c.Weights, edges)
+		n := float64(total(c.Values, c.Weights))
 		for i := range h {
-			h[i] /= float64(len(c.Values))
+			h[i] /= n
 		}
 		return h
 	}

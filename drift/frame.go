@@ -10,10 +10,8 @@ import (
 // numeric slices (filtered and sorted in place) so no second copy of a
 // large column is made; the frame must not be used afterwards.
 func FromFrame(f *table.Frame) *Table {
-	t := &Table{Name: f.Name, Rows: f.Rows}
-	for _, c := range f.Columns {
-		t.Columns = append(t.Columns, fromTableColumn(c, f.Rows))
-	}
+	t := &Table{Name: f.Name, Rows: f.Rows, Columns: make([]*Column, len(f.Columns))}
+	parallel(len(f.Columns), func(i int) { t.Columns[i] = fromTableColumn(f.Columns[i], f.Rows) })
 	return t
 }
 
@@ -34,6 +32,7 @@ func fromTableColumn(c *table.Column, rows int) *Column {
 		}
 		sortFloats(vals, nil)
 		out.Values = vals
+		out.compress()
 		c.Num = nil
 	default:
 		out.Kind = KindString

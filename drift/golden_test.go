@@ -135,7 +135,7 @@ func specTable(t testing.TB, name string, cols map[string]goldenSpec) *Table {
 	return tb
 }
 
-func close(a, b float64) bool {
+func near(a, b float64) bool {
 	if math.IsNaN(a) || math.IsNaN(b) {
 		return math.IsNaN(a) && math.IsNaN(b)
 	}
@@ -171,15 +171,15 @@ func checkReport(t *testing.T, got *Report, want goldenExpected) {
 		if g.Method != w.Method || g.Threshold != w.Threshold || g.Drift != w.Drift {
 			t.Errorf("%s: method %s threshold %g drift %v, want %s %g %v (score %g, want %g)", w.Name, g.Method, g.Threshold, g.Drift, w.Method, w.Threshold, w.Drift, float64(g.Score), ptrVal(w.Score))
 		}
-		if !close(float64(g.Score), ptrVal(w.Score)) {
+		if !near(float64(g.Score), ptrVal(w.Score)) {
 			t.Errorf("%s: %s score %.12g, want %.12g (diff %.3g)", w.Name, g.Method, float64(g.Score), ptrVal(w.Score), float64(g.Score)-ptrVal(w.Score))
 		}
-		if !close(float64(g.PSI), ptrVal(w.PSI)) {
+		if !near(float64(g.PSI), ptrVal(w.PSI)) {
 			t.Errorf("%s: psi %.12g, want %.12g", w.Name, float64(g.PSI), ptrVal(w.PSI))
 		}
 	}
 	if got.NumberOfColumns != want.NumberOfColumns || got.NumberOfDriftedColumns != want.NumberOfDriftedColumns ||
-		got.DatasetDrift != want.DatasetDrift || !close(got.ShareOfDriftedColumns, want.Share) {
+		got.DatasetDrift != want.DatasetDrift || !near(got.ShareOfDriftedColumns, want.Share) {
 		t.Errorf("dataset: %d/%d share %g drift %v, want %d/%d %g %v", got.NumberOfDriftedColumns, got.NumberOfColumns,
 			got.ShareOfDriftedColumns, got.DatasetDrift, want.NumberOfDriftedColumns, want.NumberOfColumns, want.Share, want.DatasetDrift)
 	}
@@ -234,12 +234,12 @@ func TestGoldenKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range g.KS {
-		if got := ksPValue(c.D, c.N1, c.N2); !close(got, c.P) {
+		if got := ksPValue(c.D, c.N1, c.N2); !near(got, c.P) {
 			t.Errorf("ks p(n1=%d, n2=%d, d=%g) = %.12g, want %.12g", c.N1, c.N2, c.D, got, c.P)
 		}
 	}
 	for _, c := range g.Kstwo {
-		if got := kstwoSF(c.N, c.X); !close(got, c.SF) {
+		if got := kstwoSF(c.N, c.X); !near(got, c.SF) {
 			t.Errorf("kstwo.sf(%g, %d) = %.12g, want %.12g", c.X, c.N, got, c.SF)
 		}
 	}

@@ -5,9 +5,10 @@ import "math"
 // ksStatistic is the two-sample Kolmogorov–Smirnov statistic D = max|F_ref
 // − F_cur| of two sorted samples (ties handled as scipy does, by comparing
 // the CDFs right after each distinct value).
-func ksStatistic(a, b []float64) float64 {
-	na, nb := float64(len(a)), float64(len(b))
+func ksStatistic(a []float64, wa []int, b []float64, wb []int) float64 {
+	na, nb := float64(total(a, wa)), float64(total(b, wb))
 	i, j := 0, 0
+	ci, cj := 0, 0
 	d := 0.0
 	for i < len(a) || j < len(b) {
 		var x float64
@@ -18,12 +19,14 @@ func ksStatistic(a, b []float64) float64 {
 			x = b[j]
 		}
 		for i < len(a) && a[i] == x {
+			ci += wt(wa, i)
 			i++
 		}
 		for j < len(b) && b[j] == x {
+			cj += wt(wb, j)
 			j++
 		}
-		d = math.Max(d, math.Abs(float64(i)/na-float64(j)/nb))
+		d = math.Max(d, math.Abs(float64(ci)/na-float64(cj)/nb))
 	}
 	return d
 }

@@ -1,6 +1,13 @@
 package drift
 
-import "math"
+import (
+	"math"
+	"sync"
+)
+
+// scratchPool reuses radix-sort buffers across columns (16 MB for a
+// million values) instead of allocating one per column.
+var scratchPool sync.Pool
 
 // sortFloats sorts finite float64s ascending with an LSD radix sort on
 // their order-preserving bit patterns: about 4× faster than pdqsort on the
@@ -13,7 +20,12 @@ func sortFloats(xs []float64, scratch []uint64) {
 		return
 	}
 	if cap(scratch) < 2*n {
-		scratch = make([]uint64, 2*n)
+		if p, ok := scratchPool.Get().(*[]uint64); ok && cap(*p) >= 2*n {
+			scratch = *p
+		} else {
+			scratch = make([]uint64, 2*n)
+		}
+		defer scratchPool.Put(&scratch)
 	}
 	a, b := scratch[:n], scratch[n:2*n]
 	for i, x := range xs {

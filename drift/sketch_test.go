@@ -66,8 +66,8 @@ func sketchError(t testing.TB, n int) (ks, w, psiErr float64) {
 	}
 	exactRef, exactCur := NumericColumn("x", a, false), NumericColumn("x", b, false)
 	sr, sc := ref.Columns[0].column(), cur.Columns[0].column()
-	ks = math.Abs(ksStatistic(exactRef.Values, exactCur.Values) - ksStatistic(sr.Values, sc.Values))
-	wExact := wassersteinNorm(exactRef.Values, exactCur.Values)
+	ks = math.Abs(ksStatistic(exactRef.Values, exactRef.Weights, exactCur.Values, exactCur.Weights) - ksStatistic(sr.Values, nil, sc.Values, nil))
+	wExact := wassersteinNorm(exactRef.Values, exactRef.Weights, exactCur.Values, exactCur.Weights)
 	wSketch, _ := score(MethodWasserstein, Numerical, sr, sc)
 	w = math.Abs(wExact - wSketch)
 	p1, q1, _ := binned(Numerical, exactRef, exactCur)

@@ -47,15 +47,40 @@ func (k *kahan) value() float64 {
 	return k.s + k.c
 }
 
+// wt is the weight of value i: 1 for a plain sample (w == nil), else its
+// count (a run-length-encoded column).
+func wt(w []int, i int) int {
+	if w == nil {
+		return 1
+	}
+	return w[i]
+}
+
+// total is the number of values a (possibly weighted) sample stands for.
+func total(xs []float64, w []int) int {
+	if w == nil {
+		return len(xs)
+	}
+	n := 0
+	for _, c := range w {
+		n += c
+	}
+	return n
+}
+
 // meanStd returns the mean and the population standard deviation (ddof 0),
 // as np.mean and np.std compute them (two passes).
-func meanStd(xs []float64) (mean, std float64) {
-	n := float64(len(xs))
-	mean = sum(xs) / n
+func meanStd(xs []float64, w []int) (mean, std float64) {
+	n := float64(total(xs, w))
+	var s kahan
+	for i, x := range xs {
+		s.add(x * float64(wt(w, i)))
+	}
+	mean = s.value() / n
 	var k kahan
-	for _, x := range xs {
+	for i, x := range xs {
 		d := x - mean
-		k.add(d * d)
+		k.add(d * d * float64(wt(w, i)))
 	}
 	return mean, math.Sqrt(k.value() / n)
 }
@@ -63,10 +88,11 @@ func meanStd(xs []float64) (mean, std float64) {
 // cdfDistance is scipy.stats._cdf_distance for unweighted samples u and v
 // (sorted): ∫|U(x)−V(x)|^p dx over the merged support, W1 for p = 1 and the
 // squared-CDF integral used by the energy distance for p = 2.
-func cdfDistance(p int, u, v []float64) float64 {
-	nu, nv := float64(len(u)), float64(len(v))
+func cdfDistance(p int, u []float64, wu []int, v []float64, wv []int) float64 {
+	nu, nv := float64(total(u, wu)), float64(total(v, wv))
 	var acc kahan
 	i, j := 0, 0
+	ci, cj := 0, 0 // values of u and v ≤ the current merged value
 	// Walk the merged sorted values; between consecutive merged values x_k
 	// and x_{k+1} the CDFs are constant: U = #{u ≤ x_k}/nu.
 	prev := math.Min(u[0], v[0])
@@ -79,7 +105,7 @@ func cdfDistance(p int, u, v []float64) float64 {
 			x = v[j]
 		}
 		if x != prev {
-			d := math.Abs(float64(i)/nu - float64(j)/nv)
+			d := math.Abs(float64(ci)/nu - float64(cj)/nv)
 			if p == 1 {
 				acc.add(d * (x - prev))
 			} else {
@@ -88,9 +114,11 @@ func cdfDistance(p int, u, v []float64) float64 {
 			prev = x
 		}
 		for i < len(u) && u[i] == x {
+			ci += wt(wu, i)
 			i++
 		}
 		for j < len(v) && v[j] == x {
+			cj += wt(wv, j)
 			j++
 		}
 	}
@@ -102,21 +130,21 @@ func cdfDistance(p int, u, v []float64) float64 {
 
 // wassersteinNorm is Evidently's "wasserstein": W1(ref, cur) divided by
 // max(std(ref, ddof=0), 0.001).
-func wassersteinNorm(ref, cur []float64) float64 {
-	_, sd := meanStd(ref)
-	return cdfDistance(1, ref, cur) / math.Max(sd, 0.001)
+func wassersteinNorm(ref []float64, wr []int, cur []float64, wc []int) float64 {
+	_, sd := meanStd(ref, wr)
+	return cdfDistance(1, ref, wr, cur, wc) / math.Max(sd, 0.001)
 }
 
 // energyDistance is scipy.stats.energy_distance: √2 · √∫(U−V)².
-func energyDistance(ref, cur []float64) float64 {
-	return math.Sqrt2 * cdfDistance(2, ref, cur)
+func energyDistance(ref []float64, wr []int, cur []float64, wc []int) float64 {
+	return math.Sqrt2 * cdfDistance(2, ref, wr, cur, wc)
 }
 
 // tTest is scipy.stats.ttest_ind(ref, cur) (equal variances, two-sided): the p-value.
-func tTest(ref, cur []float64) float64 {
-	n1, n2 := float64(len(ref)), float64(len(cur))
-	m1, s1 := meanStd(ref)
-	m2, s2 := meanStd(cur)
+func tTest(ref []float64, wr []int, cur []float64, wc []int) float64 {
+	n1, n2 := float64(total(ref, wr)), float64(total(cur, wc))
+	m1, s1 := meanStd(ref, wr)
+	m2, s2 := meanStd(cur, wc)
 	// Unbiased variances from the population ones.
 	v1, v2 := s1*s1*n1/(n1-1), s2*s2*n2/(n2-1)
 	df := n1 + n2 - 2
@@ -278,7 +306,7 @@ func linspace(start, stop float64, num int) []float64 {
 
 // histogram is np.histogram(sorted, edges)[0]: counts per bin, each bin
 // half-open except the last, values outside the edges not counted.
-func histogram(sorted []float64, edges []float64) []float64 {
+func histogram(sorted []float64, w []int, edges []float64) []float64 {
 	counts := make([]float64, len(edges)-1)
 	for i := range counts {
 		lo := sort.SearchFloat64s(sorted, edges[i])
@@ -288,7 +316,15 @@ func histogram(sorted []float64, edges []float64) []float64 {
 		} else {
 			hi = sort.SearchFloat64s(sorted, edges[i+1])
 		}
-		counts[i] = float64(hi - lo)
+		if w == nil {
+			counts[i] = float64(hi - lo)
+			continue
+		}
+		n := 0
+		for _, c := range w[lo:hi] {
+			n += c
+		}
+		counts[i] = float64(n)
 	}
 	return counts
 }
@@ -301,10 +337,10 @@ func upperBound(sorted []float64, x float64) int {
 // hellingerNumeric is Evidently's numerical Hellinger distance: Sturges
 // edges over the distinct values of both samples, density histograms, and
 // √(1 − clip(Σ√(h1·h2)·width, 0, 1)).
-func hellingerNumeric(ref, cur []float64, distinct []float64) float64 {
+func hellingerNumeric(ref []float64, wr []int, cur []float64, wc []int, distinct []float64) float64 {
 	edges := sturgesEdges(len(distinct), distinct[0], distinct[len(distinct)-1])
-	h1 := density(histogram(ref, edges), edges)
-	h2 := density(histogram(cur, edges), edges)
+	h1 := density(histogram(ref, wr, edges), edges)
+	h2 := density(histogram(cur, wc, edges), edges)
 	width := (edges[len(edges)-1] - edges[0]) / float64(len(edges)-1)
 	var k kahan
 	for i := range h1 {
