@@ -243,7 +243,7 @@ func kolmogPomeranz(n int, x float64) float64 {
 	V1 := make([]float64, npwrs)
 	V1[0] = 1
 	V0s, V1s := 0, 0
-	j1, j2 := pomeranzJ1J2(0, n, ll, ceilf, roundf)
+	j1, _ := pomeranzJ1J2(0, n, ll, ceilf, roundf)
 	for i := 1; i < 2*n+2; i++ {
 		k1 := j1
 		V0, V1 = V1, V0
@@ -251,6 +251,7 @@ func kolmogPomeranz(n int, x float64) float64 {
 		for c := range V1 {
 			V1[c] = 0
 		}
+		var j2 int
 		j1, j2 = pomeranzJ1J2(i, n, ll, ceilf, roundf)
 		var pwrs []float64
 		switch {
@@ -380,10 +381,7 @@ func smirnovSF(n int, x float64) float64 {
 	for j := 0; j <= jmax; j++ {
 		fj := float64(j)
 		a := 1 - x - fj/fn
-		if a <= 0 {
-			if j == n { // (1−x−1)^0 = 1 only when the base is exactly 0
-				continue
-			}
+		if a <= 0 { // j ≤ n(1−x) makes a ≥ 0; a zero base adds nothing
 			continue
 		}
 		lj, _ := math.Lgamma(fj + 1)

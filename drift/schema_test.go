@@ -1,54 +1,12 @@
 package drift
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/internal/schematest"
 )
-
-func compile(t *testing.T, path string) *jsonschema.Schema {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	id := doc.(map[string]any)["$id"].(string)
-	if err := c.AddResource(id, doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func validate(t *testing.T, s *jsonschema.Schema, v any) {
-	t.Helper()
-	raw, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Validate(inst); err != nil {
-		t.Fatalf("%s\n%s", err, raw)
-	}
-}
 
 // sampleReport has every column status, an undefined score and a chart of
 // each kind.
@@ -82,7 +40,7 @@ func TestReportSchema(t *testing.T) {
 	if !statuses[StatusTested] || !statuses[StatusEmpty] || !statuses[StatusSkipped] || rep.Complete {
 		t.Fatalf("sample lacks a status: %v complete=%v", statuses, rep.Complete)
 	}
-	validate(t, compile(t, "../docs/schemas/drift-report.schema.json"), rep)
+	schematest.Validate(t, schematest.Compile(t, "../docs/schemas/drift-report.schema.json"), rep)
 }
 
 func TestEvidenceRecord(t *testing.T) {
@@ -93,7 +51,7 @@ func TestEvidenceRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	validate(t, compile(t, "../docs/schemas/evidence.schema.json"), rec)
+	schematest.Validate(t, schematest.Compile(t, "../docs/schemas/evidence.schema.json"), rec)
 	res, err := rec.DecodeResult()
 	if err != nil {
 		t.Fatal(err)

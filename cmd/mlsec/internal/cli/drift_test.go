@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/internal/schematest"
 )
 
 const adultData = "../../../../drift/testdata/data/"
@@ -65,31 +64,7 @@ func TestDriftAdult(t *testing.T) {
 
 func validateDriftReport(t *testing.T, raw []byte) {
 	t.Helper()
-	f, err := os.Open("../../../../docs/schemas/drift-report.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	id := doc.(map[string]any)["$id"].(string)
-	if err := c.AddResource(id, doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Validate(inst); err != nil {
-		t.Fatal(err)
-	}
+	schematest.Validate(t, schematest.Compile(t, "../../../../docs/schemas/drift-report.schema.json"), raw)
 	var rep struct{ Columns []json.RawMessage }
 	if json.Unmarshal(raw, &rep) != nil || len(rep.Columns) != 15 {
 		t.Fatalf("report has %d columns", len(rep.Columns))
