@@ -2,6 +2,7 @@ package drift
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -305,6 +306,9 @@ func (c *ColumnProfile) UnmarshalJSON(b []byte) error {
 		if w.Kind == "bool" {
 			c.Kind = KindBool
 		}
+		if c.Numeric != nil {
+			return fmt.Errorf("column %q: a %s column has a numeric sketch", c.Name, w.Kind)
+		}
 		if c.Counts == nil {
 			c.Counts = map[string]int64{}
 		}
@@ -320,15 +324,119 @@ func WriteProfile(w io.Writer, p *Profile) error {
 	return enc.Encode(p)
 }
 
-// ReadProfile reads a profile written by WriteProfile.
+// MaxProfileBytes bounds what ReadProfile accepts.
+const MaxProfileBytes = 256 << 20
+
+// ErrProfile is wrapped by ReadProfile's errors.
+var ErrProfile = errors.New("invalid drift profile")
+
+// ReadProfile reads a profile written by WriteProfile and checks that it is
+// internally consistent (a profile may come from another replica or a
+// file: a hostile one must not crash or mislead the comparison).
 func ReadProfile(r io.Reader) (*Profile, error) {
 	var p Profile
-	dec := json.NewDecoder(io.LimitReader(r, 1<<30))
-	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("drift profile: %w", err)
+	data, err := io.ReadAll(io.LimitReader(r, MaxProfileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProfile, err)
+	}
+	if len(data) > MaxProfileBytes {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrProfile, MaxProfileBytes)
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProfile, err)
 	}
 	if p.Schema != ProfileSchema {
-		return nil, fmt.Errorf("drift profile: schema %q, want %q", p.Schema, ProfileSchema)
+		return nil, fmt.Errorf("%w: schema %q, want %q", ErrProfile, p.Schema, ProfileSchema)
+	}
+	if err := p.validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProfile, err)
 	}
 	return &p, nil
+}
+
+func (p *Profile) validate() error {
+	if p.Rows < 0 || len(p.Columns) == 0 {
+		return fmt.Errorf("rows %d, %d columns", p.Rows, len(p.Columns))
+	}
+	seen := map[string]bool{}
+	for _, c := range p.Columns {
+		if c == nil || c.Name == "" || seen[c.Name] {
+			return errors.New("a column is unnamed or named twice")
+		}
+		seen[c.Name] = true
+		if c.Rows < 0 || c.Nulls < 0 || c.Inf < 0 || c.Other < 0 || c.Rows > p.Rows || c.Nulls+c.Inf > c.Rows {
+			return fmt.Errorf("column %q: inconsistent counts", c.Name)
+		}
+		var values int64
+		if c.Numeric != nil {
+			if err := c.Numeric.validate(); err != nil {
+				return fmt.Errorf("column %q: %w", c.Name, err)
+			}
+			values = c.Numeric.N
+		} else {
+			if len(c.Counts) > MaxCategories {
+				return fmt.Errorf("column %q: more than %d categories", c.Name, MaxCategories)
+			}
+			values = c.Other
+			for _, n := range c.Counts {
+				if n <= 0 {
+					return fmt.Errorf("column %q: a category count is not positive", c.Name)
+				}
+				values += n
+			}
+		}
+		if values+c.Nulls+c.Inf != c.Rows {
+			return fmt.Errorf("column %q: %d values, %d missing and %d infinite do not add up to %d rows", c.Name, values, c.Nulls, c.Inf, c.Rows)
+		}
+	}
+	return nil
+}
+
+// maxSketchK bounds a sketch's capacity read from a profile.
+const maxSketchK = 1 << 16
+
+func (q *Quantiles) validate() error {
+	if q.K < 2 || q.K > maxSketchK || q.K%2 != 0 || len(q.Levels) == 0 || len(q.Levels) > 62 || q.N < 0 {
+		return fmt.Errorf("sketch k=%d with %d levels", q.K, len(q.Levels))
+	}
+	var weight int64
+	for h, lv := range q.Levels {
+		if len(lv) > q.K {
+			return fmt.Errorf("sketch level %d holds %d items, more than k", h, len(lv))
+		}
+		for i, v := range lv {
+			if math.IsNaN(v) || math.IsInf(v, 0) || (q.N > 0 && (v < q.Min || v > q.Max)) {
+				return fmt.Errorf("sketch level %d: value %g outside [min, max]", h, v)
+			}
+			if h > 0 && i > 0 && v < lv[i-1] {
+				return fmt.Errorf("sketch level %d is not sorted", h)
+			}
+		}
+		weight += int64(len(lv)) << h
+	}
+	// Compaction keeps the total weight; an odd leftover may stay behind.
+	if weight != q.N {
+		return fmt.Errorf("sketch weights %d do not add up to n=%d", weight, q.N)
+	}
+	for _, x := range []float64{q.Mean, q.M2, q.Min, q.Max} {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return errors.New("sketch moments are not finite")
+		}
+	}
+	if q.M2 < 0 || q.Min > q.Max {
+		return errors.New("sketch moments are inconsistent")
+	}
+	if !q.Many {
+		var n int64
+		for v, c := range q.Distinct {
+			if c <= 0 || math.IsNaN(v) {
+				return errors.New("sketch distinct counts are invalid")
+			}
+			n += c
+		}
+		if n != q.N || len(q.Distinct) > maxExactDistinct {
+			return errors.New("sketch distinct counts do not add up")
+		}
+	}
+	return nil
 }
