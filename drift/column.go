@@ -53,15 +53,12 @@ type Column struct {
 	Cats   []string
 	Counts []int
 
-	// Set for columns rebuilt from a streaming sketch (Profile): Values is
-	// then a quantile pseudo-sample standing for n values, mean and std are
-	// the exact moments, and distVals/distCounts the exact distinct values
-	// while there are few of them.
-	approx     bool
-	n          int
-	mean, std  float64
-	distVals   []float64
-	distCounts []int
+	// Set for columns rebuilt from a compacted streaming sketch (Profile):
+	// Values is then a quantile pseudo-sample standing for n values, and
+	// mean and std are the exact moments.
+	approx    bool
+	n         int
+	mean, std float64
 	// wVals are the sketch's retained values sorted, wCum[i] the total
 	// weight of wVals[:i] (len(wVals)+1 entries): histograms of sketched
 	// columns come from these weights, so tail bins keep their tiny shares.
@@ -89,8 +86,6 @@ func (c *Column) Unique() int {
 	switch {
 	case c.Kind != KindNumber:
 		return len(c.Cats)
-	case c.distVals != nil:
-		return len(c.distVals)
 	case c.approx:
 		return manyValues
 	case c.Weights != nil:
@@ -247,13 +242,6 @@ func numKey(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 func (c *Column) pairs() ([]string, []float64, []int) {
 	if c.Kind != KindNumber {
 		return c.Cats, nil, c.Counts
-	}
-	if c.distVals != nil {
-		keys := make([]string, len(c.distVals))
-		for i, v := range c.distVals {
-			keys[i] = numKey(v)
-		}
-		return keys, c.distVals, c.distCounts
 	}
 	var keys []string
 	var nums []float64

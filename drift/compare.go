@@ -242,7 +242,7 @@ func unionUnique(ref, cur *Column) int {
 	if ref.Unique() >= manyValues || cur.Unique() >= manyValues {
 		return manyValues
 	}
-	if ref.Kind == KindNumber && cur.Kind == KindNumber && ref.distVals == nil && cur.distVals == nil {
+	if ref.Kind == KindNumber && cur.Kind == KindNumber {
 		return mergedRuns(ref.Values, cur.Values)
 	}
 	return len(categorical(ref, cur).keys)

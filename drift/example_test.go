@@ -32,3 +32,33 @@ func ExampleCompare() {
 	// cat psi score=0.346574 drift=true psi=0.346574
 	// cat jensenshannon score=0.206094 drift=true psi=0.346574
 }
+
+// The gateway's loop: a reference profile, a window per batch of traffic
+// (merged across replicas), a comparison, and per-column scores for gauges.
+func ExampleCompareProfiles() {
+	cols := []drift.ColumnSpec{{Name: "age", Kind: drift.KindNumber}, {Name: "plan", Kind: drift.KindString}}
+	ref := drift.NewProfile("training", cols)
+	for i := 0; i < 3000; i++ {
+		_ = ref.Update([]drift.Value{{Num: float64(20 + i%40), IsNum: true, Int: true}, {Str: []string{"basic", "pro"}[i%2]}})
+	}
+	window := ref.NewWindow("window 1")
+	for replica := 0; replica < 2; replica++ {
+		part := ref.NewWindow("replica")
+		for i := 0; i < 1500; i++ {
+			_ = part.Update([]drift.Value{{Num: float64(35 + i%40), IsNum: true, Int: true}, {Str: []string{"basic", "pro", "pro"}[i%3]}})
+		}
+		_ = window.Merge(part)
+	}
+	rep, err := drift.CompareProfiles(ref, window, drift.Options{})
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range rep.Scores() {
+		fmt.Printf("mlsec_drift_score{feature=%q,method=%q} %.4f drifted=%v\n", s.Feature, s.Method, s.Score, s.Drifted)
+	}
+	fmt.Println("dataset drift:", rep.DatasetDrift)
+	// Output:
+	// mlsec_drift_score{feature="age",method="wasserstein"} 1.2879 drifted=true
+	// mlsec_drift_score{feature="plan",method="jensenshannon"} 0.1198 drifted=true
+	// dataset drift: true
+}

@@ -202,6 +202,18 @@ func (c *ColumnProfile) column() *Column {
 	if q.N == 0 {
 		return out
 	}
+	if !q.Many {
+		// Few distinct values, all counted exactly: the column is exact.
+		for v := range q.Distinct {
+			out.Values = append(out.Values, v)
+		}
+		slices.Sort(out.Values)
+		out.Weights = make([]int, len(out.Values))
+		for i, v := range out.Values {
+			out.Weights[i] = int(q.Distinct[v])
+		}
+		return out
+	}
 	out.Values = q.sample(pseudoSampleSize)
 	if !q.exact() {
 		out.approx, out.n = true, int(q.N)
@@ -212,15 +224,6 @@ func (c *ColumnProfile) column() *Column {
 		for i, x := range it {
 			out.wVals[i] = x.v
 			out.wCum[i+1] = out.wCum[i] + float64(x.w)
-		}
-		if !q.Many {
-			for v := range q.Distinct {
-				out.distVals = append(out.distVals, v)
-			}
-			slices.Sort(out.distVals)
-			for _, v := range out.distVals {
-				out.distCounts = append(out.distCounts, int(q.Distinct[v]))
-			}
 		}
 	}
 	return out

@@ -46,6 +46,29 @@ func TestProfileExactWhenSmall(t *testing.T) {
 	}
 }
 
+// A compacted profile of a column with few distinct values is still exact.
+func TestProfileExactWithFewValues(t *testing.T) {
+	t.Parallel()
+	a, b := make([]float64, 50000), make([]float64, 40000)
+	for i := range a {
+		a[i] = float64(i % 37)
+	}
+	for i := range b {
+		b[i] = float64(3 + i%41)
+	}
+	want, err := Compare(&Table{Name: "r", Columns: []*Column{NumericColumn("x", a, true)}}, &Table{Name: "c", Columns: []*Column{NumericColumn("x", b, true)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := CompareProfiles(numericProfile("r", a), numericProfile("c", b), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Columns[0].Score != want.Columns[0].Score || got.Columns[0].PSI != want.Columns[0].PSI || got.Approximate {
+		t.Fatalf("profile %v/%v, batch %v/%v", got.Columns[0].Score, got.Columns[0].PSI, want.Columns[0].Score, want.Columns[0].PSI)
+	}
+}
+
 // sketchError measures, on n rows per side, the largest difference between
 // the sketch and the exact answer for the KS statistic, the Wasserstein
 // score and PSI (the window is built from 4 merged parts, as gateway
