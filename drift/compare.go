@@ -362,15 +362,11 @@ func explain(m Method, score, threshold float64, drift bool) string {
 	if drift {
 		op = cmp[0]
 	}
-	what := "distance"
-	if m.PValue {
-		what = "p-value"
-	}
 	verdict := "no drift"
 	if drift {
 		verdict = "drift"
 	}
-	return fmt.Sprintf("%s %s %.4g %s threshold %g: %s", m.Display, what, score, op, threshold, verdict)
+	return fmt.Sprintf("%s %.4g %s threshold %g: %s", m.Display, score, op, threshold, verdict)
 }
 
 // score computes method m's statistic.

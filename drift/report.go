@@ -157,3 +157,35 @@ func (r *Report) Drifted() []string {
 	}
 	return out
 }
+
+// Change is one bin of a Distribution whose share moved.
+type Change struct {
+	Label              string
+	Reference, Current float64
+}
+
+// LargestChange returns the bin or category whose share moved most, with a
+// readable label ("[45.2, 52.5)", or the category), for reports read by
+// people; ok is false for an empty distribution.
+func (d *Distribution) LargestChange() (c Change, ok bool) {
+	if d == nil {
+		return c, false
+	}
+	best := -1.0
+	for i := range d.Reference {
+		if diff := math.Abs(d.Current[i] - d.Reference[i]); diff > best {
+			best = diff
+			c = Change{Reference: d.Reference[i], Current: d.Current[i]}
+			if d.Categories != nil {
+				c.Label = d.Categories[i]
+			} else {
+				closeBr := ")"
+				if i == len(d.Reference)-1 {
+					closeBr = "]"
+				}
+				c.Label = "[" + strconv.FormatFloat(d.Edges[i], 'g', 4, 64) + ", " + strconv.FormatFloat(d.Edges[i+1], 'g', 4, 64) + closeBr
+			}
+		}
+	}
+	return c, best >= 0
+}
