@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/mlsec/mlsec/drift"
 	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/internal/table"
 	"github.com/mlsec/mlsec/internal/version"
 )
@@ -166,11 +168,19 @@ func runDrift(cmd *cobra.Command, args []string, fl driftFlags) error {
 	if of != nil {
 		defer of.discard()
 	}
+	// Progress by file bytes (the reader has no finer hook); off when stderr
+	// is not a terminal.
+	bar := progress.ForTerminal(cmd.ErrOrStderr(), "reading")
+	refSize, curSize := fileSize(args[0]), fileSize(args[1])
+	bar.UpdateBytes(0, refSize+curSize)
 	ref, err := readDriftTable(args[0], opt, fl.trimSpace)
 	if err != nil {
+		bar.Clear()
 		return withCode(ExitUsage, fmt.Errorf("drift: %w", err))
 	}
+	bar.UpdateBytes(refSize, refSize+curSize)
 	cur, err := readDriftTable(args[1], opt, fl.trimSpace)
+	bar.Clear()
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("drift: %w", err))
 	}
@@ -208,6 +218,13 @@ func runDrift(cmd *cobra.Command, args []string, fl driftFlags) error {
 		return withCode(ExitFindings, nil)
 	}
 	return nil
+}
+
+func fileSize(path string) int64 {
+	if fi, err := os.Stat(path); err == nil {
+		return fi.Size()
+	}
+	return 0
 }
 
 func driftSubject(cmd *cobra.Command, fl driftFlags) (evidence.Subject, error) {
