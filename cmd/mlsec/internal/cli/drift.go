@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -138,6 +139,15 @@ func driftOptions(fl driftFlags) (drift.Options, error) {
 
 func readDriftTable(path string, opt drift.Options, trim bool) (*drift.Table, error) {
 	topt := table.Options{TrimLeadingSpace: trim, NullValues: table.PandasNullValues}
+	if opt.Columns != nil {
+		// Read only what is compared: less memory for a few columns of a
+		// wide table.
+		for _, c := range append([]string{opt.Target, opt.Prediction}, opt.Columns...) {
+			if c != "" && !slices.Contains(topt.Columns, c) {
+				topt.Columns = append(topt.Columns, c)
+			}
+		}
+	}
 	f, err := table.ReadFrame(path, topt)
 	if err != nil {
 		return nil, err
