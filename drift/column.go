@@ -1,33 +1,25 @@
 package drift
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/mlsec/mlsec/internal/table"
 )
 
 // Kind is how a column's values are stored, the equivalent of a pandas
-// dtype family: Evidently's type inference starts from it.
-type Kind int
+// dtype family: Evidently's type inference starts from it. It is the table
+// reader's kind.
+type Kind = table.Kind
 
 // Kinds.
 const (
-	KindNumber Kind = iota + 1
-	KindString
-	KindBool
+	KindNumber = table.KindNumber
+	KindString = table.KindString
+	KindBool   = table.KindBool
 )
-
-func (k Kind) String() string {
-	switch k {
-	case KindNumber:
-		return "number"
-	case KindString:
-		return "string"
-	case KindBool:
-		return "bool"
-	}
-	return "unknown"
-}
 
 // Column is one column of one table, summarised exactly: the sorted finite
 // numbers or the category counts, plus the counts Evidently's procedure
@@ -292,21 +284,9 @@ func categorical(ref, cur *Column) catCounts {
 	add(ck, cn, cc, false)
 	slices.SortFunc(es, func(a, b entry) int {
 		if numeric {
-			switch {
-			case a.num < b.num:
-				return -1
-			case a.num > b.num:
-				return 1
-			}
-			return 0
+			return cmp.Compare(a.num, b.num)
 		}
-		switch {
-		case a.key < b.key:
-			return -1
-		case a.key > b.key:
-			return 1
-		}
-		return 0
+		return cmp.Compare(a.key, b.key)
 	})
 	out := catCounts{nRef: float64(ref.Count()), nCur: float64(cur.Count())}
 	for _, e := range es {
@@ -333,13 +313,5 @@ func (cc catCounts) shares() (p, q []float64) {
 func sortStrings(s []string) { slices.Sort(s) }
 
 func sortByKey(idx []int, keys []string) {
-	slices.SortFunc(idx, func(a, b int) int {
-		switch {
-		case keys[a] < keys[b]:
-			return -1
-		case keys[a] > keys[b]:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(keys[a], keys[b]) })
 }

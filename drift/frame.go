@@ -17,9 +17,10 @@ func FromFrame(f *table.Frame) *Table {
 
 func fromTableColumn(c *table.Column, rows int) *Column {
 	out := &Column{Name: c.Name, Rows: rows, Nulls: c.Nulls}
+	out.Kind = c.Kind
 	switch c.Kind {
 	case table.KindNumber:
-		out.Kind, out.Integer = KindNumber, c.Integer
+		out.Integer = c.Integer
 		vals := c.Num[:0]
 		for _, v := range c.Num {
 			switch {
@@ -35,10 +36,6 @@ func fromTableColumn(c *table.Column, rows int) *Column {
 		out.compress()
 		c.Num = nil
 	default:
-		out.Kind = KindString
-		if c.Kind == table.KindBool {
-			out.Kind = KindBool
-		}
 		counts := make([]int, len(c.Dict))
 		for _, code := range c.Codes {
 			if code != table.NullCode {
@@ -65,14 +62,7 @@ func fromTableColumn(c *table.Column, rows int) *Column {
 func ProfileFrame(name string, f *table.Frame) *Profile {
 	specs := make([]ColumnSpec, len(f.Columns))
 	for i, c := range f.Columns {
-		k := KindString
-		switch c.Kind {
-		case table.KindNumber:
-			k = KindNumber
-		case table.KindBool:
-			k = KindBool
-		}
-		specs[i] = ColumnSpec{c.Name, k}
+		specs[i] = ColumnSpec{c.Name, c.Kind}
 	}
 	p := NewProfile(name, specs)
 	p.Rows = int64(f.Rows)

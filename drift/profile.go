@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -264,15 +265,7 @@ func (c *ColumnProfile) MarshalJSON() ([]byte, error) {
 		for v, n := range c.Numeric.Distinct {
 			w.Distinct = append(w.Distinct, [2]float64{v, float64(n)})
 		}
-		slices.SortFunc(w.Distinct, func(a, b [2]float64) int {
-			switch {
-			case a[0] < b[0]:
-				return -1
-			case a[0] > b[0]:
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(w.Distinct, func(a, b [2]float64) int { return cmp.Compare(a[0], b[0]) })
 	}
 	return json.Marshal(w)
 }

@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -213,15 +214,7 @@ func (q *Quantiles) items() []weighted {
 			out = append(out, weighted{v, int64(1) << h})
 		}
 	}
-	slices.SortFunc(out, func(a, b weighted) int {
-		switch {
-		case a.v < b.v:
-			return -1
-		case a.v > b.v:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b weighted) int { return cmp.Compare(a.v, b.v) })
 	return out
 }
 
