@@ -364,10 +364,16 @@ func driftPillar(set setter, e *registry.Evidence) {
 	if e == nil {
 		return
 	}
+	status, text := driftVerdict(e)
+	set(5, status, text, e)
+}
+
+// driftVerdict reads a drift record in words: what drifted, between which
+// data, and the pillar status that follows.
+func driftVerdict(e *registry.Evidence) (Status, string) {
 	var res evidence.DriftResult
 	if !result(e, &res) || res.Metric == "" {
-		set(5, Present, "A drift check was recorded but its result could not be read.", e)
-		return
+		return Present, "A drift check was recorded but its result could not be read."
 	}
 	var what string
 	if res.Metric == evidence.DriftMetricShare {
@@ -383,10 +389,9 @@ func driftPillar(set setter, e *registry.Evidence) {
 	}
 	switch {
 	case res.Drifted:
-		set(5, Failing, "Drift detected: "+what+".", e)
+		return Failing, "Drift detected: " + what + "."
 	case res.Complete != nil && !*res.Complete:
-		set(5, Present, "No dataset drift, but some columns could not be tested: "+what+".", e)
-	default:
-		set(5, Passing, "No drift detected: "+what+".", e)
+		return Present, "No dataset drift, but some columns could not be tested: " + what + "."
 	}
+	return Passing, "No drift detected: " + what + "."
 }
