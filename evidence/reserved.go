@@ -12,7 +12,6 @@ import (
 var reservedRequired = map[string][]string{
 	TypeFairness:   {"metrics"},
 	TypeRobustness: {"attacks"},
-	TypeDrift:      {"metric", "value", "drifted"},
 	TypeApproval:   {"approver", "action", "approved"},
 	TypeTest:       {"suite", "passed", "failed"},
 	// Reserved for the new pillars' producers.

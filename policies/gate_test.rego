@@ -173,3 +173,37 @@ test_first_party_evidence_counts_without_signature if {
 	]
 	count(gate.deny) == 0 with input as doc(unsigned_ev) with data.mlsec.require_signed_evidence as true
 }
+
+drifted_eval := ev("drift", {
+	"metric": "share_of_drifted_columns", "value": 0.6, "threshold": 0.5, "drifted": true,
+	"features": ["age", "sex", "race"], "number_of_columns": 5, "number_of_drifted_columns": 3,
+	"reference": {"name": "train.csv", "rows": 100, "role": "training"},
+	"current": {"name": "eval.csv", "rows": 50, "role": "evaluation"},
+})
+
+test_drift_warns_by_default if {
+	count(gate.deny) == 0 with input as doc([clean_scan, good_sig, good_bom, drifted_eval])
+	"MLSEC-DRIFT-001" in ids(gate.warn) with input as doc([clean_scan, good_sig, good_bom, drifted_eval])
+}
+
+test_no_drift_no_warning if {
+	d := json.patch(drifted_eval, [{"op": "replace", "path": "/result/drifted", "value": false}])
+	not "MLSEC-DRIFT-001" in ids(gate.warn) with input as doc([clean_scan, good_sig, good_bom, d])
+}
+
+test_strict_profile_denies_evaluation_drift if {
+	"MLSEC-DRIFT-002" in ids(gate.deny) with input as doc([clean_scan, good_sig, good_bom, drifted_eval])
+		with data.mlsec.drift_deny_comparisons as [{"reference": "training", "current": "evaluation"}]
+}
+
+test_strict_profile_ignores_other_comparisons if {
+	prod := json.patch(drifted_eval, [{"op": "replace", "path": "/result/current/role", "value": "production"}])
+	count(gate.deny) == 0 with input as doc([clean_scan, good_sig, good_bom, prod])
+		with data.mlsec.drift_deny_comparisons as [{"reference": "training", "current": "evaluation"}]
+}
+
+test_strict_profile_only_blocks_listed_actions if {
+	i := json.patch(doc([clean_scan, good_sig, good_bom, drifted_eval]), [{"op": "replace", "path": "/action/name", "value": "archive"}])
+	count(gate.deny) == 0 with input as i
+		with data.mlsec.drift_deny_comparisons as [{"reference": "training", "current": "evaluation"}]
+}

@@ -45,6 +45,17 @@ default robustness_risk_tiers := ["high"]
 
 robustness_risk_tiers := data.mlsec.robustness_risk_tiers
 
+# Drift comparisons (dataset roles) whose dataset drift denies an action
+# (MLSEC-DRIFT-002): empty by default, so drift only warns; the strict
+# profile sets [{"reference": "training", "current": "evaluation"}].
+default drift_deny_comparisons := []
+
+drift_deny_comparisons := data.mlsec.drift_deny_comparisons
+
+default drift_deny_actions := ["promote"]
+
+drift_deny_actions := data.mlsec.drift_deny_actions
+
 # Evidence timestamps may be this far in the future (clock skew).
 clock_skew_ns := 5 * 60 * 1000000000
 

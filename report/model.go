@@ -82,6 +82,17 @@ type Version struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Decisions are the version's decision requests, oldest first.
 	Decisions []Decision `json:"decisions"`
+	// Drift is the version's latest drift check (the newest
+	// maxDriftVersions versions only), nil when none was recorded.
+	Drift *DriftCheck `json:"drift,omitempty"`
+}
+
+// DriftCheck is the latest drift evidence of a version, in words.
+type DriftCheck struct {
+	EvidenceID int64     `json:"evidence_id"`
+	At         time.Time `json:"at"`
+	Status     Status    `json:"status"`
+	Summary    string    `json:"summary"`
 }
 
 // Decision is one decision request (promotion, rollback, deprecation,
