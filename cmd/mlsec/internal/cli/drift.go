@@ -243,7 +243,7 @@ func driftSubject(cmd *cobra.Command, fl driftFlags) (evidence.Subject, error) {
 		return evidence.Subject{}, errors.New("drift: give --model or --model-digest, not both")
 	case fl.model != "":
 		e := evidenceOut{path: fl.evidence, name: fl.modelName}
-		return e.subject(cmd.Context(), fl.model, nil)
+		return e.subject(cmd.Context(), fl.model, nil, nil, nil)
 	case fl.modelDigest != "":
 		d := strings.ToLower(strings.TrimPrefix(fl.modelDigest, "sha256:"))
 		if !evidence.ValidDigest(d) {
