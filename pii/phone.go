@@ -1,0 +1,153 @@
+package pii
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// defaultPhoneRegions are tried, in order, for numbers written without a
+// "+" country code.
+var defaultPhoneRegions = []string{"US", "GB", "DE", "FR", "IN"}
+
+func checkRegions(rs []string) ([]string, error) {
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("no phone regions given")
+	}
+	supported := phonenumbers.GetSupportedRegions()
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		u := strings.ToUpper(strings.TrimSpace(r))
+		if u == "UK" {
+			u = "GB"
+		}
+		if !supported[u] {
+			return nil, fmt.Errorf("phone region %q is not an ISO 3166 region libphonenumber knows (e.g. US, GB, DE, FR, IN)", r)
+		}
+		out[i] = u
+	}
+	return out, nil
+}
+
+var phoneContext = []string{"phone", "telephone", "tel", "cell", "cellphone", "mobile", "call", "fax", "number", "contact", "reach", "text", "whatsapp", "sms", "dial", "ring", "desk", "office", "landline", "handy", "telefon", "téléphone", "portable", "tél"}
+
+// findPhones proposes phone numbers: windows of up to seven digit groups
+// (7 to 15 digits) joined by spaces, dashes, dots, slashes or parentheses,
+// optionally led by "+" or "(" and followed by an extension (x123, ext.
+// 123). Each is parsed and validated with libphonenumber
+// (github.com/nyaruka/phonenumbers): "+" numbers in their own country,
+// others in the configured regions in turn. Valid international numbers
+// score 0.7, valid grouped national numbers 0.5, and a valid number written
+// as one bare run of digits 0.3 (it needs phone context to be reported).
+// Windows shaped like dates or IPv4 addresses are left to those
+// recognizers. libphonenumber's own matcher (Presidio's) is not in the Go
+// port, so finding candidates is ours; validity is the library's.
+func findPhones(st *state) {
+	t := st.text
+	var num phonenumbers.PhoneNumber
+	st.chains(func(gs []group) {
+		for i := 0; i < len(gs); i++ {
+			for j := min(len(gs)-1, i+6); j >= i; j-- {
+				if e, sc, ok := st.phoneWindow(gs, i, j, &num); ok {
+					s := gs[i].start
+					if s > 0 && (t[s-1] == '+' || t[s-1] == '(') {
+						s--
+					}
+					st.add(Phone, s, e, sc, phoneContext)
+					i = j
+					break
+				}
+			}
+		}
+	})
+}
+
+// phoneWindow validates gs[i..j] as a phone number and returns where it
+// ends (extension included) and its score.
+func (st *state) phoneWindow(gs []group, i, j int, num *phonenumbers.PhoneNumber) (int, float64, bool) {
+	t := st.text
+	nd := 0
+	for x := i; x <= j; x++ {
+		if x < j && (gs[x].sep == sepMixed) {
+			return 0, 0, false
+		}
+		nd += gs[x].glen()
+	}
+	if nd < 7 || nd > 15 {
+		return 0, 0, false
+	}
+	s, e := gs[i].start, gs[j].end
+	intl := s > 0 && t[s-1] == '+'
+	paren := s > 0 && t[s-1] == '('
+	if intl || paren {
+		s--
+	}
+	if alnumAt(t, s-1) || s > 0 && t[s-1] == '.' {
+		return 0, 0, false
+	}
+	// Dates and dotted quads belong to other recognizers.
+	if j == i+2 {
+		if _, ok := numericDate(t, gs, i); ok {
+			return 0, 0, false
+		}
+	}
+	if j == i+3 && uniformSep(gs, i, j) == '.' {
+		return 0, 0, false
+	}
+	if j == i+2 && gs[i].glen() == 3 && gs[i+1].glen() == 2 && gs[j].glen() == 4 && uniformSep(gs, i, j) != 255 {
+		return 0, 0, false // the shape of an SSN
+	}
+	if j < len(gs)-1 && gs[j].sep == '.' && !intl {
+		return 0, 0, false // part of a longer dotted number
+	}
+	e = extension(t, e)
+	if alnumAt(t, e) {
+		return 0, 0, false
+	}
+	cand := t[s:e]
+	score := 0.5
+	if i == j && !intl {
+		score = 0.3
+	}
+	if intl {
+		if phonenumbers.ParseToNumber(cand, "ZZ", num) == nil && phonenumbers.IsValidNumber(num) {
+			return e, 0.7, true
+		}
+		return 0, 0, false
+	}
+	for _, r := range st.a.phoneRegions {
+		if phonenumbers.ParseToNumber(cand, r, num) == nil && phonenumbers.IsValidNumber(num) {
+			return e, score, true
+		}
+	}
+	return 0, 0, false
+}
+
+// extension extends a number ending at e over "x123", " x 123", " ext.
+// 123" or " ext 123".
+func extension(t string, e int) int {
+	i := e
+	if i < len(t) && t[i] == ' ' {
+		i++
+	}
+	switch {
+	case i < len(t) && (t[i] == 'x' || t[i] == 'X'):
+		i++
+	case i+3 <= len(t) && strings.EqualFold(t[i:i+3], "ext"):
+		i += 3
+		if i < len(t) && t[i] == '.' {
+			i++
+		}
+	default:
+		return e
+	}
+	if i < len(t) && t[i] == ' ' {
+		i++
+	}
+	n := digitRun(t, i)
+	if n < 1 || n > 6 {
+		return e
+	}
+	return i + n
+}

@@ -1,0 +1,308 @@
+package pii
+
+import (
+	"bytes"
+	"encoding/base64"
+	"math"
+	"strings"
+)
+
+// A secretPrefix is a credential format that announces itself: a fixed
+// prefix, then a body of allowed characters with a known length range.
+type secretPrefix struct {
+	prefix         string
+	minBody, maxBd int
+	charset        uint8 // class bits the body may use, plus '-' and '_' when dash is set
+	dash           bool
+	score          float64
+}
+
+// secretPrefixes are the published token formats of common providers.
+var secretPrefixes = []secretPrefix{
+	// AWS access key IDs: a four-letter type prefix, 16 base32 characters.
+	{"AKIA", 16, 16, cUpper | cDigit, false, 0.95},
+	{"ASIA", 16, 16, cUpper | cDigit, false, 0.95},
+	{"ABIA", 16, 16, cUpper | cDigit, false, 0.95},
+	{"ACCA", 16, 16, cUpper | cDigit, false, 0.95},
+	// GitHub tokens (classic: 36 characters; fine-grained: 82).
+	{"ghp_", 36, 36, cUpper | cLower | cDigit, false, 0.95},
+	{"gho_", 36, 36, cUpper | cLower | cDigit, false, 0.95},
+	{"ghu_", 36, 36, cUpper | cLower | cDigit, false, 0.95},
+	{"ghs_", 36, 36, cUpper | cLower | cDigit, false, 0.95},
+	{"ghr_", 36, 36, cUpper | cLower | cDigit, false, 0.95},
+	{"github_pat_", 50, 100, cUpper | cLower | cDigit, true, 0.95},
+	{"glpat-", 20, 40, cUpper | cLower | cDigit, true, 0.95},
+	// Slack bot, user, app, refresh and legacy tokens.
+	{"xoxb-", 10, 250, cUpper | cLower | cDigit, true, 0.9},
+	{"xoxp-", 10, 250, cUpper | cLower | cDigit, true, 0.9},
+	{"xoxa-", 10, 250, cUpper | cLower | cDigit, true, 0.9},
+	{"xoxr-", 10, 250, cUpper | cLower | cDigit, true, 0.9},
+	{"xoxs-", 10, 250, cUpper | cLower | cDigit, true, 0.9},
+	{"xoxe-", 10, 250, cUpper | cLower | cDigit, true, 0.9},
+	// Stripe secret and restricted keys, webhook secrets.
+	{"sk_live_", 16, 250, cUpper | cLower | cDigit, false, 0.95},
+	{"sk_test_", 16, 250, cUpper | cLower | cDigit, false, 0.9},
+	{"rk_live_", 16, 250, cUpper | cLower | cDigit, false, 0.95},
+	{"rk_test_", 16, 250, cUpper | cLower | cDigit, false, 0.9},
+	{"whsec_", 24, 250, cUpper | cLower | cDigit, false, 0.9},
+	// OpenAI-style keys (also Anthropic's sk-ant-).
+	{"sk-proj-", 20, 250, cUpper | cLower | cDigit, true, 0.95},
+	{"sk-svcacct-", 20, 250, cUpper | cLower | cDigit, true, 0.95},
+	{"sk-admin-", 20, 250, cUpper | cLower | cDigit, true, 0.95},
+	{"sk-ant-", 20, 250, cUpper | cLower | cDigit, true, 0.95},
+	{"sk-", 32, 250, cUpper | cLower | cDigit, false, 0.8},
+	// Google API keys, Hugging Face and npm tokens.
+	{"AIza", 35, 35, cUpper | cLower | cDigit, true, 0.9},
+	{"hf_", 30, 40, cUpper | cLower, false, 0.9},
+	{"npm_", 36, 36, cUpper | cLower | cDigit, false, 0.9},
+}
+
+// secretKeyNames: a value assigned to a key whose name (lower case,
+// letters and digits only) ends with one of these is a credential.
+var (
+	passwordNames = []string{"password", "passwd", "pwd", "passphrase", "passcode"}
+	tokenNames    = []string{"apikey", "secret", "secretkey", "accesskey", "privatekey", "token", "accesstoken", "refreshtoken", "authtoken", "idtoken", "clientsecret", "apisecret", "signingkey", "encryptionkey", "masterkey", "credential", "credentials", "auth", "authorization", "bearer", "sessionid", "sessiontoken", "cookie", "connectionstring", "dsn"}
+)
+
+var secretContext = []string{"key", "token", "secret", "password", "credential", "apikey", "auth", "bearer"}
+
+// findSecrets proposes credentials: private-key PEM blocks (to the END
+// line, or to the end of the text when it is missing), known token formats
+// by prefix and length (AWS, GitHub, GitLab, Slack, Stripe, OpenAI-style,
+// Google, Hugging Face, npm), JSON Web Tokens whose header decodes to a
+// JSON object with "alg", and values assigned to key-like names
+// (password=..., "api_key": "...", Authorization: Bearer ...): passwords
+// of four characters or more, other values when they are at least 16
+// characters with Shannon entropy of at least 3 bits per character and
+// both letters and digits. A random-looking string with no such name
+// before it (a hash, a UUID) is not a secret here.
+func findSecrets(st *state) {
+	t := st.text
+	findPEM(st)
+	for i := 0; i < len(t); {
+		if class[t[i]]&cToken == 0 {
+			i++
+			continue
+		}
+		s := i
+		for i < len(t) && class[t[i]]&cToken != 0 {
+			i++
+		}
+		for n := 0; n < 2 && i < len(t) && t[i] == '='; n++ {
+			i++ // base64 padding
+		}
+		e := i
+		for e > s && (t[e-1] == '.' || t[e-1] == '-' || t[e-1] == '/') {
+			e-- // sentence punctuation after a token
+		}
+		if e-s >= 4 {
+			st.secretRun(s, e)
+		}
+	}
+}
+
+func (st *state) secretRun(s, e int) {
+	t := st.text
+	run := t[s:e]
+	if len(run) >= 20 {
+		if strings.HasPrefix(run, "eyJ") {
+			if n := jwtLen(run); n > 0 {
+				st.add(Secret, s, s+n, 0.95, secretContext)
+				return
+			}
+		}
+		for _, p := range secretPrefixes {
+			if strings.HasPrefix(run, p.prefix) && !wordAt(t, s-1) {
+				if n := p.bodyLen(run[len(p.prefix):]); n > 0 {
+					st.add(Secret, s, s+len(p.prefix)+n, p.score, secretContext)
+					return
+				}
+			}
+		}
+		if strings.Contains(run, "hooks.slack.com/services/T") {
+			st.add(Secret, s, e, 0.9, secretContext)
+			return
+		}
+	}
+	kind := keyBefore(t, s)
+	if kind == 0 && len(st.field) > 0 && s == 0 && e == len(t) {
+		kind = fieldKeyKind(st.field)
+	}
+	switch kind {
+	case 'p':
+		if len(run) >= 4 && !placeholder(run) {
+			st.add(Secret, s, e, 0.7, secretContext)
+		}
+	case 't':
+		if len(run) >= 16 && mixed(run) && entropy(run) >= 3.0 {
+			st.add(Secret, s, e, 0.8, secretContext)
+		}
+	}
+}
+
+func (p secretPrefix) bodyLen(b string) int {
+	n := 0
+	for n < len(b) && n <= p.maxBd {
+		c := b[n]
+		if class[c]&p.charset == 0 && !(p.dash && (c == '-' || c == '_')) {
+			break
+		}
+		n++
+	}
+	if n < p.minBody || n > p.maxBd || n < len(b) && isAlnum(b[n]) {
+		return 0
+	}
+	return n
+}
+
+// keyBefore looks left of a value starting at s for "name=", "name:",
+// "name": ", or "Bearer " and classifies the name: 'p' for a password, 't'
+// for another credential, 0 for none.
+func keyBefore(t string, s int) byte {
+	i := s
+	sep := false
+	for k := 0; k < 4 && i > 0; k++ {
+		c := t[i-1]
+		if c == '=' || c == ':' {
+			sep = true
+		} else if c != '"' && c != '\'' && c != ' ' {
+			break
+		}
+		i--
+	}
+	e := i
+	for i > 0 && e-i < 40 && (isAlnum(t[i-1]) || t[i-1] == '_' || t[i-1] == '-' || t[i-1] == '.') {
+		i--
+	}
+	if e == i {
+		return 0
+	}
+	name := t[i:e]
+	if !sep {
+		if e == s-1 && t[e] == ' ' && (strings.EqualFold(name, "bearer") || strings.EqualFold(name, "token")) {
+			return 't'
+		}
+		return 0
+	}
+	return keyKind(name)
+}
+
+func keyKind(name string) byte {
+	var buf [40]byte
+	b := buf[:0]
+	for i := 0; i < len(name) && len(b) < len(buf); i++ {
+		c := name[i]
+		switch {
+		case isUpper(c):
+			b = append(b, c+'a'-'A')
+		case isAlnum(c):
+			b = append(b, c)
+		}
+	}
+	for _, n := range passwordNames {
+		if bytes.HasSuffix(b, []byte(n)) {
+			return 'p'
+		}
+	}
+	for _, n := range tokenNames {
+		if bytes.HasSuffix(b, []byte(n)) {
+			return 't'
+		}
+	}
+	return 0
+}
+
+// fieldKeyKind classifies a field name given as context (a JSON key).
+func fieldKeyKind(words []string) byte {
+	return keyKind(strings.Join(words, ""))
+}
+
+func placeholder(v string) bool {
+	switch strings.ToLower(v) {
+	case "null", "none", "true", "false", "redacted", "hidden", "secret", "password", "changeme", "xxxx", "xxxxxxxx":
+		return true
+	}
+	return strings.Trim(v, "*x.-_") == ""
+}
+
+func mixed(v string) bool {
+	var letters, digits bool
+	for i := 0; i < len(v); i++ {
+		letters = letters || isAlpha(v[i])
+		digits = digits || isDigit(v[i])
+	}
+	return letters && digits
+}
+
+// entropy is the Shannon entropy of v in bits per byte.
+func entropy(v string) float64 {
+	var counts [256]int
+	for i := 0; i < len(v); i++ {
+		counts[v[i]]++
+	}
+	h, n := 0.0, float64(len(v))
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
+
+// jwtLen returns the length of a JSON Web Token at the start of run (three
+// base64url segments, the header decoding to a JSON object with "alg"), or
+// 0.
+func jwtLen(run string) int {
+	d1 := strings.IndexByte(run, '.')
+	if d1 < 10 {
+		return 0
+	}
+	d2 := strings.IndexByte(run[d1+1:], '.')
+	if d2 < 10 {
+		return 0
+	}
+	d2 += d1 + 1
+	end := d2 + 1
+	for end < len(run) && (isAlnum(run[end]) || run[end] == '-' || run[end] == '_') {
+		end++
+	}
+	hdr, err := base64.RawURLEncoding.DecodeString(run[:d1])
+	if err != nil || len(hdr) == 0 || hdr[0] != '{' || !bytes.Contains(hdr, []byte(`"alg"`)) {
+		return 0
+	}
+	for _, c := range []byte(run[d1+1 : d2]) {
+		if !isAlnum(c) && c != '-' && c != '_' {
+			return 0
+		}
+	}
+	return end
+}
+
+// findPEM proposes private-key blocks: "-----BEGIN ... PRIVATE KEY-----"
+// through the matching END line. A block with no END runs to the end of
+// the text: a truncated key is still a key.
+func findPEM(st *state) {
+	t := st.text
+	for off := 0; ; {
+		k := strings.Index(t[off:], "-----BEGIN ")
+		if k < 0 {
+			return
+		}
+		s := off + k
+		off = s + 11
+		hdrEnd := strings.Index(t[off:min(len(t), off+60)], "-----")
+		if hdrEnd < 0 || !strings.HasSuffix(t[off:off+hdrEnd], "PRIVATE KEY") {
+			continue
+		}
+		e := len(t)
+		if m := strings.Index(t[off:], "-----END "); m >= 0 {
+			endHdr := off + m + 9
+			if n := strings.Index(t[endHdr:min(len(t), endHdr+60)], "-----"); n >= 0 {
+				e = endHdr + n + 5
+			}
+		}
+		st.add(Secret, s, e, 1.0, nil)
+		off = e
+	}
+}
