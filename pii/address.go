@@ -300,6 +300,9 @@ func deAddress(t string, g group) (int, int, float64, bool) {
 		case leadingStreetTypes[w]:
 			s, score = ws, 0.6
 		case capitalised(w) && score < 0.6:
+			if m, _ := monthAt(t, ws); m > 0 || stopSet()[w] || k == 0 && g.glen() == 4 && (t[g.start] == '1' || t[g.start] == '2') {
+				break // "May 2024", "Version 3", "Windows 2000": not streets
+			}
 			s, more = ws, true
 		case capitalised(w):
 			s = ws // the word before a separate street type

@@ -63,9 +63,9 @@ func ParseEntity(s string) (Entity, error) {
 // of its UTF-8 encoding, for slicing Go strings. A byte that is not valid
 // UTF-8 counts as one code point (U+FFFD), as Go's range loop counts it.
 type Span struct {
-	Entity    Entity  `json:"entity_type"`
 	Start     int     `json:"start"`
 	End       int     `json:"end"`
+	Entity    Entity  `json:"entity_type"`
 	Score     float64 `json:"score"`
 	ByteStart int     `json:"-"`
 	ByteEnd   int     `json:"-"`
@@ -81,4 +81,11 @@ type Candidate struct {
 	// Context lists words that raise the score when one of them occurs
 	// shortly before the span (see the package doc). Nil for none.
 	Context []string
+}
+
+// A FieldSpan is a span in one field of a record: a JSON path such as
+// "request.prompt" or "messages[2].content", or "text" for plain text.
+type FieldSpan struct {
+	Field string `json:"field"`
+	Span
 }

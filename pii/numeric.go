@@ -1,6 +1,9 @@
 package pii
 
-import "net/netip"
+import (
+	"net/netip"
+	"strings"
+)
 
 // A group is a run of ASCII digits. Groups joined by a short separator
 // (one to three bytes of " -./()") form a chain, the raw material of the
@@ -80,7 +83,8 @@ func sepKind(s string) byte {
 	return sepMixed
 }
 
-// chains calls fn with every maximal chain of joined groups.
+// chains calls fn with every maximal chain of joined groups that is not
+// glued to an identifier (see glued).
 func (st *state) chains(fn func(gs []group)) {
 	gs := st.numGroups()
 	for i := 0; i < len(gs); {
@@ -88,13 +92,71 @@ func (st *state) chains(fn func(gs []group)) {
 		for gs[j].sep != 0 {
 			j++
 		}
-		fn(gs[i : j+1])
+		if !glued(st.text, gs[i].start, gs[j].end) {
+			fn(gs[i : j+1])
+		}
 		i = j + 1
 	}
 }
 
+// glued reports whether the chain [s, e) is part of a larger identifier:
+// a letter right before it, or a dash, dot, underscore or slash after a
+// letter or digit ("ORD-1234567", "v1.2.3.4", a UUID's hex groups, the
+// digits of an IBAN); or a letter right after it, other than an extension
+// (x123), a time (T10:), an ordinal (12th) or a single house-number letter.
+// Such digits are never a card, SSN, IP, date or phone number.
+func glued(t string, s, e int) bool {
+	if s > 0 {
+		c := t[s-1]
+		if isAlpha(c) || c >= 0x80 {
+			return true
+		}
+		if (c == '-' || c == '.' || c == '_' || c == '/') && alnumAt(t, s-2) {
+			return true
+		}
+	}
+	if ibanBefore(t, s) {
+		return true
+	}
+	if e < len(t) && isAlpha(t[e]) {
+		switch c := t[e]; {
+		case (c == 'x' || c == 'X' || c == 'T') && e+1 < len(t) && isDigit(t[e+1]):
+			return false
+		case !alnumAt(t, e+1):
+			return false // 12a, 12A
+		case e+2 <= len(t) && !alnumAt(t, e+2):
+			switch strings.ToLower(t[e : e+2]) {
+			case "st", "nd", "rd", "th":
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // glen is the number of digits in a group.
 func (g group) glen() int { return g.end - g.start }
+
+// ibanBefore reports whether the digits at s continue a printed IBAN (or
+// other bank number): "GB04 MHFR 5645 ...", "NL92 KVGS 2928 ...", that is
+// groups of four letters and digits back to two letters and two digits.
+func ibanBefore(t string, s int) bool {
+	for k := 0; k < 8 && s >= 5 && t[s-1] == ' '; k++ {
+		w := t[s-5 : s-1]
+		if s-6 >= 0 && wordAt(t, s-6) {
+			return false
+		}
+		if !isAlnum(w[0]) || !isAlnum(w[1]) || !isAlnum(w[2]) || !isAlnum(w[3]) {
+			return false
+		}
+		if isAlpha(w[0]) && isAlpha(w[1]) && isDigit(w[2]) && isDigit(w[3]) {
+			return true
+		}
+		s -= 5
+	}
+	return false
+}
 
 // uniformSep returns the separator kind shared by the joins inside
 // gs[i..j], 0 for a single group, or 255 when they differ.
@@ -157,7 +219,7 @@ func findCards(st *state) {
 				if len(d) > 19 {
 					break
 				}
-				if len(d) < 12 || !edgeOK(t, gs[i].start, gs[j].end) {
+				if len(d) < 12 || !edgeOK(t, gs[i].start, gs[j].end) || j > i && !isolated(gs, i, j, k) {
 					continue
 				}
 				if luhn(d) && knownIIN(d) {
@@ -208,7 +270,7 @@ var iinRules = []iinRule{
 	{"3095", "3095", 14, 19},     // Diners Club
 	{"36", "36", 14, 19},         // Diners Club
 	{"38", "39", 14, 19},         // Diners Club
-	{"3528", "3589", 16, 19},     // JCB
+	{"35", "35", 16, 19},         // JCB issues 3528-3589; no other network has the rest of 35, and generators (Faker) use all of it
 	{"1800", "1800", 15, 15},     // JCB (old)
 	{"2131", "2131", 15, 15},     // JCB (old)
 	{"50", "50", 12, 19},         // Maestro, Verve

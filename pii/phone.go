@@ -30,7 +30,7 @@ func checkRegions(rs []string) ([]string, error) {
 	return out, nil
 }
 
-var phoneContext = []string{"phone", "telephone", "tel", "cell", "cellphone", "mobile", "call", "fax", "number", "contact", "reach", "text", "whatsapp", "sms", "dial", "ring", "desk", "office", "landline", "handy", "telefon", "téléphone", "portable", "tél"}
+var phoneContext = []string{"phone", "telephone", "tel", "cell", "cellphone", "mobile", "call", "fax", "number", "contact", "reach", "whatsapp", "sms", "dial", "ring", "desk", "office", "landline", "handy", "telefon", "téléphone", "portable", "tél"}
 
 // findPhones proposes phone numbers: windows of up to seven digit groups
 // (7 to 15 digits) joined by spaces, dashes, dots, slashes or parentheses,
@@ -47,6 +47,9 @@ func findPhones(st *state) {
 	t := st.text
 	var num phonenumbers.PhoneNumber
 	st.chains(func(gs []group) {
+		if cardShaped(gs) && !(gs[0].start > 0 && t[gs[0].start-1] == '+') {
+			return // a card number that failed Luhn is not a phone number
+		}
 		for i := 0; i < len(gs); i++ {
 			for j := min(len(gs)-1, i+6); j >= i; j-- {
 				if e, sc, ok := st.phoneWindow(gs, i, j, &num); ok {
@@ -98,8 +101,15 @@ func (st *state) phoneWindow(gs []group, i, j int, num *phonenumbers.PhoneNumber
 	if j == i+2 && gs[i].glen() == 3 && gs[i+1].glen() == 2 && gs[j].glen() == 4 && uniformSep(gs, i, j) != 255 {
 		return 0, 0, false // the shape of an SSN
 	}
+	// Part of a longer run joined the same way (an ISBN, a dotted number).
+	if k := uniformSep(gs, i, j); k != 0 && k != ' ' && k != 255 && (i > 0 && gs[i-1].sep == k || gs[j].sep == k) {
+		return 0, 0, false
+	}
 	if j < len(gs)-1 && gs[j].sep == '.' && !intl {
-		return 0, 0, false // part of a longer dotted number
+		return 0, 0, false
+	}
+	if uniformSep(gs, i, j) == '.' && j-i <= 3 && gs[j].glen() <= 3 {
+		return 0, 0, false // 183.181.123: a broken IP address, not a phone
 	}
 	e = extension(t, e)
 	if alnumAt(t, e) {
@@ -122,6 +132,21 @@ func (st *state) phoneWindow(gs []group, i, j int, num *phonenumbers.PhoneNumber
 		}
 	}
 	return 0, 0, false
+}
+
+// cardShaped reports whether a chain is written like a card number: one
+// kind of space or dash, a first group of four, three or more groups, 13 to
+// 19 digits.
+func cardShaped(gs []group) bool {
+	k := uniformSep(gs, 0, len(gs)-1)
+	if k != ' ' && k != '-' || len(gs) < 3 || gs[0].glen() != 4 {
+		return false
+	}
+	n := 0
+	for _, g := range gs {
+		n += g.glen()
+	}
+	return n >= 13 && n <= 19
 }
 
 // extension extends a number ending at e over "x123", " x 123", " ext.

@@ -1,16 +1,35 @@
 package pii_test
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
 	"os"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/mlsec/mlsec/pii"
 	"github.com/mlsec/mlsec/pii/internal/eval"
+	"github.com/mlsec/mlsec/pii/internal/loggen"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const (
+	presidioPath   = "testdata/presidio/synth_dataset_v2.json"
+	logsPath       = "testdata/logs/inference.jsonl"
+	logLabelsPath  = "testdata/logs/inference.labels.jsonl"
+	logSeed        = 17
+	logRecords     = 1500
+	qualityGolden  = "testdata/quality.golden.json"
+	goldenTolerant = 1e-9
 )
 
 func presidioResult(t testing.TB, a *pii.Analyzer) (eval.Result, []eval.Text, [][]eval.Label) {
 	t.Helper()
-	texts, err := eval.LoadPresidio("testdata/presidio/synth_dataset_v2.json")
+	texts, err := eval.LoadPresidio(presidioPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,6 +45,98 @@ func presidioResult(t testing.TB, a *pii.Analyzer) (eval.Result, []eval.Text, []
 	return eval.Score(recs), texts, preds
 }
 
+// logNames are the people's names of the generated set: the two-word PERSON
+// spans of the presidio set, a source independent of the recognizer's list.
+func logNames(t testing.TB) [][2]string {
+	t.Helper()
+	texts, err := eval.LoadPresidio(presidioPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var out [][2]string
+	for _, tx := range texts {
+		r := []rune(tx.Text)
+		for _, g := range tx.Gold {
+			if g.Entity != "PERSON" {
+				continue
+			}
+			f := strings.Fields(string(r[g.Start:g.End]))
+			if len(f) != 2 || seen[f[0]+" "+f[1]] || !unicode.IsUpper([]rune(f[0])[0]) || !unicode.IsUpper([]rune(f[1])[0]) || strings.ContainsAny(f[0]+f[1], ".'") {
+				continue
+			}
+			seen[f[0]+" "+f[1]] = true
+			out = append(out, [2]string{f[0], f[1]})
+		}
+	}
+	return out
+}
+
+// generatedLogs regenerates the inference-log set and checks it against the
+// committed files (rewritten with -update).
+func generatedLogs(t testing.TB) (records, labels []byte) {
+	t.Helper()
+	records, labels = loggen.Generate(logSeed, logRecords, logNames(t))
+	if *update {
+		if err := os.MkdirAll("testdata/logs", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(logsPath, records, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(logLabelsPath, labels, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for path, want := range map[string][]byte{logsPath: records, logLabelsPath: labels} {
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%s differs from what the generator makes with seed %d: run with -update and review the diff", path, logSeed)
+		}
+	}
+	return records, labels
+}
+
+func logsResult(t testing.TB, a *pii.Analyzer) (eval.Result, []string, []eval.Record) {
+	t.Helper()
+	records, labels := generatedLogs(t)
+	sel, err := pii.ParseSelector(loggen.Fields...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []eval.Record
+	var lines []string
+	rs, ls := bufio.NewScanner(bytes.NewReader(records)), bufio.NewScanner(bytes.NewReader(labels))
+	rs.Buffer(nil, 1<<20)
+	ls.Buffer(nil, 1<<20)
+	for rs.Scan() && ls.Scan() {
+		var lab loggen.Labels
+		if err := json.Unmarshal(ls.Bytes(), &lab); err != nil {
+			t.Fatal(err)
+		}
+		res, err := a.AnalyzeJSON(rs.Bytes(), sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec eval.Record
+		for _, l := range lab.Spans {
+			rec.Gold = append(rec.Gold, eval.Label(l))
+		}
+		for _, l := range lab.Decoys {
+			rec.Decoys = append(rec.Decoys, eval.Label(l))
+		}
+		for _, s := range res.Spans {
+			rec.Pred = append(rec.Pred, eval.Label{Field: s.Field, Start: s.Start, End: s.End, Entity: string(s.Entity)})
+		}
+		recs = append(recs, rec)
+		lines = append(lines, rs.Text())
+	}
+	return eval.Score(recs), lines, recs
+}
+
 func TestQualityScratch(t *testing.T) {
 	a, err := pii.New()
 	if err != nil {
@@ -33,41 +144,73 @@ func TestQualityScratch(t *testing.T) {
 	}
 	res, _, _ := presidioResult(t, a)
 	res.WriteTable(os.Stdout, "presidio synth_dataset_v2")
+	lres, _, _ := logsResult(t, a)
+	lres.WriteTable(os.Stdout, "generated inference logs")
 }
 
-// TestQualityDebug prints the misses and false positives of one entity type
-// on the presidio set: PII_DEBUG=PHONE_NUMBER go test ./pii -run QualityDebug -v
+// TestQualityDebug prints the misses and false positives of one entity type:
+// PII_DEBUG=PHONE_NUMBER [PII_SET=logs] go test ./pii -run QualityDebug -v
 func TestQualityDebug(t *testing.T) {
 	ent := os.Getenv("PII_DEBUG")
 	if ent == "" {
 		t.Skip("set PII_DEBUG to an entity type")
 	}
 	a, _ := pii.New()
-	_, texts, preds := presidioResult(t, a)
 	sub := func(s string, a, b int) string { r := []rune(s); return string(r[a:b]) }
-	for i, tx := range texts {
-		for _, g := range tx.Gold {
+	var texts []string
+	var recs []eval.Record
+	if os.Getenv("PII_SET") == "logs" {
+		var lines []string
+		_, lines, recs = logsResult(t, a)
+		for _, l := range lines {
+			texts = append(texts, l)
+		}
+	} else {
+		_, tx, preds := presidioResult(t, a)
+		for i, x := range tx {
+			texts = append(texts, x.Text)
+			recs = append(recs, eval.Record{Gold: x.Gold, Pred: preds[i]})
+		}
+	}
+	fieldText := func(i int, field string) string {
+		if field == eval.PresidioField {
+			return texts[i]
+		}
+		var m struct {
+			Request  struct{ Prompt string }
+			Response struct{ Output string }
+		}
+		_ = json.Unmarshal([]byte(texts[i]), &m)
+		if field == "request.prompt" {
+			return m.Request.Prompt
+		}
+		return m.Response.Output
+	}
+	for i, r := range recs {
+		for _, g := range r.Gold {
 			if g.Entity != ent {
 				continue
 			}
 			hit := false
-			for _, p := range preds[i] {
-				hit = hit || p.Entity == ent && p.Start < g.End && g.Start < p.End
+			for _, p := range r.Pred {
+				hit = hit || p.Entity == ent && p.Field == g.Field && p.Start < g.End && g.Start < p.End
 			}
 			if !hit {
-				t.Logf("FN %q in %q", sub(tx.Text, g.Start, g.End), tx.Text)
+				tx := fieldText(i, g.Field)
+				t.Logf("FN %q in %q", sub(tx, g.Start, g.End), tx)
 			}
 		}
-		for _, p := range preds[i] {
+		for _, p := range r.Pred {
 			if p.Entity != ent {
 				continue
 			}
 			hit := false
-			for _, g := range tx.Gold {
-				hit = hit || p.Entity == g.Entity && p.Start < g.End && g.Start < p.End
+			for _, g := range r.Gold {
+				hit = hit || p.Entity == g.Entity && p.Field == g.Field && p.Start < g.End && g.Start < p.End
 			}
 			if !hit {
-				t.Logf("FP %q in %q", sub(tx.Text, p.Start, p.End), tx.Text)
+				tx := fieldText(i, p.Field)
+				t.Logf("FP %q in %q", sub(tx, p.Start, p.End), tx)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // A secretPrefix is a credential format that announces itself: a fixed
@@ -74,11 +75,12 @@ var secretContext = []string{"key", "token", "secret", "password", "credential",
 // (password=..., "api_key": "...", Authorization: Bearer ...): passwords
 // of four characters or more, other values when they are at least 16
 // characters with Shannon entropy of at least 3 bits per character and
-// both letters and digits. A random-looking string with no such name
-// before it (a hash, a UUID) is not a secret here.
+// both letters and digits (see assigned). A random-looking string with no
+// such name before it (a hash, a UUID) is not a secret here.
 func findSecrets(st *state) {
 	t := st.text
 	findPEM(st)
+	findAssignments(st)
 	for i := 0; i < len(t); {
 		if class[t[i]]&cToken == 0 {
 			i++
@@ -95,7 +97,7 @@ func findSecrets(st *state) {
 		for e > s && (t[e-1] == '.' || t[e-1] == '-' || t[e-1] == '/') {
 			e-- // sentence punctuation after a token
 		}
-		if e-s >= 4 {
+		if e-s >= 5 {
 			st.secretRun(s, e)
 		}
 	}
@@ -124,18 +126,91 @@ func (st *state) secretRun(s, e int) {
 			return
 		}
 	}
-	kind := keyBefore(t, s)
-	if kind == 0 && len(st.field) > 0 && s == 0 && e == len(t) {
-		kind = fieldKeyKind(st.field)
+	if (strings.EqualFold(run, "bearer") || strings.EqualFold(run, "token")) && e < len(t) && t[e] == ' ' {
+		vs := e + 1
+		ve := vs
+		for ve < len(t) && class[t[ve]]&cToken != 0 {
+			ve++
+		}
+		for n := 0; n < 2 && ve < len(t) && t[ve] == '='; n++ {
+			ve++
+		}
+		if v := t[vs:ve]; len(v) >= 16 && mixed(v) && entropy(v) >= 3.0 {
+			st.add(Secret, vs, ve, 0.8, secretContext)
+		}
+		return
 	}
-	switch kind {
+	if s == 0 && e == len(t) && len(st.field) > 0 {
+		st.assigned(fieldKeyKind(st.field), s, e)
+	}
+}
+
+// assigned proposes the value [s, e) of a key of kind k ('p' password, 't'
+// other credential): passwords of four characters or more that are not
+// placeholders score 0.7; other values need 16 characters, letters and
+// digits, and 3 bits of entropy per character, and score 0.8. A value
+// starting with "Bearer " or "Basic " is judged after that word.
+func (st *state) assigned(k byte, s, e int) {
+	t := st.text
+	switch k {
 	case 'p':
-		if len(run) >= 4 && !placeholder(run) {
+		if v := t[s:e]; utf8.RuneCountInString(v) >= 4 && !placeholder(v) {
 			st.add(Secret, s, e, 0.7, secretContext)
 		}
 	case 't':
-		if len(run) >= 16 && mixed(run) && entropy(run) >= 3.0 {
+		for _, w := range []string{"Bearer ", "bearer ", "Basic ", "basic ", "Token ", "token "} {
+			if strings.HasPrefix(t[s:e], w) {
+				s += len(w)
+				break
+			}
+		}
+		if v := t[s:e]; len(v) >= 16 && mixed(v) && entropy(v) >= 3.0 {
 			st.add(Secret, s, e, 0.8, secretContext)
+		}
+	}
+}
+
+// findAssignments proposes the values assigned to key-like names:
+// password=..., "api_key": "...", Authorization: Bearer ..., token: ...
+// A quoted value runs to its closing quote; an unquoted one to white space
+// or one of ,;&)}]. Values are at most 512 bytes.
+func findAssignments(st *state) {
+	t := st.text
+	for p := 0; p < len(t); p++ {
+		c := t[p]
+		if c != ':' && c != '=' {
+			continue
+		}
+		k := keyBefore(t, p)
+		if k == 0 {
+			continue
+		}
+		s := p + 1
+		for s < len(t) && s-p <= 3 && (t[s] == ' ' || t[s] == '\t') {
+			s++
+		}
+		if s >= len(t) {
+			return
+		}
+		var quote byte
+		if t[s] == '"' || t[s] == '\'' {
+			quote = t[s]
+			s++
+		}
+		e := s
+		for e < len(t) && e-s < 512 {
+			c := t[e]
+			if quote != 0 && c == quote || quote == 0 && (isSpace(c) || strings.IndexByte(",;&)}]\"'", c) >= 0) {
+				break
+			}
+			if quote != 0 && (c == '\n' || c == '\r') {
+				break
+			}
+			e++
+		}
+		if e > s {
+			st.assigned(k, s, e)
+			p = e - 1
 		}
 	}
 }
@@ -155,36 +230,22 @@ func (p secretPrefix) bodyLen(b string) int {
 	return n
 }
 
-// keyBefore looks left of a value starting at s for "name=", "name:",
-// "name": ", or "Bearer " and classifies the name: 'p' for a password, 't'
-// for another credential, 0 for none.
-func keyBefore(t string, s int) byte {
-	i := s
-	sep := false
-	for k := 0; k < 4 && i > 0; k++ {
-		c := t[i-1]
-		if c == '=' || c == ':' {
-			sep = true
-		} else if c != '"' && c != '\'' && c != ' ' {
-			break
-		}
+// keyBefore classifies the key name ending just before the separator at p
+// (skipping a closing quote and spaces): 'p' for a password, 't' for
+// another credential, 0 for none.
+func keyBefore(t string, p int) byte {
+	i := p
+	for k := 0; k < 2 && i > 0 && (t[i-1] == '"' || t[i-1] == '\'' || t[i-1] == ' '); k++ {
 		i--
 	}
 	e := i
 	for i > 0 && e-i < 40 && (isAlnum(t[i-1]) || t[i-1] == '_' || t[i-1] == '-' || t[i-1] == '.') {
 		i--
 	}
-	if e == i {
+	if e == i || wordAt(t, i-1) {
 		return 0
 	}
-	name := t[i:e]
-	if !sep {
-		if e == s-1 && t[e] == ' ' && (strings.EqualFold(name, "bearer") || strings.EqualFold(name, "token")) {
-			return 't'
-		}
-		return 0
-	}
-	return keyKind(name)
+	return keyKind(t[i:e])
 }
 
 func keyKind(name string) byte {
