@@ -1,10 +1,10 @@
 package pii
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"unicode/utf8"
 )
 
@@ -151,18 +151,30 @@ func (a *Analyzer) Analyze(text string) []Span {
 // "customer_email" or "birth" in "dateOfBirth", count as context before
 // every span (see FieldContext).
 func (a *Analyzer) AnalyzeField(text string, context ...string) []Span {
+	return a.AppendSpans(nil, text, context...)
+}
+
+// AppendSpans is AnalyzeField appending to dst: with a reused dst it
+// allocates nothing for a text without personal data.
+func (a *Analyzer) AppendSpans(dst []Span, text string, context ...string) []Span {
 	st := getState(text, context)
 	defer putState(st)
 	a.candidates(st)
-	return a.resolve(st, nil)
+	return a.resolve(st, dst)
 }
 
 // candidates fills st.cands with every recognizer's candidates, scored by
 // the context enhancer.
 func (a *Analyzer) candidates(st *state) {
 	st.a = a
+	m := prefilter(st.text)
+	if len(st.field) > 0 && fieldKeyKind(st.field) != 0 {
+		m |= pField
+	}
 	for _, f := range a.finders {
-		f.find(st)
+		if f.need == 0 || m&f.need != 0 {
+			f.find(st)
+		}
 	}
 	for _, r := range a.custom {
 		st.cands = r.Find(st.text, st.cands)
@@ -196,23 +208,26 @@ func (a *Analyzer) resolve(st *state, dst []Span) []Span {
 			cs = append(cs, c)
 		}
 	}
-	sort.SliceStable(cs, func(i, j int) bool {
-		x, y := cs[i], cs[j]
-		if x.Score != y.Score {
-			return x.Score > y.Score
+	slices.SortStableFunc(cs, func(x, y Candidate) int {
+		switch {
+		case x.Score != y.Score:
+			return cmp.Compare(y.Score, x.Score)
+		case x.End-x.Start != y.End-y.Start:
+			return cmp.Compare(y.End-y.Start, x.End-x.Start)
+		case x.Start != y.Start:
+			return cmp.Compare(x.Start, y.Start)
 		}
-		if lx, ly := x.End-x.Start, y.End-y.Start; lx != ly {
-			return lx > ly
-		}
-		if x.Start != y.Start {
-			return x.Start < y.Start
-		}
-		return entityRank(x.Entity) < entityRank(y.Entity)
+		return cmp.Compare(entityRank(x.Entity), entityRank(y.Entity))
 	})
 	taken := st.taken[:0]
 	for _, c := range cs {
 		// taken is sorted by start; find the first span ending after c starts.
-		k := sort.Search(len(taken), func(i int) bool { return taken[i].End > c.Start })
+		k, _ := slices.BinarySearchFunc(taken, c.Start, func(t Candidate, start int) int {
+			if t.End > start {
+				return 1
+			}
+			return -1
+		})
 		if k < len(taken) && taken[k].Start < c.End {
 			continue
 		}

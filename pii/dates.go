@@ -19,7 +19,7 @@ var (
 // in logs to redact).
 func findDates(st *state) {
 	t := st.text
-	st.chains(func(gs []group) {
+	for _, gs := range st.chainList() {
 		for i := range gs {
 			if e, ok := numericDate(t, gs, i); ok {
 				st.addDate(gs[i].start, withTime(t, e))
@@ -29,7 +29,7 @@ func findDates(st *state) {
 				st.addDate(s, withTime(t, e))
 			}
 		}
-	})
+	}
 }
 
 func (st *state) addDate(s, e int) {
@@ -162,9 +162,33 @@ var months = func() map[string]int {
 	return m
 }()
 
+// monthInitial holds the first bytes of the month names.
+var monthInitial = func() (t [256]bool) {
+	for name := range months {
+		c := name[0]
+		t[c] = true
+		if c >= 'a' && c <= 'z' {
+			t[c-'a'+'A'] = true
+		}
+	}
+	return t
+}()
+
+// monthStem holds the first three bytes (lower case) of the month names.
+var monthStem = func() map[[3]byte]bool {
+	m := map[[3]byte]bool{}
+	for name := range months {
+		m[[3]byte{name[0], name[1], name[2]}] = true
+	}
+	return m
+}()
+
 // monthAt returns the month of the word starting at i and where the word
 // (with an abbreviation's dot) ends.
 func monthAt(t string, i int) (int, int) {
+	if i >= len(t) || !monthInitial[t[i]] {
+		return 0, 0
+	}
 	j := i
 	for j < len(t) && isWordByte(t[j]) && j-i < 10 {
 		j++
@@ -172,20 +196,13 @@ func monthAt(t string, i int) (int, int) {
 	if j == i || j-i >= 10 || wordAt(t, j) {
 		return 0, 0
 	}
-	var buf [10]byte
-	w := buf[:0]
-	for _, c := range []byte(t[i:j]) {
-		if isUpper(c) {
-			c += 'a' - 'A'
-		}
-		w = append(w, c)
+	// Cheap rejection on the first three letters before the map lookup.
+	if j-i < 3 || !monthStem[[3]byte{t[i] | 0x20, t[i+1] | 0x20, t[i+2] | 0x20}] {
+		return 0, 0
 	}
-	m, ok := months[string(w)]
+	m, ok := months[strings.ToLower(t[i:j])]
 	if !ok {
-		w := strings.ToLower(t[i:j]) // non-ASCII names such as März
-		if m, ok = months[w]; !ok {
-			return 0, 0
-		}
+		return 0, 0
 	}
 	if j < len(t) && t[j] == '.' {
 		j++
@@ -235,12 +252,10 @@ func namedDate(t string, gs []group, i int) (int, int, bool) {
 }
 
 func skipOrdinal(t string, i int) int {
-	if i+2 <= len(t) {
-		switch strings.ToLower(t[i : i+2]) {
-		case "st", "nd", "rd", "th":
-			if !wordAt(t, i+2) {
-				return i + 2
-			}
+	if i+2 <= len(t) && isAlpha(t[i]) && isAlpha(t[i+1]) && !wordAt(t, i+2) {
+		a, b := t[i]|0x20, t[i+1]|0x20
+		if a == 's' && b == 't' || a == 'n' && b == 'd' || a == 'r' && b == 'd' || a == 't' && b == 'h' {
+			return i + 2
 		}
 	}
 	if i < len(t) && t[i] == '.' {

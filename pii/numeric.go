@@ -35,6 +35,10 @@ func (st *state) numGroups() []group {
 	for i := 0; i < len(t); {
 		if !isDigit(t[i]) {
 			i++
+			// Skip eight bytes at a time while none is a digit.
+			for i+8 <= len(t) && !hasDigit8(t[i:i+8]) {
+				i += 8
+			}
 			continue
 		}
 		s := i
@@ -52,6 +56,17 @@ func (st *state) numGroups() []group {
 	}
 	st.groups = gs
 	return gs
+}
+
+// hasDigit8 reports whether one of the eight bytes of s is an ASCII digit,
+// eight at a time: after XOR with '0' a digit byte is below 10, and the
+// classic "has a byte less than n" bit trick finds one (it is exact about
+// whether any byte qualifies).
+func hasDigit8(s string) bool {
+	v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	x := v ^ 0x3030303030303030
+	return (x-0x0A0A0A0A0A0A0A0A)&^x&0x8080808080808080 != 0
 }
 
 func sepKind(s string) byte {
@@ -83,20 +98,27 @@ func sepKind(s string) byte {
 	return sepMixed
 }
 
-// chains calls fn with every maximal chain of joined groups that is not
-// glued to an identifier (see glued).
-func (st *state) chains(fn func(gs []group)) {
+// chainList returns every maximal chain of joined groups that is not glued
+// to an identifier (see glued), computing the list once per text.
+func (st *state) chainList() [][]group {
+	if st.cdone {
+		return st.chains
+	}
+	st.cdone = true
 	gs := st.numGroups()
+	cs := st.chains[:0]
 	for i := 0; i < len(gs); {
 		j := i
 		for gs[j].sep != 0 {
 			j++
 		}
 		if !glued(st.text, gs[i].start, gs[j].end) {
-			fn(gs[i : j+1])
+			cs = append(cs, gs[i:j+1])
 		}
 		i = j + 1
 	}
+	st.chains = cs
+	return cs
 }
 
 // glued reports whether the chain [s, e) is part of a larger identifier:
@@ -204,7 +226,7 @@ var cardContext = []string{"credit", "card", "visa", "mastercard", "cc", "amex",
 func findCards(st *state) {
 	t := st.text
 	var buf [24]byte
-	st.chains(func(gs []group) {
+	for _, gs := range st.chainList() {
 		for i := 0; i < len(gs); i++ {
 			best := -1
 			for j := i; j < len(gs) && j < i+5; j++ {
@@ -231,7 +253,7 @@ func findCards(st *state) {
 				i = best
 			}
 		}
-	})
+	}
 }
 
 func luhn(d []byte) bool {
@@ -287,8 +309,7 @@ func knownIIN(d []byte) bool {
 		if len(d) < r.minLen || len(d) > r.maxLen || len(d) < len(r.lo) {
 			continue
 		}
-		p := string(d[:len(r.lo)])
-		if p >= r.lo && p <= r.hi {
+		if p := d[:len(r.lo)]; string(p) >= r.lo && string(p) <= r.hi {
 			return true
 		}
 	}
@@ -304,7 +325,7 @@ var ssnContext = []string{"social", "security", "ssn", "ssns", "ssid"}
 func findSSNs(st *state) {
 	t := st.text
 	var buf [12]byte
-	st.chains(func(gs []group) {
+	for _, gs := range st.chainList() {
 		for i := range gs {
 			g := gs[i]
 			if g.glen() == 9 && (i == 0 || gs[i-1].sep == 0) && g.sep == 0 && edgeOK(t, g.start, g.end) {
@@ -324,7 +345,7 @@ func findSSNs(st *state) {
 				st.add(USSSN, g.start, gs[i+2].end, 0.5, ssnContext)
 			}
 		}
-	})
+	}
 }
 
 // validSSN applies the Social Security Administration's rules and
@@ -357,7 +378,7 @@ var ipContext = []string{"ip", "ipv4", "ipv6", "address", "addr", "host", "clien
 // not glued to letters ("v1.2.3.4"). Score 0.6, as in Presidio.
 func findIPv4(st *state) {
 	t := st.text
-	st.chains(func(gs []group) {
+	for _, gs := range st.chainList() {
 		for i := 0; i+3 < len(gs); i++ {
 			if uniformSep(gs, i, i+3) != '.' || !isolated(gs, i, i+3, '.') {
 				continue
@@ -371,5 +392,5 @@ func findIPv4(st *state) {
 				i += 3
 			}
 		}
-	})
+	}
 }

@@ -45,14 +45,14 @@ var phoneContext = []string{"phone", "telephone", "tel", "cell", "cellphone", "m
 // port, so finding candidates is ours; validity is the library's.
 func findPhones(st *state) {
 	t := st.text
-	var num phonenumbers.PhoneNumber
-	st.chains(func(gs []group) {
+	num := &st.phone
+	for _, gs := range st.chainList() {
 		if cardShaped(gs) && !(gs[0].start > 0 && t[gs[0].start-1] == '+') {
-			return // a card number that failed Luhn is not a phone number
+			continue // a card number that failed Luhn is not a phone number
 		}
 		for i := 0; i < len(gs); i++ {
 			for j := min(len(gs)-1, i+6); j >= i; j-- {
-				if e, sc, ok := st.phoneWindow(gs, i, j, &num); ok {
+				if e, sc, ok := st.phoneWindow(gs, i, j, num); ok {
 					s := gs[i].start
 					if s > 0 && (t[s-1] == '+' || t[s-1] == '(') {
 						s--
@@ -63,7 +63,7 @@ func findPhones(st *state) {
 				}
 			}
 		}
-	})
+	}
 }
 
 // phoneWindow validates gs[i..j] as a phone number and returns where it
@@ -116,6 +116,8 @@ func (st *state) phoneWindow(gs []group, i, j int, num *phonenumbers.PhoneNumber
 		return 0, 0, false
 	}
 	cand := t[s:e]
+	var dbuf [16]byte
+	d := digitsOf(t, gs, i, j, dbuf[:0])
 	score := 0.5
 	if i == j && !intl {
 		score = 0.3
@@ -127,11 +129,83 @@ func (st *state) phoneWindow(gs []group, i, j int, num *phonenumbers.PhoneNumber
 		return 0, 0, false
 	}
 	for _, r := range st.a.phoneRegions {
+		if !nationalShape(r, d) {
+			continue
+		}
+		if ok, known := validNational(r, d, num); known {
+			if ok {
+				return e, score, true
+			}
+			continue
+		}
 		if phonenumbers.ParseToNumber(cand, r, num) == nil && phonenumbers.IsValidNumber(num) {
 			return e, score, true
 		}
 	}
 	return 0, 0, false
+}
+
+// trunkRegions are regions whose national numbers are written with a
+// one-digit trunk prefix (or, for NANP, an optional 1) before the national
+// significant number.
+var trunkRegions = map[string]struct {
+	cc    int32
+	trunk byte
+}{"US": {1, '1'}, "CA": {1, '1'}, "GB": {44, '0'}, "DE": {49, '0'}, "FR": {33, '0'}, "IN": {91, '0'}}
+
+// validNational validates the digits d of a number written in the
+// national format of r with libphonenumber's IsValidNumber, building the
+// number from the digits directly (country code, trunk prefix dropped)
+// instead of running the library's parser, which costs most of the time
+// spent on phone numbers. known is false for regions without a rule and
+// for numbers dialled with an international prefix: parse those.
+func validNational(r string, d []byte, num *phonenumbers.PhoneNumber) (ok, known bool) {
+	tr, found := trunkRegions[r]
+	if !found || len(d) >= 2 && d[0] == '0' && d[1] == '0' || len(d) >= 3 && string(d[:3]) == "011" {
+		return false, false
+	}
+	if len(d) > 0 && d[0] == tr.trunk && (tr.trunk == '0' || len(d) == 11) {
+		d = d[1:]
+	}
+	var nsn uint64
+	for _, c := range d {
+		nsn = nsn*10 + uint64(c-'0')
+	}
+	cc := tr.cc
+	num.Reset()
+	num.CountryCode, num.NationalNumber = &cc, &nsn
+	return phonenumbers.IsValidNumberForRegion(num, r), true
+}
+
+// nationalShape is a cheap necessary condition for d (the digits of a
+// number written without "+") to be a valid national number of region r,
+// checked before asking libphonenumber, whose parser is a thousand times
+// slower. It encodes the numbering plans' lengths and leading digits, and
+// that UK, German, French and Indian landlines are written with their
+// trunk prefix 0 when written without a country code; numbers dialled with
+// an international prefix (00, 011) pass through to the library. Regions
+// without a rule always pass.
+func nationalShape(r string, d []byte) bool {
+	n := len(d)
+	if n >= 2 && d[0] == '0' && d[1] == '0' || n >= 3 && string(d[:3]) == "011" {
+		return true // international prefix: the library decides
+	}
+	switch r {
+	case "US", "CA":
+		if n == 11 && d[0] == '1' {
+			d, n = d[1:], 10
+		}
+		return n == 10 && d[0] >= '2' && d[3] >= '2'
+	case "GB":
+		return d[0] == '0' && (n == 10 || n == 11)
+	case "DE":
+		return d[0] == '0' && n >= 6 && n <= 14
+	case "FR":
+		return d[0] == '0' && n == 10 && d[1] != '0'
+	case "IN":
+		return n == 10 && d[0] >= '6' || d[0] == '0' && n == 11
+	}
+	return true
 }
 
 // cardShaped reports whether a chain is written like a card number: one

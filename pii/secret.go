@@ -176,10 +176,28 @@ func (st *state) assigned(k byte, s, e int) {
 // or one of ,;&)}]. Values are at most 512 bytes.
 func findAssignments(st *state) {
 	t := st.text
+	nextColon, nextEq := -2, -2
 	for p := 0; p < len(t); p++ {
-		c := t[p]
-		if c != ':' && c != '=' {
-			continue
+		// The next ':' or '=', found with two vectorised searches.
+		if nextColon < p && nextColon != -1 {
+			if nextColon = strings.IndexByte(t[p:], ':'); nextColon >= 0 {
+				nextColon += p
+			}
+		}
+		if nextEq < p && nextEq != -1 {
+			if nextEq = strings.IndexByte(t[p:], '='); nextEq >= 0 {
+				nextEq += p
+			}
+		}
+		switch {
+		case nextColon < 0 && nextEq < 0:
+			return
+		case nextColon < 0:
+			p = nextEq
+		case nextEq < 0:
+			p = min(nextColon, len(t))
+		default:
+			p = min(nextColon, nextEq)
 		}
 		k := keyBefore(t, p)
 		if k == 0 {
@@ -248,7 +266,34 @@ func keyBefore(t string, p int) byte {
 	return keyKind(t[i:e])
 }
 
+// keyLast holds the last letters of the names in passwordNames and
+// tokenNames: most keys are rejected on their last byte.
+var keyLast = func() (t [256]bool) {
+	for _, n := range append(append([]string{}, passwordNames...), tokenNames...) {
+		t[n[len(n)-1]] = true
+		t[n[len(n)-1]-'a'+'A'] = true
+	}
+	return t
+}()
+
+// keyTails holds the last three letters of the names in passwordNames and
+// tokenNames, for a second cheap rejection.
+var keyTails = func() map[[3]byte]bool {
+	m := map[[3]byte]bool{}
+	for _, n := range append(append([]string{}, passwordNames...), tokenNames...) {
+		m[[3]byte{n[len(n)-3], n[len(n)-2], n[len(n)-1]}] = true
+	}
+	return m
+}()
+
 func keyKind(name string) byte {
+	if len(name) < 3 || !keyLast[name[len(name)-1]] {
+		return 0
+	}
+	n := len(name)
+	if !keyTails[[3]byte{name[n-3] | 0x20, name[n-2] | 0x20, name[n-1] | 0x20}] {
+		return 0
+	}
 	var buf [40]byte
 	b := buf[:0]
 	for i := 0; i < len(name) && len(b) < len(buf); i++ {

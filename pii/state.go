@@ -3,6 +3,8 @@ package pii
 import (
 	"strings"
 	"sync"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // state is the scratch space of one analysis: the text, the field's context
@@ -16,6 +18,9 @@ type state struct {
 	taken  []Candidate
 	groups []group // digit runs, computed on first use
 	gdone  bool
+	chains [][]group // chains of groups, computed on first use
+	cdone  bool
+	phone  phonenumbers.PhoneNumber
 }
 
 var statePool = sync.Pool{New: func() any { return new(state) }}
@@ -31,11 +36,13 @@ func getState(text string, field []string) *state {
 }
 
 func putState(st *state) {
-	if cap(st.cands) > 4096 || cap(st.groups) > 1<<16 {
+	if cap(st.cands) > 1<<14 || cap(st.groups) > 1<<16 {
 		return // let an outsized state go rather than pin its memory
 	}
 	st.a, st.text = nil, ""
 	st.cands, st.taken, st.groups, st.gdone = st.cands[:0], st.taken[:0], st.groups[:0], false
+	clear(st.chains[:cap(st.chains)])
+	st.chains, st.cdone = st.chains[:0], false
 	statePool.Put(st)
 }
 
@@ -140,8 +147,17 @@ func contextBefore(text string, at int, words []string) bool {
 	return false
 }
 
+// matchWord reports whether tok matches one of words (lower case): equal,
+// or starting with a word of four letters or more, case-insensitively.
 func matchWord(tok string, words []string) bool {
+	c0 := tok[0]
+	if isUpper(c0) {
+		c0 += 'a' - 'A'
+	}
 	for _, w := range words {
+		if w[0] != c0 {
+			continue
+		}
 		if len(tok) == len(w) || len(w) >= 4 && len(tok) > len(w) {
 			if strings.EqualFold(tok[:len(w)], w) {
 				return true

@@ -63,6 +63,15 @@ var Fields = []string{"request.prompt", "response.output"}
 // Generate returns n records (JSON Lines) and their labels (JSON Lines, one
 // line per record, same order). names are "First Last" pairs.
 func Generate(seed uint64, n int, names [][2]string) (records, labels []byte) {
+	return GenerateMix(seed, n, names, 1)
+}
+
+// GenerateMix is Generate where only a share of the records (0 to 1) draw
+// from the templates with personal data; the others are ordinary traffic
+// (questions about code, versions, numbers, timestamps, long answers), as
+// most of a real inference log is. The benchmarks use it for "typical"
+// log text.
+func GenerateMix(seed uint64, n int, names [][2]string, share float64) (records, labels []byte) {
 	g := &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), names: names}
 	var rb, lb bytes.Buffer
 	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -70,8 +79,12 @@ func Generate(seed uint64, n int, names [][2]string) (records, labels []byte) {
 		id := fmt.Sprintf("req-%06d", i+1)
 		var lab Labels
 		lab.ID = id
-		prompt := g.fill(&lab, "request.prompt", g.pickTemplates(promptTemplates, 1+g.r.IntN(2)))
-		output := g.fill(&lab, "response.output", g.pickTemplates(outputTemplates, 1))
+		pt, ot := promptTemplates, outputTemplates
+		if share < 1 && g.r.Float64() >= share {
+			pt, ot = plainPrompts, plainOutputs
+		}
+		prompt := g.fill(&lab, "request.prompt", g.pickTemplates(pt, 1+g.r.IntN(2)))
+		output := g.fill(&lab, "response.output", g.pickTemplates(ot, 1))
 		rec := record{
 			ID: id, TS: t0.Add(time.Duration(i) * 37 * time.Second).Format(time.RFC3339),
 			Model: g.pick([]string{"support-bot", "claims-triage", "hr-assistant"}), Client: fmt.Sprintf("app-%d", 1+g.r.IntN(9)),

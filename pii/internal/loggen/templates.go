@@ -72,3 +72,31 @@ var outputTemplates = []string{
 	"I cannot help with that request.",
 	"Done.",
 }
+
+// plainPrompts and plainOutputs are ordinary traffic without personal data.
+var plainPrompts = []string{
+	"Why does my build fail after upgrading Go from 1.{N} to 1.22? The error is: undefined: slices.Concat in module github.com/acme/tools v0.{N}.3.",
+	"Summarise this article in {N} bullet points: The central bank kept its key rate at 4.{N}% on Thursday, citing sticky services inflation and a labour market that has cooled only slowly since the spring.",
+	"Write a SQL query that returns the top {N} products by revenue for 2024, grouped by category, from the tables orders(id, product_id, qty, price, created_at) and products(id, name, category).",
+	"Convert this JSON to YAML: [\"checkout\", {N}, 2500, 3] as service, replicas, timeout_ms and retries.",
+	"What does HTTP status 429 mean and how should a client back off? Our p99 latency went from 120 ms to {N}00 ms at 14:32 UTC.",
+	"Explain the difference between TCP and UDP for a beginner, with {N} examples of protocols built on each.",
+	"Refactor this Python function to be faster: def f(xs): return [x*x for x in xs if x % {N} == 0]",
+	"Translate into German: The meeting has been moved to the third floor, room {N}.",
+	"Give me a recipe for {N} people using lentils, tomatoes, cumin and spinach, ready in under 40 minutes.",
+	"Our Kubernetes pod restarts every {N} minutes with exit code 137 and OOMKilled in the events. Memory limit is 512Mi.",
+	"Classify the sentiment of these reviews: 'Great battery life', 'Screen cracked after {N} days', 'Does what it says'.",
+	"What is the time complexity of binary search on a sorted array of {N} million elements, and why?",
+}
+
+var plainOutputs = []string{
+	"The error means the standard library of your toolchain predates the function: slices.Concat arrived in Go 1.22. Update the go line in go.mod and run go mod tidy; if CI pins an older image, update it too.",
+	"HTTP 429 Too Many Requests tells the client it exceeded a rate limit. Honour the Retry-After header when present; otherwise back off exponentially with jitter, starting near one second and capping at about a minute.",
+	"Here is the query: SELECT p.category, p.name, SUM(o.qty * o.price) AS revenue FROM orders o JOIN products p ON p.id = o.product_id WHERE o.created_at >= '2024-01-01' AND o.created_at < '2025-01-01' GROUP BY p.category, p.name ORDER BY revenue DESC LIMIT 10;",
+	"Exit code 137 means the container was killed by signal 9, here by the out-of-memory killer. Raise the memory limit, lower the working set (batch sizes, caches), or profile the heap to find the growth.",
+	"TCP gives an ordered, reliable byte stream with congestion control (HTTP/1.1, SMTP, SSH); UDP sends independent datagrams with no delivery guarantee (DNS, RTP, QUIC builds its own reliability on top).",
+	"Binary search halves the interval at each step, so it needs about log2(n) comparisons: around 20 for a million elements and about 27 for a hundred million.",
+	"Positive, negative, neutral.",
+	"Der Termin wurde in den dritten Stock verlegt, Raum 3.12.",
+	"Lentil and spinach stew: fry onion, garlic and cumin for 5 minutes, add 250 g red lentils, a tin of tomatoes and 750 ml stock, simmer 20 minutes, stir in spinach, season and serve.",
+}
