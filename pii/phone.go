@@ -174,7 +174,7 @@ func validNational(r string, d []byte, num *phonenumbers.PhoneNumber) (ok, known
 	cc := tr.cc
 	num.Reset()
 	num.CountryCode, num.NationalNumber = &cc, &nsn
-	return phonenumbers.IsValidNumberForRegion(num, r), true
+	return phonenumbers.IsValidNumber(num), true // any region of the country code (NANP, GB with JE, GG, IM)
 }
 
 // nationalShape is a cheap necessary condition for d (the digits of a
