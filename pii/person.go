@@ -244,7 +244,7 @@ func stopSet() map[string]bool {
 // possessive 's is left out. A single capital followed by a dot is an
 // initial.
 func capWordAt(t string, i int) (nameWord, bool) {
-	if i > 0 && isWordByte(t[i-1]) {
+	if i >= len(t) || i > 0 && isWordByte(t[i-1]) {
 		return nameWord{}, false
 	}
 	if t[i] < 0x80 && !isUpper(t[i]) {

@@ -41,6 +41,7 @@ type Stream struct {
 	inPEM    bool   // swallowing the rest of an overlong private key
 	outBytes int    // original bytes written so far
 	outRunes int    // original code points written so far
+	nextTry  int    // pending length at which to try again after a fruitless try
 	spans    []Span
 	err      error
 }
@@ -66,15 +67,20 @@ func (s *Stream) Push(chunk string) (string, error) {
 	if s.inPEM && !s.swallowPEM() {
 		return "", nil
 	}
-	for len(s.pending) > s.hold {
+	for len(s.pending) > s.hold && len(s.pending) >= s.nextTry {
 		n, err := s.emit(false, &out)
 		if err != nil {
 			s.err = err
 			return "", err
 		}
 		if n == 0 {
+			// Nothing could be written (a long word or span in progress):
+			// wait until pending has doubled, so a stream without white
+			// space costs linear time, not one analysis per chunk.
+			s.nextTry = 2 * len(s.pending)
 			break
 		}
+		s.nextTry = 0
 		if s.inPEM && !s.swallowPEM() {
 			break
 		}
