@@ -50,7 +50,7 @@ func nameKind(w string) uint8 {
 // more often ordinary words, months, places or sentence starters. They are
 // never taken as names on their own evidence.
 const stopWords = `A An The This That These Those There Here Then When Where What Which Who Why How
-I Me My We Our You Your He She It They Them His Her Its Their Hi Hello Hey Dear Thanks Thank Please
+I I'm I'll I've I'd Me My We Our You Your He She It They Them His Her Its Their Hi Hello Hey Dear Thanks Thank Please
 And Or But Not No Yes So If As At By For From In Into Of On To With About After Before Over Under Up
 Can Could Will Would May Might Must Shall Should Do Does Did Done Is Are Was Were Be Been Am Have Has Had
 Best Good Great Happy Kind Love Regards Sincerely Cheers Welcome Sorry Sure Okay Ok Well Just Also Only
