@@ -105,8 +105,7 @@ func TestDecoys(t *testing.T) {
 		"hosts 256.1.2.3, 10.0.300.1, 1.2.3 and 1.2.3.4.5",
 		"the time is 10:11:12 and the MAC aa:bb:cc:dd:ee:ff",
 		"Monday in May 2024 we met at the Chapter 5 session",
-		"price 4111111111111111 is not a card: no, it is order 4111111111111111", // decoy words lower it, yet a Luhn-valid number stays a card
-	}[:14] {
+	} {
 		if got := analyze(defaultAnalyzer, text); len(got) > 0 {
 			t.Errorf("%q: reported %v", text, got)
 		}
@@ -200,7 +199,7 @@ func TestOptions(t *testing.T) {
 
 type employeeIDs struct{}
 
-func (employeeIDs) Name() string             { return "employee_id" }
+func (employeeIDs) Name() string           { return "employee_id" }
 func (employeeIDs) Entities() []pii.Entity { return []pii.Entity{"EMPLOYEE_ID"} }
 func (employeeIDs) Find(text string, dst []pii.Candidate) []pii.Candidate {
 	for i := strings.Index(text, "EMP-"); i >= 0 && i+10 <= len(text); {

@@ -141,8 +141,7 @@ func findIBANs(st *state) {
 		if s < 0 || g.glen() < 2 || !isAlpha(t[s]) || !isAlpha(t[s+1]) || wordAt(t, s-1) {
 			continue
 		}
-		cc := string([]byte{t[s] &^ 0x20, t[s+1] &^ 0x20})
-		n, ok := ibanLength[cc]
+		n, ok := ibanLength[string([]byte{t[s] &^ 0x20, t[s+1] &^ 0x20})]
 		if !ok {
 			continue
 		}

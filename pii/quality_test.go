@@ -256,9 +256,7 @@ func TestQualityDebug(t *testing.T) {
 	if os.Getenv("PII_SET") == "logs" {
 		var lines []string
 		_, lines, recs = logsResult(t, a)
-		for _, l := range lines {
-			texts = append(texts, l)
-		}
+		texts = append(texts, lines...)
 	} else {
 		_, tx, preds := presidioResult(t, a)
 		for i, x := range tx {
