@@ -157,6 +157,15 @@ func glued(t string, s, e int) bool {
 	return false
 }
 
+// chainDigits is the number of digits in a chain.
+func chainDigits(gs []group) int {
+	n := 0
+	for _, g := range gs {
+		n += g.glen()
+	}
+	return n
+}
+
 // glen is the number of digits in a group.
 func (g group) glen() int { return g.end - g.start }
 
@@ -227,6 +236,9 @@ func findCards(st *state) {
 	t := st.text
 	var buf [24]byte
 	for _, gs := range st.chainList() {
+		if chainDigits(gs) < 12 {
+			continue
+		}
 		for i := 0; i < len(gs); i++ {
 			best := -1
 			for j := i; j < len(gs) && j < i+5; j++ {

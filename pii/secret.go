@@ -97,7 +97,8 @@ func findSecrets(st *state) {
 		for e > s && (t[e-1] == '.' || t[e-1] == '-' || t[e-1] == '/') {
 			e-- // sentence punctuation after a token
 		}
-		if e-s >= 5 {
+		// Only long runs, "Bearer"/"token", or a whole field can be secrets.
+		if n := e - s; n >= 20 || n == 5 || n == 6 || s == 0 && e == len(t) && len(st.field) > 0 {
 			st.secretRun(s, e)
 		}
 	}

@@ -96,8 +96,7 @@ var decoyWords = []string{
 // of the field name count as if they preceded every span.
 func (st *state) enhance(c *Candidate) float64 {
 	sc := c.Score
-	pos := len(c.Context) > 0 && st.hasContext(c.Start, c.Context)
-	neg := st.hasContext(c.Start, decoyWords)
+	pos, neg := st.contextFlags(c.Start, c.Context)
 	if pos {
 		sc = min(max(sc+ContextBoost, ContextFloor), 1)
 	}
@@ -105,6 +104,34 @@ func (st *state) enhance(c *Candidate) float64 {
 		sc -= ContextPenalty
 	}
 	return sc
+}
+
+// contextFlags walks the words before at (and the field's words) once and
+// reports whether one matches words and whether one is a decoy word.
+func (st *state) contextFlags(at int, words []string) (pos, neg bool) {
+	for _, f := range st.field {
+		pos = pos || len(words) > 0 && matchWord(f, words)
+		neg = neg || matchWord(f, decoyWords)
+	}
+	text := st.text
+	lo := max(0, at-ContextBytes)
+	i := at
+	for n := 0; n < ContextTokens && !(pos && neg); n++ {
+		for i > lo && !isWordByte(text[i-1]) {
+			i--
+		}
+		end := i
+		for i > lo && isWordByte(text[i-1]) {
+			i--
+		}
+		if i == end || i == lo && lo > 0 && isWordByte(text[lo-1]) {
+			break // no more words, or one cut by the byte limit
+		}
+		tok := text[i:end]
+		pos = pos || len(words) > 0 && matchWord(tok, words)
+		neg = neg || matchWord(tok, decoyWords)
+	}
+	return pos, neg
 }
 
 // hasContext reports whether one of words occurs among the ContextTokens
