@@ -128,9 +128,23 @@ func (st *state) phoneWindow(gs []group, i, j int, num *phonenumbers.PhoneNumber
 		}
 		return 0, 0, false
 	}
+	ctx := -1 // phone context before the window, looked up once if needed
 	for _, r := range st.a.phoneRegions {
 		if !nationalShape(r, d) {
-			continue
+			// Without its trunk prefix a UK, German or French number is
+			// accepted only after a phone word ("Mobile: 20 7946 0958").
+			if r != "GB" && r != "DE" && r != "FR" || len(d) == 0 || d[0] == '0' {
+				continue
+			}
+			if ctx < 0 {
+				ctx = 0
+				if contextBefore(t, s, phoneContext) {
+					ctx = 1
+				}
+			}
+			if ctx == 0 {
+				continue
+			}
 		}
 		if ok, known := validNational(r, d, num); known {
 			if ok {

@@ -90,14 +90,7 @@ func Score(recs []Record) Result {
 			}
 		}
 		for _, g := range r.Gold {
-			exact, over := false, false
-			for _, p := range r.Pred {
-				if p.Entity != g.Entity || p.Field != g.Field {
-					continue
-				}
-				exact = exact || p.Start == g.Start && p.End == g.End
-				over = over || p.Start < g.End && g.Start < p.End
-			}
+			exact, over := matches(g, r.Pred)
 			if exact {
 				res.Exact[g.Entity].GoldFound++
 			}
@@ -106,14 +99,7 @@ func Score(recs []Record) Result {
 			}
 		}
 		for _, p := range r.Pred {
-			exact, over := false, false
-			for _, g := range r.Gold {
-				if p.Entity != g.Entity || p.Field != g.Field {
-					continue
-				}
-				exact = exact || p.Start == g.Start && p.End == g.End
-				over = over || p.Start < g.End && g.Start < p.End
-			}
+			exact, over := matches(p, r.Gold)
 			if exact {
 				res.Exact[p.Entity].PredRight++
 			}
@@ -129,6 +115,19 @@ func Score(recs []Record) Result {
 		res.Decoys += len(r.Decoys)
 	}
 	return res
+}
+
+// matches reports whether a label of l's type and field in ls has the same
+// offsets (exact) or shares a code point with it (overlap).
+func matches(l Label, ls []Label) (exact, over bool) {
+	for _, o := range ls {
+		if o.Entity != l.Entity || o.Field != l.Field {
+			continue
+		}
+		exact = exact || o.Start == l.Start && o.End == l.End
+		over = over || o.Start < l.End && l.Start < o.End
+	}
+	return exact, over
 }
 
 // Entities returns the entity types in the result, sorted.
