@@ -78,6 +78,14 @@ func findAddresses(st *state) {
 		if g.glen() > 5 {
 			continue
 		}
+		// Cheap shape checks first: a capitalised word after the number
+		// (US, UK), a letter before it (German and others), or an APO line.
+		after := g.end+1 < len(t) && (t[g.end] == ' ' && (isUpper(t[g.end+1]) || t[g.end+1] >= 0x80 || isDigit(t[g.end+1])) ||
+			isAlpha(t[g.end]) && t[g.end+1] == ' ')
+		before := g.start >= 2 && t[g.start-1] == ' ' && (isAlpha(t[g.start-2]) || t[g.start-2] >= 0x80 || t[g.start-2] == '.')
+		if !after && !before && g.glen() != 5 {
+			continue
+		}
 		if e, sc, ok := usAddress(t, g); ok {
 			st.add(StreetAddress, g.start, e, sc, addressContext)
 			continue
