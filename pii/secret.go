@@ -81,68 +81,105 @@ func findSecrets(st *state) {
 	t := st.text
 	findPEM(st)
 	findAssignments(st)
-	for i := 0; i < len(t); {
-		if class[t[i]]&cToken == 0 {
-			i++
+	findBearer(st)
+	if len(st.field) > 0 {
+		// A whole value under a credential's field name.
+		if k := fieldKeyKind(st.field); k == 'p' || k == 't' && tokenRun(t, 0) == len(t) {
+			st.assigned(k, 0, len(t))
+		}
+	}
+	// Runs of token characters of minSecretRun bytes or more. Any such run
+	// covers the last byte of every window of minSecretRun bytes it spans,
+	// so probing one byte per window skips most of the text.
+	for i := 0; i+minSecretRun <= len(t); {
+		j := i + minSecretRun - 1
+		if class[t[j]]&cToken == 0 {
+			i = j + 1
 			continue
 		}
-		s := i
-		for i < len(t) && class[t[i]]&cToken != 0 {
-			i++
+		s := j
+		for s > i && class[t[s-1]]&cToken != 0 {
+			s--
 		}
-		for n := 0; n < 2 && i < len(t) && t[i] == '='; n++ {
-			i++ // base64 padding
-		}
-		e := i
-		for e > s && (t[e-1] == '.' || t[e-1] == '-' || t[e-1] == '/') {
-			e-- // sentence punctuation after a token
-		}
-		// Only long runs, "Bearer"/"token", or a whole field can be secrets.
-		if n := e - s; n >= 20 || n == 5 || n == 6 || s == 0 && e == len(t) && len(st.field) > 0 {
+		e := tokenRun(t, s)
+		i = e
+		if e-s >= minSecretRun {
 			st.secretRun(s, e)
 		}
 	}
 }
 
+// minSecretRun is the shortest token a prefix or JWT rule can match.
+const minSecretRun = 20
+
+// tokenRun returns where the run of token characters starting at s ends,
+// with up to two '=' of base64 padding and without a trailing full stop
+// (a sentence's; '-', '_' and '/' end base64 tokens, so they stay).
+func tokenRun(t string, s int) int {
+	e := s
+	for e < len(t) && class[t[e]]&cToken != 0 {
+		e++
+	}
+	for n := 0; n < 2 && e < len(t) && t[e] == '='; n++ {
+		e++
+	}
+	for e > s && t[e-1] == '.' {
+		e--
+	}
+	return e
+}
+
+// secretRun checks a token of minSecretRun bytes or more against the
+// provider formats and JWTs.
 func (st *state) secretRun(s, e int) {
 	t := st.text
 	run := t[s:e]
-	if len(run) >= 20 {
-		if strings.HasPrefix(run, "eyJ") {
-			if n := jwtLen(run); n > 0 {
-				st.add(Secret, s, s+n, 0.95, secretContext)
-				return
-			}
-		}
-		for _, p := range secretPrefixes {
-			if strings.HasPrefix(run, p.prefix) && !wordAt(t, s-1) {
-				if n := p.bodyLen(run[len(p.prefix):]); n > 0 {
-					st.add(Secret, s, s+len(p.prefix)+n, p.score, secretContext)
-					return
-				}
-			}
-		}
-		if strings.Contains(run, "hooks.slack.com/services/T") {
-			st.add(Secret, s, e, 0.9, secretContext)
+	if strings.HasPrefix(run, "eyJ") {
+		if n := jwtLen(run); n > 0 {
+			st.add(Secret, s, s+n, 0.95, secretContext)
 			return
 		}
 	}
-	if (strings.EqualFold(run, "bearer") || strings.EqualFold(run, "token")) && e < len(t) && t[e] == ' ' {
-		vs := e + 1
-		ve := vs
-		for ve < len(t) && class[t[ve]]&cToken != 0 {
-			ve++
+	for _, p := range secretPrefixes {
+		if strings.HasPrefix(run, p.prefix) && !wordAt(t, s-1) {
+			if n := p.bodyLen(run[len(p.prefix):]); n > 0 {
+				st.add(Secret, s, s+len(p.prefix)+n, p.score, secretContext)
+				return
+			}
 		}
-		for n := 0; n < 2 && ve < len(t) && t[ve] == '='; n++ {
-			ve++
-		}
-		if v := t[vs:ve]; len(v) >= 16 && mixed(v) && entropy(v) >= 3.0 {
-			st.add(Secret, vs, ve, 0.8, secretContext)
-		}
-		return
 	}
-	if s == 0 && e == len(t) && len(st.field) > 0 {
-		st.assigned(fieldKeyKind(st.field), s, e)
+	if strings.Contains(run, "hooks.slack.com/services/T") {
+		st.add(Secret, s, e, 0.9, secretContext)
+	}
+}
+
+// findBearer proposes the token after a free-standing "Bearer" or "token"
+// word ("use bearer eyJ...", "token 9f8e..."), judged like a credential
+// value (see assigned).
+func findBearer(st *state) {
+	t := st.text
+	for _, w := range []string{"earer ", "oken "} {
+		for off := 0; ; {
+			k := strings.Index(t[off:], w)
+			if k < 0 {
+				break
+			}
+			k += off
+			off = k + len(w)
+			first := k - 1 // the b of bearer or the t of token
+			want := byte('b')
+			if w[0] == 'o' {
+				want = 't'
+			}
+			if first < 0 || t[first]|0x20 != want || wordAt(t, first-1) {
+				continue
+			}
+			vs := k + len(w)
+			ve := tokenRun(t, vs)
+			if v := t[vs:ve]; len(v) >= 16 && mixed(v) && entropy(v) >= 3.0 {
+				st.add(Secret, vs, ve, 0.8, secretContext)
+			}
+		}
 	}
 }
 
