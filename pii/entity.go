@@ -69,6 +69,9 @@ type Span struct {
 	Score     float64 `json:"score"`
 	ByteStart int     `json:"-"`
 	ByteEnd   int     `json:"-"`
+	// Line is the 1-based line of Start, set by a Stream (and so for text
+	// files); 0 when not computed.
+	Line int `json:"-"`
 }
 
 // Candidate is a span a recognizer proposes, in byte offsets, before the

@@ -169,6 +169,9 @@ func (r *Report) WriteSARIF(w io.Writer, file, baseDir string, exitCode int) err
 		for _, s := range rec.Spans {
 			loc := sarif.FileLocations(uri, base)
 			loc[0].PhysicalLocation.Region.StartLine = max(rec.Line, 1)
+			if s.Line > 0 { // a span in a text file knows its own line
+				loc[0].PhysicalLocation.Region.StartLine = s.Line
+			}
 			results = append(results, sarif.Result{
 				RuleID:    "PII/" + string(s.Entity),
 				RuleIndex: index[s.Entity],

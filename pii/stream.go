@@ -41,6 +41,7 @@ type Stream struct {
 	inPEM    bool   // swallowing the rest of an overlong private key
 	outBytes int    // original bytes written so far
 	outRunes int    // original code points written so far
+	outLines int    // line breaks written so far
 	nextTry  int    // pending length at which to try again after a fruitless try
 	spans    []Span
 	err      error
@@ -146,12 +147,14 @@ func (s *Stream) emit(final bool, out *strings.Builder) (int, error) {
 	for _, sp := range mine {
 		sp.Start = s.outRunes + utf8.RuneCountInString(text[:sp.ByteStart])
 		sp.End = sp.Start + utf8.RuneCountInString(text[sp.ByteStart:sp.ByteEnd])
+		sp.Line = s.outLines + strings.Count(text[:sp.ByteStart], "\n") + 1
 		sp.ByteStart += s.outBytes
 		sp.ByteEnd += s.outBytes
 		s.spans = append(s.spans, sp)
 	}
 	s.outBytes += b
 	s.outRunes += utf8.RuneCountInString(text)
+	s.outLines += strings.Count(text, "\n")
 	ctx := s.ctx + text
 	if len(ctx) > StreamContext {
 		i := len(ctx) - StreamContext
@@ -245,6 +248,7 @@ func (s *Stream) swallowPEM() bool {
 			n := i + 9 + j + 5
 			s.outBytes += n
 			s.outRunes += utf8.RuneCountInString(s.pending[:n])
+			s.outLines += strings.Count(s.pending[:n], "\n")
 			s.pending = s.pending[n:]
 			s.inPEM = false
 			return true
@@ -258,6 +262,7 @@ func (s *Stream) swallowPEM() bool {
 		}
 		s.outBytes += n
 		s.outRunes += utf8.RuneCountInString(s.pending[:n])
+		s.outLines += strings.Count(s.pending[:n], "\n")
 		s.pending = s.pending[n:]
 	}
 	return false

@@ -94,11 +94,11 @@ func TestStreamHoldsBackAndReportsSpans(t *testing.T) {
 	}
 	// Spans carry offsets into the whole stream.
 	s = r.NewStream("", 0)
-	s.Push("héllo ")
+	s.Push("héllo\n")
 	s.Push(strings.Repeat("x ", 100) + "ana@example.com")
 	s.Close()
 	sp := s.Spans()
-	if len(sp) != 1 || sp[0].Start != 206 || sp[0].ByteStart != 207 {
+	if len(sp) != 1 || sp[0].Start != 206 || sp[0].ByteStart != 207 || sp[0].Line != 2 {
 		t.Fatalf("spans %+v", sp)
 	}
 }
