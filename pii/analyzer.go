@@ -161,20 +161,20 @@ func (a *Analyzer) AnalyzeField(text string, context ...string) []Span {
 func (a *Analyzer) AppendSpans(dst []Span, text string, context ...string) []Span {
 	// Fast path: a text holding no byte any recognizer starts from (a
 	// lower-case word, "yes", "n/a") needs no state at all.
-	if len(a.custom) == 0 && len(context) == 0 && prefilter(text)&a.need == 0 {
+	m := prefilter(text)
+	if len(a.custom) == 0 && len(context) == 0 && m&a.need == 0 {
 		return dst
 	}
 	st := getState(text, context)
 	defer putState(st)
-	a.candidates(st)
+	a.candidates(st, m)
 	return a.resolve(st, dst)
 }
 
 // candidates fills st.cands with every recognizer's candidates, scored by
-// the context enhancer.
-func (a *Analyzer) candidates(st *state) {
+// the context enhancer; m is the text's prefilter bits.
+func (a *Analyzer) candidates(st *state, m uint8) {
 	st.a = a
-	m := prefilter(st.text)
 	if len(st.field) > 0 && fieldKeyKind(st.field) != 0 {
 		m |= pField
 	}

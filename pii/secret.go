@@ -81,7 +81,6 @@ func findSecrets(st *state) {
 	t := st.text
 	findPEM(st)
 	findAssignments(st)
-	findBearer(st)
 	if len(st.field) > 0 {
 		// A whole value under a credential's field name.
 		if k := fieldKeyKind(st.field); k == 'p' || k == 't' && tokenRun(t, 0) == len(t) {
@@ -102,15 +101,16 @@ func findSecrets(st *state) {
 			s--
 		}
 		e := tokenRun(t, s)
-		i = e
+		i = max(e, j+1)
 		if e-s >= minSecretRun {
 			st.secretRun(s, e)
 		}
 	}
 }
 
-// minSecretRun is the shortest token a prefix or JWT rule can match.
-const minSecretRun = 20
+// minSecretRun is the shortest token looked at: the shortest credential
+// value after "Bearer" or "token" (provider formats and JWTs are longer).
+const minSecretRun = 16
 
 // tokenRun returns where the run of token characters starting at s ends,
 // with up to two '=' of base64 padding and without a trailing full stop
@@ -130,54 +130,40 @@ func tokenRun(t string, s int) int {
 }
 
 // secretRun checks a token of minSecretRun bytes or more against the
-// provider formats and JWTs.
+// provider formats and JWTs (20 bytes or more), then as the value after a
+// free-standing "Bearer" or "token" word ("use bearer eyJ...", "token
+// 9f8e..."), judged like a credential value (see assigned).
 func (st *state) secretRun(s, e int) {
 	t := st.text
 	run := t[s:e]
-	if strings.HasPrefix(run, "eyJ") {
-		if n := jwtLen(run); n > 0 {
-			st.add(Secret, s, s+n, 0.95, secretContext)
-			return
-		}
-	}
-	for _, p := range secretPrefixes {
-		if strings.HasPrefix(run, p.prefix) && !wordAt(t, s-1) {
-			if n := p.bodyLen(run[len(p.prefix):]); n > 0 {
-				st.add(Secret, s, s+len(p.prefix)+n, p.score, secretContext)
+	if len(run) >= 20 {
+		if strings.HasPrefix(run, "eyJ") {
+			if n := jwtLen(run); n > 0 {
+				st.add(Secret, s, s+n, 0.95, secretContext)
 				return
 			}
 		}
+		for _, p := range secretPrefixes {
+			if strings.HasPrefix(run, p.prefix) && !wordAt(t, s-1) {
+				if n := p.bodyLen(run[len(p.prefix):]); n > 0 {
+					st.add(Secret, s, s+len(p.prefix)+n, p.score, secretContext)
+					return
+				}
+			}
+		}
+		if strings.Contains(run, "hooks.slack.com/services/T") {
+			st.add(Secret, s, e, 0.9, secretContext)
+			return
+		}
 	}
-	if strings.Contains(run, "hooks.slack.com/services/T") {
-		st.add(Secret, s, e, 0.9, secretContext)
-	}
-}
-
-// findBearer proposes the token after a free-standing "Bearer" or "token"
-// word ("use bearer eyJ...", "token 9f8e..."), judged like a credential
-// value (see assigned).
-func findBearer(st *state) {
-	t := st.text
-	for _, w := range []string{"earer ", "oken "} {
-		for off := 0; ; {
-			k := strings.Index(t[off:], w)
-			if k < 0 {
-				break
-			}
-			k += off
-			off = k + len(w)
-			first := k - 1 // the b of bearer or the t of token
-			want := byte('b')
-			if w[0] == 'o' {
-				want = 't'
-			}
-			if first < 0 || t[first]|0x20 != want || wordAt(t, first-1) {
-				continue
-			}
-			vs := k + len(w)
-			ve := tokenRun(t, vs)
-			if v := t[vs:ve]; len(v) >= 16 && mixed(v) && entropy(v) >= 3.0 {
-				st.add(Secret, vs, ve, 0.8, secretContext)
+	if s >= 6 && t[s-1] == ' ' {
+		w := s - 1
+		for w > 0 && isAlpha(t[w-1]) && s-w <= 7 {
+			w--
+		}
+		if word := t[w : s-1]; (strings.EqualFold(word, "bearer") || strings.EqualFold(word, "token")) && !wordAt(t, w-1) {
+			if mixed(run) && entropy(run) >= 3.0 {
+				st.add(Secret, s, e, 0.8, secretContext)
 			}
 		}
 	}
