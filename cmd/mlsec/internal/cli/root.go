@@ -78,6 +78,7 @@ I/O error (docs/exit-codes.md).`,
 		{ID: "policy", Title: "Policy and evidence:"},
 		{ID: "registry", Title: "Registry:"},
 		{ID: "monitoring", Title: "Monitoring:"},
+		{ID: "privacy", Title: "Privacy:"},
 	}
 	root.AddGroup(groups...)
 	groupOf := map[string]string{
@@ -91,6 +92,7 @@ I/O error (docs/exit-codes.md).`,
 		"requests": "registry", "rollback": "registry", "record": "registry", "history": "registry",
 		"webhooks": "registry", "alias": "registry", "exceptions": "registry",
 		"drift": "monitoring",
+		"pii": "privacy",
 	}
 	for _, f := range commands {
 		c := f()
