@@ -92,7 +92,7 @@ I/O error (docs/exit-codes.md).`,
 		"requests": "registry", "rollback": "registry", "record": "registry", "history": "registry",
 		"webhooks": "registry", "alias": "registry", "exceptions": "registry",
 		"drift": "monitoring",
-		"pii": "privacy",
+		"pii":   "privacy",
 	}
 	for _, f := range commands {
 		c := f()
