@@ -139,8 +139,9 @@ func (r Record) Validate() error {
 	return nil
 }
 
-// DecodeResult decodes Result into *ScanResult, *SignatureResult or
-// *BOMResult for those types, and into map[string]any for reserved types.
+// DecodeResult decodes Result into *ScanResult, *SignatureResult,
+// *BOMResult or *FairnessResult for those types, and into map[string]any
+// for reserved types.
 func (r Record) DecodeResult() (any, error) {
 	var v any
 	switch r.Type {
@@ -150,6 +151,8 @@ func (r Record) DecodeResult() (any, error) {
 		v = &SignatureResult{}
 	case TypeBOM:
 		v = &BOMResult{}
+	case TypeFairness:
+		v = &FairnessResult{}
 	default:
 		m := map[string]any{}
 		v = &m

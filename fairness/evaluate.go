@@ -15,6 +15,22 @@ type Data struct {
 	// Score is nil when there is no score column (no mean_score).
 	Score    []float64
 	Features []Feature
+	// Source describes where the data came from (copied into the result).
+	Source Source
+}
+
+// Source names the predictions table and its columns.
+type Source struct {
+	// Name is the file's base name; SHA256 its digest (hex); Format csv,
+	// jsonl or parquet.
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256,omitempty"`
+	Format string `json:"format,omitempty"`
+	YTrue  string `json:"y_true"`
+	YPred  string `json:"y_pred"`
+	YScore string `json:"y_score,omitempty"`
+	// PosLabel is the positive label as written in the data.
+	PosLabel string `json:"pos_label"`
 }
 
 // Rows is the number of rows.
@@ -128,6 +144,7 @@ type Bootstrap struct {
 // group with no positives (negatives) are 0.0 as in fairlearn; NaN is
 // undefined and written as null (see package doc).
 type Result struct {
+	Source            Source   `json:"data"`
 	Rows              int64    `json:"rows"`
 	SensitiveFeatures []string `json:"sensitive_features"`
 	Missing           string   `json:"missing"`
@@ -221,7 +238,7 @@ func Evaluate(d *Data, opt Options) (*Result, error) {
 			c = &cells[g.cell[r]]
 		}
 	}
-	res := &Result{Rows: int64(n), Missing: string(opt.Missing), Ungrouped: g.ungrouped,
+	res := &Result{Source: d.Source, Rows: int64(n), Missing: string(opt.Missing), Ungrouped: g.ungrouped,
 		EmptyGroups: g.empty, EmptyTotal: g.emptyTotal, MinGroupSize: opt.MinGroupSize,
 		hasScore: d.Score != nil, Warnings: []string{}, Notes: []string{}}
 	for _, f := range d.Features {
