@@ -121,6 +121,9 @@ type FourFifths struct {
 	Passed    bool     `json:"passed"`
 	Lowest    GroupKey `json:"lowest_group"`
 	Highest   GroupKey `json:"highest_group"`
+	// LowestRate and HighestRate are those groups' selection rates.
+	LowestRate  Number `json:"lowest_rate"`
+	HighestRate Number `json:"highest_rate"`
 }
 
 // Check is one verdict of the report: a headline metric against a limit.
@@ -144,8 +147,11 @@ type Bootstrap struct {
 // group with no positives (negatives) are 0.0 as in fairlearn; NaN is
 // undefined and written as null (see package doc).
 type Result struct {
-	Source            Source   `json:"data"`
-	Rows              int64    `json:"rows"`
+	Source Source `json:"data"`
+	Rows   int64  `json:"rows"`
+	// Positives and Negatives count true labels over all rows.
+	Positives         int64    `json:"positives"`
+	Negatives         int64    `json:"negatives"`
 	SensitiveFeatures []string `json:"sensitive_features"`
 	Missing           string   `json:"missing"`
 	// Ungrouped counts rows in overall but in no group (a missing value
@@ -212,6 +218,9 @@ func Evaluate(d *Data, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
+	if len(g.groups) == 0 {
+		return nil, fmt.Errorf("%w: no row has a value in every sensitive column, so there is no group to compare", ErrInput)
+	}
 	cells := make([]counts, len(g.groups))
 	var all counts
 	for r := 0; r < n; r++ {
@@ -238,7 +247,7 @@ func Evaluate(d *Data, opt Options) (*Result, error) {
 			c = &cells[g.cell[r]]
 		}
 	}
-	res := &Result{Source: d.Source, Rows: int64(n), Missing: string(opt.Missing), Ungrouped: g.ungrouped,
+	res := &Result{Source: d.Source, Rows: int64(n), Positives: all.tp + all.fn, Negatives: all.tn + all.fp, Missing: string(opt.Missing), Ungrouped: g.ungrouped,
 		EmptyGroups: g.empty, EmptyTotal: g.emptyTotal, MinGroupSize: opt.MinGroupSize,
 		hasScore: d.Score != nil, Warnings: []string{}, Notes: []string{}}
 	for _, f := range d.Features {
@@ -321,6 +330,7 @@ func verdict(r *Result, sr []float64, opt Options) {
 	}
 	if lo >= 0 {
 		ff.Lowest, ff.Highest = r.ByGroup[lo].Group, r.ByGroup[hi].Group
+		ff.LowestRate, ff.HighestRate = Number(sr[lo]), Number(sr[hi])
 	}
 	r.FourFifths = ff
 	r.Passed = r.Checks[0].Passed && r.Checks[1].Passed
