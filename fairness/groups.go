@@ -23,6 +23,9 @@ type Feature struct {
 	Num     []float64
 	Codes   []uint32
 	Dict    []string
+	// MissingLine is the file line of the first missing value, when the
+	// loader knows it (for the error message).
+	MissingLine int64
 }
 
 func (f *Feature) rows() int {
@@ -65,11 +68,16 @@ var ErrMissingValue = errors.New("missing sensitive value")
 type MissingValueError struct {
 	Column string
 	Row    int
+	// Line is the file line of that row when known (0: unknown).
+	Line   int64
 	Policy MissingPolicy
 }
 
 func (e *MissingValueError) Error() string {
 	hint := "use --missing drop to leave such rows out of every group (they stay in overall) or --missing group to make them a group of their own"
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: column %q: missing sensitive value; %s", e.Line, e.Column, hint)
+	}
 	return fmt.Sprintf("column %q: missing sensitive value (data row %d); %s", e.Column, e.Row+1, hint)
 }
 
@@ -255,7 +263,7 @@ func featureLevels(f *Feature, policy MissingPolicy) ([]Level, []int32, error) {
 		}
 	}
 	if missingRow >= 0 && (policy == MissingError || (policy == MissingAuto && !f.Numeric)) {
-		return nil, nil, &MissingValueError{Column: f.Name, Row: missingRow, Policy: policy}
+		return nil, nil, &MissingValueError{Column: f.Name, Row: missingRow, Line: f.MissingLine, Policy: policy}
 	}
 	return lv, idx, nil
 }
