@@ -76,7 +76,8 @@ type MissingValueError struct {
 func (e *MissingValueError) Error() string {
 	hint := "use --missing drop to leave such rows out of every group (they stay in overall) or --missing group to make them a group of their own"
 	if e.Line > 0 {
-		return fmt.Sprintf("line %d: column %q: missing sensitive value; %s", e.Line, e.Column, hint)
+		// The caller prefixes file:line.
+		return fmt.Sprintf("column %q: missing sensitive value; %s", e.Column, hint)
 	}
 	return fmt.Sprintf("column %q: missing sensitive value (data row %d); %s", e.Column, e.Row+1, hint)
 }
