@@ -25,7 +25,7 @@ ARGS=(--y-true y_true --y-pred y_pred --y-score score --sensitive sex,race --for
 best=""
 for i in 1 2 3; do
 	/usr/bin/time -f "%e %M" -o "$WORK/t" env GOMAXPROCS=2 "$WORK/mlsec" fairness "$WORK/preds.csv" "${ARGS[@]}" -o "$WORK/out.json" || [[ $? -eq 1 ]]
-	read -r secs kb <"$WORK/t"
+	read -r secs kb < <(tail -1 "$WORK/t")
 	echo "mlsec fairness run $i: ${secs} s, peak RSS $((kb / 1024)) MB"
 	if [[ -z $best ]] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; rss=$kb; fi
 done
@@ -65,7 +65,7 @@ print("%.3f" % (time.perf_counter() - t0))
 print("dpd %.12f" % out["dpd/between_groups"])
 PY
 	/usr/bin/time -f "%e %M" -o "$WORK/t" env PYTHONPATH="$FAIRLEARN" OMP_NUM_THREADS=2 /usr/bin/python3 -W ignore "$WORK/fl.py" "$WORK/preds.csv" >"$WORK/fl.out"
-	read -r fsecs fkb <"$WORK/t"
+	read -r fsecs fkb < <(tail -1 "$WORK/t")
 	echo "fairlearn 0.12 (same report, same file): ${fsecs} s, peak RSS $((fkb / 1024)) MB; its dpd $(sed -n 2p "$WORK/fl.out" | cut -d' ' -f2)"
 	echo "mlsec dpd $(grep -A2 '"demographic_parity_difference": {' "$WORK/out.json" | sed -n 2p | tr -d ' ,' | cut -d: -f2)"
 	echo "ratio fairlearn / mlsec: $(awk "BEGIN{printf \"%.1f\", $fsecs / $best}")x"
@@ -74,5 +74,5 @@ else
 fi
 
 /usr/bin/time -f "%e %M" -o "$WORK/t" env GOMAXPROCS=2 "$WORK/mlsec" fairness "$WORK/preds100k.csv" "${ARGS[@]}" --bootstrap 1000 --seed 1 -o "$WORK/boot.json" || [[ $? -eq 1 ]]
-read -r secs kb <"$WORK/t"
+read -r secs kb < <(tail -1 "$WORK/t")
 echo "mlsec fairness --bootstrap 1000 on 100,000 rows: ${secs} s, peak RSS $((kb / 1024)) MB"
