@@ -35,6 +35,7 @@ func fakeReport(root string) *scan.Report {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	mlflow := filepath.Join("testdata", "models", "mlflow-sklearn")
 	withReport := fixedOpts()
 	withReport.NoScan, withReport.Report = false, fakeReport(mlflow)
@@ -74,6 +75,7 @@ func TestGolden(t *testing.T) {
 // TestSchemaValidation validates every fixture, both spec versions, with the
 // real scanner and with every optional section filled.
 func TestSchemaValidation(t *testing.T) {
+	t.Parallel()
 	rich := richModel(t)
 	paths := []string{rich, "testdata/models/hf-bert-tiny", "testdata/models/mlflow-sklearn", "testdata/models/gguf/tiny.gguf", "testdata/models/model.pt"}
 	for _, p := range paths {
@@ -94,6 +96,7 @@ func TestSchemaValidation(t *testing.T) {
 
 // TestSchemaRejectsBrokenBOM proves the validator is live: a bad enum fails.
 func TestSchemaRejectsBrokenBOM(t *testing.T) {
+	t.Parallel()
 	data := encode(t, generate(t, "testdata/models/hf-bert-tiny", fixedOpts()).BOM, "1.6")
 	bad := bytes.Replace(data, []byte(`"type": "machine-learning-model"`), []byte(`"type": "ml-model"`), 1)
 	if bytes.Equal(bad, data) {
@@ -169,6 +172,7 @@ func safetensorsBytes() string {
 }
 
 func TestRichModelCard(t *testing.T) {
+	t.Parallel()
 	dir := richModel(t)
 	r := generate(t, dir, fixedOpts())
 	m := model(r)
@@ -280,6 +284,7 @@ func containsStr(s []string, v string) bool {
 // TestDigestsMatchManifest: file components carry exactly the signature
 // manifest's digests, and the model hash is its root digest.
 func TestDigestsMatchManifest(t *testing.T) {
+	t.Parallel()
 	for _, p := range []string{"testdata/models/hf-bert-tiny", "testdata/models/model.pt"} {
 		man, err := manifest.Hash(context.Background(), p, manifest.Options{Algorithm: "sha256", IgnorePaths: []string{SignatureFile}})
 		if err != nil {
@@ -303,6 +308,7 @@ func TestDigestsMatchManifest(t *testing.T) {
 }
 
 func TestHubCacheRevision(t *testing.T) {
+	t.Parallel()
 	rev := "559062ad13d311b87b2c455e67dcd5f1c8f65111"
 	base := t.TempDir()
 	dir := filepath.Join(base, "models--microsoft--deberta-v3-base", "snapshots", rev)
@@ -319,6 +325,7 @@ func TestHubCacheRevision(t *testing.T) {
 }
 
 func TestNameOrPath(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		readme, nameOrPath, wantPURL string
 	}{
@@ -343,6 +350,7 @@ func TestNameOrPath(t *testing.T) {
 }
 
 func TestLicenses(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		front string
 		want  []cdx.License
@@ -369,6 +377,7 @@ func TestLicenses(t *testing.T) {
 }
 
 func TestMalformedMetadataFails(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"config.json":           "{not json",
 		"README.md":             "---\nlicense: [unclosed\n---\n",
@@ -393,6 +402,7 @@ func TestMalformedMetadataFails(t *testing.T) {
 }
 
 func TestOversizedMetadataFails(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	f, err := os.Create(filepath.Join(dir, "config.json"))
 	if err != nil {
@@ -408,6 +418,7 @@ func TestOversizedMetadataFails(t *testing.T) {
 }
 
 func TestScanFindingsBecomeVulnerabilities(t *testing.T) {
+	t.Parallel()
 	root := "testdata/models/mlflow-sklearn"
 	opts := fixedOpts()
 	opts.NoScan, opts.Report = false, fakeReport(root)
@@ -438,6 +449,7 @@ func TestScanFindingsBecomeVulnerabilities(t *testing.T) {
 }
 
 func TestScanCleanAndNoScan(t *testing.T) {
+	t.Parallel()
 	dir := writeTree(t, map[string]string{"weights.bin": "plain bytes", "notes.txt": "hello"})
 	opts := fixedOpts()
 	opts.NoScan = false
@@ -458,6 +470,7 @@ func TestScanCleanAndNoScan(t *testing.T) {
 }
 
 func TestReproducible(t *testing.T) {
+	t.Parallel()
 	a := encode(t, generate(t, "testdata/models/hf-bert-tiny", fixedOpts()).BOM, "1.6")
 	b := encode(t, generate(t, "testdata/models/hf-bert-tiny", fixedOpts()).BOM, "1.6")
 	if !bytes.Equal(a, b) {
@@ -477,6 +490,7 @@ func TestReproducible(t *testing.T) {
 }
 
 func TestEncodeErrors(t *testing.T) {
+	t.Parallel()
 	b := generate(t, "testdata/models/model.pt", fixedOpts()).BOM
 	var buf bytes.Buffer
 	if err := Encode(&buf, b, FormatSPDX, ""); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "SPDX") {
@@ -494,6 +508,7 @@ func TestEncodeErrors(t *testing.T) {
 }
 
 func TestSPDXIDsMatchSchema(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("testdata/schema/spdx.schema.json")
 	if err != nil {
 		t.Fatal(err)
@@ -512,6 +527,7 @@ func TestSPDXIDsMatchSchema(t *testing.T) {
 
 // TestHubCacheSymlinks: a real hub cache snapshot is symlinks into ../../blobs.
 func TestHubCacheSymlinks(t *testing.T) {
+	t.Parallel()
 	rev := "0123456789abcdef0123456789abcdef01234567"
 	base := filepath.Join(t.TempDir(), "models--acme--tiny")
 	snap := filepath.Join(base, "snapshots", rev)
@@ -539,6 +555,7 @@ func TestHubCacheSymlinks(t *testing.T) {
 
 // TestHostileValuesStillValidate: free text from the card never breaks the schema.
 func TestHostileValuesStillValidate(t *testing.T) {
+	t.Parallel()
 	dir := writeTree(t, map[string]string{
 		"README.md": "---\nmodel_name: \"a b/c\\u0000<x>\"\nlicense: [other, Apache-2.0, \"not a licence\"]\nlicense_name: \"x y\"\n" +
 			"license_link: \"see the LICENSE file\"\ndatasets: [\"my data\", \"a/b/c\", \"ünï\", \"\"]\nbase_model: [\"x\", \"x\", \"not an id\"]\n" +

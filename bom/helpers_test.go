@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,11 +56,18 @@ func writeTree(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-var schemaCache = map[string]*jsonschema.Schema{}
+// schemaCache holds compiled schemas; tests run in parallel, so it is
+// guarded by schemaMu.
+var (
+	schemaMu    sync.Mutex
+	schemaCache = map[string]*jsonschema.Schema{}
+)
 
 // schemaFor compiles the vendored CycloneDX schema, offline.
 func schemaFor(t *testing.T, spec string) *jsonschema.Schema {
 	t.Helper()
+	schemaMu.Lock()
+	defer schemaMu.Unlock()
 	sch := schemaCache[spec]
 	if sch == nil {
 		c := jsonschema.NewCompiler()

@@ -14,6 +14,10 @@ var reservedRequired = map[string][]string{
 	TypeDrift:      {"metric", "value", "drifted"},
 	TypeApproval:   {"approver", "action", "approved"},
 	TypeTest:       {"suite", "passed", "failed"},
+	// Reserved for the new pillars' producers.
+	TypeExplainability: {"method", "features"},
+	TypeData:           {"columns"},
+	TypeMonitoring:     {"window", "requests"},
 }
 
 type reservedResult struct {

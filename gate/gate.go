@@ -217,7 +217,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		SensitiveAttributes: opts.SensitiveAttributes, Labels: opts.Labels,
 	}
 
-	scanRec, err := evidence.FromScan(subj, rep, now)
+	scanRec, err := scan.Evidence(subj, rep, now)
 	if err != nil {
 		return nil, fmt.Errorf("scan evidence: %w", err)
 	}
@@ -231,7 +231,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	out.Produced = append(out.Produced, evidence.Item{Record: sigRec, Source: SourceSignature, FirstParty: true})
 
 	if out.BOM != nil {
-		bomRec, err := evidence.FromBOM(subj, out.BOM.BOM, ver, now)
+		bomRec, err := bom.Evidence(subj, out.BOM.BOM, ver, now)
 		if err != nil {
 			return nil, fmt.Errorf("bom evidence: %w", err)
 		}

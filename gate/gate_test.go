@@ -67,7 +67,7 @@ func newKey(t *testing.T) (*ecdsa.PrivateKey, evidence.TrustedKey) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, err := evidence.ParseTrustedKey(pub)
+	tk, err := sign.ParseTrustedKey(pub)
 	if err != nil {
 		t.Fatal(err)
 	}

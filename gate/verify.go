@@ -22,7 +22,7 @@ const maxSignatureFile = 16 << 20
 func verifyModel(ctx context.Context, opts Options, sigPath string, ignores []string, subj evidence.Subject, ver string, now time.Time) (evidence.Record, SignatureCheck, error) {
 	check := SignatureCheck{Path: sigPath, Present: sigPath != ""}
 	record := func(res *sign.Result, verr error) (evidence.Record, SignatureCheck, error) {
-		rec, err := evidence.FromVerify(subj, sign.MethodKey, res, verr, ver, now)
+		rec, err := sign.VerifyEvidence(subj, sign.MethodKey, res, verr, ver, now)
 		if err != nil {
 			return evidence.Record{}, check, fmt.Errorf("signature evidence: %w", err)
 		}
@@ -100,7 +100,7 @@ func readBounded(p string, limit int64) ([]byte, error) {
 func ParseKeys(pems [][]byte, names []string) ([]evidence.TrustedKey, error) {
 	var out []evidence.TrustedKey
 	for i, p := range pems {
-		k, err := evidence.ParseTrustedKey(p)
+		k, err := sign.ParseTrustedKey(p)
 		if err != nil {
 			name := fmt.Sprintf("key %d", i+1)
 			if i < len(names) {

@@ -299,3 +299,10 @@ test_bias_drift_unsigned_production_evidence_ignored_when_signing_required if {
 	"MLSEC-FAIR-003" in ids(gate.warn) with input as i
 	not "MLSEC-FAIR-003" in ids(gate.warn) with input as i with data.mlsec.require_signed_evidence as true
 }
+
+test_other_tools_unlimited_metric_judged_only_when_fairness_is_needed if {
+	f := ev("fairness", {"metrics": [{"name": "equal_opportunity", "value": 0.2, "passed": false}]})
+	count(gate.deny) == 0 with input as doc(array.concat(base, [f]))
+	i := json.patch(doc(array.concat(base, [f])), [{"op": "add", "path": "/subject/sensitive_attributes", "value": ["sex"]}])
+	"MLSEC-FAIR-002" in ids(gate.deny) with input as i
+}

@@ -37,7 +37,7 @@ deny contains r if {
 
 # METADATA
 # title: Fairness metrics meet the threshold
-# description: Fairness evidence must meet the limits in data.mlsec.fairness_limits (default demographic parity difference between groups <= 0.1 and ratio >= 0.8, the four-fifths rule); an undefined (null) limited metric fails. Metrics without a limit or a method (other tools' records) must pass their own passed flag, else |value| <= their threshold or data.mlsec.fairness_max_difference. Applies to all usable fairness evidence, declared sensitive attributes or not.
+# description: Fairness evidence must meet the limits in data.mlsec.fairness_limits (default demographic parity difference between groups <= 0.1 and ratio >= 0.8, the four-fifths rule); an undefined (null) limited metric fails. The limits apply to all usable fairness evidence, declared sensitive attributes or not (the registry declares none); other tools' metrics without a limit are judged only for subjects that need fairness (next rule).
 # custom:
 #   id: MLSEC-FAIR-002
 #   remediation: Mitigate the bias (reweighting, threshold tuning per group, more representative training data), re-run 'mlsec fairness' and attach the new evidence; or, with a documented reason, adjust data.mlsec.fairness_limits.
@@ -56,7 +56,7 @@ deny contains r if {
 
 # METADATA
 # title: Fairness metrics meet the threshold
-# description: A metric with no limit in data.mlsec.fairness_limits and no method (another tool's record) must pass its own passed flag, else |value| <= its threshold or data.mlsec.fairness_max_difference.
+# description: When the subject declares sensitive attributes or a fairness risk tier, a metric with no limit in data.mlsec.fairness_limits and no method (another tool's record) must pass its own passed flag, else |value| <= its threshold or data.mlsec.fairness_max_difference.
 # custom:
 #   id: MLSEC-FAIR-002
 #   remediation: Mitigate the bias (reweighting, threshold tuning, more representative data) and re-evaluate.
@@ -65,6 +65,7 @@ deny contains r if {
 #     atlas: [AML.T0020]
 #     nist_ai_rmf: [MEASURE 2.11, MANAGE 1.1]
 deny contains r if {
+	needs_fairness
 	some e in fairness
 	some m in e.result.metrics
 	not limited(m)

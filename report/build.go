@@ -27,6 +27,8 @@ type Source interface {
 	AuditLogCheckpoint(ctx context.Context) ([]byte, error)
 }
 
+var _ Source = (*client.Client)(nil) // interface guard
+
 // Bounds on what one report reads, so a huge registry cannot exhaust memory.
 const (
 	maxVersions = 10000

@@ -280,3 +280,10 @@ func Fingerprint(bundleJSON []byte) string {
 	s := sha256.Sum256(bundleJSON)
 	return hex.EncodeToString(s[:])
 }
+
+// Interface guards.
+var (
+	_ Verifier = KeyVerifier{}
+	_ Verifier = CertificateVerifier{}
+	_ Verifier = (*SigstoreVerifier)(nil)
+)

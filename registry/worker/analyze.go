@@ -86,11 +86,11 @@ func (p *Pool) analyze(ctx context.Context, j registry.Job) (err error) {
 		return fmt.Errorf("bom: %w", err)
 	}
 	subj := evidence.NewSubject(v.Model, v.Digest)
-	scanRec, err := evidence.FromScan(subj, rep, now)
+	scanRec, err := scan.Evidence(subj, rep, now)
 	if err != nil {
 		return fmt.Errorf("scan evidence: %w", err)
 	}
-	bomRec, err := evidence.FromBOM(subj, b.BOM, version.String(), now)
+	bomRec, err := bom.Evidence(subj, b.BOM, version.String(), now)
 	if err != nil {
 		return fmt.Errorf("bom evidence: %w", err)
 	}
@@ -130,7 +130,7 @@ func (p *Pool) verifySignature(ctx context.Context, work, root string, subj evid
 		}
 	}
 	if sig == nil {
-		return evidence.FromVerify(subj, sign.MethodKey, nil, fmt.Errorf("%w: the version has no model.sig", evidence.ErrUnsigned), version.String(), now)
+		return sign.VerifyEvidence(subj, sign.MethodKey, nil, fmt.Errorf("%w: the version has no model.sig", evidence.ErrUnsigned), version.String(), now)
 	}
 	dir := filepath.Join(work, "signature")
 	if err := p.materialise(ctx, dir, *sig); err != nil {
@@ -148,7 +148,7 @@ func (p *Pool) verifySignature(ctx context.Context, work, root string, subj evid
 			break
 		}
 	}
-	return evidence.FromVerify(subj, sign.MethodKey, res, verr, version.String(), now)
+	return sign.VerifyEvidence(subj, sign.MethodKey, res, verr, version.String(), now)
 }
 
 // analyzed reports whether the server already stored its evidence for v.

@@ -92,7 +92,7 @@ docs/bom.md for the field mapping.`,
 			}
 			if ev.enabled() {
 				err := ev.write(cmd.Context(), args[0], ignorePaths, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
-					return evidence.FromBOM(subj, res.BOM, version.String(), now)
+					return bom.Evidence(subj, res.BOM, version.String(), now)
 				})
 				if err != nil {
 					return withCode(ExitUsage, err)

@@ -46,7 +46,7 @@ func writeModel(t *testing.T, dir string, weights []byte) string {
 		t.Fatal(err)
 	}
 	digest := hex.EncodeToString(d)
-	rec, err := evidence.FromScan(evidence.NewSubject("toy", digest), &scan.Report{}, time.Now())
+	rec, err := scan.Evidence(evidence.NewSubject("toy", digest), &scan.Report{}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestPushRejectsForeignEvidence(t *testing.T) {
 	model := t.TempDir()
 	writeModel(t, model, []byte("weights"))
 	// An evidence file about other bytes is not attached: exit 1, said why.
-	rec, _ := evidence.FromScan(evidence.NewSubject("x", strings.Repeat("0", 64)), &scan.Report{}, time.Now())
+	rec, _ := scan.Evidence(evidence.NewSubject("x", strings.Repeat("0", 64)), &scan.Report{}, time.Now())
 	f, _ := os.Create(filepath.Join(model, "other.evidence.json"))
 	evidence.Write(f, rec)
 	f.Close()

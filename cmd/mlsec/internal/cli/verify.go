@@ -73,7 +73,7 @@ untrusted or expired certificate, model differs); 2 usage or I/O error.`,
 			bar.Clear()
 			if ev.enabled() {
 				err := ev.write(cmd.Context(), model, ignorePaths, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
-					return evidence.FromVerify(subj, v.Method(), res, verr, version.String(), now)
+					return sign.VerifyEvidence(subj, v.Method(), res, verr, version.String(), now)
 				})
 				if err != nil {
 					return withCode(ExitUsage, err)
