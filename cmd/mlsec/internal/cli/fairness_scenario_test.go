@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,5 +101,32 @@ func TestFairnessEndToEnd(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("history lacks %q:\n%s", want, out)
 		}
+	}
+
+	// The report shows the trend per metric with the monitor owner.
+	code, out, errs = runCLI("report", "credit", "--format", "json")
+	if code != 0 {
+		t.Fatalf("report: %d %s", code, errs)
+	}
+	var rep struct {
+		FairnessTrend struct {
+			Monitor []string
+			Points  []struct {
+				Version int
+				Values  map[string]*float64
+			}
+		} `json:"fairness_trend"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	tr := rep.FairnessTrend
+	if len(tr.Monitor) != 1 || tr.Monitor[0] != "carol" || len(tr.Points) != 3 || tr.Points[1].Version != 2 ||
+		math.Abs(*tr.Points[1].Values["demographic_parity_difference"]-0.09) > 1e-12 {
+		t.Fatalf("fairness trend %+v", tr)
+	}
+	code, out, _ = runCLI("report", "credit")
+	if code != 0 || !strings.Contains(out, "Has fairness drifted between versions?") || !strings.Contains(out, "Watched by: <strong>carol") {
+		t.Fatalf("HTML report lacks the fairness trend: %d", code)
 	}
 }
