@@ -172,11 +172,31 @@ type grouping struct {
 	ungrouped  int64
 }
 
-// levels computes the sorted levels of one feature and each row's level
-// index (-1: left out of every group).
-func featureLevels(f *Feature, policy MissingPolicy) ([]Level, []int32, error) {
+// rowLevels gives each row's level index (-1: left out of every group):
+// per row for a numeric column, through its codes for a string column (so
+// no per-row copy is made).
+type rowLevels struct {
+	idx   []int32
+	codes []uint32
+	remap []int32 // code -> level
+	miss  int32   // level of MissingCode
+}
+
+func (l *rowLevels) at(r int) int32 {
+	if l.idx != nil {
+		return l.idx[r]
+	}
+	if c := l.codes[r]; c != MissingCode {
+		return l.remap[c]
+	}
+	return l.miss
+}
+
+// featureLevels computes the sorted levels of one feature and each row's
+// level.
+func featureLevels(f *Feature, policy MissingPolicy) ([]Level, *rowLevels, error) {
 	n := f.rows()
-	idx := make([]int32, n)
+	var idx []int32
 	var lv []Level
 	missingRow := -1
 	if f.Numeric {
@@ -205,6 +225,7 @@ func featureLevels(f *Feature, policy MissingPolicy) ([]Level, []int32, error) {
 			miss = int32(len(lv)) // numpy sorts NaN last
 			lv = append(lv, Level{Numeric: true, Missing: true})
 		}
+		idx = make([]int32, n)
 		var last float64
 		var lastIdx int32 = -2
 		for i, v := range f.Num {
@@ -250,23 +271,25 @@ func featureLevels(f *Feature, policy MissingPolicy) ([]Level, []int32, error) {
 		if policy == MissingGroup && missingRow >= 0 {
 			miss = 0
 		}
-		for i, c := range f.Codes {
-			switch {
-			case c == MissingCode:
-				idx[i] = miss
-			case int(c) >= len(remap):
-				return nil, nil, fmt.Errorf("column %q: row %d: code %d outside the dictionary", f.Name, i+1, c)
-			case isMissing[c]:
-				idx[i] = miss
-			default:
-				idx[i] = remap[c]
+		for c := range remap {
+			if isMissing[c] {
+				remap[c] = miss
 			}
 		}
+		for i, c := range f.Codes {
+			if c != MissingCode && int(c) >= len(remap) {
+				return nil, nil, fmt.Errorf("column %q: row %d: code %d outside the dictionary", f.Name, i+1, c)
+			}
+		}
+		if missingRow >= 0 && (policy == MissingError || policy == MissingAuto) {
+			return nil, nil, &MissingValueError{Column: f.Name, Row: missingRow, Line: f.MissingLine, Policy: policy}
+		}
+		return lv, &rowLevels{codes: f.Codes, remap: remap, miss: miss}, nil
 	}
-	if missingRow >= 0 && (policy == MissingError || (policy == MissingAuto && !f.Numeric)) {
+	if missingRow >= 0 && policy == MissingError {
 		return nil, nil, &MissingValueError{Column: f.Name, Row: missingRow, Line: f.MissingLine, Policy: policy}
 	}
-	return lv, idx, nil
+	return lv, &rowLevels{idx: idx}, nil
 }
 
 // group assigns rows to intersectional groups: the cross product of the
@@ -278,7 +301,7 @@ func group(features []Feature, n int, policy MissingPolicy) (*grouping, error) {
 	}
 	names := make([]string, len(features))
 	levels := make([][]Level, len(features))
-	rowLv := make([][]int32, len(features))
+	rowLv := make([]*rowLevels, len(features))
 	product := uint64(1)
 	overflow := false
 	for i := range features {
@@ -304,7 +327,7 @@ func group(features []Feature, n int, policy MissingPolicy) (*grouping, error) {
 	key := func(r int) (uint64, bool) {
 		k := uint64(0)
 		for i := range rowLv {
-			l := rowLv[i][r]
+			l := rowLv[i].at(r)
 			if l < 0 {
 				return 0, false
 			}

@@ -9,7 +9,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/mlsec/mlsec/internal/table"
 )
@@ -17,7 +18,7 @@ import (
 // LoadOptions name the columns of a predictions table and how to read it.
 type LoadOptions struct {
 	YTrue, YPred string
-	// YScore is optional ("" : no mean_score).
+	// YScore is optional ("": no mean_score).
 	YScore    string
 	Sensitive []string
 	// PosLabel is the positive label ("": inferred, see Labels).
@@ -25,24 +26,21 @@ type LoadOptions struct {
 	// Table options: format, forced column kinds, field size bound,
 	// leading-space trimming and extra null texts for CSV.
 	Table table.Options
-	// Progress, when set, is called every 65,536 rows with the bytes of
-	// the file read so far and its size.
-	Progress func(done, total int64)
 }
 
 // ErrData is wrapped by errors about the content of the table (labels,
-// scores, missing values), next to the table package's errors.
+// scores), next to the table package's errors.
 var ErrData = errors.New("bad predictions table")
 
 // maxDistinct bounds the distinct values of one sensitive column, so a
-// unique-id column passed by mistake cannot exhaust memory.
+// unique-id column passed by mistake is refused with a clear message.
 const maxDistinct = 1 << 20
 
 // Load reads a predictions table (CSV, JSON Lines or Parquet, optionally
-// gzip-compressed) as a stream into Data: the two label columns binarized
-// around the positive label, the score, and each sensitive column as
-// numbers or codes. Errors name the file, line and column; the file's
-// SHA-256 is computed alongside.
+// gzip-compressed) with table.ReadFrame into Data: the two label columns
+// binarized around the positive label, the score, and each sensitive
+// column as numbers or codes. Errors name the file, line and column. The
+// file's SHA-256 is computed alongside, on another core.
 func Load(path string, o LoadOptions) (*Data, error) {
 	if o.YTrue == "" || o.YPred == "" || len(o.Sensitive) == 0 {
 		return nil, fmt.Errorf("%w: the label, prediction and at least one sensitive column are required", ErrInput)
@@ -61,211 +59,229 @@ func Load(path string, o LoadOptions) (*Data, error) {
 	}
 	topt := o.Table
 	topt.Columns = cols
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &table.Error{File: path, Err: err}
+	// Labels are read as text (4 bytes a row, no number parsing); Labels
+	// still compares numeric texts by value, so 1 and 1.0 are one label.
+	types := map[string]table.Kind{}
+	for k, v := range topt.Types {
+		types[k] = v
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, &table.Error{File: path, Err: err}
+	for _, c := range []string{o.YTrue, o.YPred} {
+		if _, ok := types[c]; !ok {
+			types[c] = table.KindString
+		}
 	}
-	// One pass over the bytes: the reader reads through the hash. Parquet
-	// needs random access, so it is hashed apart.
-	h := sha256.New()
-	cr := &countingReader{r: io.TeeReader(f, h)}
+	topt.Types = types
+	digest := make(chan hashResult, 1)
+	go func() { digest <- hashFile(path) }()
+	fr, err := table.ReadFrame(path, topt)
+	h := <-digest
+	if err != nil {
+		return nil, err
+	}
+	if h.err != nil {
+		return nil, &table.Error{File: path, Err: h.err}
+	}
+	f := &frameLoader{path: path, opt: topt, fr: fr}
+	d, err := f.data(o)
+	if err != nil {
+		return nil, err
+	}
 	format := topt.Format
 	if format == "" {
 		format, _ = table.DetectFormat(path)
 	}
-	var rd *table.Reader
-	if format == table.Parquet {
-		if _, err := io.Copy(h, f); err != nil {
-			return nil, &table.Error{File: path, Err: err}
-		}
-		rd, err = table.Open(path, topt)
-	} else {
-		rd, err = table.NewReader(cr, path, topt)
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Close()
-	progress := o.Progress
-	if progress != nil {
-		size := st.Size()
-		o.Progress = func(_, _ int64) { progress(cr.n, size) }
-	}
-	// Once enough rows are read, the bytes they took tell how many rows the
-	// file holds: the columns are grown once to that, instead of doubling
-	// (and copying) as they fill.
-	estimate := func(rows int64) int64 {
-		if cr.n <= 0 || format == table.Parquet {
-			return 0
-		}
-		return int64(float64(st.Size())/float64(cr.n)*float64(rows)*1.05) + 1024
-	}
-	d, err := load(rd, path, o, estimate)
-	if err != nil {
-		return nil, err
-	}
-	if format != table.Parquet {
-		// Whatever the reader left unread (a trailing blank line) is part
-		// of the file the digest names.
-		if _, err := io.Copy(io.Discard, cr); err != nil {
-			return nil, &table.Error{File: path, Err: err}
-		}
-	}
-	d.Source = Source{Name: filepath.Base(path), SHA256: hex.EncodeToString(h.Sum(nil)), Format: string(format),
+	d.Source = Source{Name: filepath.Base(path), SHA256: h.sum, Format: string(format),
 		YTrue: o.YTrue, YPred: o.YPred, YScore: o.YScore, PosLabel: d.Source.PosLabel}
 	return d, nil
 }
 
-type countingReader struct {
-	r io.Reader
-	n int64
+type hashResult struct {
+	sum string
+	err error
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
+func hashFile(path string) hashResult {
+	f, err := os.Open(path)
+	if err != nil {
+		return hashResult{err: err}
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return hashResult{err: err}
+	}
+	return hashResult{sum: hex.EncodeToString(h.Sum(nil))}
 }
 
-// sensCol collects one sensitive column: a code per row for each distinct
-// text, and whether every distinct text is a number.
-type sensCol struct {
-	name   string
-	codes  []uint32
-	ids    map[string]uint32
-	dict   []string
-	num    []float64 // per code
-	allNum bool
-	forced table.Kind
-	// missingLine is the first line with a missing value (0: none).
-	missingLine int64
+// frameLoader turns a Frame into Data; its errors name the line of the
+// offending row, found by reading the file again (errors only).
+type frameLoader struct {
+	path string
+	opt  table.Options
+	fr   *table.Frame
 }
 
-// sampleRows is when load asks for the size estimate.
-const sampleRows = 1 << 16
+func (f *frameLoader) col(name string) *table.Column {
+	c, _ := f.fr.Column(name)
+	return c
+}
 
-// maxEstimate bounds the rows preallocated from an estimate.
-const maxEstimate = 1 << 28
+// fail reports err about row (0-based) of column col with its line.
+func (f *frameLoader) fail(row int, col string, err error) error {
+	return &table.Error{File: f.path, Line: f.lineOf(row), Column: col, Err: err}
+}
 
-func load(rd *table.Reader, path string, o LoadOptions, estimate func(rows int64) int64) (*Data, error) {
-	fail := func(line int64, col string, err error) error {
-		return &table.Error{File: path, Line: line, Column: col, Err: err}
+// lineOf finds the file line of data row (0-based); 0 when unknown.
+func (f *frameLoader) lineOf(row int) int64 {
+	o := f.opt
+	o.Columns = o.Columns[:1]
+	rd, err := table.Open(f.path, o)
+	if err != nil {
+		return 0
 	}
-	lab := Labels{PosLabel: o.PosLabel}
-	var yt, yp []uint8
-	var score []float64
-	hasScore := o.YScore != ""
-	sens := make([]*sensCol, len(o.Sensitive))
-	for i, n := range o.Sensitive {
-		sens[i] = &sensCol{name: n, ids: map[string]uint32{}, allNum: true, forced: o.Table.Types[n]}
-	}
-	first := 3
-	if !hasScore {
-		first = 2
-	}
-	var rows int64
-	for {
-		row, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
+	defer rd.Close()
+	for i := 0; ; i++ {
+		r, err := rd.Next()
 		if err != nil {
-			return nil, err
+			return 0
 		}
-		c := row.Cells
-		for k, col := range []string{o.YTrue, o.YPred} {
-			if c[k].Null {
-				return nil, fail(row.Line, col, fmt.Errorf("%w: missing label; every row needs a true label and a prediction", ErrData))
-			}
-			idx, err := lab.Index(LabelValue{Raw: c[k].Raw, Num: c[k].Num, IsNum: c[k].IsNum})
-			if err != nil {
-				return nil, fail(row.Line, col, err)
-			}
-			if k == 0 {
-				yt = append(yt, idx)
-			} else {
-				yp = append(yp, idx)
-			}
+		if i == row {
+			return r.Line
 		}
-		if hasScore {
-			s := c[2]
-			if s.Null || !s.IsNum || math.IsNaN(s.Num) {
-				return nil, fail(row.Line, o.YScore, fmt.Errorf("%w: score %q is not a number", ErrData, s.Raw))
-			}
-			score = append(score, s.Num)
+	}
+}
+
+// frameLabel is the label value of row i of c (ok false for a null).
+func frameLabel(c *table.Column, i int) (LabelValue, bool) {
+	if c.Kind == table.KindNumber {
+		v := c.Num[i]
+		if math.IsNaN(v) {
+			return LabelValue{}, false
 		}
-		for i, sc := range sens {
-			cell := c[first+i]
-			if cell.Null || (cell.IsNum && math.IsNaN(cell.Num)) || cell.Raw == "" {
-				sc.codes = append(sc.codes, MissingCode)
-				if sc.missingLine == 0 {
-					sc.missingLine = row.Line
-				}
+		return LabelValue{Raw: strconv.FormatFloat(v, 'g', -1, 64), Num: v, IsNum: true}, true
+	}
+	code := c.Codes[i]
+	if code == table.NullCode {
+		return LabelValue{}, false
+	}
+	s := c.Dict[code]
+	lv := LabelValue{Raw: s}
+	if n, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && c.Kind != table.KindBool {
+		lv.Num, lv.IsNum = n, true
+	}
+	return lv, true
+}
+
+// labels maps a label column to label indexes, row by row, caching the
+// index per code (strings) or for the last value (numbers).
+func (f *frameLoader) labels(lab *Labels, c *table.Column, out []uint8) error {
+	missing := func(i int) error {
+		return f.fail(i, c.Name, fmt.Errorf("%w: missing label; every row needs a true label and a prediction", ErrData))
+	}
+	if c.Kind == table.KindNumber {
+		lastV, lastIdx := math.NaN(), uint8(0)
+		for i, v := range c.Num {
+			if v == lastV {
+				out[i] = lastIdx
 				continue
 			}
-			id, ok := sc.ids[cell.Raw]
+			lv, ok := frameLabel(c, i)
 			if !ok {
-				if len(sc.dict) >= maxDistinct {
-					return nil, fail(row.Line, sc.name, fmt.Errorf("%w: more than %d distinct values; a sensitive column groups rows (sex, age band), it is not an identifier", ErrData, maxDistinct))
-				}
-				id = uint32(len(sc.dict))
-				sc.ids[cell.Raw] = id
-				sc.dict = append(sc.dict, cell.Raw)
-				sc.num = append(sc.num, cell.Num)
-				sc.allNum = sc.allNum && cell.IsNum
+				return missing(i)
 			}
-			sc.codes = append(sc.codes, id)
-		}
-		rows++
-		if rows == sampleRows && estimate != nil {
-			if n := int(min(estimate(rows), maxEstimate)); n > len(yt) {
-				yt, yp = slices.Grow(yt, n-len(yt)), slices.Grow(yp, n-len(yp))
-				if hasScore {
-					score = slices.Grow(score, n-len(score))
-				}
-				for _, sc := range sens {
-					sc.codes = slices.Grow(sc.codes, n-len(sc.codes))
-				}
+			idx, err := lab.Index(lv)
+			if err != nil {
+				return f.fail(i, c.Name, err)
 			}
+			lastV, lastIdx, out[i] = v, idx, idx
 		}
-		if o.Progress != nil && rows&0xffff == 0 {
-			o.Progress(rows, 0)
+		return nil
+	}
+	byCode := make([]int16, len(c.Dict))
+	for k := range byCode {
+		byCode[k] = -1
+	}
+	for i, code := range c.Codes {
+		if code == table.NullCode {
+			return missing(i)
 		}
+		if byCode[code] < 0 {
+			lv, _ := frameLabel(c, i)
+			idx, err := lab.Index(lv)
+			if err != nil {
+				return f.fail(i, c.Name, err)
+			}
+			byCode[code] = int16(idx)
+		}
+		out[i] = uint8(byCode[code])
+	}
+	return nil
+}
+
+func (f *frameLoader) data(o LoadOptions) (*Data, error) {
+	n := f.fr.Rows
+	lab := Labels{PosLabel: o.PosLabel}
+	yt, yp := make([]uint8, n), make([]uint8, n)
+	if err := f.labels(&lab, f.col(o.YTrue), yt); err != nil {
+		return nil, err
+	}
+	if err := f.labels(&lab, f.col(o.YPred), yp); err != nil {
+		return nil, err
 	}
 	pos, err := lab.Positive()
 	if err != nil {
-		return nil, &table.Error{File: path, Column: o.YTrue + ", " + o.YPred, Err: err}
+		return nil, &table.Error{File: f.path, Column: o.YTrue + ", " + o.YPred, Err: err}
 	}
-	d := &Data{YTrue: make([]bool, len(yt)), YPred: make([]bool, len(yp)), Score: score}
-	for i := range yt {
+	d := &Data{YTrue: make([]bool, n), YPred: make([]bool, n)}
+	for i := range n {
 		d.YTrue[i] = int(yt[i]) == pos
 		d.YPred[i] = int(yp[i]) == pos
 	}
 	if pos >= 0 {
 		d.Source.PosLabel = lab.Seen()[pos].Raw
 	}
-	for _, sc := range sens {
-		f := Feature{Name: sc.name, MissingLine: sc.missingLine}
-		numeric := sc.allNum && sc.forced != table.KindString && sc.forced != table.KindBool
-		if numeric {
-			f.Numeric = true
-			f.Num = make([]float64, len(sc.codes))
-			for i, c := range sc.codes {
-				if c == MissingCode {
-					f.Num[i] = math.NaN()
+	if o.YScore != "" {
+		c := f.col(o.YScore)
+		if c.Kind != table.KindNumber || c.Nulls > 0 {
+			for i := range n {
+				raw, bad := "", false
+				if c.Kind == table.KindNumber {
+					bad = math.IsNaN(c.Num[i])
+				} else if code := c.Codes[i]; code == table.NullCode {
+					bad = true
 				} else {
-					f.Num[i] = sc.num[c]
+					raw = c.Dict[code]
+					_, perr := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+					bad = perr != nil
+				}
+				if bad {
+					return nil, f.fail(i, c.Name, fmt.Errorf("%w: score %q is not a number", ErrData, raw))
 				}
 			}
-		} else {
-			f.Codes, f.Dict = sc.codes, sc.dict
 		}
-		d.Features = append(d.Features, f)
+		d.Score = c.Num
+	}
+	for _, name := range o.Sensitive {
+		c := f.col(name)
+		ft := Feature{Name: name}
+		switch c.Kind {
+		case table.KindNumber:
+			ft.Numeric, ft.Num = true, c.Num
+		default:
+			if len(c.Dict) > maxDistinct {
+				return nil, &table.Error{File: f.path, Column: name, Err: fmt.Errorf("%w: %d distinct values (at most %d); a sensitive column groups rows (sex, age band), it is not an identifier", ErrData, len(c.Dict), maxDistinct)}
+			}
+			ft.Codes, ft.Dict = c.Codes, c.Dict
+		}
+		d.Features = append(d.Features, ft)
 	}
 	return d, nil
+}
+
+// MissingLine returns the file line of a MissingValueError's row, for the
+// message (0 when unknown).
+func MissingLine(path string, opt table.Options, err *MissingValueError) int64 {
+	f := &frameLoader{path: path, opt: opt}
+	f.opt.Columns = []string{err.Column}
+	return f.lineOf(err.Row)
 }
