@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mlsec/mlsec/evidence"
@@ -79,4 +80,35 @@ func metricValue(v *float64) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.3f", *v)
+}
+
+// fairnessPillar words the verdict of an 'mlsec fairness' record (one with
+// a four-fifths check) in numbers; it reports false for other records,
+// which passedPillar reads.
+func fairnessPillar(set setter, e *registry.Evidence) bool {
+	if e == nil {
+		return false
+	}
+	var res evidence.FairnessResult
+	if !result(e, &res) || res.FourFifths == nil || res.Passed == nil {
+		return false
+	}
+	by := strings.Join(res.SensitiveAttributes, " and ")
+	var parts []string
+	if m := res.Metric(fairness.DemographicParityDifference, fairness.MethodBetweenGroups); m != nil {
+		parts = append(parts, "the groups' selection rates differ by up to "+metricValue(m.Value))
+	}
+	ff := res.FourFifths
+	if ff.Ratio != nil {
+		parts = append(parts, fmt.Sprintf("the lowest is %.0f%% of the highest (the four-fifths rule asks for %.0f%%)", 100**ff.Ratio, 100*ff.Threshold))
+	} else {
+		parts = append(parts, "no group was selected at all, so the four-fifths rule cannot be met")
+	}
+	detail := fmt.Sprintf("Evaluated on %d rows grouped by %s: %s.", res.Rows, by, strings.Join(parts, "; "))
+	if *res.Passed {
+		set(3, Passing, "The fairness evaluation passed. "+detail, e)
+	} else {
+		set(3, Failing, "The fairness evaluation failed. "+detail, e)
+	}
+	return true
 }

@@ -109,6 +109,10 @@ func TestFairnessEndToEnd(t *testing.T) {
 		t.Fatalf("report: %d %s", code, errs)
 	}
 	var rep struct {
+		Assessments []struct {
+			Version int
+			Pillars []struct{ ID, Status, Detail string }
+		}
 		FairnessTrend struct {
 			Monitor []string
 			Points  []struct {
@@ -119,6 +123,11 @@ func TestFairnessEndToEnd(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
+	}
+	last := rep.Assessments[len(rep.Assessments)-1]
+	if p := last.Pillars[3]; last.Version != 3 || p.ID != "trusted_ai" || p.Status != "failing" ||
+		!strings.Contains(p.Detail, "the lowest is 31% of the highest (the four-fifths rule asks for 80%)") {
+		t.Fatalf("fairness pillar of v3: %+v", last)
 	}
 	tr := rep.FairnessTrend
 	if len(tr.Monitor) != 1 || tr.Monitor[0] != "carol" || len(tr.Points) != 3 || tr.Points[1].Version != 2 ||
