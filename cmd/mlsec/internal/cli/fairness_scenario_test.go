@@ -135,7 +135,8 @@ func TestFairnessEndToEnd(t *testing.T) {
 		t.Fatalf("fairness trend %+v", tr)
 	}
 	code, out, _ = runCLI("report", "credit")
-	if code != 0 || !strings.Contains(out, "Has fairness drifted between versions?") || !strings.Contains(out, "Watched by: <strong>carol") {
+	if code != 0 || !strings.Contains(out, "Has fairness drifted between versions?") || !strings.Contains(out, "Watched by: <strong>carol") ||
+		!strings.Contains(out, "demographic_parity_difference by version") || strings.Count(out, "<svg") < 4 {
 		t.Fatalf("HTML report lacks the fairness trend: %d", code)
 	}
 }

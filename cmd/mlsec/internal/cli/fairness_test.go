@@ -46,6 +46,25 @@ func TestFairnessTableOnAdult(t *testing.T) {
 	}
 }
 
+func TestFairnessHTML(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "adult.html")
+	code, _, errOut := runCLI(append(adultArgs, "--sensitive", "race,sex", "--format", "html", "-o", out)...)
+	if code != ExitFindings {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	for _, want := range []string{"<svg", "four-fifths line", "Black × Female", "the lowest rate is 14.0% of the highest"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
 func TestFairnessEvidenceAndJSON(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
