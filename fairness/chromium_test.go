@@ -2,31 +2,18 @@ package fairness
 
 import (
 	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/mlsec/mlsec/internal/browsertest"
 )
 
 // TestHTMLRendersInChromium loads an Adult page in headless Chromium and
 // takes a screenshot (charts are inline SVG, no script). It skips when
-// Chromium is not installed, except in CI.
+// Chromium is not installed, except in CI (browsertest.Chromium).
 func TestHTMLRendersInChromium(t *testing.T) {
-	bin := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed in CI")
-		}
-		t.Skip("chromium is not installed")
-	}
+	bin := browsertest.Chromium(t)
 	d, err := Load("testdata/adult/adult-predictions.csv.gz", LoadOptions{YTrue: "income", YPred: "prediction", YScore: "score",
 		Sensitive: []string{"race", "sex"}, PosLabel: ">50K"})
 	if err != nil {
@@ -45,13 +32,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-		"--no-first-run", "--disable-sync", "--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1000,2600", "--screenshot="+png, "file://"+page)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, msg)
-	}
+	browsertest.Run(t, bin, dir, page, "--window-size=1000,2600", "--screenshot="+png)
 	shot, err := os.ReadFile(png)
 	if err != nil || !bytes.HasPrefix(shot, []byte("\x89PNG\r\n\x1a\n")) || len(shot) < 20000 {
 		t.Fatalf("screenshot: %v, %d bytes", err, len(shot))

@@ -180,11 +180,11 @@ func runFairness(cmd *cobra.Command, data string, fl *fairnessFlags) error {
 		}
 		defer evFile.discard()
 	}
-	// Collect garbage at 1.5x the live heap instead of 2x while reading:
+	// Collect garbage at 1.25x the live heap instead of 2x while reading:
 	// a million-row table then peaks under 100 MB (bench/fairness.sh) for
 	// a few percent more CPU. GOGC in the environment still wins.
 	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(50))
+		defer debug.SetGCPercent(debug.SetGCPercent(25))
 	}
 	status := progress.ForTerminal(cmd.ErrOrStderr(), "reading "+filepath.Base(data))
 	if fi, err := os.Stat(data); err == nil {
