@@ -16,6 +16,7 @@ import (
 	"github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/internal/table"
 	"github.com/mlsec/mlsec/internal/version"
+	"github.com/mlsec/mlsec/registry/client"
 )
 
 // The fairness command (docs/fairness.md): a thin layer over package fairness.
@@ -55,7 +56,8 @@ string is an error), drop, group (a group of its own, labelled "") or error.
 The verdict: the demographic parity difference between groups at most
 --max-difference and the four-fifths rule (lowest selection rate at least
 --min-ratio of the highest). --evidence writes a fairness evidence record bound
-to the model's digest (--model PATH, or --model-digest with --model-name) for
+to the model's digest (--model PATH: the digest 'mlsec push' gives it, evidence
+files in the folder left out; or --model-digest with --model-name) for
 'mlsec push', the gate and the registry's policy.
 
 Exit codes (docs/exit-codes.md):
@@ -139,7 +141,7 @@ func (fl *fairnessFlags) options() (fairness.LoadOptions, fairness.Options, erro
 	if fl.evidence.enabled() {
 		switch {
 		case (fl.model == "") == (fl.modelDigest == ""):
-			return lo, opt, errors.New("--evidence needs the model it is about: --model PATH (its digest is computed) or --model-digest HEX with --model-name")
+			return lo, opt, errors.New("--evidence needs the model it is about: --model PATH (the digest push gives it) or --model-digest HEX with --model-name")
 		case fl.modelDigest != "" && !evidence.ValidDigest(strings.ToLower(fl.modelDigest)):
 			return lo, opt, fmt.Errorf("--model-digest %q: want 64 hex digits (the OMS root digest, as 'mlsec versions' prints it)", fl.modelDigest)
 		case fl.modelDigest != "" && fl.evidence.name == "":
@@ -162,8 +164,22 @@ func runFairness(cmd *cobra.Command, data string, fl *fairnessFlags) error {
 	if fl.evidence.enabled() {
 		if fl.modelDigest != "" {
 			subject = evidence.NewSubject(fl.evidence.name, fl.modelDigest)
-		} else if subject, err = fl.evidence.subject(ctx, fl.model, nil); err != nil {
-			return withCode(ExitUsage, err)
+		} else {
+			// The digest push gives the version: evidence files already
+			// in the folder (this one, from an earlier run) are left out.
+			digest, err := client.VersionDigest(ctx, fl.model)
+			if err != nil {
+				return withCode(ExitUsage, fmt.Errorf("--model %s: %w", fl.model, err))
+			}
+			name := fl.evidence.name
+			if name == "" {
+				abs, err := filepath.Abs(fl.model)
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				name = filepath.Base(abs)
+			}
+			subject = evidence.NewSubject(name, digest)
 		}
 	}
 	// Outputs are temporaries until everything succeeded: a bad input never

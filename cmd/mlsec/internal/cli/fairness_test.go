@@ -91,6 +91,17 @@ func TestFairnessEvidenceAndJSON(t *testing.T) {
 	if m == nil || m.Value == nil || m.CILow == nil || m.Attribute != "race*sex" || fr.BootstrapResamples != 100 || len(fr.DatasetSHA256) != 64 {
 		t.Fatalf("fairness result %+v / %+v", fr, m)
 	}
+	// Running again with the evidence now inside the model folder binds
+	// to the same digest (push leaves evidence files out of it).
+	for range 2 {
+		if code, _, errOut := runCLI(append(adultArgs, "--sensitive", "sex", "--model", model, "--evidence", filepath.Join(model, "f.evidence.json"))...); code != ExitFindings {
+			t.Fatalf("run with the evidence in the folder: exit %d, %s", code, errOut)
+		}
+	}
+	again, err := evidence.ReadFile(filepath.Join(model, "f.evidence.json"), nil)
+	if err != nil || again[0].Subject.SHA256() != digest || again[0].Subject.Name != "model" {
+		t.Fatalf("second run bound to %s, want %s (%v)", again[0].Subject, digest, err)
+	}
 	var doc map[string]any
 	b, _ := os.ReadFile(report)
 	if err := json.Unmarshal(b, &doc); err != nil || doc["schema"] != "https://mlsec.dev/fairness/v1" {
