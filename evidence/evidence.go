@@ -152,8 +152,8 @@ func (r Record) Validate() error {
 }
 
 // DecodeResult decodes Result into *ScanResult, *SignatureResult,
-// *BOMResult or *DriftResult for those types, and into map[string]any for
-// reserved types.
+// *BOMResult, *DriftResult or *FairnessResult for those types, and into
+// map[string]any for reserved types.
 func (r Record) DecodeResult() (any, error) {
 	var v any
 	switch r.Type {
@@ -165,6 +165,8 @@ func (r Record) DecodeResult() (any, error) {
 		v = &BOMResult{}
 	case TypeDrift:
 		v = &DriftResult{}
+	case TypeFairness:
+		v = &FairnessResult{}
 	default:
 		m := map[string]any{}
 		v = &m

@@ -104,6 +104,9 @@ func BuildAt(ctx context.Context, src Source, model string, now time.Time) (*Rep
 	if err := r.assess(ctx, src, vs, reqs); err != nil {
 		return nil, err
 	}
+	if r.FairnessTrend, err = fairnessTrend(ctx, src, vs, g.Owners[registry.RespMonitor]); err != nil {
+		return nil, err
+	}
 	r.Audit = checkpoint(ctx, src)
 	r.Summary.Text = summaryText(r)
 	return r, nil

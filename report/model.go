@@ -20,9 +20,12 @@ type Report struct {
 	// Assessments is the evidence status of the production version and, if
 	// different, the latest version.
 	Assessments []Assessment `json:"assessments"`
-	Exceptions  Exceptions   `json:"exceptions"`
-	Records     []Record     `json:"records"`
-	Audit       Audit        `json:"audit"`
+	// FairnessTrend is the fairness metrics per version with the monitor
+	// owners; nil when no version has mlsec fairness metrics.
+	FairnessTrend *FairnessTrend `json:"fairness_trend,omitempty"`
+	Exceptions    Exceptions     `json:"exceptions"`
+	Records       []Record       `json:"records"`
+	Audit         Audit          `json:"audit"`
 }
 
 // Model is the registered model.

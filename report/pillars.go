@@ -190,7 +190,9 @@ func pillars(v registry.Version, es []registry.Evidence, reqs []registry.Decisio
 	sig, bom := latestOf(es, evidence.TypeSignature), latestOf(es, evidence.TypeBOM)
 	provenancePillar(set, v, sig, bom)
 	grcPillar(set, out, bom, lastPolicy(v.Number, reqs))
-	passedPillar(set, 3, latestOf(es, evidence.TypeFairness), "fairness")
+	if !fairnessPillar(set, latestOf(es, evidence.TypeFairness)) {
+		passedPillar(set, 3, latestOf(es, evidence.TypeFairness), "fairness")
+	}
 	passedPillar(set, 4, latestOf(es, evidence.TypeRobustness), "robustness")
 	driftPillar(set, latestOf(es, evidence.TypeDrift))
 	for i := range out {
