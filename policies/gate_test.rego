@@ -206,6 +206,8 @@ test_strict_profile_only_blocks_listed_actions if {
 	i := json.patch(doc([clean_scan, good_sig, good_bom, drifted_eval]), [{"op": "replace", "path": "/action/name", "value": "archive"}])
 	count(gate.deny) == 0 with input as i
 		with data.mlsec.drift_deny_comparisons as [{"reference": "training", "current": "evaluation"}]
+}
+
 # ---- fairness evidence from mlsec fairness (typed metrics with a method) ----
 
 fair_ev(dpd, dpr) := ev("fairness", {
