@@ -18,6 +18,7 @@ import (
 // TestTreeMatchesReference checks roots and proofs against the RFC 6962
 // test vectors and transparency-dev's reference tree.
 func TestTreeMatchesReference(t *testing.T) {
+	t.Parallel()
 	leaves := testonly.LeafInputs()
 	roots := testonly.RootHashes()
 	tr := &Tree{}
@@ -89,6 +90,7 @@ func equalHashes(a, b [][]byte) bool {
 }
 
 func TestEntryCanonical(t *testing.T) {
+	t.Parallel()
 	e := Entry{Index: 7, Time: time.Date(2026, 1, 2, 3, 4, 5, 6000, time.FixedZone("x", 3600)), Actor: "alice",
 		Action: "version.stage", Object: "model/m/versions/1", Details: json.RawMessage(`{ "from": "staging", "to":"production", "why": "<ok>" }`)}
 	b, err := e.Marshal()
@@ -117,6 +119,7 @@ func TestEntryCanonical(t *testing.T) {
 }
 
 func TestCheckpointSignAndOpen(t *testing.T) {
+	t.Parallel()
 	skey, vkey, err := GenerateKey("example.org/log")
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +165,7 @@ func TestCheckpointSignAndOpen(t *testing.T) {
 }
 
 func TestLoadOrCreateKey(t *testing.T) {
+	t.Parallel()
 	p := filepath.Join(t.TempDir(), "d", "audit.key")
 	s, created, err := LoadOrCreateKey(p, "o/log")
 	if err != nil || !created {
@@ -208,6 +212,7 @@ func buildLog(t *testing.T, n int) (*Log, *Signer, *Verifier) {
 }
 
 func TestVerifyAndExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	l, _, v := buildLog(t, 20)
 	if r := Verify(l, v, VerifyOptions{}); !r.OK() || r.Entries != 20 || r.Checkpoints != 20 {
 		t.Fatalf("%+v", r)
@@ -235,6 +240,7 @@ func TestVerifyAndExportRoundTrip(t *testing.T) {
 }
 
 func TestVerifyPinpointsTampering(t *testing.T) {
+	t.Parallel()
 	forged := func(i int) Record {
 		d, _ := Entry{Index: uint64(i), Time: time.Unix(99, 0), Actor: "mallory", Action: "act", Object: "x"}.Marshal()
 		return Record{Index: uint64(i), Data: d}
@@ -304,6 +310,7 @@ func TestVerifyPinpointsTampering(t *testing.T) {
 }
 
 func TestVerifyCheckpointProblems(t *testing.T) {
+	t.Parallel()
 	l, _, v := buildLog(t, 10)
 	// A bad signature is reported, the rest still verifies.
 	l.Checkpoints[3] = bytes.Replace(l.Checkpoints[3], []byte("\n4\n"), []byte("\n5\n"), 1)

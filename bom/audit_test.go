@@ -25,6 +25,7 @@ func auditGenerate(t *testing.T, root string) *Result {
 // README: schema-valid for 1.6 and 1.7, the scan finding becomes a
 // vulnerability, the missing card fields are listed.
 func TestAuditBOMSingleFileAndNoReadme(t *testing.T) {
+	t.Parallel()
 	dir := writeTree(t, map[string]string{
 		"evil.pkl":             "\x80\x02cos\nsystem\nX\x07\x00\x00\x00echo hi\x85R.",
 		"noreadme/config.json": `{"architectures":["BertModel"],"model_type":"bert"}`,
@@ -52,6 +53,7 @@ func TestAuditBOMSingleFileAndNoReadme(t *testing.T) {
 // VCS, URL or local requirement is still a dependency the model needs: it
 // must appear in the BOM (or be reported), not vanish.
 func TestAuditBOMRequirementsKeepsNonIndexDependencies(t *testing.T) {
+	t.Parallel()
 	dir := writeTree(t, map[string]string{
 		"config.json":      `{"model_type":"bert"}`,
 		"requirements.txt": "torch==2.1.0\n-e git+https://github.com/example/evilpkg.git#egg=evilpkg\nmylib @ https://example.com/mylib-1.0.tar.gz\n",

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,6 +36,7 @@ func fakeReport(root string) *scan.Report {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	mlflow := filepath.Join("testdata", "models", "mlflow-sklearn")
 	withReport := fixedOpts()
 	withReport.NoScan, withReport.Report = false, fakeReport(mlflow)
@@ -74,6 +76,7 @@ func TestGolden(t *testing.T) {
 // TestSchemaValidation validates every fixture, both spec versions, with the
 // real scanner and with every optional section filled.
 func TestSchemaValidation(t *testing.T) {
+	t.Parallel()
 	rich := richModel(t)
 	paths := []string{rich, "testdata/models/hf-bert-tiny", "testdata/models/mlflow-sklearn", "testdata/models/gguf/tiny.gguf", "testdata/models/model.pt"}
 	for _, p := range paths {
@@ -94,6 +97,7 @@ func TestSchemaValidation(t *testing.T) {
 
 // TestSchemaRejectsBrokenBOM proves the validator is live: a bad enum fails.
 func TestSchemaRejectsBrokenBOM(t *testing.T) {
+	t.Parallel()
 	data := encode(t, generate(t, "testdata/models/hf-bert-tiny", fixedOpts()).BOM, "1.6")
 	bad := bytes.Replace(data, []byte(`"type": "machine-learning-model"`), []byte(`"type": "ml-model"`), 1)
 	if bytes.Equal(bad, data) {
@@ -151,7 +155,7 @@ Classifying the polarity of short reviews.
 		"requirements.txt":                    "torch==2.3.1\nNumPy>=1.26 ; python_version >= '3.9'\n-r other.txt\n--index-url https://example.org\ngit+https://github.com/x/y@v1\nSentencePiece==0.2.0 # tokenizer\n",
 		"pyproject.toml":                      "[project]\nname = \"x\"\ndependencies = [\"Safetensors==0.4.3\", \"tokenizers (>=0.19)\"]\n",
 		"model.safetensors":                   safetensorsBytes(),
-		"model.sig":                           "{}",
+		"model.sig":                           `{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"}`,
 	})
 }
 
@@ -169,6 +173,7 @@ func safetensorsBytes() string {
 }
 
 func TestRichModelCard(t *testing.T) {
+	t.Parallel()
 	dir := richModel(t)
 	r := generate(t, dir, fixedOpts())
 	m := model(r)
@@ -266,6 +271,18 @@ func TestRichModelCard(t *testing.T) {
 	if !att {
 		t.Error("no attestation reference to model.sig")
 	}
+	// A model.sig that is not a Sigstore bundle is a model file like any
+	// other: listed and hashed, never referenced as an attestation.
+	if err := os.WriteFile(filepath.Join(dir, SignatureFile), []byte("real data"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m2 := model(generate(t, dir, fixedOpts()))
+	if m2.Components == nil || !slices.ContainsFunc(*m2.Components, func(c cdx.Component) bool { return c.Name == SignatureFile }) {
+		t.Error("a model file named model.sig is not listed")
+	}
+	if m2.ExternalReferences != nil && slices.ContainsFunc(*m2.ExternalReferences, func(e cdx.ExternalReference) bool { return e.URL == SignatureFile }) {
+		t.Error("a model file named model.sig is referenced as an attestation")
+	}
 }
 
 func containsStr(s []string, v string) bool {
@@ -280,6 +297,7 @@ func containsStr(s []string, v string) bool {
 // TestDigestsMatchManifest: file components carry exactly the signature
 // manifest's digests, and the model hash is its root digest.
 func TestDigestsMatchManifest(t *testing.T) {
+	t.Parallel()
 	for _, p := range []string{"testdata/models/hf-bert-tiny", "testdata/models/model.pt"} {
 		man, err := manifest.Hash(context.Background(), p, manifest.Options{Algorithm: "sha256", IgnorePaths: []string{SignatureFile}})
 		if err != nil {
@@ -302,7 +320,37 @@ func TestDigestsMatchManifest(t *testing.T) {
 	}
 }
 
+// TestPrecomputedManifest: a caller that already hashed the model (gate,
+// the registry worker) passes its manifest, and Generate reads no model
+// byte again; only a files-mode SHA-256 manifest is accepted.
+func TestPrecomputedManifest(t *testing.T) {
+	p := "testdata/models/hf-bert-tiny"
+	man, err := manifest.Hash(context.Background(), p, manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Changed digests prove the manifest given is the one used.
+	fake := *man
+	fake.Items = slices.Clone(man.Items)
+	fake.Items[0].Digest = make([]byte, 32)
+	opts := fixedOpts()
+	opts.Manifest = &fake
+	r := generate(t, p, opts)
+	if got := (*model(r).Hashes)[0].Value; got != hex.EncodeToString(fake.RootDigest()) || bytes.Equal(fake.RootDigest(), man.RootDigest()) {
+		t.Errorf("model hash %s, want the given manifest's root", got)
+	}
+	shards, err := manifest.Hash(context.Background(), p, manifest.Options{ShardSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Manifest = shards
+	if _, err := Generate(context.Background(), p, opts); err == nil {
+		t.Error("a shards manifest was accepted")
+	}
+}
+
 func TestHubCacheRevision(t *testing.T) {
+	t.Parallel()
 	rev := "559062ad13d311b87b2c455e67dcd5f1c8f65111"
 	base := t.TempDir()
 	dir := filepath.Join(base, "models--microsoft--deberta-v3-base", "snapshots", rev)
@@ -319,6 +367,7 @@ func TestHubCacheRevision(t *testing.T) {
 }
 
 func TestNameOrPath(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		readme, nameOrPath, wantPURL string
 	}{
@@ -343,6 +392,7 @@ func TestNameOrPath(t *testing.T) {
 }
 
 func TestLicenses(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		front string
 		want  []cdx.License
@@ -369,6 +419,7 @@ func TestLicenses(t *testing.T) {
 }
 
 func TestMalformedMetadataFails(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"config.json":           "{not json",
 		"README.md":             "---\nlicense: [unclosed\n---\n",
@@ -393,6 +444,7 @@ func TestMalformedMetadataFails(t *testing.T) {
 }
 
 func TestOversizedMetadataFails(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	f, err := os.Create(filepath.Join(dir, "config.json"))
 	if err != nil {
@@ -408,6 +460,7 @@ func TestOversizedMetadataFails(t *testing.T) {
 }
 
 func TestScanFindingsBecomeVulnerabilities(t *testing.T) {
+	t.Parallel()
 	root := "testdata/models/mlflow-sklearn"
 	opts := fixedOpts()
 	opts.NoScan, opts.Report = false, fakeReport(root)
@@ -438,6 +491,7 @@ func TestScanFindingsBecomeVulnerabilities(t *testing.T) {
 }
 
 func TestScanCleanAndNoScan(t *testing.T) {
+	t.Parallel()
 	dir := writeTree(t, map[string]string{"weights.bin": "plain bytes", "notes.txt": "hello"})
 	opts := fixedOpts()
 	opts.NoScan = false
@@ -458,6 +512,7 @@ func TestScanCleanAndNoScan(t *testing.T) {
 }
 
 func TestReproducible(t *testing.T) {
+	t.Parallel()
 	a := encode(t, generate(t, "testdata/models/hf-bert-tiny", fixedOpts()).BOM, "1.6")
 	b := encode(t, generate(t, "testdata/models/hf-bert-tiny", fixedOpts()).BOM, "1.6")
 	if !bytes.Equal(a, b) {
@@ -477,6 +532,7 @@ func TestReproducible(t *testing.T) {
 }
 
 func TestEncodeErrors(t *testing.T) {
+	t.Parallel()
 	b := generate(t, "testdata/models/model.pt", fixedOpts()).BOM
 	var buf bytes.Buffer
 	if err := Encode(&buf, b, FormatSPDX, ""); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "SPDX") {
@@ -494,6 +550,7 @@ func TestEncodeErrors(t *testing.T) {
 }
 
 func TestSPDXIDsMatchSchema(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("testdata/schema/spdx.schema.json")
 	if err != nil {
 		t.Fatal(err)
@@ -512,6 +569,7 @@ func TestSPDXIDsMatchSchema(t *testing.T) {
 
 // TestHubCacheSymlinks: a real hub cache snapshot is symlinks into ../../blobs.
 func TestHubCacheSymlinks(t *testing.T) {
+	t.Parallel()
 	rev := "0123456789abcdef0123456789abcdef01234567"
 	base := filepath.Join(t.TempDir(), "models--acme--tiny")
 	snap := filepath.Join(base, "snapshots", rev)
@@ -539,6 +597,7 @@ func TestHubCacheSymlinks(t *testing.T) {
 
 // TestHostileValuesStillValidate: free text from the card never breaks the schema.
 func TestHostileValuesStillValidate(t *testing.T) {
+	t.Parallel()
 	dir := writeTree(t, map[string]string{
 		"README.md": "---\nmodel_name: \"a b/c\\u0000<x>\"\nlicense: [other, Apache-2.0, \"not a licence\"]\nlicense_name: \"x y\"\n" +
 			"license_link: \"see the LICENSE file\"\ndatasets: [\"my data\", \"a/b/c\", \"ünï\", \"\"]\nbase_model: [\"x\", \"x\", \"not an id\"]\n" +

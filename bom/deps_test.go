@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseRequirement(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		line, name, version string
 		ok                  bool
@@ -42,6 +43,7 @@ func TestParseRequirement(t *testing.T) {
 }
 
 func TestCondaYAML(t *testing.T) {
+	t.Parallel()
 	deps, py, err := parseCondaYAML([]byte(`channels: [conda-forge]
 dependencies:
 - python=3.11.2
@@ -69,6 +71,7 @@ dependencies:
 }
 
 func TestPythonEnvAndPyproject(t *testing.T) {
+	t.Parallel()
 	deps, py, err := parsePythonEnv([]byte("python: 3.10\nbuild_dependencies: [pip==23.0.1, setuptools]\ndependencies: [-r requirements.txt, torch==2.1.0]\n"), "python_env.yaml")
 	if err != nil || py != "3.10" {
 		t.Fatalf("err %v python %q", err, py)
@@ -83,6 +86,7 @@ func TestPythonEnvAndPyproject(t *testing.T) {
 }
 
 func TestMergeDeps(t *testing.T) {
+	t.Parallel()
 	in := []Dependency{
 		{Ecosystem: PyPI, Name: "torch", Sources: []string{"requirements.txt"}},
 		{Ecosystem: PyPI, Name: "torch", Version: "2.3.1", Sources: []string{"MLmodel"}},

@@ -10,6 +10,7 @@ import (
 )
 
 func TestGGUFMetaFixture(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("testdata/models/gguf/tiny.gguf")
 	if err != nil {
 		t.Fatal(err)
@@ -28,6 +29,7 @@ func TestGGUFMetaFixture(t *testing.T) {
 }
 
 func TestGGUFNamedTemplates(t *testing.T) {
+	t.Parallel()
 	g := newGGUF(4)
 	g.kvStr("general.architecture", "qwen2")
 	g.kvU32("general.file_type", 15)
@@ -50,6 +52,7 @@ func TestGGUFNamedTemplates(t *testing.T) {
 }
 
 func TestGGUFMalformed(t *testing.T) {
+	t.Parallel()
 	huge := newGGUF(1 << 60)
 	longKey := newGGUF(1)
 	longKey.u64(1 << 40)

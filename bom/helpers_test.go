@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/mlsec/mlsec/formats/gguf"
+	"github.com/mlsec/mlsec/internal/testfs"
 )
 
 // fixedOpts gives deterministic output: fixed time, derived serial, fixed tool version.
@@ -40,26 +42,20 @@ func encode(t *testing.T, b *cdx.BOM, spec string) []byte {
 }
 
 // writeTree writes files (slash paths) under a new temp dir.
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+func writeTree(t *testing.T, files map[string]string) string { return testfs.Tree(t, files) }
 
-var schemaCache = map[string]*jsonschema.Schema{}
+// schemaCache holds compiled schemas; tests run in parallel, so it is
+// guarded by schemaMu.
+var (
+	schemaMu    sync.Mutex
+	schemaCache = map[string]*jsonschema.Schema{}
+)
 
 // schemaFor compiles the vendored CycloneDX schema, offline.
 func schemaFor(t *testing.T, spec string) *jsonschema.Schema {
 	t.Helper()
+	schemaMu.Lock()
+	defer schemaMu.Unlock()
 	sch := schemaCache[spec]
 	if sch == nil {
 		c := jsonschema.NewCompiler()

@@ -101,18 +101,7 @@ var Checklist = []Field{
 // the first machine-learning-model component (in components, else
 // metadata.component); a BOM without one scores 0 with every field missing.
 func Score(b *cdx.BOM) Completeness {
-	var model *cdx.Component
-	if b.Components != nil {
-		for i := range *b.Components {
-			if (*b.Components)[i].Type == cdx.ComponentTypeMachineLearningModel {
-				model = &(*b.Components)[i]
-				break
-			}
-		}
-	}
-	if model == nil && b.Metadata != nil && b.Metadata.Component != nil && b.Metadata.Component.Type == cdx.ComponentTypeMachineLearningModel {
-		model = b.Metadata.Component
-	}
+	model := ModelComponent(b)
 	var c Completeness
 	for _, f := range Checklist {
 		if model != nil && f.has(b, model) {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestChecklistWeights(t *testing.T) {
+	t.Parallel()
 	total := 0
 	seen := map[string]bool{}
 	for _, f := range Checklist {
@@ -24,6 +25,7 @@ func TestChecklistWeights(t *testing.T) {
 }
 
 func TestScoreEmptyAndFull(t *testing.T) {
+	t.Parallel()
 	c := Score(cdx.NewBOM())
 	if c.Score != 0 || len(c.Missing) != len(Checklist) {
 		t.Errorf("empty BOM: %+v", c)
@@ -62,6 +64,7 @@ func TestScoreEmptyAndFull(t *testing.T) {
 }
 
 func TestScoreEachField(t *testing.T) {
+	t.Parallel()
 	// Removing one field from a full BOM costs exactly its weight.
 	r := generate(t, richModel(t), fixedOpts())
 	full := Score(r.BOM).Score

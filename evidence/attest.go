@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/mlsec/mlsec/sign"
+	"github.com/mlsec/mlsec/dsse"
 )
 
 // In-toto and DSSE identifiers of an evidence attestation.
@@ -37,31 +37,27 @@ type StatementSubject struct {
 }
 
 // TrustedKey is a public key that may sign evidence, with its fingerprint
-// (sign.KeyHint: hex SHA-256 of the PEM public key, as 'mlsec sign' uses).
+// (dsse.KeyHint: hex SHA-256 of the PEM public key, as 'mlsec sign' uses).
+// sign.ParseTrustedKey reads one from PEM.
 type TrustedKey struct {
 	Key *ecdsa.PublicKey
 	ID  string
 }
 
-// ParseTrustedKey reads a PEM public key (or certificate) as 'mlsec keygen'
-// writes it.
-func ParseTrustedKey(pemData []byte) (TrustedKey, error) {
-	k, err := sign.ParsePublicKey(pemData)
+// NewTrustedKey returns the trusted key for pub with its fingerprint.
+func NewTrustedKey(pub *ecdsa.PublicKey) (TrustedKey, error) {
+	id, err := dsse.KeyHint(pub)
 	if err != nil {
 		return TrustedKey{}, err
 	}
-	id, err := sign.KeyHint(k)
-	if err != nil {
-		return TrustedKey{}, err
-	}
-	return TrustedKey{Key: k, ID: id}, nil
+	return TrustedKey{Key: pub, ID: id}, nil
 }
 
 // Attest wraps rec in an in-toto statement and signs it as a DSSE envelope
 // (signatures over the DSSE PAE, hash chosen by the curve as for OMS:
 // P-256/SHA-256, P-384/SHA-384, P-521/SHA-512). The envelope's keyid is the
 // key fingerprint.
-func Attest(rec Record, key *ecdsa.PrivateKey) (*sign.Envelope, error) {
+func Attest(rec Record, key *ecdsa.PrivateKey) (*dsse.Envelope, error) {
 	if err := rec.Validate(); err != nil {
 		return nil, err
 	}
@@ -78,23 +74,23 @@ func Attest(rec Record, key *ecdsa.PrivateKey) (*sign.Envelope, error) {
 		return nil, err
 	}
 	payload := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	sig, err := sign.SignDSSE(key, PayloadType, payload)
+	sig, err := dsse.Sign(key, PayloadType, payload)
 	if err != nil {
 		return nil, err
 	}
-	id, err := sign.KeyHint(&key.PublicKey)
+	id, err := dsse.KeyHint(&key.PublicKey)
 	if err != nil {
 		return nil, err
 	}
-	return &sign.Envelope{
+	return &dsse.Envelope{
 		Payload:     base64.StdEncoding.EncodeToString(payload),
 		PayloadType: PayloadType,
-		Signatures:  []sign.Signature{{Sig: base64.StdEncoding.EncodeToString(sig), KeyID: &id}},
+		Signatures:  []dsse.Signature{{Sig: base64.StdEncoding.EncodeToString(sig), KeyID: &id}},
 	}, nil
 }
 
 // WriteEnvelope writes env as indented JSON.
-func WriteEnvelope(w io.Writer, env *sign.Envelope) error {
+func WriteEnvelope(w io.Writer, env *dsse.Envelope) error {
 	return writeJSON(w, env)
 }
 
@@ -134,8 +130,8 @@ func readEnvelope(data []byte, keys []TrustedKey) (Item, error) {
 	return it, nil
 }
 
-func parseEnvelope(data []byte) (*sign.Envelope, []byte, Record, error) {
-	var env sign.Envelope
+func parseEnvelope(data []byte) (*dsse.Envelope, []byte, Record, error) {
+	var env dsse.Envelope
 	if err := strictUnmarshal(data, &env); err != nil {
 		return nil, nil, Record{}, err
 	}
@@ -165,9 +161,9 @@ func parseEnvelope(data []byte) (*sign.Envelope, []byte, Record, error) {
 	return &env, payload, st.Predicate, nil
 }
 
-func verifyEnvelope(env *sign.Envelope, payload []byte, keys []TrustedKey) (string, error) {
+func verifyEnvelope(env *dsse.Envelope, payload []byte, keys []TrustedKey) (string, error) {
 	for _, k := range keys {
-		if sign.VerifyDSSE(k.Key, env, payload) == nil {
+		if dsse.Verify(k.Key, env, payload) == nil {
 			return k.ID, nil
 		}
 	}

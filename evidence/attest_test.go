@@ -2,22 +2,22 @@ package evidence
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 
-	"github.com/mlsec/mlsec/sign"
+	"github.com/mlsec/mlsec/dsse"
 )
 
-func keyPair(t *testing.T, curve string) (*sign.Envelope, TrustedKey, Record) {
+func keyPair(t *testing.T, curve string) (*dsse.Envelope, TrustedKey, Record) {
 	t.Helper()
-	priv, _, pubPEM, err := sign.GenerateKey(curve)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tk, err := ParseTrustedKey(pubPEM)
+	priv := genKey(t, curve)
+	tk, err := NewTrustedKey(&priv.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func keyPair(t *testing.T, curve string) (*sign.Envelope, TrustedKey, Record) {
 	return env, tk, rec
 }
 
-func envJSON(t *testing.T, env *sign.Envelope) []byte {
+func envJSON(t *testing.T, env *dsse.Envelope) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := WriteEnvelope(&buf, env); err != nil {
@@ -39,6 +39,7 @@ func envJSON(t *testing.T, env *sign.Envelope) []byte {
 }
 
 func TestAttestVerifyAllCurves(t *testing.T) {
+	t.Parallel()
 	for _, curve := range []string{"P-256", "P-384", "P-521"} {
 		t.Run(curve, func(t *testing.T) {
 			env, tk, rec := keyPair(t, curve)
@@ -66,6 +67,7 @@ func TestAttestVerifyAllCurves(t *testing.T) {
 }
 
 func TestAttestRejectsTamperingAndWrongKey(t *testing.T) {
+	t.Parallel()
 	env, tk, _ := keyPair(t, "P-256")
 	_, other, _ := keyPair(t, "P-256")
 	data := envJSON(t, env)
@@ -110,6 +112,7 @@ func TestAttestRejectsTamperingAndWrongKey(t *testing.T) {
 }
 
 func TestReadItemsSignedFlag(t *testing.T) {
+	t.Parallel()
 	env, tk, _ := keyPair(t, "P-256")
 	_, other, _ := keyPair(t, "P-384")
 	data := envJSON(t, env)
@@ -141,4 +144,18 @@ func TestReadItemsSignedFlag(t *testing.T) {
 	if m["signed"] != true || m["signer"] != tk.ID || m["type"] != "scan" || m["subject"] == nil {
 		t.Errorf("item JSON wrong: %s", out)
 	}
+}
+
+// genKey makes an ECDSA key on the named curve ("P-256", "P-384", "P-521").
+func genKey(t testing.TB, curve string) *ecdsa.PrivateKey {
+	t.Helper()
+	c := map[string]elliptic.Curve{"P-256": elliptic.P256(), "P-384": elliptic.P384(), "P-521": elliptic.P521()}[curve]
+	if c == nil {
+		t.Fatalf("unknown curve %q", curve)
+	}
+	k, err := ecdsa.GenerateKey(c, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -6,6 +6,11 @@
 //
 // Records can be wrapped as in-toto Statement v1 attestations in a DSSE
 // envelope signed with the same ECDSA keys as 'mlsec sign'. We sign and
-// verify them ourselves (a few lines over sign.PAE) rather than pulling in a
-// DSSE library, so the format stays identical to OMS bundles' envelopes.
+// verify them with package dsse, the envelope code OMS bundles use too, so the
+// format stays identical to OMS bundles' envelopes.
+//
+// evidence is a leaf of the import graph: it knows record types and their
+// schemas, never the checks that produce them. Producers import it and build
+// records themselves (scan.Evidence, sign.VerifyEvidence, bom.Evidence);
+// TestImportGraph in the repository root keeps it that way.
 package evidence

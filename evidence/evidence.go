@@ -20,9 +20,11 @@ const SchemaV1 = "https://mlsec.dev/evidence/v1"
 // Tool is the producer name mlsec writes.
 const Tool = "mlsec"
 
-// Evidence types. Scan, Signature and BOM are produced today; the others are
-// reserved and documented (docs/evidence.md) so fixtures and external tools
-// can produce them now.
+// Evidence types. Scan, Signature and BOM are produced by scan, sign and bom,
+// Drift by drift (typed as DriftResult here); the others are reserved and documented (docs/evidence.md, with JSON Schema
+// entries) so producers (fairness, drift, probe, data scan, the gateway) and
+// external tools can write them. Producers import evidence, never the
+// reverse.
 const (
 	TypeScan       = "scan"
 	TypeSignature  = "signature"
@@ -32,10 +34,20 @@ const (
 	TypeDrift      = "drift"
 	TypeApproval   = "approval"
 	TypeTest       = "test"
+	// TypeExplainability records a served model's feature importance and
+	// per-prediction reasons (mlsec probe explain).
+	TypeExplainability = "explainability"
+	// TypeData records what a dataset holds: PII, secrets and sensitive
+	// attributes per column (mlsec data scan).
+	TypeData = "data"
+	// TypeMonitoring records one monitoring window of a served version (the
+	// inference gateway).
+	TypeMonitoring = "monitoring"
 )
 
 // Types lists every valid record type.
-var Types = []string{TypeScan, TypeSignature, TypeBOM, TypeFairness, TypeRobustness, TypeDrift, TypeApproval, TypeTest}
+var Types = []string{TypeScan, TypeSignature, TypeBOM, TypeFairness, TypeRobustness, TypeDrift, TypeApproval, TypeTest,
+	TypeExplainability, TypeData, TypeMonitoring}
 
 // MaxFileSize bounds what Read accepts (evidence files are small; a scan of a
 // huge archive with many findings stays far below this).
@@ -139,8 +151,9 @@ func (r Record) Validate() error {
 	return nil
 }
 
-// DecodeResult decodes Result into *ScanResult, *SignatureResult or
-// *BOMResult for those types, and into map[string]any for reserved types.
+// DecodeResult decodes Result into *ScanResult, *SignatureResult,
+// *BOMResult, *DriftResult or *FairnessResult for those types, and into
+// map[string]any for reserved types.
 func (r Record) DecodeResult() (any, error) {
 	var v any
 	switch r.Type {
@@ -150,6 +163,10 @@ func (r Record) DecodeResult() (any, error) {
 		v = &SignatureResult{}
 	case TypeBOM:
 		v = &BOMResult{}
+	case TypeDrift:
+		v = &DriftResult{}
+	case TypeFairness:
+		v = &FairnessResult{}
 	default:
 		m := map[string]any{}
 		v = &m

@@ -10,11 +10,7 @@ import (
 	"testing"
 	"time"
 
-	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/santhosh-tekuri/jsonschema/v6"
-
-	"github.com/mlsec/mlsec/scan"
-	"github.com/mlsec/mlsec/sign"
 )
 
 const digestA = "4f2c1e0b9a8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b"
@@ -53,103 +49,41 @@ func schemaErr(s *jsonschema.Schema, data []byte) error {
 	return s.Validate(inst)
 }
 
-func sampleReport() *scan.Report {
-	return &scan.Report{
-		Tool: "mlsec", Version: "1.2.3",
-		Findings: []scan.Finding{
-			{Path: "model.pkl", RuleID: "PKL001", Severity: scan.SeverityCritical, Message: "os.system call"},
-			{Path: "model.zip", Member: "a/b.pkl", RuleID: "PKL005", Severity: scan.SeverityMedium, Message: "unknown global"},
-		},
-		Files: []scan.FileResult{
-			{Path: "model.pkl", Status: scan.StatusScanned},
-			{Path: "model.zip", Status: scan.StatusError},
-			{Path: "README.md", Status: scan.StatusSkipped},
-		},
-	}
-}
-
-func sampleBOM() *cdx.BOM {
-	b := cdx.NewBOM()
-	b.SpecVersion = cdx.SpecVersion1_6
-	ds := []cdx.MLDatasetChoice{{ComponentData: &cdx.ComponentData{Name: "imagenet"}}, {Ref: "ds-ref-2"}}
-	lic := cdx.Licenses{{License: &cdx.License{ID: "Apache-2.0"}}}
-	b.Components = &[]cdx.Component{{
-		Type: cdx.ComponentTypeMachineLearningModel, Name: "resnet", Licenses: &lic,
-		ModelCard: &cdx.MLModelCard{ModelParameters: &cdx.MLModelParameters{Task: "image-classification", Datasets: &ds}},
-	}}
-	return b
-}
-
-// records returns one record of each produced type.
+// records returns one record of each type the core producers write, with
+// results as scan.Evidence, sign.VerifyEvidence and bom.Evidence build them
+// (producers_test.go runs the producers themselves; evidence imports none
+// of them).
 func records(t *testing.T) []Record {
 	t.Helper()
 	sub := NewSubject("resnet", digestA)
-	s, err := FromScan(sub, sampleReport(), now)
-	if err != nil {
-		t.Fatal(err)
+	scanRes := ScanResult{
+		Summary:     map[string]int{"info": 0, "low": 0, "medium": 1, "high": 0, "critical": 1},
+		MaxSeverity: "critical",
+		Findings: []ScanFinding{
+			{RuleID: "PKL001", Severity: "critical", Path: "model.pkl", Message: "os.system call"},
+			{RuleID: "PKL005", Severity: "medium", Path: "model.zip", Member: "a/b.pkl", Message: "unknown global"},
+		},
+		FilesScanned: 1, FilesSkipped: 1, FilesErrored: 1,
 	}
-	v, err := FromVerify(sub, sign.MethodKey, &sign.Result{Method: "key", Signer: "key abcd", RootDigest: digestA, Verified: true}, nil, "1.2.3", now)
-	if err != nil {
-		t.Fatal(err)
+	sigRes := SignatureResult{Verified: true, Status: StatusVerified, Method: "key", KeyID: "abcd", RootDigest: digestA, Failures: []string{}}
+	bomRes := BOMResult{CompletenessScore: 45, MissingFields: []string{"version"}, HasLicense: true, Licenses: []string{"Apache-2.0"},
+		Datasets: []string{"imagenet", "ds-ref-2"}, Format: "CycloneDX", SpecVersion: "1.6"}
+	var out []Record
+	for _, r := range []struct {
+		typ string
+		res any
+	}{{TypeScan, scanRes}, {TypeSignature, sigRes}, {TypeBOM, bomRes}} {
+		rec, err := New(r.typ, sub, "1.2.3", now, r.res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rec)
 	}
-	b, err := FromBOM(sub, sampleBOM(), "1.2.3", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []Record{s, v, b}
-}
-
-func TestConstructors(t *testing.T) {
-	recs := records(t)
-	res, err := recs[0].DecodeResult()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr := res.(*ScanResult)
-	if sr.MaxSeverity != "critical" || sr.Summary["critical"] != 1 || sr.Summary["medium"] != 1 || sr.Summary["high"] != 0 {
-		t.Errorf("scan summary wrong: %+v", sr)
-	}
-	if sr.FilesScanned != 1 || sr.FilesErrored != 1 || sr.FilesSkipped != 1 || len(sr.Findings) != 2 || sr.Findings[1].Member != "a/b.pkl" {
-		t.Errorf("scan files/findings wrong: %+v", sr)
-	}
-	if recs[0].Producer.Version != "1.2.3" || recs[0].Producer.Tool != "mlsec" || !recs[0].Timestamp.Equal(now) {
-		t.Errorf("producer/timestamp wrong: %+v", recs[0])
-	}
-	res, _ = recs[1].DecodeResult()
-	if vr := res.(*SignatureResult); !vr.Verified || vr.KeyID != "abcd" || vr.RootDigest != digestA || len(vr.Failures) != 0 {
-		t.Errorf("signature result wrong: %+v", vr)
-	}
-	res, _ = recs[2].DecodeResult()
-	br := res.(*BOMResult)
-	if !br.HasLicense || br.Licenses[0] != "Apache-2.0" || strings.Join(br.Datasets, ",") != "imagenet,ds-ref-2" || br.SpecVersion != "1.6" {
-		t.Errorf("bom result wrong: %+v", br)
-	}
-	if br.CompletenessScore <= 0 || br.CompletenessScore >= 100 || len(br.MissingFields) == 0 {
-		t.Errorf("bom score not taken from bom.Score: %+v", br)
-	}
-
-	// A failed verification is recorded, not dropped.
-	failed, err := FromVerify(NewSubject("resnet", digestA), sign.MethodKey, nil, sign.ErrWrongKey, "1", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, _ = failed.DecodeResult()
-	if vr := res.(*SignatureResult); vr.Verified || len(vr.Failures) != 1 || !strings.Contains(vr.Failures[0], "different key") {
-		t.Errorf("failed verification wrong: %+v", vr)
-	}
-	// Many findings are truncated but still counted.
-	rep := &scan.Report{}
-	for range MaxScanFindings + 5 {
-		rep.Findings = append(rep.Findings, scan.Finding{RuleID: "X", Severity: scan.SeverityLow})
-	}
-	big, _ := FromScan(NewSubject("m", digestA), rep, now)
-	res, _ = big.DecodeResult()
-	if sr := res.(*ScanResult); len(sr.Findings) != MaxScanFindings || !sr.FindingsTruncated || sr.Summary["low"] != MaxScanFindings+5 {
-		t.Errorf("truncation wrong: %d findings, truncated=%v", len(sr.Findings), sr.FindingsTruncated)
-	}
+	return out
 }
 
 func TestSchemaAcceptsProducedAndFixtures(t *testing.T) {
+	t.Parallel()
 	s := compileSchema(t)
 	recs := records(t)
 	for _, r := range recs {
@@ -188,6 +122,7 @@ func TestSchemaAcceptsProducedAndFixtures(t *testing.T) {
 }
 
 func TestInvalidRejectedBySchemaAndValidate(t *testing.T) {
+	t.Parallel()
 	s := compileSchema(t)
 	files, _ := filepath.Glob("testdata/invalid/*.json")
 	if len(files) < 5 {
@@ -216,6 +151,7 @@ func TestInvalidRejectedBySchemaAndValidate(t *testing.T) {
 }
 
 func TestRecordRoundTrip(t *testing.T) {
+	t.Parallel()
 	r := records(t)[0]
 	var buf bytes.Buffer
 	if err := Write(&buf, r); err != nil {
@@ -238,6 +174,7 @@ func TestRecordRoundTrip(t *testing.T) {
 }
 
 func TestReadFileSetsSource(t *testing.T) {
+	t.Parallel()
 	items, err := ReadFile("testdata/valid/test.json", nil)
 	if err != nil || len(items) != 1 || items[0].Source != "testdata/valid/test.json" || items[0].Signed {
 		t.Fatalf("%+v %v", items, err)

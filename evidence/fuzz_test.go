@@ -5,8 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/mlsec/mlsec/sign"
 )
 
 // FuzzReadItems feeds arbitrary bytes to the evidence reader (records,
@@ -18,11 +16,8 @@ func FuzzReadItems(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	priv, _, pub, err := sign.GenerateKey("P-256")
-	if err != nil {
-		f.Fatal(err)
-	}
-	tk, _ := ParseTrustedKey(pub)
+	priv := genKey(f, "P-256")
+	tk, _ := NewTrustedKey(&priv.PublicKey)
 	if data, err := os.ReadFile("testdata/valid/approval.json"); err == nil {
 		recs, _ := Read(bytes.NewReader(data))
 		if env, err := Attest(recs[0], priv); err == nil {

@@ -15,23 +15,12 @@ import (
 
 	"golang.org/x/crypto/blake2b"
 	"lukechampine.com/blake3"
+
+	"github.com/mlsec/mlsec/internal/testfs"
 )
 
 // writeTree creates files (slash paths → content) under a fresh temp dir.
-func writeTree(t testing.TB, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
+func writeTree(t testing.TB, files map[string]string) string { return testfs.Tree(t, files) }
 
 // sampleModel is the reference test fixture "sample_model_folder"
 // (model-transparency tests/conftest.py).
@@ -75,6 +64,7 @@ func pythonOrderRoot(t *testing.T, m *Manifest) string {
 }
 
 func TestHashGoldens(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	folder := sampleModel(t)
 	single := filepath.Join(writeTree(t, map[string]string{"model.bin": "This is a simple model"}), "model.bin")
@@ -128,6 +118,7 @@ func TestHashGoldens(t *testing.T) {
 }
 
 func TestAlgorithms(t *testing.T) {
+	t.Parallel()
 	root := writeTree(t, map[string]string{"w": "abc"})
 	b2 := blake2b.Sum512([]byte("abc"))
 	b3 := blake3.Sum256([]byte("abc"))
@@ -153,6 +144,7 @@ func TestAlgorithms(t *testing.T) {
 }
 
 func TestFileHandlingRules(t *testing.T) {
+	t.Parallel()
 	root := writeTree(t, map[string]string{
 		".git/HEAD":                  "ref",
 		".github/workflows/x.yml":    "x",
@@ -210,6 +202,7 @@ func TestFileHandlingRules(t *testing.T) {
 }
 
 func TestSymlinksAndSpecialFiles(t *testing.T) {
+	t.Parallel()
 	root := writeTree(t, map[string]string{"target.bin": "data", "d/x": "y"})
 	outside := filepath.Join(t.TempDir(), "outside")
 	if err := os.WriteFile(outside, []byte("outside"), 0o644); err != nil {
@@ -252,6 +245,7 @@ func TestSymlinksAndSpecialFiles(t *testing.T) {
 }
 
 func TestEmptyAndErrors(t *testing.T) {
+	t.Parallel()
 	root := writeTree(t, map[string]string{".gitignore": "only git files"})
 	if _, err := Hash(context.Background(), root, Options{}); !errors.Is(err, ErrNoFiles) {
 		t.Errorf("empty model: %v", err)
@@ -277,6 +271,7 @@ func TestEmptyAndErrors(t *testing.T) {
 }
 
 func TestWorkersAndProgress(t *testing.T) {
+	t.Parallel()
 	root := writeTree(t, map[string]string{"big": strings.Repeat("x", 10<<20+3), "small": "s"})
 	var last, total int64
 	calls := 0
@@ -299,6 +294,7 @@ func TestWorkersAndProgress(t *testing.T) {
 }
 
 func TestCompare(t *testing.T) {
+	t.Parallel()
 	exp := []Item{{Name: "a", Digest: []byte{1}}, {Name: "b", Digest: []byte{2}}, {Name: "c", Digest: []byte{3}}}
 	act := []Item{{Name: "d", Digest: []byte{4}}, {Name: "b", Digest: []byte{9}}, {Name: "a", Digest: []byte{1}}}
 	d := Compare(exp, act)

@@ -18,6 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden expected.json files"
 // optional data.json/data.yaml and policy/ folder; the decision must equal
 // expected.json, or the error must contain every line of error.txt.
 func TestDecisionTable(t *testing.T) {
+	t.Parallel()
 	dirs, _ := filepath.Glob("testdata/decisions/*")
 	if len(dirs) < 20 {
 		t.Fatalf("only %d decision cases", len(dirs))

@@ -20,6 +20,7 @@ func write(t *testing.T, dir, name, src string) string {
 }
 
 func TestEvaluateTypedInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	eng, err := New(ctx, Options{})
 	if err != nil {
@@ -48,6 +49,7 @@ func TestEvaluateTypedInput(t *testing.T) {
 }
 
 func TestRegistryMatchesDocs(t *testing.T) {
+	t.Parallel()
 	eng, err := New(context.Background(), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +91,7 @@ func TestRegistryMatchesDocs(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	cases := map[string]Options{

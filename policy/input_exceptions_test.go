@@ -11,6 +11,7 @@ import (
 // ones) waive like data.mlsec.exceptions, bound to their digest, and stop
 // applying once expired (reported as MLSEC-EXC-001).
 func TestInputExceptions(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	rego := "package mlsec.gate\n\nimport rego.v1\n\ndeny contains {\"id\": \"T-001\", \"msg\": \"always\"} if true\n"
 	if err := os.WriteFile(filepath.Join(dir, "p.rego"), []byte(rego), 0o600); err != nil {

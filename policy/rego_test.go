@@ -8,6 +8,7 @@ import (
 
 // TestDefaultBundleRegoTests runs policies/*_test.rego with OPA's tester.
 func TestDefaultBundleRegoTests(t *testing.T) {
+	t.Parallel()
 	res, err := RunTests(context.Background(), TestOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -25,6 +26,7 @@ func TestDefaultBundleRegoTests(t *testing.T) {
 // TestUserRegoTests runs a user's tests next to the default rules and
 // reports a failing test as failing.
 func TestUserRegoTests(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write(t, dir, "team.rego", `package mlsec.gate.team
 import rego.v1

@@ -98,7 +98,7 @@ func TestCrashSafety(t *testing.T) {
 					continue
 				}
 				a := acked{model: fmt.Sprintf("m%d", g), number: res.Version.Number, digest: res.Version.Digest}
-				rec, _ := evidence.FromScan(evidence.NewSubject(a.model, a.digest), &scan.Report{}, time.Now())
+				rec, _ := scan.Evidence(evidence.NewSubject(a.model, a.digest), &scan.Report{}, time.Now())
 				var buf bytes.Buffer
 				evidence.Write(&buf, rec)
 				if _, err := cl.AddEvidence(ctx, a.model, a.number, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err == nil {

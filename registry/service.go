@@ -35,6 +35,12 @@ func (TableAuditor) Record(ctx context.Context, tx Tx, e *AuditEvent) error {
 	return tx.AppendAudit(ctx, e)
 }
 
+// Interface guards.
+var (
+	_ Auditor = TableAuditor{}
+	_ Auditor = (*MerkleAuditor)(nil)
+)
+
 // Service is the registry's single entry point for reads and state
 // changes. It authorizes the actor, validates input and writes every change
 // together with its audit event.

@@ -1,8 +1,9 @@
 package sign
 
 import (
+	"github.com/mlsec/mlsec/dsse"
+
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -51,20 +52,12 @@ type RawCertificate struct {
 	RawBytes string `json:"rawBytes"`
 }
 
-// Envelope is a DSSE envelope. Payload and signatures stay base64 strings
-// so that unpadded encodings can be tolerated.
-type Envelope struct {
-	Payload     string      `json:"payload"`
-	PayloadType string      `json:"payloadType"`
-	Signatures  []Signature `json:"signatures"`
-}
+// Envelope is a DSSE envelope (package dsse, shared with evidence
+// attestations).
+type Envelope = dsse.Envelope
 
-// Signature is one DSSE signature. KeyID is a pointer because historic
-// bundles write null, current ones "" and Go clients omit it.
-type Signature struct {
-	Sig   string  `json:"sig"`
-	KeyID *string `json:"keyid,omitempty"`
-}
+// Signature is one DSSE signature (package dsse).
+type Signature = dsse.Signature
 
 // Method names, as used on the command line and in Result.
 const (
@@ -155,22 +148,25 @@ func (b *Bundle) PayloadBytes() ([]byte, error) { return decodeB64(b.DSSEEnvelop
 // Marshal encodes the bundle as indented JSON, the way the reference writes
 // model.sig files.
 func (b *Bundle) Marshal() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	// The payload dominates the size (megabytes for tens of thousands of
+	// files): size both buffers for it so neither grows by doubling.
+	n := 4096
+	if b.DSSEEnvelope != nil {
+		n += len(b.DSSEEnvelope.Payload)
+	}
+	compact := bytes.NewBuffer(make([]byte, 0, n))
+	enc := json.NewEncoder(compact)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	if err := enc.Encode(b); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	out := bytes.NewBuffer(make([]byte, 0, n+1024))
+	if err := json.Indent(out, compact.Bytes(), "", "  "); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
-// decodeB64 accepts standard and URL alphabets, with or without padding;
-// the spec asks verifiers to tolerate missing padding.
-func decodeB64(s string) ([]byte, error) {
-	s = strings.TrimRight(s, "=")
-	if b, err := base64.RawStdEncoding.DecodeString(s); err == nil {
-		return b, nil
-	}
-	return base64.RawURLEncoding.DecodeString(s)
-}
+// decodeB64 accepts standard and URL alphabets, with or without padding
+// (dsse.DecodeBase64).
+func decodeB64(s string) ([]byte, error) { return dsse.DecodeBase64(s) }

@@ -1,27 +1,17 @@
 package sign
 
 import (
+	"github.com/mlsec/mlsec/dsse"
+
 	"crypto/ecdsa"
-	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
-// PAE is the DSSE v1 pre-authentication encoding that signatures cover.
-func PAE(payloadType string, payload []byte) []byte {
-	var b strings.Builder
-	b.WriteString("DSSEv1 ")
-	b.WriteString(strconv.Itoa(len(payloadType)))
-	b.WriteByte(' ')
-	b.WriteString(payloadType)
-	b.WriteByte(' ')
-	b.WriteString(strconv.Itoa(len(payload)))
-	b.WriteByte(' ')
-	b.Write(payload)
-	return []byte(b.String())
-}
+// PAE is the DSSE v1 pre-authentication encoding that signatures cover
+// (dsse.PAE).
+func PAE(payloadType string, payload []byte) []byte { return dsse.PAE(payloadType, payload) }
 
 // legacyPAE reproduces the v0.2 reference bug: a capital V and the Python
 // repr of the payload bytes instead of the bytes themselves. Such bundles
@@ -69,13 +59,10 @@ func signPAE(key *ecdsa.PrivateKey, payload []byte) ([]byte, error) {
 // hashed as the key's curve implies (P-256/SHA-256, P-384/SHA-384,
 // P-521/SHA-512), the rule OMS and mlsec attestations share.
 func SignDSSE(key *ecdsa.PrivateKey, payloadType string, payload []byte) ([]byte, error) {
-	hf, err := hashFor(&key.PublicKey)
-	if err != nil {
+	if _, err := hashFor(&key.PublicKey); err != nil {
 		return nil, err
 	}
-	h := hf()
-	h.Write(PAE(payloadType, payload))
-	return ecdsa.SignASN1(rand.Reader, key, h.Sum(nil))
+	return dsse.Sign(key, payloadType, payload)
 }
 
 // VerifyDSSE reports whether one of env's signatures over payload verifies
@@ -87,26 +74,21 @@ func VerifyDSSE(pub *ecdsa.PublicKey, env *Envelope, payload []byte) error {
 // verifyEnvelope checks that at least one envelope signature verifies with
 // pub. legacy enables the v0.2 PAE fallback.
 func verifyEnvelope(pub *ecdsa.PublicKey, env *Envelope, payload []byte, legacy bool) error {
-	hf, err := hashFor(pub)
+	if _, err := hashFor(pub); err != nil {
+		return err
+	}
+	digests := make([][]byte, 0, 2)
+	d, err := dsse.Digest(pub, env.PayloadType, payload)
 	if err != nil {
 		return err
 	}
-	h := hf()
-	h.Write(PAE(env.PayloadType, payload))
-	digest := h.Sum(nil)
-	var legacyDigest []byte
+	digests = append(digests, d)
 	if legacy {
-		d := sha256.Sum256(legacyPAE(env.PayloadType, payload))
-		legacyDigest = d[:]
+		l := sha256.Sum256(legacyPAE(env.PayloadType, payload))
+		digests = append(digests, l[:])
 	}
-	for _, s := range env.Signatures {
-		sig, err := decodeB64(s.Sig)
-		if err != nil {
-			continue
-		}
-		if ecdsa.VerifyASN1(pub, digest, sig) || (legacyDigest != nil && ecdsa.VerifyASN1(pub, legacyDigest, sig)) {
-			return nil
-		}
+	if dsse.VerifyDigests(pub, env, digests...) != nil {
+		return ErrSignature
 	}
-	return ErrSignature
+	return nil
 }

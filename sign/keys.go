@@ -1,14 +1,13 @@
 package sign
 
 import (
+	"github.com/mlsec/mlsec/dsse"
+
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"hash"
@@ -46,21 +45,21 @@ func GenerateKey(curve string) (key *ecdsa.PrivateKey, privPEM, pubPEM []byte, e
 // PublicKeyPEM encodes a public key as a PEM "PUBLIC KEY" block; the bytes
 // match what the Python reference hashes for the key hint.
 func PublicKeyPEM(pub crypto.PublicKey) ([]byte, error) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	p, err := dsse.PublicKeyPEM(pub)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+	return p, nil
 }
 
-// KeyHint returns the OMS key hint: hex SHA-256 of the public key's PEM.
+// KeyHint returns the OMS key hint: hex SHA-256 of the public key's PEM
+// (dsse.KeyHint).
 func KeyHint(pub crypto.PublicKey) (string, error) {
-	p, err := PublicKeyPEM(pub)
+	h, err := dsse.KeyHint(pub)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: %w", ErrKey, err)
 	}
-	sum := sha256.Sum256(p)
-	return hex.EncodeToString(sum[:]), nil
+	return h, nil
 }
 
 // pemBlocks returns every PEM block; text before, between and after blocks
@@ -166,13 +165,9 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 // hashFor returns the digest the curve implies (reference:
 // sign_ec_key.get_ec_key_hash): P-256→SHA-256, P-384→SHA-384, P-521→SHA-512.
 func hashFor(pub *ecdsa.PublicKey) (func() hash.Hash, error) {
-	switch pub.Curve {
-	case elliptic.P256():
-		return sha256.New, nil
-	case elliptic.P384():
-		return sha512.New384, nil
-	case elliptic.P521():
-		return sha512.New, nil
+	hf, err := dsse.HashFor(pub)
+	if err != nil {
+		return nil, fmt.Errorf("%w: curve %s (want P-256, P-384 or P-521)", ErrKey, pub.Curve.Params().Name)
 	}
-	return nil, fmt.Errorf("%w: curve %s (want P-256, P-384 or P-521)", ErrKey, pub.Curve.Params().Name)
+	return hf, nil
 }

@@ -69,6 +69,7 @@ func parse(t *testing.T, b []byte) (*File, error) {
 const tmpl = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
 
 func TestParseVersions(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		v   uint32
 		big bool
@@ -106,6 +107,7 @@ func TestParseVersions(t *testing.T) {
 }
 
 func TestChatTemplatesNamed(t *testing.T) {
+	t.Parallel()
 	w := newBuilder(3, false).count(0).count(3)
 	w.kvStr("tokenizer.chat_template", "a").kvStr("tokenizer.chat_template.tool_use", "b").kvU32("tokenizer.chat_template.bad", 3)
 	f, err := parse(t, w.data(0))
@@ -119,6 +121,7 @@ func TestChatTemplatesNamed(t *testing.T) {
 }
 
 func TestParseFatal(t *testing.T) {
+	t.Parallel()
 	huge := func(v uint32) *builder {
 		return newBuilder(v, false).count(0).count(1).str("k").u32(uint32(TypeString))
 	}
@@ -156,6 +159,7 @@ func TestParseFatal(t *testing.T) {
 }
 
 func TestParseProblems(t *testing.T) {
+	t.Parallel()
 	base := func() *builder { return newBuilder(3, false).count(1).count(0) }
 	cases := map[string]struct {
 		b    []byte
@@ -191,6 +195,7 @@ func TestParseProblems(t *testing.T) {
 }
 
 func TestAlignment(t *testing.T) {
+	t.Parallel()
 	w := newBuilder(3, false).count(2).count(1).kvU32("general.alignment", 64).tensor("a", 0, 0, 1).tensor("b", 0, 64, 1)
 	for w.b.Len()%64 != 0 {
 		w.b.WriteByte(0)
@@ -206,6 +211,7 @@ func TestAlignment(t *testing.T) {
 }
 
 func TestBenignFixture(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../scan/testdata/benign/gguf/tiny.gguf")
 	if err != nil {
 		fixture.Missing(t, "no tiny.gguf (run scan/testdata/gen_benign.py)")

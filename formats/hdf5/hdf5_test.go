@@ -50,6 +50,7 @@ func rootString(t *testing.T, f *File, name string) string {
 // TestKerasFixtures reads the attributes h5py writes for a Keras 2 model,
 // across superblock versions, a user block and 4-byte offsets.
 func TestKerasFixtures(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		file    string
 		sb      int
@@ -116,6 +117,7 @@ func TestKerasFixtures(t *testing.T) {
 // TestDense reads dense attribute storage and dense links (fractal heap and
 // v2 B-tree), and finds a model_config below the root.
 func TestDense(t *testing.T) {
+	t.Parallel()
 	f := openFixture(t, "dense.h5")
 	if got := rootString(t, f, "attr37"); got != "value 37" {
 		t.Errorf("attr37 = %q", got)
@@ -145,6 +147,7 @@ func TestDense(t *testing.T) {
 }
 
 func TestBigVlenAttribute(t *testing.T) {
+	t.Parallel()
 	f := openFixture(t, "bigattr.h5")
 	if s := rootString(t, f, "model_config"); len(s) < 64<<10 || !json.Valid([]byte(s)) {
 		t.Errorf("model_config of %d bytes, valid JSON %v", len(s), json.Valid([]byte(s)))
@@ -152,6 +155,7 @@ func TestBigVlenAttribute(t *testing.T) {
 }
 
 func TestPlainFile(t *testing.T) {
+	t.Parallel()
 	f := openFixture(t, "plain.h5")
 	var paths []string
 	err := f.Walk(func(o *Object) error {
@@ -176,6 +180,7 @@ func TestPlainFile(t *testing.T) {
 // TestWriter covers layouts h5py does not write: superblock v1, a 512-byte
 // user block, padding types and continuation blocks.
 func TestWriter(t *testing.T) {
+	t.Parallel()
 	attrs := []h5attr{
 		{name: "model_config", value: `{"class_name": "Sequential"}`, padding: 1, width: 40},
 		{name: "keras_version", value: "2.1.6", padding: 2, width: 10},
@@ -207,6 +212,7 @@ func TestWriter(t *testing.T) {
 }
 
 func TestMalformed(t *testing.T) {
+	t.Parallel()
 	attrs := []h5attr{{name: "model_config", value: "{}"}}
 	good := h5w{attrs: attrs}.bytes()
 	truncate := func(b []byte, n int) []byte { return b[:len(b)-n] }
@@ -246,6 +252,7 @@ func TestMalformed(t *testing.T) {
 // return (an error or not) quickly and never panic. Version 2+ metadata is
 // checksummed, so flips inside it must be errors.
 func TestCorruptFixtures(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"keras2_v0.h5", "keras2_v3.h5", "dense.h5"} {
 		orig, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
@@ -281,6 +288,7 @@ func TestCorruptFixtures(t *testing.T) {
 }
 
 func TestLookup3(t *testing.T) {
+	t.Parallel()
 	// Known values of hashlittle from Bob Jenkins' lookup3.c driver.
 	if got := lookup3([]byte(""), 0); got != 0xdeadbeef {
 		t.Errorf("empty: %#x", got)

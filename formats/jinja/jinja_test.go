@@ -25,6 +25,7 @@ func readDir(t *testing.T, dir string) map[string]string {
 }
 
 func TestBenignTemplates(t *testing.T) {
+	t.Parallel()
 	ts := readDir(t, "benign")
 	if len(ts) < 8 {
 		t.Fatalf("only %d benign templates", len(ts))
@@ -61,6 +62,7 @@ var wantNames = map[string]string{
 }
 
 func TestMaliciousTemplates(t *testing.T) {
+	t.Parallel()
 	ts := readDir(t, "malicious")
 	if len(ts) < 12 {
 		t.Fatalf("only %d malicious templates", len(ts))
@@ -88,6 +90,7 @@ func TestMaliciousTemplates(t *testing.T) {
 }
 
 func TestSuspicious(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ src, want string }{
 		{`{% include 'other.jinja' %}`, "include"},
 		{`{% import 'macros' as m %}{{ m.x() }}`, "import"},
@@ -118,6 +121,7 @@ func TestSuspicious(t *testing.T) {
 }
 
 func TestDecodeString(t *testing.T) {
+	t.Parallel()
 	for src, want := range map[string]string{
 		`'\x5f\x5f'`:      "__",
 		`"\u005f"`:        "_",
@@ -137,6 +141,7 @@ func TestDecodeString(t *testing.T) {
 }
 
 func TestFolding(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ src, want string }{
 		{`{{ x['%c%c%s%c%c' % (95, 95, 'class', 95, 95)] }}`, "__class__"},
 		{`{{ x[('_' * 2) ~ 'dict' ~ ('_' * 2)] }}`, "__dict__"},
@@ -162,6 +167,7 @@ func TestFolding(t *testing.T) {
 }
 
 func TestBounded(t *testing.T) {
+	t.Parallel()
 	deep := strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000)
 	is := Check("{{ " + deep + " }}")
 	if len(is) == 0 || is[0].Name != "depth" {

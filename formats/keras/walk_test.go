@@ -46,6 +46,7 @@ func decode(t testing.TB, s string) any {
 }
 
 func TestBenignConfigs(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.json")
 	if len(files) < 4 {
 		t.Fatalf("only %d benign configs", len(files))
@@ -79,6 +80,7 @@ func seq(layers ...string) string {
 }
 
 func TestMalicious(t *testing.T) {
+	t.Parallel()
 	getFile := `{"module": "keras.utils", "class_name": "function", "config": "get_file", "registered_name": "function"}`
 	cases := []struct {
 		name   string
@@ -168,6 +170,7 @@ func sameKinds(a, b []Kind) bool {
 }
 
 func TestAllowlistIsPrefixByComponent(t *testing.T) {
+	t.Parallel()
 	r := Rules{AllowModules: []string{"keras"}}
 	issues, _ := Walk(decode(t, `{"module": "kerasevil", "class_name": "X", "config": {}}`), r)
 	if len(issues) != 1 || issues[0].Kind != UnknownModule {
@@ -176,6 +179,7 @@ func TestAllowlistIsPrefixByComponent(t *testing.T) {
 }
 
 func TestDepthBound(t *testing.T) {
+	t.Parallel()
 	doc := strings.Repeat(`{"a":[`, 400) + strings.Repeat(`]}`, 400)
 	if _, err := Walk(decode(t, doc), testRules(t)); !errors.Is(err, ErrTooDeep) {
 		t.Errorf("err %v, want ErrTooDeep", err)
@@ -183,6 +187,7 @@ func TestDepthBound(t *testing.T) {
 }
 
 func TestMarshalDetector(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		s     string
 		loose bool
@@ -203,6 +208,7 @@ func TestMarshalDetector(t *testing.T) {
 }
 
 func TestLooksLikeConfig(t *testing.T) {
+	t.Parallel()
 	if !LooksLikeConfig(decode(t, `{"class_name": "Sequential", "config": {}}`)) || LooksLikeConfig(decode(t, `{"a": 1}`)) || LooksLikeConfig(decode(t, `[1]`)) {
 		t.Error("LooksLikeConfig")
 	}

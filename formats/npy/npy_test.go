@@ -27,6 +27,7 @@ func file(major byte, dict string) []byte {
 }
 
 func TestParseHeader(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		major    byte
 		dict     string
@@ -59,6 +60,7 @@ func TestParseHeader(t *testing.T) {
 }
 
 func TestParseHeaderRejects(t *testing.T) {
+	t.Parallel()
 	bad := []string{
 		"{'descr': '<f4', 'shape': (2,), }",
 		"{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'extra': 1}",

@@ -24,6 +24,7 @@ func parse(t *testing.T, b []byte) *Model {
 }
 
 func TestParseBenign(t *testing.T) {
+	t.Parallel()
 	m := parse(t, benignModel())
 	if m.IRVersion != 8 || m.Producer != "mlsec-test" {
 		t.Errorf("ir %d producer %q", m.IRVersion, m.Producer)
@@ -51,6 +52,7 @@ func TestParseBenign(t *testing.T) {
 }
 
 func TestExternalDataEverywhere(t *testing.T) {
+	t.Parallel()
 	// A traversal in each place a TensorProto can hide.
 	sub := graph(pb{}.M(1, node("Identity", "", "inner")), pb{}.M(5, extTensor("sub_init", "subdir/../../x")))
 	ifNode := node("If", "", "if0", attrGraph("then_branch", sub), attrGraph("else_branch", graph(pb{}.M(1, node("Identity", "", "e")))))
@@ -90,6 +92,7 @@ func TestExternalDataEverywhere(t *testing.T) {
 }
 
 func TestDuplicateLocationKeys(t *testing.T) {
+	t.Parallel()
 	// Two location entries: loaders use the last, we check both.
 	tn := pb{}.S(8, "t").M(13, pb{}.S(1, "location").S(2, "../evil")).
 		M(13, pb{}.S(1, "location").S(2, "weights.bin")).V(14, 1)
@@ -100,6 +103,7 @@ func TestDuplicateLocationKeys(t *testing.T) {
 }
 
 func TestCheckLocation(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		loc string
 		bad bool
@@ -129,6 +133,7 @@ func TestCheckLocation(t *testing.T) {
 }
 
 func TestMalformed(t *testing.T) {
+	t.Parallel()
 	good := benignModel()
 	cases := map[string][]byte{
 		"truncated":      good[:len(good)-3],
@@ -150,6 +155,7 @@ func TestMalformed(t *testing.T) {
 }
 
 func TestDepthLimit(t *testing.T) {
+	t.Parallel()
 	g := graph(pb{}.M(1, node("Relu", "", "r")))
 	for i := 0; i < 40; i++ {
 		g = graph(pb{}.M(1, node("If", "", "if", attrGraph("then_branch", g))))
@@ -166,6 +172,7 @@ func TestDepthLimit(t *testing.T) {
 }
 
 func TestFieldBudget(t *testing.T) {
+	t.Parallel()
 	b := benignModel()
 	_, err := Parse(bytes.NewReader(b), int64(len(b)), pbwalk.Limits{MaxFields: 10})
 	if !errors.As(err, new(*pbwalk.LimitError)) {
@@ -186,6 +193,7 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func TestSkipsRawData(t *testing.T) {
+	t.Parallel()
 	const big = 8 << 20
 	b := model(graph(pb{}.M(1, node("Relu", "", "r")), pb{}.M(5, tensor("huge", big))))
 	cr := &countingReader{r: bytes.NewReader(b)}
@@ -198,6 +206,7 @@ func TestSkipsRawData(t *testing.T) {
 }
 
 func TestProbeRejects(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewSource(1))
 	random := make([]byte, 100000)
 	rng.Read(random)
@@ -225,6 +234,7 @@ func TestProbeRejects(t *testing.T) {
 }
 
 func TestRealFixtures(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join("..", "..", "scan", "testdata", "benign", "onnx")
 	files, _ := filepath.Glob(filepath.Join(root, "*.onnx"))
 	more, _ := filepath.Glob(filepath.Join(root, "*", "*.onnx"))

@@ -10,6 +10,7 @@ import (
 )
 
 func TestWalkAcrossWindow(t *testing.T) {
+	t.Parallel()
 	// Many fields spanning several read windows, with values that straddle
 	// window boundaries.
 	var b []byte
@@ -52,6 +53,7 @@ func TestWalkAcrossWindow(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	for name, c := range map[string]struct {
 		b   []byte
 		off int64
@@ -82,6 +84,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
+	t.Parallel()
 	b := protowire.AppendTag(nil, 1, protowire.BytesType)
 	b = protowire.AppendString(b, strings.Repeat("x", 100))
 	w := New(bytes.NewReader(b), int64(len(b)), Limits{MaxString: 10, MaxFields: 1, MaxDepth: 1})
@@ -112,6 +115,7 @@ func (s shortReader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func TestShortRead(t *testing.T) {
+	t.Parallel()
 	b := []byte{0x08, 0x01, 0x12, 0x03}
 	w := New(shortReader{b}, 7, Limits{})
 	if err := w.Walk(w.Root(), func(Field) error { return nil }); err == nil {

@@ -22,6 +22,7 @@ func parse(t *testing.T, file []byte) (*Header, error) {
 }
 
 func TestParseValid(t *testing.T) {
+	t.Parallel()
 	hdr := `{"__metadata__":{"format":"pt"},"b":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"a":{"dtype":"BF16","shape":[3],"data_offsets":[16,22]},"c":{"dtype":"F4","shape":[4],"data_offsets":[22,24]}}   `
 	h, err := parse(t, build(hdr, 24))
 	if err != nil {
@@ -42,6 +43,7 @@ func TestParseValid(t *testing.T) {
 }
 
 func TestParseFatal(t *testing.T) {
+	t.Parallel()
 	big := make([]byte, 16)
 	binary.LittleEndian.PutUint64(big, MaxHeaderSize+1)
 	tooLong := make([]byte, 16)
@@ -73,6 +75,7 @@ func TestParseFatal(t *testing.T) {
 }
 
 func TestParseProblems(t *testing.T) {
+	t.Parallel()
 	for name, c := range map[string]struct {
 		hdr  string
 		data int
@@ -114,6 +117,7 @@ func TestParseProblems(t *testing.T) {
 }
 
 func TestProblemsBounded(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("{")
 	for i := 0; i < 500; i++ {
@@ -133,6 +137,7 @@ func TestProblemsBounded(t *testing.T) {
 }
 
 func TestByteSize(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		dt    string
 		shape []uint64

@@ -40,6 +40,7 @@ func summary(m *Model) string {
 }
 
 func TestTF2SaverIsRecognised(t *testing.T) {
+	t.Parallel()
 	m := parse(t, tf2Model())
 	if m.Kind != KindSavedModel || m.SchemaVersion != 1 || m.MetaGraphs != 1 {
 		t.Errorf("kind %v schema %d metagraphs %d", m.Kind, m.SchemaVersion, m.MetaGraphs)
@@ -56,6 +57,7 @@ func TestTF2SaverIsRecognised(t *testing.T) {
 }
 
 func TestTF1SaverScope(t *testing.T) {
+	t.Parallel()
 	m := parse(t, tf1Model(nodeDef("evil/SaveV2", "SaveV2")))
 	want := ":evil/SaveV2:SaveV2 :save/MergeV2Checkpoints:MergeV2Checkpoints:saver " +
 		":save/RestoreV2:RestoreV2:saver :save/SaveV2:SaveV2:saver"
@@ -65,6 +67,7 @@ func TestTF1SaverScope(t *testing.T) {
 }
 
 func TestDangerousOps(t *testing.T) {
+	t.Parallel()
 	evil := function("__inference_serve_7",
 		nodeDef("ReadFile", "ReadFile"),
 		nodeDef("WriteFile", "WriteFile"),
@@ -103,6 +106,7 @@ func TestDangerousOps(t *testing.T) {
 }
 
 func TestSaverReachesCalledFunctions(t *testing.T) {
+	t.Parallel()
 	// A saver function that calls a helper: the helper is saver code too.
 	// A function called from elsewhere is not.
 	b := savedModel(metaGraph(graphDef(
@@ -119,6 +123,7 @@ func TestSaverReachesCalledFunctions(t *testing.T) {
 }
 
 func TestFrozenGraphDef(t *testing.T) {
+	t.Parallel()
 	g := graphDef([]pb{nodeDef("input", "Placeholder"), nodeDef("weights", "Const", tensorAttr("value", 1<<16)),
 		nodeDef("py", "PyFunc", strAttr("token", "pyfunc_1"))},
 		function("f", nodeDef("n", "Relu")))
@@ -134,6 +139,7 @@ func TestFrozenGraphDef(t *testing.T) {
 }
 
 func TestKerasMetadata(t *testing.T) {
+	t.Parallel()
 	b := pb{}.M(1, pb{}.S(3, "root").S(4, "_tf_keras_network").S(5, `{"class_name": "Functional", "config": {"layers": []}}`).M(6, pb{}.V(1, 2))).
 		M(1, pb{}.V(2, 1).S(3, "root.layer-0").S(4, "_tf_keras_layer").S(5, `{"class_name": "Lambda"}`))
 	if k := Detect(bytes.NewReader(b), int64(len(b))); k != KindKerasMetadata {
@@ -146,6 +152,7 @@ func TestKerasMetadata(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewSource(2))
 	random := make([]byte, 50000)
 	rng.Read(random)
@@ -174,6 +181,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestMalformed(t *testing.T) {
+	t.Parallel()
 	good := tf2Model()
 	for name, b := range map[string][]byte{
 		"truncated":  good[:len(good)-5],
@@ -193,6 +201,7 @@ func TestMalformed(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
+	t.Parallel()
 	b := tf2Model()
 	_, err := Parse(bytes.NewReader(b), int64(len(b)), Options{Limits: pbwalk.Limits{MaxFields: 50}})
 	if !errors.As(err, new(*pbwalk.LimitError)) {

@@ -96,6 +96,7 @@ func localAt(t *testing.T, b []byte, name string) int {
 }
 
 func TestReadStoredAndDeflated(t *testing.T) {
+	t.Parallel()
 	b := build(t, "a comment", member{name: "a/data.pkl", data: "stored", method: zip.Store},
 		member{name: "b.txt", data: strings.Repeat("deflate me ", 100), method: zip.Deflate})
 	z := open(t, b)
@@ -164,6 +165,7 @@ func TestCRCMismatch(t *testing.T) { // CVE-2025-10156
 }
 
 func TestPrependedData(t *testing.T) {
+	t.Parallel()
 	junk := "\x80\x02cposix\nsystem\nq\x00X\x07\x00\x00\x00echo hiq\x01\x85q\x02Rq\x03."
 	for _, comment := range []string{"", "with a comment"} {
 		b := append([]byte(junk), build(t, comment, member{name: "x/data.pkl", data: "inner", method: zip.Deflate})...)
@@ -181,6 +183,7 @@ func TestPrependedData(t *testing.T) {
 }
 
 func TestTrailingData(t *testing.T) {
+	t.Parallel()
 	b := append(build(t, "", member{name: "a", data: "x"}), "trailing"...)
 	z := open(t, b)
 	if _, ok := kinds(z)[TrailingData]; !ok || len(z.Entries) != 1 {
@@ -189,6 +192,7 @@ func TestTrailingData(t *testing.T) {
 }
 
 func TestDuplicateEOCD(t *testing.T) {
+	t.Parallel()
 	// A second end record appended after the real one points to an empty
 	// directory: readers that take the last record see nothing.
 	b := build(t, "", member{name: "archive/data.pkl", data: "payload"})
@@ -205,6 +209,7 @@ func TestDuplicateEOCD(t *testing.T) {
 }
 
 func TestNestedZipIsNotASecondDirectory(t *testing.T) {
+	t.Parallel()
 	inner := build(t, "", member{name: "in.txt", data: "hello"})
 	b := build(t, "", member{name: "a.txt", data: "x"}, member{name: "inner.zip", data: string(inner), method: zip.Store})
 	z := open(t, b)
@@ -214,6 +219,7 @@ func TestNestedZipIsNotASecondDirectory(t *testing.T) {
 }
 
 func TestDuplicateNamesAndSymlinks(t *testing.T) {
+	t.Parallel()
 	b := build(t, "", member{name: "a", data: "1"}, member{name: "a", data: "2"},
 		member{name: "link", data: "/etc/passwd", mode: fs.ModeSymlink | 0o777})
 	z := open(t, b)
@@ -226,6 +232,7 @@ func TestDuplicateNamesAndSymlinks(t *testing.T) {
 }
 
 func TestCorruptMemberDoesNotHideOthers(t *testing.T) {
+	t.Parallel()
 	b := build(t, "", member{name: "archive/bad", data: "zzz"}, member{name: "archive/data.pkl", data: "payload"})
 	l := localAt(t, b, "archive/bad")
 	copy(b[l:], "XXXX") // destroy the local header signature
@@ -242,6 +249,7 @@ func TestCorruptMemberDoesNotHideOthers(t *testing.T) {
 }
 
 func TestUnsupportedMethod(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	w := zip.NewWriter(&buf)
 	f, _ := w.CreateRaw(&zip.FileHeader{Name: "x", Method: 12, CompressedSize64: 3, UncompressedSize64: 3})
@@ -254,6 +262,7 @@ func TestUnsupportedMethod(t *testing.T) {
 }
 
 func TestZip64AndLimits(t *testing.T) {
+	t.Parallel()
 	// More than 65535 entries makes archive/zip write ZIP64 end records.
 	var buf bytes.Buffer
 	buf.WriteString("stub before the archive")
@@ -282,6 +291,7 @@ func TestZip64AndLimits(t *testing.T) {
 }
 
 func TestNotZip(t *testing.T) {
+	t.Parallel()
 	for _, b := range [][]byte{nil, []byte("hello"), bytes.Repeat([]byte("PK\x05\x06"), 100)} {
 		if _, err := Open(bytes.NewReader(b), int64(len(b))); err == nil {
 			t.Fatalf("accepted %q", b)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestMsg(t *testing.T) {
+	t.Parallel()
 	// Field 1 varint 150, field 2 string "hi", field 3 message {1: 1}.
 	got := Msg{}.V(1, 150).S(2, "hi").M(3, Msg{}.V(1, 1))
 	want := []byte{0x08, 0x96, 0x01, 0x12, 0x02, 'h', 'i', 0x1a, 0x02, 0x08, 0x01}
@@ -15,6 +16,7 @@ func TestMsg(t *testing.T) {
 }
 
 func TestONNXNode(t *testing.T) {
+	t.Parallel()
 	// input "x", output "y", name "n", op_type "Relu"; the domain only when set.
 	plain := Msg{}.S(1, "x").S(2, "y").S(3, "n").S(4, "Relu")
 	if got := ONNXNode("Relu", "", "n"); !bytes.Equal(got, plain) {

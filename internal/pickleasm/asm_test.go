@@ -3,6 +3,7 @@ package pickleasm
 import "testing"
 
 func TestKnownEncodings(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		got  []byte

@@ -8,6 +8,7 @@ import (
 )
 
 func TestArtifactURI(t *testing.T) {
+	t.Parallel()
 	base := filepath.Join(string(filepath.Separator), "work", "repo")
 	cases := []struct{ in, uri, baseID string }{
 		{"./a/b.pkl", "a/b.pkl", "%SRCROOT%"},
@@ -27,6 +28,7 @@ func TestArtifactURI(t *testing.T) {
 }
 
 func TestFingerprint(t *testing.T) {
+	t.Parallel()
 	a := Fingerprint("PKL001", "a", "m", "os.system")
 	if len(a) != 32 || a != Fingerprint("PKL001", "a", "m", "os.system") {
 		t.Fatalf("fingerprint %q not 32 stable hex digits", a)
@@ -41,6 +43,7 @@ func TestFingerprint(t *testing.T) {
 // run properties unless set, no markdown or suppressions when empty, and
 // no HTML escaping.
 func TestWriteShape(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	run := Run{
 		Tool:        Tool{Driver: Driver{Name: "x", InformationURI: "https://e/?a=1&b=<2>", Rules: []Rule{}}},

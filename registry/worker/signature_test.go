@@ -29,7 +29,7 @@ func TestWorkerVerifiesSignatures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tk, err := evidence.ParseTrustedKey(trustedPub)
+		tk, err := sign.ParseTrustedKey(trustedPub)
 		if err != nil {
 			t.Fatal(err)
 		}

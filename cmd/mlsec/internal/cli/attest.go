@@ -102,7 +102,7 @@ error or malformed file.`,
 				if err != nil {
 					return withCode(ExitUsage, fmt.Errorf("attest verify: %w", err))
 				}
-				k, err := evidence.ParseTrustedKey(pem)
+				k, err := sign.ParseTrustedKey(pem)
 				if err != nil {
 					return withCode(ExitUsage, fmt.Errorf("attest verify: %s: %w", p, err))
 				}

@@ -46,14 +46,14 @@ func writeModel(t *testing.T, dir string, weights []byte) string {
 		t.Fatal(err)
 	}
 	digest := hex.EncodeToString(d)
-	rec, err := evidence.FromScan(evidence.NewSubject("toy", digest), &scan.Report{}, time.Now())
+	rec, err := scan.Evidence(evidence.NewSubject("toy", digest), &scan.Report{}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	f, _ := os.Create(filepath.Join(dir, "scan.evidence.json"))
 	evidence.Write(f, rec)
 	f.Close()
-	os.WriteFile(filepath.Join(dir, "model.sig"), []byte(`{"pretend": "bundle"}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "model.sig"), []byte(`{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", "pretend": "bundle"}`), 0o644)
 	os.WriteFile(filepath.Join(dir, "toy.cdx.json"), []byte(`{"bomFormat": "CycloneDX"}`), 0o644)
 	return digest
 }
@@ -172,7 +172,7 @@ func TestPushRejectsForeignEvidence(t *testing.T) {
 	model := t.TempDir()
 	writeModel(t, model, []byte("weights"))
 	// An evidence file about other bytes is not attached: exit 1, said why.
-	rec, _ := evidence.FromScan(evidence.NewSubject("x", strings.Repeat("0", 64)), &scan.Report{}, time.Now())
+	rec, _ := scan.Evidence(evidence.NewSubject("x", strings.Repeat("0", 64)), &scan.Report{}, time.Now())
 	f, _ := os.Create(filepath.Join(model, "other.evidence.json"))
 	evidence.Write(f, rec)
 	f.Close()

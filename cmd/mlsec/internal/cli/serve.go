@@ -23,6 +23,7 @@ import (
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/store"
 	"github.com/mlsec/mlsec/registry/worker"
+	"github.com/mlsec/mlsec/sign"
 )
 
 func init() { register(newServeCmd) }
@@ -91,7 +92,7 @@ func readTrustedKeys(paths []string) ([]evidence.TrustedKey, error) {
 		if err != nil {
 			return nil, err
 		}
-		k, err := evidence.ParseTrustedKey(data)
+		k, err := sign.ParseTrustedKey(data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
