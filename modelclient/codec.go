@@ -345,4 +345,3 @@ func SameAnswer(a, b Prediction) bool {
 	}
 	return !math.IsNaN(a.Value) && a.Value == b.Value
 }
-
