@@ -97,8 +97,8 @@ type Faults struct {
 	// WrongType answers labels as KServe FP64 "abc" strings (a type that
 	// disagrees with the declared datatype).
 	WrongType bool
-	// Flip inverts the binary label of every other answer (a model whose
-	// answers change between calls).
+	// Flip inverts the binary labels of every other request (a model
+	// whose answers change between calls).
 	Flip bool
 	// NotJSON answers a plain-text body with status 200.
 	NotJSON bool
@@ -112,7 +112,6 @@ type Server struct {
 	f     Faults
 	// Requests and Rows count what the server received.
 	Requests, Rows atomic.Int64
-	calls          atomic.Int64
 }
 
 // NewServer starts a server for m; Close it when done.
@@ -169,7 +168,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rows [][]float64
 	}
 	for _, x := range rows {
 		l, sc := s.model.Predict(x)
-		if f.Flip && s.calls.Add(1)%2 == 0 {
+		if f.Flip && n%2 == 0 {
 			l = 1 - l
 		}
 		labels = append(labels, l)
