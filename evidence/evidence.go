@@ -20,11 +20,11 @@ const SchemaV1 = "https://mlsec.dev/evidence/v1"
 // Tool is the producer name mlsec writes.
 const Tool = "mlsec"
 
-// Evidence types. Scan, Signature and BOM are produced by scan, sign and bom;
-// the others are reserved and documented (docs/evidence.md, with JSON Schema
-// entries) so producers (fairness, drift, probe, data scan, the gateway) and
-// external tools can write them. Producers import evidence, never the
-// reverse.
+// Evidence types. Scan, Signature and BOM are produced by scan, sign and bom,
+// Robustness and Explainability by probe; the others are reserved and
+// documented (docs/evidence.md, with JSON Schema entries) so producers
+// (fairness, drift, data scan, the gateway) and external tools can write
+// them. Producers import evidence, never the reverse.
 const (
 	TypeScan       = "scan"
 	TypeSignature  = "signature"
@@ -151,8 +151,9 @@ func (r Record) Validate() error {
 	return nil
 }
 
-// DecodeResult decodes Result into *ScanResult, *SignatureResult or
-// *BOMResult for those types, and into map[string]any for reserved types.
+// DecodeResult decodes Result into *ScanResult, *SignatureResult,
+// *BOMResult, *RobustnessResult or *ExplainabilityResult for those types,
+// and into map[string]any for reserved types.
 func (r Record) DecodeResult() (any, error) {
 	var v any
 	switch r.Type {
@@ -162,6 +163,10 @@ func (r Record) DecodeResult() (any, error) {
 		v = &SignatureResult{}
 	case TypeBOM:
 		v = &BOMResult{}
+	case TypeRobustness:
+		v = &RobustnessResult{}
+	case TypeExplainability:
+		v = &ExplainabilityResult{}
 	default:
 		m := map[string]any{}
 		v = &m
