@@ -2,11 +2,11 @@ package report
 
 import (
 	"cmp"
-	"math"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
