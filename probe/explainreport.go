@@ -36,6 +36,7 @@ type ExplainReport struct {
 	ReasonMethod     string            `json:"reason_method"`
 	Reasons          []explain.Reasons `json:"reasons"`
 	Queries          int64             `json:"queries"`
+	Traffic          *Traffic          `json:"traffic,omitempty"`
 	Seconds          float64           `json:"seconds"`
 	QueriesPerSecond float64           `json:"queries_per_second"`
 	Started          time.Time         `json:"started"`

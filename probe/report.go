@@ -36,17 +36,27 @@ type RobustnessReport struct {
 	Attacks       []AttackReport `json:"attacks"`
 
 	// Queries counts every row sent to the model (the determinism check,
-	// the attacks and the re-queries that confirm each result); Requests
-	// the HTTP requests when known.
-	Queries          int64   `json:"queries"`
-	Requests         int64   `json:"requests,omitempty"`
-	Seconds          float64 `json:"seconds"`
-	QueriesPerSecond float64 `json:"queries_per_second"`
+	// the attacks and the re-queries that confirm each result).
+	Queries int64 `json:"queries"`
+	// Traffic is the HTTP side, when the caller measured it.
+	Traffic          *Traffic `json:"traffic,omitempty"`
+	Seconds          float64  `json:"seconds"`
+	QueriesPerSecond float64  `json:"queries_per_second"`
 	// Thresholds are the verdict's limits (0 = not checked).
 	MinRobustAccuracy       float64   `json:"min_robust_accuracy,omitempty"`
 	MinRelativePerturbation float64   `json:"min_relative_perturbation,omitempty"`
 	Passed                  *bool     `json:"passed,omitempty"`
 	Started                 time.Time `json:"started"`
+}
+
+// Traffic is what the probe cost the model server: HTTP requests (retries
+// included), retries, failed attempts, and request latency quantiles.
+type Traffic struct {
+	Requests     int64   `json:"requests"`
+	Retries      int64   `json:"retries"`
+	Failures     int64   `json:"failures"`
+	LatencyP50Ms float64 `json:"latency_p50_ms"`
+	LatencyP99Ms float64 `json:"latency_p99_ms"`
 }
 
 // AttackReport summarises one attack over every probed input.

@@ -245,6 +245,7 @@ func runAttack(ctx context.Context, m *countingModel, sp space, s *Sample, answe
 			defer wg.Done()
 			for i := range next {
 				p := &attack.Problem{X: sp.toUnit(s.Rows[i]), Answer: answers[i], Lo: lo, Hi: hi, Free: free, Values: values,
+					Starts: starts(sp, s, answers, i, a.Norm()),
 					Budget: opt.Budget, Seed: opt.Seed ^ (uint64(ai+1) << 40) ^ uint64(s.Index[i])}
 				ex, err := probeOne(ctx, m, oracle, sp, s, i, answers[i], a, p, string(opt.Norm))
 				mu.Lock()
@@ -282,6 +283,44 @@ func runAttack(ctx context.Context, m *countingModel, sp space, s *Sample, answe
 		return ar, fmt.Errorf("%s attack stopped after %d of %d inputs: %w", a.Name(), len(keep), len(s.Rows), firstErr)
 	}
 	return ar, nil
+}
+
+// maxStarts is how many other sample rows are offered as starting points.
+const maxStarts = 10
+
+// starts returns, nearest first, up to maxStarts sample rows (attack
+// space) the model answers differently from row i: known adversarial
+// inputs to start a search from, instead of random ones that a model
+// rarely answers differently in a wide box.
+func starts(sp space, s *Sample, answers []modelclient.Prediction, i int, norm attack.Norm) [][]float64 {
+	x := sp.toUnit(s.Rows[i])
+	type cand struct {
+		u []float64
+		d float64
+	}
+	var cs []cand
+	for j := range s.Rows {
+		if j != i && !modelclient.SameAnswer(answers[j], answers[i]) {
+			u := sp.toUnit(s.Rows[j])
+			cs = append(cs, cand{u, attack.Dist(norm, x, u)})
+		}
+	}
+	slices.SortStableFunc(cs, func(a, b cand) int { return cmpFloat(a.d, b.d) })
+	out := make([][]float64, 0, min(len(cs), maxStarts))
+	for _, c := range cs[:min(len(cs), maxStarts)] {
+		out = append(out, c.u)
+	}
+	return out
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // probeOne attacks row i and confirms the result by re-querying it.

@@ -61,6 +61,11 @@ type Problem struct {
 	// (attack space), for integer and categorical features; nil (or a nil
 	// entry) means evenly spaced values across the range of a free feature.
 	Values [][]float64
+	// Starts are candidate adversarial inputs to start from, nearest
+	// first (ART's x_adv_init; package probe passes the sample rows the
+	// model answers differently). The search attacks try them, one query
+	// each, before drawing random inputs.
+	Starts [][]float64
 	// Budget is the most queries this attack may spend on X.
 	Budget int
 	// Seed makes the attack's random choices reproducible.
@@ -196,9 +201,17 @@ func (s *session) uniform() []float64 {
 	return s.project(x)
 }
 
-// randomStart draws up to tries uniform points and returns the first
-// adversarial one, or nil.
-func (s *session) randomStart(ctx context.Context, tries int) ([]float64, error) {
+// start returns a first adversarial input: the first of Problem.Starts
+// (at most tries of them) the model confirms, else the first of up to
+// tries uniform random points, or nil.
+func (s *session) start(ctx context.Context, tries int) ([]float64, error) {
+	for _, st := range s.p.Starts[:min(len(s.p.Starts), tries)] {
+		x := s.project(append([]float64(nil), st...))
+		ok, err := s.isAdv(ctx, x)
+		if err != nil || ok {
+			return x, err
+		}
+	}
 	for range tries {
 		x := s.uniform()
 		ok, err := s.isAdv(ctx, x)

@@ -13,9 +13,10 @@ import (
 // adversarial, each step size adapted by StepAdapt when fewer than 20 % or
 // more than 50 % of the tries stay adversarial, for up to NumTrial tries.
 //
-// Unlike ART, which starts from the random adversarial input itself, we
-// start from the boundary point on the segment to it (an L2 binary search,
-// as foolbox does): ART's start wastes most of a small budget walking in
+// The start is the first of Problem.Starts the model confirms (ART's
+// x_adv_init), else a uniform random adversarial input. Unlike ART, which
+// starts from that input itself, we start from the boundary point on the
+// segment to it (an L2 binary search, as foolbox does): ART's start wastes most of a small budget walking in
 // from the far corner of the box. The attack stops when its budget is
 // spent and returns the closest adversarial input seen.
 type Boundary struct {
@@ -64,7 +65,7 @@ func (b Boundary) Run(ctx context.Context, o Oracle, p *Problem) (Result, error)
 }
 
 func (b Boundary) run(ctx context.Context, s *session) error {
-	start, err := s.randomStart(ctx, b.InitSize)
+	start, err := s.start(ctx, b.InitSize)
 	if err != nil || start == nil {
 		return err
 	}

@@ -6,9 +6,10 @@ import (
 )
 
 // HopSkipJump is the decision-based attack of Chen, Jordan and Wainwright
-// (2020), untargeted, as ART 1.20's HopSkipJump implements it: a random
-// adversarial start brought to the boundary by an L2 binary search
-// (threshold 0.001); then per iteration t: δ (0.1 of the box width at t = 0,
+// (2020), untargeted, as ART 1.20's HopSkipJump implements it: an
+// adversarial start (Problem.Starts, as ART's x_adv_init, else uniform
+// random inputs, InitSize tries) brought to the boundary by an L2 binary
+// search (threshold 0.001); then per iteration t: δ (0.1 of the box width at t = 0,
 // else √d·θ·dist for L2 and d·θ·dist for L∞), a binary search to the
 // boundary (threshold θ = 0.01/√d for L2, min(θ·dist, θ) with θ = 0.01/d
 // for L∞, interpolating on the segment for L2 and by clipping to the L∞
@@ -75,7 +76,7 @@ func (h HopSkipJump) run(ctx context.Context, s *session) error {
 	if h.Distance == LInf {
 		theta = 0.01 / d
 	}
-	start, err := s.randomStart(ctx, h.InitSize)
+	start, err := s.start(ctx, h.InitSize)
 	if err != nil || start == nil {
 		return err
 	}

@@ -77,6 +77,7 @@ I/O error (docs/exit-codes.md).`,
 		{ID: "provenance", Title: "Provenance:"},
 		{ID: "policy", Title: "Policy and evidence:"},
 		{ID: "registry", Title: "Registry:"},
+		{ID: "trusted", Title: "Trusted AI and adversarial ML:"},
 	}
 	root.AddGroup(groups...)
 	groupOf := map[string]string{
@@ -89,6 +90,7 @@ I/O error (docs/exit-codes.md).`,
 		"owners": "registry", "request": "registry", "approve": "registry", "reject": "registry",
 		"requests": "registry", "rollback": "registry", "record": "registry", "history": "registry",
 		"webhooks": "registry", "alias": "registry", "exceptions": "registry",
+		"probe": "trusted",
 	}
 	for _, f := range commands {
 		c := f()
