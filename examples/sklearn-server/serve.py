@@ -42,6 +42,11 @@ Usage:
   /usr/bin/python3 examples/sklearn-server/serve.py [--port 8501]
       [--host 127.0.0.1] [--port-file FILE] [--mlflow-model NAME]
       [--mlflow-proba] [--verbose]
+  /usr/bin/python3 examples/sklearn-server/serve.py --export DIR
+      writes DIR/breast-cancer/ and DIR/diabetes/ (model.joblib and a
+      README.md model card) and exits: the artifacts of the served models,
+      for mlsec scan, push and the evidence's --model PATH. Training is
+      deterministic, so the served models equal the exported ones.
 
 Needs Debian's python3-sklearn (apt-get install python3-sklearn). It never
 loads a model file: the models are trained here from the committed CSVs.
@@ -283,6 +288,36 @@ class Handler(BaseHTTPRequestHandler):
         return self.reply(200, {"result": res})
 
 
+CARD = """---
+license: bsd-3-clause
+library_name: scikit-learn
+tags: [tabular-classification]
+datasets: [%(data)s]
+---
+# %(name)s
+
+%(what)s, trained by examples/sklearn-server/serve.py on
+examples/sklearn-server/data/%(data)s (scikit-learn %(version)s).
+Inputs: %(cols)s. Output: %(label)s.
+"""
+
+
+def export(models, root):
+    import joblib
+    import sklearn
+    for name, md in sorted(models.items()):
+        d = os.path.join(root, name)
+        os.makedirs(d, exist_ok=True)
+        joblib.dump(md.estimator, os.path.join(d, "model.joblib"))
+        data = name.replace("-", "_") + ".csv"
+        what = "StandardScaler + LogisticRegression" if md.classifier else "LinearRegression"
+        label = "benign (1) or malignant (0)" if md.classifier else "disease progression after one year"
+        with open(os.path.join(d, "README.md"), "w") as f:
+            f.write(CARD % {"name": name, "what": what, "data": data, "version": sklearn.__version__,
+                            "cols": ", ".join(md.columns), "label": label})
+        sys.stderr.write("wrote %s\n" % d)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--host", default="127.0.0.1")
@@ -291,8 +326,11 @@ def main():
     ap.add_argument("--mlflow-model", default="breast-cancer", help="the model /invocations serves")
     ap.add_argument("--mlflow-proba", action="store_true", help="/invocations answers probabilities")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    ap.add_argument("--export", metavar="DIR", help="write the models' artifacts to DIR and exit")
     a = ap.parse_args()
     Handler.models = train()
+    if a.export:
+        return export(Handler.models, a.export)
     if a.mlflow_model not in Handler.models:
         ap.error("--mlflow-model: one of %s" % sorted(Handler.models))
     Handler.mlflow_model, Handler.mlflow_proba, Handler.verbose = a.mlflow_model, a.mlflow_proba, a.verbose
