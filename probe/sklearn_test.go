@@ -266,4 +266,3 @@ func TestPermutationImportanceEqualsScikitLearn(t *testing.T) {
 		t.Logf("%s: %d features × %d repeats equal to scikit-learn's bit for bit (%d queries)", tc.model, len(imp.Features), gm.Repeats, imp.Queries)
 	}
 }
-
