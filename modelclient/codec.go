@@ -264,21 +264,35 @@ func numbers(l []any) ([]float64, error) {
 }
 
 // fromScores makes a prediction from a score vector: the label is the
-// index of the highest score (the first one on a tie, as numpy's argmax).
+// index of the highest score.
 func fromScores(s []float64) (Prediction, error) {
 	if len(s) < 2 {
 		return Prediction{}, fmt.Errorf("a score vector of %d values (want 2 or more)", len(s))
 	}
-	best := 0
 	for i, v := range s {
 		if math.IsNaN(v) {
 			return Prediction{}, fmt.Errorf("score %d is NaN", i)
 		}
-		if v > s[best] {
+	}
+	p := Prediction{Scores: s}
+	best := p.Top()
+	p.Label, p.Value = strconv.Itoa(best), float64(best)
+	return p, nil
+}
+
+// Top is the index of the highest score (the first on a tie, as numpy's
+// argmax), or -1 without scores.
+func (p Prediction) Top() int {
+	if len(p.Scores) == 0 {
+		return -1
+	}
+	best := 0
+	for i, v := range p.Scores {
+		if v > p.Scores[best] {
 			best = i
 		}
 	}
-	return Prediction{Label: strconv.Itoa(best), Value: float64(best), Scores: s}, nil
+	return best
 }
 
 // sameWidth checks that every prediction carrying scores has as many.
@@ -324,17 +338,6 @@ func field(v any, k string) (any, bool) {
 	}
 	x, ok := m[k]
 	return x, ok
-}
-
-// argmax is the index of the highest score (first on ties).
-func argmax(s []float64) int {
-	best := 0
-	for i, v := range s {
-		if v > s[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // SameAnswer reports whether two predictions give the same answer: equal

@@ -31,12 +31,17 @@ func newKServe(c *Config) (*kserve, error) {
 	default:
 		return nil, fmt.Errorf("kserve-v2 input datatype %q: want FP64 or FP32", c.Datatype)
 	}
-	k.path = "/v2/models/" + url.PathEscape(c.Model)
-	if c.Version != "" {
-		k.path += "/versions/" + url.PathEscape(c.Version)
-	}
-	k.path += "/infer"
+	k.path = modelPath("/v2/models/", c, "/infer")
 	return k, nil
+}
+
+// modelPath is prefix + model [+ /versions/v] + suffix, escaped.
+func modelPath(prefix string, c *Config, suffix string) string {
+	p := prefix + url.PathEscape(c.Model)
+	if c.Version != "" {
+		p += "/versions/" + url.PathEscape(c.Version)
+	}
+	return p + suffix
 }
 
 func (k *kserve) Path() string { return k.path }

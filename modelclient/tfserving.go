@@ -3,7 +3,6 @@ package modelclient
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strconv"
 )
 
@@ -27,11 +26,7 @@ func newTFServing(c *Config) (*tfserving, error) {
 	default:
 		return nil, fmt.Errorf("tfserving format %q: want instances or inputs", c.Format)
 	}
-	t.path = "/v1/models/" + url.PathEscape(c.Model)
-	if c.Version != "" {
-		t.path += "/versions/" + url.PathEscape(c.Version)
-	}
-	t.path += ":predict"
+	t.path = modelPath("/v1/models/", c, ":predict")
 	return t, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mlsec/mlsec/modelclient"
 	"github.com/mlsec/mlsec/probe/explain"
 )
 
@@ -23,23 +24,12 @@ type ExplainOptions struct {
 
 // ExplainReport is the outcome of 'mlsec probe explain'.
 type ExplainReport struct {
-	// Complete is false when the model failed before the end (Error says
-	// why); nothing is reported then but what finished.
-	Complete   bool                `json:"complete"`
-	Error      string              `json:"error,omitempty"`
-	Endpoint   string              `json:"endpoint,omitempty"`
-	Protocol   string              `json:"protocol,omitempty"`
-	Model      string              `json:"model,omitempty"`
+	Run
 	Sample     *Sample             `json:"sample"`
 	Importance *explain.Importance `json:"importance"`
 	// ReasonMethod documents how reasons were found.
-	ReasonMethod     string            `json:"reason_method"`
-	Reasons          []explain.Reasons `json:"reasons"`
-	Queries          int64             `json:"queries"`
-	Traffic          *Traffic          `json:"traffic,omitempty"`
-	Seconds          float64           `json:"seconds"`
-	QueriesPerSecond float64           `json:"queries_per_second"`
-	Started          time.Time         `json:"started"`
+	ReasonMethod string            `json:"reason_method"`
+	Reasons      []explain.Reasons `json:"reasons"`
 }
 
 // ErrNoLabels is returned when permutation importance has no true labels.
@@ -58,10 +48,10 @@ func Explain(ctx context.Context, m Model, s *Sample, opt ExplainOptions) (*Expl
 		opt.ReasonRows = 5
 	}
 	opt.Reasons.Regression = opt.Importance.Scoring == explain.R2
-	start := opt.Now()
-	rep := &ExplainReport{Sample: s, Started: start.UTC(), Reasons: []explain.Reasons{},
+	rep := &ExplainReport{Sample: s, Reasons: []explain.Reasons{},
 		ReasonMethod: fmt.Sprintf("local sensitivity: each feature moved alone by %g of its range up and down (whole numbers for integer features, every other value for categorical ones), ranked by the change in the answer's score, or by the smallest move that flips a label", stepOf(opt.Reasons))}
-	counter := &countingModel{m: m}
+	rep.begin(opt.Now())
+	counter := &modelclient.Counter{P: m}
 	names := make([]string, len(s.Features))
 	for j, f := range s.Features {
 		names[j] = f.Name
@@ -84,16 +74,9 @@ func Explain(ctx context.Context, m Model, s *Sample, opt ExplainOptions) (*Expl
 			rep.Reasons = append(rep.Reasons, r)
 		}
 	}
-	rep.Queries = counter.queries()
-	rep.Seconds = opt.Now().Sub(start).Seconds()
-	if rep.Seconds > 0 {
-		rep.QueriesPerSecond = float64(rep.Queries) / rep.Seconds
-	}
-	if err != nil {
-		rep.Error = err.Error()
+	if err := rep.finish(counter.Queries(), opt.Now(), err); err != nil {
 		return rep, err
 	}
-	rep.Complete = true
 	return rep, nil
 }
 

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -161,16 +162,7 @@ func closest(ex []Example, norm string, n int) []Example {
 			out = append(out, e)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Example) int {
-		da, db := a.distance(norm), b.distance(norm)
-		switch {
-		case da < db:
-			return -1
-		case da > db:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(out, func(a, b Example) int { return cmp.Compare(a.distance(norm), b.distance(norm)) })
 	return out[:min(n, len(out))]
 }
 

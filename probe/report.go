@@ -4,22 +4,13 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"time"
 )
 
 // RobustnessReport is the outcome of a robustness probe (the JSON of
 // 'mlsec probe robustness --format json', docs/probe.md).
 type RobustnessReport struct {
-	// Complete is false when the probe stopped early (Error says why);
-	// its figures then cover only the inputs finished, and no evidence
-	// may be written from it.
-	Complete bool   `json:"complete"`
-	Error    string `json:"error,omitempty"`
-
-	Endpoint string  `json:"endpoint,omitempty"`
-	Protocol string  `json:"protocol,omitempty"`
-	Model    string  `json:"model,omitempty"`
-	Sample   *Sample `json:"sample"`
+	Run
+	Sample *Sample `json:"sample"`
 
 	// Norm is the distance ε and the headline perturbation are measured
 	// in, on range-scaled inputs ("range units").
@@ -35,28 +26,10 @@ type RobustnessReport struct {
 	CleanAccuracy *float64       `json:"clean_accuracy,omitempty"`
 	Attacks       []AttackReport `json:"attacks"`
 
-	// Queries counts every row sent to the model (the determinism check,
-	// the attacks and the re-queries that confirm each result).
-	Queries int64 `json:"queries"`
-	// Traffic is the HTTP side, when the caller measured it.
-	Traffic          *Traffic `json:"traffic,omitempty"`
-	Seconds          float64  `json:"seconds"`
-	QueriesPerSecond float64  `json:"queries_per_second"`
 	// Thresholds are the verdict's limits (0 = not checked).
-	MinRobustAccuracy       float64   `json:"min_robust_accuracy,omitempty"`
-	MinRelativePerturbation float64   `json:"min_relative_perturbation,omitempty"`
-	Passed                  *bool     `json:"passed,omitempty"`
-	Started                 time.Time `json:"started"`
-}
-
-// Traffic is what the probe cost the model server: HTTP requests (retries
-// included), retries, failed attempts, and request latency quantiles.
-type Traffic struct {
-	Requests     int64   `json:"requests"`
-	Retries      int64   `json:"retries"`
-	Failures     int64   `json:"failures"`
-	LatencyP50Ms float64 `json:"latency_p50_ms"`
-	LatencyP99Ms float64 `json:"latency_p99_ms"`
+	MinRobustAccuracy       float64 `json:"min_robust_accuracy,omitempty"`
+	MinRelativePerturbation float64 `json:"min_relative_perturbation,omitempty"`
+	Passed                  *bool   `json:"passed,omitempty"`
 }
 
 // AttackReport summarises one attack over every probed input.

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -110,14 +111,14 @@ func (e *NondeterministicError) Error() string {
 // the error: figures over the inputs finished, never invented ones.
 func Robustness(ctx context.Context, m Model, s *Sample, opt Options) (*RobustnessReport, error) {
 	opt.defaults()
-	start := opt.Now()
 	rep := &RobustnessReport{Sample: s, Norm: string(opt.Norm), Epsilon: opt.Epsilon, Budget: opt.Budget, Seed: opt.Seed,
-		Inputs: len(s.Rows), Started: start.UTC(), Attacks: []AttackReport{},
+		Inputs: len(s.Rows), Attacks: []AttackReport{},
 		MinRobustAccuracy: opt.MinRobustAccuracy, MinRelativePerturbation: opt.MinRelativePerturbation}
+	rep.begin(opt.Now())
 	if len(s.Rows) == 0 {
 		return nil, fmt.Errorf("%w: no rows to probe", ErrSample)
 	}
-	counter := &countingModel{m: m}
+	counter := &modelclient.Counter{P: m}
 	sp := space{feats: s.Features}
 	answers, err := stableAnswers(ctx, counter, s)
 	if err != nil {
@@ -153,16 +154,9 @@ func Robustness(ctx context.Context, m Model, s *Sample, opt Options) (*Robustne
 			break
 		}
 	}
-	rep.Queries = counter.queries()
-	rep.Seconds = opt.Now().Sub(start).Seconds()
-	if rep.Seconds > 0 {
-		rep.QueriesPerSecond = float64(rep.Queries) / rep.Seconds
+	if err := rep.finish(counter.Queries(), opt.Now(), runErr); err != nil {
+		return rep, err
 	}
-	if runErr != nil {
-		rep.Error = runErr.Error()
-		return rep, runErr
-	}
-	rep.Complete = true
 	if opt.MinRobustAccuracy > 0 || opt.MinRelativePerturbation > 0 {
 		pass := true
 		for _, a := range rep.Attacks {
@@ -207,7 +201,7 @@ func stableAnswers(ctx context.Context, m Model, s *Sample) ([]modelclient.Predi
 }
 
 // runAttack runs one attack on every row, Workers at a time.
-func runAttack(ctx context.Context, m *countingModel, sp space, s *Sample, answers []modelclient.Prediction, correct []bool,
+func runAttack(ctx context.Context, m Model, sp space, s *Sample, answers []modelclient.Prediction, correct []bool,
 	a attack.Attack, ai int, opt Options, tick func()) (AttackReport, error) {
 	ar := AttackReport{Name: a.Name(), Norm: string(a.Norm())}
 	if sb, ok := a.(attack.ScoreBased); ok && sb.NeedsScores() && answers[0].Scores == nil {
@@ -305,22 +299,12 @@ func starts(sp space, s *Sample, answers []modelclient.Prediction, i int, norm a
 			cs = append(cs, cand{u, attack.Dist(norm, x, u)})
 		}
 	}
-	slices.SortStableFunc(cs, func(a, b cand) int { return cmpFloat(a.d, b.d) })
+	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(a.d, b.d) })
 	out := make([][]float64, 0, min(len(cs), maxStarts))
 	for _, c := range cs[:min(len(cs), maxStarts)] {
 		out = append(out, c.u)
 	}
 	return out
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // probeOne attacks row i and confirms the result by re-querying it.
@@ -477,26 +461,6 @@ func summarizeAttack(ar *AttackReport, ex []Example, correct []bool, opt Options
 			(ar.Relative.Median == nil || *ar.Relative.Median >= opt.MinRelativePerturbation)
 		ar.Passed = &pass
 	}
-}
-
-// countingModel counts the rows a probe sends, whatever the model.
-type countingModel struct {
-	m  Model
-	mu sync.Mutex
-	n  int64
-}
-
-func (c *countingModel) Predict(ctx context.Context, rows [][]float64) ([]modelclient.Prediction, error) {
-	c.mu.Lock()
-	c.n += int64(len(rows))
-	c.mu.Unlock()
-	return c.m.Predict(ctx, rows)
-}
-
-func (c *countingModel) queries() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
 }
 
 func parseOrNaN(s string) float64 {

@@ -18,6 +18,7 @@ import (
 	"github.com/mlsec/mlsec/modelclient"
 	"github.com/mlsec/mlsec/probe/attack"
 	"github.com/mlsec/mlsec/probe/explain"
+	"github.com/mlsec/mlsec/probe/internal/golden"
 )
 
 // The quality tests run a real scikit-learn model, served on loopback by
@@ -217,24 +218,8 @@ func TestProtocolsAgreeOnScikitLearn(t *testing.T) {
 // scikit-learn's, bit for bit (accuracy over KServe v2, R² over TF
 // Serving, whose answers are the regressor's float64 values).
 func TestPermutationImportanceEqualsScikitLearn(t *testing.T) {
-	data, err := os.ReadFile("testdata/golden/permutation_importance.json")
+	g, err := golden.Load("testdata/golden/permutation_importance.json")
 	if err != nil {
-		t.Fatal(err)
-	}
-	var g struct {
-		Models map[string]struct {
-			Columns      []string    `json:"columns"`
-			Label        string      `json:"label"`
-			Scoring      string      `json:"scoring"`
-			Repeats      int         `json:"n_repeats"`
-			Baseline     float64     `json:"baseline"`
-			Importances  [][]float64 `json:"importances"`
-			Mean         []float64   `json:"importances_mean"`
-			Std          []float64   `json:"importances_std"`
-			Permutations [][]int     `json:"permutations"`
-		} `json:"models"`
-	}
-	if err := json.Unmarshal(data, &g); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

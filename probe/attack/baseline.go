@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
@@ -162,15 +163,6 @@ func (f Featurewise) candidates(s *session, j int) []float64 {
 	}
 	x := s.p.X[j]
 	vals = slices.DeleteFunc(vals, func(v float64) bool { return v == x })
-	slices.SortStableFunc(vals, func(a, b float64) int {
-		da, db := math.Abs(a-x), math.Abs(b-x)
-		switch {
-		case da < db:
-			return -1
-		case da > db:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(vals, func(a, b float64) int { return cmp.Compare(math.Abs(a-x), math.Abs(b-x)) })
 	return vals
 }

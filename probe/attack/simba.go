@@ -59,7 +59,7 @@ func (a SimBA) Run(ctx context.Context, o Oracle, p *Problem) (Result, error) {
 }
 
 func (a SimBA) run(ctx context.Context, s *session) error {
-	c := argmax(s.p.Answer.Scores)
+	c := s.p.Answer.Top()
 	var order []int
 	for j := range s.p.X {
 		if s.free(j) && s.p.Hi[j] > s.p.Lo[j] {
@@ -97,14 +97,4 @@ func (a SimBA) run(ctx context.Context, s *session) error {
 		}
 	}
 	return nil
-}
-
-func argmax(s []float64) int {
-	best := 0
-	for i, v := range s {
-		if v > s[best] {
-			best = i
-		}
-	}
-	return best
 }

@@ -117,7 +117,7 @@ func PermutationImportance(ctx context.Context, m Model, names []string, X [][]f
 	if err != nil {
 		return nil, err
 	}
-	cm := &counted{m: m}
+	cm := &modelclient.Counter{P: m}
 	preds, err := cm.Predict(ctx, X)
 	if err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func PermutationImportance(ctx context.Context, m Model, names []string, X [][]f
 	}
 	close(jobs)
 	wg.Wait()
-	imp.Queries = cm.n
+	imp.Queries = cm.Queries()
 	if first != nil {
 		return nil, first
 	}
@@ -342,18 +342,4 @@ func rank(fs []FeatureImportance) {
 	for r, i := range order {
 		fs[i].Rank = r + 1
 	}
-}
-
-// counted counts the rows sent.
-type counted struct {
-	m  Model
-	mu sync.Mutex
-	n  int64
-}
-
-func (c *counted) Predict(ctx context.Context, rows [][]float64) ([]modelclient.Prediction, error) {
-	c.mu.Lock()
-	c.n += int64(len(rows))
-	c.mu.Unlock()
-	return c.m.Predict(ctx, rows)
 }

@@ -2,9 +2,7 @@ package explain
 
 import (
 	"context"
-	"encoding/json"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -13,48 +11,20 @@ import (
 	"github.com/mlsec/mlsec/internal/table"
 	"github.com/mlsec/mlsec/modelclient"
 	"github.com/mlsec/mlsec/modelclient/modeltest"
+	"github.com/mlsec/mlsec/probe/internal/golden"
 )
 
-// Golden is probe/testdata/golden/permutation_importance.json, written by
-// probe/testdata/gen_golden.py with scikit-learn 1.2.
-type Golden struct {
-	SKLearn string                 `json:"sklearn"`
-	Models  map[string]GoldenModel `json:"models"`
-}
-
-// GoldenModel is one model's reference numbers.
-type GoldenModel struct {
-	Columns      []string    `json:"columns"`
-	Label        string      `json:"label"`
-	Scoring      string      `json:"scoring"`
-	Repeats      int         `json:"n_repeats"`
-	Baseline     float64     `json:"baseline"`
-	Importances  [][]float64 `json:"importances"`
-	Mean         []float64   `json:"importances_mean"`
-	Std          []float64   `json:"importances_std"`
-	Permutations [][]int     `json:"permutations"`
-	Predictions  []float64   `json:"predictions"`
-	Linear       struct {
-		W []float64 `json:"w"`
-		B float64   `json:"b"`
-	} `json:"linear"`
-}
-
-func loadGolden(t testing.TB) Golden {
+func loadGolden(t testing.TB) *golden.File {
 	t.Helper()
-	data, err := os.ReadFile("../testdata/golden/permutation_importance.json")
+	g, err := golden.Load("../testdata/golden/permutation_importance.json")
 	if err != nil {
-		t.Fatal(err)
-	}
-	var g Golden
-	if err := json.Unmarshal(data, &g); err != nil {
 		t.Fatal(err)
 	}
 	return g
 }
 
 // loadTable reads a served model's data: X in column order and y as text.
-func loadTable(t testing.TB, file string, m GoldenModel) ([][]float64, []string) {
+func loadTable(t testing.TB, file string, m golden.Model) ([][]float64, []string) {
 	t.Helper()
 	f, err := table.ReadFrame("../../examples/sklearn-server/data/"+file, table.Options{})
 	if err != nil {
@@ -93,7 +63,7 @@ var goldenCases = []struct{ model, file string }{
 	{"diabetes", "diabetes.csv"},
 }
 
-func goModel(name string, g GoldenModel) modeltest.Model {
+func goModel(name string, g golden.Model) modeltest.Model {
 	if name == "diabetes" {
 		return modeltest.Regression{W: g.Linear.W, B: g.Linear.B}
 	}

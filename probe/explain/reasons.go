@@ -206,7 +206,7 @@ func Explain(ctx context.Context, m Model, feats []Feature, x []float64, row int
 // numeric answer without scores (a regressor), or nil (labels only).
 func scoreFunc(ans modelclient.Prediction, regression bool) (func(modelclient.Prediction) float64, string) {
 	if ans.Scores != nil {
-		c := argmaxOf(ans.Scores)
+		c := ans.Top()
 		return func(p modelclient.Prediction) float64 {
 			if c < len(p.Scores) {
 				return p.Scores[c]
@@ -218,16 +218,6 @@ func scoreFunc(ans modelclient.Prediction, regression bool) (func(modelclient.Pr
 		return func(p modelclient.Prediction) float64 { return p.Value }, "prediction"
 	}
 	return nil, ""
-}
-
-func argmaxOf(s []float64) int {
-	b := 0
-	for i, v := range s {
-		if v > s[b] {
-			b = i
-		}
-	}
-	return b
 }
 
 // label words a reason, e.g. "income ↑ raised the score most (+0.21)".

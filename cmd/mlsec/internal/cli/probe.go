@@ -291,9 +291,41 @@ func (o *outputFlags) write(stdout io.Writer, table, html func(io.Writer) error,
 	return writeFileAtomic(o.out, render)
 }
 
-// probeErr words a failed probe for the user; a partial report has been
+// probeReport is what finishProbe needs of a probe's report.
+type probeReport interface {
+	Served(endpoint, protocol, model string, t *probe.Traffic)
+	WriteTable(io.Writer) error
+	WriteHTML(io.Writer) error
+	Evidence(evidence.Subject, string, time.Time) (evidence.Record, error)
+}
+
+var (
+	_ probeReport = (*probe.RobustnessReport)(nil)
+	_ probeReport = (*probe.ExplainReport)(nil)
+)
+
+// finishProbe prints a report (complete or partial), then, for a complete
+// one, writes its evidence; probeErr is the probe's own error, if any.
+func finishProbe(cmd *cobra.Command, ep *endpointFlags, cl *modelclient.Client, out *outputFlags, ev *modelEvidence, rep probeReport, probeErr error) error {
+	rep.Served(ep.endpoint, ep.protocol, ep.served, ep.traffic(cl))
+	if err := out.write(cmd.OutOrStdout(), rep.WriteTable, rep.WriteHTML, rep); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if probeErr != nil {
+		return wordProbeErr(probeErr)
+	}
+	if ev.path == "" {
+		return nil
+	}
+	if err := ev.write(cmd.Context(), rep.Evidence); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	return nil
+}
+
+// wordProbeErr words a failed probe for the user; a partial report has been
 // printed already.
-func probeErr(err error) error {
+func wordProbeErr(err error) error {
 	var nd *probe.NondeterministicError
 	switch {
 	case errors.As(err, &nd):

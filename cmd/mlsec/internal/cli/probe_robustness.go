@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/probe"
 	"github.com/mlsec/mlsec/probe/attack"
 )
@@ -144,22 +142,10 @@ func runProbeRobustness(cmd *cobra.Command, fl *robustnessFlags) error {
 	})
 	b.Clear()
 	if rep == nil {
-		return probeErr(err)
+		return wordProbeErr(err)
 	}
-	rep.Endpoint, rep.Protocol, rep.Model = fl.ep.endpoint, fl.ep.protocol, fl.ep.served
-	rep.Traffic = fl.ep.traffic(cl)
-	if werr := fl.out.write(cmd.OutOrStdout(), rep.WriteTable, rep.WriteHTML, rep); werr != nil {
-		return withCode(ExitUsage, werr)
-	}
-	if err != nil {
-		return probeErr(err)
-	}
-	if fl.ev.path != "" {
-		if err := fl.ev.write(cmd.Context(), func(sub evidence.Subject, v string, now time.Time) (evidence.Record, error) {
-			return rep.Evidence(sub, v, now)
-		}); err != nil {
-			return withCode(ExitUsage, err)
-		}
+	if err := finishProbe(cmd, &fl.ep, cl, &fl.out, &fl.ev, rep, err); err != nil {
+		return err
 	}
 	if rep.Passed != nil && !*rep.Passed {
 		return withCode(ExitFindings, nil)
