@@ -291,6 +291,38 @@ func (o *outputFlags) write(stdout io.Writer, table, html func(io.Writer) error,
 	return writeFileAtomic(o.out, render)
 }
 
+// prepareProbe does everything that can fail before the first query:
+// the command's own flag check (err), the shared flags, the sample and
+// the client, so a mistake costs the model server nothing.
+func prepareProbe(err error, sf *sampleFlags, ep *endpointFlags, out *outputFlags, ev *modelEvidence) (*probe.Sample, *modelclient.Client, error) {
+	if err == nil {
+		err = out.check()
+	}
+	if err == nil {
+		err = ev.check()
+	}
+	if err != nil {
+		return nil, nil, withCode(ExitUsage, err)
+	}
+	s, err := sf.load()
+	if err != nil {
+		return nil, nil, withCode(ExitUsage, err)
+	}
+	cl, err := ep.client(columns(s))
+	if err != nil {
+		return nil, nil, withCode(ExitUsage, err)
+	}
+	return s, cl, nil
+}
+
+func columns(s *probe.Sample) []string {
+	out := make([]string, len(s.Features))
+	for i, f := range s.Features {
+		out[i] = f.Name
+	}
+	return out
+}
+
 // probeReport is what finishProbe needs of a probe's report.
 type probeReport interface {
 	Served(endpoint, protocol, model string, t *probe.Traffic)

@@ -72,13 +72,9 @@ Exit codes: 0 done, 2 usage error, an unusable sample, or a failed probe
 }
 
 func runProbeExplain(cmd *cobra.Command, fl *explainFlags) error {
-	err := fl.out.check()
-	if err == nil {
-		err = fl.ev.check()
-	}
+	var err error
 	sc := explain.Scoring(fl.scoring)
 	switch {
-	case err != nil:
 	case sc != explain.Accuracy && sc != explain.R2:
 		err = errors.New("--scoring: want accuracy or r2")
 	case fl.sample.label == "":
@@ -86,16 +82,9 @@ func runProbeExplain(cmd *cobra.Command, fl *explainFlags) error {
 	case fl.repeats < 1 || fl.step <= 0 || fl.top < 1 || fl.reasons < 0:
 		err = errors.New("--repeats, --step and --top must be positive, --reasons 0 or more")
 	}
+	s, cl, err := prepareProbe(err, &fl.sample, &fl.ep, &fl.out, &fl.ev)
 	if err != nil {
-		return withCode(ExitUsage, err)
-	}
-	s, err := fl.sample.load()
-	if err != nil {
-		return withCode(ExitUsage, err)
-	}
-	cl, err := fl.ep.client(columns(s))
-	if err != nil {
-		return withCode(ExitUsage, err)
+		return err
 	}
 	reasons := fl.reasons
 	if reasons == 0 {

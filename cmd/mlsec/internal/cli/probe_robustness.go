@@ -115,25 +115,12 @@ func runProbeRobustness(cmd *cobra.Command, fl *robustnessFlags) error {
 		return withCode(ExitUsage, fmt.Errorf("--norm: %w", err))
 	}
 	as, err := attacks(fl.attacks, norm, fl.curve)
-	if err == nil {
-		err = fl.out.check()
-	}
-	if err == nil {
-		err = fl.ev.check()
-	}
 	if err == nil && (fl.epsilon <= 0 || fl.budget <= 0) {
 		err = errors.New("--epsilon and --budget must be positive")
 	}
+	s, cl, err := prepareProbe(err, &fl.sample, &fl.ep, &fl.out, &fl.ev)
 	if err != nil {
-		return withCode(ExitUsage, err)
-	}
-	s, err := fl.sample.load()
-	if err != nil {
-		return withCode(ExitUsage, err)
-	}
-	cl, err := fl.ep.client(columns(s))
-	if err != nil {
-		return withCode(ExitUsage, err)
+		return err
 	}
 	b := bar(cmd.ErrOrStderr(), fl.noProgress)
 	rep, err := probe.Robustness(cmd.Context(), cl, s, probe.Options{
@@ -151,12 +138,4 @@ func runProbeRobustness(cmd *cobra.Command, fl *robustnessFlags) error {
 		return withCode(ExitFindings, nil)
 	}
 	return nil
-}
-
-func columns(s *probe.Sample) []string {
-	out := make([]string, len(s.Features))
-	for i, f := range s.Features {
-		out[i] = f.Name
-	}
-	return out
 }
