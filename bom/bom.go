@@ -29,10 +29,10 @@ const (
 	PropRootDigest   = "mlsec:oms:root-digest"
 )
 
-// SignatureFile is the OMS signature's conventional name. It is excluded
-// from the digests (a signature cannot cover itself) and referenced as an
-// attestation when present.
-const SignatureFile = "model.sig"
+// SignatureFile is the OMS signature's conventional name. Like every mlsec
+// attachment it is not one of the model's files (manifest.IsAttachment)
+// and is referenced as an attestation when present.
+const SignatureFile = manifest.SignatureFile
 
 // Options control Generate. The zero value scans the model, stamps the
 // current time and a random serial number.
@@ -55,8 +55,13 @@ type Options struct {
 	// ToolVersion overrides the mlsec version in metadata.tools ("" = build version).
 	ToolVersion string
 	// IgnorePaths are excluded from hashing, as for an OMS signature
-	// (SignatureFile is always excluded).
+	// (attachments are always excluded).
 	IgnorePaths []string
+	// Manifest, if set, is the model's files already hashed in this run
+	// (files mode, SHA-256, as manifest.Identity hashes them): Generate
+	// then reads no model byte twice. IgnorePaths and AllowSymlinks are
+	// those it was made with.
+	Manifest *manifest.Manifest
 	// AllowSymlinks hashes a symlinked file's target under the link's name,
 	// as mlsec sign --allow-symlinks does (the Hugging Face hub cache is
 	// made of such links); otherwise a symlink is an error.
@@ -82,10 +87,15 @@ func Generate(ctx context.Context, root string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model path: %w", err)
 	}
-	man, err := manifest.Hash(ctx, root, manifest.Options{Algorithm: manifest.SHA256,
-		IgnorePaths: append([]string{SignatureFile}, opts.IgnorePaths...), AllowSymlinks: opts.AllowSymlinks})
-	if err != nil {
-		return nil, fmt.Errorf("hash model: %w", err)
+	man := opts.Manifest
+	if man == nil {
+		man, err = manifest.Hash(ctx, root, manifest.Options{Algorithm: manifest.SHA256,
+			IgnorePaths: opts.IgnorePaths, AllowSymlinks: opts.AllowSymlinks})
+		if err != nil {
+			return nil, fmt.Errorf("hash model: %w", err)
+		}
+	} else if man.Algorithm != manifest.SHA256 || man.ShardSize != 0 {
+		return nil, fmt.Errorf("hash model: the manifest given is %s (shards %d), a BOM needs files mode with sha256", man.Algorithm, man.ShardSize)
 	}
 	info := &modelInfo{Props: map[string]string{}, FileProps: map[string]map[string]string{}}
 	if err := info.collect(root, st.IsDir(), man); err != nil {

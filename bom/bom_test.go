@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,7 +155,7 @@ Classifying the polarity of short reviews.
 		"requirements.txt":                    "torch==2.3.1\nNumPy>=1.26 ; python_version >= '3.9'\n-r other.txt\n--index-url https://example.org\ngit+https://github.com/x/y@v1\nSentencePiece==0.2.0 # tokenizer\n",
 		"pyproject.toml":                      "[project]\nname = \"x\"\ndependencies = [\"Safetensors==0.4.3\", \"tokenizers (>=0.19)\"]\n",
 		"model.safetensors":                   safetensorsBytes(),
-		"model.sig":                           "{}",
+		"model.sig":                           `{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"}`,
 	})
 }
 
@@ -270,6 +271,18 @@ func TestRichModelCard(t *testing.T) {
 	if !att {
 		t.Error("no attestation reference to model.sig")
 	}
+	// A model.sig that is not a Sigstore bundle is a model file like any
+	// other: listed and hashed, never referenced as an attestation.
+	if err := os.WriteFile(filepath.Join(dir, SignatureFile), []byte("real data"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m2 := model(generate(t, dir, fixedOpts()))
+	if m2.Components == nil || !slices.ContainsFunc(*m2.Components, func(c cdx.Component) bool { return c.Name == SignatureFile }) {
+		t.Error("a model file named model.sig is not listed")
+	}
+	if m2.ExternalReferences != nil && slices.ContainsFunc(*m2.ExternalReferences, func(e cdx.ExternalReference) bool { return e.URL == SignatureFile }) {
+		t.Error("a model file named model.sig is referenced as an attestation")
+	}
 }
 
 func containsStr(s []string, v string) bool {
@@ -304,6 +317,35 @@ func TestDigestsMatchManifest(t *testing.T) {
 				t.Errorf("%s: file %d = %s %v, want %s %x", p, i, files[i].Name, *files[i].Hashes, it.Name, it.Digest)
 			}
 		}
+	}
+}
+
+// TestPrecomputedManifest: a caller that already hashed the model (gate,
+// the registry worker) passes its manifest, and Generate reads no model
+// byte again; only a files-mode SHA-256 manifest is accepted.
+func TestPrecomputedManifest(t *testing.T) {
+	p := "testdata/models/hf-bert-tiny"
+	man, err := manifest.Hash(context.Background(), p, manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Changed digests prove the manifest given is the one used.
+	fake := *man
+	fake.Items = slices.Clone(man.Items)
+	fake.Items[0].Digest = make([]byte, 32)
+	opts := fixedOpts()
+	opts.Manifest = &fake
+	r := generate(t, p, opts)
+	if got := (*model(r).Hashes)[0].Value; got != hex.EncodeToString(fake.RootDigest()) || bytes.Equal(fake.RootDigest(), man.RootDigest()) {
+		t.Errorf("model hash %s, want the given manifest's root", got)
+	}
+	shards, err := manifest.Hash(context.Background(), p, manifest.Options{ShardSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Manifest = shards
+	if _, err := Generate(context.Background(), p, opts); err == nil {
+		t.Error("a shards manifest was accepted")
 	}
 }
 

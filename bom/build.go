@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -147,7 +148,7 @@ func newBOM(m *modelInfo, man *manifest.Manifest, rootDigest []byte, dir bool, r
 			Hashes: sha256Hash(hex.EncodeToString(it.Digest)), Properties: fileProps(m.FileProps[it.Name], it.Size)})
 	}
 	model.Components = &files
-	if dir {
+	if dir && slices.Contains(man.Attachments, manifest.Attachment{Path: SignatureFile, Kind: manifest.KindSignature}) {
 		if d, err := fileDigest(root, SignatureFile); err == nil {
 			refs := []cdx.ExternalReference{}
 			if model.ExternalReferences != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/mlsec/mlsec/formats/gguf"
+	"github.com/mlsec/mlsec/internal/testfs"
 )
 
 // fixedOpts gives deterministic output: fixed time, derived serial, fixed tool version.
@@ -41,20 +42,7 @@ func encode(t *testing.T, b *cdx.BOM, spec string) []byte {
 }
 
 // writeTree writes files (slash paths) under a new temp dir.
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+func writeTree(t *testing.T, files map[string]string) string { return testfs.Tree(t, files) }
 
 // schemaCache holds compiled schemas; tests run in parallel, so it is
 // guarded by schemaMu.

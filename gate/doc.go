@@ -3,7 +3,10 @@
 // its OMS signature with the trusted keys, describes it with an ML-BOM,
 // collects any extra evidence (plain records or DSSE attestations), and
 // evaluates the Rego policy (package policy) on the resulting input
-// document.
+// document. The model's files (package manifest's one rule, the set push
+// and the registry use) are hashed once: their root digest is the subject
+// every record binds to, and the BOM and the signature check reuse the
+// digests, so a gate costs one hash pass plus the scan.
 //
 // It is the orchestration behind 'mlsec gate' and is meant to be called by
 // other programs too (the registry server): Run takes Options and returns an

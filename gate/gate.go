@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/mlsec/mlsec/bom"
@@ -49,6 +49,10 @@ type Options struct {
 	// EvidenceFiles are extra evidence files: records, arrays of records, or
 	// DSSE attestations (read with evidence.ReadItems).
 	EvidenceFiles []string
+	// IgnorePaths are model-relative paths left out of the model's files,
+	// as 'mlsec sign --ignore-paths' leaves them out: give sign, bom, gate
+	// and push the same list so they all name the same bytes.
+	IgnorePaths []string
 
 	// Engine is a prepared policy engine; nil builds one from Policy.
 	Engine *policy.Engine
@@ -68,8 +72,10 @@ type Options struct {
 
 	// Scanner runs the scan; nil means scan.New(scan.Options{}).
 	Scanner *scan.Scanner
-	// Workers bounds parallel hashing in signature verification (0: per CPU).
+	// Workers bounds parallel hashing (0: per CPU).
 	Workers int
+	// Progress, if set, is called as the model's bytes are hashed.
+	Progress func(done, total int64)
 	// Now is the decision time (evidence timestamps, freshness, exception
 	// expiry); zero means time.Now().
 	Now time.Time
@@ -121,6 +127,10 @@ type SignatureCheck struct {
 	RootDigest string `json:"root_digest,omitempty"`
 	// Problem says why it is not verified.
 	Problem string `json:"problem,omitempty"`
+	// Uncovered lists the model's files a verified signature leaves out
+	// (its ignore_paths, or --ignore-paths at signing): such a signature
+	// does not cover the model's root digest.
+	Uncovered []string `json:"uncovered,omitempty"`
 }
 
 // Ignored is a collected evidence item that is about other bytes.
@@ -171,12 +181,26 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	ignores := insideIgnore(opts.ModelPath, st.IsDir(), sigPath)
+	verifyIgnores := slices.Clone(opts.IgnorePaths)
+	if rel, ok := manifest.Inside(opts.ModelPath, sigPath); ok && sigPath != "" {
+		verifyIgnores = append(verifyIgnores, rel) // a signature cannot cover itself
+	}
 
 	out := &Outcome{ModelPath: opts.ModelPath, Collected: collected, Ignored: []Ignored{}, Notes: []string{}, Rules: eng.Rules()}
 
-	// Scan, then the BOM from the same report; the BOM's hashing gives the
-	// OMS root digest the subject (and so every record) is bound to.
+	// The model's files are hashed once (manifest's one rule, as push and
+	// the registry hash them): the root digest is the subject every record
+	// is bound to, the BOM lists these digests and the signature check
+	// reuses them, so the gate costs one hash pass plus the scan.
+	m, err := manifest.Hash(ctx, opts.ModelPath, manifest.Options{Algorithm: manifest.SHA256, IgnorePaths: opts.IgnorePaths,
+		Workers: opts.Workers, Progress: opts.Progress})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: hashing the model: %w", ErrInput, err)
+	}
+	digest := m.RootDigest()
 	sc := opts.Scanner
 	if sc == nil {
 		if sc, err = scan.New(scan.Options{}); err != nil {
@@ -188,20 +212,14 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		return nil, fmt.Errorf("%w: scan: %w", ErrInput, err)
 	}
 	out.Scan = rep
-	var digest []byte
-	b, berr := bom.Generate(ctx, opts.ModelPath, bom.Options{Report: rep, Timestamp: now, ToolVersion: ver, IgnorePaths: ignores})
+	b, berr := bom.Generate(ctx, opts.ModelPath, bom.Options{Report: rep, Timestamp: now, ToolVersion: ver, Manifest: m, IgnorePaths: opts.IgnorePaths})
 	if berr == nil {
-		out.BOM, digest = b, b.RootDigest
+		out.BOM = b
 	} else {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		out.Notes = append(out.Notes, fmt.Sprintf("no ML-BOM evidence: the BOM could not be generated: %v", berr))
-		m, err := manifest.Hash(ctx, opts.ModelPath, manifest.Options{Algorithm: manifest.SHA256, IgnorePaths: append([]string{bom.SignatureFile}, ignores...)})
-		if err != nil {
-			return nil, fmt.Errorf("%w: hashing the model: %w", ErrInput, err)
-		}
-		digest = m.RootDigest()
 	}
 	name := opts.Name
 	if name == "" {
@@ -223,11 +241,14 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	}
 	out.Produced = append(out.Produced, evidence.Item{Record: scanRec, Source: SourceScan, FirstParty: true})
 
-	sigRec, check, err := verifyModel(ctx, opts, sigPath, ignores, subj, ver, now)
+	sigRec, check, err := verifyModel(ctx, opts, sigPath, verifyIgnores, m, subj, ver, now)
 	if err != nil {
 		return nil, err
 	}
 	out.Signature = check
+	if n := coverageNote(check, subj); n != "" {
+		out.Notes = append(out.Notes, n)
+	}
 	out.Produced = append(out.Produced, evidence.Item{Record: sigRec, Source: SourceSignature, FirstParty: true})
 
 	if out.BOM != nil {
@@ -309,25 +330,7 @@ func findSignature(model string, dir bool, explicit string) (string, error) {
 func DefaultSignaturePaths(model string, dir bool) []string {
 	clean := filepath.Clean(model)
 	if dir {
-		return []string{filepath.Join(clean, bom.SignatureFile), clean + ".sig"}
+		return []string{filepath.Join(clean, manifest.SignatureFile), clean + ".sig"}
 	}
 	return []string{clean + ".sig"}
-}
-
-// insideIgnore returns the signature's model-relative path when it lies
-// inside the model folder (a signature cannot cover itself), else nil.
-func insideIgnore(model string, dir bool, sig string) []string {
-	if !dir || sig == "" {
-		return nil
-	}
-	am, err1 := filepath.Abs(model)
-	as, err2 := filepath.Abs(sig)
-	if err1 != nil || err2 != nil {
-		return nil
-	}
-	rel, err := filepath.Rel(am, as)
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil
-	}
-	return []string{filepath.ToSlash(rel)}
 }

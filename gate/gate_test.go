@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -395,5 +396,44 @@ func TestExamplePolicyUnitTests(t *testing.T) {
 		if !r.Pass {
 			t.Errorf("%s.%s failed: %s %s", r.Package, r.Name, r.Error, r.Output)
 		}
+	}
+}
+
+// TestRunHashesOnce: the gate reads the model's bytes once for its
+// identity, its BOM and the signature check (issue 10: it used to hash
+// twice); every record, the BOM and the signature name the same digest,
+// which is the registry's (manifest.Identity).
+func TestRunHashesOnce(t *testing.T) {
+	key, tk := newKey(t)
+	dir := cleanModel(t, map[string][]byte{"weights.pkl": benignPickle})
+	signModel(t, dir, key)
+	// An attachment next to the model does not change anything.
+	if err := os.WriteFile(filepath.Join(dir, "bom.cdx.json"), []byte(`{"bomFormat": "CycloneDX"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var size, hashed int64
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && e.Name() != "model.sig" && e.Name() != "bom.cdx.json" {
+			size += fi.Size()
+		}
+	}
+	out := run(t, Options{ModelPath: dir, Keys: []evidence.TrustedKey{tk}, Progress: func(done, total int64) {
+		if done == total {
+			hashed += total
+		}
+	}})
+	if !out.Allowed() || !out.Signature.Verified {
+		t.Fatalf("denied: %+v %+v", out.Decision.Denies, out.Signature)
+	}
+	id, err := manifest.Identity(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hashed != size {
+		t.Errorf("hashed %d bytes for a %d-byte model", hashed, size)
+	}
+	if d := out.Subject.Digest["sha256"]; d != hex.EncodeToString(id) || out.Signature.RootDigest != d || hex.EncodeToString(out.BOM.RootDigest) != d {
+		t.Errorf("digests differ: subject %s, identity %x, signature %s, BOM %x", d, id, out.Signature.RootDigest, out.BOM.RootDigest)
 	}
 }

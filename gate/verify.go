@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/manifest"
 	"github.com/mlsec/mlsec/sign"
 )
 
@@ -19,7 +20,7 @@ const maxSignatureFile = 16 << 20
 // signature and no key, and a signature no trusted key verifies are all
 // evidence (verified: false, with the reason); only errors that prevent a
 // check (unreadable model or bundle file) are returned as errors.
-func verifyModel(ctx context.Context, opts Options, sigPath string, ignores []string, subj evidence.Subject, ver string, now time.Time) (evidence.Record, SignatureCheck, error) {
+func verifyModel(ctx context.Context, opts Options, sigPath string, ignores []string, hashed *manifest.Manifest, subj evidence.Subject, ver string, now time.Time) (evidence.Record, SignatureCheck, error) {
 	check := SignatureCheck{Path: sigPath, Present: sigPath != ""}
 	record := func(res *sign.Result, verr error) (evidence.Record, SignatureCheck, error) {
 		rec, err := sign.VerifyEvidence(subj, sign.MethodKey, res, verr, ver, now)
@@ -49,10 +50,11 @@ func verifyModel(ctx context.Context, opts Options, sigPath string, ignores []st
 	var failures []failure
 	for _, k := range opts.Keys {
 		res, verr := sign.Verify(ctx, opts.ModelPath, bundle, sign.VerifyOptions{
-			Verifier: sign.KeyVerifier{Key: k.Key}, IgnorePaths: ignores, Workers: opts.Workers,
+			Verifier: sign.KeyVerifier{Key: k.Key}, IgnorePaths: ignores, Workers: opts.Workers, Reuse: hashed, Progress: opts.Progress,
 		})
 		if verr == nil && res != nil && res.Verified {
 			check.Verified, check.KeyID, check.RootDigest = true, k.ID, res.RootDigest
+			check.Uncovered = uncovered(hashed, res.Actual)
 			return record(res, nil)
 		}
 		if verr != nil && !sign.IsVerificationFailure(verr) {
@@ -77,6 +79,50 @@ func verifyModel(ctx context.Context, opts Options, sigPath string, ignores []st
 		}
 	}
 	return record(nil, fmt.Errorf("none of the %d trusted key(s) signed %s: %w", len(opts.Keys), sigPath, failures[0].err))
+}
+
+// uncovered returns the model's files (model) that the verified file set
+// (verified, in any serialization) does not contain.
+func uncovered(model, verified *manifest.Manifest) []string {
+	if model == nil || verified == nil {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, it := range verified.Items {
+		name := it.Name
+		if verified.ShardSize > 0 {
+			name, _, _, _ = manifest.ParseShardName(name)
+		}
+		have[name] = true
+	}
+	var out []string
+	for _, it := range model.Items {
+		if !have[it.Name] {
+			out = append(out, it.Name)
+		}
+	}
+	return out
+}
+
+// coverageNote explains a verified signature that does not cover the
+// subject's root digest, which the policy then does not count.
+func coverageNote(c SignatureCheck, subj evidence.Subject) string {
+	switch {
+	case !c.Verified || c.RootDigest == subj.SHA256():
+		return ""
+	case len(c.Uncovered) > 0:
+		return fmt.Sprintf("the signature verifies but leaves out %d of the model's files (%s), so it does not cover sha256:%s: "+
+			"give gate, push and bom the same --ignore-paths as sign, or sign without them", len(c.Uncovered), shortList(c.Uncovered), subj.SHA256())
+	}
+	return fmt.Sprintf("the signature verifies and lists the model's files, but with other hashing parameters (shards or another hash), "+
+		"so its root digest is not the model's sha256:%s that the policy binds to: sign in files mode with sha256 (the default)", subj.SHA256())
+}
+
+func shortList(names []string) string {
+	if len(names) <= 5 {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:5], ", ") + fmt.Sprintf(", … (%d more)", len(names)-5)
 }
 
 func isDir(p string) bool {

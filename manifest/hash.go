@@ -9,6 +9,9 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -62,18 +65,24 @@ func Hash(ctx context.Context, root string, opts Options) (*Manifest, error) {
 		// instead so the recorded parameters always mean what they say.
 		return nil, fmt.Errorf("%w: blake3 is only defined for files mode", ErrUnsupportedMode)
 	}
-	ignores, err := effectiveIgnores(opts.IgnorePaths)
+	ignores, err := effectiveIgnores(opts.IgnorePaths, opts.KeepGitPaths)
 	if err != nil {
 		return nil, err
 	}
-	files, err := listFiles(root, ignores, opts)
+	l, err := listFiles(root, ignores, opts)
 	if err != nil {
 		return nil, err
 	}
+	reuse := reusable(opts.Reuse, l.root, alg, opts.ShardSize)
 	var tasks []task
+	var items []Item
 	var total int64
-	for i := range files {
-		f := &files[i]
+	for i := range l.files {
+		f := &l.files[i]
+		if d, ok := reuse[f.name]; ok && d.Size == f.size {
+			items = append(items, d)
+			continue
+		}
 		total += f.size
 		if opts.ShardSize == 0 {
 			tasks = append(tasks, task{idx: len(tasks), f: f, start: 0, end: f.size})
@@ -85,16 +94,82 @@ func Hash(ctx context.Context, root string, opts Options) (*Manifest, error) {
 			tasks = append(tasks, task{idx: len(tasks), f: f, start: s, end: e})
 		}
 	}
-	if len(tasks) == 0 {
-		return nil, fmt.Errorf("%s: %w after applying ignore paths", root, ErrNoFiles)
+	if len(tasks)+len(items) == 0 {
+		return nil, noFiles(root, l, opts)
 	}
-	items := make([]Item, len(tasks))
-	if err := runTasks(ctx, tasks, items, alg, total, opts); err != nil {
+	hashed := make([]Item, len(tasks))
+	if err := runTasks(ctx, tasks, hashed, alg, total, opts); err != nil {
 		return nil, err
 	}
-	m := &Manifest{Algorithm: alg, ShardSize: opts.ShardSize, Items: items, IgnorePaths: ignores, AllowSymlinks: opts.AllowSymlinks}
+	if len(items) > 0 {
+		hashed = append(hashed, items...)
+	}
+	m := &Manifest{Algorithm: alg, ShardSize: opts.ShardSize, Items: hashed,
+		IgnorePaths: recordedIgnores(ignores, l), AllowSymlinks: opts.AllowSymlinks,
+		Root: l.root, SingleFile: !l.dir, Attachments: l.attachments, Warnings: l.warnings}
 	m.Sort()
 	return m, nil
+}
+
+// reusable indexes the items of an earlier files-mode manifest of the same
+// root and algorithm; anything else cannot be reused.
+func reusable(prev *Manifest, root, alg string, shardSize int64) map[string]Item {
+	if prev == nil || prev.ShardSize != 0 || shardSize != 0 || prev.Algorithm != alg || prev.Root != root {
+		return nil
+	}
+	out := make(map[string]Item, len(prev.Items))
+	for _, it := range prev.Items {
+		out[it.Name] = it
+	}
+	return out
+}
+
+// recordedIgnores is the ignore list a signer records: the effective
+// ignores, the attachments found, and SignatureFile, reserved for the
+// signature unless a model file of that name was hashed.
+func recordedIgnores(ignores []string, l *listing) []string {
+	out := slices.Clone(ignores)
+	for _, a := range l.attachments {
+		out = append(out, a.Path)
+	}
+	if l.dir && !slices.ContainsFunc(l.files, func(f file) bool { return f.name == SignatureFile }) {
+		out = append(out, SignatureFile)
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// noFiles says why nothing was left to hash.
+func noFiles(root string, l *listing, opts Options) error {
+	var why []string
+	if n := len(l.files); n > 0 && opts.ShardSize > 0 {
+		why = append(why, fmt.Sprintf("the %d file(s) left are empty, and shards mode gives an empty file no shard (sign in files mode: --shard-size 0)", n))
+	}
+	if n := len(l.ignored); n > 0 {
+		why = append(why, fmt.Sprintf("%d path(s) are ignored (%s)", n, short(l.ignored)))
+	}
+	if n := len(l.attachments); n > 0 {
+		names := make([]string, n)
+		for i, a := range l.attachments {
+			names[i] = a.Path
+		}
+		why = append(why, fmt.Sprintf("%d file(s) are mlsec attachments, not model files (%s)", n, short(names)))
+	}
+	if l.unlisted > 0 {
+		why = append(why, fmt.Sprintf("%d file(s) are not listed by the signature", l.unlisted))
+	}
+	if len(why) == 0 {
+		why = append(why, "the folder holds no regular file")
+	}
+	return fmt.Errorf("%s: %w: %s", root, ErrNoFiles, strings.Join(why, "; "))
+}
+
+func short(names []string) string {
+	const max = 5
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:max], ", ") + fmt.Sprintf(", … (%d more)", len(names)-max)
 }
 
 func runTasks(ctx context.Context, tasks []task, items []Item, alg string, total int64, opts Options) error {

@@ -20,8 +20,9 @@ const (
 // DefaultShardSize is the reference shard size: 1,000,000,000 bytes.
 const DefaultShardSize int64 = 1_000_000_000
 
-// DefaultIgnorePaths are always excluded, matched at the top level of the
-// model root only, exactly like the reference's ignore_git_paths default.
+// DefaultIgnorePaths are excluded unless Options.KeepGitPaths, matched at
+// the top level of the model root only, exactly like the reference's
+// ignore_git_paths default.
 var DefaultIgnorePaths = []string{".git", ".gitattributes", ".github", ".gitignore"}
 
 // Sentinel errors; the returned errors wrap them and name the offending path.
@@ -33,6 +34,7 @@ var (
 	ErrInvalidIgnore   = errors.New("invalid ignore path")
 	ErrInvalidShard    = errors.New("invalid shard name")
 	ErrUnsupportedMode = errors.New("unsupported serialization")
+	ErrInvalidName     = errors.New("file name is not valid UTF-8")
 )
 
 // Options controls Hash.
@@ -42,8 +44,12 @@ type Options struct {
 	// ShardSize > 0 selects shards mode; 0 selects files mode.
 	ShardSize int64
 	// IgnorePaths are slash paths relative to the model root (a directory
-	// excludes its whole subtree). DefaultIgnorePaths are always added.
+	// excludes its whole subtree). DefaultIgnorePaths are added unless
+	// KeepGitPaths.
 	IgnorePaths []string
+	// KeepGitPaths hashes .git, .gitattributes, .github and .gitignore too
+	// (the reference's --no-ignore-git-paths).
+	KeepGitPaths bool
 	// AllowSymlinks hashes a symlinked file's target content under the
 	// link's name. Symlinks to directories are always rejected.
 	AllowSymlinks bool
@@ -54,6 +60,15 @@ type Options struct {
 	// Include, if set, restricts hashing to relative paths for which it
 	// returns true (used to verify only the files a signature lists).
 	Include func(relPath string) bool
+	// Listed, if set, names the files a signature lists: they are hashed
+	// even if they are attachments, so a bundle that signed one (as mlsec
+	// before the attachment rule did) still verifies and still covers it.
+	Listed func(relPath string) bool
+	// Reuse holds digests computed earlier in this run for the same root
+	// (files mode, same algorithm): a file whose name and size match is not
+	// read again. This is how one command hashes a model once for its
+	// identity, its BOM and its signature check.
+	Reuse *Manifest
 }
 
 // Item is one hashed resource.
@@ -72,9 +87,21 @@ type Manifest struct {
 	ShardSize int64 // 0 in files mode
 	Items     []Item
 	// IgnorePaths is the effective, sorted ignore list (defaults included),
-	// as a signer records it in serialization.ignore_paths.
+	// as a signer records it in serialization.ignore_paths: the caller's
+	// paths, the attachments found and SignatureFile (unless it is a model
+	// file), so other OMS verifiers leave out what mlsec left out.
 	IgnorePaths   []string
 	AllowSymlinks bool
+	// Root is the model path hashed, with a symbolic link at the top
+	// resolved (Reuse checks it).
+	Root string
+	// SingleFile is true when the model is one file, not a folder.
+	SingleFile bool
+	// Attachments are the files left out as mlsec attachments.
+	Attachments []Attachment
+	// Warnings are the OMS §6.1.1 warnings: followed links whose target
+	// lies outside the model.
+	Warnings []string
 }
 
 // RootDigest returns SHA-256 over the concatenated raw item digests, in item
@@ -137,16 +164,13 @@ func ValidateIgnorePath(p string) error {
 	return nil
 }
 
-// SignatureFile is the conventional name of an OMS signature bundle inside
-// a model folder. It is never part of the model's identity.
-const SignatureFile = "model.sig"
-
 // Identity returns the digest that identifies a model's exact bytes across
 // mlsec (evidence subjects, BOM hashes, registry versions): the OMS root
-// digest in files mode with SHA-256, leaving out DefaultIgnorePaths, a
-// SignatureFile at the top of the folder and ignore.
+// digest in files mode with SHA-256 over the model's files, that is every
+// regular file except DefaultIgnorePaths, attachments (see IsAttachment)
+// and ignore.
 func Identity(ctx context.Context, path string, ignore []string) ([]byte, error) {
-	m, err := Hash(ctx, path, Options{Algorithm: SHA256, IgnorePaths: append([]string{SignatureFile}, ignore...)})
+	m, err := Hash(ctx, path, Options{Algorithm: SHA256, IgnorePaths: ignore})
 	if err != nil {
 		return nil, err
 	}

@@ -15,23 +15,12 @@ import (
 
 	"golang.org/x/crypto/blake2b"
 	"lukechampine.com/blake3"
+
+	"github.com/mlsec/mlsec/internal/testfs"
 )
 
 // writeTree creates files (slash paths → content) under a fresh temp dir.
-func writeTree(t testing.TB, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
+func writeTree(t testing.TB, files map[string]string) string { return testfs.Tree(t, files) }
 
 // sampleModel is the reference test fixture "sample_model_folder"
 // (model-transparency tests/conftest.py).

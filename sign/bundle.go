@@ -148,14 +148,23 @@ func (b *Bundle) PayloadBytes() ([]byte, error) { return decodeB64(b.DSSEEnvelop
 // Marshal encodes the bundle as indented JSON, the way the reference writes
 // model.sig files.
 func (b *Bundle) Marshal() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	// The payload dominates the size (megabytes for tens of thousands of
+	// files): size both buffers for it so neither grows by doubling.
+	n := 4096
+	if b.DSSEEnvelope != nil {
+		n += len(b.DSSEEnvelope.Payload)
+	}
+	compact := bytes.NewBuffer(make([]byte, 0, n))
+	enc := json.NewEncoder(compact)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	if err := enc.Encode(b); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	out := bytes.NewBuffer(make([]byte, 0, n+1024))
+	if err := json.Indent(out, compact.Bytes(), "", "  "); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // decodeB64 accepts standard and URL alphabets, with or without padding

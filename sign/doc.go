@@ -5,7 +5,12 @@
 // Python reference client (sigstore/model-transparency, PyPI model-signing).
 //
 // Signing supports an ECDSA private key (P-256, P-384, P-521; the curve fixes
-// the digest: SHA-256/384/512) and a signing certificate with its chain.
+// the digest: SHA-256/384/512) and a signing certificate with its chain,
+// which is checked whole before signing (validity of every certificate, the
+// links between them, the leaf's signing usage). What is signed is package
+// manifest's file set. Statements follow the spec by default; CompatPython
+// writes the shard algorithm names and single-file names the Python
+// reference and the Go port compare against.
 // Keyless Sigstore signing needs Fulcio, Rekor and an OIDC token, so it is
 // not offered; Sigstore bundles are verified fully offline against a
 // trusted-root JSON file with sigstore-go.

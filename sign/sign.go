@@ -39,13 +39,44 @@ func NewCertificateSigner(key *ecdsa.PrivateKey, leaf *x509.Certificate, chain [
 	if !ok || !pub.Equal(&key.PublicKey) {
 		return nil, fmt.Errorf("%w: the signing certificate (%s) does not certify the private key", ErrKey, leaf.Subject)
 	}
-	// A signature made with a certificate outside its validity period can
-	// never verify: refuse rather than produce a bundle that always fails.
-	if now := time.Now(); now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
-		return nil, fmt.Errorf("%w: the signing certificate (%s) is valid from %s to %s; renew it before signing",
-			ErrCertExpired, leaf.Subject, leaf.NotBefore.Format(time.DateOnly), leaf.NotAfter.Format(time.DateOnly))
+	if err := checkSigningChain(leaf, chain, time.Now()); err != nil {
+		return nil, err
 	}
 	return &Signer{key: key, chain: append([]*x509.Certificate{leaf}, chain...)}, nil
+}
+
+// checkSigningChain refuses a certificate chain no verifier could accept,
+// before anything is signed with it: every certificate must be valid now
+// (a signature made outside a validity period can never verify), each must
+// be signed by the next (the last one is the anchor the chain ends at), and
+// the leaf must allow signing as CertificateVerifier requires.
+func checkSigningChain(leaf *x509.Certificate, chain []*x509.Certificate, now time.Time) error {
+	for _, c := range append([]*x509.Certificate{leaf}, chain...) {
+		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+			which := "the signing certificate"
+			if c != leaf {
+				which = "the chain certificate"
+			}
+			return fmt.Errorf("%w: %s (%s) is valid from %s to %s; renew it before signing",
+				ErrCertExpired, which, c.Subject, c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly))
+		}
+	}
+	if err := leafMaySign(leaf); err != nil {
+		return err
+	}
+	if len(chain) == 0 {
+		return nil
+	}
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	roots.AddCert(chain[len(chain)-1])
+	for _, c := range chain[:len(chain)-1] {
+		inter.AddCert(c)
+	}
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		return fmt.Errorf("%w: the signing certificate (%s) does not chain through the given --cert-chain: %v", ErrCertificate, leaf.Subject, err)
+	}
+	return nil
 }
 
 // Method returns MethodKey or MethodCertificate.
@@ -62,6 +93,8 @@ type SignOptions struct {
 	Hash manifest.Options
 	// SubjectName overrides the subject name (default: the model's base name).
 	SubjectName string
+	// Compat selects the statement form (default CompatSpec).
+	Compat Compat
 }
 
 // Sign hashes the model at modelPath and returns the signed bundle and the
@@ -79,7 +112,7 @@ func (s *Signer) Sign(ctx context.Context, modelPath string, opts SignOptions) (
 		}
 		name = filepath.Base(abs)
 	}
-	b, err := s.SignManifest(name, m)
+	b, err := s.SignManifest(name, m, opts.Compat)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -87,8 +120,8 @@ func (s *Signer) Sign(ctx context.Context, modelPath string, opts SignOptions) (
 }
 
 // SignManifest signs an already computed manifest.
-func (s *Signer) SignManifest(name string, m *manifest.Manifest) (*Bundle, error) {
-	payload, err := NewStatement(name, m)
+func (s *Signer) SignManifest(name string, m *manifest.Manifest, compat Compat) (*Bundle, error) {
+	payload, err := NewStatement(name, m, compat)
 	if err != nil {
 		return nil, err
 	}

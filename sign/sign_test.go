@@ -287,7 +287,7 @@ func TestIgnoreUnsignedAndSingleFile(t *testing.T) {
 func TestCanonicalStatement(t *testing.T) {
 	m := &manifest.Manifest{Algorithm: "sha256", ShardSize: 8, IgnorePaths: []string{".git"},
 		Items: []manifest.Item{{Name: "a:0:8", Digest: []byte{0xab}}, {Name: "a:8:9", Digest: []byte{0xcd}}}}
-	got, err := NewStatement("m", m)
+	got, err := NewStatement("m", m, CompatSpec)
 	must(t, err)
 	want := `{"_type":"https://in-toto.io/Statement/v1","predicate":{"resources":[{"algorithm":"sha256","digest":"ab","name":"a:0:8"},{"algorithm":"sha256","digest":"cd","name":"a:8:9"}],"serialization":{"allow_symlinks":false,"hash_type":"sha256","ignore_paths":[".git"],"method":"shards","shard_size":8}},"predicateType":"https://model_signing/signature/v1.0","subject":[{"digest":{"sha256":"` +
 		"2a5ae00f1bf4c4b5e1bd3b6d0ef8ad3c9f0ec8fdd45a0bd3aa3c2dc7b5d1a4e8" + `"},"name":"m"}]}`

@@ -54,10 +54,38 @@ type serialization struct {
 	ShardSize     int64    `json:"shard_size,omitempty"`
 }
 
+// Compat selects the statement form where the OMS v1.0 spec and the Python
+// reference (model-signing ≤ 1.1, and the Go port sigstore/model-signing
+// v0.0.2, which follows it) disagree. Files-mode bundles of a folder are
+// the same in both forms.
+type Compat string
+
+const (
+	// CompatSpec follows the OMS v1.0 spec and its schema: shard resources
+	// carry the plain hash name ("sha256") and a single file is named by
+	// its base name. mlsec and spec-conformant verifiers accept it.
+	CompatSpec Compat = "oms"
+	// CompatPython writes what the reference clients compare against:
+	// shard resources "sha256-sharded-<shard_size>" and a single-file model
+	// named "." (".:start:end" in shards). The spec schema's algorithm
+	// enum rejects the sharded spelling; mlsec accepts both.
+	CompatPython Compat = "python"
+)
+
+// ParseCompat checks a --compat value ("" means CompatSpec).
+func ParseCompat(s string) (Compat, error) {
+	switch Compat(s) {
+	case "", CompatSpec:
+		return CompatSpec, nil
+	case CompatPython:
+		return CompatPython, nil
+	}
+	return "", fmt.Errorf("%w: compat %q (want %s or %s)", ErrUnsupported, s, CompatSpec, CompatPython)
+}
+
 // NewStatement returns the canonical in-toto statement for a manifest. The
 // items must already be in code-point order (manifest.Hash returns them so).
-// Shard resources use the plain algorithm name the spec schema requires.
-func NewStatement(name string, m *manifest.Manifest) ([]byte, error) {
+func NewStatement(name string, m *manifest.Manifest, compat Compat) ([]byte, error) {
 	if len(m.Items) == 0 {
 		return nil, fmt.Errorf("%w: no resources", manifest.ErrNoFiles)
 	}
@@ -72,20 +100,55 @@ func NewStatement(name string, m *manifest.Manifest) ([]byte, error) {
 			Method:        "files",
 		}},
 	}
+	alg := m.Algorithm
 	if m.ShardSize > 0 {
 		st.Predicate.Serialization.Method = "shards"
 		st.Predicate.Serialization.ShardSize = m.ShardSize
+		if compat == CompatPython {
+			alg = fmt.Sprintf("%s-sharded-%d", m.Algorithm, m.ShardSize)
+		}
 	}
 	for _, it := range m.Items {
-		st.Predicate.Resources = append(st.Predicate.Resources, resource{Algorithm: m.Algorithm, Digest: hex.EncodeToString(it.Digest), Name: it.Name})
+		rname, err := compatName(it.Name, m, compat)
+		if err != nil {
+			return nil, err
+		}
+		st.Predicate.Resources = append(st.Predicate.Resources, resource{Algorithm: alg, Digest: hex.EncodeToString(it.Digest), Name: rname})
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	// About 200 bytes a resource: sized once, the buffer never doubles.
+	buf := bytes.NewBuffer(make([]byte, 0, 1024+200*len(m.Items)))
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(st); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// compatName renames a resource for CompatPython: the reference names a
+// single-file model "." and splits shard names on every colon, so a path
+// with a colon cannot be verified there in shards mode.
+func compatName(name string, m *manifest.Manifest, compat Compat) (string, error) {
+	if compat != CompatPython {
+		return name, nil
+	}
+	if m.ShardSize == 0 {
+		if m.SingleFile {
+			return ".", nil
+		}
+		return name, nil
+	}
+	p, start, end, err := manifest.ParseShardName(name)
+	if err != nil {
+		return "", err
+	}
+	if strings.Contains(p, ":") {
+		return "", fmt.Errorf("%w: --compat python: %q has a colon in its name, which the Python reference cannot parse in shards mode; sign in files mode or rename it", ErrUnsupported, p)
+	}
+	if m.SingleFile {
+		p = "."
+	}
+	return manifest.ShardName(p, start, end), nil
 }
 
 // Payload is a decoded, validated OMS statement.

@@ -131,10 +131,8 @@ func (v CertificateVerifier) VerifySignature(_ []byte, b *Bundle, payload []byte
 		}
 		return "", fmt.Errorf("%w: %q does not chain to the given trust anchors: %v", ErrCertificate, leaf.Subject.String(), err)
 	}
-	// The reference requires digitalSignature or the codeSigning EKU.
-	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 &&
-		!slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageCodeSigning) {
-		return "", fmt.Errorf("%w: %q allows neither digitalSignature nor codeSigning", ErrCertificate, leaf.Subject.String())
+	if err := leafMaySign(leaf); err != nil {
+		return "", err
 	}
 	pub, ok := leaf.PublicKey.(*ecdsa.PublicKey)
 	if !ok {
@@ -144,6 +142,17 @@ func (v CertificateVerifier) VerifySignature(_ []byte, b *Bundle, payload []byte
 		return "", fmt.Errorf("%w with the key of certificate %q", err, leaf.Subject.String())
 	}
 	return "certificate " + leaf.Subject.String(), nil
+}
+
+// leafMaySign applies the reference's rule: the leaf needs the
+// digitalSignature key usage or the codeSigning extended key usage (a leaf
+// without a key-usage extension is unrestricted).
+func leafMaySign(leaf *x509.Certificate) error {
+	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 &&
+		!slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageCodeSigning) {
+		return fmt.Errorf("%w: %q allows neither digitalSignature nor codeSigning", ErrCertificate, leaf.Subject.String())
+	}
+	return nil
 }
 
 // isLegacy peeks at the (not yet trusted) payload to enable the v0.2 PAE
@@ -161,8 +170,14 @@ type VerifyOptions struct {
 	// IgnoreUnsignedFiles hashes only files the signature lists, so extra
 	// files on disk are tolerated.
 	IgnoreUnsignedFiles bool
-	Workers             int
-	Progress            func(done, total int64)
+	// KeepGitPaths hashes .git, .gitattributes, .github and .gitignore, for
+	// bundles whose signer included them (--no-ignore-git-paths).
+	KeepGitPaths bool
+	// Reuse holds digests already computed in this run for the model
+	// (manifest.Options.Reuse); only files it lacks are read again.
+	Reuse    *manifest.Manifest
+	Workers  int
+	Progress func(done, total int64)
 }
 
 // Result describes a verification. It is returned alongside a
@@ -178,6 +193,11 @@ type Result struct {
 	Resources   int           `json:"resources"`
 	Diff        manifest.Diff `json:"diff"`
 	Verified    bool          `json:"verified"`
+	// Warnings are the OMS §6.1.1 warnings for followed links whose target
+	// lies outside the model.
+	Warnings []string `json:"warnings,omitempty"`
+	// Actual is the model as hashed for the comparison.
+	Actual *manifest.Manifest `json:"-"`
 }
 
 // Verify checks the bundle in bundleJSON for the model at modelPath: first
@@ -217,38 +237,49 @@ func Verify(ctx context.Context, modelPath string, bundleJSON []byte, opts Verif
 	}
 	expected := p.Manifest.Items
 	if !st.IsDir() {
-		expected = renameDot(expected, filepath.Base(modelPath))
+		// manifest names a single file after its target when the model
+		// path is a link; "." must get the same name.
+		base := modelPath
+		if r, err := filepath.EvalSymlinks(modelPath); err == nil {
+			base = r
+		}
+		expected = renameDot(expected, filepath.Base(base))
+	}
+	signed := map[string]bool{}
+	for _, it := range expected {
+		name := it.Name
+		if p.Manifest.ShardSize > 0 {
+			name, _, _, _ = manifest.ParseShardName(name)
+		}
+		signed[name] = true
 	}
 	hopts := manifest.Options{
 		Algorithm: p.Manifest.Algorithm, ShardSize: p.Manifest.ShardSize, AllowSymlinks: p.Manifest.AllowSymlinks,
-		Workers: opts.Workers, Progress: opts.Progress,
+		KeepGitPaths: opts.KeepGitPaths, Workers: opts.Workers, Progress: opts.Progress, Reuse: opts.Reuse,
+		// A file the signature lists is compared whatever its name.
+		Listed: func(rel string) bool { return signed[rel] },
 	}
-	for _, ig := range append(slices.Clone(p.Manifest.IgnorePaths), opts.IgnorePaths...) {
+	for _, ig := range p.Manifest.IgnorePaths {
 		// Recorded entries that are not valid model-relative paths (e.g.
 		// paths relative to another client's working directory) cannot
-		// match anything and are dropped.
-		if manifest.ValidateIgnorePath(ig) == nil {
+		// match anything and are dropped. Entries named like attachments
+		// are left to the attachment rule, which also checks their
+		// content: a pickle put where a recorded BOM was is an extra file.
+		if manifest.ValidateIgnorePath(ig) == nil && manifest.AttachmentName(ig) == "" {
 			hopts.IgnorePaths = append(hopts.IgnorePaths, ig)
 		}
 	}
+	hopts.IgnorePaths = append(hopts.IgnorePaths, opts.IgnorePaths...)
 	if opts.IgnoreUnsignedFiles {
-		signed := map[string]bool{}
-		for _, it := range expected {
-			name := it.Name
-			if p.Manifest.ShardSize > 0 {
-				name, _, _, _ = manifest.ParseShardName(name)
-			}
-			signed[name] = true
-		}
 		hopts.Include = func(rel string) bool { return signed[rel] }
 	}
 	actual, err := manifest.Hash(ctx, modelPath, hopts)
 	var items []manifest.Item
 	switch {
 	case err == nil:
-		items = actual.Items
+		items, res.Actual, res.Warnings = actual.Items, actual, actual.Warnings
 	case errors.Is(err, manifest.ErrNoFiles):
-	case errors.Is(err, manifest.ErrSymlink), errors.Is(err, manifest.ErrSpecialFile):
+	case errors.Is(err, manifest.ErrSymlink), errors.Is(err, manifest.ErrSpecialFile), errors.Is(err, manifest.ErrInvalidName):
 		return res, fmt.Errorf("%w: %w", ErrModelMismatch, err)
 	default:
 		return res, err

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -94,7 +95,7 @@ func BenchmarkReadFrameNumericCSV(b *testing.B) {
 func BenchmarkReaderNextNumericCSV(b *testing.B) {
 	p, size := numericCSV(b, 200000, 12)
 	loopCPU(b, size, func() {
-		rd, err := Open(p, Options{})
+		rd, err := Open(p, Options{ReuseRow: true})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -170,4 +171,100 @@ func BenchmarkEncodingCSVBaseline(b *testing.B) {
 			}
 		}
 	})
+}
+
+// genCSV is an io.Reader producing a CSV of rows rows without holding it.
+type genCSV struct {
+	rows, i int
+	buf     []byte
+}
+
+func (g *genCSV) Read(p []byte) (int, error) {
+	for len(g.buf) < len(p) && g.i <= g.rows {
+		if g.i == 0 {
+			g.buf = append(g.buf, "id,score,group,text\n"...)
+		} else {
+			g.buf = strconv.AppendInt(g.buf, int64(g.i), 10)
+			g.buf = append(g.buf, ',')
+			g.buf = strconv.AppendFloat(g.buf, float64(g.i%1000)/7, 'g', -1, 64)
+			g.buf = append(g.buf, ",g"...)
+			g.buf = strconv.AppendInt(g.buf, int64(g.i%50), 10)
+			g.buf = append(g.buf, ",\"some text, with a comma and \"\"quotes\"\"\"\n"...)
+		}
+		g.i++
+	}
+	if len(g.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, g.buf)
+	g.buf = g.buf[:copy(g.buf, g.buf[n:])]
+	return n, nil
+}
+
+// BenchmarkReaderStreamMemory streams about 130 MB of CSV through Next and
+// reports the peak heap in use: it stays a few MB whatever the input size.
+func BenchmarkReaderStreamMemory(b *testing.B) {
+	const rows = 2_000_000
+	var peak uint64
+	var ms runtime.MemStats
+	for b.Loop() {
+		runtime.GC()
+		rd, err := NewReader(&genCSV{rows: rows}, "gen.csv", Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			_, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n++; n%200_000 == 0 {
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+			}
+		}
+		if n != rows {
+			b.Fatalf("%d rows", n)
+		}
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+}
+
+type benchPQ struct {
+	YTrue  int64   `parquet:"y_true"`
+	YPred  int64   `parquet:"y_pred"`
+	Score  float64 `parquet:"score"`
+	Sex    string  `parquet:"sex,string,dict"`
+	Race   string  `parquet:"race,string,dict"`
+	Amount float64 `parquet:"amount"`
+}
+
+// BenchmarkReadFrameParquet loads 1,000,000 rows of a predictions table
+// (the fairness input's shape) from Parquet; it reports rows per CPU-second.
+func BenchmarkReadFrameParquet(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	rows := make([]benchPQ, 1_000_000)
+	for i := range rows {
+		rows[i] = benchPQ{YTrue: int64(r.IntN(2)), YPred: int64(r.IntN(2)), Score: r.Float64(),
+			Sex: []string{"Female", "Male"}[r.IntN(2)], Race: []string{"White", "Black", "Asian-Pac-Islander", "Other"}[r.IntN(4)],
+			Amount: float64(r.IntN(100000)) / 100}
+	}
+	p := filepath.Join(b.TempDir(), "p.parquet")
+	writeParquet(b, p, rows)
+	b.ReportAllocs()
+	start, n := cpuTime(), 0
+	for b.Loop() {
+		fr, err := ReadFrame(p, Options{})
+		if err != nil || fr.Rows != len(rows) {
+			b.Fatal(err)
+		}
+		n++
+	}
+	if d := cpuTime() - start; d > 0 {
+		b.ReportMetric(float64(len(rows))*float64(n)/d.Seconds()/1e6, "Mrows/cpu-s")
+	}
 }

@@ -228,7 +228,7 @@ func (s *csvSource) parse(limit int) (int, error) {
 		return 0, errMore
 	}
 	start, startLine := i, line
-	s.spans = s.spans[:0]
+	spans := s.spans[:0] // a local: the loop below is the hot path
 	s.scr = s.scr[:0]
 	nf := 0
 	var high byte // OR of every byte, to skip UTF-8 validation of ASCII records
@@ -316,7 +316,7 @@ func (s *csvSource) parse(limit int) (int, error) {
 			sp = span{int32(fs), int32(i), false}
 		}
 		if limit < 0 || nf < limit {
-			s.spans = append(s.spans, sp)
+			spans = append(spans, sp)
 		}
 		nf++
 		if nf > maxColumns {
@@ -340,6 +340,7 @@ func (s *csvSource) parse(limit int) (int, error) {
 		line++
 		break
 	}
+	s.spans = spans
 	if i-start > s.maxRecord {
 		return 0, s.errorf(startLine, -1, wrapf(ErrFieldTooLarge, "record longer than %d bytes", s.maxRecord))
 	}

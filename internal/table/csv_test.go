@@ -250,6 +250,11 @@ func TestCSVBadInput(t *testing.T) {
 			if rows != tc.wantRow {
 				t.Errorf("read %d rows before the error, want %d", rows, tc.wantRow)
 			}
+			if rd != nil {
+				if _, again := rd.Next(); again != err {
+					t.Errorf("the error did not stick: then %v", again)
+				}
+			}
 		})
 	}
 }
@@ -305,5 +310,30 @@ func TestParseKind(t *testing.T) {
 	}
 	if _, err := ParseKind("date"); err == nil {
 		t.Error("ParseKind(date) succeeded")
+	}
+}
+
+func TestReuseRow(t *testing.T) {
+	t.Parallel()
+	for _, reuse := range []bool{false, true} {
+		rd, err := NewReader(strings.NewReader("a,b\n1,x\n,y\n"), "r.csv", Options{ReuseRow: reuse})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r1, _ := rd.Next()
+		first := r1.Cells[0]
+		r2, err := rd.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r2.Cells[0].Null || r2.Cells[0].IsNum || r2.Cells[1].Raw != "y" {
+			t.Errorf("reuse %v: second row %+v", reuse, r2.Cells)
+		}
+		if same := &r1.Cells[0] == &r2.Cells[0]; same != reuse {
+			t.Errorf("reuse %v: cells shared %v", reuse, same)
+		}
+		if first.Raw != "1" || !first.IsNum {
+			t.Errorf("a copied cell changed: %+v", first)
+		}
 	}
 }

@@ -12,8 +12,10 @@
 //     computation: 8 bytes per numeric cell ([]float64, NaN for null) and
 //     4 bytes per string or bool cell ([]uint32 codes into a dictionary of
 //     distinct values). Numeric fields are parsed straight from the input
-//     buffer: no string is allocated per numeric cell. The columns are sized
-//     once from the file size, so they do not grow by doubling.
+//     buffer: no string is allocated per numeric cell. For an uncompressed
+//     file the columns are sized once, from the file size and the first rows
+//     (Parquet: from its row count), so they do not grow by doubling; a
+//     compressed stream grows them as it goes.
 //
 // # Types
 //
@@ -59,9 +61,16 @@
 // dates, times and timestamps as text); a nested or repeated column (list,
 // map, struct) is refused when selected. A file parquet-go cannot open,
 // including a corrupt footer, is ErrCorrupt naming the file, and a panic
-// inside parquet-go on hostile input is recovered as ErrCorrupt. A Parquet
-// stream without random access (a .parquet.gz, stdin) is copied to a
-// temporary file first, up to 8 GiB.
+// inside parquet-go on hostile input is recovered as ErrCorrupt. parquet-go
+// sizes its allocations from lengths in the file (a footer list can claim
+// 2^31 elements, a page 2 GiB), and running out of memory is not
+// recoverable in Go, so before parquet-go reads the footer or a column
+// chunk we walk their Thrift encoding ourselves, checking every length
+// against the bytes present and against limits: a footer of at most 64 MiB
+// and 250,000 list elements, pages of at most 256 MiB uncompressed and 2^26
+// values, each inside its column chunk. Files beyond those limits are
+// refused as ErrCorrupt. A Parquet stream without random access (a
+// .parquet.gz, stdin) is copied to a temporary file first, up to 8 GiB.
 //
 // # Errors
 //
@@ -72,8 +81,8 @@
 // 1 MiB by default, and MaxRecordBytes), ErrMissingColumn (listing the
 // columns there are, and the likely one when a name is misspelled),
 // ErrDuplicateColumn, ErrType, ErrFormat or ErrCorrupt. Check them with
-// errors.Is. Nothing here panics on any input (fuzz targets for CSV and
-// JSON Lines guard this) and nothing prints.
+// errors.Is. Nothing here panics on any input (fuzz targets for CSV, JSON
+// Lines and Parquet guard this) and nothing prints.
 //
 // # Why our own CSV parser
 //
@@ -83,10 +92,12 @@
 // parser works in place on a 256 KiB buffer, hands fields over as byte
 // slices, stops a field at MaxFieldBytes and a record at MaxRecordBytes as
 // soon as they pass the limit, and names the line and column of every
-// error. On generated numeric data it parses into a Frame at about twice
-// the speed of encoding/csv plus strconv.ParseFloat, on one core
-// (BenchmarkReadFrameNumericCSV against BenchmarkEncodingCSVBaseline; the
-// figures are in README). Numbers take Clinger's exact fast path when their
+// error. On generated numeric data it parses into a Frame two to three
+// times as fast as encoding/csv plus strconv.ParseFloat on one core, with a
+// sixth of the allocation (BenchmarkReadFrameNumericCSV against
+// BenchmarkEncodingCSVBaseline; figures in docs/tables.md). Large
+// uncompressed files are split at record boundaries and parsed on every
+// core (parallel.go). Numbers take Clinger's exact fast path when their
 // digits fit in 53 bits and their exponent in ±22, and strconv.ParseFloat
 // otherwise, so every value is the correctly rounded one ParseFloat gives.
 package table

@@ -72,7 +72,10 @@ func (c *Column) Unique() int {
 // values looked like numbers (or bools) and a later one did not: such a
 // column is text, and its earlier values are re-read as written.
 func ReadFrame(path string, opt Options) (*Frame, error) {
-	fr, redo, err := readFrameOnce(path, opt)
+	fr, redo, err := readFrameOnce(path, opt, true)
+	if err == errFallback {
+		fr, redo, err = readFrameOnce(path, opt, false)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +88,10 @@ func ReadFrame(path string, opt Options) (*Frame, error) {
 	for _, n := range redo {
 		o2.Types[n] = KindString
 	}
-	fr2, _, err := readFrameOnce(path, o2)
+	fr2, _, err := readFrameOnce(path, o2, true)
+	if err == errFallback {
+		fr2, _, err = readFrameOnce(path, o2, false)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +106,7 @@ func ReadFrame(path string, opt Options) (*Frame, error) {
 	return fr, nil
 }
 
-func readFrameOnce(path string, opt Options) (*Frame, []string, error) {
+func readFrameOnce(path string, opt Options, parallel bool) (*Frame, []string, error) {
 	rd, err := Open(path, opt)
 	if err != nil {
 		return nil, nil, err
@@ -114,14 +120,28 @@ func readFrameOnce(path string, opt Options) (*Frame, []string, error) {
 	}
 	hinted := false
 	if ps, ok := rd.src.(*parquetSource); ok {
-		hint := ps.f.NumRows()
+		// NumRows comes from the file: trust it as a capacity only as far
+		// as the file's size makes it plausible.
+		hint := min(ps.f.NumRows(), max(ps.size, 1<<16))
 		if rd.max > 0 {
 			hint = min(hint, rd.max)
 		}
-		for _, b := range bs {
+		for i, b := range bs {
 			b.hint = int(hint)
+			// Numbers go to Num only: their text is needed just when the
+			// column is read as a string.
+			ps.conv[i].noText = b.force != KindString
 		}
 		hinted = true
+	}
+	if parallel && useParallel(rd) {
+		if err := readFrameParallel(path, rd, fr, bs); err != nil {
+			return nil, nil, err
+		}
+		if fr.Rows == 0 {
+			return nil, nil, &Error{File: rd.name, Err: wrapf(ErrEmpty, "no data rows")}
+		}
+		return finishFrame(fr, bs)
 	}
 	for {
 		line, err := rd.nextFields()
@@ -155,6 +175,12 @@ func readFrameOnce(path string, opt Options) (*Frame, []string, error) {
 			hinted = true
 		}
 	}
+	return finishFrame(fr, bs)
+}
+
+// finishFrame fixes each column's kind and lists the columns to re-read
+// as text.
+func finishFrame(fr *Frame, bs []*colBuilder) (*Frame, []string, error) {
 	var redo []string
 	for _, b := range bs {
 		if b.redo {
@@ -204,6 +230,17 @@ func (b *colBuilder) reserve(n int) {
 }
 
 func (b *colBuilder) add(f *field, nulls map[string]struct{}) error {
+	// The common case first: CSV text in a column already numeric.
+	if b.state == KindNumber && f.k == fText && len(f.b) > 0 && nulls == nil && b.force == KindUnknown && !b.redo {
+		if n, isInt, ok := parseNumber(f.b); ok {
+			if n != n {
+				b.c.Nulls++
+			}
+			b.notInt = b.notInt || !isInt
+			b.c.Num = append(b.c.Num, n)
+			return nil
+		}
+	}
 	v, err := classify(f, b.force, nulls)
 	if err != nil {
 		return err
@@ -287,14 +324,16 @@ func (b *colBuilder) start(kind Kind) {
 	c := b.c
 	n := max(b.hint, b.lead+1)
 	if kind == KindNumber {
-		c.Num = make([]float64, b.lead, n)
+		c.Num = slices.Grow(c.Num[:0], n)[:b.lead]
 		for i := range c.Num {
 			c.Num[i] = math.NaN()
 		}
 		return
 	}
-	b.dict = make(map[string]uint32)
-	c.Codes = make([]uint32, b.lead, n)
+	if b.dict == nil {
+		b.dict = make(map[string]uint32)
+	}
+	c.Codes = slices.Grow(c.Codes[:0], n)[:b.lead]
 	for i := range c.Codes {
 		c.Codes[i] = NullCode
 	}

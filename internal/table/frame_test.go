@@ -135,6 +135,16 @@ func TestReadFrameParquet(t *testing.T) {
 	sex, _ := fr.Column("sex")
 	label, _ := fr.Column("label")
 	id, _ := fr.Column("id")
+	asText, err := ReadFrame(p, Options{Columns: []string{"id", "f32"}, Types: map[string]Kind{"id": KindString, "f32": KindString}, MaxRows: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := asText.Columns[0]; c.Kind != KindString || !reflect.DeepEqual(c.Dict, []string{"0", "1", "2"}) {
+		t.Errorf("id read as text: %v %q", c.Kind, c.Dict)
+	}
+	if c := asText.Columns[1]; !reflect.DeepEqual(c.Dict, []string{"0.5"}) {
+		t.Errorf("f32 read as text: %q", c.Dict)
+	}
 	if fr.Rows != 200 || score.Kind != KindNumber || score.Nulls != 40 || sex.Kind != KindString || len(sex.Dict) != 2 ||
 		label.Kind != KindBool || !id.Integer || id.Num[199] != 199 {
 		t.Errorf("rows %d score %v/%d sex %v %q label %v id %v", fr.Rows, score.Kind, score.Nulls, sex.Kind, sex.Dict, label.Kind, id.Integer)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // drain reads every row, checking the invariants that hold for any input:
@@ -35,6 +37,19 @@ func drain(t *testing.T, rd *Reader) ([]Row, error) {
 	}
 }
 
+// fuzzOpen opens in, or returns nil after checking the error names the file.
+func fuzzOpen(t *testing.T, in []byte, name string, opt Options) *Reader {
+	rd, err := NewReader(bytes.NewReader(in), name, opt)
+	if err != nil {
+		var te *Error
+		if !errors.As(err, &te) {
+			t.Fatalf("open: error without a file name: %v", err)
+		}
+		return nil
+	}
+	return rd
+}
+
 func FuzzCSV(f *testing.F) {
 	for _, s := range []string{
 		"a,b\n1,2\n", "a,b\r\n\"x\"\"y\",\"l1\nl2\"\r\n", "\xef\xbb\xbfa\n1\n", "a,b\n1\n", "a\n\"open\n",
@@ -46,12 +61,8 @@ func FuzzCSV(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte, trim bool) {
 		opt := Options{MaxFieldBytes: 64, MaxRecordBytes: 1024, TrimLeadingSpace: trim, Format: CSV}
-		rd, err := NewReader(bytes.NewReader(in), "f.csv", opt)
-		if err != nil {
-			var te *Error
-			if !errors.As(err, &te) {
-				t.Fatalf("open: error without a file name: %v", err)
-			}
+		rd := fuzzOpen(t, in, "f.csv", opt)
+		if rd == nil {
 			return
 		}
 		defer rd.Close()
@@ -183,4 +194,28 @@ func nonBlankLines(in []byte) [][]byte {
 		out[0] = bytes.TrimPrefix(out[0], []byte("\xef\xbb\xbf"))
 	}
 	return out
+}
+
+// FuzzParquet feeds mutated Parquet files to the reader: any outcome but a
+// panic, a hang or an error without the file name is a bug (parquet-go's
+// own panics must come back as ErrCorrupt).
+func FuzzParquet(f *testing.F) {
+	var seed bytes.Buffer
+	if err := parquet.Write(&seed, pqRows(20)); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed.Bytes())
+	var nested bytes.Buffer
+	if err := parquet.Write(&nested, []pqNested{{ID: 1, Tags: []string{"a"}}}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(nested.Bytes())
+	f.Fuzz(func(t *testing.T, in []byte) {
+		rd := fuzzOpen(t, in, "f.parquet", Options{Format: Parquet})
+		if rd == nil {
+			return
+		}
+		defer rd.Close()
+		_, _ = drain(t, rd)
+	})
 }

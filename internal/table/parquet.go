@@ -21,6 +21,8 @@ import (
 type parquetSource struct {
 	name     string
 	f        *parquet.File
+	r        io.ReaderAt
+	size     int64
 	maxField int
 	top      []*parquet.Column // top-level columns, in schema order
 	names_   []string
@@ -44,6 +46,9 @@ type pqColumn struct {
 
 // valueConv describes how a column's values become fields.
 type valueConv struct {
+	// noText skips formatting plain numbers as text: ReadFrame stores the
+	// number only, and shortest-form float formatting is costly.
+	noText  bool
 	kind    parquet.Kind
 	logical string // "string", "date", "timestamp", "decimal", "uint", "time", ""
 	unit    time.Duration
@@ -52,11 +57,14 @@ type valueConv struct {
 
 func newParquet(r io.ReaderAt, size int64, name string, opt *Options) (src *parquetSource, err error) {
 	defer recoverCorrupt(name, &err)
+	if err := checkFooter(r, size); err != nil {
+		return nil, &Error{File: name, Err: wrapf(ErrCorrupt, "%v", err)}
+	}
 	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		return nil, &Error{File: name, Err: wrapf(ErrCorrupt, "not a readable Parquet file: %v", err)}
 	}
-	s := &parquetSource{name: name, f: f, maxField: opt.maxField()}
+	s := &parquetSource{name: name, f: f, r: r, size: size, maxField: opt.maxField()}
 	s.top = f.Root().Columns()
 	for _, c := range s.top {
 		s.names_ = append(s.names_, c.Name())
@@ -74,7 +82,8 @@ func recoverCorrupt(name string, err *error) {
 
 func (s *parquetSource) names() []string { return s.names_ }
 
-func (s *parquetSource) project(idx []int) error {
+func (s *parquetSource) project(idx []int) (err error) {
+	defer recoverCorrupt(s.name, &err)
 	s.sel = s.sel[:0]
 	for _, i := range idx {
 		c := s.top[i]
@@ -143,7 +152,8 @@ func unitOf(u *format.TimeUnit) time.Duration {
 	return time.Microsecond
 }
 
-func (s *parquetSource) close() error {
+func (s *parquetSource) close() (err error) {
+	defer recoverCorrupt(s.name, &err)
 	for _, c := range s.cols {
 		if c != nil {
 			c.release()
@@ -171,7 +181,21 @@ func (s *parquetSource) next(out []field) (line int64, err error) {
 			return 0, io.EOF
 		}
 		rg := rgs[s.rg]
+		meta := s.f.Metadata().RowGroups[s.rg]
 		s.rg++
+		for _, c := range s.sel {
+			if c.Index() >= len(meta.Columns) {
+				return 0, &Error{File: s.name, Err: wrapf(ErrCorrupt, "row group %d has %d columns", s.rg, len(meta.Columns))}
+			}
+			md := meta.Columns[c.Index()].MetaData
+			base := md.DataPageOffset
+			if md.DictionaryPageOffset != 0 {
+				base = md.DictionaryPageOffset
+			}
+			if err := checkChunk(s.r, s.size, base, md.TotalCompressedSize); err != nil {
+				return 0, &Error{File: s.name, Column: c.Name(), Err: wrapf(ErrCorrupt, "row group %d: %v", s.rg, err)}
+			}
+		}
 		s.left = rg.NumRows()
 		chunks := rg.ColumnChunks()
 		for i, c := range s.sel {
@@ -262,18 +286,26 @@ func (cv *valueConv) field(t []byte, v parquet.Value, maxField int) (field, []by
 			if cv.kind == parquet.Int32 {
 				u = uint64(uint32(v.Int32()))
 			}
-			t = strconv.AppendUint(t, u, 10)
+			if !cv.noText {
+				t = strconv.AppendUint(t, u, 10)
+			}
 			return field{b: t, k: fFloat, num: float64(u), isInt: true}, t, nil
 		}
-		t = strconv.AppendInt(t, n, 10)
+		if !cv.noText {
+			t = strconv.AppendInt(t, n, 10)
+		}
 		return field{b: t, k: fFloat, num: float64(n), isInt: true}, t, nil
 	case parquet.Float:
 		f := float64(v.Float())
-		t = strconv.AppendFloat(t, f, 'g', -1, 32)
+		if !cv.noText {
+			t = strconv.AppendFloat(t, f, 'g', -1, 32)
+		}
 		return field{b: t, k: fFloat, num: f}, t, nil
 	case parquet.Double:
 		f := v.Double()
-		t = strconv.AppendFloat(t, f, 'g', -1, 64)
+		if !cv.noText {
+			t = strconv.AppendFloat(t, f, 'g', -1, 64)
+		}
 		return field{b: t, k: fFloat, num: f}, t, nil
 	case parquet.Int96:
 		x := v.Int96()

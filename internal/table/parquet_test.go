@@ -2,6 +2,7 @@ package table
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -245,5 +246,33 @@ func TestParquetGzipAndStream(t *testing.T) {
 		if err := rd.Close(); err != nil || n != 10 {
 			t.Fatalf("close %v, %d rows", err, n)
 		}
+	}
+}
+
+// TestParquetAllocationBombs: lengths in a hostile file must not reach
+// parquet-go's allocations (Go cannot recover from running out of memory).
+func TestParquetAllocationBombs(t *testing.T) {
+	t.Parallel()
+	file := func(footer []byte) []byte {
+		b := append([]byte("PAR1"), footer...)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(footer)))
+		return append(b, "PAR1"...)
+	}
+	// FileMetaData{version: 1, schema: list of 2^31-1 SchemaElements} in 9 bytes.
+	huge := file([]byte{0x15, 0x02, 0x19, 0xfc, 0xff, 0xff, 0xff, 0xff, 0x07})
+	deep := file(bytes.Repeat([]byte{0x1c}, 100)) // structs nested 100 deep
+	for name, data := range map[string][]byte{"huge list": huge, "deep nesting": deep} {
+		_, err := NewReader(bytes.NewReader(data), "bomb.parquet", Options{})
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "bomb.parquet: corrupt file: footer:") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// A page header claiming more bytes than its column chunk holds.
+	_, data := parquetFile(t, t.TempDir(), "p.parquet", 20)
+	if err := checkChunk(bytes.NewReader(data), int64(len(data)), 4, int64(len(data))); err != nil {
+		t.Logf("whole-file walk: %v", err) // not a chunk: any answer but a crash is fine
+	}
+	if err := checkChunk(bytes.NewReader(data), int64(len(data)), int64(len(data))-2, 100); err == nil {
+		t.Error("a chunk past the end of the file was accepted")
 	}
 }

@@ -45,6 +45,9 @@ type Reader struct {
 	count  *countingRd // bytes consumed so far, when size is known
 	// sniffed buffers the input when the format was detected from content.
 	sniffed *bufio.Reader
+	reuse   bool
+	cells   []Cell
+	err     error // the first error, returned again by every later Next
 }
 
 // Open opens the table at path. Compressed files (.gz, or gzip content) are
@@ -75,7 +78,7 @@ func NewReader(r io.Reader, name string, opt Options) (*Reader, error) {
 const maxSpool = 8 << 30
 
 func newReader(in io.Reader, name string, opt Options, file *os.File) (*Reader, error) {
-	rd := &Reader{name: name, max: opt.MaxRows}
+	rd := &Reader{name: name, max: opt.MaxRows, reuse: opt.ReuseRow}
 	if file != nil {
 		rd.closer = append(rd.closer, file)
 	}
@@ -133,7 +136,7 @@ func newReader(in io.Reader, name string, opt Options, file *os.File) (*Reader, 
 			rd.src = s
 		}
 	case Parquet:
-		ra, size, cerr := rd.readerAt(stream, file, gz)
+		ra, size, cerr := rd.readerAt(in, stream, file, gz)
 		if cerr != nil {
 			return fail(cerr)
 		}
@@ -162,11 +165,11 @@ func newReader(in io.Reader, name string, opt Options, file *os.File) (*Reader, 
 
 // readerAt gives parquet-go random access: the file itself, an
 // io.ReaderAt+io.Seeker, or else a temporary copy of the stream.
-func (rd *Reader) readerAt(stream io.Reader, file *os.File, gz bool) (io.ReaderAt, int64, error) {
+func (rd *Reader) readerAt(in, stream io.Reader, file *os.File, gz bool) (io.ReaderAt, int64, error) {
 	if !gz && file != nil && rd.size > 0 {
 		return file, rd.size, nil
 	}
-	if ras, ok := stream.(interface {
+	if ras, ok := in.(interface {
 		io.ReaderAt
 		io.Seeker
 	}); ok && !gz {
@@ -270,7 +273,9 @@ func (rd *Reader) Columns() []string { return rd.cols }
 
 // Next returns the next row, or io.EOF after the last. A table with no
 // data rows at all (a header only) is an *Error wrapping ErrEmpty instead,
-// so a consumer cannot mistake it for a table that has rows.
+// so a consumer cannot mistake it for a table that has rows. After an
+// error, Next returns the same error again: a table is read whole or not
+// at all.
 func (rd *Reader) Next() (Row, error) {
 	line, err := rd.nextFields()
 	if err != nil {
@@ -282,15 +287,24 @@ func (rd *Reader) Next() (Row, error) {
 		rd.rowBuf = append(rd.rowBuf, rd.fields[i].b...)
 	}
 	text := string(rd.rowBuf)
-	row := Row{Line: line, Cells: make([]Cell, len(rd.fields))}
+	cells := rd.cells
+	if !rd.reuse || cells == nil {
+		cells = make([]Cell, len(rd.fields))
+		if rd.reuse {
+			rd.cells = cells
+		}
+	}
+	row := Row{Line: line, Cells: cells}
 	off := 0
 	for i := range rd.fields {
 		f := &rd.fields[i]
 		v, err := classify(f, rd.force[i], rd.nulls)
 		if err != nil {
-			return Row{}, &Error{File: rd.name, Line: line, Column: rd.cols[i], Err: err}
+			rd.err = &Error{File: rd.name, Line: line, Column: rd.cols[i], Err: err}
+			return Row{}, rd.err
 		}
 		c := &row.Cells[i]
+		*c = Cell{}
 		if v.null {
 			c.Null = true
 		} else {
@@ -302,15 +316,24 @@ func (rd *Reader) Next() (Row, error) {
 	return row, nil
 }
 
-// nextFields reads the next record into rd.fields.
-func (rd *Reader) nextFields() (int64, error) {
+// nextFields reads the next record into rd.fields. An error sticks: every
+// later call returns it again, whatever the format.
+func (rd *Reader) nextFields() (line int64, err error) {
+	if rd.err != nil {
+		return 0, rd.err
+	}
+	defer func() {
+		if err != nil && err != io.EOF {
+			rd.err = err
+		}
+	}()
 	if rd.max > 0 && rd.rows >= rd.max {
 		return 0, io.EOF
 	}
 	if rd.src == nil {
 		return 0, errors.New("table: reader is closed")
 	}
-	line, err := rd.src.next(rd.fields)
+	line, err = rd.src.next(rd.fields)
 	if err == io.EOF && rd.rows == 0 {
 		return 0, &Error{File: rd.name, Err: wrapf(ErrEmpty, "no data rows")}
 	}

@@ -77,6 +77,10 @@ type Options struct {
 	// NullValues are CSV field texts read as null besides the empty field,
 	// for example "?" or "NA". PandasNullValues lists pandas' defaults.
 	NullValues []string
+	// ReuseRow lets Next return the same Cells slice every time (its Raw
+	// strings are still new), as encoding/csv's ReuseRecord does: faster
+	// for callers that do not keep rows past the next call.
+	ReuseRow bool
 	// MaxRecordBytes bounds one CSV record or one JSON line; 0 means
 	// 16 MiB or 4×MaxFieldBytes, whichever is larger. Beyond it the input
 	// is ErrFieldTooLarge.

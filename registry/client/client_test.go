@@ -1,11 +1,15 @@
 package client
 
 import (
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"testing"
 
+	"github.com/mlsec/mlsec/internal/testfs"
+	"github.com/mlsec/mlsec/manifest"
 	"github.com/mlsec/mlsec/registry"
 )
 
@@ -39,14 +43,34 @@ func TestTypedErrors(t *testing.T) {
 	}
 }
 
-func TestAttachmentKind(t *testing.T) {
-	for p, want := range map[string]string{
-		"model.sig": registry.KindSignature, "sub/model.sig": "", "bom.cdx.json": registry.KindBOM,
-		"a/scan.evidence.json": registry.KindEvidence, "scan.att.json": registry.KindEvidence,
-		"config.json": "", "weights.safetensors": "",
-	} {
-		if got := AttachmentKind(p); got != want {
-			t.Errorf("%s: %q, want %q", p, got, want)
-		}
+// TestScanLocalKinds: push classifies a folder with manifest's one rule,
+// whose kinds are the registry's: an attachment needs its name and its
+// content, so a pickle named like a BOM is a model file in the digest.
+func TestScanLocalKinds(t *testing.T) {
+	if manifest.KindSignature != registry.KindSignature || manifest.KindBOM != registry.KindBOM || manifest.KindEvidence != registry.KindEvidence {
+		t.Fatal("manifest and registry attachment kinds differ")
+	}
+	root := testfs.Tree(t, map[string]string{
+		"model.sig": `{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"}`, "sub/model.sig": "x",
+		"bom.cdx.json": `{"bomFormat": "CycloneDX"}`, "evil.cdx.json": "\x80\x02.", "a/scan.evidence.json": `{"type": "scan"}`,
+		"scan.att.json": `[]`, "config.json": "{}", ".git/HEAD": "ref",
+	})
+	digest, files, err := scanLocal(t.Context(), root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range files {
+		got[f.Path] = f.Kind
+	}
+	want := map[string]string{"model.sig": registry.KindSignature, "sub/model.sig": registry.KindFile, "bom.cdx.json": registry.KindBOM,
+		"evil.cdx.json": registry.KindFile, "a/scan.evidence.json": registry.KindEvidence, "scan.att.json": registry.KindEvidence,
+		"config.json": registry.KindFile}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("kinds = %v", got)
+	}
+	id, err := manifest.Identity(t.Context(), root, nil)
+	if err != nil || digest != hex.EncodeToString(id) {
+		t.Errorf("push digest %s, identity %x (%v)", digest, id, err)
 	}
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mlsec/mlsec/manifest"
 	"github.com/mlsec/mlsec/registry"
 )
 
@@ -25,10 +27,13 @@ type IntegrityError struct {
 	GotSize    int64
 	sizeWrong  bool
 	rootDigest bool
+	kindWrong  bool
 }
 
 func (e *IntegrityError) Error() string {
 	switch {
+	case e.kindWrong:
+		return fmt.Sprintf("%s: the registry lists it as %s, but by its name and content it is %s: the checkout would not hash to the version digest", e.Path, e.Want, e.Got)
 	case e.rootDigest:
 		return fmt.Sprintf("version root digest mismatch: files hash to %s, the registry recorded %s", e.Got, e.Want)
 	case e.sizeWrong:
@@ -124,6 +129,18 @@ func (c *Client) Pull(ctx context.Context, model string, number int, dir string)
 		}
 		if sum != a.SHA256 {
 			return res, &IntegrityError{Path: a.Path, Want: a.SHA256, Got: sum}
+		}
+		// The checkout must hold the same model files as the version: a
+		// file is an attachment here exactly when the registry says so.
+		kind, err := manifest.IsAttachment(a.Path, tmp)
+		if err != nil {
+			return res, err
+		}
+		if kind == "" {
+			kind = registry.KindFile
+		}
+		if want := cmp.Or(a.Kind, registry.KindFile); kind != want {
+			return res, &IntegrityError{Path: a.Path, Want: want, Got: kind, kindWrong: true}
 		}
 		b := a
 		b.SHA256 = sum

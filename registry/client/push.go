@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mlsec/mlsec/evidence"
@@ -27,6 +25,9 @@ type PushOptions struct {
 	Tags []string
 	// Team owns the model when push creates it.
 	Team string
+	// IgnorePaths are model-relative paths left out of the version, as
+	// 'mlsec sign --ignore-paths' leaves them out of a signature.
+	IgnorePaths []string
 	// Log, if set, receives one line per step (uploads, skips).
 	Log func(format string, args ...any)
 }
@@ -51,25 +52,6 @@ func (r *PushResult) NoOp() bool {
 	return !r.Created && r.Uploaded == 0 && r.Evidence == 0 && len(r.Rejected) == 0
 }
 
-// AttachmentKind classifies a file of a model folder that is not part of
-// the model's identity: the OMS signature (model.sig at the top), a
-// CycloneDX BOM (*.cdx.json) or evidence (*.evidence.json, and DSSE
-// attestations *.att.json, *.dsse.json, *.intoto.json). It returns "" for a
-// model file.
-func AttachmentKind(rel string) string {
-	base := strings.ToLower(filepath.Base(rel))
-	switch {
-	case rel == manifest.SignatureFile:
-		return registry.KindSignature
-	case strings.HasSuffix(base, ".cdx.json"):
-		return registry.KindBOM
-	case strings.HasSuffix(base, ".evidence.json"), strings.HasSuffix(base, ".att.json"),
-		strings.HasSuffix(base, ".dsse.json"), strings.HasSuffix(base, ".intoto.json"):
-		return registry.KindEvidence
-	}
-	return ""
-}
-
 // localFile is an artifact with the OS path it is read from.
 type localFile struct {
 	registry.Artifact
@@ -77,59 +59,35 @@ type localFile struct {
 }
 
 // scanLocal hashes the model at root (a folder or one file) the way the
-// registry identifies versions: manifest.Hash in files mode with SHA-256,
-// leaving out attachments (see AttachmentKind), which are listed with
-// their own kinds. It returns the artifacts and the OMS root digest.
-func scanLocal(ctx context.Context, root string) (digest string, files []localFile, err error) {
+// registry identifies versions: the model's files by manifest's one rule
+// (files mode, SHA-256), which also names the attachments (a Sigstore
+// bundle at model.sig, *.cdx.json BOMs, evidence documents) that are
+// listed with their own kinds and not covered by the digest. It returns
+// the artifacts and the OMS root digest.
+func scanLocal(ctx context.Context, root string, ignores []string) (digest string, files []localFile, err error) {
 	st, err := os.Stat(root)
 	if err != nil {
 		return "", nil, err
 	}
-	var attach []localFile
-	if st.IsDir() {
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !d.Type().IsRegular() {
-				return err
-			}
-			rel, err := filepath.Rel(root, p)
-			if err != nil {
-				return err
-			}
-			rel = filepath.ToSlash(rel)
-			if top, _, _ := strings.Cut(rel, "/"); slices.Contains(manifest.DefaultIgnorePaths, top) {
-				return nil
-			}
-			if k := AttachmentKind(rel); k != "" {
-				attach = append(attach, localFile{registry.Artifact{Path: rel, Kind: k}, p})
-			}
-			return nil
-		})
-		if err != nil {
-			return "", nil, err
-		}
-	}
-	ignore := make([]string, len(attach))
-	for i, a := range attach {
-		ignore[i] = a.Path
-	}
-	m, err := manifest.Hash(ctx, root, manifest.Options{Algorithm: manifest.SHA256, IgnorePaths: ignore})
+	m, err := manifest.Hash(ctx, root, manifest.Options{Algorithm: manifest.SHA256, IgnorePaths: ignores})
 	if err != nil {
 		return "", nil, fmt.Errorf("hash %s: %w", root, err)
 	}
-	for _, it := range m.Items {
-		p := root
-		if st.IsDir() {
-			p = filepath.Join(root, filepath.FromSlash(it.Name))
+	at := func(rel string) string {
+		if !st.IsDir() {
+			return root
 		}
-		files = append(files, localFile{registry.Artifact{Path: it.Name, Size: it.Size, SHA256: hex.EncodeToString(it.Digest), Kind: registry.KindFile}, p})
+		return filepath.Join(root, filepath.FromSlash(rel))
 	}
-	for _, a := range attach {
-		sum, size, err := hashFile(a.os)
+	for _, it := range m.Items {
+		files = append(files, localFile{registry.Artifact{Path: it.Name, Size: it.Size, SHA256: hex.EncodeToString(it.Digest), Kind: registry.KindFile}, at(it.Name)})
+	}
+	for _, a := range m.Attachments {
+		sum, size, err := hashFile(at(a.Path))
 		if err != nil {
 			return "", nil, err
 		}
-		a.SHA256, a.Size = sum, size
-		files = append(files, a)
+		files = append(files, localFile{registry.Artifact{Path: a.Path, Size: size, SHA256: sum, Kind: a.Kind}, at(a.Path)})
 	}
 	return hex.EncodeToString(m.RootDigest()), files, nil
 }
@@ -159,7 +117,7 @@ func (c *Client) Push(ctx context.Context, root string, o PushOptions) (*PushRes
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	digest, files, err := scanLocal(ctx, root)
+	digest, files, err := scanLocal(ctx, root, o.IgnorePaths)
 	if err != nil {
 		return nil, err
 	}

@@ -62,11 +62,13 @@ func (p *Pool) analyze(ctx context.Context, j registry.Job) (err error) {
 			return err
 		}
 	}
-	id, err := manifest.Identity(ctx, root, nil)
+	// One hash pass (manifest's rule, as push computed the digest) serves
+	// the digest check, the BOM and the signature check.
+	m, err := manifest.Hash(ctx, root, manifest.Options{Algorithm: manifest.SHA256})
 	if err != nil {
 		return fmt.Errorf("hash: %w", err)
 	}
-	if got := hex.EncodeToString(id); got != v.Digest {
+	if got := hex.EncodeToString(m.RootDigest()); got != v.Digest {
 		return fmt.Errorf("materialised files hash to %s, version digest is %s", got, v.Digest)
 	}
 	sc, err := scan.New(scan.Options{TempDir: work})
@@ -81,7 +83,7 @@ func (p *Pool) analyze(ctx context.Context, j registry.Job) (err error) {
 		rep.Findings[i].Path = relTo(root, rep.Findings[i].Path)
 	}
 	now := p.c.Now().UTC()
-	b, err := bom.Generate(ctx, root, bom.Options{Report: rep, Timestamp: now, Reproducible: true})
+	b, err := bom.Generate(ctx, root, bom.Options{Report: rep, Timestamp: now, Reproducible: true, Manifest: m})
 	if err != nil {
 		return fmt.Errorf("bom: %w", err)
 	}
@@ -96,7 +98,7 @@ func (p *Pool) analyze(ctx context.Context, j registry.Job) (err error) {
 	}
 	recs := []evidence.Record{scanRec, bomRec}
 	if len(p.c.TrustedKeys) > 0 {
-		sigRec, err := p.verifySignature(ctx, work, root, subj, arts, now)
+		sigRec, err := p.verifySignature(ctx, work, root, m, subj, arts, now)
 		if err != nil {
 			return err
 		}
@@ -121,7 +123,7 @@ func (p *Pool) analyze(ctx context.Context, j registry.Job) (err error) {
 // server's trusted keys, on the files just materialised and hashed, and
 // returns the outcome as signature evidence: verified, failed, or unsigned
 // when the version carries no signature.
-func (p *Pool) verifySignature(ctx context.Context, work, root string, subj evidence.Subject, arts []registry.Artifact, now time.Time) (evidence.Record, error) {
+func (p *Pool) verifySignature(ctx context.Context, work, root string, hashed *manifest.Manifest, subj evidence.Subject, arts []registry.Artifact, now time.Time) (evidence.Record, error) {
 	var sig *registry.Artifact
 	for i := range arts {
 		if arts[i].Kind == registry.KindSignature {
@@ -143,7 +145,7 @@ func (p *Pool) verifySignature(ctx context.Context, work, root string, subj evid
 	var res *sign.Result
 	var verr error
 	for _, k := range p.c.TrustedKeys {
-		res, verr = sign.Verify(ctx, root, bundle, sign.VerifyOptions{Verifier: sign.KeyVerifier{Key: k.Key}})
+		res, verr = sign.Verify(ctx, root, bundle, sign.VerifyOptions{Verifier: sign.KeyVerifier{Key: k.Key}, Reuse: hashed})
 		if verr == nil {
 			break
 		}

@@ -60,7 +60,11 @@ docs/bom.md for the field mapping.`,
 			if minScore < 0 || minScore > 100 {
 				return withCode(ExitUsage, fmt.Errorf("bom: --min-score %d: want 0..100", minScore))
 			}
-			opts := bom.Options{NoScan: noScan, IgnorePaths: ignorePaths, AllowSymlinks: allowSymlinks}
+			ignores, err := resolveIgnores(args[0], ignorePaths)
+			if err != nil {
+				return withCode(ExitUsage, fmt.Errorf("bom: --ignore-paths: %w", err))
+			}
+			opts := bom.Options{NoScan: noScan, IgnorePaths: ignores, AllowSymlinks: allowSymlinks}
 			if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
 				sec, err := strconv.ParseInt(s, 10, 64)
 				if err != nil {
@@ -91,7 +95,7 @@ docs/bom.md for the field mapping.`,
 				return withCode(ExitUsage, fmt.Errorf("bom: writing the BOM: %w", err))
 			}
 			if ev.enabled() {
-				err := ev.write(cmd.Context(), args[0], ignorePaths, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
+				err := ev.write(cmd.Context(), args[0], ignores, res.RootDigest, nil, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
 					return bom.Evidence(subj, res.BOM, version.String(), now)
 				})
 				if err != nil {
@@ -113,7 +117,7 @@ docs/bom.md for the field mapping.`,
 	f.StringVarP(&out, "output", "o", "", "write the BOM to this file instead of stdout")
 	f.BoolVar(&noScan, "no-scan", false, "do not scan the model (the BOM records that no scan ran)")
 	f.IntVar(&minScore, "min-score", 0, "exit 1 when the completeness score is below this (0-100)")
-	f.StringSliceVar(&ignorePaths, "ignore-paths", nil, "paths (relative to the model) left out of the digests, as for 'mlsec sign'")
+	f.StringSliceVar(&ignorePaths, "ignore-paths", nil, "paths left out of the model's files, as for 'mlsec sign' (relative to the working directory, else to the model)")
 	f.BoolVar(&allowSymlinks, "allow-symlinks", false, "hash the targets of symbolic links (e.g. a Hugging Face cache snapshot), as 'mlsec sign' does")
 	return c
 }

@@ -29,11 +29,16 @@ func (e *evidenceOut) register(f *pflag.FlagSet) {
 
 func (e *evidenceOut) enabled() bool { return e.path != "" }
 
-// subject identifies the model at path: its name and root digest.
-func (e *evidenceOut) subject(ctx context.Context, path string, ignore []string) (evidence.Subject, error) {
-	digest, err := manifest.Identity(ctx, path, ignore)
-	if err != nil {
-		return evidence.Subject{}, fmt.Errorf("--evidence: computing the model digest of %s: %w", path, err)
+// subject identifies the model at path: its name and root digest. digest,
+// when not nil, is the identity the command already computed; otherwise
+// the model is hashed, reusing the digests of reuse where they apply.
+func (e *evidenceOut) subject(ctx context.Context, path string, ignore []string, digest []byte, reuse *manifest.Manifest) (evidence.Subject, error) {
+	if digest == nil {
+		m, err := manifest.Hash(ctx, path, manifest.Options{Algorithm: manifest.SHA256, IgnorePaths: ignore, Reuse: reuse})
+		if err != nil {
+			return evidence.Subject{}, fmt.Errorf("--evidence: computing the model digest of %s: %w", path, err)
+		}
+		digest = m.RootDigest()
 	}
 	name := e.name
 	if name == "" {
@@ -47,8 +52,9 @@ func (e *evidenceOut) subject(ctx context.Context, path string, ignore []string)
 }
 
 // write builds the record with build and writes it to the --evidence file.
-func (e *evidenceOut) write(ctx context.Context, path string, ignore []string, build func(evidence.Subject, time.Time) (evidence.Record, error)) error {
-	subj, err := e.subject(ctx, path, ignore)
+// digest and reuse are as for subject.
+func (e *evidenceOut) write(ctx context.Context, path string, ignore []string, digest []byte, reuse *manifest.Manifest, build func(evidence.Subject, time.Time) (evidence.Record, error)) error {
+	subj, err := e.subject(ctx, path, ignore, digest, reuse)
 	if err != nil {
 		return err
 	}

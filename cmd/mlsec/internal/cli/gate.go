@@ -15,6 +15,7 @@ import (
 
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/gate"
+	"github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/internal/version"
 	"github.com/mlsec/mlsec/policy"
 )
@@ -23,6 +24,7 @@ func init() { register(newGateCmd) }
 
 type gateFlags struct {
 	keys, evidence, policies, data, sensitive   []string
+	ignorePaths                                 []string
 	signature, action, stage, environment       string
 	actor, name, riskTier, format, output, emit string
 	failOn, sarif                               string
@@ -68,6 +70,7 @@ Exit codes (docs/exit-codes.md):
 	f := c.Flags()
 	f.StringArrayVar(&fl.keys, "key", nil, "trusted public key `PEM` for the model signature and evidence attestations (repeatable)")
 	f.StringVar(&fl.signature, "signature", "", "OMS signature `FILE` (default: MODEL_PATH/model.sig or MODEL_PATH.sig when present)")
+	f.StringArrayVar(&fl.ignorePaths, "ignore-paths", nil, "path left out of the model's files, as for 'mlsec sign' (repeatable; give sign, bom and push the same)")
 	f.StringArrayVar(&fl.evidence, "evidence", nil, "extra evidence `FILE`: a record, an array of records or a DSSE attestation (repeatable)")
 	f.StringArrayVar(&fl.policies, "policy", nil, "add the Rego policies in `DIR` (or a .rego file) to the built-in bundle (repeatable)")
 	f.StringArrayVar(&fl.data, "data", nil, "JSON/YAML data `FILE` merged into data, e.g. {\"mlsec\": {\"bom_min_score\": 70}} (repeatable)")
@@ -111,6 +114,11 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 		return usageErr("gate: --key: %w", err)
 	}
 
+	ignores, err := resolveIgnores(model, fl.ignorePaths)
+	if err != nil {
+		return usageErr("gate: --ignore-paths: %w", err)
+	}
+
 	stdout := c.OutOrStdout()
 	dst, file, err := reportDest(stdout, fl.output)
 	if err != nil {
@@ -124,13 +132,16 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	bar := progress.ForTerminal(c.ErrOrStderr(), "hashing")
 	out, err := gate.Run(ctx, gate.Options{
 		ModelPath: model, Name: fl.name, Keys: keys, SignaturePath: fl.signature, EvidenceFiles: fl.evidence,
+		Progress: bar.UpdateBytes, IgnorePaths: ignores,
 		Policy:      policy.Options{Dirs: fl.policies, DataFiles: fl.data, NoDefault: fl.noDefault},
 		Action:      policy.Action{Name: fl.action, Stage: fl.stage},
 		Actor:       policy.Actor{Name: fl.actor},
 		Environment: fl.environment, RiskTier: fl.riskTier, SensitiveAttributes: fl.sensitive,
 	})
+	bar.Clear()
 	if err != nil {
 		switch {
 		case errors.Is(err, policy.ErrPolicy):

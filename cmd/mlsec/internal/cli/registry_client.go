@@ -155,7 +155,7 @@ func short(d string) string {
 func newPushCmd() *cobra.Command {
 	var r remote
 	var o client.PushOptions
-	var tags []string
+	var tags, ignorePaths []string
 	var verbose bool
 	c := &cobra.Command{
 		Use:   "push MODEL_PATH --model NAME [--server URL] [--description TEXT] [--tag T ...]",
@@ -164,9 +164,11 @@ func newPushCmd() *cobra.Command {
 root digest), creates the model if needed and the version, uploads each file
 the registry does not already store (streamed, idempotent by digest),
 finalizes the version, and attaches what it finds in the folder: model.sig
-(signature), *.cdx.json (BOM) and evidence files (*.evidence.json, and DSSE
-attestations *.att.json, *.dsse.json, *.intoto.json). Attachments are not part
-of the version digest. Pushing the same bytes again is a no-op; a push that
+(a Sigstore bundle), *.cdx.json (a CycloneDX BOM) and evidence documents
+(*.evidence.json, and DSSE attestations *.att.json, *.dsse.json, *.intoto.json).
+Attachments are not part of the version digest; a file with such a name and
+other content is a model file. The model's files are those 'mlsec sign', bom
+and gate use (docs/signing.md); give push the same --ignore-paths as sign. Pushing the same bytes again is a no-op; a push that
 was interrupted is resumed by running it again.
 
 Tags use lowercase letters, digits, '.', '_' and '-'; key=value is stored as
@@ -187,6 +189,9 @@ key.value.`,
 			}
 			if verbose {
 				o.Log = func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), f+"\n", a...) }
+			}
+			if o.IgnorePaths, err = resolveIgnores(args[0], ignorePaths); err != nil {
+				return withCode(ExitUsage, fmt.Errorf("push: --ignore-paths: %w", err))
 			}
 			res, err := cl.Push(cmd.Context(), args[0], o)
 			if err != nil {
@@ -214,6 +219,7 @@ key.value.`,
 	f.StringVar(&o.Description, "description", "", "description of the version (and of the model when push creates it)")
 	f.StringArrayVar(&tags, "tag", nil, "add a tag to the model (repeatable)")
 	f.StringVar(&o.Team, "team", "", "owning team when push creates the model")
+	f.StringArrayVar(&ignorePaths, "ignore-paths", nil, "path left out of the version, as for 'mlsec sign' (repeatable)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log each upload to stderr")
 	return c
 }

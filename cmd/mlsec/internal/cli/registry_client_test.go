@@ -53,7 +53,7 @@ func writeModel(t *testing.T, dir string, weights []byte) string {
 	f, _ := os.Create(filepath.Join(dir, "scan.evidence.json"))
 	evidence.Write(f, rec)
 	f.Close()
-	os.WriteFile(filepath.Join(dir, "model.sig"), []byte(`{"pretend": "bundle"}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "model.sig"), []byte(`{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", "pretend": "bundle"}`), 0o644)
 	os.WriteFile(filepath.Join(dir, "toy.cdx.json"), []byte(`{"bomFormat": "CycloneDX"}`), 0o644)
 	return digest
 }

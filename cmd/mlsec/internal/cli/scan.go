@@ -157,7 +157,7 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 	}
 
 	if fl.evidence.enabled() {
-		err := fl.evidence.write(ctx, paths[0], nil, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
+		err := fl.evidence.write(ctx, paths[0], nil, nil, nil, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
 			return scan.Evidence(subj, rep, now)
 		})
 		if err != nil {

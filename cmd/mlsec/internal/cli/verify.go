@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/internal/version"
+	"github.com/mlsec/mlsec/manifest"
 	"github.com/mlsec/mlsec/sign"
 )
 
@@ -25,7 +27,7 @@ func newVerifyCmd() *cobra.Command {
 		ev                                                    evidenceOut
 		sigPath, keyPath, identity, issuer, trustRoot, format string
 		rootPaths, ignorePaths                                []string
-		ignoreUnsigned                                        bool
+		ignoreUnsigned, ignoreGit                             bool
 		workers                                               int
 	)
 	c := &cobra.Command{
@@ -38,7 +40,11 @@ certificate signatures, or --identity/--issuer/--trust-root for Sigstore
 keyless signatures (checked offline against a trusted-root JSON file).
 
 The signature is checked first; then the model is re-hashed with the recorded
-parameters and every missing, extra or changed file is listed.
+parameters and every missing, extra or changed file is listed. mlsec's
+attachments (model.sig, *.cdx.json BOMs, evidence documents) are not model files
+and may come and go, unless the signature lists them; a file with such a name
+and other content is an extra file. --ignore-git-paths=false checks .git,
+.gitattributes, .github and .gitignore too, for signers that included them.
 
 Exit codes: 0 verified; 1 verification failed (bad or mismatched signature,
 untrusted or expired certificate, model differs); 2 usage or I/O error.`,
@@ -61,18 +67,31 @@ untrusted or expired certificate, model differs); 2 usage or I/O error.`,
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("verify: reading the signature: %w (pass it with --signature)", err))
 			}
-			ignores, err := resolveIgnores(model, append(ignorePaths, sigPath))
+			ignores, err := resolveIgnores(model, ignorePaths)
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("verify: %w", err))
 			}
+			resolvedIgnores := slices.Clone(ignores)
+			if rel, ok := manifest.Inside(model, sigPath); ok {
+				ignores = append(ignores, rel)
+			}
 			bar := progress.ForTerminal(cmd.ErrOrStderr(), "verifying")
 			res, verr := sign.Verify(cmd.Context(), model, bundle, sign.VerifyOptions{
-				Verifier: v, IgnorePaths: ignores, IgnoreUnsignedFiles: ignoreUnsigned,
+				Verifier: v, IgnorePaths: ignores, IgnoreUnsignedFiles: ignoreUnsigned, KeepGitPaths: !ignoreGit,
 				Workers: workers, Progress: bar.UpdateBytes,
 			})
 			bar.Clear()
+			if res != nil {
+				for _, w := range res.Warnings {
+					fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+				}
+			}
 			if ev.enabled() {
-				err := ev.write(cmd.Context(), model, ignorePaths, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
+				var hashed *manifest.Manifest
+				if res != nil {
+					hashed = res.Actual
+				}
+				err := ev.write(cmd.Context(), model, resolvedIgnores, nil, hashed, func(subj evidence.Subject, now time.Time) (evidence.Record, error) {
 					return sign.VerifyEvidence(subj, v.Method(), res, verr, version.String(), now)
 				})
 				if err != nil {
@@ -105,6 +124,7 @@ untrusted or expired certificate, model differs); 2 usage or I/O error.`,
 	f.StringVar(&trustRoot, "trust-root", "", "Sigstore trusted_root.json (Sigstore method; never fetched)")
 	f.StringArrayVar(&ignorePaths, "ignore-paths", nil, "path to leave out (repeatable; relative to the model or the working directory)")
 	f.BoolVar(&ignoreUnsigned, "ignore-unsigned-files", false, "tolerate files the signature does not list")
+	f.BoolVar(&ignoreGit, "ignore-git-paths", true, "leave out .git, .gitattributes, .github and .gitignore at the top of the model")
 	f.StringVar(&format, "format", "table", "output format: table or json")
 	f.IntVar(&workers, "workers", 0, "parallel readers (0: one per CPU)")
 	return c
@@ -213,6 +233,7 @@ func writeVerifyJSON(w io.Writer, model, sig string, r *sign.Result, err error) 
 			out["shard_size"] = r.ShardSize
 		}
 		out["missing"], out["extra"], out["changed"] = nonNil(r.Diff.Missing), nonNil(r.Diff.Extra), changed
+		out["warnings"] = nonNil(r.Warnings)
 	}
 	if err != nil {
 		out["error"] = err.Error()
