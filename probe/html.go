@@ -99,7 +99,7 @@ func (r *RobustnessReport) WriteHTML(w io.Writer) error {
 	}
 	return robustnessPage.Execute(w, map[string]any{
 		"R": r, "CSS": css, "Target": target(r.Endpoint, r.Protocol, r.Model), "Sentences": r.sentences(ran),
-		"Ran": ran, "CurveRows": rows, "CurveChart": curveChart(ran, r.Norm), "Histograms": hist,
+		"Ran": ran, "CurveRows": rows, "CurveChart": curveChart(r, ran), "Histograms": hist,
 	})
 }
 

@@ -164,6 +164,11 @@ func Explain(ctx context.Context, m Model, feats []Feature, x []float64, row int
 			d := scoreOf(p) - *r.Score
 			rs.Delta = &d
 			key = math.Abs(d)
+			if probabilities(ans.Scores) {
+				// Near 0 or 1 probabilities barely move; their log-odds
+				// still rank the features by how much they push.
+				key = math.Abs(logit(scoreOf(p)) - logit(*r.Score))
+			}
 			if rs.Flips {
 				key += 1e9
 			}
@@ -220,6 +225,24 @@ func scoreFunc(ans modelclient.Prediction, regression bool) (func(modelclient.Pr
 	return nil, ""
 }
 
+// probabilities reports whether scores look like class probabilities.
+func probabilities(s []float64) bool {
+	sum := 0.0
+	for _, v := range s {
+		if v < 0 || v > 1 {
+			return false
+		}
+		sum += v
+	}
+	return math.Abs(sum-1) < 1e-6
+}
+
+// logit is ln(p/(1−p)) with p kept 1e-15 away from 0 and 1.
+func logit(p float64) float64 {
+	p = min(max(p, 1e-15), 1-1e-15)
+	return math.Log(p / (1 - p))
+}
+
 // label words a reason, e.g. "income ↑ raised the score most (+0.21)".
 func label(r Reason, first bool, what string) string {
 	arrow := map[string]string{"up": "↑", "down": "↓"}[r.Direction]
@@ -237,6 +260,9 @@ func label(r Reason, first bool, what string) string {
 	most := ""
 	if first {
 		most = " most"
+	}
+	if math.Abs(*r.Delta) < 0.0005 && what == "score" {
+		return fmt.Sprintf("%s %s the %s%s (by less than 0.001: the model stays sure)", subject, verb, what, most)
 	}
 	return fmt.Sprintf("%s %s the %s%s (%+.3g)", subject, verb, what, most, *r.Delta)
 }

@@ -32,9 +32,10 @@ func TestReasonsWithScores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// At logit 1.74, income −20 moves it by −0.6 (P(1) −0.093), debt
-	// +0.1 by −0.4 (−0.058), region = 2 by +0.5 (+0.053), age ±7 by ±0.007.
-	want := []string{"income ↓ lowered the score most (-0.093)", "debt ↑ lowered the score (-0.0582)", "region = 2 raised the score (+0.0531)"}
+	// At log-odds 1.74, income −20 moves them by −0.6 (P(1) −0.093),
+	// region = 2 by +0.5 (+0.053), debt +0.1 by −0.4 (−0.058), age ±7 by
+	// ±0.007: ranked by log-odds, shown as probability changes.
+	want := []string{"income ↓ lowered the score most (-0.093)", "region = 2 raised the score (+0.0531)", "debt ↑ lowered the score (-0.0582)"}
 	if len(r.Labels) != 3 {
 		t.Fatalf("labels %q", r.Labels)
 	}
@@ -78,6 +79,21 @@ func TestReasonsRegression(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(r.Labels) != 1 || !strings.HasPrefix(r.Labels[0], "income ↑ raised the prediction most (+40)") {
+		t.Fatalf("labels %q", r.Labels)
+	}
+}
+
+func TestReasonsOfASureAnswerRankByLogOdds(t *testing.T) {
+	t.Parallel()
+	// Far from the boundary P(1) ≈ 1: probability changes are tiny, but
+	// income (weight 0.03 per unit, step 20) still pushes more than debt
+	// (weight 4, step 0.1).
+	x := []float64{190, 0.0, 40, 0, 7}
+	r, err := Explain(context.Background(), inProcess{creditModel}, credit, x, 0, ReasonOptions{Top: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Labels) != 2 || !strings.HasPrefix(r.Labels[0], "income ↓ lowered the score most") || !strings.HasPrefix(r.Labels[1], "region = 2 raised the score") {
 		t.Fatalf("labels %q", r.Labels)
 	}
 }

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +19,6 @@ import (
 	"github.com/mlsec/mlsec/internal/version"
 	"github.com/mlsec/mlsec/modelclient"
 	"github.com/mlsec/mlsec/probe"
-	"github.com/mlsec/mlsec/registry/client"
 )
 
 func init() { register(newProbeCmd) }
@@ -218,15 +215,12 @@ func (e *modelEvidence) write(ctx context.Context, build func(evidence.Subject, 
 	if e.digest != "" {
 		subj = evidence.NewSubject(e.name, e.digest)
 	} else {
-		// Leave out attachments (evidence files, BOMs, model.sig) as
-		// mlsec push does, so evidence written into the model folder
-		// binds to the digest the registry gives the version.
-		ignore, err := attachments(e.model)
-		if err != nil {
-			return fmt.Errorf("--model %s: %w", e.model, err)
-		}
+		// manifest leaves attachments (evidence, BOMs, model.sig) out of
+		// the identity, so evidence written into the model folder binds
+		// to the digest the registry gives the version.
+		var err error
 		out := evidenceOut{name: e.name}
-		if subj, err = out.subject(ctx, e.model, ignore); err != nil {
+		if subj, err = out.subject(ctx, e.model, nil, nil, nil); err != nil {
 			return err
 		}
 	}
@@ -235,27 +229,6 @@ func (e *modelEvidence) write(ctx context.Context, build func(evidence.Subject, 
 		return fmt.Errorf("--evidence: %w", err)
 	}
 	return writeFileAtomic(e.path, func(w io.Writer) error { return evidence.Write(w, rec) })
-}
-
-// attachments lists the files of a model folder that are not part of
-// its identity (client.AttachmentKind), relative and slash-separated.
-func attachments(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil || !st.IsDir() {
-		return nil, err
-	}
-	var out []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(path, p)
-		if err == nil && client.AttachmentKind(filepath.ToSlash(rel)) != "" {
-			out = append(out, filepath.ToSlash(rel))
-		}
-		return err
-	})
-	return out, err
 }
 
 // outputFlags are --format and -o.

@@ -136,7 +136,7 @@ func TestProbeEvidenceDigestIgnoresAttachments(t *testing.T) {
 	}
 	before := digest()
 	_ = os.WriteFile(filepath.Join(model, "robustness.evidence.json"), []byte("{}"), 0o644)
-	_ = os.WriteFile(filepath.Join(model, "model.cdx.json"), []byte("{}"), 0o644)
+	_ = os.WriteFile(filepath.Join(model, "model.cdx.json"), []byte(`{"bomFormat": "CycloneDX", "specVersion": "1.6"}`), 0o644)
 	if after := digest(); after != before {
 		t.Errorf("digest changed from %s to %s when evidence and a BOM were added to the folder", before, after)
 	}
