@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ type robustnessFlags struct {
 	attacks    []string
 	norm       string
 	epsilon    float64
-	curve      []float64
+	curve      []string
 	budget     int
 	workers    int
 	minRobust  float64
@@ -75,7 +76,7 @@ unusable sample, a failed or incomplete probe (docs/exit-codes.md).`,
 	f.StringSliceVar(&fl.attacks, "attack", []string{"hsj", "noise"}, "attacks to run: hsj, boundary, simba, noise, featurewise, or all")
 	f.StringVar(&fl.norm, "norm", "l2", "distance for ε and the headline perturbation: l2 or linf")
 	f.Float64Var(&fl.epsilon, "epsilon", probe.DefaultEpsilon, "declared ε (range units) that robust accuracy is judged at")
-	f.Float64SliceVar(&fl.curve, "curve", probe.DefaultCurve, "more ε to report robust accuracy at")
+	f.StringSliceVar(&fl.curve, "curve", []string{"0.01", "0.02", "0.05", "0.1", "0.2", "0.5"}, "more ε to report robust accuracy at")
 	f.IntVar(&fl.budget, "budget", probe.DefaultBudget, "queries per input and attack")
 	f.IntVar(&fl.workers, "workers", probe.DefaultWorkers, "inputs attacked at once")
 	f.Float64Var(&fl.minRobust, "min-robust-accuracy", 0.5, "limit: robust accuracy at ε under every attack (0: not checked)")
@@ -114,7 +115,15 @@ func runProbeRobustness(cmd *cobra.Command, fl *robustnessFlags) error {
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("--norm: %w", err))
 	}
-	as, err := attacks(fl.attacks, norm, fl.curve)
+	var curve []float64
+	for _, c := range fl.curve {
+		v, perr := strconv.ParseFloat(strings.TrimSpace(c), 64)
+		if perr != nil || v <= 0 {
+			return withCode(ExitUsage, fmt.Errorf("--curve %q: want positive numbers", c))
+		}
+		curve = append(curve, v)
+	}
+	as, err := attacks(fl.attacks, norm, curve)
 	if err == nil && (fl.epsilon <= 0 || fl.budget <= 0) {
 		err = errors.New("--epsilon and --budget must be positive")
 	}
@@ -124,7 +133,7 @@ func runProbeRobustness(cmd *cobra.Command, fl *robustnessFlags) error {
 	}
 	b := bar(cmd.ErrOrStderr(), fl.noProgress)
 	rep, err := probe.Robustness(cmd.Context(), cl, s, probe.Options{
-		Attacks: as, Norm: norm, Epsilon: fl.epsilon, Curve: fl.curve, Budget: fl.budget, Workers: fl.workers,
+		Attacks: as, Norm: norm, Epsilon: fl.epsilon, Curve: curve, Budget: fl.budget, Workers: fl.workers,
 		Seed: fl.sample.seed, MinRobustAccuracy: fl.minRobust, MinRelativePerturbation: fl.minRel, Progress: b.Update,
 	})
 	b.Clear()
