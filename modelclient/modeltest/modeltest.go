@@ -127,7 +127,8 @@ func NewServer(m Model) *Server {
 	return s
 }
 
-// SetFaults replaces the server's faults.
+// SetFaults replaces the server's faults and restarts its request count
+// (FailFirst counts from here).
 func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	s.f = f
