@@ -10,8 +10,6 @@ import (
 // checks only their presence: these records come from other tools, and the
 // policy checks values against thresholds.
 var reservedRequired = map[string][]string{
-	TypeFairness: {"metrics"},
-	TypeDrift:    {"metric", "value", "drifted"},
 	TypeApproval: {"approver", "action", "approved"},
 	TypeTest:     {"suite", "passed", "failed"},
 	// Reserved for the new pillars' producers.

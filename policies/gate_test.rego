@@ -202,3 +202,170 @@ test_robustness_limits_come_from_policy_data if {
 test_attack_without_median_is_not_judged_by_rob_003 if {
 	count(gate.deny) == 0 with input as robust_doc({"name": "pgd", "epsilon": 0.03, "robust_accuracy": 0.8})
 }
+
+drifted_eval := ev("drift", {
+	"metric": "share_of_drifted_columns", "value": 0.6, "threshold": 0.5, "drifted": true,
+	"features": ["age", "sex", "race"], "number_of_columns": 5, "number_of_drifted_columns": 3,
+	"reference": {"name": "train.csv", "rows": 100, "role": "training"},
+	"current": {"name": "eval.csv", "rows": 50, "role": "evaluation"},
+})
+
+test_drift_warns_by_default if {
+	count(gate.deny) == 0 with input as doc([clean_scan, good_sig, good_bom, drifted_eval])
+	"MLSEC-DRIFT-001" in ids(gate.warn) with input as doc([clean_scan, good_sig, good_bom, drifted_eval])
+}
+
+test_no_drift_no_warning if {
+	d := json.patch(drifted_eval, [{"op": "replace", "path": "/result/drifted", "value": false}])
+	not "MLSEC-DRIFT-001" in ids(gate.warn) with input as doc([clean_scan, good_sig, good_bom, d])
+}
+
+test_strict_profile_denies_evaluation_drift if {
+	"MLSEC-DRIFT-002" in ids(gate.deny) with input as doc([clean_scan, good_sig, good_bom, drifted_eval])
+		with data.mlsec.drift_deny_comparisons as [{"reference": "training", "current": "evaluation"}]
+}
+
+test_strict_profile_ignores_other_comparisons if {
+	prod := json.patch(drifted_eval, [{"op": "replace", "path": "/result/current/role", "value": "production"}])
+	count(gate.deny) == 0 with input as doc([clean_scan, good_sig, good_bom, prod])
+		with data.mlsec.drift_deny_comparisons as [{"reference": "training", "current": "evaluation"}]
+}
+
+test_strict_profile_only_blocks_listed_actions if {
+	i := json.patch(doc([clean_scan, good_sig, good_bom, drifted_eval]), [{"op": "replace", "path": "/action/name", "value": "archive"}])
+	count(gate.deny) == 0 with input as i
+		with data.mlsec.drift_deny_comparisons as [{"reference": "training", "current": "evaluation"}]
+}
+
+# ---- fairness evidence from mlsec fairness (typed metrics with a method) ----
+
+fair_ev(dpd, dpr) := ev("fairness", {
+	"sensitive_attributes": ["sex"],
+	"metrics": [
+		{"name": "demographic_parity_difference", "method": "between_groups", "attribute": "sex", "attributes": ["sex"], "value": dpd},
+		{"name": "demographic_parity_ratio", "method": "between_groups", "attribute": "sex", "attributes": ["sex"], "value": dpr},
+		{"name": "demographic_parity_difference", "method": "to_overall", "attribute": "sex", "attributes": ["sex"], "value": 0.5},
+		{"name": "equalized_odds_difference", "method": "between_groups", "attribute": "sex", "attributes": ["sex"], "value": 0.4},
+	],
+})
+
+base := [clean_scan, good_sig, good_bom]
+
+test_fairness_limits_pass_and_informational_metrics_do_not_gate if {
+	count(gate.deny) == 0 with input as doc(array.concat(base, [fair_ev(0.05, 0.85)]))
+}
+
+test_fairness_dp_difference_above_limit_denies if {
+	d := gate.deny with input as doc(array.concat(base, [fair_ev(0.17, 0.85)]))
+	ids(d) == {"MLSEC-FAIR-002"}
+	some r in d
+	contains(r.msg, "above the maximum 0.1")
+}
+
+test_fairness_four_fifths_denies if {
+	d := gate.deny with input as doc(array.concat(base, [fair_ev(0.05, 0.7)]))
+	ids(d) == {"MLSEC-FAIR-002"}
+	some r in d
+	contains(r.msg, "four-fifths rule")
+}
+
+test_fairness_undefined_limited_metric_denies if {
+	d := gate.deny with input as doc(array.concat(base, [fair_ev(0, null)]))
+	some r in d
+	r.id == "MLSEC-FAIR-002"
+	contains(r.msg, "undefined (null)")
+}
+
+test_fairness_limits_from_data if {
+	i := doc(array.concat(base, [fair_ev(0.17, 0.85)]))
+	count(gate.deny) == 0 with input as i with data.mlsec.fairness_max_difference as 0.2
+	"MLSEC-FAIR-002" in ids(gate.deny) with input as i
+		with data.mlsec.fairness_limits as [{"metric": "equalized_odds_difference", "max": 0.3}]
+}
+
+test_fairness_limit_overrides_producer_passed_flag if {
+	f := ev("fairness", {"metrics": [{"name": "demographic_parity_difference", "value": 0.3, "passed": true}]})
+	"MLSEC-FAIR-002" in ids(gate.deny) with input as doc(array.concat(base, [f]))
+}
+
+test_fairness_applies_without_declared_attributes if {
+	"MLSEC-FAIR-002" in ids(gate.deny) with input as doc(array.concat(base, [fair_ev(0.3, 0.85)]))
+}
+
+test_intersectional_metric_evaluates_each_attribute if {
+	f := ev("fairness", {"metrics": [{"name": "demographic_parity_difference", "method": "between_groups", "attribute": "race*sex", "attributes": ["race", "sex"], "value": 0.05}]})
+	i := json.patch(doc(array.concat(base, [f])), [{"op": "add", "path": "/subject/sensitive_attributes", "value": ["sex", "race"]}])
+	count(gate.deny) == 0 with input as i
+}
+
+test_small_groups_warn if {
+	f := json.patch(fair_ev(0.05, 0.85), [{"op": "add", "path": "/result/small_groups", "value": ["sex=X"]}, {"op": "add", "path": "/result/min_group_size", "value": 30}])
+	"MLSEC-FAIR-004" in ids(gate.warn) with input as doc(array.concat(base, [f]))
+}
+
+# ---- bias drift against production ----
+
+prod_digest := "1111111111111111111111111111111111111111111111111111111111111111"
+
+prod_fair(dpd, dpr) := json.patch(fair_ev(dpd, dpr), [{"op": "replace", "path": "/subject/digest/sha256", "value": prod_digest}, {"op": "replace", "path": "/timestamp", "value": "2026-01-01T00:00:00Z"}])
+
+with_prod(evidence, prod) := object.union(doc(evidence), {"production": {"version": 3, "digest": prod_digest, "evidence": prod}})
+
+test_bias_drift_warns if {
+	i := with_prod(array.concat(base, [fair_ev(0.09, 0.85)]), [prod_fair(0.02, 0.95)])
+	w := gate.warn with input as i
+	"MLSEC-FAIR-003" in ids(w)
+	count(gate.deny) == 0 with input as i
+	some r in w
+	r.id == "MLSEC-FAIR-003"
+	contains(r.msg, "production version 3")
+}
+
+test_bias_drift_ratio_shrinking_is_worse if {
+	i := with_prod(array.concat(base, [fair_ev(0.02, 0.85)]), [prod_fair(0.02, 0.95)])
+	"MLSEC-FAIR-003" in ids(gate.warn) with input as i
+}
+
+test_bias_drift_within_margin_or_better_is_quiet if {
+	i := with_prod(array.concat(base, [fair_ev(0.05, 0.93)]), [prod_fair(0.02, 0.95)])
+	not "MLSEC-FAIR-003" in ids(gate.warn) with input as i
+	j := with_prod(array.concat(base, [fair_ev(0.01, 0.99)]), [prod_fair(0.08, 0.85)])
+	not "MLSEC-FAIR-003" in ids(gate.warn) with input as j
+}
+
+test_bias_drift_denies_in_strict_mode if {
+	i := with_prod(array.concat(base, [fair_ev(0.09, 0.85)]), [prod_fair(0.02, 0.95)])
+	"MLSEC-FAIR-003" in ids(gate.deny) with input as i with data.mlsec.fairness_drift_action as "deny"
+	not "MLSEC-FAIR-003" in ids(gate.warn) with input as i with data.mlsec.fairness_drift_action as "deny"
+}
+
+test_bias_drift_margin_from_data if {
+	i := with_prod(array.concat(base, [fair_ev(0.09, 0.85)]), [prod_fair(0.02, 0.95)])
+	not "MLSEC-FAIR-003" in ids(gate.warn) with input as i with data.mlsec.fairness_drift_margin as 0.2
+}
+
+test_bias_drift_ignores_production_evidence_about_other_bytes if {
+	wrong := json.patch(prod_fair(0.0, 1.0), [{"op": "replace", "path": "/subject/digest/sha256", "value": other}])
+	i := with_prod(array.concat(base, [fair_ev(0.09, 0.85)]), [wrong])
+	not "MLSEC-FAIR-003" in ids(gate.warn) with input as i
+}
+
+test_bias_drift_uses_latest_production_record if {
+	older := json.patch(prod_fair(0.0, 1.0), [{"op": "replace", "path": "/timestamp", "value": "2025-06-01T00:00:00Z"}])
+	i := with_prod(array.concat(base, [fair_ev(0.09, 0.85)]), [older, prod_fair(0.08, 0.84)])
+	not "MLSEC-FAIR-003" in ids(gate.warn) with input as i
+}
+
+test_bias_drift_unsigned_production_evidence_ignored_when_signing_required if {
+	unsigned := json.patch(prod_fair(0.0, 1.0), [{"op": "replace", "path": "/signed", "value": false}])
+	i := with_prod(array.concat(base, [fair_ev(0.09, 0.85)]), [unsigned])
+	"MLSEC-FAIR-003" in ids(gate.warn) with input as i
+	not "MLSEC-FAIR-003" in ids(gate.warn) with input as i with data.mlsec.require_signed_evidence as true
+}
+
+test_other_tools_unlimited_metric_judged_only_when_fairness_is_needed if {
+	f := ev("fairness", {"metrics": [{"name": "equal_opportunity", "value": 0.2, "passed": false}]})
+	count(gate.deny) == 0 with input as doc(array.concat(base, [f]))
+	i := json.patch(doc(array.concat(base, [f])), [{"op": "add", "path": "/subject/sensitive_attributes", "value": ["sex"]}])
+	"MLSEC-FAIR-002" in ids(gate.deny) with input as i
+}

@@ -32,6 +32,41 @@ default fairness_max_difference := 0.1
 
 fairness_max_difference := data.mlsec.fairness_max_difference
 
+# The four-fifths (disparate impact) rule: the lowest group selection rate
+# must be at least this share of the highest.
+default fairness_min_ratio := 0.8
+
+fairness_min_ratio := data.mlsec.fairness_min_ratio
+
+# Limits on named fairness metrics (MLSEC-FAIR-002): each entry names a
+# metric (fairlearn's name), its method (default between_groups) and a max
+# and/or min. A metric with a limit is judged by it, whatever its own
+# passed flag says.
+fairness_limits := l if {
+	l := data.mlsec.fairness_limits
+} else := [
+	{"metric": "demographic_parity_difference", "method": "between_groups", "max": fairness_max_difference},
+	{"metric": "demographic_parity_ratio", "method": "between_groups", "min": fairness_min_ratio, "rule": "four-fifths rule"},
+]
+
+# Bias drift (MLSEC-FAIR-003): a candidate's metric worse than the
+# production version's by more than the margin is reported with this
+# action ("warn"; a strict profile sets "deny").
+default fairness_drift_margin := 0.05
+
+fairness_drift_margin := data.mlsec.fairness_drift_margin
+
+default fairness_drift_action := "warn"
+
+fairness_drift_action := data.mlsec.fairness_drift_action
+
+default fairness_drift_metrics := [
+	"demographic_parity_difference", "demographic_parity_ratio",
+	"equalized_odds_difference", "equal_opportunity_difference",
+]
+
+fairness_drift_metrics := data.mlsec.fairness_drift_metrics
+
 default min_robust_accuracy := 0.5
 
 min_robust_accuracy := data.mlsec.min_robust_accuracy
@@ -50,6 +85,17 @@ fairness_risk_tiers := data.mlsec.fairness_risk_tiers
 default robustness_risk_tiers := ["high"]
 
 robustness_risk_tiers := data.mlsec.robustness_risk_tiers
+
+# Drift comparisons (dataset roles) whose dataset drift denies an action
+# (MLSEC-DRIFT-002): empty by default, so drift only warns; the strict
+# profile sets [{"reference": "training", "current": "evaluation"}].
+default drift_deny_comparisons := []
+
+drift_deny_comparisons := data.mlsec.drift_deny_comparisons
+
+default drift_deny_actions := ["promote"]
+
+drift_deny_actions := data.mlsec.drift_deny_actions
 
 # Evidence timestamps may be this far in the future (clock skew).
 clock_skew_ns := 5 * 60 * 1000000000

@@ -13,6 +13,19 @@ type Input struct {
 	// registry decision), in the shape of data.mlsec.exceptions; they
 	// apply and expire exactly like those.
 	Exceptions []Exception `json:"exceptions,omitempty"`
+	// Production is the version currently in production when the subject
+	// is another version (the registry fills it), for rules that compare a
+	// candidate with it (bias drift, MLSEC-FAIR-003).
+	Production *Baseline `json:"production,omitempty"`
+}
+
+// Baseline is a model version the decision compares against: its number,
+// OMS root digest and the evidence recorded for it (only the types the
+// comparison rules read, see registry.BaselineEvidenceTypes).
+type Baseline struct {
+	Version  int             `json:"version"`
+	Digest   string          `json:"digest"`
+	Evidence []evidence.Item `json:"evidence"`
 }
 
 // Subject is the model the decision is about: name, OMS root digest, and

@@ -133,7 +133,8 @@ const maxPolicyEvidence = 5000
 // PolicyInput builds the policy input for action on version v from its
 // stored evidence. Records the server's worker wrote (actor system) are
 // first-party; others count as signed only if their attestation verified
-// when posted. The model's granted exceptions are input exceptions.
+// when posted. The model's granted exceptions are input exceptions, and the
+// production version (when it is another one) is input.production.
 func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor) (policy.Input, error) {
 	in := policy.Input{
 		Subject: policy.Subject{Name: v.Model, Digest: map[string]string{"sha256": v.Digest}},
@@ -146,6 +147,9 @@ func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAct
 		return in, err
 	}
 	in.Exceptions = excs
+	if in.Production, err = s.productionBaseline(ctx, v); err != nil {
+		return in, err
+	}
 	f := EvidenceFilter{Page: Page{Limit: MaxLimit}, VersionID: v.ID}
 	for {
 		es, cur, err := s.store.ListEvidence(ctx, f)

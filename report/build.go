@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mlsec/mlsec/audit"
+	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
 )
@@ -34,6 +35,9 @@ const (
 	maxVersions = 10000
 	maxRequests = 10000
 	maxEvidence = 5000
+	// maxDriftVersions bounds the versions whose latest drift check the
+	// report looks up (one query each), newest first.
+	maxDriftVersions = 100
 )
 
 // Build reads model's governance data from src and returns its report,
@@ -88,6 +92,9 @@ func BuildAt(ctx context.Context, src Source, model string, now time.Time) (*Rep
 	if r.Versions == nil {
 		r.Versions = []Version{}
 	}
+	if err := r.driftChecks(ctx, src, model); err != nil {
+		return nil, err
+	}
 	r.Exceptions = exceptions(reqs, r.GeneratedAt)
 	hist, err := src.History(ctx, model)
 	if err != nil {
@@ -95,6 +102,9 @@ func BuildAt(ctx context.Context, src Source, model string, now time.Time) (*Rep
 	}
 	r.Records = records(hist)
 	if err := r.assess(ctx, src, vs, reqs); err != nil {
+		return nil, err
+	}
+	if r.FairnessTrend, err = fairnessTrend(ctx, src, vs, g.Owners[registry.RespMonitor]); err != nil {
 		return nil, err
 	}
 	r.Audit = checkpoint(ctx, src)
@@ -265,4 +275,22 @@ func checkpoint(ctx context.Context, src Source) Audit {
 		return Audit{Reason: "the server returned a checkpoint that is not a signed note: " + err.Error()}
 	}
 	return Audit{Available: true, Origin: c.Origin, TreeSize: c.Size, RootHash: b64(c.Hash), Note: string(note)}
+}
+
+// driftChecks fills each recent version's latest drift check.
+func (r *Report) driftChecks(ctx context.Context, src Source, model string) error {
+	for i := len(r.Versions) - 1; i >= 0 && i >= len(r.Versions)-maxDriftVersions; i-- {
+		v := &r.Versions[i]
+		es, err := client.All(ctx, maxEvidence, func(ctx context.Context, cur string) (client.List[registry.Evidence], error) {
+			return src.ListEvidence(ctx, model, v.Number, client.EvidenceQuery{Type: evidence.TypeDrift, Page: registry.Page{Limit: registry.MaxLimit, Cursor: cur}})
+		})
+		if err != nil {
+			return fmt.Errorf("report: drift evidence of version %d: %w", v.Number, err)
+		}
+		if e := latestOf(es, evidence.TypeDrift); e != nil {
+			status, text := driftVerdict(e)
+			v.Drift = &DriftCheck{EvidenceID: e.ID, At: e.Timestamp.UTC(), Status: status, Summary: text}
+		}
+	}
+	return nil
 }

@@ -20,9 +20,12 @@ type Report struct {
 	// Assessments is the evidence status of the production version and, if
 	// different, the latest version.
 	Assessments []Assessment `json:"assessments"`
-	Exceptions  Exceptions   `json:"exceptions"`
-	Records     []Record     `json:"records"`
-	Audit       Audit        `json:"audit"`
+	// FairnessTrend is the fairness metrics per version with the monitor
+	// owners; nil when no version has mlsec fairness metrics.
+	FairnessTrend *FairnessTrend `json:"fairness_trend,omitempty"`
+	Exceptions    Exceptions     `json:"exceptions"`
+	Records       []Record       `json:"records"`
+	Audit         Audit          `json:"audit"`
 }
 
 // Model is the registered model.
@@ -82,6 +85,17 @@ type Version struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Decisions are the version's decision requests, oldest first.
 	Decisions []Decision `json:"decisions"`
+	// Drift is the version's latest drift check (the newest
+	// maxDriftVersions versions only), nil when none was recorded.
+	Drift *DriftCheck `json:"drift,omitempty"`
+}
+
+// DriftCheck is the latest drift evidence of a version, in words.
+type DriftCheck struct {
+	EvidenceID int64     `json:"evidence_id"`
+	At         time.Time `json:"at"`
+	Status     Status    `json:"status"`
+	Summary    string    `json:"summary"`
 }
 
 // Decision is one decision request (promotion, rollback, deprecation,

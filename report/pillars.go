@@ -191,7 +191,9 @@ func pillars(v registry.Version, es []registry.Evidence, reqs []registry.Decisio
 	sig, bom := latestOf(es, evidence.TypeSignature), latestOf(es, evidence.TypeBOM)
 	provenancePillar(set, v, sig, bom)
 	grcPillar(set, out, bom, lastPolicy(v.Number, reqs))
-	passedPillar(set, 3, latestOf(es, evidence.TypeFairness), "fairness")
+	if !fairnessPillar(set, latestOf(es, evidence.TypeFairness)) {
+		passedPillar(set, 3, latestOf(es, evidence.TypeFairness), "fairness")
+	}
 	explainabilityPillar(out, 3, latestOf(es, evidence.TypeExplainability))
 	robustnessPillar(set, out, 4, latestOf(es, evidence.TypeRobustness))
 	driftPillar(set, latestOf(es, evidence.TypeDrift))
@@ -462,17 +464,34 @@ func driftPillar(set setter, e *registry.Evidence) {
 	if e == nil {
 		return
 	}
-	var res struct {
-		Metric  string  `json:"metric"`
-		Value   float64 `json:"value"`
-		Drifted *bool   `json:"drifted"`
+	status, text := driftVerdict(e)
+	set(5, status, text, e)
+}
+
+// driftVerdict reads a drift record in words: what drifted, between which
+// data, and the pillar status that follows.
+func driftVerdict(e *registry.Evidence) (Status, string) {
+	var res evidence.DriftResult
+	if !result(e, &res) || res.Metric == "" {
+		return Present, "A drift check was recorded but its result could not be read."
+	}
+	var what string
+	if res.Metric == evidence.DriftMetricShare {
+		what = fmt.Sprintf("%d of %d columns drifted (share %.2f, threshold %g)", res.NumberOfDriftedColumns, res.NumberOfColumns, res.Value, res.Threshold)
+	} else {
+		what = fmt.Sprintf("%s = %g", res.Metric, res.Value)
+	}
+	if res.Reference != nil && res.Current != nil && res.Reference.Role != "" && res.Current.Role != "" {
+		what += fmt.Sprintf(" between the %s data and the %s data", res.Reference.Role, res.Current.Role)
+	}
+	if len(res.Features) > 0 {
+		what += ": " + strings.Join(res.Features, ", ")
 	}
 	switch {
-	case !result(e, &res) || res.Drifted == nil:
-		set(5, Present, "A drift check was recorded but its result could not be read.", e)
-	case *res.Drifted:
-		set(5, Failing, fmt.Sprintf("Drift detected: %s = %g.", res.Metric, res.Value), e)
-	default:
-		set(5, Passing, fmt.Sprintf("No drift detected: %s = %g.", res.Metric, res.Value), e)
+	case res.Drifted:
+		return Failing, "Drift detected: " + what + "."
+	case res.Complete != nil && !*res.Complete:
+		return Present, "No dataset drift, but some columns could not be tested: " + what + "."
 	}
+	return Passing, "No drift detected: " + what + "."
 }

@@ -103,6 +103,10 @@ func TestPillarRules(t *testing.T) {
 			rec(t, 2, "explainability", evidence.ExplainabilityResult{Method: "shap", Features: []evidence.FeatureImportance{{Name: "x", Importance: f64(1)}}})},
 			nil, 3, Passing, "The fairness evaluation passed. Its answers were explained (shap): they depend most on x."},
 		{"no drift", []registry.Evidence{rec(t, 1, "drift", map[string]any{"metric": "psi", "value": 0.01, "drifted": false})}, nil, 5, Passing, "psi = 0.01"},
+		{"dataset drift", []registry.Evidence{rec(t, 1, "drift", evidence.DriftResult{Metric: evidence.DriftMetricShare, Value: 0.5, Threshold: 0.5, Drifted: true,
+			Features: []string{"age", "sex"}, NumberOfColumns: 4, NumberOfDriftedColumns: 2,
+			Reference: &evidence.DriftDataset{Name: "train.csv", Rows: 10, Role: evidence.RoleTraining}, Current: &evidence.DriftDataset{Name: "test.csv", Rows: 9, Role: evidence.RoleEvaluation}})},
+			nil, 5, Failing, "2 of 4 columns drifted (share 0.50, threshold 0.5) between the training data and the evaluation data: age, sex"},
 		{"nothing", nil, nil, 5, Missing, "No evidence"},
 	}
 	for _, c := range cases {

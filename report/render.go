@@ -34,6 +34,8 @@ var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap
 	"stageOwners": stageOwners,
 	"icon":        icon,
 	"statusClass": requestClass,
+	"metricValue": metricValue,
+	"trendCharts": trendCharts,
 	"css":         func() template.CSS { return template.CSS(mustRead("templates/report.css")) },
 }).ParseFS(templates, "templates/report.html.tmpl"))
 

@@ -180,7 +180,18 @@ func parseNumber(b []byte) (f float64, isInt, ok bool) {
 		break
 	}
 	if !sawDigit {
-		return slowNumber(b) // "inf", "nan", ".", "0x…" and junk
+		// Without a digit, strconv.ParseFloat accepts only inf, infinity
+		// and nan (any case) after the sign: other text (a category such
+		// as "Female") is refused here, without ParseFloat's error
+		// allocation, which dominated loading text columns.
+		j := 0
+		if b[0] == '+' || b[0] == '-' {
+			j = 1
+		}
+		if j >= n || (b[j]|0x20 != 'i' && b[j]|0x20 != 'n') {
+			return 0, false, false
+		}
+		return slowNumber(b) // "inf", "nan" and look-alikes
 	}
 	intLit := !sawDot
 	if i < n {

@@ -76,20 +76,25 @@ I/O error (docs/exit-codes.md).`,
 		{ID: "supply", Title: "Supply chain:"},
 		{ID: "provenance", Title: "Provenance:"},
 		{ID: "policy", Title: "Policy and evidence:"},
-		{ID: "registry", Title: "Registry:"},
 		{ID: "trusted", Title: "Trusted AI and adversarial ML:"},
+		{ID: "registry", Title: "Registry:"},
+		{ID: "monitoring", Title: "Monitoring:"},
+		{ID: "privacy", Title: "Privacy:"},
 	}
 	root.AddGroup(groups...)
 	groupOf := map[string]string{
 		"scan":   "supply",
 		"keygen": "provenance", "sign": "provenance", "verify": "provenance", "bom": "provenance",
 		"gate": "policy", "policy": "policy", "attest": "policy",
-		"serve": "registry", "token": "registry", "push": "registry", "pull": "registry", "models": "registry",
+		"fairness": "trusted",
+		"serve":    "registry", "token": "registry", "push": "registry", "pull": "registry", "models": "registry",
 		"audit": "registry", "report": "registry",
 		"versions": "registry", "evidence": "registry", "lineage": "registry", "stage": "registry",
 		"owners": "registry", "request": "registry", "approve": "registry", "reject": "registry",
 		"requests": "registry", "rollback": "registry", "record": "registry", "history": "registry",
 		"webhooks": "registry", "alias": "registry", "exceptions": "registry",
+		"drift": "monitoring",
+		"pii":   "privacy",
 		"probe": "trusted",
 	}
 	for _, f := range commands {

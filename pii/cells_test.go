@@ -1,0 +1,57 @@
+package pii_test
+
+import (
+	"testing"
+
+	"github.com/mlsec/mlsec/pii"
+)
+
+func TestCellScanner(t *testing.T) {
+	t.Parallel()
+	cs := defaultAnalyzer.NewCellScanner()
+	rows := [][2]string{
+		{"ana@example.com", "email"}, {"bob@example.org", "email"}, {"n/a", "email"},
+		{"536904399", "ssn"}, // bare digits: reported thanks to the column name
+		{"42", "age"}, {"yes", "consent"},
+		{"Call 212-736-5000 or mail x@example.com", "notes"},
+	}
+	for _, r := range rows {
+		cs.Scan(r[0], r[1])
+	}
+	n, with := cs.Cells()
+	if n != 7 || with != 4 {
+		t.Errorf("cells %d with %d", n, with)
+	}
+	want := []pii.EntityCount{{Entity: pii.Email, Spans: 3, Cells: 3}, {Entity: pii.Phone, Spans: 1, Cells: 1}, {Entity: pii.USSSN, Spans: 1, Cells: 1}}
+	got := cs.Counts()
+	if len(got) != len(want) {
+		t.Fatalf("counts %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("counts %+v, want %+v", got, want)
+		}
+	}
+	cs.Reset()
+	if n, _ := cs.Cells(); n != 0 || len(cs.Counts()) != 0 {
+		t.Error("reset")
+	}
+}
+
+func BenchmarkCells(b *testing.B) {
+	cells := []string{"42", "yes", "2024-03-01", "ana@example.com", "Springfield", "536904399", "12.5", "Private", "Never-married", "United-States"}
+	cs := defaultAnalyzer.NewCellScanner()
+	n := 0
+	for _, c := range cells {
+		n += len(c)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		for _, c := range cells {
+			cs.Scan(c, "col")
+		}
+	}
+	reportCPURate(b, int64(n), cpu0)
+}
