@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/internal/schematest"
 	"github.com/mlsec/mlsec/modelclient/modeltest"
 	"github.com/mlsec/mlsec/probe/attack"
 	"github.com/mlsec/mlsec/probe/explain"
@@ -82,24 +81,7 @@ func TestOutputGolden(t *testing.T) {
 // validates them against docs/schemas/evidence.schema.json.
 func TestEvidenceMatchesSchema(t *testing.T) {
 	rob, exp := goldenReports(t)
-	f, err := os.Open("../docs/schemas/evidence.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	id := doc.(map[string]any)["$id"].(string)
-	if err := c.AddResource(id, doc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := schematest.Compile(t, "../docs/schemas/evidence.schema.json")
 	sub := evidence.NewSubject("credit", "4f2c1e0b9a8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b")
 	for _, build := range []func() (evidence.Record, error){
 		func() (evidence.Record, error) { return rob.Evidence(sub, "test", fixedNow()) },
@@ -109,14 +91,7 @@ func TestEvidenceMatchesSchema(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw, _ := json.Marshal(rec)
-		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := schema.Validate(inst); err != nil {
-			t.Errorf("%s record fails the schema: %v\n%s", rec.Type, err, raw)
-		}
+		schematest.Validate(t, schema, rec)
 	}
 	res, _ := func() (evidence.Record, error) { return rob.Evidence(sub, "test", fixedNow()) }()
 	var rr evidence.RobustnessResult
