@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/mlsec/mlsec/policy"
 )
 
 // Governance (docs/governance.md): accountable owners per lifecycle
@@ -119,7 +117,7 @@ type GovernanceTx interface {
 	// ErrConflict if it is no longer pending.
 	FinishDecisionRequest(ctx context.Context, d *DecisionRequest) error
 	// UpdateDecisionPolicy stores a new evaluation of a pending request.
-	UpdateDecisionPolicy(ctx context.Context, id int64, dec *policy.Decision) error
+	UpdateDecisionPolicy(ctx context.Context, id int64, dec *Evaluation) error
 	AddApproval(ctx context.Context, ap *Approval) error
 	AddDecisionRecord(ctx context.Context, r *DecisionRecord) error
 	// AddException stores a granted exception and sets its ID and CreatedAt.

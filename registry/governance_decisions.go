@@ -61,18 +61,25 @@ type DecisionRequest struct {
 	// BaseVersion is the production version (0: none) when a request into
 	// production was made, or the alias's version for move_alias; it
 	// executes only if production (the alias) is still there.
-	BaseVersion int              `json:"base_version"`
-	Status      RequestStatus    `json:"status"`
-	Policy      *policy.Decision `json:"policy"`
-	Required    int              `json:"required_approvals"`
-	Approvers   []string         `json:"approvers"`
-	Approvals   []Approval       `json:"approvals"`
+	BaseVersion int           `json:"base_version"`
+	Status      RequestStatus `json:"status"`
+	Policy      *Evaluation   `json:"policy"`
+	Required    int           `json:"required_approvals"`
+	Approvers   []string      `json:"approvers"`
+	Approvals   []Approval    `json:"approvals"`
 	// BlockedBy says what stops a pending or denied request: policy rule
 	// ids and missing approvals.
 	BlockedBy []string   `json:"blocked_by,omitempty"`
 	Outcome   string     `json:"outcome,omitempty"`
 	DecidedBy string     `json:"decided_by,omitempty"`
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
+}
+
+// Evaluation is a request's policy verdict as the registry stores and
+// serves it: the policy engine's decision, kept as a JSON document of this
+// registry type, so the store never depends on the policy package.
+type Evaluation struct {
+	policy.Decision
 }
 
 // Approval is one approver's verdict on a request.
@@ -169,7 +176,7 @@ func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAct
 
 // evaluate decides action on v; extra are exceptions under request (a
 // grant_exception request is evaluated with its exception applied).
-func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor, extra ...policy.Exception) (*policy.Decision, error) {
+func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor, extra ...policy.Exception) (*Evaluation, error) {
 	eng, err := s.policyEngine(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
@@ -179,7 +186,11 @@ func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction
 		return nil, err
 	}
 	in.Exceptions = append(in.Exceptions, extra...)
-	return eng.Evaluate(ctx, in)
+	dec, err := eng.Evaluate(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &Evaluation{Decision: *dec}, nil
 }
 
 func targetStage(r NewRequest) (Stage, error) {
@@ -459,7 +470,7 @@ func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment 
 	if err != nil {
 		return d, err
 	}
-	var dec *policy.Decision
+	var dec *Evaluation
 	if verdict == "approve" && d.Status == RequestPending {
 		_, v, err := s.versionFor(ctx, s.store, a, PermRead, d.Model, d.Version)
 		if err != nil {

@@ -34,8 +34,12 @@ type Config struct {
 	Logger  *slog.Logger
 	// Keys verify evidence attestations pushed to the registry.
 	Keys []evidence.TrustedKey
-	// Registerer receives the server's metrics (nil = a new registry).
-	Registerer *prometheus.Registry
+	// Registerer receives the server's metrics and Gatherer serves
+	// /metrics; with both nil the server uses a registry of its own. Give
+	// both (usually the same *prometheus.Registry) to add the server's
+	// metrics to a program's own.
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
 }
 
 // Server is the registry's HTTP handler.
@@ -45,7 +49,8 @@ type Server struct {
 	log     *slog.Logger
 	keys    []evidence.TrustedKey
 	mux     *http.ServeMux
-	reg     *prometheus.Registry
+	reg     prometheus.Registerer
+	gather  prometheus.Gatherer
 	reqs    *prometheus.CounterVec
 	latency *prometheus.HistogramVec
 }
@@ -61,12 +66,17 @@ type route struct {
 
 // New returns a Server.
 func New(c Config) *Server {
-	s := &Server{svc: c.Service, blobs: c.Blobs, log: c.Logger, keys: c.Keys, mux: http.NewServeMux(), reg: c.Registerer}
+	s := &Server{svc: c.Service, blobs: c.Blobs, log: c.Logger, keys: c.Keys, mux: http.NewServeMux(),
+		reg: c.Registerer, gather: c.Gatherer}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	if s.reg == nil {
-		s.reg = prometheus.NewRegistry()
+	if s.reg == nil && s.gather == nil {
+		r := prometheus.NewRegistry()
+		s.reg, s.gather = r, r
+	}
+	if s.reg == nil || s.gather == nil {
+		panic("server.Config: give both Registerer and Gatherer, or neither")
 	}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mlsec_http_requests_total",
 		Help: "HTTP requests by route pattern, method and status code."}, []string{"route", "method", "code"})
@@ -180,5 +190,5 @@ func (e *authError) Error() string { return "unauthenticated: " + e.msg }
 func (e *authError) Unwrap() error { return registry.ErrUnauthenticated }
 
 func (s *Server) metrics() http.Handler {
-	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{})
 }

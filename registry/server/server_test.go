@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/store"
@@ -174,5 +176,30 @@ func TestRoleMatrix(t *testing.T) {
 				errCode(t, r)
 			}
 		}
+	}
+}
+
+// TestMetricsRegistererAndGatherer: a program's own registry given as both
+// interfaces receives the server's metrics and serves them at /metrics.
+func TestMetricsRegistererAndGatherer(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	srv := New(Config{Service: newEnv(t).svc, Registerer: reg, Gatherer: reg, Logger: slog.New(slog.DiscardHandler)})
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, mf := range mfs {
+		found = found || mf.GetName() == "mlsec_http_requests_total"
+	}
+	if !found {
+		t.Fatal("the server's metrics are not in the given registry")
+	}
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `mlsec_http_requests_total{code="200",method="GET",route="/healthz"} 1`) {
+		t.Fatalf("/metrics does not serve the given gatherer:\n%s", rec.Body.String())
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 )
 
@@ -71,7 +70,7 @@ func scanRequest(sc interface{ Scan(...any) error }) (registry.DecisionRequest, 
 	}
 	d.CreatedAt, d.DecidedAt = d.CreatedAt.UTC(), timePtr(decided)
 	if pol != "" && pol != "{}" {
-		d.Policy = &policy.Decision{}
+		d.Policy = &registry.Evaluation{}
 		if err := json.Unmarshal([]byte(pol), d.Policy); err != nil {
 			return d, fmt.Errorf("request %d policy: %w", d.ID, err)
 		}
@@ -218,7 +217,8 @@ func nonNil(l []string) []string {
 	return l
 }
 
-func policyJSON(d *policy.Decision) (string, error) {
+// policyJSON is the stored document of a request's evaluation.
+func policyJSON(d *registry.Evaluation) (string, error) {
 	if d == nil {
 		return "{}", nil
 	}
@@ -256,7 +256,7 @@ func (t *txn) FinishDecisionRequest(ctx context.Context, d *registry.DecisionReq
 }
 
 // UpdateDecisionPolicy stores a new evaluation of a pending request.
-func (t *txn) UpdateDecisionPolicy(ctx context.Context, id int64, dec *policy.Decision) error {
+func (t *txn) UpdateDecisionPolicy(ctx context.Context, id int64, dec *registry.Evaluation) error {
 	pol, err := policyJSON(dec)
 	if err != nil {
 		return err
