@@ -140,10 +140,14 @@ func (s *Service) govReader() (GovernanceReader, error) {
 	return g, nil
 }
 
-// Principal is the name owners and approvals use for a: the token's name
-// ("token:ID:NAME" actors are NAME), so every token of one person counts as
-// that person for separation of duties.
+// Principal is the name owners and approvals use for a: the person its
+// token acts for (Token.Person, by default the token's name), so every
+// token of one person counts as that person for separation of duties.
+// Actors built without a token ("token:ID:NAME" or a plain name) are NAME.
 func (a Actor) Principal() string {
+	if a.Person != "" {
+		return a.Person
+	}
 	if rest, ok := strings.CutPrefix(a.Name, "token:"); ok {
 		if _, name, ok := strings.Cut(rest, ":"); ok {
 			return name
@@ -155,18 +159,11 @@ func (a Actor) Principal() string {
 // matches reports whether a is one of principals (a name or role:ROLE).
 func (a Actor) matches(principals []string) bool {
 	for _, p := range principals {
-		if p == a.Principal() || p == "role:"+string(a.Role) {
+		if samePrincipal(p, a.Principal()) || p == "role:"+string(a.Role) {
 			return true
 		}
 	}
 	return false
-}
-
-func validPrincipal(p string) bool {
-	if r, ok := strings.CutPrefix(p, "role:"); ok {
-		return ValidRole(Role(r))
-	}
-	return p != "" && len(p) <= 128 && !strings.ContainsAny(p, " \t\r\n,=")
 }
 
 func ownersOf(os []Owner, r Responsibility) []string {

@@ -50,18 +50,25 @@ func govService(t *testing.T, dsn string) *registry.Service {
 	return registry.NewService(db, registry.WithPolicy(eng))
 }
 
-// addVersion creates and finalizes a one-file version with content data.
+// addVersion creates and finalizes a one-file version of m with content data.
 func addVersion(t *testing.T, s *registry.Service, data string) registry.Version {
 	t.Helper()
+	return addVersionOf(t, s, "m", data)
+}
+
+// addVersionOf creates and finalizes a one-file version of model with
+// content data.
+func addVersionOf(t *testing.T, s *registry.Service, model, data string) registry.Version {
+	t.Helper()
 	ctx := t.Context()
-	v, _, err := s.CreateVersion(ctx, maintainer, "m", registry.NewVersion{Artifacts: []registry.Artifact{{Path: "w.bin", Size: int64(len(data)), SHA256: sum(data)}}})
+	v, _, err := s.CreateVersion(ctx, maintainer, model, registry.NewVersion{Artifacts: []registry.Artifact{{Path: "w.bin", Size: int64(len(data)), SHA256: sum(data)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.RecordBlob(ctx, maintainer, registry.Blob{SHA256: sum(data), Size: int64(len(data)), Key: "k" + data}); err != nil {
 		t.Fatal(err)
 	}
-	if v, err = s.FinalizeVersion(ctx, maintainer, "m", v.Number); err != nil {
+	if v, err = s.FinalizeVersion(ctx, maintainer, model, v.Number); err != nil {
 		t.Fatal(err)
 	}
 	return v

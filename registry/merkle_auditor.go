@@ -162,10 +162,18 @@ func (m *MerkleAuditor) proofTree(ctx context.Context, r AuditLogReader, size ui
 const MaxAuditEntries = 1000
 
 // auditLog returns the Merkle auditor and its reader, after checking that
-// a may read the audit trail.
-func (s *Service) auditLog(a Actor) (*MerkleAuditor, AuditLogReader, error) {
+// a may read the audit trail and, for entries and proofs (whole), that a is
+// unscoped: the log covers every team, and a scoped token must not read
+// other teams' entries or confirm guesses of them through proof hashes.
+// The signed checkpoint (size and root) is a commitment any auditor reads.
+func (s *Service) auditLog(a Actor, whole bool) (*MerkleAuditor, AuditLogReader, error) {
 	if err := require(a, PermAudit, nil); err != nil {
 		return nil, nil, err
+	}
+	if whole {
+		if err := requireUnscoped(a, "the Merkle audit log's entries and proofs"); err != nil {
+			return nil, nil, err
+		}
 	}
 	m, ok := s.auditor.(*MerkleAuditor)
 	r, ok2 := s.store.(AuditLogReader)
@@ -185,7 +193,7 @@ type AuditLogInfo struct {
 
 // AuditLogInfo returns the log's key, size and latest signed checkpoint.
 func (s *Service) AuditLogInfo(ctx context.Context, a Actor) (AuditLogInfo, error) {
-	m, r, err := s.auditLog(a)
+	m, r, err := s.auditLog(a, false)
 	if err != nil {
 		return AuditLogInfo{}, err
 	}
@@ -199,7 +207,7 @@ func (s *Service) AuditLogInfo(ctx context.Context, a Actor) (AuditLogInfo, erro
 // AuditLogEntries returns the stored entries with start <= index < end
 // (at most MaxAuditEntries; end 0 means as many as allowed).
 func (s *Service) AuditLogEntries(ctx context.Context, a Actor, start, end uint64) ([]audit.Record, error) {
-	_, r, err := s.auditLog(a)
+	_, r, err := s.auditLog(a, true)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +223,7 @@ func (s *Service) AuditLogEntries(ctx context.Context, a Actor, start, end uint6
 // AuditCheckpoints returns up to limit kept checkpoints with size greater
 // than after.
 func (s *Service) AuditCheckpoints(ctx context.Context, a Actor, after uint64, limit int) ([]AuditCheckpoint, error) {
-	_, r, err := s.auditLog(a)
+	_, r, err := s.auditLog(a, true)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +236,7 @@ func (s *Service) AuditCheckpoints(ctx context.Context, a Actor, after uint64, l
 // AuditInclusionProof returns the inclusion proof of entry index in the
 // tree of size leaves (0 = the current size) and its leaf hash.
 func (s *Service) AuditInclusionProof(ctx context.Context, a Actor, index, size uint64) (leaf []byte, proof [][]byte, treeSize uint64, err error) {
-	m, r, err := s.auditLog(a)
+	m, r, err := s.auditLog(a, true)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -254,7 +262,7 @@ func (s *Service) AuditInclusionProof(ctx context.Context, a Actor, index, size 
 // AuditConsistencyProof returns the consistency proof between tree sizes
 // from and to (to 0 = the current size).
 func (s *Service) AuditConsistencyProof(ctx context.Context, a Actor, from, to uint64) ([][]byte, uint64, error) {
-	m, r, err := s.auditLog(a)
+	m, r, err := s.auditLog(a, true)
 	if err != nil {
 		return nil, 0, err
 	}

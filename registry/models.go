@@ -174,12 +174,12 @@ func (s *Service) ListModels(ctx context.Context, a Actor, f ModelFilter) ([]Mod
 		f.Team = a.ScopeTeam
 	}
 	ms, cur, err := s.store.ListModels(ctx, f)
-	if err != nil || !a.scoped() {
+	if err != nil || a.Scope().Unscoped() {
 		return ms, cur, err
 	}
 	out := ms[:0]
 	for _, m := range ms {
-		if a.inScope(m) {
+		if a.Scope().AllowsModel(m) {
 			out = append(out, m)
 		}
 	}

@@ -218,7 +218,7 @@ func (s *Service) BlobReadable(ctx context.Context, a Actor, sha256 string) (Blo
 		return Blob{}, err
 	}
 	b, err := s.store.GetBlob(ctx, sha256)
-	if err != nil || !a.scoped() {
+	if err != nil || a.Scope().Unscoped() {
 		return b, err
 	}
 	return b, fmt.Errorf("%w: scoped tokens download through a model version", ErrForbidden)

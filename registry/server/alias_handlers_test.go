@@ -39,7 +39,7 @@ func permissiveEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := registry.NewService(db, registry.WithPolicy(eng))
+	svc := registry.NewService(db, registry.WithPolicy(eng), registry.WithSecretKey(make([]byte, registry.SecretKeySize)))
 	srv := httptest.NewServer(New(Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(srv.Close)
 	e := &env{url: srv.URL, svc: svc, tokens: map[registry.Role]string{}}

@@ -335,14 +335,19 @@ func checkServerProofs(ctx context.Context, c *client.Client, l *audit.Log, v *a
 	}
 }
 
+// auditKeyPath is --audit-key, default DATA_DIR/audit.key.
+func auditKeyPath(o serveOptions) string {
+	if o.auditKey != "" {
+		return o.auditKey
+	}
+	return filepath.Join(o.dataDir, "audit.key")
+}
+
 // openAuditLog loads (or on first start creates) the audit key for serve
 // and returns the Merkle auditor, refusing a key that did not sign the
 // database's existing log.
 func openAuditLog(ctx context.Context, o serveOptions, db registry.Store, stderr io.Writer) (*registry.MerkleAuditor, error) {
-	path := o.auditKey
-	if path == "" {
-		path = filepath.Join(o.dataDir, "audit.key")
-	}
+	path := auditKeyPath(o)
 	origin := o.auditOrigin
 	if origin == "" {
 		origin = "mlsec-registry/audit"

@@ -35,6 +35,7 @@ type serveOptions struct {
 	workers                          int // analyze job runners; 0 disables
 	jobLease                         time.Duration
 	auditKey, auditOrigin            string   // tamper-evident audit log signing key and log name
+	secretKey                        string   // seals webhook secrets at rest (default: secrets.key beside the audit key)
 	policies, policyData             []string // decision policies added to the default bundle, and their data
 	trustedKeys                      []string // public keys whose model signatures and attestations the server trusts
 }
@@ -79,6 +80,7 @@ MLSEC_MAX_UPLOAD (flags take precedence).`,
 	f.StringArrayVar(&o.policyData, "policy-data", nil, "JSON/YAML data `FILE` for decision policies, e.g. {\"mlsec\": {\"disabled_rules\": [...]}} (repeatable)")
 	f.StringArrayVar(&o.trustedKeys, "trusted-key", nil, "public key `FILE` (PEM, as mlsec keygen writes) whose model signatures and evidence attestations the server trusts (repeatable)")
 	f.StringVar(&o.auditKey, "audit-key", envOr("MLSEC_AUDIT_KEY", ""), "Ed25519 note key `FILE` signing audit log checkpoints (default DATA_DIR/audit.key, created 0600 if missing; public key in FILE.pub)")
+	f.StringVar(&o.secretKey, "secret-key", envOr("MLSEC_SECRET_KEY", ""), "key `FILE` sealing webhook secrets in the database (default: secrets.key beside the audit key, created 0600 if missing)")
 	f.StringVar(&o.auditOrigin, "audit-origin", "mlsec-registry/audit", "log name for a newly generated --audit-key (the checkpoint origin line)")
 	return c
 }
@@ -139,7 +141,16 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: --policy: %w", err))
 	}
-	svc := registry.NewService(db, registry.WithAuditor(auditor), registry.WithPolicy(eng))
+	secretKey, err := openSecretKey(o, stderr)
+	if err != nil {
+		return err
+	}
+	svc := registry.NewService(db, registry.WithAuditor(auditor), registry.WithPolicy(eng), registry.WithSecretKey(secretKey))
+	if n, err := svc.SealWebhookSecrets(ctx); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: webhook secrets: %w", err))
+	} else if n > 0 {
+		log.Info("sealed webhook secrets stored in clear by an older server", "count", n)
+	}
 	secret, created, err := svc.Bootstrap(ctx)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: bootstrap token: %w", err))
@@ -186,6 +197,24 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	}
 	log.Info("mlsec registry stopped")
 	return nil
+}
+
+// openSecretKey loads (or creates) the key that seals webhook secrets: by
+// default secrets.key in the audit key's folder, so the two secrets of a
+// registry live (and are backed up) together, apart from the database.
+func openSecretKey(o serveOptions, stderr io.Writer) ([]byte, error) {
+	path := o.secretKey
+	if path == "" {
+		path = filepath.Join(filepath.Dir(auditKeyPath(o)), "secrets.key")
+	}
+	key, created, err := registry.LoadOrCreateSecretKey(path)
+	if err != nil {
+		return nil, withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
+	if created {
+		fmt.Fprintf(stderr, "New webhook secret key %s (keep it with the audit key: without it webhook secrets cannot be read).\n", path)
+	}
+	return key, nil
 }
 
 // redactURL drops a URL's query string (it may carry credentials).
