@@ -156,10 +156,19 @@ func (a Actor) Principal() string {
 	return a.Name
 }
 
-// matches reports whether a is one of principals (a name or role:ROLE).
+// matches reports whether a is one of principals (a name or role:ROLE). A
+// role:ROLE entry matches by role only, never by name, so a principal that
+// spells "role:admin" (refused since migration 0007, but possibly stored
+// before) is not an admin.
 func (a Actor) matches(principals []string) bool {
 	for _, p := range principals {
-		if samePrincipal(p, a.Principal()) || p == "role:"+string(a.Role) {
+		if r, ok := strings.CutPrefix(p, "role:"); ok {
+			if Role(r) == a.Role {
+				return true
+			}
+			continue
+		}
+		if samePrincipal(p, a.Principal()) {
 			return true
 		}
 	}
