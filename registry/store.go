@@ -82,6 +82,11 @@ type Reader interface {
 	ListVersions(ctx context.Context, f VersionFilter) ([]Version, string, error)
 	ListArtifacts(ctx context.Context, versionID int64) ([]Artifact, error)
 	GetBlob(ctx context.Context, sha256 string) (Blob, error)
+	// BlobUploadedBy reports whether principal (any case) uploaded the blob.
+	BlobUploadedBy(ctx context.Context, sha256, principal string) (bool, error)
+	// BlobInScope reports whether the blob is a file of a ready version,
+	// uploaded rather than registered by reference, of a model s allows.
+	BlobInScope(ctx context.Context, sha256 string, s Scope) (bool, error)
 	GetEvidence(ctx context.Context, id int64) (Evidence, error)
 	ListEvidence(ctx context.Context, f EvidenceFilter) ([]Evidence, string, error)
 	ListLineage(ctx context.Context, versionID int64) ([]LineageEdge, error)
@@ -116,6 +121,9 @@ type Tx interface {
 	SetVersionStage(ctx context.Context, id int64, revision int64, stage Stage) error
 	// PutBlob records stored content; created is false if it was known.
 	PutBlob(ctx context.Context, b Blob) (created bool, err error)
+	// RecordBlobUpload records that principal uploaded the blob's bytes;
+	// created is false if it had before.
+	RecordBlobUpload(ctx context.Context, sha256, principal string) (created bool, err error)
 	AddArtifacts(ctx context.Context, versionID int64, as []Artifact) error
 	AddEvidence(ctx context.Context, e *Evidence) error
 	AddLineage(ctx context.Context, e *LineageEdge) error

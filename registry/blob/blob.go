@@ -8,6 +8,8 @@
 // before Close) unless the size and digest match what the client promised,
 // so a blob under a key always has that key's digest and nothing is left
 // behind by a bad upload. Nothing is ever buffered whole in memory.
+// Content that is already stored is verified again on every upload (proof
+// of possession) but written once.
 package blob
 
 import (
@@ -110,8 +112,10 @@ func (s *Store) Exists(ctx context.Context, sha string) (bool, error) {
 // Put streams r into the blob for sha. size is the announced length (-1 if
 // unknown). It fails with ErrTooLarge past the size limit, and with
 // ErrDigestMismatch if the bytes are not sha or not size long; in both
-// cases nothing is stored. Putting a blob that exists is a cheap no-op
-// that does not read r.
+// cases nothing is stored. Content already stored is still read and
+// verified (the upload is the uploader's proof that it holds the bytes; see
+// registry.Service.HeadBlob) but not written again, and no error says how
+// long the stored copy is.
 func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (registry.Blob, error) {
 	if !registry.ValidDigest(sha) {
 		return registry.Blob{}, fmt.Errorf("%w: sha256 %q", registry.ErrInvalid, sha)
@@ -121,10 +125,14 @@ func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (r
 	}
 	key := Key(sha)
 	if attrs, err := s.b.Attributes(ctx, key); err == nil {
-		if size >= 0 && attrs.Size != size {
-			return registry.Blob{}, fmt.Errorf("%w: sha256:%s is %d bytes, announced %d", registry.ErrDigestMismatch, sha, attrs.Size, size)
+		n, err := s.copyVerified(io.Discard, r, sha, size)
+		if err != nil {
+			return registry.Blob{}, err
 		}
-		return registry.Blob{SHA256: sha, Size: attrs.Size, Key: key}, nil
+		if attrs.Size != n {
+			return registry.Blob{}, fmt.Errorf("blob sha256:%s: the stored copy is %d bytes, the verified upload %d: the store is damaged", sha, attrs.Size, n)
+		}
+		return registry.Blob{SHA256: sha, Size: n, Key: key}, nil
 	}
 	wctx, abort := context.WithCancel(ctx)
 	defer abort()
@@ -132,9 +140,8 @@ func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (r
 	if err != nil {
 		return registry.Blob{}, fmt.Errorf("blob put: %w", err)
 	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(r, s.maxSize+1))
-	fail := func(err error) (registry.Blob, error) {
+	n, err := s.copyVerified(w, r, sha, size)
+	if err != nil {
 		abort()
 		// Aborted: the driver discards the partial write (on S3, abortUpload
 		// also releases the parts of a multipart upload).
@@ -143,25 +150,41 @@ func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (r
 		}
 		return registry.Blob{}, err
 	}
-	switch got := hex.EncodeToString(h.Sum(nil)); {
-	case err != nil:
-		return fail(fmt.Errorf("blob put: %w", err))
-	case n > s.maxSize:
-		return fail(fmt.Errorf("%w: more than %d bytes", registry.ErrTooLarge, s.maxSize))
-	case size >= 0 && n != size:
-		return fail(fmt.Errorf("%w: got %d bytes, announced %d", registry.ErrDigestMismatch, n, size))
-	case got != sha:
-		return fail(fmt.Errorf("%w: content is sha256:%s, not sha256:%s", registry.ErrDigestMismatch, got, sha))
-	}
 	if err := w.Close(); err != nil {
 		return registry.Blob{}, fmt.Errorf("blob put: %w", err)
 	}
 	return registry.Blob{SHA256: sha, Size: n, Key: key}, nil
 }
 
+// copyVerified copies r to w, at most the size limit, and checks that the
+// bytes are size long (when size >= 0) and hash to sha.
+func (s *Store) copyVerified(w io.Writer, r io.Reader, sha string, size int64) (int64, error) {
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(r, s.maxSize+1))
+	switch got := hex.EncodeToString(h.Sum(nil)); {
+	case err != nil:
+		return n, fmt.Errorf("blob put: %w", err)
+	case n > s.maxSize:
+		return n, fmt.Errorf("%w: more than %d bytes", registry.ErrTooLarge, s.maxSize)
+	case size >= 0 && n != size:
+		return n, fmt.Errorf("%w: got %d bytes, announced %d", registry.ErrDigestMismatch, n, size)
+	case got != sha:
+		return n, fmt.Errorf("%w: content is sha256:%s, not sha256:%s", registry.ErrDigestMismatch, got, sha)
+	}
+	return n, nil
+}
+
+// Reader reads a stored blob; Size is the stored object's whole size.
+type Reader interface {
+	io.ReadCloser
+	Size() int64
+}
+
+var _ Reader = (*blob.Reader)(nil)
+
 // Open returns a reader of the blob sha (from offset, length bytes; length
 // < 0 reads to the end).
-func (s *Store) Open(ctx context.Context, sha string, offset, length int64) (io.ReadCloser, error) {
+func (s *Store) Open(ctx context.Context, sha string, offset, length int64) (Reader, error) {
 	if !registry.ValidDigest(sha) {
 		return nil, fmt.Errorf("%w: sha256 %q", registry.ErrInvalid, sha)
 	}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -91,9 +92,19 @@ func TestPut(t *testing.T) {
 				}
 			})
 		}
-		t.Run(sname+"/dedup does not read", func(t *testing.T) {
-			if _, err := s.Put(t.Context(), good, -1, failReader{}); err != nil {
-				t.Fatalf("second put of stored content: %v", err)
+		// Stored content is verified again (proof of possession): a second
+		// upload that does not carry the bytes fails, and no answer tells
+		// the stored copy's size.
+		t.Run(sname+"/dedup verifies the upload", func(t *testing.T) {
+			if _, err := s.Put(t.Context(), good, -1, failReader{}); err == nil {
+				t.Fatal("a second put of stored content succeeded without its bytes")
+			}
+			_, err := s.Put(t.Context(), good, 3, strings.NewReader("abc"))
+			if !errors.Is(err, registry.ErrDigestMismatch) || strings.Contains(err.Error(), strconv.Itoa(len(data))) {
+				t.Fatalf("wrong bytes for stored content: %v (must not reveal the stored size)", err)
+			}
+			if b, err := s.Put(t.Context(), good, int64(len(data)), bytes.NewReader(data)); err != nil || b.Size != int64(len(data)) {
+				t.Fatalf("second put with the bytes: %+v %v", b, err)
 			}
 		})
 		t.Run(sname+"/missing", func(t *testing.T) {

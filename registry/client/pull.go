@@ -24,6 +24,7 @@ type IntegrityError struct {
 	WantSize   int64
 	GotSize    int64
 	sizeWrong  bool
+	cut        bool // the transfer ended early
 	rootDigest bool
 }
 
@@ -31,6 +32,9 @@ func (e *IntegrityError) Error() string {
 	switch {
 	case e.rootDigest:
 		return fmt.Sprintf("version root digest mismatch: files hash to %s, the registry recorded %s", e.Got, e.Want)
+	case e.cut:
+		return fmt.Sprintf("%s: incomplete: the transfer stopped after %d of %d bytes (the server cuts a download whose stored copy does not match its digest; otherwise the connection failed: pull again)",
+			e.Path, e.GotSize, e.WantSize)
 	case e.sizeWrong:
 		return fmt.Sprintf("%s: size mismatch: got %d bytes, the registry recorded %d", e.Path, e.GotSize, e.WantSize)
 	}
@@ -116,6 +120,9 @@ func (c *Client) Pull(ctx context.Context, model string, number int, dir string)
 		if tmp != "" {
 			done = append(done, staged{tmp, dst})
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return res, &IntegrityError{Path: a.Path, WantSize: a.Size, GotSize: n, cut: true}
+		}
 		if err != nil {
 			return res, err
 		}
@@ -164,7 +171,7 @@ func (c *Client) download(ctx context.Context, model string, number int, a regis
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+	if err != nil {
 		return f.Name(), "", n, fmt.Errorf("download %s: %w", a.Path, err)
 	}
 	return f.Name(), hex.EncodeToString(h.Sum(nil)), n, nil

@@ -246,6 +246,7 @@ func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request, a registry
 type newDataset struct {
 	Name        string `json:"name"`
 	Digest      string `json:"digest"`
+	Team        string `json:"team"`
 	Owner       string `json:"owner"`
 	Description string `json:"description"`
 	URI         string `json:"uri"`
@@ -256,7 +257,7 @@ func (s *Server) createDataset(w http.ResponseWriter, r *http.Request, a registr
 	if !ok {
 		return
 	}
-	d, err := s.svc.CreateDataset(r.Context(), a, registry.Dataset{Name: in.Name, Digest: in.Digest, Owner: in.Owner, Description: in.Description, URI: in.URI})
+	d, err := s.svc.CreateDataset(r.Context(), a, registry.Dataset{Name: in.Name, Digest: in.Digest, Team: in.Team, Owner: in.Owner, Description: in.Description, URI: in.URI})
 	s.respondETag(w, r, http.StatusCreated, d, d.Revision, err)
 }
 
@@ -279,7 +280,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a registry.
 	if !ok {
 		return
 	}
-	t, secret, err := s.svc.CreateToken(r.Context(), a, registry.Token{Name: in.Name, Role: in.Role, ScopeTeam: in.ScopeTeam, ScopeModel: in.ScopeModel, ExpiresAt: in.ExpiresAt})
+	t, secret, err := s.svc.CreateToken(r.Context(), a, registry.Token{Name: in.Name, Role: in.Role, ScopeTeam: in.ScopeTeam, ScopeModel: in.ScopeModel, ExpiresAt: in.ExpiresAt, Person: in.Person})
 	s.respond(w, r, http.StatusCreated, registry.CreatedToken{Token: t, Secret: secret}, err)
 }
 

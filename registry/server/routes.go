@@ -1,6 +1,9 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -105,7 +108,7 @@ func (s *Server) openapi(w http.ResponseWriter, _ *http.Request, _ registry.Acto
 }
 
 func (s *Server) headBlob(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	b, err := s.svc.BlobReadable(r.Context(), registry.Actor{Name: a.Name, Role: a.Role}, r.PathValue("digest"))
+	b, err := s.svc.HeadBlob(r.Context(), a, r.PathValue("digest"))
 	if err != nil {
 		code, _ := status(err)
 		w.WriteHeader(code) // HEAD has no body
@@ -141,34 +144,54 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a registry.Acto
 	writeJSON(w, code, b)
 }
 
-// getFile streams one artifact of a version. The client verifies it
-// against the digest in the X-Content-SHA256 header and the version record.
+// getFile streams one artifact of a ready, uploaded version (see
+// registry.Service.File). Content-Length is the stored blob's size, which
+// must be the recorded size, and the bytes are hashed as they go: the last
+// byte is sent only if they match the recorded sha256, otherwise the
+// connection is cut, so no client ever reads a damaged blob as complete.
+// Clients verify against X-Content-SHA256 too.
 func (s *Server) getFile(w http.ResponseWriter, r *http.Request, a registry.Actor) {
 	n, ok := parse(s, w, r, versionNumber)
 	if !ok {
 		return
 	}
-	_, arts, err := s.svc.GetVersion(r.Context(), a, r.PathValue("model"), n)
+	art, err := s.svc.File(r.Context(), a, r.PathValue("model"), n, r.PathValue("path"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	for _, art := range arts {
-		if art.Path != r.PathValue("path") {
-			continue
-		}
-		rc, err := s.blobs.Open(r.Context(), art.SHA256, 0, -1)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		defer rc.Close()
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Length", strconv.FormatInt(art.Size, 10))
-		w.Header().Set("X-Content-SHA256", art.SHA256)
-		w.WriteHeader(http.StatusOK)
-		io.Copy(w, rc)
+	rc, err := s.blobs.Open(r.Context(), art.SHA256, 0, -1)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	s.fail(w, r, notFound("artifact "+r.PathValue("path")))
+	defer rc.Close()
+	if stored := rc.Size(); stored != art.Size {
+		s.fail(w, r, fmt.Errorf("artifact %s: the stored blob sha256:%s is %d bytes, the version records %d: the blob store is damaged",
+			art.Path, art.SHA256, stored, art.Size))
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(art.Size, 10))
+	w.Header().Set("X-Content-SHA256", art.SHA256)
+	w.WriteHeader(http.StatusOK)
+	h := sha256.New()
+	body := io.TeeReader(rc, h)
+	var last [1]byte
+	if art.Size > 0 {
+		if _, err := io.CopyN(w, body, art.Size-1); err != nil {
+			return // the client left, or the store failed: the length is short
+		}
+		if _, err := io.ReadFull(body, last[:]); err != nil {
+			return
+		}
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != art.SHA256 {
+		s.log.ErrorContext(r.Context(), "stored blob does not match its digest: download cut", "sha256", art.SHA256, "got", got,
+			"path", art.Path, "request_id", requestID(r.Context()))
+		panic(http.ErrAbortHandler)
+	}
+	if art.Size > 0 {
+		w.Write(last[:])
+	}
 }
