@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/store"
@@ -21,15 +19,7 @@ import (
 // failing test evidence (none here), so decisions reach their approvals.
 func permissiveEnv(t *testing.T) *env {
 	t.Helper()
-	dir := t.TempDir()
-	rego := "package mlsec.gate\n\nimport rego.v1\n\ndeny contains \"T-001\" if {\n\tsome e in input.evidence\n\te.type == \"test\"\n\te.result.failed > 0\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(rego), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	eng, err := policy.New(t.Context(), policy.Options{Dirs: []string{dir}, NoDefault: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := permissivePolicy(t)
 	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "r.db"))
 	if err != nil {
 		t.Fatal(err)
