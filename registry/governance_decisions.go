@@ -52,12 +52,15 @@ type DecisionRequest struct {
 	Alias string `json:"alias,omitempty"`
 	// Rule, Owner and Expires are the exception a grant_exception
 	// request asks for (governance_exceptions.go).
-	Rule        string    `json:"rule,omitempty"`
-	Owner       string    `json:"owner,omitempty"`
-	Expires     string    `json:"expires,omitempty"`
-	Rationale   string    `json:"rationale"`
-	RequestedBy string    `json:"requested_by"`
-	CreatedAt   time.Time `json:"created_at"`
+	Rule    string `json:"rule,omitempty"`
+	Owner   string `json:"owner,omitempty"`
+	Expires string `json:"expires,omitempty"`
+	// Change is the owners and rules a change_governance request sets
+	// (governance_floor.go).
+	Change      *GovernancePatch `json:"change,omitempty"`
+	Rationale   string           `json:"rationale"`
+	RequestedBy string           `json:"requested_by"`
+	CreatedAt   time.Time        `json:"created_at"`
 	// BaseVersion is the production version (0: none) when a request into
 	// production was made, or the alias's version for move_alias; it
 	// executes only if production (the alias) is still there.
@@ -82,7 +85,8 @@ type Evaluation struct {
 	policy.Decision
 }
 
-// Approval is one approver's verdict on a request.
+// Approval is one vote on a request: an approver's verdict, or an
+// exception owner's acceptance (Kind).
 type Approval struct {
 	RequestID int64     `json:"-"`
 	Principal string    `json:"principal"`
@@ -90,7 +94,16 @@ type Approval struct {
 	Verdict   string    `json:"verdict"` // approve or reject
 	Comment   string    `json:"comment,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// Kind is KindApproval (counts toward the approval rule) or
+	// KindAcceptance (an exception owner who is not an approver consents).
+	Kind string `json:"kind"`
 }
+
+// Vote kinds.
+const (
+	KindApproval   = "approval"
+	KindAcceptance = "acceptance"
+)
 
 // RequestFilter selects decision requests.
 type RequestFilter struct {
@@ -314,7 +327,7 @@ func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, nu
 		if !dec.Allowed {
 			return s.finish(ctx, g, a, &d, RequestDenied, "denied by policy: "+strings.Join(ruleIDs(dec.Denies), ", "))
 		}
-		if d.Status == RequestPending && d.Required == 0 {
+		if d.Status == RequestPending && ready(d, nil) {
 			return s.execute(ctx, tx, g, a, &d)
 		}
 		return nil
@@ -348,6 +361,9 @@ func (s *Service) fillApprovalRule(ctx context.Context, g GovernanceReader, m Mo
 	}
 	r := ruleFor(rules, d.Stage)
 	d.Required, d.Approvers = r.Required, r.Approvers
+	if floored(*d) {
+		d.Required = max(d.Required, FloorApprovals) // a rule stored before the floor, or for another stage
+	}
 	if len(d.Approvers) == 0 {
 		os, err := g.ListOwners(ctx, m.ID)
 		if err != nil {
@@ -405,6 +421,10 @@ func (s *Service) execute(ctx context.Context, tx Tx, g GovernanceTx, a Actor, d
 		return s.executeAliasMove(ctx, tx, g, a, d)
 	case ActionGrantException:
 		return s.executeGrantException(ctx, tx, g, a, d)
+	case ActionChangeGovernance:
+		return s.executeGovernanceChange(ctx, tx, g, a, d)
+	case ActionUnprotectAlias:
+		return s.executeUnprotect(ctx, tx, g, a, d)
 	}
 	v, err := tx.GetVersionByID(ctx, d.VersionID)
 	if err != nil {
@@ -446,11 +466,13 @@ func (s *Service) finish(ctx context.Context, g GovernanceTx, a Actor, d *Decisi
 	return g.FinishDecisionRequest(ctx, d)
 }
 
-// Approve records a's approval of request id. Only the request's approvers
-// may approve, never its requester (separation of duties). The policy is
-// evaluated again on the current evidence; once it allows and enough
-// approvals are in, the request executes in the same transaction. If
-// production moved since the request, it is marked superseded and the
+// Approve records a's approval of request id. Only the request's
+// approvers may approve, never its requester (separation of duties, by
+// person); a grant_exception request's owner, when not the requester, also
+// votes to accept it. The policy is evaluated again on the current
+// evidence; once it allows, enough approvals are in and the owner has
+// accepted, the request executes in the same transaction. If production
+// (or the alias) moved since the request, it is marked superseded and the
 // error is ErrConflict.
 func (s *Service) Approve(ctx context.Context, a Actor, id int64, comment string) (DecisionRequest, error) {
 	return s.vote(ctx, a, id, "approve", comment)
@@ -471,7 +493,7 @@ func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment 
 		return d, err
 	}
 	var dec *Evaluation
-	if verdict == "approve" && d.Status == RequestPending {
+	if verdict == "approve" && d.Status == RequestPending && d.versioned() {
 		_, v, err := s.versionFor(ctx, s.store, a, PermRead, d.Model, d.Version)
 		if err != nil {
 			return d, err
@@ -484,7 +506,7 @@ func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment 
 			return d, err
 		}
 	}
-	err = s.mutate(ctx, a, "decision."+verdict, versionSubject(d.Model, d.Version), func() any {
+	err = s.mutate(ctx, a, "decision."+verdict, d.subject(), func() any {
 		return map[string]any{"request": id, "comment": comment, "status": d.Status, "outcome": d.Outcome}
 	}, func(tx Tx) error {
 		g, _, err := s.lockModel(ctx, tx, a, PermRead, d.Model)
@@ -497,35 +519,42 @@ func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment 
 		if d.Status != RequestPending {
 			return fmt.Errorf("%w: request %d is %s", ErrConflict, id, d.Status)
 		}
-		if a.Principal() == d.RequestedBy {
+		if samePrincipal(a.Principal(), d.RequestedBy) {
 			return fmt.Errorf("%w: separation of duties: %s requested decision %d and cannot %s it", ErrForbidden, d.RequestedBy, id, verdict)
 		}
+		kind := KindApproval
 		if !a.matches(d.Approvers) {
-			return fmt.Errorf("%w: %s is not an approver of request %d (approvers: %s)", ErrForbidden, a.Principal(), id, listOrNone(d.Approvers))
+			if !mustAccept(d) || !samePrincipal(a.Principal(), d.Owner) {
+				return fmt.Errorf("%w: %s is not an approver of request %d (approvers: %s)", ErrForbidden, a.Principal(), id, listOrNone(d.Approvers))
+			}
+			kind = KindAcceptance // the exception's owner consents
 		}
 		aps, err := g.ListApprovals(ctx, id)
 		if err != nil {
 			return err
 		}
 		for _, ap := range aps {
-			if ap.Principal == a.Principal() {
+			if samePrincipal(ap.Principal, a.Principal()) {
 				return fmt.Errorf("%w: %s already voted on request %d", ErrConflict, ap.Principal, id)
 			}
 		}
-		if err := g.AddApproval(ctx, &Approval{RequestID: id, Principal: a.Principal(), Actor: a.Name, Verdict: verdict, Comment: comment}); err != nil {
+		ap := Approval{RequestID: id, Principal: a.Principal(), Actor: a.Name, Verdict: verdict, Comment: comment, Kind: kind}
+		if err := g.AddApproval(ctx, &ap); err != nil {
 			return err
 		}
 		if verdict == "reject" {
 			return s.finish(ctx, g, a, &d, RequestRejected, fmt.Sprintf("rejected by %s", a.Principal()))
 		}
-		d.Policy = dec
-		if err := g.UpdateDecisionPolicy(ctx, id, dec); err != nil {
-			return err
+		if d.versioned() {
+			d.Policy = dec
+			if err := g.UpdateDecisionPolicy(ctx, id, dec); err != nil {
+				return err
+			}
+			if !dec.Allowed {
+				return s.finish(ctx, g, a, &d, RequestDenied, "denied by policy: "+strings.Join(ruleIDs(dec.Denies), ", "))
+			}
 		}
-		if !dec.Allowed {
-			return s.finish(ctx, g, a, &d, RequestDenied, "denied by policy: "+strings.Join(ruleIDs(dec.Denies), ", "))
-		}
-		if approvals(aps)+1 >= d.Required {
+		if ready(d, append(aps, ap)) {
 			return s.execute(ctx, tx, g, a, &d)
 		}
 		return nil
@@ -544,7 +573,7 @@ func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment 
 // supersede marks request d superseded (audited) and returns the conflict.
 func (s *Service) supersede(ctx context.Context, a Actor, d DecisionRequest, sup *errSuperseded) error {
 	id := d.ID
-	err := s.mutate(ctx, a, "decision.superseded", versionSubject(d.Model, d.Version), func() any {
+	err := s.mutate(ctx, a, "decision.superseded", d.subject(), func() any {
 		return map[string]any{"request": id, "outcome": sup.msg}
 	}, func(tx Tx) error {
 		g, err := govTx(tx)
@@ -563,10 +592,12 @@ func (s *Service) supersede(ctx context.Context, a Actor, d DecisionRequest, sup
 	return sup
 }
 
-func approvals(aps []Approval) int {
+// CountApprovals counts the approvals toward a request's rule (not an
+// exception owner's acceptance, nor rejections).
+func CountApprovals(aps []Approval) int {
 	n := 0
 	for _, ap := range aps {
-		if ap.Verdict == "approve" {
+		if ap.Verdict == "approve" && ap.Kind != KindAcceptance {
 			n++
 		}
 	}

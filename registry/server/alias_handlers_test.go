@@ -80,7 +80,7 @@ func TestAliasAndWebhookAPI(t *testing.T) {
 	want(e.do(t, admin, "POST", "/api/v1/models", map[string]any{"name": "m", "team": "a"}), 201, "model")
 	readyVersion(t, e, "one")
 	readyVersion(t, e, "two")
-	want(e.do(t, maint, "PATCH", "/api/v1/models/m/owners", map[string]any{"owners": map[string]any{"approve": []string{"reviewer"}}}), 200, "owners")
+	want(e.do(t, admin, "PATCH", "/api/v1/models/m/owners", map[string]any{"owners": map[string]any{"approve": []string{"reviewer"}}}), 200, "owners")
 
 	// Webhooks: admins only, http(s) only, secret shown once.
 	want(e.do(t, maint, "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/h", "events": []string{"*"}}), 403, "maintainer webhook")

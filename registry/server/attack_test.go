@@ -128,3 +128,56 @@ func TestAttackCrossTeamBlobTheft(t *testing.T) {
 		e.must(t, 200, maintB2, "HEAD", "/api/v1/blobs/"+d, nil)
 	})
 }
+
+// TestAttackOnePersonProduction is S3 through HTTP: one maintainer alone
+// lowers the production rule to zero, names herself approve and rollback
+// owner and then promotes and grants herself an exception. None of it may
+// execute without a second person.
+func TestAttackOnePersonProduction(t *testing.T) {
+	secDialects(t, func(t *testing.T, e *secEnv) {
+		root := e.tokens[registry.RoleAdmin]
+		e.must(t, 201, root, "POST", "/api/v1/models", map[string]any{"name": "m", "team": "team-a"})
+		mallory := e.token(t, "mallory", registry.RoleMaintainer, "", "")
+		e.push(t, mallory, "m", map[string][]byte{"w.bin": []byte("weights")})
+		for _, p := range []map[string]any{
+			{"approval_rules": []map[string]any{{"stage": "production", "required": 0}}, "owners": map[string]any{"approve": []string{"mallory"}, "rollback": []string{"mallory"}}},
+			{"owners": map[string]any{"approve": []string{"mallory"}}, "rationale": "me"},
+			{"owners": map[string]any{"rollback": []string{"Mallory"}}, "rationale": "me"},
+			{"approval_rules": []map[string]any{{"stage": "production", "required": 0}}, "rationale": "faster"},
+		} {
+			if r := e.do(t, mallory, "PATCH", "/api/v1/models/m/owners", p); r.code != 400 && r.code != 403 {
+				t.Errorf("mallory sets %v: %d %s", p, r.code, r.body)
+			}
+		}
+		for _, req := range []map[string]any{
+			{"action": "promote", "stage": "production", "rationale": "ship it"},
+			{"action": "grant_exception", "rule": "MLSEC-SCAN-002", "expires": "2027-01-31", "rationale": "mine"},
+		} {
+			r := e.do(t, mallory, "POST", "/api/v1/models/m/versions/1/requests", req)
+			if strings.Contains(string(r.body), `"status":"executed"`) {
+				t.Errorf("mallory alone executed %v: %s", req["action"], r.body)
+			}
+		}
+		if r := e.must(t, 200, root, "GET", "/api/v1/models/m/versions/1", nil); strings.Contains(string(r.body), `"stage":"production"`) {
+			t.Error("one maintainer put version 1 into production")
+		}
+	})
+}
+
+// TestAttackPrincipalNames is S4: a reviewer token named role:admin
+// approved where approvers are role:admin; names with newlines, bidi
+// overrides, "system" or a case variant of another name were accepted.
+func TestAttackPrincipalNames(t *testing.T) {
+	secDialects(t, func(t *testing.T, e *secEnv) {
+		root := e.tokens[registry.RoleAdmin]
+		for _, name := range []string{"role:admin", "alice\nrole:admin", "ev\u202eli", "system", "Bootstrap-Admin"} {
+			if r := e.do(t, root, "POST", "/api/v1/tokens", map[string]any{"name": name, "role": "reviewer"}); r.code == 201 {
+				t.Errorf("token named %q accepted", name)
+			}
+		}
+		r := e.do(t, root, "PATCH", "/api/v1/models/m/owners", map[string]any{"owners": map[string]any{"approve": []string{"bob\u202e"}}})
+		if r.code != 400 {
+			t.Errorf("owner with a bidi override: %d", r.code)
+		}
+	})
+}
