@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -61,8 +62,28 @@ type route struct {
 	// perm is checked before the handler runs; public routes need no token.
 	perm   registry.Permission
 	public bool
+	scope  scopeRule
 	h      func(*Server, http.ResponseWriter, *http.Request, registry.Actor)
 }
+
+// scopeRule is how a route's target relates to a token's team or model
+// scope (docs/registry.md "Scopes"). The service enforces each rule;
+// scopeWhole is also refused here, before the handler, and
+// TestAuthorizationMatrix checks every route against its rule for every
+// role and scope.
+type scopeRule int
+
+const (
+	scopeUnset   scopeRule = iota // a route must say (the matrix test fails otherwise)
+	scopeNone                     // public: no token
+	scopeModel                    // the {model}, the {id} request's model or the model created: inside the scope, else 403
+	scopeDataset                  // the {name} dataset or the dataset created: its team inside the scope, else 403
+	scopeOwned                    // the {id} token or webhook, or the one created: its scope inside the token's, else 403
+	scopeWhole                    // covers the whole registry (the Merkle log's entries and proofs): scoped tokens get 403
+	scopeBlob                     // a blob: held by the caller (uploaded, or in a version in scope), else 404 as if absent
+	scopeList                     // a list across models: filtered to the scope
+	scopeAny                      // not scoped: the signed audit checkpoint and key, uploading bytes (proof of possession)
+)
 
 // New returns a Server.
 func New(c Config) *Server {
@@ -145,6 +166,10 @@ func (s *Server) wrap(rt route) http.Handler {
 				}
 				if !actor.Can(rt.perm) {
 					s.fail(sw, r, forbidden(actor))
+					return
+				}
+				if rt.scope == scopeWhole && !actor.Scope().Unscoped() {
+					s.fail(sw, r, fmt.Errorf("%w: %s covers the whole registry; the token is scoped to %s", registry.ErrForbidden, rt.path, actor.Scope()))
 					return
 				}
 			}
