@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// buckets (the default)
@@ -44,6 +45,8 @@ type Store struct {
 	url     string
 	// s3Bucket is the bucket name of an s3:// store (see abortUpload).
 	s3Bucket string
+	// dir is the folder of a local store ("" otherwise).
+	dir string
 }
 
 // Open opens the bucket at loc: a local directory path (created if
@@ -54,7 +57,7 @@ func Open(ctx context.Context, loc string, maxSize int64) (*Store, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxSize
 	}
-	u := loc
+	u, dir := loc, ""
 	switch {
 	case loc == "":
 		return nil, errors.New("blob store: empty location")
@@ -68,15 +71,17 @@ func Open(ctx context.Context, loc string, maxSize int64) (*Store, error) {
 		if err := os.MkdirAll(abs, 0o700); err != nil {
 			return nil, fmt.Errorf("blob store: %w", err)
 		}
+		dir = abs
 		// no_tmp_dir: temp files next to the final path, so the final
-		// rename never crosses file systems.
-		u = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "no_tmp_dir=1&metadata=skip"}).String()
+		// rename never crosses file systems; dir_file_mode: the fan-out
+		// folders are the owner's only, like the files (see Put).
+		u = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "no_tmp_dir=1&metadata=skip&dir_file_mode=0700"}).String()
 	}
 	b, err := blob.OpenBucket(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("open blob store %s: %w", redact(loc), err)
 	}
-	return &Store{b: b, maxSize: maxSize, url: loc, s3Bucket: s3BucketName(loc)}, nil
+	return &Store{b: b, maxSize: maxSize, url: loc, s3Bucket: s3BucketName(loc), dir: dir}, nil
 }
 
 // redact drops a URL's query and credentials for messages.
@@ -153,6 +158,13 @@ func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (r
 	if err := w.Close(); err != nil {
 		return registry.Blob{}, fmt.Errorf("blob put: %w", err)
 	}
+	if s.dir != "" {
+		// fileblob creates files 0666 (less the umask); blobs are the
+		// registry's only, like its database.
+		if err := os.Chmod(filepath.Join(s.dir, filepath.FromSlash(key)), 0o600); err != nil {
+			return registry.Blob{}, fmt.Errorf("blob put: %w", err)
+		}
+	}
 	return registry.Blob{SHA256: sha, Size: n, Key: key}, nil
 }
 
@@ -202,4 +214,44 @@ func (s *Store) Open(ctx context.Context, sha string, offset, length int64) (Rea
 func (s *Store) Ping(ctx context.Context) error {
 	_, err := s.b.IsAccessible(ctx)
 	return err
+}
+
+// SweepOrphans deletes what an interrupted upload can leave behind: blobs
+// whose digest known does not report (stored by a request that never
+// recorded it: the client went away between the write and the database
+// row, or the server was killed) and, in a local store, the temporary
+// files of writes cut short. Only entries older than minAge go, so a
+// replica starting beside others never removes an upload still in flight
+// (a single process can pass 0). It returns how many it removed.
+func (s *Store) SweepOrphans(ctx context.Context, known func(ctx context.Context, sha string) (bool, error), minAge time.Duration) (int, error) {
+	n := 0
+	cutoff := time.Now().Add(-minAge)
+	it := s.b.List(&blob.ListOptions{Prefix: "sha256/"})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return n, fmt.Errorf("sweep blobs: %w", err)
+		}
+		if obj.IsDir || obj.ModTime.After(cutoff) {
+			continue
+		}
+		sha := obj.Key[strings.LastIndexByte(obj.Key, '/')+1:]
+		if registry.ValidDigest(sha) && obj.Key == Key(sha) {
+			ok, err := known(ctx, sha)
+			if err != nil {
+				return n, err
+			}
+			if ok {
+				continue
+			}
+		}
+		if err := s.b.Delete(ctx, obj.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			return n, fmt.Errorf("sweep blob %s: %w", obj.Key, err)
+		}
+		n++
+	}
+	return n, nil
 }

@@ -184,8 +184,11 @@ func (s *Server) addEvidence(w http.ResponseWriter, r *http.Request, a registry.
 		return
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSONBody))
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		err = fmt.Errorf("%w: body over %d bytes", registry.ErrTooLarge, MaxJSONBody)
+	}
 	if err != nil {
-		s.fail(w, r, fmt.Errorf("%w: body over %d bytes", registry.ErrTooLarge, MaxJSONBody))
+		s.fail(w, r, err)
 		return
 	}
 	es, err := s.svc.AddEvidence(r.Context(), a, r.PathValue("model"), n, raw, s.keys)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -134,7 +135,10 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a registry.Acto
 		s.fail(w, r, err)
 		return
 	}
-	created, err := s.svc.RecordBlob(r.Context(), a, b)
+	// Stored: record it even if the client leaves now, so no blob is ever
+	// stored without its row (an orphan; SweepOrphans removes those a
+	// killed server leaves).
+	created, err := s.svc.RecordBlob(context.WithoutCancel(r.Context()), a, b)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -10,6 +10,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -41,6 +42,11 @@ type Config struct {
 	// metrics to a program's own.
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
+	// BodyWindow and MinBodyRate (bytes/s) bound how slowly a request
+	// body may arrive (body.go); zero values take DefaultBodyWindow and
+	// DefaultMinBodyRate, a negative MinBodyRate turns the limit off.
+	BodyWindow  time.Duration
+	MinBodyRate int64
 }
 
 // Server is the registry's HTTP handler.
@@ -54,6 +60,8 @@ type Server struct {
 	gather  prometheus.Gatherer
 	reqs    *prometheus.CounterVec
 	latency *prometheus.HistogramVec
+	window  time.Duration // body rate window (body.go)
+	minRate int64
 }
 
 // route is one API operation.
@@ -99,8 +107,10 @@ func New(c Config) *Server {
 	if s.reg == nil || s.gather == nil {
 		panic("server.Config: give both Registerer and Gatherer, or neither")
 	}
+	s.window, s.minRate = cmp.Or(c.BodyWindow, DefaultBodyWindow), cmp.Or(c.MinBodyRate, DefaultMinBodyRate)
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mlsec_http_requests_total",
-		Help: "HTTP requests by route pattern, method and status code."}, []string{"route", "method", "code"})
+		Help: "HTTP requests by route pattern, method and status code (499: the client closed the request; 408: its body came too slowly)."},
+		[]string{"route", "method", "code"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "mlsec_http_request_duration_seconds",
 		Help: "HTTP request latency by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.reg.MustRegister(s.reqs, s.latency)
@@ -157,6 +167,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		var actor registry.Actor
+		s.limitBody(w, r)
 		func() {
 			if !rt.public {
 				var err error
@@ -182,8 +193,11 @@ func (s *Server) wrap(rt route) http.Handler {
 		s.reqs.WithLabelValues(rt.path, r.Method, strconv.Itoa(sw.code)).Inc()
 		s.latency.WithLabelValues(rt.path).Observe(d.Seconds())
 		level := slog.LevelInfo
-		if sw.code >= 500 {
+		switch {
+		case sw.code >= 500:
 			level = slog.LevelError
+		case sw.code == statusClientClosed || sw.code == http.StatusRequestTimeout:
+			level = slog.LevelWarn
 		}
 		s.log.Log(r.Context(), level, "request", "request_id", requestID(r.Context()), "route", pattern,
 			"method", r.Method, "path", r.URL.Path, "status", sw.code, "bytes", sw.bytes,

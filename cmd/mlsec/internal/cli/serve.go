@@ -113,6 +113,9 @@ func envOr(name, def string) string {
 // bound address once the server accepts connections (tests).
 func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<- string) error {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	if err := ownDataDir(o.dataDir, log); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: --data-dir: %w", err))
+	}
 	if o.database == "" {
 		o.database = filepath.Join(o.dataDir, "registry.db")
 	}
@@ -158,6 +161,19 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if created {
 		fmt.Fprintf(stderr, "\nBootstrap admin token (shown once, store it now):\n\n  %s\n\nexport MLSEC_TOKEN=%s\n\n", secret, secret)
 	}
+	if err := sweepAtStart(ctx, db, bs, log); err != nil {
+		return withCode(1, fmt.Errorf("serve: %w", err))
+	}
+	pool := worker.New(worker.Config{Service: svc, Blobs: bs, Logger: log, Workers: o.workers, Lease: o.jobLease, TrustedKeys: keys,
+		TempDir: filepath.Join(o.dataDir, "work")})
+	if err := os.MkdirAll(filepath.Join(o.dataDir, "work"), 0o700); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
+	if n, err := pool.SweepScratch(); err != nil {
+		return withCode(1, fmt.Errorf("serve: %w", err))
+	} else if n > 0 {
+		log.Info("removed analysis folders left by a server that stopped mid-job", "count", n)
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
@@ -179,7 +195,7 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if o.workers > 0 {
 		go func() {
 			defer close(workersDone)
-			worker.New(worker.Config{Service: svc, Blobs: bs, Logger: log, Workers: o.workers, Lease: o.jobLease, TrustedKeys: keys}).Run(wctx)
+			pool.Run(wctx)
 		}()
 	} else {
 		close(workersDone)
@@ -215,6 +231,50 @@ func openSecretKey(o serveOptions, stderr io.Writer) ([]byte, error) {
 		fmt.Fprintf(stderr, "New webhook secret key %s (keep it with the audit key: without it webhook secrets cannot be read).\n", path)
 	}
 	return key, nil
+}
+
+// ownDataDir creates the data dir 0700, or takes group and other
+// permissions away from an existing one: it holds the database, the blobs
+// and the registry's keys.
+func ownDataDir(dir string, log *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("data dir was readable by others: made it 0700", "dir", dir, "was", fi.Mode().Perm().String())
+		return os.Chmod(dir, 0o700)
+	}
+	return nil
+}
+
+// orphanGrace is how old a blob without a database row must be before a
+// server sharing its database (PostgreSQL) removes it at start: an upload
+// still in flight on another replica is younger. A SQLite registry has one
+// process, so it removes them all.
+const orphanGrace = time.Hour
+
+// sweepAtStart removes blobs without a database row (uploads cut between
+// the write and the row) and the blob folder's temporary files.
+func sweepAtStart(ctx context.Context, db *store.DB, bs *blob.Store, log *slog.Logger) error {
+	grace := orphanGrace
+	if db.Dialect() == store.SQLite {
+		grace = 0
+	}
+	n, err := bs.SweepOrphans(ctx, func(ctx context.Context, sha string) (bool, error) {
+		_, err := db.GetBlob(ctx, sha)
+		if errors.Is(err, registry.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}, grace)
+	if n > 0 {
+		log.Info("removed blobs that no upload recorded (interrupted uploads)", "count", n)
+	}
+	return err
 }
 
 // redactURL drops a URL's query string (it may carry credentials).
