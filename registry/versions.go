@@ -36,15 +36,14 @@ func (s *Service) CreateVersion(ctx context.Context, a Actor, model string, nv N
 	if len(nv.Artifacts) > MaxArtifacts {
 		return v, false, invalidf("at most %d artifacts", MaxArtifacts)
 	}
-	seen := map[string]bool{}
+	paths := make([]string, len(nv.Artifacts))
 	for i, art := range nv.Artifacts {
-		if err := ValidatePath(art.Path); err != nil {
-			return v, false, err
-		}
-		if seen[art.Path] {
-			return v, false, invalidf("artifact path %q listed twice", art.Path)
-		}
-		seen[art.Path] = true
+		paths[i] = art.Path
+	}
+	if err := ValidatePaths(paths); err != nil {
+		return v, false, err
+	}
+	for i, art := range nv.Artifacts {
 		switch art.Kind {
 		case "":
 			nv.Artifacts[i].Kind = KindFile
