@@ -357,8 +357,14 @@ func openAuditLog(ctx context.Context, o serveOptions, db registry.Store, stderr
 		return nil, withCode(ExitUsage, fmt.Errorf("serve: %w", err))
 	}
 	m := registry.NewMerkleAuditor(s)
+	m.SignEvery = o.auditSignEvery
 	if err := m.CheckKey(ctx, db); err != nil {
 		return nil, withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
+	// Entries a killed server appended since its last batch signature are
+	// signed now, before anything else is written.
+	if err := m.Flush(ctx, db); err != nil {
+		return nil, withCode(1, fmt.Errorf("serve: audit log: %w", err))
 	}
 	if created {
 		fmt.Fprintf(stderr, "\nNew audit log key %s (keep it; its public key is in %s.pub).\n", path, path)

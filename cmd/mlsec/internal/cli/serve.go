@@ -35,6 +35,7 @@ type serveOptions struct {
 	workers                          int // analyze job runners; 0 disables
 	jobLease                         time.Duration
 	auditKey, auditOrigin            string   // tamper-evident audit log signing key and log name
+	auditSignEvery                   time.Duration
 	secretKey                        string   // seals webhook secrets at rest (default: secrets.key beside the audit key)
 	policies, policyData             []string // decision policies added to the default bundle, and their data
 	trustedKeys                      []string // public keys whose model signatures and attestations the server trusts
@@ -81,6 +82,8 @@ MLSEC_MAX_UPLOAD (flags take precedence).`,
 	f.StringArrayVar(&o.trustedKeys, "trusted-key", nil, "public key `FILE` (PEM, as mlsec keygen writes) whose model signatures and evidence attestations the server trusts (repeatable)")
 	f.StringVar(&o.auditKey, "audit-key", envOr("MLSEC_AUDIT_KEY", ""), "Ed25519 note key `FILE` signing audit log checkpoints (default DATA_DIR/audit.key, created 0600 if missing; public key in FILE.pub)")
 	f.StringVar(&o.secretKey, "secret-key", envOr("MLSEC_SECRET_KEY", ""), "key `FILE` sealing webhook secrets in the database (default: secrets.key beside the audit key, created 0600 if missing)")
+	f.DurationVar(&o.auditSignEvery, "audit-sign-every", 100*time.Millisecond,
+		"sign audit log checkpoints in batches, at most once per `DURATION` while writes arrive (and before serving a checkpoint, at start and at stop); 0 signs in every write transaction")
 	f.StringVar(&o.auditOrigin, "audit-origin", "mlsec-registry/audit", "log name for a newly generated --audit-key (the checkpoint origin line)")
 	return c
 }
@@ -191,6 +194,17 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	wctx, wcancel := context.WithCancel(ctx)
+	// The checkpoint signer stops last, after the HTTP server drained and
+	// the workers stopped, so its final flush signs their last writes.
+	sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
+	signerDone := make(chan error, 1)
+	go func() { signerDone <- auditor.Run(sctx, db) }()
+	defer func() {
+		scancel()
+		if err := <-signerDone; err != nil {
+			log.Error("audit log signer", "err", err)
+		}
+	}()
 	workersDone := make(chan struct{})
 	if o.workers > 0 {
 		go func() {
