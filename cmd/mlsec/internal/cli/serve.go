@@ -34,7 +34,7 @@ type serveOptions struct {
 	maxUpload                        int64
 	workers                          int // analyze job runners; 0 disables
 	jobLease                         time.Duration
-	auditKey, auditOrigin            string   // tamper-evident audit log signing key and log name
+	auditKey, auditOrigin            string // tamper-evident audit log signing key and log name
 	auditSignEvery                   time.Duration
 	secretKey                        string   // seals webhook secrets at rest (default: secrets.key beside the audit key)
 	policies, policyData             []string // decision policies added to the default bundle, and their data
