@@ -143,6 +143,17 @@ type Dataset struct {
 	Revision    int64     `json:"revision"`
 }
 
+// NewDataset is the body of POST /api/v1/datasets. A team-scoped writer's
+// dataset belongs to its team when Team is empty.
+type NewDataset struct {
+	Name        string `json:"name"`
+	Digest      string `json:"digest"`
+	Team        string `json:"team,omitempty"`
+	Owner       string `json:"owner,omitempty"`
+	Description string `json:"description,omitempty"`
+	URI         string `json:"uri,omitempty"`
+}
+
 // Role is what a token may do.
 type Role string
 

@@ -246,17 +246,8 @@ func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request, a registry
 	respondList(s, w, r, ds, cur, err)
 }
 
-type newDataset struct {
-	Name        string `json:"name"`
-	Digest      string `json:"digest"`
-	Team        string `json:"team"`
-	Owner       string `json:"owner"`
-	Description string `json:"description"`
-	URI         string `json:"uri"`
-}
-
 func (s *Server) createDataset(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	in, ok := decodeInto[newDataset](s, w, r)
+	in, ok := decodeInto[registry.NewDataset](s, w, r)
 	if !ok {
 		return
 	}

@@ -88,7 +88,7 @@ I/O error (docs/exit-codes.md).`,
 		"versions": "registry", "evidence": "registry", "lineage": "registry", "stage": "registry",
 		"owners": "registry", "request": "registry", "approve": "registry", "reject": "registry",
 		"requests": "registry", "rollback": "registry", "record": "registry", "history": "registry",
-		"webhooks": "registry", "alias": "registry", "exceptions": "registry",
+		"webhooks": "registry", "alias": "registry", "exceptions": "registry", "datasets": "registry",
 	}
 	for _, f := range commands {
 		c := f()
