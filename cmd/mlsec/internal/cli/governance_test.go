@@ -99,7 +99,7 @@ func TestGovernanceEndToEnd(t *testing.T) {
 	// No approve owner yet: the request is refused.
 	code, out, errs := as(alice, "request", "toy@1", "promote", "--stage", "production", "--rationale", "first release")
 	if code != 1 || !strings.Contains(errs, "no approve owner") {
-		t.Fatalf("request without owner: %d %s", code, errs)
+		t.Fatalf("request without owner: %d %s %s", code, out, errs)
 	}
 	// A maintainer naming approvers opens a decision (the governance
 	// floor) that she cannot approve; an admin does.
