@@ -79,6 +79,7 @@ var codeKinds = map[string]error{
 	"invalid": registry.ErrInvalid, "unauthenticated": registry.ErrUnauthenticated, "forbidden": registry.ErrForbidden,
 	"not_found": registry.ErrNotFound, "exists": registry.ErrExists, "conflict": registry.ErrConflict,
 	"precondition_failed": registry.ErrPrecondition, "too_large": registry.ErrTooLarge, "digest_mismatch": registry.ErrDigestMismatch,
+	"analysis_pending": registry.ErrAnalysisPending,
 }
 
 // StatusOf returns the HTTP status of an API error, or 0.

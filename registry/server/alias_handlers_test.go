@@ -63,6 +63,7 @@ func readyVersion(t *testing.T, e *env, data string) {
 	if _, err := e.svc.FinalizeVersion(ctx, a, "m", v.Number); err != nil {
 		t.Fatal(err)
 	}
+	finishJobs(t, e.svc, "")
 }
 
 // TestAliasAndWebhookAPI walks aliases and webhooks through HTTP: direct

@@ -47,7 +47,16 @@ type Config struct {
 	// DefaultMinBodyRate, a negative MinBodyRate turns the limit off.
 	BodyWindow  time.Duration
 	MinBodyRate int64
+	// AnalysisWait bounds how long a decision request on a version whose
+	// analysis is pending waits for it before it is refused with 409
+	// analysis_pending (zero: DefaultAnalysisWait; negative: no wait).
+	AnalysisWait time.Duration
 }
+
+// DefaultAnalysisWait is Config.AnalysisWait's default: long enough for
+// the scan of a typical model pushed just before, short enough for a
+// client's patience.
+const DefaultAnalysisWait = 30 * time.Second
 
 // Server is the registry's HTTP handler.
 type Server struct {
@@ -62,6 +71,8 @@ type Server struct {
 	latency *prometheus.HistogramVec
 	window  time.Duration // body rate window (body.go)
 	minRate int64
+	// analysisWait: Config.AnalysisWait resolved.
+	analysisWait time.Duration
 }
 
 // route is one API operation.
@@ -108,6 +119,7 @@ func New(c Config) *Server {
 		panic("server.Config: give both Registerer and Gatherer, or neither")
 	}
 	s.window, s.minRate = cmp.Or(c.BodyWindow, DefaultBodyWindow), cmp.Or(c.MinBodyRate, DefaultMinBodyRate)
+	s.analysisWait = cmp.Or(c.AnalysisWait, DefaultAnalysisWait)
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mlsec_http_requests_total",
 		Help: "HTTP requests by route pattern, method and status code (499: the client closed the request; 408: its body came too slowly)."},
 		[]string{"route", "method", "code"})
