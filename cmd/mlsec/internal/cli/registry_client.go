@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
+	"github.com/mlsec/mlsec/registry/worker"
 )
 
 // The registry client commands: push, pull, models, versions, evidence,
@@ -121,6 +123,10 @@ func remoteErr(c *client.Client, err error) error {
 		}
 	case 401:
 		hint = "\nSet MLSEC_TOKEN (or --token, or token: in " + configPath() + "), or run 'mlsec serve' to get the bootstrap token."
+	case 409:
+		if errors.Is(err, registry.ErrAnalysisPending) {
+			hint = "\nThe server is still analysing this version; retry in a moment, or push with --wait."
+		}
 	case 403:
 		msg := err.Error()
 		if strings.Contains(msg, "separation of duties") || strings.Contains(msg, "approver") || strings.Contains(msg, "owner") {
@@ -157,6 +163,7 @@ func newPushCmd() *cobra.Command {
 	var o client.PushOptions
 	var tags, ignorePaths []string
 	var verbose bool
+	var wait time.Duration
 	c := &cobra.Command{
 		Use:   "push MODEL_PATH --model NAME [--server URL] [--description TEXT] [--tag T ...]",
 		Short: "Upload a model folder to the registry as a new version",
@@ -174,7 +181,8 @@ was interrupted is resumed by running it again.
 Tags use lowercase letters, digits, '.', '_' and '-'; key=value is stored as
 key.value.`,
 		Example: `  mlsec push ./my-model --model fraud-detector --tag prod
-  MLSEC_SERVER=https://registry.example MLSEC_TOKEN=... mlsec push ./m --model m`,
+  MLSEC_SERVER=https://registry.example MLSEC_TOKEN=... mlsec push ./m --model m
+  mlsec push ./my-model --model fraud-detector --wait 10m`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
@@ -210,6 +218,9 @@ key.value.`,
 				}
 				return withCode(ExitFindings, fmt.Errorf("%d evidence file(s) not attached; their subject digest must be sha256:%s", len(res.Rejected), v.Digest))
 			}
+			if wait > 0 {
+				return waitAnalysis(cmd, cl, o.Model, v.Number, wait)
+			}
 			return nil
 		},
 	}
@@ -221,7 +232,56 @@ key.value.`,
 	f.StringVar(&o.Team, "team", "", "owning team when push creates the model")
 	f.StringArrayVar(&ignorePaths, "ignore-paths", nil, "path left out of the version, as for 'mlsec sign' (repeatable)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log each upload to stderr")
+	f.DurationVar(&wait, "wait", 0, "wait up to `DURATION` (e.g. 10m) for the server's analysis (scan, BOM, signature) and print its outcome; exit 1 if it failed or is still pending")
 	return c
+}
+
+// waitAnalysis waits for the server's analysis of model's version and
+// prints its outcome: the server's evidence, or why the analysis failed.
+func waitAnalysis(cmd *cobra.Command, cl *client.Client, model string, n int, wait time.Duration) error {
+	ctx, cancel := context.WithTimeout(cmd.Context(), wait)
+	defer cancel()
+	fmt.Fprintf(cmd.ErrOrStderr(), "waiting for the server's analysis of %s version %d ...\n", model, n)
+	v, err := cl.WaitAnalysis(ctx, model, n, 0)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return remoteErr(cl, err)
+	}
+	out := cmd.OutOrStdout()
+	switch v.Analysis {
+	case registry.AnalysisPending:
+		return withCode(ExitFindings, fmt.Errorf("%s version %d: analysis still pending after %s; see 'mlsec versions %s' later", model, n, wait, model))
+	case registry.AnalysisFailed:
+		why := ""
+		if js, err := cl.ListJobs(cmd.Context(), model, n, registry.Page{Limit: registry.MaxLimit}); err == nil {
+			for _, j := range js.Items {
+				if j.Kind == registry.JobAnalyze && j.Error != "" {
+					why = ": " + j.Error
+				}
+			}
+		}
+		return withCode(ExitFindings, fmt.Errorf("%s version %d: analysis failed%s", model, n, why))
+	}
+	es, err := cl.ListEvidence(cmd.Context(), model, n, client.EvidenceQuery{Page: registry.Page{Limit: registry.MaxLimit}})
+	if err != nil {
+		return remoteErr(cl, err)
+	}
+	fmt.Fprintf(out, "analysis %s:", v.Analysis)
+	found := false
+	for _, e := range es.Items {
+		if e.Producer != worker.Producer {
+			continue
+		}
+		found = true
+		fmt.Fprintf(out, " %s", e.Type)
+		if e.MaxSeverity != "" {
+			fmt.Fprintf(out, " (max severity %s)", e.MaxSeverity)
+		}
+	}
+	if !found {
+		fmt.Fprint(out, " nothing to analyse (registered by reference)")
+	}
+	fmt.Fprintln(out)
+	return nil
 }
 
 func newPullCmd() *cobra.Command {
@@ -328,9 +388,9 @@ func newVersionsCmd() *cobra.Command {
 				return writeJSONOut(cmd.OutOrStdout(), vs)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tSTATE\tSTAGE\tDIGEST\tCREATED\tBY\tDESCRIPTION")
+			fmt.Fprintln(tw, "VERSION\tSTATE\tANALYSIS\tSTAGE\tDIGEST\tCREATED\tBY\tDESCRIPTION")
 			for _, v := range vs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\tsha256:%s\t%s\t%s\t%s\n", v.Number, v.State, v.Stage, short(v.Digest), v.CreatedAt.Format("2006-01-02 15:04"), v.CreatedBy, v.Description)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\tsha256:%s\t%s\t%s\t%s\n", v.Number, v.State, v.Analysis, v.Stage, short(v.Digest), v.CreatedAt.Format("2006-01-02 15:04"), v.CreatedBy, v.Description)
 			}
 			return tw.Flush()
 		},
