@@ -44,6 +44,9 @@ func New(baseURL, token string) (*Client, error) {
 	return &Client{base: u, token: token, HTTP: &http.Client{Transport: tr}, UserAgent: "mlsec-client"}, nil
 }
 
+// HasToken reports whether the client sends a bearer token.
+func (c *Client) HasToken() bool { return c.token != "" }
+
 // BaseURL returns the server URL the client talks to.
 func (c *Client) BaseURL() string { return c.base.String() }
 

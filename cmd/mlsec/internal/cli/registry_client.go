@@ -122,7 +122,15 @@ func remoteErr(c *client.Client, err error) error {
 			hint = "\nIs the registry running at " + c.BaseURL() + "? Start one with 'mlsec serve' or pass --server / set MLSEC_SERVER."
 		}
 	case 401:
-		hint = "\nSet MLSEC_TOKEN (or --token, or token: in " + configPath() + "), or run 'mlsec serve' to get the bootstrap token."
+		// The server answered, so the registry exists and has its first
+		// admin token already: point at tokens, not at serve.
+		if c != nil && c.HasToken() {
+			hint = "\nThe token is invalid, expired or revoked: ask an admin for a new one ('mlsec token create'). " +
+				"A lost admin token is replaced on the database's machine: 'mlsec token create NAME --role admin --data-dir DIR' (docs/registry.md \"Deploying\")."
+		} else {
+			hint = "\nSet MLSEC_TOKEN (or --token, or token: in " + configPath() + ") to a token an admin gave you; " +
+				"the first admin token is the one serve printed or wrote to --bootstrap-token-file on its first start."
+		}
 	case 409:
 		if errors.Is(err, registry.ErrAnalysisPending) {
 			hint = "\nThe server is still analysing this version; retry in a moment, or push with --wait."

@@ -40,6 +40,9 @@ type serveOptions struct {
 	secretKey                        string   // seals webhook secrets at rest (default: secrets.key beside the audit key)
 	policies, policyData             []string // decision policies added to the default bundle, and their data
 	trustedKeys                      []string // public keys whose model signatures and attestations the server trusts
+	analysisWait                     time.Duration
+	bootstrapFile                    string // --bootstrap-token-file
+	bootstrapToken                   string // MLSEC_BOOTSTRAP_TOKEN (no flag: flags show in ps)
 }
 
 func newServeCmd() *cobra.Command {
@@ -56,13 +59,20 @@ content-addressed blob folder under --data-dir. --database postgres://... and
 several replicas can share.
 
 On first start, with no API token in the database, serve prints a bootstrap
-admin token to stderr, once. Store it: only its hash is kept.
+admin token to stderr, once. Store it: only its hash is kept. On a shared
+machine or in a container give it instead: --bootstrap-token-file FILE
+uses the token in FILE, or writes a new one there (0600) if FILE does not
+exist; MLSEC_BOOTSTRAP_TOKEN=mlsec_... supplies it from the environment.
+A lost admin token is replaced next to the database with 'mlsec token
+create NAME --role admin --data-dir DIR' (audited as token.recover).
 
 Environment: MLSEC_ADDR, MLSEC_DATA_DIR, MLSEC_DATABASE, MLSEC_BLOB,
-MLSEC_MAX_UPLOAD (flags take precedence).`,
+MLSEC_MAX_UPLOAD, MLSEC_BOOTSTRAP_TOKEN_FILE, MLSEC_BOOTSTRAP_TOKEN (flags
+take precedence).`,
 		Example: `  mlsec serve
   mlsec serve --addr 127.0.0.1:9000 --data-dir /var/lib/mlsec
-  mlsec serve --database postgres://mlsec@db/mlsec --blob 's3://models?region=us-east-1'`,
+  mlsec serve --database postgres://mlsec@db/mlsec --blob 's3://models?region=us-east-1'
+  mlsec serve --addr :8443 --tls-cert server.pem --tls-key server.key --bootstrap-token-file /run/secrets/mlsec-admin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -85,6 +95,11 @@ MLSEC_MAX_UPLOAD (flags take precedence).`,
 	f.StringVar(&o.secretKey, "secret-key", envOr("MLSEC_SECRET_KEY", ""), "key `FILE` sealing webhook secrets in the database (default: secrets.key beside the audit key, created 0600 if missing)")
 	f.DurationVar(&o.auditSignEvery, "audit-sign-every", 100*time.Millisecond,
 		"sign audit log checkpoints in batches, at most once per `DURATION` while writes arrive (and before serving a checkpoint, at start and at stop); 0 signs in every write transaction")
+	f.StringVar(&o.bootstrapFile, "bootstrap-token-file", envOr("MLSEC_BOOTSTRAP_TOKEN_FILE", ""),
+		"first start: the bootstrap admin token is read from `FILE`, or written there (0600) if it does not exist, instead of printed")
+	o.bootstrapToken = os.Getenv("MLSEC_BOOTSTRAP_TOKEN")
+	f.DurationVar(&o.analysisWait, "analysis-wait", server.DefaultAnalysisWait,
+		"how long a decision request on a version whose analysis is still running waits for it before it is refused with 'analysis pending, retry' (negative: refuse at once)")
 	f.StringVar(&o.auditOrigin, "audit-origin", "mlsec-registry/audit", "log name for a newly generated --audit-key (the checkpoint origin line)")
 	return c
 }
@@ -158,12 +173,8 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	} else if n > 0 {
 		log.Info("sealed webhook secrets stored in clear by an older server", "count", n)
 	}
-	secret, created, err := svc.Bootstrap(ctx)
-	if err != nil {
-		return withCode(ExitUsage, fmt.Errorf("serve: bootstrap token: %w", err))
-	}
-	if created {
-		fmt.Fprintf(stderr, "\nBootstrap admin token (shown once, store it now):\n\n  %s\n\nexport MLSEC_TOKEN=%s\n\n", secret, secret)
+	if err := bootstrap(ctx, svc, o, stderr, log); err != nil {
+		return err
 	}
 	if err := sweepAtStart(ctx, db, bs, log); err != nil {
 		return withCode(1, fmt.Errorf("serve: %w", err))
@@ -183,7 +194,7 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
 	}
 	hs := &http.Server{
-		Handler:           server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys}),
+		Handler:           server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys, AnalysisWait: o.analysisWait}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
