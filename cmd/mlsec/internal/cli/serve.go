@@ -20,6 +20,7 @@ import (
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
+	"github.com/mlsec/mlsec/registry/egress"
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/store"
 	"github.com/mlsec/mlsec/registry/worker"
@@ -41,8 +42,9 @@ type serveOptions struct {
 	policies, policyData             []string // decision policies added to the default bundle, and their data
 	trustedKeys                      []string // public keys whose model signatures and attestations the server trusts
 	analysisWait                     time.Duration
-	bootstrapFile                    string // --bootstrap-token-file
-	bootstrapToken                   string // MLSEC_BOOTSTRAP_TOKEN (no flag: flags show in ps)
+	webhookAllow                     []string // CIDRs webhooks may reach although private, loopback, ...
+	bootstrapFile                    string   // --bootstrap-token-file
+	bootstrapToken                   string   // MLSEC_BOOTSTRAP_TOKEN (no flag: flags show in ps)
 }
 
 func newServeCmd() *cobra.Command {
@@ -95,6 +97,8 @@ take precedence).`,
 	f.StringVar(&o.secretKey, "secret-key", envOr("MLSEC_SECRET_KEY", ""), "key `FILE` sealing webhook secrets in the database (default: secrets.key beside the audit key, created 0600 if missing)")
 	f.DurationVar(&o.auditSignEvery, "audit-sign-every", 100*time.Millisecond,
 		"sign audit log checkpoints in batches, at most once per `DURATION` while writes arrive (and before serving a checkpoint, at start and at stop); 0 signs in every write transaction")
+	f.StringArrayVar(&o.webhookAllow, "webhook-allow", nil,
+		"let webhooks reach `CIDR` although it is loopback, link-local, private or multicast, e.g. 10.20.0.0/16 for an internal receiver (repeatable; checked when connecting)")
 	f.StringVar(&o.bootstrapFile, "bootstrap-token-file", envOr("MLSEC_BOOTSTRAP_TOKEN_FILE", ""),
 		"first start: the bootstrap admin token is read from `FILE`, or written there (0600) if it does not exist, instead of printed")
 	o.bootstrapToken = os.Getenv("MLSEC_BOOTSTRAP_TOKEN")
@@ -167,7 +171,13 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if err != nil {
 		return err
 	}
-	svc := registry.NewService(db, registry.WithAuditor(auditor), registry.WithPolicy(eng), registry.WithSecretKey(secretKey))
+	allow, err := egress.ParseAllow(o.webhookAllow)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: --webhook-allow: %w", err))
+	}
+	guard := &egress.Guard{Allow: allow}
+	svc := registry.NewService(db, registry.WithAuditor(auditor), registry.WithPolicy(eng), registry.WithSecretKey(secretKey),
+		registry.WithWebhookGuard(guard))
 	if n, err := svc.SealWebhookSecrets(ctx); err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: webhook secrets: %w", err))
 	} else if n > 0 {
@@ -179,7 +189,7 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if err := sweepAtStart(ctx, db, bs, log); err != nil {
 		return withCode(1, fmt.Errorf("serve: %w", err))
 	}
-	pool := worker.New(worker.Config{Service: svc, Blobs: bs, Logger: log, Workers: o.workers, Lease: o.jobLease, TrustedKeys: keys,
+	pool := worker.New(worker.Config{Service: svc, Blobs: bs, Logger: log, Workers: o.workers, Lease: o.jobLease, TrustedKeys: keys, Egress: guard,
 		TempDir: filepath.Join(o.dataDir, "work")})
 	if err := os.MkdirAll(filepath.Join(o.dataDir, "work"), 0o700); err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
