@@ -37,11 +37,15 @@ func init() {
 // MLSEC_TOKEN and the config file, in that order.
 type remote struct {
 	server, token, format string
+	tls                   client.TLSFiles
 }
 
 func (r *remote) register(f *pflag.FlagSet, format bool) {
 	f.StringVar(&r.server, "server", "", "registry `URL` (default $MLSEC_SERVER, the config file, then http://127.0.0.1:8080)")
 	f.StringVar(&r.token, "token", "", "API `TOKEN` (default $MLSEC_TOKEN, then the config file)")
+	f.StringVar(&r.tls.CA, "ca-cert", "", "PEM `FILE` of the CA that signed the registry's certificate (default $MLSEC_CA_CERT, then ca_cert: in the config file)")
+	f.StringVar(&r.tls.Cert, "client-cert", "", "PEM client certificate `FILE` for a registry that requires one (default $MLSEC_CLIENT_CERT, then client_cert:)")
+	f.StringVar(&r.tls.Key, "client-key", "", "PEM key `FILE` of --client-cert (default $MLSEC_CLIENT_KEY, then client_key:)")
 	if format {
 		f.StringVar(&r.format, "format", "table", "output format: table or json")
 	}
@@ -49,8 +53,11 @@ func (r *remote) register(f *pflag.FlagSet, format bool) {
 
 // clientConfig is ~/.config/mlsec/config.yaml.
 type clientConfig struct {
-	Server string `yaml:"server"`
-	Token  string `yaml:"token"`
+	Server     string `yaml:"server"`
+	Token      string `yaml:"token"`
+	CACert     string `yaml:"ca_cert"`
+	ClientCert string `yaml:"client_cert"`
+	ClientKey  string `yaml:"client_key"`
 }
 
 // configPath is $XDG_CONFIG_HOME/mlsec/config.yaml, else ~/.config/mlsec/config.yaml.
@@ -75,7 +82,11 @@ func (r *remote) client() (*client.Client, error) {
 	if token == "" {
 		token = os.Getenv("MLSEC_TOKEN")
 	}
-	if server == "" || token == "" {
+	files := r.tls
+	files.CA = firstNonEmpty(files.CA, os.Getenv("MLSEC_CA_CERT"))
+	files.Cert = firstNonEmpty(files.Cert, os.Getenv("MLSEC_CLIENT_CERT"))
+	files.Key = firstNonEmpty(files.Key, os.Getenv("MLSEC_CLIENT_KEY"))
+	if server == "" || token == "" || files.CA == "" || files.Cert == "" {
 		if p := configPath(); p != "" {
 			raw, err := os.ReadFile(p)
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -88,6 +99,8 @@ func (r *remote) client() (*client.Client, error) {
 				}
 			}
 			server, token = firstNonEmpty(server, cfg.Server), firstNonEmpty(token, cfg.Token)
+			files.CA = firstNonEmpty(files.CA, cfg.CACert)
+			files.Cert, files.Key = firstNonEmpty(files.Cert, cfg.ClientCert), firstNonEmpty(files.Key, cfg.ClientKey)
 		}
 	}
 	server = firstNonEmpty(server, "http://127.0.0.1:8080")
@@ -96,6 +109,9 @@ func (r *remote) client() (*client.Client, error) {
 	}
 	c, err := client.New(server, token)
 	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	if err := c.UseTLS(files); err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
 	return c, nil

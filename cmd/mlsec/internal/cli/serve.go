@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,7 @@ type serveOptions struct {
 	policies, policyData             []string // decision policies added to the default bundle, and their data
 	trustedKeys                      []string // public keys whose model signatures and attestations the server trusts
 	analysisWait                     time.Duration
+	tlsCert, tlsKey, tlsClientCA     string   // serve HTTPS; require client certificates signed by the CA
 	webhookAllow                     []string // CIDRs webhooks may reach although private, loopback, ...
 	bootstrapFile                    string   // --bootstrap-token-file
 	bootstrapToken                   string   // MLSEC_BOOTSTRAP_TOKEN (no flag: flags show in ps)
@@ -97,6 +99,10 @@ take precedence).`,
 	f.StringVar(&o.secretKey, "secret-key", envOr("MLSEC_SECRET_KEY", ""), "key `FILE` sealing webhook secrets in the database (default: secrets.key beside the audit key, created 0600 if missing)")
 	f.DurationVar(&o.auditSignEvery, "audit-sign-every", 100*time.Millisecond,
 		"sign audit log checkpoints in batches, at most once per `DURATION` while writes arrive (and before serving a checkpoint, at start and at stop); 0 signs in every write transaction")
+	f.StringVar(&o.tlsCert, "tls-cert", envOr("MLSEC_TLS_CERT", ""), "serve HTTPS with this PEM certificate `FILE` (chain first to last); needs --tls-key")
+	f.StringVar(&o.tlsKey, "tls-key", envOr("MLSEC_TLS_KEY", ""), "PEM private key `FILE` of --tls-cert")
+	f.StringVar(&o.tlsClientCA, "tls-client-ca", envOr("MLSEC_TLS_CLIENT_CA", ""),
+		"mutual TLS: accept only clients with a certificate signed by a CA in this PEM `FILE` (a transport requirement: API tokens still say who the caller is)")
 	f.StringArrayVar(&o.webhookAllow, "webhook-allow", nil,
 		"let webhooks reach `CIDR` although it is loopback, link-local, private or multicast, e.g. 10.20.0.0/16 for an internal receiver (repeatable; checked when connecting)")
 	f.StringVar(&o.bootstrapFile, "bootstrap-token-file", envOr("MLSEC_BOOTSTRAP_TOKEN_FILE", ""),
@@ -199,9 +205,20 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	} else if n > 0 {
 		log.Info("removed analysis folders left by a server that stopped mid-job", "count", n)
 	}
+	tlsConf, err := serverTLS(o)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
+	if tlsConf != nil {
+		ln = tls.NewListener(ln, tlsConf)
+	} else if !loopback(ln.Addr()) {
+		log.Warn("listening on a non-loopback address without TLS: tokens and models cross the network in clear; give --tls-cert and --tls-key, or put a TLS proxy in front and listen on 127.0.0.1",
+			"addr", ln.Addr().String())
+		fmt.Fprintf(stderr, "WARNING: %s is reachable from the network and serves plain HTTP: API tokens travel in clear. Use --tls-cert/--tls-key (docs/registry.md \"Deploying\").\n", ln.Addr())
 	}
 	hs := &http.Server{
 		Handler:           server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys, AnalysisWait: o.analysisWait}),
@@ -209,7 +226,8 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
-	log.Info("mlsec registry listening", "addr", ln.Addr().String(), "database", db.Dialect(), "blob", redactURL(o.blobURL))
+	log.Info("mlsec registry listening", "addr", ln.Addr().String(), "tls", tlsConf != nil, "client_certificates", o.tlsClientCA != "",
+		"database", db.Dialect(), "blob", redactURL(o.blobURL))
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
