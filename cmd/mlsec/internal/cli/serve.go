@@ -44,6 +44,8 @@ type serveOptions struct {
 	trustedKeys                      []string // public keys whose model signatures and attestations the server trusts
 	analysisWait                     time.Duration
 	tlsCert, tlsKey, tlsClientCA     string   // serve HTTPS; require client certificates signed by the CA
+	metricsToken                     string   // bearer secret /metrics requires
+	metricsRole                      bool     // admin and auditor API tokens may read /metrics
 	webhookAllow                     []string // CIDRs webhooks may reach although private, loopback, ...
 	bootstrapFile                    string   // --bootstrap-token-file
 	bootstrapToken                   string   // MLSEC_BOOTSTRAP_TOKEN (no flag: flags show in ps)
@@ -103,6 +105,9 @@ take precedence).`,
 	f.StringVar(&o.tlsKey, "tls-key", envOr("MLSEC_TLS_KEY", ""), "PEM private key `FILE` of --tls-cert")
 	f.StringVar(&o.tlsClientCA, "tls-client-ca", envOr("MLSEC_TLS_CLIENT_CA", ""),
 		"mutual TLS: accept only clients with a certificate signed by a CA in this PEM `FILE` (a transport requirement: API tokens still say who the caller is)")
+	f.StringVar(&o.metricsToken, "metrics-token", envOr("MLSEC_METRICS_TOKEN", ""),
+		"require this bearer `TOKEN` on /metrics (prefer MLSEC_METRICS_TOKEN: flags show in ps); off by default for scraping on a private network")
+	f.BoolVar(&o.metricsRole, "metrics-role", false, "let admin and auditor API tokens read /metrics (alone, or besides --metrics-token)")
 	f.StringArrayVar(&o.webhookAllow, "webhook-allow", nil,
 		"let webhooks reach `CIDR` although it is loopback, link-local, private or multicast, e.g. 10.20.0.0/16 for an internal receiver (repeatable; checked when connecting)")
 	f.StringVar(&o.bootstrapFile, "bootstrap-token-file", envOr("MLSEC_BOOTSTRAP_TOKEN_FILE", ""),
@@ -205,6 +210,9 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	} else if n > 0 {
 		log.Info("removed analysis folders left by a server that stopped mid-job", "count", n)
 	}
+	if o.metricsToken != "" && len(o.metricsToken) < 16 {
+		return withCode(ExitUsage, errors.New("serve: --metrics-token: use 16 or more random characters (openssl rand -hex 16)"))
+	}
 	tlsConf, err := serverTLS(o)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
@@ -221,7 +229,8 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 		fmt.Fprintf(stderr, "WARNING: %s is reachable from the network and serves plain HTTP: API tokens travel in clear. Use --tls-cert/--tls-key (docs/registry.md \"Deploying\").\n", ln.Addr())
 	}
 	hs := &http.Server{
-		Handler:           server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys, AnalysisWait: o.analysisWait}),
+		Handler: server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys, AnalysisWait: o.analysisWait,
+			MetricsToken: o.metricsToken, MetricsRole: o.metricsRole}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
