@@ -15,7 +15,9 @@ import (
 func TestMetricsAuth(t *testing.T) {
 	const secret = "metrics-0123456789abcdef"
 	scrape := func(e *secEnv, token string) resp { return e.do(t, token, "GET", "/metrics", nil) }
-	isMetrics := func(r resp) bool { return r.code == 200 && strings.Contains(string(r.body), "mlsec_http_requests_total") }
+	isMetrics := func(r resp) bool {
+		return r.code == 200 && strings.Contains(string(r.body), "mlsec_http_requests_total")
+	}
 
 	open := newSecEnvWith(t, filepath.Join(t.TempDir(), "r.db"), nil)
 	open.do(t, "", "GET", "/healthz", nil)
