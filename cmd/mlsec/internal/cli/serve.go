@@ -166,6 +166,16 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
 	}
 	defer bs.Close()
+	// A bucket that cannot be reached fails the start, not the first
+	// upload: a deployment with a wrong endpoint, bucket or credentials
+	// should not look healthy.
+	pctx, pcancel := context.WithTimeout(ctx, blobStartTimeout)
+	err = bs.Ping(pctx)
+	pcancel()
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: blob store %s cannot be reached: %w (check --blob's bucket, endpoint and region, and the AWS_* credentials)",
+			redactURL(o.blobURL), err))
+	}
 	auditor, err := openAuditLog(ctx, o, db, stderr)
 	if err != nil {
 		return err
@@ -277,6 +287,9 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	log.Info("mlsec registry stopped")
 	return nil
 }
+
+// blobStartTimeout bounds serve's start-up check of the blob store.
+const blobStartTimeout = 20 * time.Second
 
 // openSecretKey loads (or creates) the key that seals webhook secrets: by
 // default secrets.key in the audit key's folder, so the two secrets of a
