@@ -35,7 +35,7 @@ type Reader struct {
 	src    source
 	cols   []string
 	force  []Kind
-	nulls  map[string]struct{}
+	nulls  *nullSet
 	fields []field
 	rows   int64
 	max    int64
@@ -154,12 +154,7 @@ func newReader(in io.Reader, name string, opt Options, file *os.File) (*Reader, 
 	if err := rd.project(&opt); err != nil {
 		return fail(err)
 	}
-	if len(opt.NullValues) > 0 {
-		rd.nulls = make(map[string]struct{}, len(opt.NullValues))
-		for _, v := range opt.NullValues {
-			rd.nulls[v] = struct{}{}
-		}
-	}
+	rd.nulls = newNullSet(opt.NullValues)
 	return rd, nil
 }
 
