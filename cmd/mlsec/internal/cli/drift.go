@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -32,9 +30,7 @@ type driftFlags struct {
 	methods, thresholds []string
 	driftShare          float64
 	format, out         string
-	evidence            string
-	model, modelDigest  string
-	modelName           string
+	model               modelRef
 	refRole, curRole    string
 	trimSpace           bool
 }
@@ -76,10 +72,7 @@ column with no value to test (its status is shown; no evidence is written).`,
 	f.Float64Var(&fl.driftShare, "drift-share", drift.DefaultDriftShare, "share of drifted columns at which the dataset drifts")
 	f.StringVar(&fl.format, "format", "table", "output format: table, json or html")
 	f.StringVarP(&fl.out, "output", "o", "", "write the report to `FILE` instead of stdout")
-	f.StringVar(&fl.evidence, "evidence", "", "also write a drift evidence record to `FILE` (docs/evidence.md)")
-	f.StringVar(&fl.model, "model", "", "model `PATH` the evidence is about (its OMS root digest)")
-	f.StringVar(&fl.modelDigest, "model-digest", "", "model root digest (64 hex digits) instead of --model")
-	f.StringVar(&fl.modelName, "model-name", "", "model `NAME` in the evidence (default: the --model base name)")
+	fl.model.register(f)
 	f.StringVar(&fl.refRole, "reference-role", "", "what REFERENCE is: training, evaluation or production")
 	f.StringVar(&fl.curRole, "current-role", "", "what CURRENT is: training, evaluation or production")
 	f.BoolVar(&fl.trimSpace, "trim-space", false, "trim spaces after CSV delimiters (files written with \", \", e.g. UCI Adult)")
@@ -164,10 +157,13 @@ func runDrift(cmd *cobra.Command, args []string, fl driftFlags) error {
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("drift: %w", err))
 	}
+	if err := fl.model.check(); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("drift: %w", err))
+	}
 	var subj evidence.Subject
-	if fl.evidence != "" {
-		if subj, err = driftSubject(cmd, fl); err != nil {
-			return withCode(ExitUsage, err)
+	if fl.model.enabled() {
+		if subj, err = fl.model.subject(cmd.Context()); err != nil {
+			return withCode(ExitUsage, fmt.Errorf("drift: %w", err))
 		}
 	}
 	w, of, err := reportDest(cmd.OutOrStdout(), fl.out)
@@ -211,12 +207,12 @@ func runDrift(cmd *cobra.Command, args []string, fl driftFlags) error {
 	if len(empty) > 0 {
 		return withCode(ExitUsage, fmt.Errorf("drift: column(s) with nothing to test: %s; leave them out with --columns or fix the data (no evidence written)", strings.Join(empty, "; ")))
 	}
-	if fl.evidence != "" {
+	if fl.model.enabled() {
 		rec, err := drift.Evidence(subj, rep, drift.Roles{Reference: fl.refRole, Current: fl.curRole}, "", version.String(), time.Now())
 		if err != nil {
 			return withCode(ExitUsage, fmt.Errorf("--evidence: %w", err))
 		}
-		if err := writeEvidenceFile(fl.evidence, rec); err != nil {
+		if err := writeEvidenceFile(fl.model.evidence, rec); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}
@@ -231,27 +227,6 @@ func fileSize(path string) int64 {
 		return fi.Size()
 	}
 	return 0
-}
-
-func driftSubject(cmd *cobra.Command, fl driftFlags) (evidence.Subject, error) {
-	switch {
-	case fl.model != "" && fl.modelDigest != "":
-		return evidence.Subject{}, errors.New("drift: give --model or --model-digest, not both")
-	case fl.model != "":
-		e := evidenceOut{path: fl.evidence, name: fl.modelName}
-		return e.subject(cmd.Context(), fl.model, nil, nil, nil)
-	case fl.modelDigest != "":
-		d := strings.ToLower(strings.TrimPrefix(fl.modelDigest, "sha256:"))
-		if !evidence.ValidDigest(d) {
-			return evidence.Subject{}, fmt.Errorf("drift: --model-digest %q is not 64 hex digits", fl.modelDigest)
-		}
-		if fl.modelName == "" {
-			return evidence.Subject{}, errors.New("drift: --model-digest needs --model-name")
-		}
-		_, _ = hex.DecodeString(d)
-		return evidence.NewSubject(fl.modelName, d), nil
-	}
-	return evidence.Subject{}, errors.New("drift: --evidence needs --model PATH or --model-digest HEX (the model version the data is about)")
 }
 
 func writeEvidenceFile(path string, rec evidence.Record) error {
