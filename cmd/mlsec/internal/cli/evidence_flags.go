@@ -103,7 +103,9 @@ func (m *modelRef) register(f *pflag.FlagSet) {
 func (m *modelRef) enabled() bool { return m.evidence != "" }
 
 // hexDigest is --model-digest in lower case without a "sha256:" prefix.
-func (m *modelRef) hexDigest() string { return strings.TrimPrefix(strings.ToLower(m.digest), "sha256:") }
+func (m *modelRef) hexDigest() string {
+	return strings.TrimPrefix(strings.ToLower(m.digest), "sha256:")
+}
 
 // check validates the combination of flags.
 func (m *modelRef) check() error {
