@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"io"
 	"os"
 	"runtime/debug"
@@ -248,7 +247,7 @@ func writeDriftReport(w io.Writer, rep *drift.Report, format string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	case "html":
-		return driftHTML.Execute(w, rep)
+		return drift.WriteHTML(w, rep)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "COLUMN\tTYPE\tMETHOD\tSCORE\tTHRESHOLD\tDRIFT\tPSI\tSTATUS")
@@ -288,25 +287,3 @@ func fmtScore(s drift.Score) string {
 	}
 	return strconv.FormatFloat(float64(s), 'g', 4, 64)
 }
-
-// changeText says in words which values moved most in a column.
-func changeText(d *drift.Distribution) string {
-	c, ok := d.LargestChange()
-	if !ok {
-		return ""
-	}
-	return fmt.Sprintf("Largest change: %s, %.1f%% of the reference, %.1f%% of the current data.", c.Label, 100*c.Reference, 100*c.Current)
-}
-
-var driftHTML = template.Must(template.New("drift").Funcs(template.FuncMap{"score": fmtScore, "change": changeText, "pct": func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }}).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Data drift: {{.Current.Name}} against {{.Reference.Name}}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#1a1a1a}table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ccc;padding:.3rem .5rem;text-align:left}.drift{color:#a00000;font-weight:bold}.ok{color:#0a6b0a}</style></head>
-<body><h1>Data drift: {{.Current.Name}} ({{.Current.Rows}} rows) against {{.Reference.Name}} ({{.Reference.Rows}} rows)</h1>
-<p class="{{if .DatasetDrift}}drift{{else}}ok{{end}}">{{if .DatasetDrift}}The data has drifted{{else}}No dataset drift{{end}}: {{.NumberOfDriftedColumns}} of {{.NumberOfColumns}} columns changed ({{pct .ShareOfDriftedColumns}}; the dataset counts as drifted from {{pct .DriftShare}}).</p>
-<table><thead><tr><th>Column</th><th>Type</th><th>Verdict</th><th>Why</th><th>PSI</th></tr></thead><tbody>
-{{range .Columns}}<tr><td>{{.Column}}{{if .Role}} ({{.Role}}){{end}}</td><td>{{.Type}}</td>
-<td class="{{if .Drift}}drift{{else}}ok{{end}}">{{if eq .Status "tested"}}{{if .Drift}}drifted{{else}}stable{{end}}{{else}}not tested{{end}}</td>
-<td>{{if eq .Status "tested"}}{{.Why}}{{if .Drift}}<br>{{change .Distribution}}{{end}}{{else}}{{.Reason}}{{end}}</td><td>{{score .PSI}}</td></tr>
-{{end}}</tbody></table>
-<p>Methods and thresholds follow Evidently 0.7 (docs/drift.md). Produced by mlsec.</p></body></html>
-`))

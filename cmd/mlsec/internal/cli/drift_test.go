@@ -57,7 +57,7 @@ func TestDriftAdult(t *testing.T) {
 	validateDriftReport(t, raw)
 	// HTML for people.
 	out, _, code = scanCLI(t, "drift", ref, shifted, "--trim-space", "--format", "html")
-	if code != ExitOK || !strings.Contains(out, "<td>age</td>") || !strings.Contains(out, "drifted") || strings.Contains(out, "<script") ||
+	if code != ExitOK || !strings.Contains(out, `>age</a></td>`) || strings.Count(out, "<svg") < 15 || !strings.Contains(out, "drifted") || strings.Contains(out, "<script") ||
 		!strings.Contains(out, "Largest change: &lt;=50K., 0.0% of the reference") {
 		t.Fatalf("html exit %d:\n%.400s", code, out)
 	}
