@@ -66,7 +66,7 @@ column with no value to test (its status is shown; no evidence is written).`,
 	f.StringSliceVar(&fl.columns, "columns", nil, "compare only these columns (default: all; both tables must then have the same columns)")
 	f.StringVar(&fl.target, "target", "", "the label `COLUMN` (compared first, typed as Evidently types targets)")
 	f.StringVar(&fl.prediction, "prediction", "", "the model output `COLUMN`")
-	f.StringArrayVar(&fl.methods, "method", nil, "`[COL=]METHOD`: ks, chisquare, z, wasserstein, jensenshannon, psi, kl_div, hellinger, ed, t_test (repeatable)")
+	f.StringArrayVar(&fl.methods, "method", nil, "`[COL=]METHOD`: ks, chisquare, z, wasserstein, jensenshannon, psi, kl_div, hellinger, ed, t_test, anderson, cramer_von_mises, mannw, es, fisher_exact, g_test, TVD, empirical_mmd (repeatable)")
 	f.StringArrayVar(&fl.thresholds, "threshold", nil, "`[COL=]VALUE`: threshold for every column or one column (repeatable)")
 	f.Float64Var(&fl.driftShare, "drift-share", drift.DefaultDriftShare, "share of drifted columns at which the dataset drifts")
 	f.StringVar(&fl.format, "format", "table", "output format: table, json or html")
