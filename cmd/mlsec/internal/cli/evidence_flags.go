@@ -117,7 +117,7 @@ func (m *modelRef) check() error {
 	}
 	switch {
 	case (m.path == "") == (m.digest == ""):
-		return errors.New("--evidence needs --model PATH (the model folder; the digest push gives it) or --model-digest HEX with --model-name: the model version the record is about")
+		return errors.New("--evidence needs --model PATH or --model-digest HEX with --model-name, one of them: the model version the record is about (--model is the model folder, bound to the digest push gives it)")
 	case m.digest != "" && !evidence.ValidDigest(m.hexDigest()):
 		return fmt.Errorf("--model-digest %q: want 64 hex digits (the OMS root digest, as 'mlsec versions' prints it)", m.digest)
 	case m.digest != "" && m.name == "":
