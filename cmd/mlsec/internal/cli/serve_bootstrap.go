@@ -51,16 +51,17 @@ func bootstrap(ctx context.Context, svc *registry.Service, o serveOptions, stder
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: bootstrap token: %w", err))
 	}
+	supplied := o.bootstrapFile != "" || o.bootstrapToken != ""
 	switch {
 	case !created && wrote:
 		// The registry has tokens: the file we just wrote holds nothing valid.
 		os.Remove(o.bootstrapFile)
 		log.Info("the registry already has API tokens: no bootstrap token issued", "file", o.bootstrapFile)
-	case !created && source != "" && (o.bootstrapFile != "" || o.bootstrapToken != ""):
+	case !created && supplied:
 		log.Info("the registry already has API tokens: the supplied bootstrap token was not used", "from", source)
 	case created && wrote:
 		fmt.Fprintf(stderr, "Bootstrap admin token written to %s (0600); use it as MLSEC_TOKEN.\n", o.bootstrapFile)
-	case created && (o.bootstrapFile != "" || o.bootstrapToken != ""):
+	case created && supplied:
 		fmt.Fprintf(stderr, "Bootstrap admin token taken from %s.\n", source)
 	case created:
 		fmt.Fprintf(stderr, "\nBootstrap admin token (shown once, store it now):\n\n  %s\n\nexport MLSEC_TOKEN=%s\n\n", secret, secret)
