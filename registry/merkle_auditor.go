@@ -118,7 +118,13 @@ func (m *MerkleAuditor) Record(ctx context.Context, tx Tx, e *AuditEvent) error 
 	if head.VerifierKey != "" && head.VerifierKey != vkey {
 		return fmt.Errorf("audit log: signed by key %s, not the server's key %s", head.VerifierKey, vkey)
 	}
-	data, err := audit.Entry{Index: head.Size, Time: e.At, Actor: e.Actor, Action: e.Action, Object: e.Subject, Details: e.Payload}.Marshal()
+	var rows []audit.RowImage
+	if rs, ok := tx.(RowSealer); ok {
+		if rows, err = rs.SealRows(ctx); err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+	}
+	data, err := audit.Entry{Index: head.Size, Seq: uint64(e.Seq), Time: e.At, Actor: e.Actor, Action: e.Action, Object: e.Subject, Details: e.Payload, Rows: rows}.Marshal()
 	if err != nil {
 		return err
 	}

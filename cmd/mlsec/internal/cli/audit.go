@@ -225,16 +225,22 @@ func runAuditVerify(ctx context.Context, stdout, stderr io.Writer, src auditSour
 			checkServerProofs(ctx, c, l, v, res)
 		}
 	}
+	tables, err := src.checkTables(ctx, l, res)
+	if err != nil {
+		return err
+	}
 	if format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(struct {
 			OK bool `json:"ok"`
 			*audit.Result
-			First *audit.Problem `json:"first,omitempty"`
-		}{res.OK(), res, res.First()})
+			First  *audit.Problem       `json:"first,omitempty"`
+			Tables *registry.TableCheck `json:"tables,omitempty"`
+		}{res.OK(), res, res.First(), tables})
 	} else {
 		printAuditResult(stdout, res, v)
+		printTableCheck(stdout, stderr, tables)
 	}
 	if !res.OK() {
 		return withCode(ExitFindings, nil)

@@ -1,0 +1,214 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/mlsec/mlsec/audit"
+)
+
+// Sealed tables: every row a person reads to learn who did what (the
+// audit_events trail, decisions, approvals, owners, aliases, exceptions,
+// tokens, webhooks...) is either the log entry itself (audit_events: the
+// entry carries the row's seq) or copied into the log entry of the change
+// that wrote it (audit.RowImage). CheckTables replays those images and
+// compares them with the tables, so a row edited, inserted or deleted
+// outside the registry is named by 'mlsec audit verify'.
+
+// RowSealer is the part of a Tx that returns the images of the sealed rows
+// the transaction wrote since its last call.
+type RowSealer interface {
+	SealRows(ctx context.Context) ([]audit.RowImage, error)
+}
+
+// SealedRowsReader reads every row of every sealed table, rendered as the
+// sealer renders them.
+type SealedRowsReader interface {
+	ReadSealedRows(ctx context.Context, fn func(audit.RowImage) error) error
+}
+
+// ActionBaseline is the action of the entries that seal the rows a
+// registry held before its tables were sealed (MerkleAuditor.Baseline).
+const ActionBaseline = "audit.baseline"
+
+// TableCheck is what CheckTables found.
+type TableCheck struct {
+	// Sealed reports whether the log seals the tables at all (a log
+	// written before sealing existed, and never baselined, does not).
+	Sealed bool `json:"sealed"`
+	// Rows is how many table rows were compared.
+	Rows     int             `json:"rows"`
+	Problems []audit.Problem `json:"problems,omitempty"`
+}
+
+type sealedRow struct {
+	img   audit.RowImage
+	entry uint64
+}
+
+// CheckTables replays the row images of entries (already verified against
+// the signed checkpoints) and compares every sealed table with them.
+func CheckTables(ctx context.Context, entries []audit.Record, r SealedRowsReader) (*TableCheck, error) {
+	res := &TableCheck{}
+	state := map[[2]string]sealedRow{}
+	started := false // an entry sealed rows or an audit_events row
+	for _, rec := range entries {
+		e, err := audit.ParseEntry(rec.Data)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %w", rec.Index, err)
+		}
+		if e.Action == ActionBaseline && started && !baselineRun(state, rec.Index) {
+			res.Problems = append(res.Problems, audit.Problem{Index: int64(rec.Index), Kind: audit.KindInserted,
+				Message: fmt.Sprintf("entry %d is a baseline after the tables were already sealed: it would re-seal rows changed outside the registry", rec.Index)})
+			continue
+		}
+		if e.Seq > 0 {
+			img := eventImage(e)
+			state[[2]string{img.Table, img.Key}] = sealedRow{img, rec.Index}
+			started = true
+		}
+		for _, img := range e.Rows {
+			state[[2]string{img.Table, img.Key}] = sealedRow{img, rec.Index}
+			started = true
+		}
+		if e.Action == ActionBaseline {
+			started = true
+			state[[2]string{"", "baseline"}] = sealedRow{entry: rec.Index}
+		}
+	}
+	res.Sealed = started
+	if !started {
+		return res, nil
+	}
+	delete(state, [2]string{"", "baseline"})
+	err := r.ReadSealedRows(ctx, func(got audit.RowImage) error {
+		res.Rows++
+		if got.Table == "audit_events" {
+			if p := got.Fields["payload"]; p != nil && *p == "null" {
+				empty := ""
+				got.Fields["payload"] = &empty
+			}
+		}
+		k := [2]string{got.Table, got.Key}
+		want, ok := state[k]
+		if !ok || want.img.Deleted {
+			msg := fmt.Sprintf("%s row %s is not in the audit log: it was inserted outside the registry", got.Table, got.Key)
+			idx := int64(-1)
+			if ok {
+				msg = fmt.Sprintf("%s row %s was deleted by entry %d but is in the table again", got.Table, got.Key, want.entry)
+				idx = int64(want.entry)
+			}
+			res.Problems = append(res.Problems, audit.Problem{Index: idx, Kind: audit.KindInserted, Message: msg, Table: got.Table, Row: got.Key})
+			delete(state, k)
+			return nil
+		}
+		delete(state, k)
+		if f, have, logged, diff := firstDiff(got.Fields, want.img.Fields); diff {
+			res.Problems = append(res.Problems, audit.Problem{Index: int64(want.entry), Kind: audit.KindAltered,
+				Message: fmt.Sprintf("%s row %s field %s is %s but the audit log (entry %d) says %s", got.Table, got.Key, f, show(have), want.entry, show(logged)),
+				Table:   got.Table, Row: got.Key, Field: f})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var missing []sealedRow
+	for _, s := range state {
+		if !s.img.Deleted {
+			missing = append(missing, s)
+		}
+	}
+	sort.Slice(missing, func(i, j int) bool { return missing[i].entry < missing[j].entry })
+	for _, s := range missing {
+		res.Problems = append(res.Problems, audit.Problem{Index: int64(s.entry), Kind: audit.KindDeleted,
+			Message: fmt.Sprintf("%s row %s is in the audit log (entry %d) but not in the table: it was deleted outside the registry", s.img.Table, s.img.Key, s.entry),
+			Table:   s.img.Table, Row: s.img.Key})
+	}
+	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].Index < res.Problems[j].Index })
+	return res, nil
+}
+
+// baselineRun reports whether entry idx continues the baseline run that
+// started the sealing (a baseline spans consecutive entries).
+func baselineRun(state map[[2]string]sealedRow, idx uint64) bool {
+	b, ok := state[[2]string{"", "baseline"}]
+	return ok && b.entry+1 == idx
+}
+
+// eventImage is the audit_events row an entry is the copy of.
+func eventImage(e audit.Entry) audit.RowImage {
+	str := func(s string) *string { return &s }
+	return audit.RowImage{Table: "audit_events", Key: fmt.Sprint(e.Seq), Fields: map[string]*string{
+		"seq":     str(fmt.Sprint(e.Seq)),
+		"at":      str(e.Time.UTC().Format("2006-01-02T15:04:05.999999999Z07:00")),
+		"actor":   str(e.Actor),
+		"action":  str(e.Action),
+		"subject": str(e.Object),
+		"payload": str(string(e.Details)),
+	}}
+}
+
+// firstDiff returns the first field (by name) whose values differ.
+func firstDiff(have, want map[string]*string) (field string, h, w *string, diff bool) {
+	names := make([]string, 0, len(have)+len(want))
+	for k := range have {
+		names = append(names, k)
+	}
+	for k := range want {
+		if _, ok := have[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		a, b := have[k], want[k]
+		if (a == nil) != (b == nil) || (a != nil && *a != *b) {
+			return k, a, b, true
+		}
+	}
+	return "", nil, nil, false
+}
+
+func show(s *string) string {
+	if s == nil {
+		return "NULL"
+	}
+	if len(*s) > 80 {
+		return fmt.Sprintf("%q…", (*s)[:80])
+	}
+	return fmt.Sprintf("%q", *s)
+}
+
+// AuditTableCheck verifies the server's own log against its signed
+// checkpoints and then cross-checks the sealed tables against the verified
+// entries (what 'mlsec audit verify --server' shows about the tables).
+// A log problem is reported as such; the tables are compared only against
+// entries that verify.
+func (s *Service) AuditTableCheck(ctx context.Context, a Actor) (*TableCheck, error) {
+	m, r, err := s.auditLog(a, true)
+	if err != nil {
+		return nil, err
+	}
+	sr, ok := s.store.(SealedRowsReader)
+	if !ok {
+		return nil, fmt.Errorf("%w: this store does not seal its tables", ErrNotFound)
+	}
+	if err := s.flushLog(ctx, m); err != nil {
+		return nil, err
+	}
+	l, err := ReadAuditLog(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	v, err := audit.NewVerifier(m.signer.VerifierKey())
+	if err != nil {
+		return nil, err
+	}
+	res := audit.Verify(l, v, audit.VerifyOptions{})
+	if !res.OK() {
+		return &TableCheck{Problems: res.Problems}, nil
+	}
+	return CheckTables(ctx, l.Entries[:res.Entries], sr)
+}
