@@ -383,15 +383,15 @@ func ReadAuditLog(ctx context.Context, r AuditLogReader) (*audit.Log, error) {
 			return nil, err
 		}
 		for _, c := range cps {
-			l.Checkpoints = append(l.Checkpoints, c.Note)
+			l.AddCheckpoint(c.Note)
 			after = c.Size
 		}
 		if len(cps) < MaxAuditEntries {
 			break
 		}
 	}
-	if len(h.Checkpoint) > 0 && (len(l.Checkpoints) == 0 || !bytes.Equal(l.Checkpoints[len(l.Checkpoints)-1], h.Checkpoint)) {
-		l.Checkpoints = append(l.Checkpoints, h.Checkpoint)
+	if len(h.Checkpoint) > 0 {
+		l.AddCheckpoint(h.Checkpoint)
 	}
 	if after > next { // kept checkpoints of entries appended meanwhile
 		if err := readFrom(next, after); err != nil {

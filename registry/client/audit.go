@@ -154,14 +154,16 @@ func (c *Client) ReadAuditLog(ctx context.Context) (*audit.Log, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.Checkpoints = append(l.Checkpoints, notes...)
+		for _, n := range notes {
+			l.AddCheckpoint(n)
+		}
 		if nx == 0 {
 			break
 		}
 		after = nx
 	}
 	if cp, err := c.AuditLogCheckpoint(ctx); err == nil {
-		l.Checkpoints = append(l.Checkpoints, cp)
+		l.AddCheckpoint(cp) // the latest is usually kept already
 		if parsed, err := audit.ParseCheckpointNote(cp); err == nil {
 			maxSize = parsed.Size
 		}

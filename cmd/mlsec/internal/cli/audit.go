@@ -283,6 +283,17 @@ func printAuditResult(w io.Writer, res *audit.Result, v *audit.Verifier) {
 		return
 	}
 	first := res.First()
+	if first.Table != "" {
+		// The log verified; a table disagrees with it.
+		fmt.Fprintf(w, "TAMPERED: table %s row %s (%s): %s\n", first.Table, first.Row, first.Kind, first.Message)
+		for _, p := range res.Problems {
+			if p.Message != first.Message {
+				fmt.Fprintf(w, "  also: %s: %s\n", p.Kind, p.Message)
+			}
+		}
+		fmt.Fprintf(w, "the log itself verifies (%d entries); the table rows above disagree with it: they were changed outside the registry\n", res.Entries)
+		return
+	}
 	if first.Index >= 0 {
 		fmt.Fprintf(w, "TAMPERED: first problem at entry %d (%s): %s\n", first.Index, first.Kind, first.Message)
 	} else {
