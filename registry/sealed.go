@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -28,6 +29,12 @@ type SealedRowsReader interface {
 	ReadSealedRows(ctx context.Context, fn func(audit.RowImage) error) error
 }
 
+// ArtifactsReader reads every version's artifacts (the file lists that
+// version.create entries seal by their manifest digest).
+type ArtifactsReader interface {
+	ReadArtifacts(ctx context.Context, fn func(versionID int64, as []Artifact) error) error
+}
+
 // ActionBaseline is the action of the entries that seal the rows a
 // registry held before its tables were sealed (MerkleAuditor.Baseline).
 const ActionBaseline = "audit.baseline"
@@ -52,6 +59,7 @@ type sealedRow struct {
 func CheckTables(ctx context.Context, entries []audit.Record, r SealedRowsReader) (*TableCheck, error) {
 	res := &TableCheck{}
 	state := map[[2]string]sealedRow{}
+	manifests := map[string]sealedManifest{} // by version id
 	started := false // an entry sealed rows or an audit_events row
 	for _, rec := range entries {
 		e, err := audit.ParseEntry(rec.Data)
@@ -71,6 +79,9 @@ func CheckTables(ctx context.Context, entries []audit.Record, r SealedRowsReader
 		for _, img := range e.Rows {
 			state[[2]string{img.Table, img.Key}] = sealedRow{img, rec.Index}
 			started = true
+		}
+		if e.Action == "version.create" {
+			noteManifest(manifests, e, rec.Index)
 		}
 		if e.Action == ActionBaseline {
 			started = true
@@ -113,6 +124,11 @@ func CheckTables(ctx context.Context, entries []audit.Record, r SealedRowsReader
 	})
 	if err != nil {
 		return nil, err
+	}
+	if ar, ok := r.(ArtifactsReader); ok && len(manifests) > 0 {
+		if err := checkManifests(ctx, ar, manifests, res); err != nil {
+			return nil, err
+		}
 	}
 	var missing []sealedRow
 	for _, s := range state {
@@ -211,4 +227,57 @@ func (s *Service) AuditTableCheck(ctx context.Context, a Actor) (*TableCheck, er
 		return &TableCheck{Problems: res.Problems}, nil
 	}
 	return CheckTables(ctx, l.Entries[:res.Entries], sr)
+}
+
+type sealedManifest struct {
+	digest string
+	entry  uint64
+}
+
+// noteManifest records the manifest digest of the version a
+// version.create entry created (its model_versions row image names it).
+func noteManifest(m map[string]sealedManifest, e audit.Entry, idx uint64) {
+	var d struct {
+		Manifest string `json:"manifest"`
+	}
+	if json.Unmarshal(e.Details, &d) != nil || d.Manifest == "" {
+		return // written before manifests were sealed
+	}
+	for _, img := range e.Rows {
+		if img.Table == "model_versions" && !img.Deleted {
+			m[img.Key] = sealedManifest{d.Manifest, idx}
+		}
+	}
+}
+
+// checkManifests compares each version's artifacts with the manifest
+// digest its version.create entry sealed.
+func checkManifests(ctx context.Context, ar ArtifactsReader, want map[string]sealedManifest, res *TableCheck) error {
+	seen := map[string]bool{}
+	err := ar.ReadArtifacts(ctx, func(vid int64, as []Artifact) error {
+		k := fmt.Sprint(vid)
+		w, ok := want[k]
+		if !ok {
+			return nil
+		}
+		seen[k] = true
+		res.Rows += len(as)
+		if got := ManifestDigest(as); got != w.digest {
+			res.Problems = append(res.Problems, audit.Problem{Index: int64(w.entry), Kind: audit.KindAltered,
+				Message: fmt.Sprintf("artifacts row %s (the %d files of version row %s) field manifest is %s but the audit log (entry %d) says %s: a file was added, removed, renamed or changed outside the registry", k, len(as), k, got, w.entry, w.digest),
+				Table:   "artifacts", Row: k, Field: "manifest"})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for k, w := range want {
+		if !seen[k] {
+			res.Problems = append(res.Problems, audit.Problem{Index: int64(w.entry), Kind: audit.KindDeleted,
+				Message: fmt.Sprintf("artifacts row %s (the files of version row %s) is in the audit log (entry %d) but not in the table: the files were deleted outside the registry", k, k, w.entry),
+				Table:   "artifacts", Row: k})
+		}
+	}
+	return nil
 }

@@ -209,6 +209,7 @@ func TestSealedTablesTamper(t *testing.T) {
 		if !res.OK() || tc == nil || !tc.Sealed || len(tc.Problems) > 0 {
 			t.Fatalf("untouched database: %+v %+v", res.Problems, tc)
 		}
+		t.Run("artifacts", func(t *testing.T) { tamperArtifacts(t, b) })
 		for _, c := range sealCases {
 			t.Run(c.table, func(t *testing.T) {
 				dsn, raw := b.clone(t) // one copy per table: each step below is undone or checked last
@@ -371,4 +372,91 @@ func execNoFK(ctx context.Context, raw *sql.DB, pg bool, q string, args ...any) 
 	defer conn.ExecContext(ctx, on) //nolint:errcheck // the connection is closed next
 	_, err = conn.ExecContext(ctx, q, args...)
 	return err
+}
+
+// tamperArtifacts: the file list of a version is sealed by the manifest
+// digest of its one version.create entry; renaming, adding or deleting a
+// file row is named by version.
+func tamperArtifacts(t *testing.T, b sealDB) {
+	dsn, raw := b.clone(t)
+	ctx := t.Context()
+	var vid string
+	if err := raw.QueryRowContext(ctx, `SELECT CAST(MIN(version_id) AS TEXT) FROM artifacts`).Scan(&vid); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct{ what, sql, undo, kind string }{
+		{"rename", `UPDATE artifacts SET path = 'evil.bin' WHERE path = 'w.bin'`, `UPDATE artifacts SET path = 'w.bin' WHERE path = 'evil.bin'`, audit.KindAltered},
+		{"add", `INSERT INTO artifacts (version_id, path, size, sha256, kind) SELECT version_id, 'extra.bin', size, sha256, kind FROM artifacts WHERE path = 'w.bin'`,
+			`DELETE FROM artifacts WHERE path = 'extra.bin'`, audit.KindAltered},
+		{"delete", `DELETE FROM artifacts WHERE CAST(version_id AS TEXT) = '` + vid + `'`, "", audit.KindDeleted},
+	}
+	for _, st := range steps {
+		if err := execNoFK(ctx, raw, b.pg, st.sql); err != nil {
+			t.Fatalf("%s: %v", st.sql, err)
+		}
+		field := ""
+		if st.kind == audit.KindAltered {
+			field = "manifest"
+		}
+		expectProblem(t, st.what, b, dsn, st.kind, "artifacts", vid, field)
+		if st.undo != "" {
+			if _, err := raw.ExecContext(ctx, st.undo); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestOneEntryPerVersion: pushing a version of many files appends the
+// same number of log entries as pushing one file (version.create and
+// version.ready), and the file list still verifies.
+func TestOneEntryPerVersion(t *testing.T) {
+	forEachLogDialect(t, func(t *testing.T, e *logEnv) {
+		ctx := t.Context()
+		if _, err := e.svc.CreateModel(ctx, admin, registry.Model{Name: "big", Team: "team-a"}); err != nil {
+			t.Fatal(err)
+		}
+		size := func() uint64 {
+			info, err := e.svc.AuditLogInfo(ctx, auditor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return info.Size
+		}
+		push := func(n int, tag string) uint64 {
+			before := size()
+			var arts []registry.Artifact
+			for i := range n {
+				arts = append(arts, registry.Artifact{Path: fmt.Sprintf("shard-%04d.bin", i), Size: 1, SHA256: sum(tag + fmt.Sprint(i))})
+			}
+			v, _, err := e.svc.CreateVersion(ctx, maintainer, "big", registry.NewVersion{Artifacts: arts})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range arts {
+				if _, err := e.svc.RecordBlob(ctx, maintainer, registry.Blob{SHA256: a.SHA256, Size: 1, Key: "k" + a.SHA256}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := e.svc.FinalizeVersion(ctx, maintainer, "big", v.Number); err != nil {
+				t.Fatal(err)
+			}
+			return size() - before
+		}
+		one, many := push(1, "a"), push(300, "b")
+		if one != 2 || many != 2 {
+			t.Fatalf("entries per push: 1 file %d, 300 files %d; want 2 each", one, many)
+		}
+		l, err := registry.ReadAuditLog(ctx, e.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := audit.Verify(l, e.ver, audit.VerifyOptions{}); !res.OK() {
+			t.Fatal(res.Problems)
+		}
+		tc, err := registry.CheckTables(ctx, l.Entries, e.db)
+		if err != nil || !tc.Sealed || len(tc.Problems) > 0 || tc.Rows < 301 {
+			t.Fatalf("tables: %+v %v", tc, err)
+		}
+	})
 }

@@ -295,3 +295,39 @@ func (x q) ReadSealedRows(ctx context.Context, fn func(audit.RowImage) error) er
 	}
 	return nil
 }
+
+var _ registry.ArtifactsReader = (*DB)(nil)
+
+// ReadArtifacts calls fn with each version's artifacts, by version id.
+func (x q) ReadArtifacts(ctx context.Context, fn func(versionID int64, as []registry.Artifact) error) error {
+	rows, err := x.query(ctx, `SELECT `+artifactCols+` FROM artifacts ORDER BY version_id, path`)
+	if err != nil {
+		return wrap(err, "read artifacts")
+	}
+	defer rows.Close()
+	var cur []registry.Artifact
+	flush := func() error {
+		if len(cur) == 0 {
+			return nil
+		}
+		err := fn(cur[0].VersionID, cur)
+		cur = nil
+		return err
+	}
+	for rows.Next() {
+		a, err := scanArtifact(rows)
+		if err != nil {
+			return wrap(err, "read artifacts")
+		}
+		if len(cur) > 0 && cur[0].VersionID != a.VersionID {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		cur = append(cur, a)
+	}
+	if err := rows.Err(); err != nil {
+		return wrap(err, "read artifacts")
+	}
+	return flush()
+}
