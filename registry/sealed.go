@@ -60,7 +60,7 @@ func CheckTables(ctx context.Context, entries []audit.Record, r SealedRowsReader
 	res := &TableCheck{}
 	state := map[[2]string]sealedRow{}
 	manifests := map[string]sealedManifest{} // by version id
-	started := false // an entry sealed rows or an audit_events row
+	started := false                         // an entry sealed rows or an audit_events row
 	for _, rec := range entries {
 		e, err := audit.ParseEntry(rec.Data)
 		if err != nil {
