@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/mlsec/mlsec/audit"
 )
@@ -280,4 +281,60 @@ func checkManifests(ctx context.Context, ar ArtifactsReader, want map[string]sea
 		}
 	}
 	return nil
+}
+
+// baselineChunk bounds the row images of one baseline entry.
+const baselineChunk = 500
+
+// Baseline seals the rows a registry already held when it was first
+// served with sealed tables (a database from before schema 8): it appends,
+// in one transaction, entries (action audit.baseline, actor system) that
+// carry the image of every sealed row, so later verifications check those
+// rows too. It does nothing, and returns 0, once the log seals tables (its
+// last entry carries rows or an audit_events seq) or when there is nothing
+// to seal. mlsec serve calls it at start, before it accepts requests;
+// CheckTables refuses a baseline written after sealing began, so it cannot
+// be used to re-seal rows changed by hand.
+func (m *MerkleAuditor) Baseline(ctx context.Context, st Store) (rows int, err error) {
+	err = st.Tx(ctx, func(tx Tx) error {
+		lt, ok := tx.(AuditLogTx)
+		sr, ok2 := tx.(SealedRowsReader)
+		if !ok || !ok2 {
+			return nil
+		}
+		head, err := lt.LockAuditLog(ctx)
+		if err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		if head.Size > 0 {
+			last, err := lt.AuditLogEntries(ctx, head.Size-1, head.Size)
+			if err != nil {
+				return err
+			}
+			if len(last) == 1 {
+				if e, err := audit.ParseEntry(last[0].Data); err == nil && (e.Seq > 0 || len(e.Rows) > 0 || e.Action == ActionBaseline) {
+					return nil
+				}
+			}
+		}
+		var imgs []audit.RowImage
+		if err := sr.ReadSealedRows(ctx, func(img audit.RowImage) error { imgs = append(imgs, img); return nil }); err != nil {
+			return err
+		}
+		rows = len(imgs)
+		parts := (len(imgs) + baselineChunk - 1) / baselineChunk
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		for p := 0; p < parts; p++ {
+			chunk := imgs[p*baselineChunk : min(len(imgs), (p+1)*baselineChunk)]
+			details, _ := json.Marshal(map[string]int{"part": p + 1, "parts": parts, "rows": len(imgs)})
+			if head, err = m.append(ctx, lt, head, audit.Entry{Time: now, Actor: System.Name, Action: ActionBaseline, Object: "registry", Details: details, Rows: chunk}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("audit log baseline: %w", err)
+	}
+	return rows, nil
 }

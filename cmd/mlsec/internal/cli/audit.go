@@ -383,6 +383,13 @@ func openAuditLog(ctx context.Context, o serveOptions, db registry.Store, stderr
 	if err := m.Flush(ctx, db); err != nil {
 		return nil, withCode(1, fmt.Errorf("serve: audit log: %w", err))
 	}
+	// A database from before sealed tables: seal the rows it holds now,
+	// before anything else is written (docs/audit.md "Upgrading").
+	if n, err := m.Baseline(ctx, db); err != nil {
+		return nil, withCode(1, fmt.Errorf("serve: %w", err))
+	} else if n > 0 {
+		fmt.Fprintf(stderr, "Sealed the %d rows this registry already held into the audit log (baseline).\n", n)
+	}
 	if created {
 		fmt.Fprintf(stderr, "\nNew audit log key %s (keep it; its public key is in %s.pub).\n", path, path)
 	}
