@@ -78,7 +78,13 @@ func CheckTables(ctx context.Context, entries []audit.Record, r SealedRowsReader
 			started = true
 		}
 		for _, img := range e.Rows {
-			state[[2]string{img.Table, img.Key}] = sealedRow{img, rec.Index}
+			k := [2]string{img.Table, img.Key}
+			if prev, ok := state[k]; ok {
+				if p := immutableChanged(prev, img, rec.Index); p != nil {
+					res.Problems = append(res.Problems, *p)
+				}
+			}
+			state[k] = sealedRow{img, rec.Index}
 			started = true
 		}
 		if e.Action == "version.create" {
@@ -337,4 +343,37 @@ func (m *MerkleAuditor) Baseline(ctx context.Context, st Store) (rows int, err e
 		return 0, fmt.Errorf("audit log baseline: %w", err)
 	}
 	return rows, nil
+}
+
+// immutableColumns are the columns no registry change ever rewrites once a
+// row exists: who asked, who wrote, when, about what. A later image that
+// differs in one means the row was edited by hand before a legitimate
+// change re-sealed it (the registry seals the row as it finds it).
+var immutableColumns = map[string][]string{
+	"models":            {"name", "created_by", "created_at"},
+	"model_versions":    {"model_id", "number", "digest", "source_uri", "created_by", "created_at"},
+	"evidence":          {"version_id", "type", "subject_digest", "producer", "body", "created_by", "created_at"},
+	"lineage_edges":     {"version_id", "kind", "target", "created_by", "created_at"},
+	"datasets":          {"name", "created_at"},
+	"api_tokens":        {"name", "hash", "role", "scope_team", "scope_model", "person", "created_by", "created_at"},
+	"decision_requests": {"model_id", "version_id", "action", "stage", "rationale", "requested_by", "created_at"},
+	"decision_records":  {"version_id", "title", "body", "author", "created_at"},
+	"webhooks":          {"url", "created_by", "created_at"},
+	"alias_moves":       {"model_id", "name", "from_version", "to_version", "request_id", "actor", "reason", "created_at"},
+	"model_exceptions":  {"model_id", "version_id", "digest", "rule", "owner", "expires", "rationale", "request_id", "granted_by", "created_at"},
+}
+
+func immutableChanged(prev sealedRow, img audit.RowImage, idx uint64) *audit.Problem {
+	if prev.img.Deleted || img.Deleted {
+		return nil
+	}
+	for _, c := range immutableColumns[img.Table] {
+		a, b := prev.img.Fields[c], img.Fields[c]
+		if (a == nil) != (b == nil) || (a != nil && *a != *b) {
+			return &audit.Problem{Index: int64(idx), Kind: audit.KindAltered,
+				Message: fmt.Sprintf("%s row %s field %s was %s at entry %d and %s at entry %d, but the registry never changes it: the row was edited outside the registry before entry %d", img.Table, img.Key, c, show(a), prev.entry, show(b), idx, idx),
+				Table:   img.Table, Row: img.Key, Field: c}
+		}
+	}
+	return nil
 }

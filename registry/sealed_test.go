@@ -532,3 +532,46 @@ func TestUnsealedLogIsNotTampered(t *testing.T) {
 type noRows struct{}
 
 func (noRows) ReadSealedRows(context.Context, func(audit.RowImage) error) error { return nil }
+
+// TestHandEditResealedIsNamed: a hand edit of a field the registry never
+// changes (who asked for a decision) is not laundered when a legitimate
+// change (the approval) re-seals the row afterwards.
+func TestHandEditResealedIsNamed(t *testing.T) {
+	forEachLogDialect(t, func(t *testing.T, e *logEnv) {
+		ctx := t.Context()
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(scanPolicy), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		eng, err := policy.New(ctx, policy.Options{Dirs: []string{dir}, NoDefault: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.svc = registry.NewService(e.db, registry.WithAuditor(e.auditor), registry.WithPolicy(eng))
+		setup(t, e.svc)
+		if _, err := e.svc.SetGovernance(ctx, admin, "m", registry.GovernancePatch{
+			Owners: map[registry.Responsibility][]string{registry.RespApprove: {"rev"}}}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := e.svc.RequestDecision(ctx, maintainer, "m", 1, registry.NewRequest{Action: registry.ActionPromote, Stage: registry.StageProduction, Rationale: "ok"})
+		if err != nil || d.Status != registry.RequestPending {
+			t.Fatalf("request: %+v %v", d, err)
+		}
+		e.exec(t, fmt.Sprintf(`UPDATE decision_requests SET requested_by = 'mallory' WHERE id = %d`, d.ID))
+		if _, err := e.svc.Approve(ctx, reviewer, d.ID, "fine"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.AuditLogInfo(ctx, auditor); err != nil {
+			t.Fatal(err)
+		}
+		l, _ := registry.ReadAuditLog(ctx, e.db)
+		tc, err := registry.CheckTables(ctx, l.Entries, e.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprint(d.ID)
+		if len(tc.Problems) != 1 || tc.Problems[0].Table != "decision_requests" || tc.Problems[0].Row != want || tc.Problems[0].Field != "requested_by" {
+			t.Fatalf("problems: %+v", tc.Problems)
+		}
+	})
+}
