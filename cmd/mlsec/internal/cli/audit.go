@@ -53,7 +53,10 @@ func newAuditVerifyCmd() *cobra.Command {
 		Long: `verify reads every log entry and signed checkpoint, recomputes the RFC 6962 tree,
 checks each checkpoint's Ed25519 signature and root hash and the consistency
 proof between consecutive checkpoints, and names the first altered, inserted
-or deleted entry.
+or deleted entry. With --database or --server it then compares the tables a
+person reads (history, decisions, approvals, owners, aliases, exceptions,
+tokens, webhooks, file lists) with the row images in the verified log and
+names each row that disagrees (table, row, field).
 
 --key is the log's public verifier key (the text of audit.key.pub, or that
 file's path). Without it the key the log itself states is used, which checks
