@@ -82,6 +82,7 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/audit/log/proof/inclusion", perm: registry.PermAudit, scope: scopeWhole, h: (*Server).auditLogInclusion},
 	{method: "GET", path: "/api/v1/audit/log/proof/consistency", perm: registry.PermAudit, scope: scopeWhole, h: (*Server).auditLogConsistency},
 	{method: "GET", path: "/api/v1/audit/log/key", perm: registry.PermAudit, scope: scopeAny, h: (*Server).auditLogKey},
+	{method: "GET", path: "/api/v1/audit/log/tables", perm: registry.PermAudit, scope: scopeWhole, h: (*Server).auditLogTables},
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ registry.Actor) {
