@@ -152,7 +152,8 @@ func (r Record) Validate() error {
 }
 
 // DecodeResult decodes Result into *ScanResult, *SignatureResult,
-// *BOMResult, *DriftResult or *FairnessResult for those types, and into
+// *BOMResult, *DriftResult, *FairnessResult or *MonitoringResult for those
+// types, and into
 // map[string]any for reserved types.
 func (r Record) DecodeResult() (any, error) {
 	var v any
@@ -167,6 +168,8 @@ func (r Record) DecodeResult() (any, error) {
 		v = &DriftResult{}
 	case TypeFairness:
 		v = &FairnessResult{}
+	case TypeMonitoring:
+		v = &MonitoringResult{}
 	default:
 		m := map[string]any{}
 		v = &m

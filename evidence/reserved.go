@@ -16,7 +16,6 @@ var reservedRequired = map[string][]string{
 	// Reserved for the new pillars' producers.
 	TypeExplainability: {"method", "features"},
 	TypeData:           {"columns"},
-	TypeMonitoring:     {"window", "requests"},
 }
 
 type reservedResult struct {

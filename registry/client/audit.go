@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mlsec/mlsec/audit"
+	"github.com/mlsec/mlsec/registry"
 )
 
 // The tamper-evident audit log API (docs/audit.md).
@@ -173,4 +174,12 @@ func (c *Client) ReadAuditLog(ctx context.Context) (*audit.Log, error) {
 		}
 	}
 	return l, nil
+}
+
+// ListAudit returns a page of audit events (GET /api/v1/audit: admins and
+// auditors, scoped auditors see their scope's events).
+func (c *Client) ListAudit(ctx context.Context, p registry.Page) (List[registry.AuditEvent], error) {
+	var out List[registry.AuditEvent]
+	_, _, err := c.call(ctx, request{method: http.MethodGet, path: "/api/v1/audit", query: pageQuery(nil, p)}, &out)
+	return out, err
 }
