@@ -120,7 +120,9 @@ limits:
 `
 	e := newEnv(t, y, envOpts{noStart: true})
 	code, body := e.do("POST", "/v2/models/iris/infer", `{"inputs":[]}`)
-	var eb struct{ Error struct{ Code, Message string } }
+	var eb struct {
+		Error struct{ Code, Message string }
+	}
 	if code != 502 || json.Unmarshal([]byte(body), &eb) != nil || eb.Error.Code != "upstream_down" {
 		t.Fatalf("down: %d %s", code, body)
 	}

@@ -189,5 +189,3 @@ func repeat(s string, n int) string {
 	}
 	return out
 }
-
-
