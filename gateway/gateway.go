@@ -45,6 +45,8 @@ type Gateway struct {
 	mux     *http.ServeMux
 	jobs    *jobs
 	alerter *alerter
+	// tick is how often partial windows are flushed and windows closed.
+	tick time.Duration
 
 	// logDown is set while the log store fails, so that in refuse mode
 	// requests are turned away before they reach the model.
@@ -80,6 +82,11 @@ func WithLogger(l *slog.Logger) Option { return func(g *Gateway) { g.log = l } }
 // WithClock replaces time.Now (tests of retention and windows).
 func WithClock(now func() time.Time) Option { return func(g *Gateway) { g.now = now } }
 
+// WithTick sets how often this replica flushes its partial windows and
+// the job queue checks for windows to close (default 2s). Tests that drive
+// windows by hand (FlushWindows, CloseWindows) set it high.
+func WithTick(d time.Duration) Option { return func(g *Gateway) { g.tick = d } }
+
 // WithStore uses an open log store instead of opening cfg.Log.Database.
 func WithStore(s *logstore.Store) Option { return func(g *Gateway) { g.store = s } }
 
@@ -93,7 +100,7 @@ func WithHooks(routeName string, hooks ...Hook) Option {
 // store, loads the PII key and drift references and prepares every route.
 func New(ctx context.Context, cfg *Config, opts ...Option) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, byName: map[string]*route{}, log: slog.New(slog.DiscardHandler), now: time.Now,
-		stop: make(chan struct{}), hooks: map[string][]Hook{}}
+		stop: make(chan struct{}), hooks: map[string][]Hook{}, tick: 2 * time.Second}
 	for _, o := range opts {
 		o(g)
 	}

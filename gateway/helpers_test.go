@@ -72,6 +72,9 @@ type envOpts struct {
 	// noStart skips Start (no job queue): for tests that drive windows
 	// and sweeps by hand without a registry.
 	noStart bool
+	// tick is the flush and window-check period (default 1h: tests close
+	// windows by hand).
+	tick time.Duration
 }
 
 // yamlConfig fills {{key_sha}} and {{dir}} in a config and parses it.
@@ -100,6 +103,10 @@ func newEnv(t *testing.T, y string, o envOpts) *env {
 		gateway.WithLogger(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 		gateway.WithMetrics(reg, reg),
 	}
+	if o.tick == 0 {
+		o.tick = time.Hour
+	}
+	opts = append(opts, gateway.WithTick(o.tick))
 	if o.store != nil {
 		opts = append(opts, gateway.WithStore(o.store))
 	}

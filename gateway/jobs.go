@@ -68,9 +68,6 @@ type jobs struct {
 	client *river.Client[*sql.Tx]
 }
 
-// jobCheck is how often the window closer runs.
-const jobCheck = 2 * time.Second
-
 func (g *Gateway) startJobs(ctx context.Context) error {
 	var drv riverdriver.Driver[*sql.Tx]
 	if g.store.Dialect() == logstore.Postgres {
@@ -118,7 +115,7 @@ func (g *Gateway) startJobs(ctx context.Context) error {
 		MaxAttempts:       20,
 		JobTimeout:        time.Minute,
 		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(jobCheck),
+			river.NewPeriodicJob(river.PeriodicInterval(g.tick),
 				func() (river.JobArgs, *river.InsertOpts) { return closeWindowsArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "close_windows", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(g.cfg.Log.SweepInterval.D()),
@@ -292,10 +289,10 @@ func (g *Gateway) Start(ctx context.Context) error {
 }
 
 // flushLoop writes this replica's partial windows and refreshes the
-// gauges from the newest windows, every second.
+// gauges from the newest windows, every tick.
 func (g *Gateway) flushLoop() {
 	defer g.wg.Done()
-	t := time.NewTicker(time.Second)
+	t := time.NewTicker(g.tick)
 	defer t.Stop()
 	for {
 		select {
