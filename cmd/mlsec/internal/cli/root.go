@@ -93,8 +93,8 @@ I/O error (docs/exit-codes.md).`,
 		"owners": "registry", "request": "registry", "approve": "registry", "reject": "registry",
 		"requests": "registry", "rollback": "registry", "record": "registry", "history": "registry",
 		"webhooks": "registry", "alias": "registry", "exceptions": "registry",
-		"drift": "monitoring",
-		"pii":   "privacy",
+		"drift": "monitoring", "gateway": "monitoring", "logs": "monitoring",
+		"pii": "privacy",
 	}
 	for _, f := range commands {
 		c := f()
