@@ -154,7 +154,9 @@ func fetchLogs(cmd *cobra.Command, u, tok string) (gateway.LogPage, error) {
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		var eb struct{ Error struct{ Code, Message string } }
+		var eb struct {
+			Error struct{ Code, Message string }
+		}
 		b, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
 		_ = json.Unmarshal(b, &eb)
 		err := fmt.Errorf("logs: %s (HTTP %d)", eb.Error.Message, res.StatusCode)
