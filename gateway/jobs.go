@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -108,7 +109,7 @@ func (g *Gateway) startJobs(ctx context.Context) error {
 	}))
 	c, err := river.NewClient(drv, &river.Config{
 		ID:                g.cfg.Replica,
-		Logger:            g.log,
+		Logger:            slog.New(minLevel{g.log.Handler(), slog.LevelWarn}),
 		Workers:           workers,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
 		FetchPollInterval: time.Second,
@@ -309,4 +310,23 @@ func (g *Gateway) flushLoop() {
 			cancel()
 		}
 	}
+}
+
+// minLevel passes only records at or above level: River's debug chatter
+// stays out of the gateway's log even with --debug.
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.level && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{m.Handler.WithAttrs(as), m.level}
+}
+
+func (m minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{m.Handler.WithGroup(name), m.level}
 }
