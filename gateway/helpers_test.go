@@ -53,7 +53,7 @@ func (s *syncBuffer) String() string {
 // env is a gateway under test with everything it wrote kept for
 // inspection.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	g       *gateway.Gateway
 	srv     *httptest.Server
 	dir     string
@@ -78,7 +78,7 @@ type envOpts struct {
 }
 
 // yamlConfig fills {{key_sha}} and {{dir}} in a config and parses it.
-func parseConfig(t *testing.T, dir, y string) *gateway.Config {
+func parseConfig(t testing.TB, dir, y string) *gateway.Config {
 	t.Helper()
 	y = strings.ReplaceAll(y, "{{key_sha}}", gateway.HashKey(testKey))
 	y = strings.ReplaceAll(y, "{{dir}}", dir)
@@ -89,7 +89,12 @@ func parseConfig(t *testing.T, dir, y string) *gateway.Config {
 	return c
 }
 
-func newEnv(t *testing.T, y string, o envOpts) *env {
+func newEnv(t *testing.T, y string, o envOpts) *env { return newEnvTB(t, y, o) }
+
+// newBenchEnv is newEnv for benchmarks (SQLite, no job queue).
+func newBenchEnv(b *testing.B, y string) *env { return newEnvTB(b, y, envOpts{noStart: true}) }
+
+func newEnvTB(t testing.TB, y string, o envOpts) *env {
 	t.Helper()
 	dir := t.TempDir()
 	if o.dsn == "" {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -24,6 +25,7 @@ type gatewayFlags struct {
 	config string
 	addr   string
 	debug  bool
+	pprof  string
 }
 
 func newGatewayCmd() *cobra.Command {
@@ -63,6 +65,7 @@ error (docs/exit-codes.md).`,
 	c.Flags().StringVar(&fl.config, "config", "", "gateway configuration `FILE` (YAML)")
 	c.Flags().StringVar(&fl.addr, "addr", "", "listen address (overrides listen: in the file)")
 	c.Flags().BoolVar(&fl.debug, "debug", false, "log every exchange (route, client, status, latency; never content)")
+	c.Flags().StringVar(&fl.pprof, "pprof", "", "serve Go's /debug/pprof on this loopback `ADDR` (profiling; never expose it)")
 	c.AddCommand(newGatewayKeyCmd())
 	return c
 }
@@ -124,6 +127,11 @@ func runGateway(ctx context.Context, fl gatewayFlags, stderr io.Writer, ready ch
 	if err := g.Start(ctx); err != nil {
 		return withCode(ExitUsage, fmt.Errorf("gateway: %w", err))
 	}
+	if fl.pprof != "" {
+		if err := servePprof(ctx, fl.pprof); err != nil {
+			return withCode(ExitUsage, fmt.Errorf("gateway: --pprof: %w", err))
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("gateway: %w", err))
@@ -156,5 +164,28 @@ func runGateway(ctx context.Context, fl gatewayFlags, stderr io.Writer, ready ch
 		return withCode(1, fmt.Errorf("gateway: close: %w", err))
 	}
 	log.Info("mlsec gateway stopped")
+	return nil
+}
+
+// servePprof serves the runtime profiles on a loopback address until ctx
+// ends.
+func servePprof(ctx context.Context, addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s: profiles are served on loopback only", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	go func() { <-ctx.Done(); hs.Close() }()
 	return nil
 }
