@@ -34,7 +34,8 @@ var schema = [][]string{{
 		truncated INTEGER NOT NULL,
 		pii TEXT NOT NULL,
 		error TEXT NOT NULL)`,
-	`CREATE INDEX IF NOT EXISTS gateway_logs_model_ts ON gateway_logs (model, ts)`,
+	// List pages by model in id order (the cursor); one index serves it.
+	`CREATE INDEX IF NOT EXISTS gateway_logs_model_id ON gateway_logs (model, id)`,
 	`CREATE INDEX IF NOT EXISTS gateway_logs_route_expiry ON gateway_logs (route, expires_at)`,
 	`CREATE TABLE IF NOT EXISTS gateway_partials (
 		id {{id}},
