@@ -14,6 +14,7 @@ import (
 
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/gateway"
+	"github.com/mlsec/mlsec/internal/schematest"
 	"github.com/mlsec/mlsec/registry"
 )
 
@@ -172,7 +173,9 @@ alerts:
 		return len(evs) == 4
 	})
 	drifted := 0
+	schema := schematest.Compile(t, "../docs/schemas/evidence.schema.json")
 	for _, ev := range evs {
+		schematest.Validate(t, schema, ev.Body)
 		var rec evidence.Record
 		if err := json.Unmarshal(ev.Body, &rec); err != nil {
 			t.Fatal(err)
