@@ -284,6 +284,18 @@ func newRegistry(t *testing.T) *testRegistry {
 	if _, err := svc.CreateModel(ctx, adm, registry.Model{Name: "iris"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := svc.CreateModel(ctx, adm, registry.Model{Name: "churn"}); err != nil {
+		t.Fatal(err)
+	}
+	// Auditors scoped to one model: iris (may read its logs) and churn
+	// (may not).
+	for name, model := range map[string]string{"auditor-iris": "iris", "auditor-churn": "churn"} {
+		_, sec, err := svc.CreateToken(ctx, adm, registry.Token{Name: name, Role: registry.RoleAuditor, ScopeModel: model})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.tokens[name] = sec
+	}
 	sum := sha256.Sum256([]byte("iris model weights"))
 	arts := []registry.Artifact{{Path: "model.skops", Size: 18, SHA256: hex.EncodeToString(sum[:]), Kind: "file"}}
 	v, _, err := svc.CreateVersion(ctx, adm, "iris", registry.NewVersion{SourceURI: "file:///models/iris", Artifacts: arts})

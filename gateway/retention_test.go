@@ -125,8 +125,9 @@ pii:
 		t.Errorf("audit holds content:\n%s", joined)
 	}
 
-	// Readers: roles come from the registry's tokens.
-	for who, want := range map[string]int{"auditor": 200, "admin": 200, "reviewer": 403, "": 401, "bogus": 401} {
+	// Readers: roles and scopes come from the registry's tokens.
+	for who, want := range map[string]int{"auditor": 200, "admin": 200, "reviewer": 403, "": 401, "bogus": 401,
+		"auditor-iris": 200, "auditor-churn": 403} {
 		tok := reg.tokens[who]
 		if who == "bogus" {
 			tok = "mlsec_" + strings.Repeat("0", 64)
