@@ -189,6 +189,12 @@ type WindowConfig struct {
 type DriftConfig struct {
 	// Reference is a profile written by 'mlsec drift profile'.
 	Reference string `yaml:"reference"`
+	// Dataset, instead of Reference, names a dataset registered in the
+	// registry ('mlsec datasets add NAME --digest sha256:HEX --uri FILE'):
+	// at start the gateway reads the table at its URI (a local path or
+	// file:// URL), refuses to start unless its SHA-256 is the registered
+	// digest, and profiles it.
+	Dataset string `yaml:"dataset"`
 	// Prediction names the profile column that holds the model's output
 	// (compared too); the other columns are read from requests.
 	Prediction string `yaml:"prediction"`
@@ -472,8 +478,13 @@ func (c *Config) validate() error {
 			if r.Protocol == ProtocolOpenAI {
 				bad("%s: drift needs tabular inputs; the openai protocol has none", at)
 			}
-			if d.Reference == "" {
-				bad("%s: drift.reference: a profile from 'mlsec drift profile'", at)
+			switch {
+			case d.Reference == "" && d.Dataset == "":
+				bad("%s: drift.reference (a profile from 'mlsec drift profile') or drift.dataset (a registered dataset) is required", at)
+			case d.Reference != "" && d.Dataset != "":
+				bad("%s: drift.reference and drift.dataset: give one", at)
+			case d.Dataset != "" && c.Registry.URL == "":
+				bad("%s: drift.dataset needs registry.url", at)
 			}
 			if d.MinRows < 1 {
 				bad("%s: drift.min_rows must be positive", at)

@@ -121,7 +121,7 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Gateway, error) {
 	}
 	g.clients = newClients(cfg)
 	for i := range cfg.Routes {
-		rt, err := g.newRoute(&cfg.Routes[i])
+		rt, err := g.newRoute(ctx, &cfg.Routes[i])
 		if err != nil {
 			return nil, err
 		}
@@ -247,7 +247,7 @@ func (g *Gateway) match(p string) *route {
 	return nil
 }
 
-func (g *Gateway) newRoute(c *Route) (*route, error) {
+func (g *Gateway) newRoute(ctx context.Context, c *Route) (*route, error) {
 	up, err := url.Parse(c.Upstream)
 	if err != nil {
 		return nil, fmt.Errorf("%w: route %s: %w", ErrConfig, c.Name, err)
@@ -280,7 +280,7 @@ func (g *Gateway) newRoute(c *Route) (*route, error) {
 		FlushInterval: -1,
 		ErrorLog:      slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
 	}
-	if err := g.newWindow(rt); err != nil {
+	if err := g.newWindow(ctx, rt); err != nil {
 		return nil, err
 	}
 	g.m.modelInfo.WithLabelValues(c.Name, c.Model, c.Version, c.Digest).Set(1)

@@ -26,6 +26,9 @@ type Registry interface {
 	// RecordRetention appends what a retention sweep deleted (counts and
 	// time range, never content) to the registry's audit log.
 	RecordRetention(ctx context.Context, model string, number int, d RetentionEvent) error
+	// Dataset returns a registered dataset (a drift reference named by
+	// drift.dataset).
+	Dataset(ctx context.Context, name string) (registry.Dataset, error)
 }
 
 // Authorizer decides who may read the logs of a model: the caller's
@@ -108,6 +111,11 @@ func (r *RegistryClient) RecordRetention(ctx context.Context, model string, numb
 	body, _ := json.Marshal(d)
 	_, err := r.c.AddRecord(ctx, model, number, title, string(body))
 	return err
+}
+
+// Dataset implements Registry.
+func (r *RegistryClient) Dataset(ctx context.Context, name string) (registry.Dataset, error) {
+	return r.c.GetDataset(ctx, name)
 }
 
 // AuthorizeLogs implements Authorizer with the caller's own token: reading

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,21 +43,16 @@ type windowAcc struct {
 }
 
 // newWindow prepares the route's window (and loads its drift reference).
-func (g *Gateway) newWindow(rt *route) error {
+func (g *Gateway) newWindow(ctx context.Context, rt *route) error {
 	w := &windowAcc{pred: -1, pii: map[string]int64{}, start: g.now()}
 	rt.win = w
 	d := rt.cfg.Drift
 	if d == nil {
 		return nil
 	}
-	f, err := os.Open(d.Reference)
+	ref, err := g.loadReference(ctx, rt)
 	if err != nil {
-		return fmt.Errorf("%w: route %s: drift.reference: %w", ErrConfig, rt.cfg.Name, err)
-	}
-	defer f.Close()
-	ref, err := drift.ReadProfile(f)
-	if err != nil {
-		return fmt.Errorf("%w: route %s: drift.reference %s: %w", ErrConfig, rt.cfg.Name, d.Reference, err)
+		return err
 	}
 	w.ref, w.colIdx = ref, map[string]int{}
 	for i, c := range ref.Columns {
@@ -72,7 +66,7 @@ func (g *Gateway) newWindow(rt *route) error {
 	if d.Prediction != "" {
 		i, ok := w.colIdx[d.Prediction]
 		if !ok {
-			return fmt.Errorf("%w: route %s: drift.prediction %q is not a column of %s", ErrConfig, rt.cfg.Name, d.Prediction, d.Reference)
+			return fmt.Errorf("%w: route %s: drift.prediction %q is not a column of the reference %s", ErrConfig, rt.cfg.Name, d.Prediction, ref.Name)
 		}
 		w.pred = i
 	}
@@ -87,7 +81,7 @@ func (g *Gateway) newWindow(rt *route) error {
 	for _, c := range cols {
 		i, ok := w.colIdx[c]
 		if !ok {
-			return fmt.Errorf("%w: route %s: drift.columns: %q is not a column of %s", ErrConfig, rt.cfg.Name, c, d.Reference)
+			return fmt.Errorf("%w: route %s: drift.columns: %q is not a column of the reference %s", ErrConfig, rt.cfg.Name, c, ref.Name)
 		}
 		w.inputs = append(w.inputs, i)
 	}
