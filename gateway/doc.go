@@ -35,7 +35,8 @@
 // their scope. Pseudonyms cannot be reversed; encrypted values need the
 // pii key.
 //
-// Live drift: a route with a reference profile (mlsec drift profile) adds
+// Live drift: a route with a reference profile (mlsec drift profile, or a
+// dataset registered in the registry, its digest checked) adds
 // each request's inputs and the model's predictions to a streaming drift
 // profile of the current tumbling window (every N requests or T time).
 // Replicas sharing a PostgreSQL store flush partial profiles that the
