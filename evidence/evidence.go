@@ -152,9 +152,9 @@ func (r Record) Validate() error {
 }
 
 // DecodeResult decodes Result into *ScanResult, *SignatureResult,
-// *BOMResult, *RobustnessResult, *ExplainabilityResult, *DriftResult or
-// *FairnessResult for those types, and into map[string]any for reserved
-// types.
+// *BOMResult, *RobustnessResult, *ExplainabilityResult, *DriftResult,
+// *FairnessResult or *MonitoringResult for those types, and into
+// map[string]any for reserved types.
 func (r Record) DecodeResult() (any, error) {
 	var v any
 	switch r.Type {
@@ -172,6 +172,8 @@ func (r Record) DecodeResult() (any, error) {
 		v = &DriftResult{}
 	case TypeFairness:
 		v = &FairnessResult{}
+	case TypeMonitoring:
+		v = &MonitoringResult{}
 	default:
 		m := map[string]any{}
 		v = &m

@@ -13,8 +13,7 @@ var reservedRequired = map[string][]string{
 	TypeApproval: {"approver", "action", "approved"},
 	TypeTest:     {"suite", "passed", "failed"},
 	// Reserved for the new pillars' producers.
-	TypeData:       {"columns"},
-	TypeMonitoring: {"window", "requests"},
+	TypeData: {"columns"},
 }
 
 type reservedResult struct {

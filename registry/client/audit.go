@@ -185,3 +185,11 @@ func (c *Client) AuditTableCheck(ctx context.Context) (*registry.TableCheck, err
 	_, _, err := c.call(ctx, request{method: http.MethodGet, path: "/api/v1/audit/log/tables"}, &tc)
 	return &tc, err
 }
+
+// ListAudit returns a page of audit events (GET /api/v1/audit: admins and
+// auditors, scoped auditors see their scope's events).
+func (c *Client) ListAudit(ctx context.Context, p registry.Page) (List[registry.AuditEvent], error) {
+	var out List[registry.AuditEvent]
+	_, _, err := c.call(ctx, request{method: http.MethodGet, path: "/api/v1/audit", query: pageQuery(nil, p)}, &out)
+	return out, err
+}

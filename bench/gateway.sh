@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Gateway latency and throughput on loopback (docs/gateway.md, "Speed").
+#
+# Starts a loopback upstream (bench/gateway upstream: reads the body, answers
+# ~130 bytes of KServe JSON), a plain httputil.ReverseProxy in front of it
+# (bench/gateway plain) and `mlsec gateway` in front of it (SQLite log store,
+# redaction of every body, one KServe route; DRIFT=1 adds a live drift
+# profile). Then, with the open-loop load generator (bench/gateway load:
+# latency measured from each request's due time):
+#
+#  1. RATE req/s (default 2000) of a 1 KB JSON body with personal data, for
+#     DURATION (default 20s) after a 3 s warm-up: direct, plain proxy,
+#     gateway; p50/p90/p99/p99.9/max. Added latency = gateway - plain proxy.
+#     Goal: p50 < 1 ms and p99 < 5 ms added.
+#  2. Throughput: closed loop over 64 connections for 10 s: plain, gateway.
+#  3. The gateway's peak RSS (VmHWM) after both, and its log row count.
+#
+# Usage: bench/gateway.sh [RATE=2000] [DURATION=20s]
+# Env: DRIFT=1 adds a drift profile to the route; PPROF=FILE writes a 10 s
+# CPU profile of the gateway during the open-loop run.
+# The machine is shared (2 cores, other builds running): load generator,
+# proxies and upstream share the same cores; repeat runs and report spread.
+set -euo pipefail
+RATE=${1:-2000}
+DURATION=${2:-20s}
+cd "$(dirname "$0")/.."
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+go build -o "$WORK/mlsec" ./cmd/mlsec
+go build -o "$WORK/bench" ./bench/gateway
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+		echo $((20000 + RANDOM % 20000))
+}
+wait_port() {
+	local i
+	for i in $(seq 1 200); do
+		curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
+		sleep 0.05
+	done
+	echo "nothing listens on $1" >&2
+	exit 1
+}
+
+UP=$(free_port)
+PLAIN=$(free_port)
+GW=$(free_port)
+"$WORK/bench" upstream -addr "127.0.0.1:$UP" &
+PIDS+=($!)
+"$WORK/bench" plain -addr "127.0.0.1:$PLAIN" -upstream "http://127.0.0.1:$UP" &
+PIDS+=($!)
+wait_port "$UP"
+wait_port "$PLAIN"
+
+KEY=mlsgw_bench_key_0123456789abcdef
+KEY_SHA=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
+DRIFT_CFG=""
+if [ "${DRIFT:-0}" = 1 ]; then
+	/usr/bin/python3 gateway/testdata/iris_server.py --export-train "$WORK/train.csv"
+	"$WORK/mlsec" drift profile "$WORK/train.csv" -o "$WORK/profile.json" 2>/dev/null
+	DRIFT_CFG="    drift: {reference: $WORK/profile.json, prediction: species}"
+fi
+cat >"$WORK/gateway.yaml" <<EOF
+listen: 127.0.0.1:$GW
+log:
+  database: $WORK/gateway.db
+clients:
+  - name: bench
+    key_sha256: $KEY_SHA
+routes:
+  - name: iris
+    protocol: kserve
+    path: /v2/models/iris
+    upstream: http://127.0.0.1:$UP/v2/models/iris
+    model: iris
+    version: "1"
+    retention: 30d
+$DRIFT_CFG
+EOF
+PPROF_FLAG=()
+if [ -n "${PPROF:-}" ]; then PPROF_FLAG=(--pprof "127.0.0.1:$(free_port)"); fi
+"$WORK/mlsec" gateway --config "$WORK/gateway.yaml" "${PPROF_FLAG[@]}" 2>"$WORK/gateway.log" &
+GW_PID=$!
+PIDS+=($GW_PID)
+wait_port "$GW"
+
+# A 1 KB KServe request: 4 rows of 4 features and parameters holding a name,
+# an e-mail address, a phone number and a card number (redacted in the log).
+/usr/bin/python3 - "$WORK/body.json" <<'EOF'
+import json, sys
+body = {"inputs": [{"name": "x", "shape": [4, 4], "datatype": "FP64",
+                    "data": [5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3, 5.9, 3.0, 4.2, 1.5, 6.3, 2.8, 5.1, 1.5]}],
+        "parameters": {"customer": "Maria Schmidt", "email": "maria.schmidt@example.com",
+                       "phone": "+44 20 7946 0958", "card": "4111 1111 1111 1111",
+                       "note": "Please call me back about my order, I was charged twice last week. " * 8}}
+s = json.dumps(body)
+s = s[:-1] + ', "pad": "' + "x" * max(0, 1024 - len(s) - 11) + '"}'
+open(sys.argv[1], "w").write(s)
+print("body bytes:", len(s), file=sys.stderr)
+EOF
+
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(go version | cut -d' ' -f3)"
+run() { "$WORK/bench" load -name "$1" -url "$2" -body "$WORK/body.json" -key "$KEY" "${@:3}"; }
+echo "== open loop, $RATE req/s, $DURATION, 1 KB bodies"
+run direct "http://127.0.0.1:$UP/v2/models/iris/infer" -rate "$RATE" -d "$DURATION" | tee "$WORK/direct.json"
+run plain "http://127.0.0.1:$PLAIN/v2/models/iris/infer" -rate "$RATE" -d "$DURATION" | tee "$WORK/plain.json"
+if [ -n "${PPROF:-}" ]; then
+	curl -s -o "$PPROF" "http://${PPROF_FLAG[1]}/debug/pprof/profile?seconds=10" &
+	PIDS+=($!)
+fi
+run gateway "http://127.0.0.1:$GW/v2/models/iris/infer" -rate "$RATE" -d "$DURATION" | tee "$WORK/gateway.json"
+/usr/bin/python3 - "$WORK/plain.json" "$WORK/gateway.json" <<'EOF'
+import json, sys
+p, g = (json.load(open(f)) for f in sys.argv[1:3])
+for k in ("p50_ms", "p90_ms", "p99_ms", "p999_ms"):
+    print("added %-8s %7.3f ms   (plain %.3f, gateway %.3f)" % (k[:-3], g[k] - p[k], p[k], g[k]))
+EOF
+echo "== closed loop, 64 connections, 10s"
+run plain "http://127.0.0.1:$PLAIN/v2/models/iris/infer" -rate 0 -c 64 -d 10s -warmup 2s
+run gateway "http://127.0.0.1:$GW/v2/models/iris/infer" -rate 0 -c 64 -d 10s -warmup 2s
+echo "== gateway peak RSS: $(sed -n 's/^VmHWM:[[:space:]]*//p' /proc/$GW_PID/status)"
+kill "$GW_PID"
+wait "$GW_PID" 2>/dev/null || true
+echo "== log rows: $(/usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from gateway_logs').fetchone()[0])" "$WORK/gateway.db")"
+echo "== a logged request (redacted):"
+/usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select request from gateway_logs limit 1').fetchone()[0][:400])" "$WORK/gateway.db"

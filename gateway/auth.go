@@ -1,0 +1,90 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+
+	"golang.org/x/time/rate"
+)
+
+// Client names for requests that are not a configured client.
+const (
+	ClientAnonymous       = "anonymous"
+	clientUnauthenticated = "unauthenticated"
+)
+
+// KeyPrefix starts every API key NewKey makes, so leaked keys are easy to
+// recognise (and the pii recognizer's key-like rules catch them).
+const KeyPrefix = "mlsgw_"
+
+// NewKey returns a new random API key and the hex SHA-256 to put in the
+// configuration (clients[].key_sha256). The key is shown once and never
+// stored.
+func NewKey() (key, sha string) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	key = KeyPrefix + hex.EncodeToString(b)
+	return key, HashKey(key)
+}
+
+// HashKey returns the hex SHA-256 of an API key. Keys are 256-bit random
+// values, so a plain hash is enough: nothing can be guessed from it.
+func HashKey(key string) string {
+	s := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(s[:])
+}
+
+type client struct {
+	name    string
+	limiter *rate.Limiter // nil: unlimited
+}
+
+// clients resolves API keys to clients. Lookup is by the key's hash, so the
+// map holds no secret and a timing difference reveals nothing about a key.
+type clients struct {
+	byHash    map[string]*client
+	anonymous *client // nil unless allow_anonymous
+}
+
+func newClients(c *Config) *clients {
+	cs := &clients{byHash: map[string]*client{}}
+	for _, cc := range c.Clients {
+		cl := &client{name: cc.Name}
+		if cc.Rate > 0 {
+			cl.limiter = rate.NewLimiter(rate.Limit(cc.Rate), cc.Burst)
+		}
+		cs.byHash[cc.KeySHA256] = cl
+	}
+	if c.AllowAnonymous {
+		cs.anonymous = &client{name: ClientAnonymous}
+	}
+	return cs
+}
+
+// keyOf returns the API key a request carries: "Authorization: Bearer K"
+// (what OpenAI clients send) or "X-Api-Key: K".
+func keyOf(r *http.Request) string {
+	if k := r.Header.Get("X-Api-Key"); k != "" {
+		return strings.TrimSpace(k)
+	}
+	a := r.Header.Get("Authorization")
+	if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		return strings.TrimSpace(a[7:])
+	}
+	return ""
+}
+
+// lookup returns the request's client, or nil when the key is missing (and
+// anonymous access is off) or unknown.
+func (cs *clients) lookup(r *http.Request) *client {
+	k := keyOf(r)
+	if k == "" {
+		return cs.anonymous
+	}
+	return cs.byHash[HashKey(k)]
+}
+
+func (c *client) allow() bool { return c.limiter == nil || c.limiter.Allow() }

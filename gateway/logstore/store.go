@@ -1,0 +1,282 @@
+package logstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+)
+
+// Dialect names.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// ErrUnavailable wraps every failure to store or read records (a full disk,
+// a database that is down). Its message never holds record content: the
+// store only ever sees redacted records, and errors are classified before
+// they are wrapped.
+var ErrUnavailable = errors.New("log store unavailable")
+
+// Options configure Open.
+type Options struct {
+	// Synchronous is SQLite's synchronous pragma: "normal" (default) or
+	// "full".
+	Synchronous string
+	// MaxBatch bounds the records committed in one transaction (default 256).
+	MaxBatch int
+	// MaxPages, when set, caps a SQLite database's size in pages
+	// (PRAGMA max_page_count): tests use it to fill the "disk".
+	MaxPages int
+}
+
+// Store holds the gateway's log records, drift partials and windows.
+type Store struct {
+	dialect string
+	db      *sql.DB
+	opt     Options
+
+	insert  *sql.Stmt // prepared once: parsing the INSERT per batch cost a tenth of a commit
+	in      chan *pending
+	stop    chan struct{}
+	done    chan struct{}
+	closeMu sync.Once
+}
+
+type pending struct {
+	rec  *Record
+	done chan error
+}
+
+// Open connects to dsn (a SQLite file, or a postgres:// URL), applies the
+// schema and starts the group-commit writer.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.Synchronous == "" {
+		opt.Synchronous = "normal"
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 256
+	}
+	s := &Store{opt: opt, in: make(chan *pending, 4096), stop: make(chan struct{}), done: make(chan struct{})}
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		s.dialect = Postgres
+		s.db, err = sql.Open("pgx", dsn)
+		if err == nil {
+			s.db.SetMaxOpenConns(16)
+			s.db.SetMaxIdleConns(16)
+		}
+	} else {
+		s.dialect = SQLite
+		s.db, err = openSQLite(dsn, opt)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: open: %w", ErrUnavailable, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("%w: schema: %w", ErrUnavailable, err)
+	}
+	if s.insert, err = s.db.PrepareContext(ctx, s.rebind(insertRecord)); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("%w: prepare: %w", ErrUnavailable, err)
+	}
+	go s.writer()
+	return s, nil
+}
+
+func openSQLite(dsn string, opt Options) (*sql.DB, error) {
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	if path == "" {
+		return nil, errors.New("empty SQLite path")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + opt.Synchronous + ")&_txlock=immediate"
+	if opt.MaxPages > 0 {
+		q += fmt.Sprintf("&_pragma=max_page_count(%d)", opt.MaxPages)
+	}
+	// One connection: SQLite has one writer, and River's SQLite driver
+	// wants a single-connection pool too. Reads are short and indexed.
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+q)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	_ = os.Chmod(path, 0o600)
+	return db, nil
+}
+
+// Dialect returns SQLite or Postgres.
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB returns the database pool (the job queue shares it, so jobs are
+// enqueued in the same transactions as the rows they are about).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return classify("ping", err)
+	}
+	return nil
+}
+
+// Close stops the writer (records already handed to Append are committed
+// first) and closes the database.
+func (s *Store) Close() error {
+	s.closeMu.Do(func() {
+		close(s.stop)
+		<-s.done
+		s.insert.Close()
+	})
+	return s.db.Close()
+}
+
+// Tx runs fn in a transaction and commits it when fn returns nil.
+func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return classify("begin", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return classify("commit", err)
+	}
+	return nil
+}
+
+// Append stores one record and returns once it is committed: a record
+// Append acknowledged is on disk (in SQLite's WAL with synchronous=normal,
+// which survives a crash of the process; with full, a power loss too).
+// Concurrent appends share transactions (group commit), so the cost of a
+// commit is paid once per batch.
+func (s *Store) Append(ctx context.Context, r *Record) error {
+	p := &pending{rec: r, done: make(chan error, 1)}
+	select {
+	case s.in <- p:
+	case <-s.stop:
+		return fmt.Errorf("%w: closed", ErrUnavailable)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Wait for the commit even if ctx ends: the caller must know whether
+	// the record is stored before it answers.
+	return <-p.done
+}
+
+func (s *Store) writer() {
+	defer close(s.done)
+	batch := make([]*pending, 0, s.opt.MaxBatch)
+	for {
+		select {
+		case p := <-s.in:
+			batch = append(batch[:0], p)
+		case <-s.stop:
+			// Drain what was handed over before Close.
+			for {
+				select {
+				case p := <-s.in:
+					s.commit([]*pending{p})
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < s.opt.MaxBatch {
+			select {
+			case p := <-s.in:
+				batch = append(batch, p)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+func (s *Store) commit(batch []*pending) {
+	err := s.Tx(context.Background(), func(tx *sql.Tx) error {
+		st := tx.Stmt(s.insert)
+		defer st.Close()
+		for _, p := range batch {
+			if _, err := st.Exec(p.rec.args()...); err != nil {
+				return classify("insert", err)
+			}
+		}
+		return nil
+	})
+	for _, p := range batch {
+		p.done <- err
+	}
+}
+
+// classify turns a driver error into ErrUnavailable with a message that
+// names the operation and the kind of failure but carries no driver text:
+// PostgreSQL's messages can quote a failing row, and even though rows are
+// redacted, error paths stay content-free.
+func classify(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+	}
+	kind := "database error"
+	msg := strings.ToLower(err.Error())
+	switch {
+	case strings.Contains(msg, "full"), strings.Contains(msg, "no space"):
+		kind = "disk full"
+	case strings.Contains(msg, "connect"), strings.Contains(msg, "closed"), strings.Contains(msg, "terminat"),
+		strings.Contains(msg, "does not exist"), strings.Contains(msg, "broken pipe"), strings.Contains(msg, "eof"):
+		kind = "database down"
+	case strings.Contains(msg, "locked"), strings.Contains(msg, "busy"):
+		kind = "database busy"
+	case strings.Contains(msg, "readonly"), strings.Contains(msg, "read-only"), strings.Contains(msg, "permission"):
+		kind = "not writable"
+	}
+	return fmt.Errorf("%w: %s: %s", ErrUnavailable, op, kind)
+}
+
+func (s *Store) rebind(q string) string {
+	if s.dialect != Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
