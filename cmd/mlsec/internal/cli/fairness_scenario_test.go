@@ -65,7 +65,9 @@ func TestFairnessEndToEnd(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	version(1, `{"w": 1}`, predictions(t, filepath.Join(tmp), 50, 52), "--y-true", "y", "--y-pred", "pred", "--sensitive", "sex")
-	if code, _, errs := as(alice, "owners", "credit", "--set", "approve=bob", "--set", "monitor=carol"); code != 0 {
+	// The admin names the owners: a maintainer naming approvers opens a
+	// change_governance decision (the governance floor).
+	if code, _, errs := as(admin, "owners", "credit", "--set", "approve=bob", "--set", "monitor=carol"); code != 0 {
 		t.Fatalf("owners: %s", errs)
 	}
 	code, out, errs := as(alice, "request", "credit@1", "promote", "--rationale", "first release")
