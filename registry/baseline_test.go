@@ -56,8 +56,6 @@ func TestDecisionInputHasProductionBaseline(t *testing.T) {
 	v1 := setup(t, s)
 	addFairnessEvidence(t, s, v1, 0.02)
 	addTestEvidence(t, s, v1, 0)
-	// An admin names the approver directly; a maintainer doing so would open
-	// a change_governance decision (the governance floor).
 	if _, err := s.SetGovernance(ctx, admin, "m", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{
 		registry.RespApprove: {"rev"}}}); err != nil {
 		t.Fatal(err)

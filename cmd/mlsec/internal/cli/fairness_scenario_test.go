@@ -65,8 +65,6 @@ func TestFairnessEndToEnd(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	version(1, `{"w": 1}`, predictions(t, filepath.Join(tmp), 50, 52), "--y-true", "y", "--y-pred", "pred", "--sensitive", "sex")
-	// The admin names the owners: a maintainer naming approvers opens a
-	// change_governance decision (the governance floor).
 	if code, _, errs := as(admin, "owners", "credit", "--set", "approve=bob", "--set", "monitor=carol"); code != 0 {
 		t.Fatalf("owners: %s", errs)
 	}
