@@ -5,13 +5,24 @@ GO ?= go
 # staticcheck 2026.2.2; the first release line that supports Go 1.26.
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME ?= 10s
+# go-gremlins mutation testing (docs/mutation.md). Pinned: the newest
+# release the module proxy serves.
+GREMLINS_VERSION := v0.6.0
+# The security-critical packages, one gremlins run each (MUTATE_PKGS=./audit
+# for one). scan is limited to its pickle rules by MUTATE_EXCLUDE_scan.
+MUTATE_PKGS ?= ./audit ./sign ./manifest ./policy ./pickle ./scan ./registry ./registry/server
+# One worker, one CPU per test run and a generous timeout: the machine is
+# shared, and a mutant that only times out because of load is not a kill.
+MUTATE_WORKERS ?= 1
+MUTATE_TIMEOUT_COEFFICIENT ?= 10
+MUTATE_OUT ?= bin/mutation
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 PKG := github.com/mlsec/mlsec
 LDFLAGS := -s -w -X $(PKG)/internal/version.Version=$(VERSION) -X $(PKG)/internal/version.Commit=$(COMMIT)
 
-.PHONY: all build test test-race lint fmt-check vet staticcheck fuzz-smoke bench examples clean
+.PHONY: all build test test-race lint fmt-check vet staticcheck fuzz-smoke bench examples mutate clean
 
 all: build
 
@@ -52,6 +63,19 @@ fuzz-smoke:
 ## bench: every benchmark, with allocations
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## mutate: go-gremlins over the security-critical packages, one at a time;
+## JSON results in $(MUTATE_OUT)/, scores summarised per package
+mutate:
+	$(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+	@mkdir -p $(MUTATE_OUT)
+	@set -ef; g="$$($(GO) env GOPATH)/bin/gremlins"; for p in $(MUTATE_PKGS); do \
+		name=$$(echo "$$p" | sed 's|^\./||; s|/|_|g'); \
+		excl=""; if [ "$$name" = scan ]; then excl='-E (^|/)(archive|doc|engine|evidence|finding|format|gguf|json|keras|numpy|onnx|promise|python|rules|ruleset|safetensors|savedmodel|sniff|spool|walk|xml|yaml|zip)\.go$$ -E (^|/)output/'; fi; \
+		echo "== gremlins $$p"; \
+		"$$g" unleash --workers $(MUTATE_WORKERS) --test-cpu 1 --timeout-coefficient $(MUTATE_TIMEOUT_COEFFICIENT) \
+			--invert-logical $$excl -o "$(MUTATE_OUT)/$$name.json" "$$p" | tee "$(MUTATE_OUT)/$$name.txt" | grep -E 'LIVED|TIMED OUT|Killed:|Test efficacy|Mutator coverage'; \
+	done
 
 ## examples: regenerate examples/malicious from examples/gen
 examples:

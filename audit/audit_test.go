@@ -183,9 +183,14 @@ func TestLoadOrCreateKey(t *testing.T) {
 	if err != nil || created || s2.VerifierKey() != s.VerifierKey() {
 		t.Fatal("reload", err)
 	}
-	os.Chmod(p, 0o644)
-	if _, _, err := LoadOrCreateKey(p, "o/log"); err == nil {
-		t.Fatal("accepted a world-readable key")
+	// Readable by anyone but the owner, the group included, is refused.
+	for _, mode := range []os.FileMode{0o644, 0o640, 0o604, 0o610} {
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := LoadOrCreateKey(p, "o/log"); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+			t.Errorf("audit key of mode %v: %v, want refused with a chmod 600 hint", mode, err)
+		}
 	}
 }
 

@@ -40,3 +40,45 @@ func TestInputExceptions(t *testing.T) {
 		t.Fatal("input.exceptions that is not a list was accepted")
 	}
 }
+
+// TestExceptionPinnedToSubject: an exception naming one model waives the
+// rule for that model only, whichever digest it has; every other subject
+// is still denied, and an expired one warns only for its own subject.
+func TestExceptionPinnedToSubject(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rego := "package mlsec.gate\n\nimport rego.v1\n\ndeny contains {\"id\": \"T-001\", \"msg\": \"always\"} if true\n"
+	if err := os.WriteFile(filepath.Join(dir, "p.rego"), []byte(rego), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(t.Context(), Options{Dirs: []string{dir}, NoDefault: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := Exception{Rule: "T-001", Owner: "alice", Expires: "2027-01-31", Subject: "fraud"}
+	in := func(name, now string) Input {
+		return Input{Subject: Subject{Name: name, Digest: map[string]string{"sha256": "abc"}}, Context: Context{Time: now}, Exceptions: []Exception{x}}
+	}
+	for _, c := range []struct {
+		name    string
+		allowed bool
+	}{{"fraud", true}, {"credit", false}, {"fraud2", false}, {"FRAUD", false}} {
+		d, err := e.Evaluate(t.Context(), in(c.name, "2027-01-01T00:00:00Z"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Allowed != c.allowed || (len(d.Exceptions) == 1) != c.allowed {
+			t.Errorf("subject %q: allowed %v with %d waived, want allowed %v (exception pinned to %q)", c.name, d.Allowed, len(d.Exceptions), c.allowed, x.Subject)
+		}
+	}
+	expired := func(name string) bool {
+		d, err := e.Evaluate(t.Context(), in(name, "2027-03-01T00:00:00Z"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(d.Warnings, func(r Result) bool { return r.ID == RuleExceptionExpired })
+	}
+	if !expired("fraud") || expired("credit") {
+		t.Errorf("expired-exception warning: fraud %v (want true), credit %v (want false)", expired("fraud"), expired("credit"))
+	}
+}

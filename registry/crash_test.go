@@ -84,6 +84,12 @@ func TestCrashSafety(t *testing.T) {
 
 	var mu sync.Mutex
 	var acks []acked
+	// The kill lands once the writers have had acknowledgements (so there
+	// is something to lose) and are still pushing, not after a fixed sleep
+	// that on a loaded machine may come before the first one.
+	const killAfter = 6
+	enough := make(chan struct{})
+	var once sync.Once
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for g := range 4 {
@@ -107,11 +113,20 @@ func TestCrashSafety(t *testing.T) {
 				}
 				mu.Lock()
 				acks = append(acks, a)
+				if len(acks) >= killAfter {
+					once.Do(func() { close(enough) })
+				}
 				mu.Unlock()
 			}
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond)
+	select {
+	case <-enough:
+	case <-time.After(2 * time.Minute):
+		cancel()
+		wg.Wait()
+		t.Fatalf("fewer than %d pushes acknowledged in 2 minutes:\n%s", killAfter, out.String())
+	}
 	cmd.Process.Kill() // SIGKILL: no shutdown path runs
 	cmd.Wait()
 	cancel()

@@ -22,7 +22,7 @@ func WithTokenCacheTTL(d time.Duration) Option { return func(s *Service) { s.tok
 
 type cachedToken struct {
 	t     Token
-	until time.Time // wall clock, independent of WithClock
+	until time.Time // on the Service's clock (WithClock), so tests advance it
 }
 
 // tokenCache maps token hashes to recently read token rows.
@@ -40,22 +40,23 @@ func newTokenCache() *tokenCache {
 
 // get returns the cached row of hash, or the generation to pass to put
 // after reading the row from the store.
-func (c *tokenCache) get(hash string) (t Token, ok bool, gen uint64) {
+func (c *tokenCache) get(hash string, now time.Time) (t Token, ok bool, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[hash]
 	if !ok {
 		return Token{}, false, c.gen
 	}
-	if time.Now().After(e.until) {
+	if now.After(e.until) {
 		delete(c.m, hash)
 		return Token{}, false, c.gen
 	}
 	return e.t, true, c.gen
 }
 
-// put caches t unless a revocation happened since get returned gen.
-func (c *tokenCache) put(hash string, t Token, gen uint64) {
+// put caches t until now+TTL unless a revocation happened since get
+// returned gen.
+func (c *tokenCache) put(hash string, t Token, gen uint64, now time.Time) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -67,7 +68,7 @@ func (c *tokenCache) put(hash string, t Token, gen uint64) {
 	if len(c.m) >= tokenCacheMax {
 		clear(c.m) // rare: more live tokens than the bound in one TTL
 	}
-	c.m[hash] = cachedToken{t: t, until: time.Now().Add(c.ttl)}
+	c.m[hash] = cachedToken{t: t, until: now.Add(c.ttl)}
 }
 
 // forget drops token id (revoked through this Service).

@@ -216,7 +216,8 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 		return Actor{}, bad
 	}
 	hash := HashToken(secret)
-	t, cached, gen := s.tokens.get(hash)
+	now := s.now()
+	t, cached, gen := s.tokens.get(hash, now)
 	if !cached {
 		var err error
 		t, err = s.store.GetTokenByHash(ctx, hash)
@@ -227,10 +228,10 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 			return Actor{}, err
 		}
 		if t.RevokedAt == nil {
-			s.tokens.put(hash, t, gen)
+			s.tokens.put(hash, t, gen, now)
 		}
 	}
-	if t.RevokedAt != nil || (t.ExpiresAt != nil && !t.ExpiresAt.After(s.now())) {
+	if t.RevokedAt != nil || (t.ExpiresAt != nil && !t.ExpiresAt.After(now)) {
 		return Actor{}, bad
 	}
 	return Actor{Name: fmt.Sprintf("token:%d:%s", t.ID, t.Name), Person: t.Person, Role: t.Role,
