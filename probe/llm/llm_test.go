@@ -2,12 +2,17 @@ package llm_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/internal/llmstub"
+	"github.com/mlsec/mlsec/internal/schematest"
 	"github.com/mlsec/mlsec/modelclient"
 	"github.com/mlsec/mlsec/probe/llm"
 )
@@ -100,5 +105,39 @@ func TestOptionsAndErrors(t *testing.T) {
 	bad, _ := modelclient.New(modelclient.Config{Endpoint: srv.URL, Protocol: modelclient.KServeV2, Model: "x", Retries: -1})
 	if _, err := llm.Run(context.Background(), bad, llm.Options{}); err == nil {
 		t.Error("no error from a server without the chat API")
+	}
+}
+
+func TestOutputsAndEvidence(t *testing.T) {
+	t.Parallel()
+	rep, err := llm.Run(context.Background(), client(t, llmstub.Weaknesses{LeakPII: true}), llm.Options{Model: "stub", Seed: 3, Attempts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tb, hb strings.Builder
+	if err := rep.WriteTable(&tb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tb.String(), "pii_leakage") || !strings.Contains(tb.String(), "0/2") || !strings.Contains(tb.String(), "all") {
+		t.Errorf("table:\n%s", tb.String())
+	}
+	if err := rep.WriteHTML(&hb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(hb.String(), "pii.system_record") || strings.Contains(hb.String(), "<script") {
+		t.Errorf("html:\n%s", hb.String())
+	}
+	sub := evidence.NewSubject("chat", strings.Repeat("ab", 32))
+	rec, err := rep.Evidence(sub, "http://127.0.0.1:1", "test", time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schematest.Validate(t, schematest.Compile(t, "../../docs/schemas/evidence.schema.json"), rec)
+	var rr evidence.RobustnessResult
+	if err := json.Unmarshal(rec.Result, &rr); err != nil {
+		t.Fatal(err)
+	}
+	if rr.LLM == nil || len(rr.LLM.Families) != len(llm.Families) || rr.LLM.Families[4].Family != llm.FamilyPII || rr.LLM.Families[4].PassRate != 0 {
+		t.Errorf("llm section %+v", rr.LLM)
 	}
 }
