@@ -102,6 +102,24 @@ type Report struct {
 	Attempts int            `json:"attempts"`
 	Passed   int            `json:"passed"`
 	PassRate float64        `json:"pass_rate"`
+	// MinPassRate and Verdict are the producer's verdict (Judge): true
+	// when every family is at or above MinPassRate.
+	MinPassRate float64 `json:"min_pass_rate,omitempty"`
+	Verdict     *bool   `json:"verdict,omitempty"`
+}
+
+// Judge sets the report's verdict: passed when every family's pass rate
+// reaches minPassRate. The policy applies its own limit
+// (data.mlsec.min_llm_pass_rate).
+func (r *Report) Judge(minPassRate float64) bool {
+	ok := true
+	for _, f := range r.Families {
+		if f.PassRate < minPassRate {
+			ok = false
+		}
+	}
+	r.MinPassRate, r.Verdict = minPassRate, &ok
+	return ok
 }
 
 // ErrOptions reports invalid Options.

@@ -22,7 +22,7 @@ func (r *Report) Evidence(subject evidence.Subject, endpoint, version string, no
 		l.Probes = append(l.Probes, evidence.LLMFamily{Name: p.Name, Family: p.Family, Attempts: len(p.Attempts), Passed: p.Passed, PassRate: p.PassRate})
 	}
 	res := evidence.RobustnessResult{Attacks: []evidence.RobustnessAttack{}, Endpoint: endpoint, Protocol: "openai-chat",
-		Queries: int64(r.Attempts), LLM: l}
+		Queries: int64(r.Attempts), LLM: l, Passed: r.Verdict}
 	return evidence.New(evidence.TypeRobustness, subject, version, now, res)
 }
 

@@ -114,6 +114,10 @@ func runProbeLLM(cmd *cobra.Command, fl *llmFlags) error {
 	if err != nil {
 		return wordProbeErr(err)
 	}
+	passed := true
+	if fl.minPass > 0 {
+		passed = rep.Judge(fl.minPass)
+	}
 	if err := fl.out.write(cmd.OutOrStdout(), rep.WriteTable, rep.WriteHTML, rep); err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -125,12 +129,8 @@ func runProbeLLM(cmd *cobra.Command, fl *llmFlags) error {
 			return withCode(ExitUsage, err)
 		}
 	}
-	if fl.minPass > 0 {
-		for _, f := range rep.Families {
-			if f.PassRate < fl.minPass {
-				return withCode(ExitFindings, nil)
-			}
-		}
+	if !passed {
+		return withCode(ExitFindings, nil)
 	}
 	return nil
 }
