@@ -22,7 +22,7 @@ type llmFlags struct {
 	seed             uint64
 	families         []string
 	minPass          float64
-	ev               modelEvidence
+	ev               modelRef
 	out              outputFlags
 	noProgress       bool
 }
@@ -70,7 +70,7 @@ Exit codes: 0 every family at or above --min-pass-rate, 1 a family below it,
 	f.StringSliceVar(&fl.families, "family", nil, "families to run (default all): "+strings.Join(llm.Families, ", "))
 	f.Float64Var(&fl.minPass, "min-pass-rate", 0.9, "limit: pass rate of every family (0: not checked)")
 	f.BoolVar(&fl.noProgress, "no-progress", false, "no progress bar")
-	fl.ev.register(f, "robustness (llm)")
+	fl.ev.register(f)
 	fl.out.register(f)
 	return c
 }
@@ -121,11 +121,11 @@ func runProbeLLM(cmd *cobra.Command, fl *llmFlags) error {
 	if err := fl.out.write(cmd.OutOrStdout(), rep.WriteTable, rep.WriteHTML, rep); err != nil {
 		return withCode(ExitUsage, err)
 	}
-	if fl.ev.path != "" {
+	if fl.ev.enabled() {
 		build := func(s evidence.Subject, v string, now time.Time) (evidence.Record, error) {
 			return rep.Evidence(s, fl.endpoint, v, now, fl.attempts)
 		}
-		if err := fl.ev.write(cmd.Context(), build); err != nil {
+		if err := writeProbeEvidence(cmd.Context(), &fl.ev, build); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}
