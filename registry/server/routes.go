@@ -101,7 +101,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ registry.Actor
 	writeJSON(w, code, checks)
 }
 
+// serveMetrics is a public route in the table (no API token by default);
+// Config.MetricsToken and MetricsRole close it (metricsAllowed).
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, _ registry.Actor) {
+	if err := s.metricsAllowed(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.metrics().ServeHTTP(w, r)
 }
 

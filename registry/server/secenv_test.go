@@ -49,7 +49,10 @@ func permissivePolicy(t *testing.T) *policy.Engine {
 	return eng
 }
 
-func newSecEnv(t *testing.T, dsn string) *secEnv {
+func newSecEnv(t *testing.T, dsn string) *secEnv { return newSecEnvWith(t, dsn, nil) }
+
+// newSecEnvWith is newSecEnv with cfg changing the server's Config first.
+func newSecEnvWith(t *testing.T, dsn string, cfg func(*Config)) *secEnv {
 	t.Helper()
 	eng := permissivePolicy(t)
 	db, err := store.Open(t.Context(), dsn)
@@ -69,7 +72,11 @@ func newSecEnv(t *testing.T, dsn string) *secEnv {
 	signer, _ := audit.NewSigner(skey)
 	svc := registry.NewService(db, registry.WithPolicy(eng), registry.WithAuditor(registry.NewMerkleAuditor(signer)),
 		registry.WithSecretKey(make([]byte, registry.SecretKeySize)))
-	srv := httptest.NewServer(New(Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler)}))
+	c := Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler)}
+	if cfg != nil {
+		cfg(&c)
+	}
+	srv := httptest.NewServer(New(c))
 	t.Cleanup(srv.Close)
 	e := &secEnv{env: &env{url: srv.URL, svc: svc, tokens: map[registry.Role]string{}}, blobDir: blobDir}
 	secret, _, err := svc.Bootstrap(t.Context())
@@ -129,6 +136,7 @@ func (e *secEnv) push(t *testing.T, token, model string, files map[string][]byte
 		}
 	}
 	e.must(t, 200, token, "POST", fmt.Sprintf("/api/v1/models/%s/versions/%d/finalize", model, v.Number), nil)
+	finishJobs(t, e.svc, "")
 	return v.Number
 }
 
