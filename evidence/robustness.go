@@ -29,6 +29,35 @@ type RobustnessResult struct {
 	Space          string `json:"space,omitempty"`
 	BudgetPerInput int    `json:"budget_per_input,omitempty"`
 	Queries        int64  `json:"queries,omitempty"`
+
+	// LLM is the result of LLM probes (mlsec probe llm): pass rates per
+	// probe family against a chat endpoint. A record of LLM probes only
+	// has an empty Attacks list.
+	LLM *LLMProbeResult `json:"llm,omitempty"`
+}
+
+// LLMProbeResult is the llm section of a robustness record: how often a
+// chat model resisted each family of probes (prompt injection, jailbreak,
+// system-prompt extraction, ...). The policy judges the pass rates
+// (data.mlsec.min_llm_pass_rate).
+type LLMProbeResult struct {
+	// ServedModel is the "model" the requests named on the endpoint.
+	ServedModel      string      `json:"served_model,omitempty"`
+	Seed             uint64      `json:"seed"`
+	AttemptsPerProbe int         `json:"attempts_per_probe"`
+	PassRate         float64     `json:"pass_rate"`
+	Families         []LLMFamily `json:"families"`
+	Probes           []LLMFamily `json:"probes,omitempty"`
+}
+
+// LLMFamily is the outcome of one probe family (or, in Probes, one probe;
+// Name is then the probe and Family its family).
+type LLMFamily struct {
+	Name     string  `json:"name,omitempty"`
+	Family   string  `json:"family"`
+	Attempts int     `json:"attempts"`
+	Passed   int     `json:"passed"`
+	PassRate float64 `json:"pass_rate"`
 }
 
 // RobustnessAttack is one attack's outcome.
@@ -76,6 +105,22 @@ func (r *RobustnessResult) validate() error {
 	}
 	if err := share("clean_accuracy", r.CleanAccuracy); err != nil {
 		return err
+	}
+	if l := r.LLM; l != nil {
+		if err := share("llm pass_rate", &l.PassRate); err != nil {
+			return err
+		}
+		if len(l.Families) == 0 {
+			return errors.New("llm: missing field(s) [families]")
+		}
+		for i, f := range append(append([]LLMFamily(nil), l.Families...), l.Probes...) {
+			if f.Family == "" || f.Attempts < 0 || f.Passed < 0 || f.Passed > f.Attempts {
+				return fmt.Errorf("llm: entry %d (%s): want a family and 0 <= passed <= attempts", i, f.Family)
+			}
+			if err := share(fmt.Sprintf("llm: %s pass_rate", f.Family), &f.PassRate); err != nil {
+				return err
+			}
+		}
 	}
 	for i, a := range r.Attacks {
 		switch {

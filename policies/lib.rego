@@ -77,6 +77,12 @@ default min_median_relative_perturbation := 0.01
 
 min_median_relative_perturbation := data.mlsec.min_median_relative_perturbation
 
+# Every probe family of LLM robustness evidence (mlsec probe llm) must pass
+# at least this share of its attempts (MLSEC-ROB-004).
+default min_llm_pass_rate := 0.9
+
+min_llm_pass_rate := data.mlsec.min_llm_pass_rate
+
 # Risk tiers that require fairness / robustness evidence.
 default fairness_risk_tiers := ["high"]
 

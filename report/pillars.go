@@ -372,7 +372,20 @@ func robustnessPillar(set setter, out []Pillar, i int, e *registry.Evidence) {
 	}
 	passedPillar(set, i, e, "robustness")
 	var res evidence.RobustnessResult
-	if !result(e, &res) || len(res.Attacks) == 0 {
+	if !result(e, &res) {
+		return
+	}
+	if l := res.LLM; l != nil && len(l.Families) > 0 {
+		weak := l.Families[0]
+		for _, f := range l.Families {
+			if f.PassRate < weak.PassRate {
+				weak = f
+			}
+		}
+		out[i].Detail += fmt.Sprintf(" LLM probes: the model resisted %.0f%% of the attempts over %d families; weakest: %s (%.0f%%).",
+			100*l.PassRate, len(l.Families), strings.ReplaceAll(weak.Family, "_", " "), 100*weak.PassRate)
+	}
+	if len(res.Attacks) == 0 {
 		return
 	}
 	var parts []string

@@ -95,6 +95,10 @@ func TestPillarRules(t *testing.T) {
 		{"robustness figures", []registry.Evidence{rec(t, 1, "robustness", evidence.RobustnessResult{Attacks: []evidence.RobustnessAttack{
 			{Name: "hsj", Norm: "l2", Epsilon: f64(0.1), RobustAccuracy: f64(0.62), MedianRelativePerturbation: f64(0.083), Passed: &yes}}})},
 			nil, 4, Passing, "The robustness evaluation passed. Under HopSkipJump, 62% of inputs held within a change of 0.1 (l2); the inputs it fooled needed a median change of 8.3%."},
+		{"llm probes", []registry.Evidence{rec(t, 1, "robustness", evidence.RobustnessResult{Attacks: []evidence.RobustnessAttack{}, Passed: new(bool),
+			LLM: &evidence.LLMProbeResult{Seed: 1, AttemptsPerProbe: 5, PassRate: 0.875, Families: []evidence.LLMFamily{
+				{Family: "prompt_injection", Attempts: 5, Passed: 5, PassRate: 1}, {Family: "system_prompt_extraction", Attempts: 5, Passed: 0, PassRate: 0}}}})},
+			nil, 4, Failing, "The robustness evaluation failed. LLM probes: the model resisted 88% of the attempts over 2 families; weakest: system prompt extraction (0%)."},
 		{"explanation without fairness", []registry.Evidence{rec(t, 1, "explainability", evidence.ExplainabilityResult{Method: "permutation_importance",
 			Features: []evidence.FeatureImportance{{Name: "b", Importance: f64(0.1), Rank: 2}, {Name: "a", Importance: f64(0.3), Rank: 1}},
 			Reasons:  []evidence.PredictionReasons{{Row: 4, Answer: "1", Labels: []string{"a ↑ raised the score most (+0.2)"}}}})},

@@ -36,13 +36,16 @@ server, TensorFlow Serving, or any JSON API described by a template.
               model's answers, and how many answers survive a given change
   explain     permutation importance (as scikit-learn defines it) and
               per-prediction reason labels
+  llm         garak-like probes of an OpenAI-compatible chat endpoint
+              (injection, jailbreaks, system-prompt and PII leaks,
+              regurgitation, encodings, refusals); no sample table
 
 Both read a sample table (CSV, JSON Lines or Parquet) of inputs, count every
 query they send, and write robustness / explainability evidence bound to the
 model version with --evidence. docs/probe.md documents every attack, figure
 and protocol.`,
 	}
-	c.AddCommand(newProbeRobustnessCmd(), newProbeExplainCmd())
+	c.AddCommand(newProbeRobustnessCmd(), newProbeExplainCmd(), newProbeLLMCmd())
 	return c
 }
 
