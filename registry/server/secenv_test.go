@@ -14,7 +14,9 @@ import (
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/internal/pgtest"
+	"github.com/mlsec/mlsec/registry/server/session"
 	"github.com/mlsec/mlsec/registry/store"
+	"github.com/mlsec/mlsec/ui"
 )
 
 // secEnv is a server as mlsec serve runs it (Merkle audit log, sealed
@@ -69,7 +71,12 @@ func newSecEnv(t *testing.T, dsn string) *secEnv {
 	signer, _ := audit.NewSigner(skey)
 	svc := registry.NewService(db, registry.WithPolicy(eng), registry.WithAuditor(registry.NewMerkleAuditor(signer)),
 		registry.WithSecretKey(make([]byte, registry.SecretKeySize)))
-	srv := httptest.NewServer(New(Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler)}))
+	sessions := session.New(session.Config{Check: svc.Reauthenticate})
+	pages, err := ui.New(ui.Config{Service: svc, Sessions: sessions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler), Pages: pages, Sessions: sessions}))
 	t.Cleanup(srv.Close)
 	e := &secEnv{env: &env{url: srv.URL, svc: svc, tokens: map[registry.Role]string{}}, blobDir: blobDir}
 	secret, _, err := svc.Bootstrap(t.Context())

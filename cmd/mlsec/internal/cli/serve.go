@@ -21,9 +21,11 @@ import (
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/server"
+	"github.com/mlsec/mlsec/registry/server/session"
 	"github.com/mlsec/mlsec/registry/store"
 	"github.com/mlsec/mlsec/registry/worker"
 	"github.com/mlsec/mlsec/sign"
+	"github.com/mlsec/mlsec/ui"
 )
 
 func init() { register(newServeCmd) }
@@ -47,8 +49,9 @@ func newServeCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the model registry server",
-		Long: `serve runs the mlsec model registry: a REST API under /api/v1 (OpenAPI at
-/api/v1/openapi.json), /healthz, /readyz and Prometheus /metrics.
+		Long: `serve runs the mlsec model registry: a web UI at / (sign in with an API
+token), a REST API under /api/v1 (OpenAPI at /api/v1/openapi.json),
+/healthz, /readyz and Prometheus /metrics.
 
 With no flags it needs nothing installed: a SQLite database (WAL mode) and a
 content-addressed blob folder under --data-dir. --database postgres://... and
@@ -182,13 +185,20 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
 	}
+	sessions := session.New(session.Config{Check: svc.Reauthenticate})
+	pages, err := ui.New(ui.Config{Service: svc, Sessions: sessions})
+	if err != nil {
+		return withCode(1, fmt.Errorf("serve: %w", err))
+	}
 	hs := &http.Server{
-		Handler:           server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys}),
+		Handler: server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys,
+			Pages: pages, Sessions: sessions}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	log.Info("mlsec registry listening", "addr", ln.Addr().String(), "database", db.Dialect(), "blob", redactURL(o.blobURL))
+	fmt.Fprintf(stderr, "Web UI: http://%s/ (sign in with an API token)\n", ln.Addr().String())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
