@@ -17,7 +17,7 @@ import (
 // filtered page reads.
 const (
 	auditPerPage = 50
-	maxAuditScan = 10000
+	maxAuditScan = 2000
 )
 
 // auditRow is one audit event.

@@ -38,6 +38,7 @@ import (
 type registryServer struct {
 	url   string
 	svc   *registry.Service
+	db    registry.Store
 	admin string
 }
 
@@ -81,7 +82,7 @@ func newRegistryServer(t testing.TB) *registryServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &registryServer{url: srv.URL, svc: svc, admin: admin}
+	return &registryServer{url: srv.URL, svc: svc, db: db, admin: admin}
 }
 
 // api calls the REST API as token and fails the test on an error status.
@@ -229,7 +230,7 @@ func TestBrowser(t *testing.T) {
 		if shots == "" {
 			return
 		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(80))
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}

@@ -73,9 +73,9 @@ func (u *UI) Models(w http.ResponseWriter, r *http.Request, a registry.Actor) er
 // pillarNames are the posture strip's column headings, in report order.
 var pillarNames = []string{"Supply chain", "Provenance", "GRC", "Trusted AI", "Adversarial", "Monitoring"}
 
-// searchModels returns the models whose name contains search, reading the
-// list from f's cursor until a page's worth matched (a page may hold a few
-// more); the cursor it returns continues the search.
+// searchModels returns up to f.Limit models whose name contains search,
+// reading the list from f's cursor; the cursor it returns continues the
+// search after the last model returned.
 func (u *UI) searchModels(ctx context.Context, a registry.Actor, f registry.ModelFilter, search string) ([]registry.Model, string, error) {
 	var out []registry.Model
 	limit := f.Limit
@@ -86,13 +86,23 @@ func (u *UI) searchModels(ctx context.Context, a registry.Actor, f registry.Mode
 			return nil, "", err
 		}
 		read += len(ms)
-		for _, m := range ms {
-			if strings.Contains(strings.ToLower(m.Name), search) {
-				out = append(out, m)
+		for i, m := range ms {
+			if !strings.Contains(strings.ToLower(m.Name), search) {
+				continue
+			}
+			out = append(out, m)
+			if len(out) == limit {
+				if i == len(ms)-1 {
+					return out, next, nil
+				}
+				// The cursor after model i: the same page cut there.
+				f.Limit = i + 1
+				_, cur, err := u.svc.ListModels(ctx, a, f)
+				return out, cur, err
 			}
 		}
-		if next == "" || len(out) >= limit {
-			return out, next, nil
+		if next == "" {
+			return out, "", nil
 		}
 		f.Cursor = next
 	}
