@@ -42,6 +42,7 @@ type serveOptions struct {
 	secretKey                        string   // seals webhook secrets at rest (default: secrets.key beside the audit key)
 	policies, policyData             []string // decision policies added to the default bundle, and their data
 	trustedKeys                      []string // public keys whose model signatures and attestations the server trusts
+	secureCookies                    bool     // the web UI's session cookie is Secure even on plain HTTP (behind a TLS proxy)
 }
 
 func newServeCmd() *cobra.Command {
@@ -61,8 +62,12 @@ several replicas can share.
 On first start, with no API token in the database, serve prints a bootstrap
 admin token to stderr, once. Store it: only its hash is kept.
 
+Open the printed Web UI address and sign in with an API token (the bootstrap
+token at first); see docs/ui.md. Behind a TLS-terminating proxy, pass
+--secure-cookies.
+
 Environment: MLSEC_ADDR, MLSEC_DATA_DIR, MLSEC_DATABASE, MLSEC_BLOB,
-MLSEC_MAX_UPLOAD (flags take precedence).`,
+MLSEC_MAX_UPLOAD, MLSEC_SECURE_COOKIES=true (flags take precedence).`,
 		Example: `  mlsec serve
   mlsec serve --addr 127.0.0.1:9000 --data-dir /var/lib/mlsec
   mlsec serve --database postgres://mlsec@db/mlsec --blob 's3://models?region=us-east-1'`,
@@ -88,6 +93,8 @@ MLSEC_MAX_UPLOAD (flags take precedence).`,
 	f.StringVar(&o.secretKey, "secret-key", envOr("MLSEC_SECRET_KEY", ""), "key `FILE` sealing webhook secrets in the database (default: secrets.key beside the audit key, created 0600 if missing)")
 	f.DurationVar(&o.auditSignEvery, "audit-sign-every", 100*time.Millisecond,
 		"sign audit log checkpoints in batches, at most once per `DURATION` while writes arrive (and before serving a checkpoint, at start and at stop); 0 signs in every write transaction")
+	f.BoolVar(&o.secureCookies, "secure-cookies", envOr("MLSEC_SECURE_COOKIES", "") == "true",
+		"mark the web UI's session cookie Secure even on plain HTTP: set it behind a TLS-terminating proxy")
 	f.StringVar(&o.auditOrigin, "audit-origin", "mlsec-registry/audit", "log name for a newly generated --audit-key (the checkpoint origin line)")
 	return c
 }
@@ -185,7 +192,7 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
 	}
-	sessions := session.New(session.Config{Check: svc.Reauthenticate})
+	sessions := session.New(session.Config{Check: svc.Reauthenticate, Secure: o.secureCookies})
 	pages, err := ui.New(ui.Config{Service: svc, Sessions: sessions})
 	if err != nil {
 		return withCode(1, fmt.Errorf("serve: %w", err))

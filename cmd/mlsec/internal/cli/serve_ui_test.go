@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// mlsec serve prints the UI's address; the bootstrap token signs in there,
+// and the session cookie is Secure with --secure-cookies.
+func TestServeWebUI(t *testing.T) {
+	base, stderr := startServeWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: filepath.Join(t.TempDir(), "data"), workers: 0, secureCookies: true})
+	if !strings.Contains(stderr.String(), "Web UI: "+base+"/") {
+		t.Fatalf("no UI address printed:\n%s", stderr.String())
+	}
+	tok := tokenRE.FindString(stderr.String())
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/signin") {
+		t.Fatalf("/ without a session: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, err = noFollow.PostForm(base+"/signin", url.Values{"token": {tok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	cs := res.Cookies()
+	if res.StatusCode != http.StatusSeeOther || len(cs) != 1 || !cs[0].Secure || !cs[0].HttpOnly || cs[0].Name != "__Host-mlsec-session" {
+		t.Fatalf("sign in: %d %+v", res.StatusCode, cs)
+	}
+	// A browser would not send a Secure cookie over plain HTTP; a client
+	// that does (the proxy case) is signed in.
+	req, _ := http.NewRequest("GET", base+"/models", nil)
+	req.Header.Set("Cookie", cs[0].Name+"="+cs[0].Value)
+	res, err = noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "<h1>Models</h1>") || !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+		t.Fatalf("models: %d %s", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+	}
+}
