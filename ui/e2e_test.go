@@ -160,6 +160,16 @@ func seedRegistry(t testing.TB, s *registryServer) seed {
 	var b bytes.Buffer
 	evidence.Write(&b, scan)
 	s.api(t, sd.alice, "POST", "/api/v1/models/fraud-detector/versions/1/evidence", b.Bytes())
+	dpd, passed := 0.04, true
+	fair, err := evidence.New(evidence.TypeFairness, evidence.NewSubject("fraud-detector", v.Digest), "test", time.Now(), evidence.FairnessResult{
+		SensitiveAttributes: []string{"age_band"}, Dataset: "holdout-q3",
+		Metrics: []evidence.FairnessMetric{{Name: "demographic_parity_difference", Method: "between_groups", Value: &dpd, Passed: &passed}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	evidence.Write(&b, fair)
+	s.api(t, sd.alice, "POST", "/api/v1/models/fraud-detector/versions/1/evidence", b.Bytes())
 	s.api(t, sd.alice, "POST", "/api/v1/models/fraud-detector/versions/1/lineage", map[string]any{"kind": "trained_on", "target": data})
 	s.api(t, sd.alice, "POST", "/api/v1/models/fraud-detector/versions/1/lineage", map[string]any{"kind": "produced_by", "target": "https://ci.example/runs/42"})
 	var d registry.DecisionRequest
@@ -277,6 +287,7 @@ func TestBrowser(t *testing.T) {
 	contains("main h1", "fraud-detector") // next= brought her back to the model
 	contains("main", "Passed the Q3 review.")
 	contains("main", "bob")
+	contains(".charts figure svg", "demographic_parity_difference") // the fairness trend, drawn by the server
 	shot("model")
 	run("models", chromedp.Navigate(s.url+"/models"), visible(`tr[data-model="fraud-detector"]`))
 	contains(`tr[data-model="fraud-detector"]`, "risk")

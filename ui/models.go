@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -149,6 +150,10 @@ func (u *UI) Model(w http.ResponseWriter, r *http.Request, a registry.Actor) err
 	if err != nil {
 		return err
 	}
+	trend, err := report.FairnessTrendCharts(ctx, serviceSource{u.svc, a}, vs)
+	if err != nil {
+		return err
+	}
 	slices.Reverse(vs) // newest first
 	aliases, err := u.svc.ListAliases(ctx, a, name)
 	if err != nil {
@@ -183,7 +188,8 @@ func (u *UI) Model(w http.ResponseWriter, r *http.Request, a registry.Actor) err
 		Rules      []registry.ApprovalRule
 		Requests   []registry.DecisionRequest
 		Exceptions []registry.ModelException
-	}{m, vs, byVersion, owners, gov.ApprovalRules, reqs, excs}
+		Fairness   []template.HTML
+	}{m, vs, byVersion, owners, gov.ApprovalRules, reqs, excs, trend}
 	return u.render(w, r, http.StatusOK, "model", m.Name, "models", a, data)
 }
 

@@ -119,6 +119,8 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, code int, name, titl
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
 		return fmt.Errorf("ui: render %s: %w", name, err)
 	}
+	// Charts carry a style attribute: allow exactly those, by hash.
+	w.Header().Set("Content-Security-Policy", inlineStyleCSP(b.Bytes()))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
 	_, err := w.Write(b.Bytes())
