@@ -204,3 +204,25 @@ func safeNext(next string) string {
 	}
 	return next
 }
+
+// LinkForm shows the button that redeems a one-time sign-in link. GET
+// changes nothing, so a mail scanner or link preview that fetches the
+// link does not use it up.
+func (u *UI) LinkForm(w http.ResponseWriter, r *http.Request, _ registry.Actor) error {
+	return u.render(w, r, http.StatusOK, "link", "Sign in", "", registry.Actor{}, struct{ Code string }{r.PathValue("code")})
+}
+
+// LinkSignIn redeems a one-time sign-in link ('mlsec ui login'): the
+// session is for the person who asked for the link, re-checked now.
+func (u *UI) LinkSignIn(w http.ResponseWriter, r *http.Request, _ registry.Actor) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	a, err := u.sess.Redeem(w, r, r.PostFormValue("code"))
+	if err != nil {
+		return fmt.Errorf("%w: %v", registry.ErrUnauthenticated, err)
+	}
+	if err := u.svc.RecordUISignIn(r.Context(), a, "ui.login_link.use", u.now()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/models", http.StatusSeeOther)
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/mlsec/mlsec/registry"
 )
@@ -20,6 +21,8 @@ type Pages interface {
 	SignInForm(w http.ResponseWriter, r *http.Request, a registry.Actor) error
 	SignIn(w http.ResponseWriter, r *http.Request, a registry.Actor) error
 	SignOut(w http.ResponseWriter, r *http.Request, a registry.Actor) error
+	LinkForm(w http.ResponseWriter, r *http.Request, a registry.Actor) error
+	LinkSignIn(w http.ResponseWriter, r *http.Request, a registry.Actor) error
 	Static(w http.ResponseWriter, r *http.Request, a registry.Actor) error
 	Models(w http.ResponseWriter, r *http.Request, a registry.Actor) error
 	Model(w http.ResponseWriter, r *http.Request, a registry.Actor) error
@@ -40,6 +43,27 @@ type Pages interface {
 type Sessions interface {
 	Actor(r *http.Request) (registry.Actor, bool)
 	CheckCSRF(r *http.Request) error
+	NewLink(a registry.Actor) (code string, expires time.Time, err error)
+}
+
+// loginLink answers POST /api/v1/ui/login-links.
+type loginLink struct {
+	Path      string    `json:"path"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// createLoginLink issues a one-time web UI sign-in link for the caller
+// ('mlsec ui login'), audited as ui.login_link.create.
+func (s *Server) createLoginLink(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	if s.sessions == nil {
+		s.fail(w, r, fmt.Errorf("%w: this server has no web UI", registry.ErrNotFound))
+		return
+	}
+	code, exp, err := s.sessions.NewLink(a)
+	if err == nil {
+		err = s.svc.RecordUISignIn(r.Context(), a, "ui.login_link.create", exp)
+	}
+	s.respond(w, r, http.StatusCreated, loginLink{Path: "/signin/link/" + code, ExpiresAt: exp}, err)
 }
 
 // onPage adapts a Pages method to a route handler.

@@ -99,7 +99,7 @@ var pageMarkers = map[string]struct {
 // fillPage puts a side's fixtures into a page path.
 func fillPage(rt route, s side) string {
 	p := strings.NewReplacer("{model}", s.model, "{number}", "1", "{id}", fmt.Sprint(s.request), "{index}", "0",
-		"{file}", "style.css").Replace(rt.path)
+		"{file}", "style.css", "{code}", "c0de").Replace(rt.path)
 	p = strings.TrimSuffix(p, "{$}")
 	if rt.path == "/audit" {
 		p += "?action=model.create"

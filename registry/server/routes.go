@@ -82,11 +82,14 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/audit/log/proof/inclusion", perm: registry.PermAudit, scope: scopeWhole, h: (*Server).auditLogInclusion},
 	{method: "GET", path: "/api/v1/audit/log/proof/consistency", perm: registry.PermAudit, scope: scopeWhole, h: (*Server).auditLogConsistency},
 	{method: "GET", path: "/api/v1/audit/log/key", perm: registry.PermAudit, scope: scopeAny, h: (*Server).auditLogKey},
+	{method: "POST", path: "/api/v1/ui/login-links", perm: registry.PermRead, scope: scopeAny, h: (*Server).createLoginLink},
 
 	// The web UI (pages.go, package ui): the same permissions and scopes
 	// as the API calls each page makes.
 	{method: "GET", path: "/signin", page: true, public: true, scope: scopeNone, h: onPage(Pages.SignInForm)},
 	{method: "POST", path: "/signin", page: true, public: true, scope: scopeNone, h: onPage(Pages.SignIn)},
+	{method: "GET", path: "/signin/link/{code}", page: true, public: true, scope: scopeNone, h: onPage(Pages.LinkForm)},
+	{method: "POST", path: "/signin/link", page: true, public: true, scope: scopeNone, h: onPage(Pages.LinkSignIn)},
 	{method: "GET", path: "/static/{file}", page: true, public: true, scope: scopeNone, h: onPage(Pages.Static)},
 	{method: "POST", path: "/signout", page: true, perm: registry.PermRead, scope: scopeAny, h: onPage(Pages.SignOut)},
 	{method: "GET", path: "/{$}", page: true, perm: registry.PermRead, scope: scopeAny, h: onPage(Pages.Home)},

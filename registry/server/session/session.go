@@ -64,6 +64,8 @@ type Manager struct {
 	c  Config
 	mu sync.Mutex
 	m  map[string]*entry // by hex SHA-256 of the session id
+	// links are the one-time sign-in links (links.go), by hash of the code.
+	links map[string]link
 }
 
 // New returns a Manager.

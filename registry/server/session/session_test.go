@@ -210,3 +210,51 @@ func TestHeaders(t *testing.T) {
 		t.Error("no X-Frame-Options")
 	}
 }
+
+// A sign-in link works once, within LinkTTL, for a still-valid actor.
+func TestLinks(t *testing.T) {
+	t.Parallel()
+	ck := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	revoked := false
+	m := New(Config{Now: ck.now, Check: func(_ context.Context, a registry.Actor) (registry.Actor, error) {
+		if revoked {
+			return registry.Actor{}, registry.ErrUnauthenticated
+		}
+		return a, nil
+	}})
+	redeem := func(code string) (*http.Cookie, error) {
+		w := httptest.NewRecorder()
+		_, err := m.Redeem(w, httptest.NewRequest("POST", "/signin/link", nil), code)
+		if cs := w.Result().Cookies(); len(cs) == 1 {
+			return cs[0], err
+		}
+		return nil, err
+	}
+	code, exp, err := m.NewLink(alice)
+	if err != nil || !exp.Equal(ck.t.Add(LinkTTL)) {
+		t.Fatalf("NewLink: %v %v", exp, err)
+	}
+	c, err := redeem(code)
+	if err != nil || c == nil {
+		t.Fatalf("first use: %v", err)
+	}
+	if a, ok := m.Actor(with(c)); !ok || a != alice {
+		t.Errorf("the link's session is %+v %v", a, ok)
+	}
+	if _, err := redeem(code); !errors.Is(err, ErrLink) {
+		t.Errorf("second use: %v", err)
+	}
+	if _, err := redeem("nonsense"); !errors.Is(err, ErrLink) {
+		t.Errorf("unknown code: %v", err)
+	}
+	code, _, _ = m.NewLink(alice)
+	ck.t = ck.t.Add(LinkTTL)
+	if _, err := redeem(code); !errors.Is(err, ErrLink) {
+		t.Errorf("expired link: %v", err)
+	}
+	code, _, _ = m.NewLink(alice)
+	revoked = true
+	if c, err := redeem(code); !errors.Is(err, ErrLink) || c != nil {
+		t.Errorf("revoked token's link: %v %v", c, err)
+	}
+}
