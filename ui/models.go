@@ -80,7 +80,7 @@ var pillarNames = []string{"Supply chain", "Provenance", "GRC", "Trusted AI", "A
 func (u *UI) searchModels(ctx context.Context, a registry.Actor, f registry.ModelFilter, search string) ([]registry.Model, string, error) {
 	var out []registry.Model
 	limit := f.Limit
-	f.Limit = registry.MaxLimit / 5
+	f.Limit = registry.MaxLimit
 	for read := 0; read < maxSearchModels; {
 		ms, next, err := u.svc.ListModels(ctx, a, f)
 		if err != nil {
