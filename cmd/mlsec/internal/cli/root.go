@@ -95,6 +95,7 @@ I/O error (docs/exit-codes.md).`,
 		"webhooks": "registry", "alias": "registry", "exceptions": "registry", "datasets": "registry", "ui": "registry",
 		"drift": "monitoring",
 		"pii":   "privacy",
+		"data":  "privacy",
 		"probe": "trusted",
 	}
 	for _, f := range commands {
