@@ -14,6 +14,10 @@ type Entry struct {
 	// Index is the leaf's position in the log, bound into the hashed bytes
 	// so a row moved to another position no longer verifies.
 	Index uint64 `json:"index"`
+	// Seq is the audit_events row this entry is the tamper-evident copy
+	// of (0 for entries written before the table was sealed): verify
+	// cross-checks that row against the entry.
+	Seq uint64 `json:"seq,omitempty"`
 	// Time is when the change was made (UTC).
 	Time time.Time `json:"time"`
 	// Actor is the authenticated caller (token name) or "system".
@@ -24,6 +28,20 @@ type Entry struct {
 	Object string `json:"object"`
 	// Details is the change's JSON payload (old/new values, reason).
 	Details json.RawMessage `json:"details,omitempty"`
+	// Rows are the images of the registry rows the change wrote (sealed
+	// tables only, RowImage): the state a person is shown must equal the
+	// last image of each row, which verify checks.
+	Rows []RowImage `json:"rows,omitempty"`
+}
+
+// RowImage is a registry row as one change left it: every sealed column
+// rendered as text (nil for SQL NULL; large columns as "sha256:<hex>"), or
+// Deleted.
+type RowImage struct {
+	Table   string             `json:"table"`
+	Key     string             `json:"key"`
+	Deleted bool               `json:"deleted,omitempty"`
+	Fields  map[string]*string `json:"fields,omitempty"`
 }
 
 // Marshal returns the canonical encoding of e: compact JSON with the keys

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,6 +39,17 @@ type Log struct {
 type logJSON struct {
 	Log
 	Checkpoints []string `json:"checkpoints"`
+}
+
+// AddCheckpoint appends a signed checkpoint note unless the same note is
+// the last one: a reader that takes the kept history and then the latest
+// checkpoint gets the latest twice when it was kept, and an export must
+// not count it twice (verify counts distinct checkpoints).
+func (l *Log) AddCheckpoint(note []byte) {
+	if n := len(l.Checkpoints); n > 0 && bytes.Equal(l.Checkpoints[n-1], note) {
+		return
+	}
+	l.Checkpoints = append(l.Checkpoints, note)
 }
 
 // Write writes l as indented JSON.

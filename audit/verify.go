@@ -26,6 +26,11 @@ type Problem struct {
 	Index   int64  `json:"index"`
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
+	// Table, Row and Field name the registry row that disagrees with the
+	// log (table cross-checks only; Field is empty for a whole row).
+	Table string `json:"table,omitempty"`
+	Row   string `json:"row,omitempty"`
+	Field string `json:"field,omitempty"`
 }
 
 // Result is what Verify found.

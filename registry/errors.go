@@ -17,6 +17,10 @@ var (
 	ErrForbidden       = errors.New("forbidden")
 	ErrTooLarge        = errors.New("too large")
 	ErrDigestMismatch  = errors.New("digest mismatch")
+	// ErrAnalysisPending refuses a decision on a version whose analysis
+	// has not finished: retry later. It is not a policy denial and
+	// nothing is recorded.
+	ErrAnalysisPending = errors.New("analysis pending, retry")
 )
 
 // invalidf returns an ErrInvalid with a message.

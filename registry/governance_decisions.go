@@ -276,6 +276,12 @@ func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, nu
 	if err != nil {
 		return d, err
 	}
+	// Evidence the server is still producing must not turn into a denial
+	// that stays in the history: refuse, record nothing, let the caller
+	// retry (the HTTP server first waits a bounded time, WaitAnalysis).
+	if v.Analysis == AnalysisPending {
+		return d, fmt.Errorf("%w: version %s/%d: the server's scan, BOM and signature check are still running", ErrAnalysisPending, model, number)
+	}
 	var extra []policy.Exception
 	if in.Action == ActionGrantException {
 		extra = append(extra, requestedException(DecisionRequest{Model: model, Digest: v.Digest, Rule: in.Rule, Owner: in.Owner,

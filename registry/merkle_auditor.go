@@ -114,31 +114,50 @@ func (m *MerkleAuditor) Record(ctx context.Context, tx Tx, e *AuditEvent) error 
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
+	var rows []audit.RowImage
+	if rs, ok := tx.(RowSealer); ok {
+		if rows, err = rs.SealRows(ctx); err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+	}
+	_, err = m.append(ctx, lt, head, audit.Entry{Seq: uint64(e.Seq), Time: e.At, Actor: e.Actor, Action: e.Action, Object: e.Subject, Details: e.Payload, Rows: rows})
+	return err
+}
+
+// append adds e as the next leaf after head inside the locked transaction
+// and returns the new head.
+func (m *MerkleAuditor) append(ctx context.Context, lt AuditLogTx, head AuditLogHead, e audit.Entry) (AuditLogHead, error) {
 	vkey := m.signer.VerifierKey()
 	if head.VerifierKey != "" && head.VerifierKey != vkey {
-		return fmt.Errorf("audit log: signed by key %s, not the server's key %s", head.VerifierKey, vkey)
+		return head, fmt.Errorf("audit log: signed by key %s, not the server's key %s", head.VerifierKey, vkey)
 	}
-	data, err := audit.Entry{Index: head.Size, Time: e.At, Actor: e.Actor, Action: e.Action, Object: e.Subject, Details: e.Payload}.Marshal()
+	e.Index = head.Size
+	data, err := e.Marshal()
 	if err != nil {
-		return err
+		return head, err
 	}
 	leaf := audit.LeafHash(data)
 	border, root, err := audit.CompactAppend(head.Size, head.Border, leaf)
 	if err != nil {
-		return err
+		return head, err
 	}
-	now := e.At
-	next := AuditLogHead{Size: head.Size + 1, Border: border, Checkpoint: head.Checkpoint, VerifierKey: vkey, UpdatedAt: now}
+	now := e.Time
+	next := AuditLogHead{Size: head.Size + 1, Border: border, Checkpoint: head.Checkpoint, VerifierKey: vkey, UpdatedAt: now, LastKeptAt: head.LastKeptAt}
+	rec := audit.Record{Index: head.Size, Data: data, LeafHash: leaf}
 	if m.SignEvery > 0 {
 		// Batched: the head keeps its last signed checkpoint until Run or
 		// Flush signs the new size.
 		m.pending.Store(true)
-		return lt.AppendAuditLog(ctx, audit.Record{Index: head.Size, Data: data, LeafHash: leaf}, next, false)
+		return next, lt.AppendAuditLog(ctx, rec, next, false)
 	}
 	if next.Checkpoint, err = m.signer.Sign(audit.Checkpoint{Origin: m.signer.Origin(), Size: next.Size, Hash: root}); err != nil {
-		return err
+		return head, err
 	}
-	return lt.AppendAuditLog(ctx, audit.Record{Index: head.Size, Data: data, LeafHash: leaf}, next, m.keep(head, now))
+	keep := m.keep(head, now)
+	if keep {
+		next.LastKeptAt = now
+	}
+	return next, lt.AppendAuditLog(ctx, rec, next, keep)
 }
 
 // keep reports whether a checkpoint signed at now goes into the history.
@@ -377,15 +396,15 @@ func ReadAuditLog(ctx context.Context, r AuditLogReader) (*audit.Log, error) {
 			return nil, err
 		}
 		for _, c := range cps {
-			l.Checkpoints = append(l.Checkpoints, c.Note)
+			l.AddCheckpoint(c.Note)
 			after = c.Size
 		}
 		if len(cps) < MaxAuditEntries {
 			break
 		}
 	}
-	if len(h.Checkpoint) > 0 && (len(l.Checkpoints) == 0 || !bytes.Equal(l.Checkpoints[len(l.Checkpoints)-1], h.Checkpoint)) {
-		l.Checkpoints = append(l.Checkpoints, h.Checkpoint)
+	if len(h.Checkpoint) > 0 {
+		l.AddCheckpoint(h.Checkpoint)
 	}
 	if after > next { // kept checkpoints of entries appended meanwhile
 		if err := readFrom(next, after); err != nil {

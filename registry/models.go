@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"regexp"
+	"slices"
 	"sort"
+	"strings"
 )
 
 var (
@@ -44,6 +47,25 @@ func RootDigest(as []Artifact) (string, error) {
 		h.Write(raw)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ManifestDigest is "sha256:<hex>" over every artifact of a version, model
+// files and attachments alike, sorted by path: one line per artifact,
+// "kind\tpath\tsize\tsha256\n" (paths hold no tab or newline:
+// ValidatePaths). Unlike the OMS root digest it binds the paths and sizes,
+// so it is enough to verify the whole file list from one audit entry.
+func ManifestDigest(as []Artifact) string {
+	sorted := slices.Clone(as)
+	slices.SortFunc(sorted, func(a, b Artifact) int { return strings.Compare(a.Path, b.Path) })
+	h := sha256.New()
+	for _, a := range sorted {
+		kind := a.Kind
+		if kind == "" {
+			kind = KindFile
+		}
+		fmt.Fprintf(h, "%s\t%s\t%d\t%s\n", kind, a.Path, a.Size, a.SHA256)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // CreateModel registers a model. Team-scoped actors create in their team.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/mlsec/mlsec/registry/egress"
 )
 
 // Actor is the authenticated caller of a service method.
@@ -56,6 +58,7 @@ type Service struct {
 	gov     governanceConfig // policy engine of decisions (governance_decisions.go)
 	seal    cipher.AEAD      // seals webhook secrets at rest (secrets.go)
 	sealErr error
+	egress  *egress.Guard // webhook targets (webhooks.go)
 }
 
 // Option configures a Service.
@@ -63,6 +66,11 @@ type Option func(*Service)
 
 // WithAuditor replaces the TableAuditor.
 func WithAuditor(a Auditor) Option { return func(s *Service) { s.auditor = a } }
+
+// WithWebhookGuard sets the ranges webhook URLs may name (default: no
+// loopback, link-local, private, multicast or unspecified address). Give
+// the worker the same guard: it holds at connect time.
+func WithWebhookGuard(g *egress.Guard) Option { return func(s *Service) { s.egress = g } }
 
 // WithClock replaces time.Now (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }

@@ -55,6 +55,8 @@ func setup(t *testing.T, s *registry.Service) registry.Version {
 	if v, err = s.FinalizeVersion(ctx, maintainer, "m", v.Number); err != nil || v.State != registry.StateReady {
 		t.Fatalf("finalize: %+v %v", v, err)
 	}
+	finishAnalysis(t, s)
+	v.Analysis = registry.AnalysisComplete
 	return v
 }
 

@@ -35,10 +35,12 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, t Token) (Token, str
 	if err := requireContains(a, sc, "the new token"); err != nil {
 		return t, "", err
 	}
-	return s.issueToken(ctx, a, t)
+	return s.issueToken(ctx, a, t, "", "token.create", nil)
 }
 
-func (s *Service) issueToken(ctx context.Context, a Actor, t Token) (Token, string, error) {
+// issueToken stores t with secret ("" = a new random one), audited as
+// action with extra fields in the event's payload.
+func (s *Service) issueToken(ctx context.Context, a Actor, t Token, secret, action string, extra map[string]any) (Token, string, error) {
 	if !ValidRole(t.Role) {
 		return t, "", invalidf("role %q (want admin, maintainer, reviewer or auditor)", t.Role)
 	}
@@ -56,14 +58,19 @@ func (s *Service) issueToken(ctx context.Context, a Actor, t Token) (Token, stri
 	if t.ExpiresAt != nil && !t.ExpiresAt.After(s.now()) {
 		return t, "", invalidf("expires_at is in the past")
 	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return t, "", err
+	if secret == "" {
+		var err error
+		if secret, err = NewTokenSecret(); err != nil {
+			return t, "", err
+		}
 	}
-	secret := TokenPrefix + hex.EncodeToString(b)
 	t.Hash, t.CreatedBy = HashToken(secret), a.Name
-	err := s.mutate(ctx, a, "token.create", "token/"+t.Name, func() any {
-		return map[string]any{"name": t.Name, "person": t.Person, "role": t.Role, "scope_team": t.ScopeTeam, "scope_model": t.ScopeModel}
+	err := s.mutate(ctx, a, action, "token/"+t.Name, func() any {
+		p := map[string]any{"name": t.Name, "person": t.Person, "role": t.Role, "scope_team": t.ScopeTeam, "scope_model": t.ScopeModel}
+		for k, v := range extra {
+			p[k] = v
+		}
+		return p
 	}, func(tx Tx) error {
 		if err := checkPrincipals(ctx, tx, &t); err != nil {
 			return err
@@ -107,12 +114,71 @@ func checkPrincipals(ctx context.Context, r Reader, t *Token) error {
 // Bootstrap issues the first admin token if no token exists yet; ok is
 // false (and secret empty) when tokens already exist.
 func (s *Service) Bootstrap(ctx context.Context) (secret string, ok bool, err error) {
+	return s.BootstrapWith(ctx, "")
+}
+
+// BootstrapWith is Bootstrap with the secret an operator supplied (a
+// mounted secret file or an environment variable; "" = a new random one),
+// so the first admin token need not be printed. The secret must pass
+// ValidateTokenSecret.
+func (s *Service) BootstrapWith(ctx context.Context, secret string) (string, bool, error) {
+	if secret != "" {
+		if err := ValidateTokenSecret(secret); err != nil {
+			return "", false, err
+		}
+	}
 	n, err := s.store.CountTokens(ctx)
 	if err != nil || n > 0 {
 		return "", false, err
 	}
-	_, secret, err = s.issueToken(ctx, System, Token{Name: "bootstrap-admin", Role: RoleAdmin})
+	_, secret, err = s.issueToken(ctx, System, Token{Name: "bootstrap-admin", Role: RoleAdmin}, secret, "token.create", nil)
 	return secret, err == nil, err
+}
+
+// NewTokenSecret returns a new random token secret (256 bits).
+func NewTokenSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return TokenPrefix + hex.EncodeToString(b), nil
+}
+
+// MinTokenSecret is the shortest supplied secret accepted after the
+// prefix: 32 characters of [A-Za-z0-9_-] are at least 190 bits when
+// random, as 'openssl rand -hex 32' or a generated token gives.
+const MinTokenSecret = 32
+
+// ValidateTokenSecret checks a secret an operator supplies: TokenPrefix,
+// then MinTokenSecret to 200 characters of letters, digits, '_' and '-'.
+// The prefix keeps leaked secrets greppable like generated ones.
+func ValidateTokenSecret(secret string) error {
+	rest, ok := strings.CutPrefix(secret, TokenPrefix)
+	if !ok {
+		return invalidf("a token secret starts with %q (generate one: echo %s$(openssl rand -hex 32))", TokenPrefix, TokenPrefix)
+	}
+	if len(rest) < MinTokenSecret || len(rest) > 200 {
+		return invalidf("a token secret has %d to 200 characters after %q, this one %d", MinTokenSecret, TokenPrefix, len(rest))
+	}
+	for _, c := range rest {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return invalidf("a token secret holds letters, digits, '_' and '-' only")
+		}
+	}
+	return nil
+}
+
+// Recovery is the actor of a token issued by RecoverToken: someone with
+// access to the database itself, not to the API.
+var Recovery = Actor{Name: "local-recovery", Role: RoleAdmin}
+
+// RecoverToken issues a token without an API caller, for an operator who
+// lost the last admin token and can reach the database (mlsec token create
+// --database). It is audited as token.recover by Recovery, with operator
+// (who ran it, where) in the event, in the same tamper-evident log as
+// every change.
+func (s *Service) RecoverToken(ctx context.Context, t Token, operator string) (Token, string, error) {
+	return s.issueToken(ctx, Recovery, t, "", "token.recover", map[string]any{"operator": operator})
 }
 
 // RevokeToken revokes token id (admins, inside their scope).

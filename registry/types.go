@@ -31,6 +31,24 @@ const (
 	StateFailed  VersionState = "failed"
 )
 
+// AnalysisState says whether the server's own analysis of a version (the
+// analyze job: scan, hash check, BOM, signature) has finished. Decisions
+// wait for it: a policy evaluated before it would deny for lack of
+// evidence that is only late (docs/registry.md "Analysis before decisions").
+type AnalysisState string
+
+// Analysis states. The store derives them from the version's analyze jobs,
+// so they can never disagree with the queue: complete once a job is done
+// (or at once for a version registered by reference, which has no bytes to
+// analyse), failed once a job used up its attempts with none done (or the
+// version itself failed), pending otherwise: not yet finalized, queued,
+// running, or waiting to retry.
+const (
+	AnalysisPending  AnalysisState = "pending"
+	AnalysisComplete AnalysisState = "complete"
+	AnalysisFailed   AnalysisState = "failed"
+)
+
 // Version is one immutable version of a model, identified by the OMS root
 // digest (SHA-256, hex) of its files.
 type Version struct {
@@ -52,6 +70,8 @@ type Version struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	ReadyAt     *time.Time `json:"ready_at,omitempty"`
 	Revision    int64      `json:"revision"`
+	// Analysis is the state of the server's analysis (AnalysisState).
+	Analysis AnalysisState `json:"analysis"`
 }
 
 // Artifact is one file of a version. Its bytes live in the blob store under

@@ -146,6 +146,9 @@ func (s *Service) CreateWebhook(ctx context.Context, a Actor, in NewWebhook) (We
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || len(in.URL) > 2048 {
 		return Webhook{}, invalidf("url %q: want an absolute http or https URL without credentials", in.URL)
 	}
+	if err := s.egress.CheckURL(in.URL); err != nil {
+		return Webhook{}, invalidf("url %q: %v", in.URL, err)
+	}
 	if len(in.Events) == 0 || len(in.Events) > len(WebhookEvents)+1 {
 		return Webhook{}, invalidf("events: give one or more of %s, or *", strings.Join(WebhookEvents, ", "))
 	}

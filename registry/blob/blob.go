@@ -212,7 +212,11 @@ func (s *Store) Open(ctx context.Context, sha string, offset, length int64) (Rea
 
 // Ping checks that the bucket is reachable.
 func (s *Store) Ping(ctx context.Context) error {
-	_, err := s.b.IsAccessible(ctx)
+	ok, err := s.b.IsAccessible(ctx)
+	if err == nil && !ok {
+		// gocloud answers a missing bucket (or folder) with false, nil.
+		return errors.New("the bucket does not exist or these credentials may not access it")
+	}
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mlsec/mlsec/audit"
+	"github.com/mlsec/mlsec/registry"
 )
 
 // The tamper-evident audit log API (docs/audit.md).
@@ -153,14 +154,16 @@ func (c *Client) ReadAuditLog(ctx context.Context) (*audit.Log, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.Checkpoints = append(l.Checkpoints, notes...)
+		for _, n := range notes {
+			l.AddCheckpoint(n)
+		}
 		if nx == 0 {
 			break
 		}
 		after = nx
 	}
 	if cp, err := c.AuditLogCheckpoint(ctx); err == nil {
-		l.Checkpoints = append(l.Checkpoints, cp)
+		l.AddCheckpoint(cp) // the latest is usually kept already
 		if parsed, err := audit.ParseCheckpointNote(cp); err == nil {
 			maxSize = parsed.Size
 		}
@@ -173,4 +176,12 @@ func (c *Client) ReadAuditLog(ctx context.Context) (*audit.Log, error) {
 		}
 	}
 	return l, nil
+}
+
+// AuditTableCheck asks the server to cross-check its sealed tables (who
+// did what) against its verified audit log.
+func (c *Client) AuditTableCheck(ctx context.Context) (*registry.TableCheck, error) {
+	var tc registry.TableCheck
+	_, _, err := c.call(ctx, request{method: http.MethodGet, path: "/api/v1/audit/log/tables"}, &tc)
+	return &tc, err
 }

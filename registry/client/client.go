@@ -44,6 +44,9 @@ func New(baseURL, token string) (*Client, error) {
 	return &Client{base: u, token: token, HTTP: &http.Client{Transport: tr}, UserAgent: "mlsec-client"}, nil
 }
 
+// HasToken reports whether the client sends a bearer token.
+func (c *Client) HasToken() bool { return c.token != "" }
+
 // BaseURL returns the server URL the client talks to.
 func (c *Client) BaseURL() string { return c.base.String() }
 
@@ -79,6 +82,7 @@ var codeKinds = map[string]error{
 	"invalid": registry.ErrInvalid, "unauthenticated": registry.ErrUnauthenticated, "forbidden": registry.ErrForbidden,
 	"not_found": registry.ErrNotFound, "exists": registry.ErrExists, "conflict": registry.ErrConflict,
 	"precondition_failed": registry.ErrPrecondition, "too_large": registry.ErrTooLarge, "digest_mismatch": registry.ErrDigestMismatch,
+	"analysis_pending": registry.ErrAnalysisPending,
 }
 
 // StatusOf returns the HTTP status of an API error, or 0.

@@ -63,6 +63,7 @@ func readyVersion(t *testing.T, e *env, data string) {
 	if _, err := e.svc.FinalizeVersion(ctx, a, "m", v.Number); err != nil {
 		t.Fatal(err)
 	}
+	finishJobs(t, e.svc, "")
 }
 
 // TestAliasAndWebhookAPI walks aliases and webhooks through HTTP: direct
@@ -86,7 +87,15 @@ func TestAliasAndWebhookAPI(t *testing.T) {
 	want(e.do(t, maint, "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/h", "events": []string{"*"}}), 403, "maintainer webhook")
 	want(e.do(t, admin, "POST", "/api/v1/webhooks", map[string]any{"url": "file:///etc/passwd", "events": []string{"*"}}), 400, "file webhook")
 	want(e.do(t, admin, "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/h", "events": []string{"nope"}}), 400, "bad event")
-	r := e.do(t, admin, "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/h", "events": []string{"*"}})
+	// SSRF: loopback, cloud metadata, private and link-local targets are
+	// refused without an explicit allow-list (registry/egress).
+	for _, u := range []string{"http://127.0.0.1:9/h", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/h", "http://[fe80::1]/h", "http://localhost:8080/h"} {
+		r := e.do(t, admin, "POST", "/api/v1/webhooks", map[string]any{"url": u, "events": []string{"*"}})
+		if want(r, 400, "webhook to "+u); !strings.Contains(string(r.body), "egress refused") {
+			t.Fatalf("webhook to %s: %s", u, r.body)
+		}
+	}
+	r := e.do(t, admin, "POST", "/api/v1/webhooks", map[string]any{"url": "https://hooks.example:9/h", "events": []string{"*"}})
 	want(r, 201, "webhook")
 	var hook registry.Webhook
 	json.Unmarshal(r.body, &hook)
@@ -94,7 +103,7 @@ func TestAliasAndWebhookAPI(t *testing.T) {
 		t.Fatalf("created webhook: %s", r.body)
 	}
 	r = e.do(t, admin, "GET", "/api/v1/webhooks", nil)
-	if want(r, 200, "list webhooks"); strings.Contains(string(r.body), hook.Secret) || !strings.Contains(string(r.body), "127.0.0.1:9") {
+	if want(r, 200, "list webhooks"); strings.Contains(string(r.body), hook.Secret) || !strings.Contains(string(r.body), "hooks.example:9") {
 		t.Fatalf("webhook list shows the secret or misses the hook: %s", r.body)
 	}
 

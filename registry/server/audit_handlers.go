@@ -165,3 +165,9 @@ func nonNil(h [][]byte) [][]byte {
 	}
 	return h
 }
+
+// auditLogTables cross-checks the sealed tables against the log.
+func (s *Server) auditLogTables(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	tc, err := s.svc.AuditTableCheck(r.Context(), a)
+	s.respond(w, r, http.StatusOK, tc, err)
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -40,7 +41,16 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, a registr
 	if !ok {
 		return
 	}
+	// A version pushed a moment ago is still being analysed: wait for it
+	// (bounded) rather than refuse a push-then-promote script. Errors are
+	// left to RequestDecision, which reports them in its own words.
+	if s.analysisWait > 0 {
+		s.svc.WaitAnalysis(r.Context(), a, r.PathValue("model"), n, s.analysisWait)
+	}
 	d, err := s.svc.RequestDecision(r.Context(), a, r.PathValue("model"), n, in)
+	if errors.Is(err, registry.ErrAnalysisPending) {
+		w.Header().Set("Retry-After", "5")
+	}
 	s.respond(w, r, http.StatusCreated, d, err)
 }
 

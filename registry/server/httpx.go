@@ -38,6 +38,8 @@ func status(err error) (int, string) {
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, registry.ErrExists):
 		return http.StatusConflict, "exists"
+	case errors.Is(err, registry.ErrAnalysisPending):
+		return http.StatusConflict, "analysis_pending"
 	case errors.Is(err, registry.ErrConflict):
 		return http.StatusConflict, "conflict"
 	case errors.Is(err, registry.ErrPrecondition):

@@ -82,6 +82,7 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/audit/log/proof/inclusion", perm: registry.PermAudit, scope: scopeWhole, h: (*Server).auditLogInclusion},
 	{method: "GET", path: "/api/v1/audit/log/proof/consistency", perm: registry.PermAudit, scope: scopeWhole, h: (*Server).auditLogConsistency},
 	{method: "GET", path: "/api/v1/audit/log/key", perm: registry.PermAudit, scope: scopeAny, h: (*Server).auditLogKey},
+	{method: "GET", path: "/api/v1/audit/log/tables", perm: registry.PermAudit, scope: scopeWhole, h: (*Server).auditLogTables},
 	{method: "POST", path: "/api/v1/ui/login-links", perm: registry.PermRead, scope: scopeAny, h: (*Server).createLoginLink},
 
 	// The web UI (pages.go, package ui): the same permissions and scopes
@@ -122,7 +123,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ registry.Actor
 	writeJSON(w, code, checks)
 }
 
+// serveMetrics is a public route in the table (no API token by default);
+// Config.MetricsToken and MetricsRole close it (metricsAllowed).
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, _ registry.Actor) {
+	if err := s.metricsAllowed(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.metrics().ServeHTTP(w, r)
 }
 

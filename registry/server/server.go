@@ -13,6 +13,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
@@ -47,28 +48,48 @@ type Config struct {
 	// DefaultMinBodyRate, a negative MinBodyRate turns the limit off.
 	BodyWindow  time.Duration
 	MinBodyRate int64
+	// AnalysisWait bounds how long a decision request on a version whose
+	// analysis is pending waits for it before it is refused with 409
+	// analysis_pending (zero: DefaultAnalysisWait; negative: no wait).
+	AnalysisWait time.Duration
+	// MetricsToken, if set, is a bearer secret that /metrics requires
+	// (Prometheus: authorization.credentials_file). MetricsRole, if set,
+	// lets an API token whose role has PermAudit (admin, auditor) read
+	// /metrics too. With neither, /metrics is open, for scraping on a
+	// private network.
+	MetricsToken string
+	MetricsRole  bool
 	// Pages and Sessions, both set, serve the web UI at / (package ui
 	// and package session); without them the server is the API alone.
 	Pages    Pages
 	Sessions Sessions
 }
 
+// DefaultAnalysisWait is Config.AnalysisWait's default: long enough for
+// the scan of a typical model pushed just before, short enough for a
+// client's patience.
+const DefaultAnalysisWait = 30 * time.Second
+
 // Server is the registry's HTTP handler.
 type Server struct {
-	svc      *registry.Service
-	blobs    *blob.Store
-	log      *slog.Logger
-	keys     []evidence.TrustedKey
-	mux      *http.ServeMux
-	reg      prometheus.Registerer
-	gather   prometheus.Gatherer
-	reqs     *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	window   time.Duration // body rate window (body.go)
-	minRate  int64
-	pages    Pages
-	sessions Sessions
-	cop      *http.CrossOriginProtection
+	svc     *registry.Service
+	blobs   *blob.Store
+	log     *slog.Logger
+	keys    []evidence.TrustedKey
+	mux     *http.ServeMux
+	reg     prometheus.Registerer
+	gather  prometheus.Gatherer
+	reqs    *prometheus.CounterVec
+	latency *prometheus.HistogramVec
+	window  time.Duration // body rate window (body.go)
+	minRate int64
+	// analysisWait: Config.AnalysisWait resolved.
+	analysisWait time.Duration
+	metricsToken string
+	metricsRole  bool
+	pages        Pages
+	sessions     Sessions
+	cop          *http.CrossOriginProtection
 }
 
 // route is one API operation.
@@ -118,6 +139,8 @@ func New(c Config) *Server {
 		panic("server.Config: give both Registerer and Gatherer, or neither")
 	}
 	s.window, s.minRate = cmp.Or(c.BodyWindow, DefaultBodyWindow), cmp.Or(c.MinBodyRate, DefaultMinBodyRate)
+	s.analysisWait = cmp.Or(c.AnalysisWait, DefaultAnalysisWait)
+	s.metricsToken, s.metricsRole = c.MetricsToken, c.MetricsRole
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mlsec_http_requests_total",
 		Help: "HTTP requests by route pattern, method and status code (499: the client closed the request; 408: its body came too slowly)."},
 		[]string{"route", "method", "code"})
@@ -237,12 +260,43 @@ func (e *roleError) Error() string { return "forbidden: role " + string(e.role) 
 func (e *roleError) Unwrap() error { return registry.ErrForbidden }
 
 func (s *Server) authenticate(r *http.Request) (registry.Actor, error) {
-	h := r.Header.Get("Authorization")
-	secret, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || secret == "" {
+	secret := bearer(r)
+	if secret == "" {
 		return registry.Actor{}, &authError{"missing bearer token"}
 	}
-	return s.svc.Authenticate(r.Context(), strings.TrimSpace(secret))
+	return s.svc.Authenticate(r.Context(), secret)
+}
+
+// bearer returns the request's bearer secret, or "".
+func bearer(r *http.Request) string {
+	secret, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return strings.TrimSpace(secret)
+}
+
+// metricsAllowed applies Config.MetricsToken and MetricsRole to a
+// /metrics request: nil when it may read them.
+func (s *Server) metricsAllowed(r *http.Request) error {
+	if s.metricsToken == "" && !s.metricsRole {
+		return nil
+	}
+	secret := bearer(r)
+	if secret == "" {
+		return &authError{"/metrics requires the metrics token (or an admin or auditor API token if the server allows them)"}
+	}
+	if s.metricsToken != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(s.metricsToken)) == 1 {
+		return nil
+	}
+	if !s.metricsRole {
+		return &authError{"not the metrics token"}
+	}
+	a, err := s.svc.Authenticate(r.Context(), secret)
+	if err != nil {
+		return err
+	}
+	if !a.Can(registry.PermAudit) {
+		return forbidden(a)
+	}
+	return nil
 }
 
 type authError struct{ msg string }

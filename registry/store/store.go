@@ -169,6 +169,14 @@ func (db *DB) Tx(ctx context.Context, fn func(registry.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	if db.dialect == SQLite {
+		// Row changes noted by a writer other than the registry (by hand)
+		// must never be sealed by this transaction (sealed.go).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_row_changes`); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("begin: %w", err)
+		}
+	}
 	if err := fn(&txn{q: q{db: tx, d: db.dialect}}); err != nil {
 		_ = tx.Rollback()
 		return err

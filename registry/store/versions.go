@@ -10,7 +10,18 @@ import (
 )
 
 const versionCols = `v.id, v.model_id, m.name, v.number, v.digest, v.state, v.stage, v.source_uri, v.description,
-	v.created_by, v.created_at, v.ready_at, v.revision`
+	v.created_by, v.created_at, v.ready_at, v.revision, ` + analysisCol
+
+// analysisCol derives a version's registry.AnalysisState from its analyze
+// jobs (see the constants' doc), in the same query, so lists cost no
+// extra round trip (jobs_version index).
+const analysisCol = `CASE
+	WHEN v.source_uri <> '' THEN 'complete'
+	WHEN v.state = 'failed' THEN 'failed'
+	WHEN v.state <> 'ready' THEN 'pending'
+	WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.version_id = v.id AND j.kind = 'analyze' AND j.state = 'done') THEN 'complete'
+	WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.version_id = v.id AND j.kind = 'analyze' AND j.state = 'failed') THEN 'failed'
+	ELSE 'pending' END`
 
 const versionFrom = ` FROM model_versions v JOIN models m ON m.id = v.model_id`
 
@@ -18,7 +29,7 @@ func scanVersion(sc interface{ Scan(...any) error }) (registry.Version, error) {
 	var v registry.Version
 	var ready sql.NullTime
 	err := sc.Scan(&v.ID, &v.ModelID, &v.Model, &v.Number, &v.Digest, &v.State, &v.Stage, &v.SourceURI, &v.Description,
-		&v.CreatedBy, &v.CreatedAt, &ready, &v.Revision)
+		&v.CreatedBy, &v.CreatedAt, &ready, &v.Revision, &v.Analysis)
 	v.CreatedAt, v.ReadyAt = v.CreatedAt.UTC(), timePtr(ready)
 	return v, err
 }
@@ -108,6 +119,10 @@ func (t *txn) CreateVersion(ctx context.Context, v *registry.Version) error {
 		return wrap(err, "create version of model "+strconv.FormatInt(v.ModelID, 10))
 	}
 	v.ID, v.Number, v.CreatedAt, v.Revision = id, n+1, ts, 1
+	v.Analysis = registry.AnalysisPending
+	if v.SourceURI != "" {
+		v.Analysis = registry.AnalysisComplete
+	}
 	return nil
 }
 

@@ -20,13 +20,6 @@ import (
 // WebhookTimeout bounds one delivery attempt (connect, send, response).
 const WebhookTimeout = 10 * time.Second
 
-// webhookClient never follows redirects: a 3xx is a failed attempt, so a
-// receiver cannot bounce the server's request to another host.
-var webhookClient = &http.Client{
-	Timeout:       WebhookTimeout,
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
 // Sign returns the X-Mlsec-Signature value of body: "sha256=" and the hex
 // HMAC-SHA256 of body keyed with the webhook's secret.
 func Sign(secret string, body []byte) string {
@@ -86,11 +79,7 @@ func (p *Pool) post(ctx context.Context, w registry.Webhook, d registry.WebhookD
 	req.Header.Set("X-Mlsec-Event", d.Event)
 	req.Header.Set("X-Mlsec-Delivery", strconv.FormatInt(d.ID, 10))
 	req.Header.Set("X-Mlsec-Signature", Sign(w.Secret, body))
-	client := p.c.HTTPClient
-	if client == nil {
-		client = webhookClient
-	}
-	resp, err := client.Do(req)
+	resp, err := p.webhookClient().Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("webhook %d: %w", w.ID, err)
 	}
@@ -100,4 +89,18 @@ func (p *Pool) post(ctx context.Context, w registry.Webhook, d registry.WebhookD
 		return resp.StatusCode, fmt.Errorf("webhook %d: %s answered %d", w.ID, w.URL, resp.StatusCode)
 	}
 	return resp.StatusCode, nil
+}
+
+// webhookClient is Config.HTTPClient or the guarded default: every
+// connection checked against Config.Egress after name resolution (DNS
+// rebinding), no proxy, and no redirects (a 3xx is a failed attempt, so a
+// receiver cannot bounce the server's request to another host).
+func (p *Pool) webhookClient() *http.Client {
+	p.clientOnce.Do(func() {
+		p.client = p.c.HTTPClient
+		if p.client == nil {
+			p.client = p.c.Egress.Client(WebhookTimeout)
+		}
+	})
+	return p.client
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -163,12 +164,33 @@ func TestWebhookResumesAfterRestart(t *testing.T) {
 		}
 		// The server restarts: a new service and worker over the same
 		// database take the delivery over once the lease expires.
-		e.svc = registry.NewService(e.svc.Store(), registry.WithSecretKey(testSecretKey))
+		e.svc = registry.NewService(e.svc.Store(), registry.WithSecretKey(testSecretKey), registry.WithWebhookGuard(loopbackOK))
 		e.clock.Add(int64(2 * time.Minute))
 		drain(t, e, e.pool(1), "restarted")
 		d := deliveries(t, e, w.ID)
 		if rcv.count() != 1 || len(d) != 1 || d[0].Status != registry.DeliveryDelivered || d[0].Attempts != 2 {
 			t.Fatalf("after restart: %d calls, %+v", rcv.count(), d)
+		}
+	})
+}
+
+// TestWebhookGuardAtConnect: a webhook whose target became loopback after
+// it was registered (a name rebound, or a guard that allowed it then) is
+// refused by the worker's default client when it connects: the receiver
+// is never reached and the delivery fails naming the reason.
+func TestWebhookGuardAtConnect(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		rcv := &receiver{}
+		w, _ := hookEnv(t, e, rcv, "")
+		p := e.pool(1)
+		p.c.Egress = nil // the default guard, as mlsec serve without --webhook-allow
+		drain(t, e, p, "w1")
+		ds := deliveries(t, e, w.ID)
+		if rcv.count() != 0 || len(ds) != 1 {
+			t.Fatalf("receiver reached %d times; deliveries %+v", rcv.count(), ds)
+		}
+		if d := ds[0]; d.Status != registry.DeliveryFailed || !strings.Contains(d.Error, "127.0.0.1 is loopback") {
+			t.Fatalf("delivery: %+v", d)
 		}
 	})
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
+	"github.com/mlsec/mlsec/registry/egress"
 )
 
 // Producer is the producer.tool of the evidence the server records.
@@ -57,9 +58,13 @@ type Config struct {
 	Name string
 	// Now replaces time.Now (tests).
 	Now func() time.Time
-	// HTTPClient sends webhook deliveries (default: 10 s timeout, no
-	// redirects).
+	// HTTPClient sends webhook deliveries (default: Egress.Client with a
+	// 10 s timeout). Setting it bypasses Egress.
 	HTTPClient *http.Client
+	// Egress decides which addresses webhook deliveries may connect to,
+	// checked at connect time (nil: the default blocked ranges, nothing
+	// allowed). Give the Service the same guard (WithWebhookGuard).
+	Egress *egress.Guard
 	// TrustedKeys verify a version's OMS signature (its model.sig
 	// artifact); the result is stored as signature evidence. With no keys
 	// the server records no signature evidence, and policies that require
@@ -69,7 +74,9 @@ type Config struct {
 
 // Pool runs jobs.
 type Pool struct {
-	c Config
+	c          Config
+	clientOnce sync.Once
+	client     *http.Client
 }
 
 // New returns a Pool.

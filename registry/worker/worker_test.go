@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/client"
+	"github.com/mlsec/mlsec/registry/egress"
 	"github.com/mlsec/mlsec/registry/internal/pgtest"
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/store"
@@ -34,9 +36,13 @@ type env struct {
 func (e *env) now() time.Time { return time.Now().Add(time.Duration(e.clock.Load())) }
 
 func (e *env) pool(workers int) *Pool {
-	return New(Config{Service: e.svc, Blobs: e.blobs, Logger: slog.New(slog.DiscardHandler), Workers: workers,
+	return New(Config{Service: e.svc, Blobs: e.blobs, Logger: slog.New(slog.DiscardHandler), Workers: workers, Egress: loopbackOK,
 		Lease: time.Minute, Poll: 20 * time.Millisecond, Now: e.now, Backoff: func(int) time.Duration { return time.Second }})
 }
+
+// loopbackOK lets webhooks reach the tests' loopback receivers (the
+// default guard refuses loopback: registry/egress).
+var loopbackOK = &egress.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 
 // testSecretKey seals webhook secrets in these tests (a restarted service
 // opens them with the same key, as mlsec serve reads secrets.key).
@@ -53,7 +59,7 @@ func forEachDialect(t *testing.T, fn func(t *testing.T, e *env)) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			e := &env{svc: registry.NewService(db, registry.WithSecretKey(testSecretKey)), blobDir: filepath.Join(t.TempDir(), "blobs")}
+			e := &env{svc: registry.NewService(db, registry.WithSecretKey(testSecretKey), registry.WithWebhookGuard(loopbackOK)), blobDir: filepath.Join(t.TempDir(), "blobs")}
 			if e.blobs, err = blob.Open(t.Context(), e.blobDir, 1<<30); err != nil {
 				t.Fatal(err)
 			}

@@ -52,6 +52,23 @@ func DSNs(t testing.TB) map[string]func(t testing.TB) string {
 // when the test ends and returns its URL.
 func Fresh(t testing.TB, base string) string {
 	t.Helper()
+	return create(t, base, "")
+}
+
+// Clone creates a uniquely named copy of the database at src (which must
+// have no open connections), dropped when the test ends, and returns its
+// URL: one populated database serves many tamper cases.
+func Clone(t testing.TB, base, src string) string {
+	t.Helper()
+	u, err := url.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return create(t, base, " TEMPLATE "+u.Path[1:])
+}
+
+func create(t testing.TB, base, template string) string {
+	t.Helper()
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +77,7 @@ func Fresh(t testing.TB, base string) string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "mlsec_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+	if _, err := admin.Exec("CREATE DATABASE " + name + template); err != nil {
 		t.Fatalf("create database: %v", err)
 	}
 	t.Cleanup(func() {

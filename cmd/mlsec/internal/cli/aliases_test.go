@@ -27,7 +27,8 @@ import (
 func TestAliasesAndWebhooksEndToEnd(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "policy-data.json")
 	os.WriteFile(data, []byte(`{"mlsec": {"disabled_rules": ["MLSEC-SIG-001", "MLSEC-BOM-002", "MLSEC-BOM-003", "MLSEC-BOM-004"]}}`), 0o600)
-	url, admin := clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: t.TempDir(), workers: 2, policyData: []string{data}})
+	url, admin := clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: t.TempDir(), workers: 2, policyData: []string{data},
+		webhookAllow: []string{"127.0.0.0/8"}}) // the receiver is on loopback, refused by default
 	alice := newToken(t, url, admin, "alice", registry.RoleMaintainer)
 	bob := newToken(t, url, admin, "bob", registry.RoleReviewer)
 

@@ -53,7 +53,10 @@ func newAuditVerifyCmd() *cobra.Command {
 		Long: `verify reads every log entry and signed checkpoint, recomputes the RFC 6962 tree,
 checks each checkpoint's Ed25519 signature and root hash and the consistency
 proof between consecutive checkpoints, and names the first altered, inserted
-or deleted entry.
+or deleted entry. With --database or --server it then compares the tables a
+person reads (history, decisions, approvals, owners, aliases, exceptions,
+tokens, webhooks, file lists) with the row images in the verified log and
+names each row that disagrees (table, row, field).
 
 --key is the log's public verifier key (the text of audit.key.pub, or that
 file's path). Without it the key the log itself states is used, which checks
@@ -225,16 +228,22 @@ func runAuditVerify(ctx context.Context, stdout, stderr io.Writer, src auditSour
 			checkServerProofs(ctx, c, l, v, res)
 		}
 	}
+	tables, err := src.checkTables(ctx, l, res)
+	if err != nil {
+		return err
+	}
 	if format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(struct {
 			OK bool `json:"ok"`
 			*audit.Result
-			First *audit.Problem `json:"first,omitempty"`
-		}{res.OK(), res, res.First()})
+			First  *audit.Problem       `json:"first,omitempty"`
+			Tables *registry.TableCheck `json:"tables,omitempty"`
+		}{res.OK(), res, res.First(), tables})
 	} else {
 		printAuditResult(stdout, res, v)
+		printTableCheck(stdout, stderr, tables)
 	}
 	if !res.OK() {
 		return withCode(ExitFindings, nil)
@@ -277,6 +286,17 @@ func printAuditResult(w io.Writer, res *audit.Result, v *audit.Verifier) {
 		return
 	}
 	first := res.First()
+	if first.Table != "" {
+		// The log verified; a table disagrees with it.
+		fmt.Fprintf(w, "TAMPERED: table %s row %s (%s): %s\n", first.Table, first.Row, first.Kind, first.Message)
+		for _, p := range res.Problems {
+			if p.Message != first.Message {
+				fmt.Fprintf(w, "  also: %s: %s\n", p.Kind, p.Message)
+			}
+		}
+		fmt.Fprintf(w, "the log itself verifies (%d entries); the table rows above disagree with it: they were changed outside the registry\n", res.Entries)
+		return
+	}
 	if first.Index >= 0 {
 		fmt.Fprintf(w, "TAMPERED: first problem at entry %d (%s): %s\n", first.Index, first.Kind, first.Message)
 	} else {
@@ -365,6 +385,13 @@ func openAuditLog(ctx context.Context, o serveOptions, db registry.Store, stderr
 	// signed now, before anything else is written.
 	if err := m.Flush(ctx, db); err != nil {
 		return nil, withCode(1, fmt.Errorf("serve: audit log: %w", err))
+	}
+	// A database from before sealed tables: seal the rows it holds now,
+	// before anything else is written (docs/audit.md "Upgrading").
+	if n, err := m.Baseline(ctx, db); err != nil {
+		return nil, withCode(1, fmt.Errorf("serve: %w", err))
+	} else if n > 0 {
+		fmt.Fprintf(stderr, "Sealed the %d rows this registry already held into the audit log (baseline).\n", n)
 	}
 	if created {
 		fmt.Fprintf(stderr, "\nNew audit log key %s (keep it; its public key is in %s.pub).\n", path, path)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
+	"github.com/mlsec/mlsec/registry/worker"
 )
 
 // The registry client commands: push, pull, models, versions, evidence,
@@ -35,11 +37,15 @@ func init() {
 // MLSEC_TOKEN and the config file, in that order.
 type remote struct {
 	server, token, format string
+	tls                   client.TLSFiles
 }
 
 func (r *remote) register(f *pflag.FlagSet, format bool) {
 	f.StringVar(&r.server, "server", "", "registry `URL` (default $MLSEC_SERVER, the config file, then http://127.0.0.1:8080)")
 	f.StringVar(&r.token, "token", "", "API `TOKEN` (default $MLSEC_TOKEN, then the config file)")
+	f.StringVar(&r.tls.CA, "ca-cert", "", "PEM `FILE` of the CA that signed the registry's certificate (default $MLSEC_CA_CERT, then ca_cert: in the config file)")
+	f.StringVar(&r.tls.Cert, "client-cert", "", "PEM client certificate `FILE` for a registry that requires one (default $MLSEC_CLIENT_CERT, then client_cert:)")
+	f.StringVar(&r.tls.Key, "client-key", "", "PEM key `FILE` of --client-cert (default $MLSEC_CLIENT_KEY, then client_key:)")
 	if format {
 		f.StringVar(&r.format, "format", "table", "output format: table or json")
 	}
@@ -47,8 +53,11 @@ func (r *remote) register(f *pflag.FlagSet, format bool) {
 
 // clientConfig is ~/.config/mlsec/config.yaml.
 type clientConfig struct {
-	Server string `yaml:"server"`
-	Token  string `yaml:"token"`
+	Server     string `yaml:"server"`
+	Token      string `yaml:"token"`
+	CACert     string `yaml:"ca_cert"`
+	ClientCert string `yaml:"client_cert"`
+	ClientKey  string `yaml:"client_key"`
 }
 
 // configPath is $XDG_CONFIG_HOME/mlsec/config.yaml, else ~/.config/mlsec/config.yaml.
@@ -73,7 +82,11 @@ func (r *remote) client() (*client.Client, error) {
 	if token == "" {
 		token = os.Getenv("MLSEC_TOKEN")
 	}
-	if server == "" || token == "" {
+	files := r.tls
+	files.CA = firstNonEmpty(files.CA, os.Getenv("MLSEC_CA_CERT"))
+	files.Cert = firstNonEmpty(files.Cert, os.Getenv("MLSEC_CLIENT_CERT"))
+	files.Key = firstNonEmpty(files.Key, os.Getenv("MLSEC_CLIENT_KEY"))
+	if server == "" || token == "" || files.CA == "" || files.Cert == "" {
 		if p := configPath(); p != "" {
 			raw, err := os.ReadFile(p)
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -86,6 +99,8 @@ func (r *remote) client() (*client.Client, error) {
 				}
 			}
 			server, token = firstNonEmpty(server, cfg.Server), firstNonEmpty(token, cfg.Token)
+			files.CA = firstNonEmpty(files.CA, cfg.CACert)
+			files.Cert, files.Key = firstNonEmpty(files.Cert, cfg.ClientCert), firstNonEmpty(files.Key, cfg.ClientKey)
 		}
 	}
 	server = firstNonEmpty(server, "http://127.0.0.1:8080")
@@ -94,6 +109,9 @@ func (r *remote) client() (*client.Client, error) {
 	}
 	c, err := client.New(server, token)
 	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	if err := c.UseTLS(files); err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
 	return c, nil
@@ -120,7 +138,19 @@ func remoteErr(c *client.Client, err error) error {
 			hint = "\nIs the registry running at " + c.BaseURL() + "? Start one with 'mlsec serve' or pass --server / set MLSEC_SERVER."
 		}
 	case 401:
-		hint = "\nSet MLSEC_TOKEN (or --token, or token: in " + configPath() + "), or run 'mlsec serve' to get the bootstrap token."
+		// The server answered, so the registry exists and has its first
+		// admin token already: point at tokens, not at serve.
+		if c != nil && c.HasToken() {
+			hint = "\nThe token is invalid, expired or revoked: ask an admin for a new one ('mlsec token create'). " +
+				"A lost admin token is replaced on the database's machine: 'mlsec token create NAME --role admin --data-dir DIR' (docs/registry.md \"Deploying\")."
+		} else {
+			hint = "\nSet MLSEC_TOKEN (or --token, or token: in " + configPath() + ") to a token an admin gave you; " +
+				"the first admin token is the one serve printed or wrote to --bootstrap-token-file on its first start."
+		}
+	case 409:
+		if errors.Is(err, registry.ErrAnalysisPending) {
+			hint = "\nThe server is still analysing this version; retry in a moment, or push with --wait."
+		}
 	case 403:
 		msg := err.Error()
 		if strings.Contains(msg, "separation of duties") || strings.Contains(msg, "approver") || strings.Contains(msg, "owner") {
@@ -157,6 +187,7 @@ func newPushCmd() *cobra.Command {
 	var o client.PushOptions
 	var tags, ignorePaths []string
 	var verbose bool
+	var wait time.Duration
 	c := &cobra.Command{
 		Use:   "push MODEL_PATH --model NAME [--server URL] [--description TEXT] [--tag T ...]",
 		Short: "Upload a model folder to the registry as a new version",
@@ -174,7 +205,8 @@ was interrupted is resumed by running it again.
 Tags use lowercase letters, digits, '.', '_' and '-'; key=value is stored as
 key.value.`,
 		Example: `  mlsec push ./my-model --model fraud-detector --tag prod
-  MLSEC_SERVER=https://registry.example MLSEC_TOKEN=... mlsec push ./m --model m`,
+  MLSEC_SERVER=https://registry.example MLSEC_TOKEN=... mlsec push ./m --model m
+  mlsec push ./my-model --model fraud-detector --wait 10m`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
@@ -210,6 +242,9 @@ key.value.`,
 				}
 				return withCode(ExitFindings, fmt.Errorf("%d evidence file(s) not attached; their subject digest must be sha256:%s", len(res.Rejected), v.Digest))
 			}
+			if wait > 0 {
+				return waitAnalysis(cmd, cl, o.Model, v.Number, wait)
+			}
 			return nil
 		},
 	}
@@ -221,7 +256,56 @@ key.value.`,
 	f.StringVar(&o.Team, "team", "", "owning team when push creates the model")
 	f.StringArrayVar(&ignorePaths, "ignore-paths", nil, "path left out of the version, as for 'mlsec sign' (repeatable)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log each upload to stderr")
+	f.DurationVar(&wait, "wait", 0, "wait up to `DURATION` (e.g. 10m) for the server's analysis (scan, BOM, signature) and print its outcome; exit 1 if it failed or is still pending")
 	return c
+}
+
+// waitAnalysis waits for the server's analysis of model's version and
+// prints its outcome: the server's evidence, or why the analysis failed.
+func waitAnalysis(cmd *cobra.Command, cl *client.Client, model string, n int, wait time.Duration) error {
+	ctx, cancel := context.WithTimeout(cmd.Context(), wait)
+	defer cancel()
+	fmt.Fprintf(cmd.ErrOrStderr(), "waiting for the server's analysis of %s version %d ...\n", model, n)
+	v, err := cl.WaitAnalysis(ctx, model, n, 0)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return remoteErr(cl, err)
+	}
+	out := cmd.OutOrStdout()
+	switch v.Analysis {
+	case registry.AnalysisPending:
+		return withCode(ExitFindings, fmt.Errorf("%s version %d: analysis still pending after %s; see 'mlsec versions %s' later", model, n, wait, model))
+	case registry.AnalysisFailed:
+		why := ""
+		if js, err := cl.ListJobs(cmd.Context(), model, n, registry.Page{Limit: registry.MaxLimit}); err == nil {
+			for _, j := range js.Items {
+				if j.Kind == registry.JobAnalyze && j.Error != "" {
+					why = ": " + j.Error
+				}
+			}
+		}
+		return withCode(ExitFindings, fmt.Errorf("%s version %d: analysis failed%s", model, n, why))
+	}
+	es, err := cl.ListEvidence(cmd.Context(), model, n, client.EvidenceQuery{Page: registry.Page{Limit: registry.MaxLimit}})
+	if err != nil {
+		return remoteErr(cl, err)
+	}
+	fmt.Fprintf(out, "analysis %s:", v.Analysis)
+	found := false
+	for _, e := range es.Items {
+		if e.Producer != worker.Producer {
+			continue
+		}
+		found = true
+		fmt.Fprintf(out, " %s", e.Type)
+		if e.MaxSeverity != "" {
+			fmt.Fprintf(out, " (max severity %s)", e.MaxSeverity)
+		}
+	}
+	if !found {
+		fmt.Fprint(out, " nothing to analyse (registered by reference)")
+	}
+	fmt.Fprintln(out)
+	return nil
 }
 
 func newPullCmd() *cobra.Command {
@@ -328,9 +412,9 @@ func newVersionsCmd() *cobra.Command {
 				return writeJSONOut(cmd.OutOrStdout(), vs)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tSTATE\tSTAGE\tDIGEST\tCREATED\tBY\tDESCRIPTION")
+			fmt.Fprintln(tw, "VERSION\tSTATE\tANALYSIS\tSTAGE\tDIGEST\tCREATED\tBY\tDESCRIPTION")
 			for _, v := range vs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\tsha256:%s\t%s\t%s\t%s\n", v.Number, v.State, v.Stage, short(v.Digest), v.CreatedAt.Format("2006-01-02 15:04"), v.CreatedBy, v.Description)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\tsha256:%s\t%s\t%s\t%s\n", v.Number, v.State, v.Analysis, v.Stage, short(v.Digest), v.CreatedAt.Format("2006-01-02 15:04"), v.CreatedBy, v.Description)
 			}
 			return tw.Flush()
 		},

@@ -188,9 +188,15 @@ func TestClientAuthAndConfig(t *testing.T) {
 	// No or wrong token: 401 with a hint.
 	t.Setenv("MLSEC_TOKEN", "mlsec_"+strings.Repeat("0", 64))
 	code, _, errs := runCLI("models")
-	if code != 1 || !strings.Contains(errs, "unauthenticated") || !strings.Contains(errs, "set MLSEC_TOKEN") && !strings.Contains(errs, "Set MLSEC_TOKEN") {
+	if code != 1 || !strings.Contains(errs, "unauthenticated") || !strings.Contains(errs, "mlsec token create") || strings.Contains(errs, "mlsec serve") {
 		t.Fatalf("bad token: %d %s", code, errs)
 	}
+	t.Setenv("MLSEC_TOKEN", "")
+	code, _, errs = runCLI("models")
+	if code != 1 || !strings.Contains(errs, "Set MLSEC_TOKEN") || !strings.Contains(errs, "--bootstrap-token-file") {
+		t.Fatalf("no token: %d %s", code, errs)
+	}
+	t.Setenv("MLSEC_TOKEN", "mlsec_"+strings.Repeat("0", 64))
 	// The flag wins over the env.
 	if code, _, errs := runCLI("models", "--token", admin); code != 0 {
 		t.Fatalf("--token: %d %s", code, errs)

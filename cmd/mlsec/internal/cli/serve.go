@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
+	"github.com/mlsec/mlsec/registry/egress"
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/server/session"
 	"github.com/mlsec/mlsec/registry/store"
@@ -42,6 +44,13 @@ type serveOptions struct {
 	secretKey                        string   // seals webhook secrets at rest (default: secrets.key beside the audit key)
 	policies, policyData             []string // decision policies added to the default bundle, and their data
 	trustedKeys                      []string // public keys whose model signatures and attestations the server trusts
+	analysisWait                     time.Duration
+	tlsCert, tlsKey, tlsClientCA     string   // serve HTTPS; require client certificates signed by the CA
+	metricsToken                     string   // bearer secret /metrics requires
+	metricsRole                      bool     // admin and auditor API tokens may read /metrics
+	webhookAllow                     []string // CIDRs webhooks may reach although private, loopback, ...
+	bootstrapFile                    string   // --bootstrap-token-file
+	bootstrapToken                   string   // MLSEC_BOOTSTRAP_TOKEN (no flag: flags show in ps)
 	secureCookies                    bool     // the web UI's session cookie is Secure even on plain HTTP (behind a TLS proxy)
 }
 
@@ -60,17 +69,24 @@ content-addressed blob folder under --data-dir. --database postgres://... and
 several replicas can share.
 
 On first start, with no API token in the database, serve prints a bootstrap
-admin token to stderr, once. Store it: only its hash is kept.
+admin token to stderr, once. Store it: only its hash is kept. On a shared
+machine or in a container give it instead: --bootstrap-token-file FILE
+uses the token in FILE, or writes a new one there (0600) if FILE does not
+exist; MLSEC_BOOTSTRAP_TOKEN=mlsec_... supplies it from the environment.
+A lost admin token is replaced next to the database with 'mlsec token
+create NAME --role admin --data-dir DIR' (audited as token.recover).
 
 Open the printed Web UI address and sign in with an API token (the bootstrap
 token at first); see docs/ui.md. Behind a TLS-terminating proxy, pass
 --secure-cookies.
 
 Environment: MLSEC_ADDR, MLSEC_DATA_DIR, MLSEC_DATABASE, MLSEC_BLOB,
-MLSEC_MAX_UPLOAD, MLSEC_SECURE_COOKIES=true (flags take precedence).`,
+MLSEC_MAX_UPLOAD, MLSEC_BOOTSTRAP_TOKEN_FILE, MLSEC_BOOTSTRAP_TOKEN,
+MLSEC_SECURE_COOKIES=true (flags take precedence).`,
 		Example: `  mlsec serve
   mlsec serve --addr 127.0.0.1:9000 --data-dir /var/lib/mlsec
-  mlsec serve --database postgres://mlsec@db/mlsec --blob 's3://models?region=us-east-1'`,
+  mlsec serve --database postgres://mlsec@db/mlsec --blob 's3://models?region=us-east-1'
+  mlsec serve --addr :8443 --tls-cert server.pem --tls-key server.key --bootstrap-token-file /run/secrets/mlsec-admin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -93,6 +109,20 @@ MLSEC_MAX_UPLOAD, MLSEC_SECURE_COOKIES=true (flags take precedence).`,
 	f.StringVar(&o.secretKey, "secret-key", envOr("MLSEC_SECRET_KEY", ""), "key `FILE` sealing webhook secrets in the database (default: secrets.key beside the audit key, created 0600 if missing)")
 	f.DurationVar(&o.auditSignEvery, "audit-sign-every", 100*time.Millisecond,
 		"sign audit log checkpoints in batches, at most once per `DURATION` while writes arrive (and before serving a checkpoint, at start and at stop); 0 signs in every write transaction")
+	f.StringVar(&o.tlsCert, "tls-cert", envOr("MLSEC_TLS_CERT", ""), "serve HTTPS with this PEM certificate `FILE` (chain first to last); needs --tls-key")
+	f.StringVar(&o.tlsKey, "tls-key", envOr("MLSEC_TLS_KEY", ""), "PEM private key `FILE` of --tls-cert")
+	f.StringVar(&o.tlsClientCA, "tls-client-ca", envOr("MLSEC_TLS_CLIENT_CA", ""),
+		"mutual TLS: accept only clients with a certificate signed by a CA in this PEM `FILE` (a transport requirement: API tokens still say who the caller is)")
+	f.StringVar(&o.metricsToken, "metrics-token", envOr("MLSEC_METRICS_TOKEN", ""),
+		"require this bearer `TOKEN` on /metrics (prefer MLSEC_METRICS_TOKEN: flags show in ps); off by default for scraping on a private network")
+	f.BoolVar(&o.metricsRole, "metrics-role", false, "let admin and auditor API tokens read /metrics (alone, or besides --metrics-token)")
+	f.StringArrayVar(&o.webhookAllow, "webhook-allow", nil,
+		"let webhooks reach `CIDR` although it is loopback, link-local, private or multicast, e.g. 10.20.0.0/16 for an internal receiver (repeatable; checked when connecting)")
+	f.StringVar(&o.bootstrapFile, "bootstrap-token-file", envOr("MLSEC_BOOTSTRAP_TOKEN_FILE", ""),
+		"first start: the bootstrap admin token is read from `FILE`, or written there (0600) if it does not exist, instead of printed")
+	o.bootstrapToken = os.Getenv("MLSEC_BOOTSTRAP_TOKEN")
+	f.DurationVar(&o.analysisWait, "analysis-wait", server.DefaultAnalysisWait,
+		"how long a decision request on a version whose analysis is still running waits for it before it is refused with 'analysis pending, retry' (negative: refuse at once)")
 	f.BoolVar(&o.secureCookies, "secure-cookies", envOr("MLSEC_SECURE_COOKIES", "") == "true",
 		"mark the web UI's session cookie Secure even on plain HTTP: set it behind a TLS-terminating proxy")
 	f.StringVar(&o.auditOrigin, "audit-origin", "mlsec-registry/audit", "log name for a newly generated --audit-key (the checkpoint origin line)")
@@ -146,6 +176,16 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
 	}
 	defer bs.Close()
+	// A bucket that cannot be reached fails the start, not the first
+	// upload: a deployment with a wrong endpoint, bucket or credentials
+	// should not look healthy.
+	pctx, pcancel := context.WithTimeout(ctx, blobStartTimeout)
+	err = bs.Ping(pctx)
+	pcancel()
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: blob store %s cannot be reached: %w (check --blob's bucket, endpoint and region, and the AWS_* credentials)",
+			redactURL(o.blobURL), err))
+	}
 	auditor, err := openAuditLog(ctx, o, db, stderr)
 	if err != nil {
 		return err
@@ -162,23 +202,25 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if err != nil {
 		return err
 	}
-	svc := registry.NewService(db, registry.WithAuditor(auditor), registry.WithPolicy(eng), registry.WithSecretKey(secretKey))
+	allow, err := egress.ParseAllow(o.webhookAllow)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: --webhook-allow: %w", err))
+	}
+	guard := &egress.Guard{Allow: allow}
+	svc := registry.NewService(db, registry.WithAuditor(auditor), registry.WithPolicy(eng), registry.WithSecretKey(secretKey),
+		registry.WithWebhookGuard(guard))
 	if n, err := svc.SealWebhookSecrets(ctx); err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: webhook secrets: %w", err))
 	} else if n > 0 {
 		log.Info("sealed webhook secrets stored in clear by an older server", "count", n)
 	}
-	secret, created, err := svc.Bootstrap(ctx)
-	if err != nil {
-		return withCode(ExitUsage, fmt.Errorf("serve: bootstrap token: %w", err))
-	}
-	if created {
-		fmt.Fprintf(stderr, "\nBootstrap admin token (shown once, store it now):\n\n  %s\n\nexport MLSEC_TOKEN=%s\n\n", secret, secret)
+	if err := bootstrap(ctx, svc, o, stderr, log); err != nil {
+		return err
 	}
 	if err := sweepAtStart(ctx, db, bs, log); err != nil {
 		return withCode(1, fmt.Errorf("serve: %w", err))
 	}
-	pool := worker.New(worker.Config{Service: svc, Blobs: bs, Logger: log, Workers: o.workers, Lease: o.jobLease, TrustedKeys: keys,
+	pool := worker.New(worker.Config{Service: svc, Blobs: bs, Logger: log, Workers: o.workers, Lease: o.jobLease, TrustedKeys: keys, Egress: guard,
 		TempDir: filepath.Join(o.dataDir, "work")})
 	if err := os.MkdirAll(filepath.Join(o.dataDir, "work"), 0o700); err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
@@ -188,9 +230,23 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	} else if n > 0 {
 		log.Info("removed analysis folders left by a server that stopped mid-job", "count", n)
 	}
+	if o.metricsToken != "" && len(o.metricsToken) < 16 {
+		return withCode(ExitUsage, errors.New("serve: --metrics-token: use 16 or more random characters (openssl rand -hex 16)"))
+	}
+	tlsConf, err := serverTLS(o)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
+	if tlsConf != nil {
+		ln = tls.NewListener(ln, tlsConf)
+	} else if !loopback(ln.Addr()) {
+		log.Warn("listening on a non-loopback address without TLS: tokens and models cross the network in clear; give --tls-cert and --tls-key, or put a TLS proxy in front and listen on 127.0.0.1",
+			"addr", ln.Addr().String())
+		fmt.Fprintf(stderr, "WARNING: %s is reachable from the network and serves plain HTTP: API tokens travel in clear. Use --tls-cert/--tls-key (docs/registry.md \"Deploying\").\n", ln.Addr())
 	}
 	sessions := session.New(session.Config{Check: svc.Reauthenticate, Secure: o.secureCookies})
 	pages, err := ui.New(ui.Config{Service: svc, Sessions: sessions})
@@ -198,14 +254,19 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 		return withCode(1, fmt.Errorf("serve: %w", err))
 	}
 	hs := &http.Server{
-		Handler: server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys,
-			Pages: pages, Sessions: sessions}),
+		Handler: server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys, AnalysisWait: o.analysisWait,
+			MetricsToken: o.metricsToken, MetricsRole: o.metricsRole, Pages: pages, Sessions: sessions}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
-	log.Info("mlsec registry listening", "addr", ln.Addr().String(), "database", db.Dialect(), "blob", redactURL(o.blobURL))
-	fmt.Fprintf(stderr, "Web UI: http://%s/ (sign in with an API token)\n", ln.Addr().String())
+	log.Info("mlsec registry listening", "addr", ln.Addr().String(), "tls", tlsConf != nil, "client_certificates", o.tlsClientCA != "",
+		"database", db.Dialect(), "blob", redactURL(o.blobURL))
+	scheme := "http"
+	if tlsConf != nil {
+		scheme = "https"
+	}
+	fmt.Fprintf(stderr, "Web UI: %s://%s/ (sign in with an API token)\n", scheme, ln.Addr().String())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -246,6 +307,9 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	log.Info("mlsec registry stopped")
 	return nil
 }
+
+// blobStartTimeout bounds serve's start-up check of the blob store.
+const blobStartTimeout = 20 * time.Second
 
 // openSecretKey loads (or creates) the key that seals webhook secrets: by
 // default secrets.key in the audit key's folder, so the two secrets of a

@@ -60,7 +60,11 @@ func serveStoppable(t *testing.T, o serveOptions) (string, *syncBuffer, func()) 
 			}
 		})
 		t.Cleanup(stop)
-		return "http://" + addr, stderr, stop
+		scheme := "http://"
+		if o.tlsCert != "" {
+			scheme = "https://"
+		}
+		return scheme + addr, stderr, stop
 	case err := <-done:
 		cancel()
 		t.Fatalf("serve did not start: %v\n%s", err, stderr.String())

@@ -77,23 +77,44 @@ less.`,
 	var in registry.NewToken
 	var role string
 	var expires time.Duration
+	var local recoverOptions
 	create := &cobra.Command{
 		Use:   "create NAME --role ROLE [--person P] [--scope-team T] [--scope-model M] [--expires DURATION]",
 		Short: "Create an API token and print its secret once",
-		Args:  cobra.ExactArgs(1),
+		Long: `create issues a token through the API (an admin's token), or, with
+--data-dir or --database, straight into the registry's database: the
+recovery for a lost admin token, run on the machine that holds the database
+and the audit key (anyone who can do that owns the registry anyway). The
+recovery is recorded as token.recover, with the operating-system user and
+host, in the same signed audit log as every change; the server may keep
+running.`,
+		Example: `  mlsec token create bob --role reviewer
+  mlsec token create alice-recovered --person alice --role admin --data-dir /var/lib/mlsec
+  mlsec token create ops-admin --role admin --database postgres://mlsec@db/mlsec --audit-key /etc/mlsec/audit.key`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := r.client()
-			if err != nil {
-				return err
-			}
 			in.Name, in.Role = args[0], registry.Role(role)
 			if expires > 0 {
 				t := time.Now().Add(expires).UTC()
 				in.ExpiresAt = &t
 			}
-			t, err := cl.CreateToken(cmd.Context(), in)
-			if err != nil {
-				return remoteErr(cl, err)
+			var t registry.CreatedToken
+			if local.local() {
+				if r.format != "" && r.format != "table" && r.format != "json" {
+					return withCode(ExitUsage, fmt.Errorf("--format %q: want table or json", r.format))
+				}
+				var err error
+				if t, err = recoverToken(cmd.Context(), local, registry.Token{Name: in.Name, Role: in.Role, ScopeTeam: in.ScopeTeam, ScopeModel: in.ScopeModel, ExpiresAt: in.ExpiresAt, Person: in.Person}, cmd.ErrOrStderr()); err != nil {
+					return err
+				}
+			} else {
+				cl, err := r.client()
+				if err != nil {
+					return err
+				}
+				if t, err = cl.CreateToken(cmd.Context(), in); err != nil {
+					return remoteErr(cl, err)
+				}
 			}
 			if r.format == "json" {
 				return writeJSONOut(cmd.OutOrStdout(), t)
@@ -113,6 +134,9 @@ less.`,
 	create.Flags().StringVar(&in.ScopeModel, "scope-model", "", "restrict the token to one model")
 	create.Flags().DurationVar(&expires, "expires", 0, "expire the token after this `DURATION` (e.g. 720h); 0: never")
 	create.MarkFlagRequired("role")
+	create.Flags().StringVar(&local.dataDir, "data-dir", "", "recovery: issue the token in the registry under `DIR` (serve's --data-dir) without the API")
+	create.Flags().StringVar(&local.database, "database", "", "recovery: issue the token in this database (postgres:// URL or SQLite file) without the API")
+	create.Flags().StringVar(&local.auditKey, "audit-key", "", "recovery: the registry's audit key `FILE` (default DATA_DIR/audit.key)")
 
 	revoke := &cobra.Command{
 		Use:   "revoke ID",
