@@ -29,6 +29,7 @@ import (
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/server/session"
 	"github.com/mlsec/mlsec/registry/store"
+	"github.com/mlsec/mlsec/registry/worker"
 	"github.com/mlsec/mlsec/ui"
 )
 
@@ -78,6 +79,17 @@ func newRegistryServer(t testing.TB) *registryServer {
 	srv := httptest.NewServer(server.New(server.Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler),
 		Pages: pages, Sessions: sessions}))
 	t.Cleanup(srv.Close)
+	// The worker analyses pushed versions, as in mlsec serve: a decision
+	// waits for the analysis (server.Config.AnalysisWait).
+	if err := os.MkdirAll(filepath.Join(dir, "work"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	pool := worker.New(worker.Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler), Workers: 1, Lease: time.Minute,
+		Poll: 20 * time.Millisecond, TempDir: filepath.Join(dir, "work")})
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); pool.Run(wctx) }()
+	t.Cleanup(func() { stop(); <-done })
 	admin, _, err := svc.Bootstrap(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +162,7 @@ func seedRegistry(t testing.TB, s *registryServer) seed {
 	s.api(t, s.admin, "PATCH", "/api/v1/models/fraud-detector/owners", map[string]any{"owners": map[string]any{"train": []string{"alice"}, "approve": []string{"bob"}}})
 	data := sum([]byte("transactions-2026-q3"))
 	s.api(t, s.admin, "POST", "/api/v1/datasets", map[string]any{"name": "transactions-q3", "digest": data, "team": "risk", "owner": "alice", "description": "Card transactions, Q3 2026 (pseudonymised)"})
-	v := s.pushVersion(t, sd.alice, "fraud-detector", map[string][]byte{"model.safetensors": []byte("weights"), "config.json": []byte("{}")})
+	v := s.pushVersion(t, sd.alice, "fraud-detector", map[string][]byte{"weights.bin": []byte("weights"), "config.json": []byte("{}")})
 	scan, err := evidence.New(evidence.TypeScan, evidence.NewSubject("fraud-detector", v.Digest), "test", time.Now(), evidence.ScanResult{
 		Summary: map[string]int{"medium": 1}, MaxSeverity: "medium", FilesScanned: 2,
 		Findings: []evidence.ScanFinding{{RuleID: "MLSEC-PKL-010", Severity: "medium", Path: "config.json", Message: "An unusual key is present; a person should look at it."}}})
@@ -291,12 +303,12 @@ func TestBrowser(t *testing.T) {
 	shot("model")
 	run("models", chromedp.Navigate(s.url+"/models"), visible(`tr[data-model="fraud-detector"]`))
 	contains(`tr[data-model="fraud-detector"]`, "risk")
-	contains(`tr[data-model="fraud-detector"]`, "present") // the medium finding: the supply-chain pillar needs review
+	contains(`tr[data-model="fraud-detector"]`, "failing") // the server's scan could not fully check weights.bin: fail closed
 	shot("models")
 	run("version", chromedp.Navigate(s.url+"/models/fraud-detector/versions/1"), visible("#scan-summary"))
 	contains("#scan-summary", "medium")
-	contains("main", "MLSEC-PKL-010")
-	contains("main", "model.safetensors")
+	contains("main", "FMT003") // the server's own scan (newest) decides
+	contains("main", "weights.bin")
 	contains("svg.lineage", "https://ci.example/runs/42")
 	shot("version")
 	run("decisions", chromedp.Navigate(s.url+"/decisions"), visible(fmt.Sprintf("#request-%d", sd.request)))
