@@ -211,7 +211,7 @@ func (s *Service) ListTokens(ctx context.Context, a Actor, p Page) ([]Token, str
 // Authenticate resolves a bearer secret to an actor. Unknown, revoked and
 // expired tokens are all ErrUnauthenticated with the same message.
 func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error) {
-	bad := fmt.Errorf("%w: invalid, expired or revoked token", ErrUnauthenticated)
+	bad := errBadToken
 	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 256 {
 		return Actor{}, bad
 	}
@@ -231,11 +231,38 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 			s.tokens.put(hash, t, gen, now)
 		}
 	}
-	if t.RevokedAt != nil || (t.ExpiresAt != nil && !t.ExpiresAt.After(now)) {
-		return Actor{}, bad
+	return s.tokenActor(t)
+}
+
+// errBadToken is the one answer to an unknown, revoked or expired token.
+var errBadToken = fmt.Errorf("%w: invalid, expired or revoked token", ErrUnauthenticated)
+
+// tokenActor is the actor of token t, or errBadToken if t is revoked or
+// expired: the one place that decides whether a token row still acts.
+func (s *Service) tokenActor(t Token) (Actor, error) {
+	if t.RevokedAt != nil || (t.ExpiresAt != nil && !t.ExpiresAt.After(s.now())) {
+		return Actor{}, errBadToken
 	}
 	return Actor{Name: fmt.Sprintf("token:%d:%s", t.ID, t.Name), Person: t.Person, Role: t.Role,
 		ScopeTeam: t.ScopeTeam, ScopeModel: t.ScopeModel, TokenID: t.ID}, nil
+}
+
+// Reauthenticate re-resolves an actor that a web UI session stored when
+// it signed in: a token's actor is rebuilt from the token's row now, so a
+// revoked or expired token ends its sessions (ErrUnauthenticated); an
+// actor with no token (an OIDC sign-in) is returned unchanged.
+func (s *Service) Reauthenticate(ctx context.Context, a Actor) (Actor, error) {
+	if a.TokenID == 0 {
+		return a, nil
+	}
+	t, err := s.store.GetToken(ctx, a.TokenID)
+	if errors.Is(err, ErrNotFound) {
+		return Actor{}, errBadToken
+	}
+	if err != nil {
+		return Actor{}, err
+	}
+	return s.tokenActor(t)
 }
 
 // CreateDataset registers a dataset. A team-scoped actor creates it in its

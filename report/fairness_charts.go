@@ -1,12 +1,14 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"math"
 
 	"github.com/mlsec/mlsec/fairness"
 	"github.com/mlsec/mlsec/internal/chart"
+	"github.com/mlsec/mlsec/registry"
 )
 
 // trendLimits are the default policy's limits (MLSEC-FAIR-002), drawn on
@@ -43,4 +45,16 @@ func trendCharts(t *FairnessTrend) []template.HTML {
 		out = append(out, c.SVG())
 	}
 	return out
+}
+
+// FairnessTrendCharts reads the fairness evidence of versions vs (oldest
+// first) and draws one trend chart per headline metric, nil when no
+// version has one: the report's fairness trend, for the web UI's model
+// page (same rules, same charts).
+func FairnessTrendCharts(ctx context.Context, src Source, vs []registry.Version) ([]template.HTML, error) {
+	t, err := fairnessTrend(ctx, src, vs, nil)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	return trendCharts(t), nil
 }

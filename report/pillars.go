@@ -508,3 +508,11 @@ func driftVerdict(e *registry.Evidence) (Status, string) {
 	}
 	return Passing, "No drift detected: " + what + "."
 }
+
+// Pillars assesses version v of a model from the version's evidence es
+// and the model's decision requests reqs: the per-pillar status the
+// report shows. The web UI's posture strip calls it, so both apply the
+// same rules.
+func Pillars(v registry.Version, es []registry.Evidence, reqs []registry.DecisionRequest) []Pillar {
+	return pillars(v, es, reqs)
+}

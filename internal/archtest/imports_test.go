@@ -129,6 +129,18 @@ var rules = []rule{
 		to:         under("policy", "policies", "gate"),
 		transitive: false,
 	},
+	{
+		name:       "the server never imports the web UI: ui plugs in through server.Pages, so authorization stays in the route table",
+		from:       is("registry/server"),
+		to:         under("ui"),
+		transitive: true,
+	},
+	{
+		name:       "the web UI never imports the server (only its session manager): the server calls the pages after authorizing them",
+		from:       under("ui"),
+		to:         is("registry/server"),
+		transitive: true,
+	},
 }
 
 func listPackages(t *testing.T) []pkg {

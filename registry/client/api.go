@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/mlsec/mlsec/registry"
 )
@@ -228,4 +229,18 @@ func (c *Client) ListJobs(ctx context.Context, model string, number int, p regis
 	var out List[registry.Job]
 	_, _, err := c.call(ctx, request{method: http.MethodGet, path: versionPath(model, number) + "/jobs", query: pageQuery(nil, p)}, &out)
 	return out, err
+}
+
+// UILoginLink asks for a one-time web UI sign-in link for the token's
+// person ('mlsec ui login'); the result's Path is relative to the server.
+func (c *Client) UILoginLink(ctx context.Context) (UILoginLink, error) {
+	var l UILoginLink
+	_, _, err := c.call(ctx, request{method: http.MethodPost, path: "/api/v1/ui/login-links"}, &l)
+	return l, err
+}
+
+// UILoginLink is the answer of POST /api/v1/ui/login-links.
+type UILoginLink struct {
+	Path      string    `json:"path"`
+	ExpiresAt time.Time `json:"expires_at"`
 }

@@ -83,6 +83,27 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/audit/log/proof/consistency", perm: registry.PermAudit, scope: scopeWhole, h: (*Server).auditLogConsistency},
 	{method: "GET", path: "/api/v1/audit/log/key", perm: registry.PermAudit, scope: scopeAny, h: (*Server).auditLogKey},
 	{method: "GET", path: "/api/v1/audit/log/tables", perm: registry.PermAudit, scope: scopeWhole, h: (*Server).auditLogTables},
+	{method: "POST", path: "/api/v1/ui/login-links", perm: registry.PermRead, scope: scopeAny, h: (*Server).createLoginLink},
+
+	// The web UI (pages.go, package ui): the same permissions and scopes
+	// as the API calls each page makes.
+	{method: "GET", path: "/signin", page: true, public: true, scope: scopeNone, h: onPage(Pages.SignInForm)},
+	{method: "POST", path: "/signin", page: true, public: true, scope: scopeNone, h: onPage(Pages.SignIn)},
+	{method: "GET", path: "/signin/link/{code}", page: true, public: true, scope: scopeNone, h: onPage(Pages.LinkForm)},
+	{method: "POST", path: "/signin/link", page: true, public: true, scope: scopeNone, h: onPage(Pages.LinkSignIn)},
+	{method: "GET", path: "/static/{file}", page: true, public: true, scope: scopeNone, h: onPage(Pages.Static)},
+	{method: "POST", path: "/signout", page: true, perm: registry.PermRead, scope: scopeAny, h: onPage(Pages.SignOut)},
+	{method: "GET", path: "/{$}", page: true, perm: registry.PermRead, scope: scopeAny, h: onPage(Pages.Home)},
+	{method: "GET", path: "/models", page: true, perm: registry.PermRead, scope: scopeList, h: onPage(Pages.Models)},
+	{method: "GET", path: "/models/{model}", page: true, perm: registry.PermRead, scope: scopeModel, h: onPage(Pages.Model)},
+	{method: "GET", path: "/models/{model}/report", page: true, perm: registry.PermRead, scope: scopeModel, h: onPage(Pages.Report)},
+	{method: "GET", path: "/models/{model}/versions/{number}", page: true, perm: registry.PermRead, scope: scopeModel, h: onPage(Pages.Version)},
+	{method: "GET", path: "/decisions", page: true, perm: registry.PermRead, scope: scopeList, h: onPage(Pages.Decisions)},
+	{method: "POST", path: "/decisions/{id}", page: true, perm: registry.PermRead, scope: scopeModel, h: onPage(Pages.Decide)},
+	{method: "GET", path: "/datasets", page: true, perm: registry.PermRead, scope: scopeList, h: onPage(Pages.Datasets)},
+	{method: "GET", path: "/audit", page: true, perm: registry.PermAudit, scope: scopeList, h: onPage(Pages.Audit)},
+	{method: "POST", path: "/audit/verify", page: true, perm: registry.PermAudit, scope: scopeWhole, h: onPage(Pages.VerifyAudit)},
+	{method: "GET", path: "/audit/proof/{index}", page: true, perm: registry.PermAudit, scope: scopeWhole, h: onPage(Pages.AuditProof)},
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ registry.Actor) {

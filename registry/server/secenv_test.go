@@ -15,7 +15,9 @@ import (
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/internal/pgtest"
+	"github.com/mlsec/mlsec/registry/server/session"
 	"github.com/mlsec/mlsec/registry/store"
+	"github.com/mlsec/mlsec/ui"
 )
 
 // secEnv is a server as mlsec serve runs it (Merkle audit log, sealed
@@ -73,7 +75,12 @@ func newSecEnvWith(t *testing.T, dsn string, cfg func(*Config)) *secEnv {
 	signer, _ := audit.NewSigner(skey)
 	svc := registry.NewService(db, registry.WithPolicy(eng), registry.WithAuditor(registry.NewMerkleAuditor(signer)),
 		registry.WithSecretKey(make([]byte, registry.SecretKeySize)))
-	c := Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler)}
+	sessions := session.New(session.Config{Check: svc.Reauthenticate})
+	pages, err := ui.New(ui.Config{Service: svc, Sessions: sessions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler), Pages: pages, Sessions: sessions}
 	if cfg != nil {
 		cfg(&c)
 	}

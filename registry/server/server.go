@@ -15,7 +15,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -28,6 +27,7 @@ import (
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
+	"github.com/mlsec/mlsec/registry/server/session"
 )
 
 // Config configures a Server.
@@ -59,6 +59,10 @@ type Config struct {
 	// private network.
 	MetricsToken string
 	MetricsRole  bool
+	// Pages and Sessions, both set, serve the web UI at / (package ui
+	// and package session); without them the server is the API alone.
+	Pages    Pages
+	Sessions Sessions
 }
 
 // DefaultAnalysisWait is Config.AnalysisWait's default: long enough for
@@ -83,6 +87,9 @@ type Server struct {
 	analysisWait time.Duration
 	metricsToken string
 	metricsRole  bool
+	pages        Pages
+	sessions     Sessions
+	cop          *http.CrossOriginProtection
 }
 
 // route is one API operation.
@@ -91,8 +98,11 @@ type route struct {
 	// perm is checked before the handler runs; public routes need no token.
 	perm   registry.Permission
 	public bool
-	scope  scopeRule
-	h      func(*Server, http.ResponseWriter, *http.Request, registry.Actor)
+	// page routes belong to the web UI (pages.go): session cookie
+	// instead of bearer token, CSRF checks, HTML errors.
+	page  bool
+	scope scopeRule
+	h     func(*Server, http.ResponseWriter, *http.Request, registry.Actor)
 }
 
 // scopeRule is how a route's target relates to a token's team or model
@@ -137,8 +147,18 @@ func New(c Config) *Server {
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "mlsec_http_request_duration_seconds",
 		Help: "HTTP request latency by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.reg.MustRegister(s.reqs, s.latency)
+	if c.Pages != nil && c.Sessions != nil {
+		s.pages, s.sessions, s.cop = c.Pages, c.Sessions, http.NewCrossOriginProtection()
+	}
 	for _, rt := range routes {
-		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+		if rt.page && s.pages == nil {
+			continue
+		}
+		h := s.wrap(rt)
+		if rt.page {
+			h = session.Headers(h)
+		}
+		s.mux.Handle(rt.method+" "+rt.path, h)
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errNoRoute)
@@ -192,18 +212,20 @@ func (s *Server) wrap(rt route) http.Handler {
 		var actor registry.Actor
 		s.limitBody(w, r)
 		func() {
-			if !rt.public {
+			switch {
+			case rt.page:
+				var ok bool
+				if actor, ok = s.authorizePage(sw, r, rt); !ok {
+					return
+				}
+			case !rt.public:
 				var err error
 				if actor, err = s.authenticate(r); err != nil {
 					s.fail(sw, r, err)
 					return
 				}
-				if !actor.Can(rt.perm) {
-					s.fail(sw, r, forbidden(actor))
-					return
-				}
-				if rt.scope == scopeWhole && !actor.Scope().Unscoped() {
-					s.fail(sw, r, fmt.Errorf("%w: %s covers the whole registry; the token is scoped to %s", registry.ErrForbidden, rt.path, actor.Scope()))
+				if err := s.authorize(actor, rt); err != nil {
+					s.fail(sw, r, err)
 					return
 				}
 			}

@@ -23,9 +23,11 @@ import (
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/egress"
 	"github.com/mlsec/mlsec/registry/server"
+	"github.com/mlsec/mlsec/registry/server/session"
 	"github.com/mlsec/mlsec/registry/store"
 	"github.com/mlsec/mlsec/registry/worker"
 	"github.com/mlsec/mlsec/sign"
+	"github.com/mlsec/mlsec/ui"
 )
 
 func init() { register(newServeCmd) }
@@ -49,6 +51,7 @@ type serveOptions struct {
 	webhookAllow                     []string // CIDRs webhooks may reach although private, loopback, ...
 	bootstrapFile                    string   // --bootstrap-token-file
 	bootstrapToken                   string   // MLSEC_BOOTSTRAP_TOKEN (no flag: flags show in ps)
+	secureCookies                    bool     // the web UI's session cookie is Secure even on plain HTTP (behind a TLS proxy)
 }
 
 func newServeCmd() *cobra.Command {
@@ -56,8 +59,9 @@ func newServeCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the model registry server",
-		Long: `serve runs the mlsec model registry: a REST API under /api/v1 (OpenAPI at
-/api/v1/openapi.json), /healthz, /readyz and Prometheus /metrics.
+		Long: `serve runs the mlsec model registry: a web UI at / (sign in with an API
+token), a REST API under /api/v1 (OpenAPI at /api/v1/openapi.json),
+/healthz, /readyz and Prometheus /metrics.
 
 With no flags it needs nothing installed: a SQLite database (WAL mode) and a
 content-addressed blob folder under --data-dir. --database postgres://... and
@@ -72,9 +76,13 @@ exist; MLSEC_BOOTSTRAP_TOKEN=mlsec_... supplies it from the environment.
 A lost admin token is replaced next to the database with 'mlsec token
 create NAME --role admin --data-dir DIR' (audited as token.recover).
 
+Open the printed Web UI address and sign in with an API token (the bootstrap
+token at first); see docs/ui.md. Behind a TLS-terminating proxy, pass
+--secure-cookies.
+
 Environment: MLSEC_ADDR, MLSEC_DATA_DIR, MLSEC_DATABASE, MLSEC_BLOB,
-MLSEC_MAX_UPLOAD, MLSEC_BOOTSTRAP_TOKEN_FILE, MLSEC_BOOTSTRAP_TOKEN (flags
-take precedence).`,
+MLSEC_MAX_UPLOAD, MLSEC_BOOTSTRAP_TOKEN_FILE, MLSEC_BOOTSTRAP_TOKEN,
+MLSEC_SECURE_COOKIES=true (flags take precedence).`,
 		Example: `  mlsec serve
   mlsec serve --addr 127.0.0.1:9000 --data-dir /var/lib/mlsec
   mlsec serve --database postgres://mlsec@db/mlsec --blob 's3://models?region=us-east-1'
@@ -115,6 +123,8 @@ take precedence).`,
 	o.bootstrapToken = os.Getenv("MLSEC_BOOTSTRAP_TOKEN")
 	f.DurationVar(&o.analysisWait, "analysis-wait", server.DefaultAnalysisWait,
 		"how long a decision request on a version whose analysis is still running waits for it before it is refused with 'analysis pending, retry' (negative: refuse at once)")
+	f.BoolVar(&o.secureCookies, "secure-cookies", envOr("MLSEC_SECURE_COOKIES", "") == "true",
+		"mark the web UI's session cookie Secure even on plain HTTP: set it behind a TLS-terminating proxy")
 	f.StringVar(&o.auditOrigin, "audit-origin", "mlsec-registry/audit", "log name for a newly generated --audit-key (the checkpoint origin line)")
 	return c
 }
@@ -238,15 +248,25 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 			"addr", ln.Addr().String())
 		fmt.Fprintf(stderr, "WARNING: %s is reachable from the network and serves plain HTTP: API tokens travel in clear. Use --tls-cert/--tls-key (docs/registry.md \"Deploying\").\n", ln.Addr())
 	}
+	sessions := session.New(session.Config{Check: svc.Reauthenticate, Secure: o.secureCookies})
+	pages, err := ui.New(ui.Config{Service: svc, Sessions: sessions})
+	if err != nil {
+		return withCode(1, fmt.Errorf("serve: %w", err))
+	}
 	hs := &http.Server{
 		Handler: server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys, AnalysisWait: o.analysisWait,
-			MetricsToken: o.metricsToken, MetricsRole: o.metricsRole}),
+			MetricsToken: o.metricsToken, MetricsRole: o.metricsRole, Pages: pages, Sessions: sessions}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	log.Info("mlsec registry listening", "addr", ln.Addr().String(), "tls", tlsConf != nil, "client_certificates", o.tlsClientCA != "",
 		"database", db.Dialect(), "blob", redactURL(o.blobURL))
+	scheme := "http"
+	if tlsConf != nil {
+		scheme = "https"
+	}
+	fmt.Fprintf(stderr, "Web UI: %s://%s/ (sign in with an API token)\n", scheme, ln.Addr().String())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

@@ -1,0 +1,105 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mlsec/mlsec/registry"
+)
+
+// get fetches a page with the session cookie and returns its body.
+func get(t *testing.T, base, cookie, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+path, nil)
+	req.Header.Set("Cookie", cookie)
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+var (
+	rowModel = regexp.MustCompile(`data-model="([^"]+)"`)
+	nextLink = regexp.MustCompile(`href="(/models\?[^"]+)" rel="next"`)
+)
+
+// Searching by name and following "Next page" shows every match once.
+func TestModelSearchPages(t *testing.T) {
+	s := newRegistryServer(t)
+	ctx := context.Background()
+	root, err := s.svc.Authenticate(ctx, s.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for i := range 130 {
+		name := fmt.Sprintf("m%03d", i)
+		if i%3 == 0 {
+			name = fmt.Sprintf("churn-%03d", i)
+			want[name] = true
+		}
+		if _, err := s.svc.CreateModel(ctx, root, registry.Model{Name: name, Team: "t"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cookie := signInCookie(t, s.url, s.admin)
+	seen := map[string]int{}
+	path, pages := "/models?q=CHURN", 0
+	for path != "" {
+		pages++
+		code, body := get(t, s.url, cookie, strings.ReplaceAll(path, "&amp;", "&"))
+		if code != 200 {
+			t.Fatalf("%s: %d", path, code)
+		}
+		rows := rowModel.FindAllStringSubmatch(body, -1)
+		if len(rows) > 25 {
+			t.Errorf("%s: %d rows, over a page", path, len(rows))
+		}
+		for _, m := range rows {
+			seen[m[1]]++
+		}
+		path = ""
+		if m := nextLink.FindStringSubmatch(body); m != nil {
+			path = m[1]
+		}
+		if pages > 10 {
+			t.Fatal("pagination does not end")
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("saw %d models, want %d", len(seen), len(want))
+	}
+	for name, n := range seen {
+		if !want[name] || n != 1 {
+			t.Errorf("%s shown %d times (match: %v)", name, n, want[name])
+		}
+	}
+	if pages != 2 {
+		t.Errorf("%d pages for %d matches", pages, len(want))
+	}
+}
+
+// Pages escape what the registry stores: a model description with markup
+// stays text.
+func TestPagesEscape(t *testing.T) {
+	s := newRegistryServer(t)
+	s.api(t, s.admin, "POST", "/api/v1/models", map[string]any{"name": "m", "team": "t", "description": `<script>alert(1)</script><img src=x onerror=alert(2)>`})
+	code, body := get(t, s.url, signInCookie(t, s.url, s.admin), "/models/m")
+	if code != 200 {
+		t.Fatalf("%d", code)
+	}
+	if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") {
+		t.Error("stored markup is rendered as HTML")
+	}
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the description is not shown as text")
+	}
+}
