@@ -83,7 +83,9 @@ type Exception struct {
 
 // Decision is the outcome: Allowed unless some deny was not waived.
 type Decision struct {
-	Allowed    bool     `json:"allowed"`
+	Allowed bool `json:"allowed"`
+	// Profile is the policy profile decided with (baseline, strict).
+	Profile    string   `json:"profile,omitempty"`
 	Denies     []Result `json:"denies"`
 	Warnings   []Result `json:"warnings"`
 	Exceptions []Result `json:"exceptions"`
@@ -99,7 +101,7 @@ const (
 
 // decide turns the evaluated mlsec.gate tree into a Decision.
 func (e *Engine) decide(root map[string]any, input map[string]any, now time.Time) (*Decision, error) {
-	d := &Decision{Denies: []Result{}, Warnings: []Result{}, Exceptions: []Result{}}
+	d := &Decision{Profile: e.profile, Denies: []Result{}, Warnings: []Result{}, Exceptions: []Result{}}
 	var denies, warns []Result
 	var excs []Exception
 	for _, keys := range e.packages {
