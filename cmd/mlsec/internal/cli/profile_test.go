@@ -52,6 +52,8 @@ func TestPolicyDataValidatedByEveryCommand(t *testing.T) {
 		{[]string{"policy", "eval", "--input", input, "--data", wrongType}, "mlsec.bom_min_score: got string, want integer"},
 		{[]string{"policy", "eval", "--input", input, "--data", misspelled}, "did you mean bom_min_score?"},
 		{[]string{"policy", "test", "--data", misspelled}, "did you mean bom_min_score?"},
+		// serve refuses to start: it would otherwise decide with a setting it ignores.
+		{[]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "srv"), "--policy-data", wrongType}, "mlsec.bom_min_score: got string, want integer"},
 	}
 	for _, c := range cases {
 		out, errOut, code := scanCLI(t, c.args...)
