@@ -29,6 +29,7 @@ type gateFlags struct {
 	actor, name, riskTier, format, output, emit string
 	failOn, sarif, profile                      string
 	noDefault                                   bool
+	declared                                    declaredFlags
 }
 
 func newGateCmd() *cobra.Command {
@@ -64,6 +65,7 @@ Exit codes (docs/exit-codes.md):
   2  usage, I/O or policy error: no decision was made; a broken policy never allows`,
 		Example: `  mlsec gate ./my-model --key signer.pub.pem
   mlsec gate ./my-model --key signer.pub.pem --profile strict
+  mlsec gate model.onnx --key k.pub.pem --profile strict --license mit --dataset train@sha256:4f2c... --model-card card.md
   mlsec gate ./my-model --key signer.pub.pem --policy ./policies --data limits.yaml
   mlsec gate ./my-model --key k.pub.pem --evidence fairness.json --format sarif -o gate.sarif
   mlsec gate ./my-model --key k.pub.pem --emit-evidence ./evidence --format json`,
@@ -91,6 +93,7 @@ Exit codes (docs/exit-codes.md):
 	f.StringVar(&fl.name, "name", "", "model `NAME` in the subject (default: the base name of MODEL_PATH)")
 	f.StringVar(&fl.riskTier, "risk-tier", "", "declared risk `TIER` of the model, e.g. high (input.subject.risk_tier)")
 	f.StringArrayVar(&fl.sensitive, "sensitive-attribute", nil, "declared sensitive `ATTRIBUTE`, e.g. sex (repeatable; calls for fairness evidence)")
+	fl.declared.register(f)
 	f.StringVar(&fl.format, "format", "table", "output `FORMAT`: table, json or sarif")
 	f.StringVarP(&fl.output, "output", "o", "", "write the decision to `FILE` instead of stdout (replaced atomically)")
 	f.StringVar(&fl.sarif, "sarif", "", "also write the decision as SARIF 2.1.0 to `FILE` (for code scanning), whatever --format is")
@@ -123,6 +126,10 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 		return usageErr("gate: --key: %w", err)
 	}
 
+	declared, err := fl.declared.parse()
+	if err != nil {
+		return usageErr("gate: %w", err)
+	}
 	ignores, err := resolveIgnores(model, fl.ignorePaths)
 	if err != nil {
 		return usageErr("gate: --ignore-paths: %w", err)
@@ -144,7 +151,7 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 	bar := progress.ForTerminal(c.ErrOrStderr(), "hashing")
 	out, err := gate.Run(ctx, gate.Options{
 		ModelPath: model, Name: fl.name, Keys: keys, SignaturePath: fl.signature, EvidenceFiles: fl.evidence,
-		Progress: bar.UpdateBytes, IgnorePaths: ignores,
+		Progress: bar.UpdateBytes, IgnorePaths: ignores, Declared: declared,
 		Policy:      policy.Options{Dirs: fl.policies, DataFiles: fl.data, NoDefault: fl.noDefault, Profile: fl.profile},
 		Action:      policy.Action{Name: fl.action, Stage: fl.stage},
 		Actor:       policy.Actor{Name: fl.actor},
