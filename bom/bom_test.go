@@ -492,7 +492,7 @@ func TestScanFindingsBecomeVulnerabilities(t *testing.T) {
 
 func TestScanCleanAndNoScan(t *testing.T) {
 	t.Parallel()
-	dir := writeTree(t, map[string]string{"weights.bin": "plain bytes", "notes.txt": "hello"})
+	dir := writeTree(t, map[string]string{"weights.dat": "plain bytes", "notes.txt": "hello"})
 	opts := fixedOpts()
 	opts.NoScan = false
 	r := generate(t, dir, opts) // the real scanner

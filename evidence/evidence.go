@@ -21,10 +21,10 @@ const SchemaV1 = "https://mlsec.dev/evidence/v1"
 const Tool = "mlsec"
 
 // Evidence types. Scan, Signature and BOM are produced by scan, sign and bom,
-// Drift by drift (typed as DriftResult here); the others are reserved and documented (docs/evidence.md, with JSON Schema
-// entries) so producers (fairness, drift, probe, data scan, the gateway) and
-// external tools can write them. Producers import evidence, never the
-// reverse.
+// Robustness and Explainability by probe, Drift by drift, Fairness by
+// fairness; the others are reserved and documented (docs/evidence.md, with
+// JSON Schema entries) so producers (data scan, the gateway) and external
+// tools can write them. Producers import evidence, never the reverse.
 const (
 	TypeScan       = "scan"
 	TypeSignature  = "signature"
@@ -152,8 +152,9 @@ func (r Record) Validate() error {
 }
 
 // DecodeResult decodes Result into *ScanResult, *SignatureResult,
-// *BOMResult, *DriftResult or *FairnessResult for those types, and into
-// map[string]any for reserved types.
+// *BOMResult, *RobustnessResult, *ExplainabilityResult, *DriftResult or
+// *FairnessResult for those types, and into map[string]any for reserved
+// types.
 func (r Record) DecodeResult() (any, error) {
 	var v any
 	switch r.Type {
@@ -163,6 +164,10 @@ func (r Record) DecodeResult() (any, error) {
 		v = &SignatureResult{}
 	case TypeBOM:
 		v = &BOMResult{}
+	case TypeRobustness:
+		v = &RobustnessResult{}
+	case TypeExplainability:
+		v = &ExplainabilityResult{}
 	case TypeDrift:
 		v = &DriftResult{}
 	case TypeFairness:

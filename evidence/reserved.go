@@ -10,13 +10,11 @@ import (
 // checks only their presence: these records come from other tools, and the
 // policy checks values against thresholds.
 var reservedRequired = map[string][]string{
-	TypeRobustness: {"attacks"},
-	TypeApproval:   {"approver", "action", "approved"},
-	TypeTest:       {"suite", "passed", "failed"},
+	TypeApproval: {"approver", "action", "approved"},
+	TypeTest:     {"suite", "passed", "failed"},
 	// Reserved for the new pillars' producers.
-	TypeExplainability: {"method", "features"},
-	TypeData:           {"columns"},
-	TypeMonitoring:     {"window", "requests"},
+	TypeData:       {"columns"},
+	TypeMonitoring: {"window", "requests"},
 }
 
 type reservedResult struct {

@@ -217,14 +217,18 @@ func resync(rd *reader, o *Options) (found, exhausted bool) {
 }
 
 // Probe reports whether head (the start of an input; complete when it is
-// the whole input) is a protocol 0 or 1 pickle, which has no magic bytes:
-// every opcode must be valid with valid operands (GLOBAL and INST names are
+// the whole input) is a pickle without the PROTO 2-5 magic: protocol 0 or 1
+// (no PROTO at all, or PROTO 0/1), or a PROTO above 5 in front of a body.
+// Every opcode must be valid with valid operands (GLOBAL and INST names are
 // Python identifiers), and the stream must reach STOP, import something,
 // or run validly through the whole head building containers (a benign
-// prefix can hide an import past the head: pickle.load runs it all). Text,
-// JSON, YAML and source code fail within a few bytes.
+// prefix can hide an import past the head: pickle.load runs it all). A
+// stream that breaks is still a pickle when it called something first, or
+// imported a global and went on with pickle opcodes (MARK, STRING, TUPLE,
+// REDUCE): the nullifAI shape, where the loader has run the payload before
+// it fails. Text, JSON, YAML and source code fail within a few bytes.
 func Probe(head []byte, complete bool) bool {
-	if len(head) < 2 || head[0] >= 0x80 {
+	if len(head) < 2 || head[0] >= 0x80 && head[0] != 0x80 {
 		return false
 	}
 	o := (&Options{MaxOps: 100_000, MaxStack: 10_000, MaxMemo: 10_000}).withDefaults()
@@ -233,7 +237,7 @@ func Probe(head []byte, complete bool) bool {
 	err := m.run()
 	imported := len(st.Imports) > 0
 	if err == nil {
-		if imported {
+		if imported || head[0] == 0x80 && st.Ops >= 3 {
 			return true
 		}
 		// A bare value: only when nothing but whitespace follows, so
@@ -241,7 +245,18 @@ func Probe(head []byte, complete bool) bool {
 		return complete && len(bytes.TrimSpace(head[m.rd.pos():])) == 0 && m.rd.pos() >= 2
 	}
 	var se *SyntaxError
-	if !errors.As(err, &se) || !se.Truncated || complete {
+	if !errors.As(err, &se) {
+		return false
+	}
+	for _, c := range st.Calls {
+		if c.Callable != nil {
+			return true // it ran a call before it broke
+		}
+	}
+	if imported && m.probe.shaped >= 2 {
+		return true
+	}
+	if !se.Truncated || complete {
 		return false
 	}
 	return imported || m.probe.plausible()
@@ -254,6 +269,11 @@ type probeStats struct {
 	nkinds int
 	ops    int
 	built  int // containers made
+	// shaped counts opcodes after the first import that build call
+	// arguments (MARK, STRING, UNICODE, TUPLE): a GLOBAL line of two
+	// identifiers followed by these is a protocol-0 call in the making.
+	shaped   int
+	imported bool // a GLOBAL/INST/STACK_GLOBAL ran
 }
 
 func (p *probeStats) op(op byte) {
@@ -265,6 +285,12 @@ func (p *probeStats) op(op byte) {
 	switch op {
 	case ']', ')', '}', 'l', 'd', 't', 0x8f, 0x85, 0x86, 0x87, 0x91:
 		p.built++
+	}
+	if p.imported {
+		switch op {
+		case '(', 'S', 'V', 't', 0x85, 0x86, 0x87, 'R':
+			p.shaped++
+		}
 	}
 }
 

@@ -40,3 +40,35 @@ func BenchmarkScanLargePickle(b *testing.B) {
 		}
 	}
 }
+
+// deepList is what pickle.dumps of a million-deep nested list would write
+// if the pickler did not stop at the recursion limit: EMPTY_LIST and
+// LONG_BINPUT a million times, then a million APPENDs (the sample of
+// issue 9, R4, which took 281 MB before the stack was chunked and deep
+// values stopped holding what they contain).
+func deepList(n int) []byte {
+	out := asm.New(2)
+	for i := 0; i < n; i++ {
+		out.EmptyList().LongBinPut(uint32(i))
+	}
+	for i := 0; i < n-1; i++ {
+		out.AppendOp()
+	}
+	return out.Stop().Bytes()
+}
+
+// BenchmarkDeepNesting: a million-deep list. Its B/op is the memory the
+// analysis allocates in all (equal values on the stack are stored once);
+// bench/limits.sh measures the peak RSS of `mlsec scan` on the same shape.
+func BenchmarkDeepNesting(b *testing.B) {
+	data := deepList(1_000_000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rep, err := Analyze(bytes.NewReader(data), Options{})
+		if err != nil || len(issues(rep, IssueNesting)) != 1 {
+			b.Fatalf("err %v, nesting issues %v", err, issues(rep, IssueNesting))
+		}
+	}
+}

@@ -44,10 +44,15 @@ func (m *machine) build(start int64) error {
 		m.issue(IssuePlanted, start, g, "BUILD sets attributes %v on %s", keys, g)
 		m.call(CallBuild, start, *inst, []Value{state})
 	case KindObject:
-		inst.ref.state = &state
+		kept, d := m.nest([]Value{state}, 1)
+		inst.ref.state = &kept[0]
+		inst.depth = max(inst.depth, d)
 		cls := inst.Class()
 		if cls == nil {
 			return nil
+		}
+		if isPartial(cls) {
+			m.setPartialState(inst.ref, state, start)
 		}
 		m.call(CallBuild, start, m.classValue(cls), []Value{state})
 		switch {
@@ -200,4 +205,14 @@ func (m *machine) storage(pid Value) {
 	if len(m.st.Storages) < 1_000_000 {
 		m.st.Storages[it[2].Str] = 8 + it[4].Int*es
 	}
+}
+
+// torchModuleClass returns cls of a legacy torch ('module', cls, ...)
+// persistent id.
+func torchModuleClass(pid Value) *Global {
+	it := pid.Items()
+	if pid.Kind != KindTuple || len(it) < 2 || it[0].Kind != KindStr || it[0].Str != "module" {
+		return nil
+	}
+	return it[1].Global()
 }

@@ -30,5 +30,22 @@
 // torch.save layout (five pickles and raw storages, with computed magic
 // numbers detected), and joblib's raw array bytes written inline after each
 // NumpyArrayWrapper. Probe recognises protocol 0 and 1 pickles, which
-// have no magic bytes.
+// have no magic bytes, streams that break right after a call (the loader
+// has run it), and PROTO headers the 2-5 magic check does not accept (0,
+// 1, and the unsupported ones above 5, whose body is analysed anyway).
+//
+// Every Call records what the loader does with its callable, which is what
+// a scanner should grade: run it with arguments the stream chose, create
+// it with cls.__new__ and arguments, bind it in a functools.partial, or
+// only rebuild an instance of a class (Call.Rebuilds: cls.__new__(cls),
+// then __setstate__). Helpers that call or instantiate their own arguments
+// (copyreg._reconstructor and __newobj__, torch's _rebuild_from_type_v2,
+// numpy's _reconstruct, Cython's __pyx_unpickle_*) are followed, so an
+// allowlisted helper cannot smuggle a call; calling a value the stream
+// made itself is an issue of its own.
+//
+// Memory stays bounded on hostile nesting too: the stack grows in chunks
+// and stores runs of equal values once, values nested deeper than a few
+// dozen levels keep only their kind, length and depth, and nesting deeper
+// than pickle.dumps can write (MaxNesting) is reported.
 package pickle

@@ -226,8 +226,8 @@ func TestLargePayloadsStream(t *testing.T) {
 	rep := analyze(t, b, Options{})
 	c := calls(rep)["pickle.loads"]
 	a, _ := c.Argument()
-	if len(a.Str) != 4096 || a.Len != 10<<20 || a.Off != int64(bytes.Index(b, big[:16])) {
-		t.Errorf("payload kept %d of %d at %d", len(a.Str), a.Len, a.Off)
+	if len(a.Str) != 4096 || a.Len != 10<<20 || a.Offset() != int64(bytes.Index(b, big[:16])) {
+		t.Errorf("payload kept %d of %d at %d", len(a.Str), a.Len, a.Offset())
 	}
 }
 

@@ -62,6 +62,10 @@ func TestProbeRejectsText(t *testing.T) {
 		"tuples":       strings.Repeat("(t", 200),
 		"license":      "Licensed under the Apache License, Version 2.0 (the \"License\");\n",
 		"int":          "I1\n",
+		"shell cd":     "cd\nls\n(cd build && make)\n",
+		"config lines": "config\nname\nN\nN\n",
+		"class line":   "class Foo\nbar\n(S'x'\n",
+		"binary 0x80":  "\x80\x07\xff\xfe\xfd\x00\x01",
 	}
 	for name, s := range texts {
 		if Probe([]byte(s), true) {

@@ -14,10 +14,10 @@ func (m *machine) run() error {
 		// Fast path for runs of BINFLOAT inside the buffer and the
 		// current frame (float lists are most of a large pickle).
 		for m.probe == nil && rd.n-rd.i >= 9 && rd.buf[rd.i] == 'G' && (m.frameEnd < 0 || rd.pos()+9 <= m.frameEnd) &&
-			len(m.stack)+len(m.marks) < m.o.MaxStack && m.st.Ops < m.o.MaxOps {
+			m.stack.n < m.o.MaxStack && m.st.Ops < m.o.MaxOps {
 			rd.i += 9
 			m.st.Ops++
-			m.stack = append(m.stack, Value{Kind: KindFloat})
+			m.stack.push(Value{Kind: KindFloat})
 		}
 		start := rd.pos()
 		if m.frameEnd >= 0 && start >= m.frameEnd {
@@ -90,10 +90,10 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		}
 		return false, m.push(Value{Kind: KindInt, Int: int64(int32(n))})
 	case '(':
-		if len(m.stack)+len(m.marks) >= m.o.MaxStack {
+		if len(m.marks) >= m.o.MaxStack {
 			return false, &LimitError{Limit: "stack depth", Offset: start}
 		}
-		m.marks = append(m.marks, len(m.stack))
+		m.marks = append(m.marks, m.stack.n)
 	case '.': // STOP
 		v, err := m.pop()
 		if err != nil {
@@ -102,7 +102,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		m.st.Value = v
 		return true, nil
 	case '0': // POP
-		if n := len(m.marks); n > 0 && m.marks[n-1] == len(m.stack) {
+		if n := len(m.marks); n > 0 && m.marks[n-1] == m.stack.n {
 			m.marks = m.marks[:n-1]
 		} else if _, err := m.pop(); err != nil {
 			return false, err
@@ -112,11 +112,11 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 			return false, err
 		}
 	case '2': // DUP
-		t, err := m.top()
+		t, err := m.peek()
 		if err != nil {
 			return false, err
 		}
-		return false, m.push(*t)
+		return false, m.push(t)
 	case 'F': // FLOAT
 		line, err := rd.line(maxNameLine)
 		if err != nil {
@@ -186,6 +186,12 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		}
 		m.st.PersIDs++
 		m.storage(pid)
+		if cls := torchModuleClass(pid); cls != nil {
+			// Legacy torch.save writes a module's class as the persistent
+			// id ('module', cls, file, source); torch's persistent_load
+			// returns cls, which NEWOBJ then instantiates.
+			return false, m.push(m.globalValue(cls))
+		}
 		return false, m.push(Value{Kind: KindPersID})
 	case 'R': // REDUCE
 		args, err := m.pop()
@@ -228,7 +234,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		extend(l, []Value{v})
+		m.extend(l, []Value{v})
 	case 'e', 'u', 0x90: // APPENDS, SETITEMS, ADDITEMS
 		items, err := m.popMark()
 		if err != nil {
@@ -241,7 +247,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		extend(c, items)
+		m.extend(c, items)
 	case 's': // SETITEM
 		v, err := m.pop()
 		if err != nil {
@@ -255,7 +261,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		extend(d, []Value{k, v})
+		m.extend(d, []Value{k, v})
 	case 'b': // BUILD
 		return false, m.build(start)
 	case 'c', 'i': // GLOBAL, INST
@@ -264,7 +270,10 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 			return false, err
 		}
 		if !validDotted(module) || !validDotted(name) {
-			return false, fmt.Errorf("invalid global name %q %q", module, name)
+			// find_class would fail; only a hand-made stream has these.
+			g := &Global{Module: module, Name: name, Op: opName(op), Offset: start}
+			m.issue(IssueUnresolved, start, g, "%s with names that are not Python identifiers: %q %q", opName(op), module, name)
+			return false, &SyntaxError{Offset: start, Op: op, Msg: fmt.Sprintf("invalid global name %q %q", module, name)}
 		}
 		opn := "GLOBAL"
 		if op == 'i' {
@@ -286,12 +295,10 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		return false, m.makeContainer(op)
 	case 0x85, 0x86, 0x87: // TUPLE1..3
 		n := int(op - 0x84)
-		if len(m.stack)-m.fence() < n {
+		if m.stack.n-m.fence() < n {
 			return false, errUnderflow
 		}
-		items := m.stack[len(m.stack)-n:]
-		v := container(KindTuple, items)
-		m.stack = m.stack[:len(m.stack)-n]
+		v := m.container(KindTuple, m.stack.cut(m.stack.n-n))
 		return false, m.push(v)
 	case 'g', 'h', 'j': // GET, BINGET, LONG_BINGET
 		idx, err := m.memoIndex(op)
@@ -314,11 +321,11 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 				return false, err
 			}
 		}
-		t, err := m.top()
+		t, err := m.peek()
 		if err != nil {
 			return false, err
 		}
-		if !m.memo.put(idx, *t) {
+		if !m.memo.put(idx, t) {
 			return false, &LimitError{Limit: "memo size", Offset: start}
 		}
 	case 'o': // OBJ
@@ -362,7 +369,10 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 			return false, err
 		}
 		if c > 5 {
-			return false, fmt.Errorf("unsupported pickle protocol: %d", c)
+			// CPython stops here ("unsupported pickle protocol"), but the
+			// body is there to be run by something: analyse it as 5.
+			m.issue(IssueBadProto, start, nil, "PROTO %d names a pickle protocol that does not exist (the highest is 5): today's unpickler refuses the stream, and the body after it is analysed as protocol 5", c)
+			c = 5
 		}
 		if start != m.start {
 			m.issue(IssueProto, start, nil, "PROTO %d in the middle of the stream", c)
@@ -385,7 +395,7 @@ func (m *machine) step(op byte, start int64) (bool, error) {
 		m.issue(IssueBuffer, start, nil, "NEXT_BUFFER needs out-of-band buffers from the loader")
 		return false, m.push(Value{Kind: KindBuffer})
 	case 0x98: // READONLY_BUFFER
-		if _, err := m.top(); err != nil {
+		if _, err := m.peek(); err != nil {
 			return false, err
 		}
 	default:
@@ -459,13 +469,13 @@ func (m *machine) makeContainer(op byte) error {
 		if len(items)%2 != 0 {
 			return fmt.Errorf("odd number of items for DICT")
 		}
-		v = container(KindDict, items)
+		v = m.container(KindDict, items)
 	case 'l':
-		v = container(KindList, items)
+		v = m.container(KindList, items)
 	case 't':
-		v = container(KindTuple, items)
+		v = m.container(KindTuple, items)
 	default:
-		v = container(KindSet, items)
+		v = m.container(KindSet, items)
 	}
 	return m.push(v)
 }

@@ -42,15 +42,30 @@ func (k Kind) String() string {
 const maxItems = 32
 
 // A Value is a symbolic Python value. Strings keep at most
-// Options.MaxString bytes; Len and Off locate the whole payload in the input.
+// Options.MaxString bytes; Len and Offset locate the whole payload in the
+// input. A Value is 48 bytes: the stack of a million-deep pickle holds a
+// million of them.
 type Value struct {
 	Kind Kind
-	Big  bool   // KindInt too large for Int; Str holds its decimal digits (if short)
-	Int  int64  // KindInt, KindBool
-	Str  string // KindStr, KindBytes: the first bytes of the payload; KindInt with Big
-	Len  int64  // KindStr, KindBytes: payload length; containers: item count
-	Off  int64  // KindStr, KindBytes: offset of the payload in the input (-1 if not contiguous)
-	ref  *object
+	Big  bool // KindInt too large for Int; Str holds its decimal digits (if short)
+	// depth is the nesting depth of containers and call results (0 means
+	// 1 for a container, 0 otherwise); it fits in the padding after Kind.
+	depth int32
+	// Int is the value of KindInt and KindBool; for KindStr and KindBytes
+	// it holds the payload's offset (see Offset).
+	Int int64
+	Str string // KindStr, KindBytes: the first bytes of the payload; KindInt with Big
+	Len int64  // KindStr, KindBytes: payload length; containers: item count
+	ref *object
+}
+
+// Offset is where a str or bytes payload starts in the input, or -1 when
+// it is not contiguous there (protocol-0 text operands are decoded).
+func (v Value) Offset() int64 {
+	if v.Kind != KindStr && v.Kind != KindBytes {
+		return -1
+	}
+	return v.Int
 }
 
 // object holds what a container, global or call result refers to.
@@ -60,6 +75,9 @@ type object struct {
 	call   *Call   // KindObject: the call that made it
 	class  *Global // KindObject: its class when known (NEWOBJ, _reconstructor)
 	state  *Value  // KindObject: the state BUILD gave it
+	// wraps is the callable a functools.partial object calls, with its
+	// arguments, when the object is itself called.
+	wraps *Call
 }
 
 // Truncated reports whether a string's payload is longer than what was kept.
@@ -203,8 +221,13 @@ type Global struct {
 	// Resolved is false when the names are not known statically: operands
 	// built at run time, truncated names, or extension-registry codes.
 	Resolved bool
-	// Called is set when the stream calls it (see CallKind).
+	// Called is set when the stream calls it with arguments it chose, or
+	// calls it as a function (see Call.Rebuilds for the other case).
 	Called bool
+	// Rebuilt is set when the stream instantiates it as a class without
+	// running its __init__ (cls.__new__(cls) then __setstate__), the way
+	// pickle restores ordinary objects.
+	Rebuilt bool
 
 	obj *object // shared by every stack value referring to it
 }
@@ -228,9 +251,21 @@ const (
 	CallNewObj                   // NEWOBJ: cls.__new__(cls, *args)
 	CallNewObjEx                 // NEWOBJ_EX: cls.__new__(cls, *args, **kwargs)
 	CallBuild                    // BUILD: setstate on an object, or setattr on a global
+	// CallRebuild: cls.__new__(cls) done on the stream's behalf by a
+	// helper the stream calls (copyreg._reconstructor, a Cython
+	// __pyx_unpickle_* function, numpy's _reconstruct, ...).
+	CallRebuild
+	// CallIndirect: a callable passed to a helper that calls it
+	// (torch._tensor._rebuild_from_type_v2's func, copyreg._reconstructor's
+	// base), or wrapped by functools.partial and then called.
+	CallIndirect
+	// CallDeferred: functools.partial(f, *args) binds f to arguments the
+	// stream chose; nothing runs at load unless the partial object itself
+	// is called (then f is recorded again as CallIndirect).
+	CallDeferred
 )
 
-var callNames = [...]string{"REDUCE", "INST", "OBJ", "NEWOBJ", "NEWOBJ_EX", "BUILD"}
+var callNames = [...]string{"REDUCE", "INST", "OBJ", "NEWOBJ", "NEWOBJ_EX", "BUILD", "REBUILD", "INDIRECT", "PARTIAL"}
 
 func (k CallKind) String() string {
 	if int(k) < len(callNames) {
@@ -248,6 +283,22 @@ type Call struct {
 	Callable *Global
 	Target   Value
 	Args     []Value // positional arguments (BUILD: the state), at most 32
+}
+
+// Rebuilds reports whether the call only restores an instance of a class
+// the way pickle restores ordinary objects: cls.__new__(cls) without
+// arguments (NEWOBJ with an empty tuple, copyreg._reconstructor, ...), or
+// __setstate__ on such an instance (BUILD). No __init__ runs and no
+// argument chosen by the stream reaches a constructor. Every other call
+// runs the callable with arguments the stream chose.
+func (c *Call) Rebuilds() bool {
+	switch c.Kind {
+	case CallRebuild, CallBuild:
+		return true
+	case CallNewObj, CallNewObjEx:
+		return len(c.Args) == 0
+	}
+	return false
 }
 
 // Name is the callable's "module.name", or a description.
@@ -288,9 +339,23 @@ const (
 	IssuePlanted                     // BUILD sets attributes on a global (modelscan #85/#330)
 	IssueProto                       // PROTO repeated or out of place
 	IssueBuffer                      // out-of-band buffers (NEXT_BUFFER) the loader must supply
+	// IssueBadProto: PROTO names a protocol the unpickler does not know
+	// (above 5). CPython refuses the stream at once; the body is analysed
+	// anyway, since it is there to be run by some loader (PKL014).
+	IssueBadProto
+	// IssueNesting: containers nest deeper than pickle.dumps can write
+	// with CPython's default recursion limit (PKL015).
+	IssueNesting
+	// IssueDynamicCall: the stream calls a value that is itself the
+	// result of a call (a functools.partial, a getattr result, ...).
+	IssueDynamicCall
+	// IssueIterate: a container constructor (list, set, OrderedDict, ...)
+	// is called on an object the stream made, which runs that object's
+	// own __iter__: the pickler only ever passes it containers.
+	IssueIterate
 )
 
-var issueNames = [...]string{"unresolved-global", "memo-miss", "extension", "frame", "planted-attribute", "proto", "buffer"}
+var issueNames = [...]string{"unresolved-global", "memo-miss", "extension", "frame", "planted-attribute", "proto", "buffer", "unsupported-protocol", "deep-nesting", "dynamic-call", "iterate-object"}
 
 func (k IssueKind) String() string {
 	if int(k) < len(issueNames) {

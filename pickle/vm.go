@@ -3,6 +3,7 @@ package pickle
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -13,7 +14,7 @@ type Options struct {
 	// not grow with it: beyond a fixed number of entries the memo keeps
 	// one presence bit each (see memo.go).
 	MaxMemo    int
-	MaxStack   int // stack items plus marks (default 1,000,000)
+	MaxStack   int // stack items, and marks, each (default 1,000,000)
 	MaxString  int // bytes kept per str/bytes value (default 4096)
 	MaxNesting int // pickles embedded inline (joblib object arrays) (default 4)
 	// MaxResync bounds the bytes searched for the next stream after junk
@@ -132,11 +133,13 @@ type Stream struct {
 	globals map[string]*Global
 	calls   map[callKey]*Call
 	dynamic int
+	deep    bool // IssueNesting reported
 }
 
 type callKey struct {
-	g *Global
-	k CallKind
+	g       *Global
+	k       CallKind
+	rebuild bool
 }
 
 // machine runs one stream. Nested streams (joblib object arrays) use a
@@ -145,7 +148,7 @@ type machine struct {
 	rd       *reader
 	o        *Options
 	st       *Stream
-	stack    []Value
+	stack    valStack
 	marks    []int
 	memo     *memo
 	proto    int
@@ -163,10 +166,10 @@ func (m *machine) fail(off int64, op byte, format string, args ...any) error {
 }
 
 func (m *machine) push(v Value) error {
-	if len(m.stack)+len(m.marks) >= m.o.MaxStack {
+	if m.stack.n >= m.o.MaxStack {
 		return &LimitError{Limit: "stack depth", Offset: m.rd.pos()}
 	}
-	m.stack = append(m.stack, v)
+	m.stack.push(v)
 	return nil
 }
 
@@ -180,19 +183,26 @@ func (m *machine) fence() int {
 var errUnderflow = fmt.Errorf("stack underflow")
 
 func (m *machine) pop() (Value, error) {
-	if len(m.stack) <= m.fence() {
+	if m.stack.n <= m.fence() {
 		return Value{}, errUnderflow
 	}
-	v := m.stack[len(m.stack)-1]
-	m.stack = m.stack[:len(m.stack)-1]
-	return v, nil
+	return m.stack.pop(), nil
 }
 
 func (m *machine) top() (*Value, error) {
-	if len(m.stack) <= m.fence() {
+	if m.stack.n <= m.fence() {
 		return nil, errUnderflow
 	}
-	return &m.stack[len(m.stack)-1], nil
+	return m.stack.top(), nil
+}
+
+// peek returns a copy of the top value, for reading only (top splits a
+// run of equal values so the top one can change).
+func (m *machine) peek() (Value, error) {
+	if m.stack.n <= m.fence() {
+		return Value{}, errUnderflow
+	}
+	return *m.stack.at(m.stack.phys - 1), nil
 }
 
 // popMark removes the topmost mark and returns the items above it, valid
@@ -203,49 +213,191 @@ func (m *machine) popMark() ([]Value, error) {
 	}
 	k := m.marks[len(m.marks)-1]
 	m.marks = m.marks[:len(m.marks)-1]
-	items := m.stack[k:]
-	m.stack = m.stack[:k]
-	return items, nil
+	return m.stack.cut(k), nil
+}
+
+// stackChunk is the size of the stack's chunks after the first.
+const stackChunk = 4096
+
+// valStack is the VM stack in fixed-size chunks, so a deep stack grows
+// without copying: a slice grown by append allocates five times its final
+// size and holds the old and new arrays at once. Consecutive equal values
+// that refer to nothing (a million EMPTY_LISTs, runs of BINFLOATs) are
+// stored once with a count, so the stack of a million-deep nested list
+// costs nothing; distinct values cost 48 bytes each. The first chunk
+// starts small, since most stacks are a few values deep and trial parses
+// make many machines.
+type valStack struct {
+	chunks [][]Value
+	runs   [][]int32 // extra copies each stored value stands for
+	phys   int       // values stored
+	n      int       // values on the stack
+	spill  []Value   // cut's result
+}
+
+func (s *valStack) at(i int) *Value { return &s.chunks[i/stackChunk][i%stackChunk] }
+
+func (s *valStack) run(i int) *int32 { return &s.runs[i/stackChunk][i%stackChunk] }
+
+func (s *valStack) push(v Value) {
+	s.n++
+	if s.phys > 0 && v.ref == nil {
+		if top := s.at(s.phys - 1); *top == v {
+			if r := s.run(s.phys - 1); *r < math.MaxInt32 {
+				*r++
+				return
+			}
+		}
+	}
+	s.store(v)
+}
+
+// store adds a stored value with no extra copies.
+func (s *valStack) store(v Value) {
+	c, i := s.phys/stackChunk, s.phys%stackChunk
+	switch {
+	case c == len(s.chunks):
+		size := stackChunk
+		if c == 0 {
+			size = 64
+		}
+		s.chunks = append(s.chunks, make([]Value, size))
+		s.runs = append(s.runs, make([]int32, size))
+	case i == len(s.chunks[c]): // only the first chunk grows
+		grown := make([]Value, min(2*len(s.chunks[c]), stackChunk))
+		copy(grown, s.chunks[c])
+		s.chunks[c] = grown
+		runs := make([]int32, len(grown))
+		copy(runs, s.runs[c])
+		s.runs[c] = runs
+	}
+	s.chunks[c][i] = v
+	s.runs[c][i] = 0
+	s.phys++
+}
+
+// pop removes the top value (n > 0), clearing its slot so what it refers
+// to can be freed.
+func (s *valStack) pop() Value {
+	s.n--
+	if r := s.run(s.phys - 1); *r > 0 {
+		*r--
+		return *s.at(s.phys - 1)
+	}
+	s.phys--
+	p := s.at(s.phys)
+	v := *p
+	*p = Value{}
+	return v
+}
+
+// top returns the top value (n > 0) for reading or changing in place: the
+// top copy of a run becomes a value of its own.
+func (s *valStack) top() *Value {
+	if r := s.run(s.phys - 1); *r > 0 {
+		*r--
+		s.store(*s.at(s.phys - 1))
+	}
+	return s.at(s.phys - 1)
+}
+
+// cut removes the values from index k up and returns them, valid until the
+// next cut.
+func (s *valStack) cut(k int) []Value {
+	count := s.n - k
+	if cap(s.spill) < count {
+		s.spill = make([]Value, count)
+	}
+	out := s.spill[:count]
+	for count > 0 {
+		r := s.run(s.phys - 1)
+		take := min(int(*r)+1, count)
+		v := *s.at(s.phys - 1)
+		for j := count - take; j < count; j++ {
+			out[j] = v
+		}
+		if take == int(*r)+1 {
+			*s.at(s.phys - 1) = Value{}
+			s.phys--
+		} else {
+			*r -= int32(take)
+		}
+		count -= take
+	}
+	s.n = k
+	return out
 }
 
 // container builds a tuple/list/set/dict value keeping the first items.
-func container(k Kind, items []Value) Value {
+func (m *machine) container(k Kind, items []Value) Value {
 	v := Value{Kind: k, Len: int64(len(items))}
 	if len(items) > 0 {
 		n := min(len(items), maxItems)
 		if k == KindDict {
 			n &^= 1
 		}
-		v.ref = &object{items: append([]Value(nil), items[:n]...)}
+		if k != KindTuple && m.deepest(items) >= keepDepth {
+			n = 0
+		}
+		kept, d := m.nest(items, n)
+		if n > 0 {
+			v.ref = &object{items: kept}
+		}
+		v.depth = d
 	}
 	return v
 }
 
-// extend adds items to a container value in place.
-func extend(c *Value, items []Value) {
+// deepest is the largest depth among items.
+func (m *machine) deepest(items []Value) int32 {
+	d := int32(0)
+	for i := range items {
+		d = max(d, depthOf(items[i]))
+	}
+	return d
+}
+
+// extend adds items to a container value in place. Lists, dicts and sets
+// nested deeper than keepDepth keep no items: they are never call
+// arguments, and anything holding them drops what they hold anyway.
+func (m *machine) extend(c *Value, items []Value) {
 	if c.Kind != KindList && c.Kind != KindDict && c.Kind != KindSet {
 		return
 	}
-	if c.Len < maxItems {
-		if c.ref == nil {
-			c.ref = &object{}
+	room := 0
+	if c.Len < maxItems && depthOf(*c) < keepDepth && m.deepest(items)+1 < keepDepth {
+		held := 0
+		if c.ref != nil {
+			held = len(c.ref.items)
 		}
-		room := maxItems - len(c.ref.items)
+		room = maxItems - held
 		if c.Kind == KindDict {
 			room &^= 1
 		}
-		if room > len(items) {
-			room = len(items)
-		}
-		c.ref.items = append(c.ref.items, items[:room]...)
+		room = max(min(room, len(items)), 0)
 	}
+	kept, d := m.nest(items, room)
+	if room > 0 {
+		if c.ref == nil {
+			c.ref = &object{}
+		}
+		c.ref.items = append(c.ref.items, kept...)
+	} else if d >= keepDepth {
+		c.ref = nil
+	}
+	c.depth = max(depthOf(*c), d)
 	c.Len += int64(len(items))
 }
 
 // global returns the shared Global for (module, name), recording the import.
 func (m *machine) global(module, name, op string, off int64, resolved bool) *Global {
+	if m.probe != nil {
+		m.probe.imported = true
+	}
 	if m.proto < 3 {
-		if to, ok := compat[module]; ok {
+		if to, ok := compatNames[[2]string{module, name}]; ok {
+			module, name = to[0], to[1]
+		} else if to, ok := compat[module]; ok {
 			module = to
 		}
 	}
@@ -291,41 +443,6 @@ func (m *machine) issue(k IssueKind, off int64, g *Global, format string, args .
 	}
 }
 
-// call records an invocation and returns the value it produces.
-func (m *machine) call(kind CallKind, off int64, callee Value, args []Value) Value {
-	c := &Call{Kind: kind, Offset: off, Target: callee}
-	c.Callable = callee.Global()
-	if callee.lost() {
-		m.issue(IssueUnresolved, off, nil, "%s calls a memo entry beyond the %d retained values; the callable is unknown", kind, preciseMemo)
-	}
-	if len(args) > 0 {
-		c.Args = append([]Value(nil), args[:min(len(args), maxItems)]...)
-	}
-	if m.o.OnCall != nil {
-		m.o.OnCall(c)
-	}
-	if c.Callable != nil {
-		c.Callable.Called = true
-		k := callKey{c.Callable, kind}
-		if _, ok := m.st.calls[k]; !ok {
-			m.st.calls[k] = c
-			m.st.Calls = append(m.st.Calls, c)
-		}
-	} else if m.st.dynamic < 64 {
-		m.st.dynamic++
-		m.st.Calls = append(m.st.Calls, c)
-	}
-	res := Value{Kind: KindObject, ref: &object{call: c, class: c.Callable}}
-	if kind == CallReduce && c.Callable != nil && c.Callable.Module == "copyreg" && c.Callable.Name == "_reconstructor" && len(args) > 0 {
-		// _reconstructor(cls, base, state) makes a cls instance: cls runs.
-		if cls := args[0].Global(); cls != nil {
-			res.ref.class = cls
-			m.call(CallNewObj, off, args[0], nil)
-		}
-	}
-	return res
-}
-
 func (m *machine) u32() (uint32, error) {
 	p, err := m.rd.next(4)
 	if err != nil {
@@ -353,7 +470,7 @@ func (m *machine) payload(k Kind, n uint64) (Value, error) {
 		return Value{}, err
 	}
 	m.kept(len(s))
-	return Value{Kind: k, Str: s, Len: int64(n), Off: off}, nil
+	return Value{Kind: k, Str: s, Len: int64(n), Int: off}, nil
 }
 
 // textPayload makes a str value from a decoded protocol-0 operand; n is
@@ -366,7 +483,7 @@ func textPayload(s string, n int64, complete bool, max int) Value {
 	if !complete && n > l {
 		l = n
 	}
-	return Value{Kind: KindStr, Str: s, Len: l, Off: -1}
+	return Value{Kind: KindStr, Str: s, Len: l, Int: -1}
 }
 
 func (m *machine) memoIndex(op byte) (uint64, error) {

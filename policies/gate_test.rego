@@ -189,6 +189,35 @@ test_first_party_evidence_counts_without_signature if {
 	count(gate.deny) == 0 with input as doc(unsigned_ev) with data.mlsec.require_signed_evidence as true
 }
 
+robust_doc(attack) := json.patch(
+	doc([clean_scan, good_sig, good_bom, ev("fairness", {"metrics": [{"name": "dpd", "value": 0.01}]}), ev("robustness", {"attacks": [attack]})]),
+	[{"op": "add", "path": "/subject/risk_tier", "value": "high"}],
+)
+
+test_robust_accuracy_below_limit_at_declared_epsilon_denies if {
+	d := gate.deny with input as robust_doc({"name": "hsj", "norm": "l2", "epsilon": 0.1, "robust_accuracy": 0.4, "median_relative_perturbation": 0.2})
+	ids(d) == {"MLSEC-ROB-002"}
+	some r in d
+	contains(r.msg, "under hsj is 0.4 at l2 epsilon 0.1, below 0.5")
+}
+
+test_tiny_median_perturbation_denies if {
+	d := gate.deny with input as robust_doc({"name": "hsj", "norm": "l2", "epsilon": 0.1, "robust_accuracy": 0.9, "median_relative_perturbation": 0.004})
+	ids(d) == {"MLSEC-ROB-003"}
+}
+
+test_robustness_limits_come_from_policy_data if {
+	a := {"name": "hsj", "robust_accuracy": 0.6, "median_relative_perturbation": 0.05}
+	count(gate.deny) == 0 with input as robust_doc(a)
+	ids(gate.deny) == {"MLSEC-ROB-002", "MLSEC-ROB-003"} with input as robust_doc(a)
+		with data.mlsec.min_robust_accuracy as 0.7
+		with data.mlsec.min_median_relative_perturbation as 0.1
+}
+
+test_attack_without_median_is_not_judged_by_rob_003 if {
+	count(gate.deny) == 0 with input as robust_doc({"name": "pgd", "epsilon": 0.03, "robust_accuracy": 0.8})
+}
+
 drifted_eval := ev("drift", {
 	"metric": "share_of_drifted_columns", "value": 0.6, "threshold": 0.5, "drifted": true,
 	"features": ["age", "sex", "race"], "number_of_columns": 5, "number_of_drifted_columns": 3,

@@ -77,6 +77,12 @@ default min_robust_accuracy := 0.5
 
 min_robust_accuracy := data.mlsec.min_robust_accuracy
 
+# The median relative perturbation (||delta|| / ||x||) of fooled inputs
+# must reach this (MLSEC-ROB-003).
+default min_median_relative_perturbation := 0.01
+
+min_median_relative_perturbation := data.mlsec.min_median_relative_perturbation
+
 # Risk tiers that require fairness / robustness evidence.
 default fairness_risk_tiers := ["high"]
 

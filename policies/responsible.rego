@@ -1,6 +1,6 @@
-# Responsible-AI rules: fairness and robustness evidence is required and
-# must meet thresholds when the subject declares sensitive attributes or a
-# risk tier that calls for it.
+# Responsible-AI rules: fairness evidence is required and must meet
+# thresholds when the subject declares sensitive attributes or a risk tier
+# that calls for it (robustness rules: robustness.rego).
 package mlsec.gate
 
 import data.mlsec.lib
@@ -14,11 +14,7 @@ needs_fairness if count(sensitive_attributes) > 0
 
 needs_fairness if risk_tier in lib.fairness_risk_tiers
 
-needs_robustness if risk_tier in lib.robustness_risk_tiers
-
 fairness := lib.of_type("fairness")
-
-robustness := lib.of_type("robustness")
 
 # METADATA
 # title: Fairness evidence is required
@@ -239,36 +235,3 @@ deny contains r if {
 	r := lib.result_ev(rego.metadata.rule(), msg, [e])
 }
 
-# METADATA
-# title: Robustness evidence is required
-# description: A model in a risk tier listed in data.mlsec.robustness_risk_tiers (default high) needs an adversarial robustness evaluation.
-# custom:
-#   id: MLSEC-ROB-001
-#   remediation: Evaluate robustness (e.g. PGD/FGSM at a documented epsilon) and pass the robustness evidence.
-#   controls:
-#     owasp_ml: [ML01]
-#     atlas: [AML.T0043, AML.T0015]
-#     nist_ai_rmf: [MEASURE 2.6, MEASURE 2.7]
-deny contains r if {
-	needs_robustness
-	count(robustness) == 0
-	r := lib.result(rego.metadata.rule(), sprintf("%s is in risk tier %q but has no usable robustness evidence", [input.subject.name, risk_tier]))
-}
-
-# METADATA
-# title: Robust accuracy meets the threshold
-# description: Robust accuracy under every attack must reach data.mlsec.min_robust_accuracy (default 0.5).
-# custom:
-#   id: MLSEC-ROB-002
-#   remediation: Harden the model (adversarial training, input preprocessing) and re-evaluate.
-#   controls:
-#     owasp_ml: [ML01]
-#     atlas: [AML.T0043, AML.T0015]
-#     nist_ai_rmf: [MEASURE 2.6, MEASURE 2.7, MANAGE 1.1]
-deny contains r if {
-	needs_robustness
-	some e in robustness
-	some a in e.result.attacks
-	a.robust_accuracy < lib.min_robust_accuracy
-	r := lib.result_ev(rego.metadata.rule(), sprintf("robust accuracy under %s is %v, below %v", [a.name, a.robust_accuracy, lib.min_robust_accuracy]), [e])
-}

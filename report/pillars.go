@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -24,7 +25,7 @@ var pillarDefs = []pillarDef{
 	{"supply_chain", "Supply chain", "supply-chain scan", "Was the model file scanned, and is it free of code that would run when it is loaded?"},
 	{"provenance", "Provenance", "provenance", "Can we prove where the model came from (a verified signature over its exact files, and a bill of materials)?"},
 	{"grc", "Governance, risk and compliance", "governance and compliance", "Is the model documented (bill of materials complete enough), licensed, and allowed by the organisation's policy?"},
-	{"trusted_ai", "Trusted AI (fairness)", "fairness", "Was the model tested for unfair treatment of groups of people, and did it pass?"},
+	{"trusted_ai", "Trusted AI (fairness, explainability)", "fairness", "Was the model tested for unfair treatment of groups of people, did it pass, and can its answers be explained?"},
 	{"robustness", "Adversarial robustness", "adversarial robustness", "Was the model tested against deliberate attempts to fool it, and did it hold up?"},
 	{"monitoring", "Monitoring (drift)", "drift monitoring", "Is the model watched in use, and does its input or behaviour still match what it was approved on?"},
 }
@@ -193,7 +194,8 @@ func pillars(v registry.Version, es []registry.Evidence, reqs []registry.Decisio
 	if !fairnessPillar(set, latestOf(es, evidence.TypeFairness)) {
 		passedPillar(set, 3, latestOf(es, evidence.TypeFairness), "fairness")
 	}
-	passedPillar(set, 4, latestOf(es, evidence.TypeRobustness), "robustness")
+	explainabilityPillar(out, 3, latestOf(es, evidence.TypeExplainability))
+	robustnessPillar(set, out, 4, latestOf(es, evidence.TypeRobustness))
 	driftPillar(set, latestOf(es, evidence.TypeDrift))
 	for i := range out {
 		if out[i].Status == Missing && out[i].Detail == "" {
@@ -360,6 +362,102 @@ func passedPillar(set setter, i int, e *registry.Evidence, what string) {
 	default:
 		set(i, Failing, "The "+what+" evaluation failed.", e)
 	}
+}
+
+// robustnessPillar reads a robustness record: its verdicts as
+// passedPillar does, and each attack's headline figures.
+func robustnessPillar(set setter, out []Pillar, i int, e *registry.Evidence) {
+	if e == nil {
+		return
+	}
+	passedPillar(set, i, e, "robustness")
+	var res evidence.RobustnessResult
+	if !result(e, &res) || len(res.Attacks) == 0 {
+		return
+	}
+	var parts []string
+	for _, a := range res.Attacks {
+		if a.RobustAccuracy == nil {
+			continue
+		}
+		s := fmt.Sprintf("under %s, %.0f%% of inputs held", attackName(a.Name), 100**a.RobustAccuracy)
+		if a.Epsilon != nil {
+			s += fmt.Sprintf(" within a change of %g", *a.Epsilon)
+			if a.Norm != "" {
+				s += " (" + a.Norm + ")"
+			}
+		}
+		if a.MedianRelativePerturbation != nil {
+			s += fmt.Sprintf("; the inputs it fooled needed a median change of %.1f%%", 100**a.MedianRelativePerturbation)
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) > 0 {
+		out[i].Detail += " " + upperFirst(strings.Join(parts, "; ")) + "."
+	}
+}
+
+// attackName spells out mlsec's attack names for people.
+func attackName(n string) string {
+	switch n {
+	case "hsj":
+		return "HopSkipJump"
+	case "boundary":
+		return "the Boundary attack"
+	case "simba":
+		return "SimBA"
+	case "noise":
+		return "random noise"
+	case "featurewise":
+		return "one-feature changes"
+	}
+	return n
+}
+
+// explainabilityPillar adds an explainability record to the trusted-AI
+// pillar: its top features. Alone (no fairness evidence) it makes the
+// pillar present, never passing: it does not answer the fairness question.
+func explainabilityPillar(out []Pillar, i int, e *registry.Evidence) {
+	if e == nil {
+		return
+	}
+	var res evidence.ExplainabilityResult
+	detail := "An explanation was recorded but its result could not be read."
+	if result(e, &res) && len(res.Features) > 0 {
+		fs := slices.Clone(res.Features)
+		slices.SortStableFunc(fs, func(a, b evidence.FeatureImportance) int {
+			return cmp.Compare(rankOrMax(a), rankOrMax(b))
+		})
+		var names []string
+		for _, f := range fs[:min(3, len(fs))] {
+			names = append(names, f.Name)
+		}
+		detail = fmt.Sprintf("Its answers were explained (%s): they depend most on %s.", strings.ReplaceAll(res.Method, "_", " "), strings.Join(names, ", "))
+		if len(res.Reasons) > 0 && len(res.Reasons[0].Labels) > 0 {
+			detail += fmt.Sprintf(" For example, row %d: %s.", res.Reasons[0].Row, res.Reasons[0].Labels[0])
+		}
+	}
+	p := &out[i]
+	if p.Status == Missing {
+		p.Status, p.Detail = Present, "No fairness evaluation was recorded. "+detail
+	} else {
+		p.Detail += " " + detail
+	}
+	p.Evidence = append(p.Evidence, ref(e))
+}
+
+func rankOrMax(f evidence.FeatureImportance) int {
+	if f.Rank > 0 {
+		return f.Rank
+	}
+	return math.MaxInt
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func driftPillar(set setter, e *registry.Evidence) {

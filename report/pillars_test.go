@@ -57,7 +57,10 @@ func rec(t *testing.T, id int64, typ string, result any) registry.Evidence {
 	return registry.Evidence{ID: id, Type: typ, Producer: "mlsec", Timestamp: r.Timestamp, Body: body, CreatedBy: "token:1:x"}
 }
 
+func f64(v float64) *float64 { return &v }
+
 func TestPillarRules(t *testing.T) {
+	yes := true
 	scan := func(sev string, errored int) evidence.ScanResult {
 		return evidence.ScanResult{Summary: map[string]int{}, MaxSeverity: sev, Findings: []evidence.ScanFinding{}, FilesScanned: 1, FilesErrored: errored}
 	}
@@ -89,6 +92,16 @@ func TestPillarRules(t *testing.T) {
 		{"fairness metric failed", []registry.Evidence{rec(t, 1, "fairness", map[string]any{"metrics": []any{map[string]any{"name": "dp", "value": 1, "passed": false}}})}, nil, 3, Failing, "(dp)"},
 		{"fairness no verdict", []registry.Evidence{rec(t, 1, "fairness", map[string]any{"metrics": []any{map[string]any{"name": "dp", "value": 1}}})}, nil, 3, Present, "without a pass"},
 		{"robustness failed", []registry.Evidence{rec(t, 1, "robustness", map[string]any{"attacks": []any{}, "passed": false})}, nil, 4, Failing, "failed"},
+		{"robustness figures", []registry.Evidence{rec(t, 1, "robustness", evidence.RobustnessResult{Attacks: []evidence.RobustnessAttack{
+			{Name: "hsj", Norm: "l2", Epsilon: f64(0.1), RobustAccuracy: f64(0.62), MedianRelativePerturbation: f64(0.083), Passed: &yes}}})},
+			nil, 4, Passing, "The robustness evaluation passed. Under HopSkipJump, 62% of inputs held within a change of 0.1 (l2); the inputs it fooled needed a median change of 8.3%."},
+		{"explanation without fairness", []registry.Evidence{rec(t, 1, "explainability", evidence.ExplainabilityResult{Method: "permutation_importance",
+			Features: []evidence.FeatureImportance{{Name: "b", Importance: f64(0.1), Rank: 2}, {Name: "a", Importance: f64(0.3), Rank: 1}},
+			Reasons:  []evidence.PredictionReasons{{Row: 4, Answer: "1", Labels: []string{"a ↑ raised the score most (+0.2)"}}}})},
+			nil, 3, Present, "No fairness evaluation was recorded. Its answers were explained (permutation importance): they depend most on a, b. For example, row 4: a ↑ raised the score most (+0.2)."},
+		{"explanation with fairness", []registry.Evidence{rec(t, 1, "fairness", map[string]any{"metrics": []any{}, "passed": true}),
+			rec(t, 2, "explainability", evidence.ExplainabilityResult{Method: "shap", Features: []evidence.FeatureImportance{{Name: "x", Importance: f64(1)}}})},
+			nil, 3, Passing, "The fairness evaluation passed. Its answers were explained (shap): they depend most on x."},
 		{"no drift", []registry.Evidence{rec(t, 1, "drift", map[string]any{"metric": "psi", "value": 0.01, "drifted": false})}, nil, 5, Passing, "psi = 0.01"},
 		{"dataset drift", []registry.Evidence{rec(t, 1, "drift", evidence.DriftResult{Metric: evidence.DriftMetricShare, Value: 0.5, Threshold: 0.5, Drifted: true,
 			Features: []string{"age", "sex"}, NumberOfColumns: 4, NumberOfDriftedColumns: 2,

@@ -99,7 +99,7 @@ func (ts *testServer) push(t *testing.T, c *client.Client, model, content string
 	ctx := t.Context()
 	sum := sha256.Sum256([]byte(content))
 	sha := hex.EncodeToString(sum[:])
-	v, _, err := c.CreateVersion(ctx, model, registry.NewVersion{Artifacts: []registry.Artifact{{Path: "model.bin", Size: int64(len(content)), SHA256: sha}}})
+	v, _, err := c.CreateVersion(ctx, model, registry.NewVersion{Artifacts: []registry.Artifact{{Path: "model.dat", Size: int64(len(content)), SHA256: sha}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,11 +68,13 @@ func streamHandler(f Format, open func(io.Reader) (io.Reader, func(), error)) ha
 		defer closeFn()
 		r, size, cleanup, err := spool(fs, metered{dr, func() int64 { return in.n }}, 0)
 		defer cleanup()
+		c := fs.child(b, "<"+string(f)+">", r, size)
 		if size > 0 || err == nil {
 			// Analyse what was decoded even when the stream breaks off
 			// later: the loader has decoded (and run) it too.
-			fs.analyze(fs.child(b, "<"+string(f)+">", r, size))
+			fs.analyze(c)
 		}
+		fs.noteRatio(c, size, in.n)
 		if err != nil {
 			if isLimit(err) {
 				return err
@@ -92,6 +94,9 @@ func scanTar(fs *fileScan, b *blob) error {
 	for n := 1; ; n++ {
 		if fs.ctx.Err() != nil {
 			return fs.ctx.Err()
+		}
+		if fs.stopped {
+			return nil
 		}
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -171,10 +176,12 @@ func scan7z(fs *fileScan, b *blob) (err error) {
 		}
 		return fmt.Errorf("7z: %w", err)
 	}
-	bu := &budget{fs: fs, packed: b.size}
 	for i, f := range zr.File {
 		if fs.ctx.Err() != nil {
 			return fs.ctx.Err()
+		}
+		if fs.stopped {
+			return nil
 		}
 		if i >= fs.s.opts.Limits.MaxEntries {
 			return &LimitError{Rule: "ARC003", Limit: fmt.Sprintf("MaxEntries: the archive has %d entries, more than %d", len(zr.File), fs.s.opts.Limits.MaxEntries)}
@@ -192,22 +199,20 @@ func scan7z(fs *fileScan, b *blob) (err error) {
 		if !mode.IsRegular() {
 			continue // folders and special files: no content
 		}
-		if err := bu.add(scan7zMember(fs, b, c, f, bu.left())); err != nil {
-			return err
-		}
+		scan7zMember(fs, b, c, f)
 	}
 	return nil
 }
 
-// scan7zMember analyses one member and returns its expanded size.
-func scan7zMember(fs *fileScan, b, c *blob, f *sevenzip.File, limit int64) int64 {
+// scan7zMember analyses one member.
+func scan7zMember(fs *fileScan, b, c *blob, f *sevenzip.File) {
 	rc, err := f.Open()
 	if err != nil {
 		fail7z(fs, c, err)
-		return 0
+		return
 	}
 	defer rc.Close()
-	r, size, cleanup, err := spool(fs, metered{rc, func() int64 { return b.size }}, limit)
+	r, size, cleanup, err := spool(fs, metered{rc, func() int64 { return b.size }}, 0)
 	defer cleanup()
 	if size > 0 || err == nil {
 		c.r, c.size = r, size
@@ -216,7 +221,6 @@ func scan7zMember(fs *fileScan, b, c *blob, f *sevenzip.File, limit int64) int64
 	if err != nil {
 		fail7z(fs, c, err)
 	}
-	return size
 }
 
 func fail7z(fs *fileScan, c *blob, err error) {

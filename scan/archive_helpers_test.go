@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf16"
 )
@@ -23,35 +22,6 @@ const (
 	arcEvilP0  = "cos\nsystem\n(S'echo hi'\ntR."
 	arcBenign2 = "\x80\x02}q\x00X\x01\x00\x00\x00aq\x01K\x01s."
 )
-
-var arcStubOnce sync.Once
-
-// arcNeedPickle makes sure pickles found in containers are analysed. Until
-// the pickle handler lands, a stub reports PKL001 for streams that import
-// system; the real handler reports the same rule for these samples.
-func arcNeedPickle() {
-	arcStubOnce.Do(func() {
-		if handlers[FormatPickle] != nil {
-			return
-		}
-		handlers[FormatPickle] = func(fs *fileScan, b *blob) error {
-			buf := make([]byte, min(b.size, 1<<20))
-			n, _ := b.r.ReadAt(buf, 0)
-			if bytes.Contains(buf[:n], []byte("system\n")) && bytes.Contains(buf[:n], []byte("R")) {
-				fs.emit(b, Finding{RuleID: "PKL001", Callable: "os.system", Offset: 0, Message: "stub: os.system"})
-			}
-			return nil
-		}
-		for _, p := range probers {
-			if p.format == FormatPickle {
-				return
-			}
-		}
-		registerProber(FormatPickle, func(b *blob, head []byte) bool {
-			return bytes.HasPrefix(head, []byte("cos\n")) && bytes.HasSuffix(head, []byte("."))
-		})
-	})
-}
 
 type arcMember struct {
 	name   string
@@ -104,7 +74,6 @@ func arcLocal(t testing.TB, b []byte, name string) int {
 
 func arcScanFile(t testing.TB, lim *Limits, path string) *Report {
 	t.Helper()
-	arcNeedPickle()
 	opts := Options{Workers: 1}
 	if lim != nil {
 		opts.Limits = *lim

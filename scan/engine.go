@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -23,8 +22,8 @@ import (
 type Limits struct {
 	MaxDepth         int     // archive and compression nesting
 	MaxEntries       int     // entries per archive
-	MaxExpandedBytes int64   // bytes produced by one decompression stream
-	MaxRatio         float64 // expanded/compressed ratio, checked past RatioGrace bytes
+	MaxExpandedBytes int64   // bytes decompressed in all from one top-level file, nested archives included
+	MaxRatio         float64 // expanded/compressed ratio of each stream and of the whole file, checked past RatioGrace bytes
 	RatioGrace       int64
 	MaxPickleOps     int64 // opcodes per pickle stream
 	MaxPickleMemo    int   // memo indices per pickle stream (memory does not grow with it)
@@ -42,13 +41,13 @@ func DefaultLimits() Limits {
 		MaxEntries:       100_000,
 		MaxExpandedBytes: 32 << 30,
 		MaxRatio:         1000,
-		RatioGrace:       64 << 20,
+		RatioGrace:       16 << 20,
 		MaxPickleOps:     200_000_000,
 		MaxPickleMemo:    1 << 28,
 		MaxPickleStack:   1_000_000,
 		MaxPickleNesting: 4,
 		MaxJSONBytes:     64 << 20,
-		InMemoryBytes:    16 << 20,
+		InMemoryBytes:    4 << 20,
 	}
 }
 
@@ -67,6 +66,18 @@ type Options struct {
 	// matched against slash paths relative to a scanned folder; a matching
 	// file is reported as skipped and a matching folder is not entered.
 	Exclude []string
+	// AllowEmpty accepts a folder holding no file at all; without it Scan
+	// returns ErrNothingToScan, since a gate that passes an empty folder
+	// passes a wrong path or a failed download.
+	AllowEmpty bool
+	// FollowSymlinks also follows links to folders (links to files are
+	// always followed), under the same rule: the target must stay inside
+	// the link root (see SymlinkRoots).
+	FollowSymlinks bool
+	// SymlinkRoots are extra folders that links met in a walk may point
+	// into, besides the scanned folder itself (and, for a Hugging Face
+	// cache snapshot, its repository's cache folder).
+	SymlinkRoots []string
 }
 
 // A Scanner scans paths. It is safe for concurrent use.
@@ -101,6 +112,10 @@ func New(opts Options) (*Scanner, error) {
 // ErrNotFound is returned (wrapped) when a path to scan does not exist.
 var ErrNotFound = errors.New("no such file or directory")
 
+// ErrNothingToScan is returned (wrapped) when a folder to scan holds no
+// file at all and Options.AllowEmpty is not set.
+var ErrNothingToScan = errors.New("nothing to scan")
+
 // target is one file on disk to scan, with the root it was found under.
 type target struct {
 	path string
@@ -118,6 +133,9 @@ func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Report, error) {
 		ts, res, fs, err := s.collect(p)
 		if err != nil {
 			return nil, err
+		}
+		if len(ts) == 0 && len(res) == 0 && !s.opts.AllowEmpty {
+			return nil, fmt.Errorf("%s: %w: the folder holds no file", p, ErrNothingToScan)
 		}
 		targets = append(targets, ts...)
 		early = append(early, res...)
@@ -156,6 +174,7 @@ func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Report, error) {
 		return nil, err
 	}
 
+	dropCompanions(results)
 	rep := &Report{Tool: "mlsec", Version: version.String()}
 	rep.Files = append(rep.Files, early...)
 	rep.Findings = append(rep.Findings, earlyFindings...)
@@ -191,87 +210,6 @@ func sortReport(rep *Report) {
 	}
 }
 
-// collect expands a path argument into files to scan. Symlinks met during a
-// folder walk are followed only when they stay inside that folder.
-func (s *Scanner) collect(p string) ([]target, []FileResult, []Finding, error) {
-	fi, err := os.Stat(p)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, nil, fmt.Errorf("%s: %w", p, ErrNotFound)
-		}
-		return nil, nil, nil, fmt.Errorf("%s: %w", p, err)
-	}
-	if !fi.IsDir() {
-		if !fi.Mode().IsRegular() {
-			// A FIFO or device would block or never end: not a model file.
-			reason := fmt.Sprintf("not a regular file (%s); not read", fi.Mode().Type())
-			return nil, []FileResult{{Path: p, Format: FormatUnknown, Status: StatusSkipped, Reason: reason}}, nil, nil
-		}
-		return []target{{path: p}}, nil, nil, nil
-	}
-	walk := p
-	if li, err := os.Lstat(p); err == nil && li.Mode()&fs.ModeSymlink != 0 {
-		// The argument itself is a link to a folder: the user named it, so
-		// walk its target (a trailing separator makes WalkDir follow it).
-		walk = p + string(filepath.Separator)
-	}
-	root, err := filepath.Abs(p)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if r, err := filepath.EvalSymlinks(root); err == nil {
-		root = r
-	}
-	var ts []target
-	var res []FileResult
-	var finds []Finding
-	err = filepath.WalkDir(walk, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			res = append(res, FileResult{Path: path, Format: FormatUnknown, Status: StatusError, Reason: err.Error()})
-			finds = s.keep(finds, newFinding(path, "", FormatUnknown, "FMT002", -1, err.Error()))
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if rel, err := filepath.Rel(walk, path); err == nil && rel != "." && s.excluded(filepath.ToSlash(rel)) {
-			if d.IsDir() {
-				res = append(res, FileResult{Path: path, Format: FormatDirectory, Status: StatusSkipped, Reason: "excluded by --exclude (folder not entered)"})
-				return fs.SkipDir
-			}
-			res = append(res, FileResult{Path: path, Format: FormatUnknown, Status: StatusSkipped, Reason: "excluded by --exclude"})
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			t, inside, reason := resolveLink(root, path)
-			if !inside {
-				res = append(res, FileResult{Path: path, Format: FormatSymlink, Status: StatusError, Reason: reason})
-				finds = s.keep(finds, newFinding(path, "", FormatSymlink, "ARC007", -1, reason))
-				return nil
-			}
-			if fi, err := os.Stat(t); err == nil && fi.Mode().IsRegular() {
-				ts = append(ts, target{path: path, root: p})
-			} else {
-				res = append(res, FileResult{Path: path, Format: FormatSymlink, Status: StatusSkipped, Reason: "link to a folder or special file inside the scanned folder"})
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			res = append(res, FileResult{Path: path, Format: FormatUnknown, Status: StatusSkipped, Reason: "not a regular file"})
-			return nil
-		}
-		ts = append(ts, target{path: path, root: p})
-		return nil
-	})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return ts, res, finds, nil
-}
-
 // excluded reports whether the slash path rel matches an Exclude pattern,
 // either whole or (for patterns starting with "**/") at any depth.
 func (s *Scanner) excluded(rel string) bool {
@@ -289,20 +227,6 @@ func (s *Scanner) excluded(rel string) bool {
 		}
 	}
 	return false
-}
-
-// resolveLink reports the link's target and whether it stays inside root.
-func resolveLink(root, link string) (string, bool, string) {
-	t, err := filepath.EvalSymlinks(link)
-	if err != nil {
-		return "", false, fmt.Sprintf("broken symbolic link: %v", err)
-	}
-	t, _ = filepath.Abs(t)
-	rel, err := filepath.Rel(root, t)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return t, false, fmt.Sprintf("symbolic link to %s, outside the scanned folder; not followed", t)
-	}
-	return t, true, ""
 }
 
 // keep appends f unless its rule is suppressed by the rules file.
@@ -360,6 +284,15 @@ type fileScan struct {
 	root     string // the folder being walked, for references that must stay inside it
 	res      FileResult
 	findings []Finding
+	// companions are files (absolute paths) a model in this file reads
+	// as raw data: ONNX external data. See dropCompanions.
+	companions []string
+	// expanded counts bytes decompressed anywhere in the file, memHeld
+	// the bytes its live spools hold in memory (see spool).
+	expanded, memHeld int64
+	// stopped is set by the first ARC003: the rest of the file is not
+	// analysed (a bomb must not cost more than its first limit).
+	stopped bool
 }
 
 // A blob is a byte range to analyse: a file, an archive member or a
@@ -381,6 +314,10 @@ type blob struct {
 	// content looks like (PyTorch unpickles */data.pkl), so the blob is
 	// analysed as that format too, even if sniffing says otherwise.
 	force Format
+	// byName is set when force comes from the name alone (model.pkl with
+	// content no sniffer recognised): content that is not that format
+	// either is FMT003.
+	byName bool
 }
 
 // emit records a finding about b. Missing fields are filled from b and the
@@ -408,6 +345,13 @@ func (fs *fileScan) emit(b *blob, f Finding) {
 	}
 	if !fs.s.rules.Suppressed(f.RuleID) {
 		fs.findings = append(fs.findings, f)
+	}
+	if f.RuleID == "ARC003" {
+		fs.stopped = true
+		fs.res.Status = StatusError
+		if fs.res.Reason == "" {
+			fs.res.Reason = "a safety limit stopped the analysis: " + f.Message
+		}
 	}
 }
 
@@ -442,6 +386,9 @@ func pathBase(name string) string {
 // analyze detects b's formats and runs each one's handler. It returns the
 // formats detected, most specific first.
 func (fs *fileScan) analyze(b *blob) []Format {
+	if fs.stopped {
+		return nil
+	}
 	if b.depth > fs.s.opts.Limits.MaxDepth {
 		fs.emitf(b, "ARC003", -1, "archive nesting deeper than %d levels; not analysed", fs.s.opts.Limits.MaxDepth)
 		fs.res.Status = StatusError
@@ -456,6 +403,9 @@ func (fs *fileScan) analyze(b *blob) []Format {
 		fs.emitf(b, "FMT002", -1, "cannot read: %v", err)
 		fs.res.Status = StatusError
 		return nil
+	}
+	if f := fs.keepPromise(b, formats); f != "" {
+		b.force = f
 	}
 	if b.force != "" && !slices.Contains(formats, b.force) {
 		formats = append([]Format{b.force}, formats...)
@@ -487,6 +437,9 @@ func (fs *fileScan) analyze(b *blob) []Format {
 		formats[0] != FormatText && formats[0] != FormatEmpty {
 		fs.res.Status = StatusSkipped
 		fs.res.Reason = "unrecognised content: no analyser for it"
+		if formats[0] != FormatUnknown {
+			fs.res.Reason = fmt.Sprintf("%s file: recognised; mlsec has no analyser for this format", formats[0])
+		}
 	}
 	return formats
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/mlsec/mlsec/internal/fixture"
 )
 
 // Helpers shared by the scan tests: write crafted bytes to disk, scan with
@@ -56,7 +58,7 @@ func benignDir(t testing.TB, sub ...string) string {
 	t.Helper()
 	dir := filepath.Join(append([]string{"testdata", "benign"}, sub...)...)
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("no benign fixtures in %s", dir)
+		fixture.Missing(t, "no benign fixtures in %s (run scan/testdata/gen_benign.py)", dir)
 	}
 	return dir
 }

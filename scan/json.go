@@ -6,12 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/mlsec/mlsec/formats/jinja"
 )
 
-func init() { registerHandler(FormatJSON, scanJSON) }
+func init() {
+	registerHandler(FormatJSON, scanJSON)
+	registerHandler(FormatText, scanText)
+}
 
 // configName reports names that loaders read as configuration. Such a file
 // that is too large or not valid JSON fails closed (FMT001); any other
@@ -47,7 +51,7 @@ func scanJSON(fs *fileScan, b *blob) error {
 		return nil
 	}
 	t := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if strings.HasSuffix(strings.ToLower(b.name), ".jinja") || bytes.HasPrefix(t, []byte("{%")) ||
+	if templateFile(b.name) || bytes.HasPrefix(t, []byte("{%")) ||
 		bytes.HasPrefix(t, []byte("{{")) || bytes.HasPrefix(t, []byte("{#")) {
 		checkTemplate(fs, b, b.name, string(data), 0)
 		return nil
@@ -154,6 +158,18 @@ func (w *configWalk) key(k string, v any) {
 		switch t := v.(type) {
 		case string:
 			checkTemplate(w.fs, w.b, "chat_template", t, w.offsetOfKey(k))
+		case map[string]any:
+			// {"default": "...", "tool_use": "..."}: named templates.
+			names := make([]string, 0, len(t))
+			for name := range t {
+				names = append(names, name)
+			}
+			sort.Strings(names)
+			for _, name := range names {
+				if s, ok := t[name].(string); ok {
+					checkTemplate(w.fs, w.b, "chat_template "+name, s, w.offsetOfKey(k))
+				}
+			}
 		case []any:
 			for _, e := range t {
 				m, ok := e.(map[string]any)
@@ -245,4 +261,26 @@ func checkTemplate(fs *fileScan, b *blob, where, tmpl string, base int64) {
 		fs.emit(b, Finding{RuleID: is.Rule, Callable: is.Name, Offset: off,
 			Message: fmt.Sprintf("%s: %s", where, is.Message)})
 	}
+}
+
+// templateFile reports names that loaders render whole as Jinja templates:
+// transformers' chat_template.jinja and additional_chat_templates/*.jinja,
+// and the .jinja/.j2 files chat servers take as --chat-template.
+func templateFile(name string) bool {
+	n := strings.ToLower(name)
+	return strings.HasSuffix(n, ".jinja") || strings.HasSuffix(n, ".jinja2") || strings.HasSuffix(n, ".j2")
+}
+
+// scanText checks text files that are Jinja templates; other text holds
+// nothing a loader runs and is fully read by sniffing.
+func scanText(fs *fileScan, b *blob) error {
+	if !templateFile(b.name) {
+		return nil
+	}
+	data, err := readSmall(fs, b)
+	if err != nil {
+		return err
+	}
+	checkTemplate(fs, b, b.name, string(data), 0)
+	return nil
 }

@@ -101,6 +101,7 @@ var kerasRules = map[keras.Kind]string{
 	keras.Gadget:         "KERAS004",
 	keras.UnsafeSwitch:   "KERAS005",
 	keras.TorchWrapper:   "KERAS006",
+	keras.VocabularyFile: "KERAS007",
 }
 
 func kerasFinding(fs *fileScan, is keras.Issue, where string, off int64, h5 bool) Finding {

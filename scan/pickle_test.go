@@ -70,7 +70,7 @@ func TestPickleBypasses(t *testing.T) {
 		{"pydoc.locate", "PKL001", "pydoc.locate", "os.system", asm.New(4).Call("pydoc", "locate", "os.system").Stop().Bytes()},
 		{"operator.attrgetter", "PKL001", "operator.attrgetter", "system", asm.New(4).Call("operator", "attrgetter", "system").Stop().Bytes()},
 		{"operator.methodcaller", "PKL001", "_operator.methodcaller", "system", asm.New(4).Call("_operator", "methodcaller", "system").Stop().Bytes()},
-		{"functools.partial imports os.system", "PKL002", "os.system", "", asm.New(4).Global("functools", "partial").Global("os", "system").Unicode("id").Tuple2().Reduce().Stop().Bytes()},
+		{"functools.partial binds os.system", "PKL001", "os.system", "id", asm.New(4).Global("functools", "partial").Global("os", "system").Unicode("id").Tuple2().Reduce().Stop().Bytes()},
 		{"builtins.__import__", "PKL001", "builtins.__import__", "os", asm.New(4).Call("builtins", "__import__", "os").Stop().Bytes()},
 		{"builtins.getattr", "PKL001", "builtins.getattr", "system", asm.New(4).Global("builtins", "getattr").Global("builtins", "object").Unicode("system").Tuple2().Reduce().Stop().Bytes()},
 		{"asyncio submodule", "PKL001", "asyncio.unix_events._UnixSubprocessTransport._start", "whoami", asm.New(4).Call("asyncio.unix_events", "_UnixSubprocessTransport._start", "whoami").Stop().Bytes()},

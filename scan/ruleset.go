@@ -41,6 +41,11 @@ type PickleRules struct {
 	// Deny lists dangerous references. A module entry covers its
 	// submodules too (asyncio covers asyncio.unix_events).
 	Deny []DenyEntry `yaml:"deny"`
+	// Rebuild lists the modules (a name covers its submodules) of
+	// mainstream libraries whose classes a pickle may rebuild without
+	// calling them (cls.__new__ then __setstate__) and whose names it may
+	// reference. Calls with arguments still need Allow.
+	Rebuild []string `yaml:"rebuild"`
 	// NestedLoaders are callables that deserialise their bytes argument.
 	NestedLoaders []string `yaml:"nested_loaders"`
 }
@@ -170,6 +175,7 @@ func (rs *Ruleset) Merge(o *Ruleset) {
 	}
 	rs.Pickle.Deny = append(kept, o.Pickle.Deny...)
 	rs.Pickle.NestedLoaders = append(rs.Pickle.NestedLoaders, o.Pickle.NestedLoaders...)
+	rs.Pickle.Rebuild = append(rs.Pickle.Rebuild, o.Pickle.Rebuild...)
 	rs.Keras.AllowModules = append(rs.Keras.AllowModules, o.Keras.AllowModules...)
 	rs.Keras.Gadgets = append(rs.Keras.Gadgets, o.Keras.Gadgets...)
 	rs.Keras.UnsafeSwitches = append(rs.Keras.UnsafeSwitches, o.Keras.UnsafeSwitches...)

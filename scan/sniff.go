@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mlsec/mlsec/formats/xmlx"
 )
 
 const (
@@ -144,6 +146,12 @@ func magic(h []byte, size int64, lite bool) Format {
 		return FormatLzma
 	case isSafetensors(h, size):
 		return FormatSafetensors
+	case len(h) >= 8 && string(h[4:8]) == "TFL3":
+		return FormatTFLite
+	case bytes.HasPrefix(h, []byte("lmgg")), bytes.HasPrefix(h, []byte("fmgg")), bytes.HasPrefix(h, []byte("tjgg")), bytes.HasPrefix(h, []byte("algg")):
+		return FormatGGML // llama.cpp's and whisper.cpp's formats before GGUF
+	case bytes.HasPrefix(h, []byte("\xba\x16\x4f\x2f")):
+		return FormatFastText
 	}
 	return ""
 }
@@ -235,6 +243,8 @@ func textFormat(b *blob, head []byte) Format {
 	switch {
 	case len(t) > 0 && (t[0] == '{' || t[0] == '['):
 		return FormatJSON
+	case xmlx.Looks(t):
+		return FormatXML
 	case b.name == "MLmodel":
 		return FormatMLmodel
 	case strings.HasSuffix(name, ".yaml"), strings.HasSuffix(name, ".yml"):

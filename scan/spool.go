@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 )
 
 // A compressedCounter knows how many compressed bytes produced what has
@@ -33,14 +34,20 @@ type metered struct {
 func (m metered) compressedBytes() int64 { return m.in() }
 
 // spool reads r to its end so the engine can analyse it with random access:
-// in memory up to Limits.InMemoryBytes, then in an unlinked-on-cleanup temp
-// file. It stops at limit bytes (0 or more than MaxExpandedBytes means
-// MaxExpandedBytes) and, when r is a compressedCounter, at MaxRatio past
-// RatioGrace, returning a *LimitError.
+// in memory while the file's spools hold less than Limits.InMemoryBytes
+// together, then in a temp file. Every byte it reads counts against the
+// top-level file's expansion budget, shared by all the archives and
+// streams nested in it (see fileScan.expand); r's own ratio is checked too
+// when r is a compressedCounter. A limit returns a *LimitError (ARC003),
+// which stops the whole file.
 //
 // Whatever was read before a limit or a read error is returned with the
 // error, so callers analyse it: a truncated stream still had its prefix
 // decoded by the loader. cleanup is never nil and must always be called.
+//
+// The temp file is unlinked as soon as it is created (on systems that
+// allow it), so no spool file outlives the process, whether it ends
+// normally, on SIGINT/SIGTERM, or by kill -9.
 func spool(fs *fileScan, r io.Reader, limit int64) (io.ReaderAt, int64, func(), error) {
 	lim := fs.s.opts.Limits
 	if limit <= 0 || limit > lim.MaxExpandedBytes {
@@ -50,13 +57,18 @@ func spool(fs *fileScan, r io.Reader, limit int64) (io.ReaderAt, int64, func(), 
 	var (
 		mem   []byte
 		f     *os.File
+		named string // a temp file that could not be unlinked while open
 		total int64
 		err   error
 	)
 	cleanup := func() {
+		fs.memHeld -= int64(len(mem))
+		mem = nil
 		if f != nil {
 			f.Close()
-			os.Remove(f.Name())
+			if named != "" {
+				os.Remove(named)
+			}
 		}
 	}
 	chunk := make([]byte, 64<<10)
@@ -71,17 +83,15 @@ func spool(fs *fileScan, r io.Reader, limit int64) (io.ReaderAt, int64, func(), 
 			err = &LimitError{Rule: "ARC003", Limit: fmt.Sprintf("MaxExpandedBytes: a stream expands past %d bytes", limit), Offset: total}
 		}
 		if n > 0 {
-			if f == nil && total+int64(n) > lim.InMemoryBytes {
-				var cerr error
-				if f, cerr = os.CreateTemp(fs.s.opts.TempDir, "mlsec-spool-*"); cerr != nil {
-					f = nil
-					err = fmt.Errorf("spooling a decompressed stream: %w", cerr)
+			if f == nil && fs.memHeld+int64(n) > lim.InMemoryBytes {
+				if f, named, err = spillFile(fs.s.opts.TempDir); err != nil {
 					break
 				}
 				if _, werr := f.Write(mem); werr != nil {
 					err = fmt.Errorf("spooling a decompressed stream: %w", werr)
 					break
 				}
+				fs.memHeld -= int64(len(mem))
 				mem = nil
 			}
 			if f != nil {
@@ -91,8 +101,12 @@ func spool(fs *fileScan, r io.Reader, limit int64) (io.ReaderAt, int64, func(), 
 				}
 			} else {
 				mem = append(mem, chunk[:n]...)
+				fs.memHeld += int64(n)
 			}
 			total += int64(n)
+			if err == nil {
+				err = fs.expand(int64(n))
+			}
 			if cc != nil && err == nil && total > lim.RatioGrace && lim.MaxRatio > 0 {
 				if c := cc.compressedBytes(); float64(total) > lim.MaxRatio*float64(max(c, 1)) {
 					err = &LimitError{Rule: "ARC003", Limit: fmt.Sprintf("MaxRatio: %d bytes expanded from %d (ratio over %g)", total, c, lim.MaxRatio), Offset: total}
@@ -112,31 +126,43 @@ func spool(fs *fileScan, r io.Reader, limit int64) (io.ReaderAt, int64, func(), 
 	return bytes.NewReader(mem), total, cleanup, err
 }
 
-// A budget bounds what all the members of one archive expand to together,
-// so many small members (or overlapping entries sharing one deflate
-// stream) cannot multiply a bomb past the per-stream limits.
-type budget struct {
-	fs     *fileScan
-	packed int64 // size of the archive
-	used   int64
-}
-
-// left is the expansion still allowed, at least 1 so a spool can detect
-// that a member goes over.
-func (bu *budget) left() int64 {
-	return max(bu.fs.s.opts.Limits.MaxExpandedBytes-bu.used, 1)
-}
-
-// add accounts for n more expanded bytes and reports when the archive as a
-// whole went over MaxExpandedBytes or MaxRatio.
-func (bu *budget) add(n int64) error {
-	lim := bu.fs.s.opts.Limits
-	bu.used += n
-	if bu.used >= lim.MaxExpandedBytes {
-		return &LimitError{Rule: "ARC003", Limit: fmt.Sprintf("MaxExpandedBytes: the archive's members expand to %d bytes or more", lim.MaxExpandedBytes)}
+// spillFile creates a spool file and unlinks it at once where the system
+// allows removing an open file; named is set when it could not be.
+func spillFile(dir string) (*os.File, string, error) {
+	f, err := os.CreateTemp(dir, "mlsec-spool-*")
+	if err != nil {
+		return nil, "", fmt.Errorf("spooling a decompressed stream: %w", err)
 	}
-	if lim.MaxRatio > 0 && bu.used > lim.RatioGrace && float64(bu.used) > lim.MaxRatio*float64(max(bu.packed, 1)) {
-		return &LimitError{Rule: "ARC003", Limit: fmt.Sprintf("MaxRatio: the archive's members expand to %d bytes from %d (ratio over %g)", bu.used, bu.packed, lim.MaxRatio)}
+	if runtime.GOOS == "windows" || os.Remove(f.Name()) != nil {
+		return f, f.Name(), nil
+	}
+	return f, "", nil
+}
+
+// expand accounts for n more bytes decompressed anywhere in the top-level
+// file, and reports when the file as a whole went over MaxExpandedBytes,
+// or over MaxRatio times its own size past RatioGrace: one budget for
+// every nested archive, so 16 archives of 16 members of 1 GiB each stop
+// after the first tens of megabytes, not after 256 GiB.
+func (fs *fileScan) expand(n int64) error {
+	lim := fs.s.opts.Limits
+	fs.expanded += n
+	if fs.expanded > lim.MaxExpandedBytes {
+		return &LimitError{Rule: "ARC003", Limit: fmt.Sprintf("MaxExpandedBytes: the file's archives and compressed streams expand past %d bytes in all", lim.MaxExpandedBytes)}
+	}
+	if lim.MaxRatio > 0 && fs.expanded > lim.RatioGrace && float64(fs.expanded) > lim.MaxRatio*float64(max(fs.res.Size, 1)) {
+		return &LimitError{Rule: "ARC003", Limit: fmt.Sprintf("MaxRatio: the file's archives and compressed streams expand to %d bytes from a %d-byte file (ratio over %g, counted across nested archives)", fs.expanded, fs.res.Size, lim.MaxRatio)}
 	}
 	return nil
+}
+
+// noteRatio reports a member or stream that expands more than real model
+// data does (ARC008, a note): zeros and padding, or filler around a payload.
+func (fs *fileScan) noteRatio(b *blob, size, packed int64) {
+	const ratio = 100
+	if size < 1<<20 || packed <= 0 || size/packed < ratio {
+		return
+	}
+	fs.emit(b, Finding{RuleID: "ARC008", Offset: -1, Message: fmt.Sprintf(
+		"%s expands %d:1 (%d bytes from %d compressed); real weights compress 1.1 to 3 times", b.name, size/packed, size, packed)})
 }

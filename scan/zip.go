@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mlsec/mlsec/formats/zipx"
+	"github.com/mlsec/mlsec/pickle"
 )
 
 func init() { registerHandler(FormatZip, scanZip) }
@@ -24,21 +25,19 @@ func scanZip(fs *fileScan, b *blob) error {
 		return fmt.Errorf("zip: %w", err)
 	}
 	b.format = classifyZip(fs, zr)
-	if zr.Truncated {
-		fs.emit(b, Finding{RuleID: "ARC003", Offset: zr.EOCDOffset, Message: fmt.Sprintf(
-			"limit reached: MaxEntries: the archive declares %d entries, only the first %d were analysed", zr.Declared, lim.MaxEntries)})
-		fs.res.Status = StatusError
-	}
 	torch := b.format == FormatPyTorchZip || b.format == FormatTorchScript
-	bu := &budget{fs: fs, packed: b.size}
 	for i := range zr.Entries {
 		if fs.ctx.Err() != nil {
 			return fs.ctx.Err()
 		}
-		if err := scanZipEntry(fs, b, zr, &zr.Entries[i], torch, bu); err != nil {
-			fs.failBlob(b, err)
+		if fs.stopped {
 			break
 		}
+		scanZipEntry(fs, b, zr, &zr.Entries[i], torch)
+	}
+	if zr.Truncated && !fs.stopped {
+		fs.emit(b, Finding{RuleID: "ARC003", Offset: zr.EOCDOffset, Message: fmt.Sprintf(
+			"limit reached: MaxEntries: the archive declares %d entries, only the first %d were analysed", zr.Declared, lim.MaxEntries)})
 	}
 	for _, a := range zr.Anomalies {
 		msg := a.Detail
@@ -53,9 +52,9 @@ func scanZip(fs *fileScan, b *blob) error {
 	return nil
 }
 
-// scanZipEntry analyses one member; it returns an error only when the
-// archive as a whole went over its expansion budget.
-func scanZipEntry(fs *fileScan, b *blob, zr *zipx.Reader, e *zipx.Entry, torch bool, bu *budget) error {
+// scanZipEntry analyses one member. Expansion limits are the top-level
+// file's (see spool); hitting one stops the file.
+func scanZipEntry(fs *fileScan, b *blob, zr *zipx.Reader, e *zipx.Entry, torch bool) {
 	c := fs.child(b, e.Name, nil, 0)
 	c.format = FormatUnknown
 	if why := unsafeMemberName(e.Name); why != "" {
@@ -69,22 +68,25 @@ func scanZipEntry(fs *fileScan, b *blob, zr *zipx.Reader, e *zipx.Entry, torch b
 			target = string(buf[:n])
 		}
 		fs.emit(c, Finding{RuleID: "ARC002", Offset: e.HeaderOffset, Argument: target, Message: fmt.Sprintf("member %q is a symbolic link to %q", e.Name, target)})
-		return nil
+		return
 	}
 	if e.IsDir && e.UncompressedSize == 0 {
-		return nil
+		return
 	}
 	if e.Err != nil {
 		fs.failBlob(c, fmt.Errorf("zip member %q: %w", e.Name, e.Err))
-		return nil
+		return
 	}
 	if e.Method != zipx.Store && e.Method != zipx.Deflate {
 		fs.emit(c, Finding{RuleID: "ARC004", Offset: e.HeaderOffset, Message: fmt.Sprintf("member %q uses compression method %d, which is not supported; not analysed", e.Name, e.Method)})
 		fs.res.Status = StatusError
-		return nil
+		return
 	}
 	c.lite = torch && isTensorMember(e.Name)
-	r, size, cleanup, err := zipMember(fs, zr, e, c.lite, bu.left())
+	if !c.lite && e.Method == zipx.Deflate && deadOnArrival(fs, zr, e, c, torch) {
+		return
+	}
+	r, size, cleanup, err := zipMember(fs, zr, e, c.lite)
 	defer cleanup()
 	if a, ok := zipx.AsAnomaly(err); ok {
 		fs.emit(b, Finding{RuleID: "ARC005", Offset: a.Offset, Message: fmt.Sprintf("ZIP %s: %s: %s", a.Kind, a.Name, a.Detail)})
@@ -99,7 +101,7 @@ func scanZipEntry(fs *fileScan, b *blob, zr *zipx.Reader, e *zipx.Entry, torch b
 			// anything else hiding under that name still is.
 			if fmts, serr := sniff(c); err == nil && serr == nil && (fmts[0] == FormatPython || fmts[0] == FormatText) {
 				fs.res.Members++
-				return nil
+				return
 			}
 		}
 		if torch && isUnpickledMember(e.Name) {
@@ -111,14 +113,13 @@ func scanZipEntry(fs *fileScan, b *blob, zr *zipx.Reader, e *zipx.Entry, torch b
 		if e.Flags&zipx.FlagEncrypted != 0 && !isLimit(err) {
 			fs.emit(c, Finding{RuleID: "ARC004", Offset: e.HeaderOffset, Message: fmt.Sprintf("member %q is encrypted and could not be decoded: %v", e.Name, err)})
 			fs.res.Status = StatusError
-			return nil
+			return
 		}
 		fs.failBlob(c, fmt.Errorf("zip member %q: %w", e.Name, err))
 	}
 	if e.Method != zipx.Store && !c.lite {
-		return bu.add(size)
+		fs.noteRatio(c, size, int64(e.CompressedSize))
 	}
-	return nil
 }
 
 func isLimit(err error) bool {
@@ -129,7 +130,7 @@ func isLimit(err error) bool {
 // zipMember returns a member's content. Stored members are read in place;
 // deflated ones are decompressed under the bomb limits. Lite members only
 // get their first bytes decoded.
-func zipMember(fs *fileScan, zr *zipx.Reader, e *zipx.Entry, lite bool, limit int64) (io.ReaderAt, int64, func(), error) {
+func zipMember(fs *fileScan, zr *zipx.Reader, e *zipx.Entry, lite bool) (io.ReaderAt, int64, func(), error) {
 	nop := func() {}
 	if e.Method == zipx.Store {
 		sr, err := zr.Section(e)
@@ -145,7 +146,7 @@ func zipMember(fs *fileScan, zr *zipx.Reader, e *zipx.Entry, lite bool, limit in
 		}
 		return sr, sr.Size(), nop, nil
 	}
-	rc, err := zr.Open(e)
+	rc, consumed, err := zr.OpenMetered(e)
 	if err != nil {
 		return nil, 0, nop, err
 	}
@@ -158,8 +159,7 @@ func zipMember(fs *fileScan, zr *zipx.Reader, e *zipx.Entry, lite bool, limit in
 		}
 		return bytes.NewReader(buf[:n]), int64(n), nop, err
 	}
-	cs := int64(e.CompressedSize)
-	return spool(fs, metered{rc, func() int64 { return cs }}, limit)
+	return spool(fs, metered{rc, consumed}, 0)
 }
 
 // unsafeMemberName says why an archive member name would escape the
@@ -294,4 +294,38 @@ func checkTorchScriptCode(fs *fileScan, c *blob) {
 		}
 		report(m[2], "torch."+kind+"."+ns+"."+op, fmt.Sprintf("TorchScript code uses torch.%s.%s.%s from the custom namespace %q, implemented by a native library", kind, ns, op, ns))
 	}
+}
+
+// deadOnArrival handles a deflated member that pickle.load and torch.load
+// refuse at its first byte, without inflating the rest: its name promises a
+// pickle (data.pkl, *.pt, *.bin, ...), those loaders decide from the first
+// bytes (torch looks for "PK\x03\x04" there, pickle for an opcode), and
+// the first byte is neither. A 4 GiB member of zeros named data.pkl is
+// then FMT003 in milliseconds instead of 4 GiB of spooling; its ratio note
+// uses the declared sizes.
+func deadOnArrival(fs *fileScan, zr *zipx.Reader, e *zipx.Entry, c *blob, torch bool) bool {
+	if want, ok := promise(e.Name); !ok || want != FormatPickle || torch && isUnpickledMember(e.Name) {
+		return false
+	}
+	rc, err := zr.Open(e)
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	head := make([]byte, headSize)
+	n, _ := io.ReadFull(rc, head)
+	head = head[:n]
+	if n == 0 || pickle.IsOpcode(head[0]) || bytes.HasPrefix(head, []byte("PK")) || magic(head, int64(e.UncompressedSize), false) != "" {
+		return false
+	}
+	c.r, c.size = bytes.NewReader(head), int64(n)
+	fs.analyze(c)
+	lim := fs.s.opts.Limits
+	if size, packed := int64(e.UncompressedSize), int64(e.CompressedSize); lim.MaxRatio > 0 && size > lim.RatioGrace && float64(size) > lim.MaxRatio*float64(max(packed, 1)) {
+		fs.emit(c, Finding{RuleID: "ARC003", Offset: e.HeaderOffset, Message: fmt.Sprintf(
+			"limit reached: MaxRatio: member %q declares %d bytes from %d compressed (ratio over %g); not inflated", e.Name, size, packed, lim.MaxRatio)})
+	} else {
+		fs.noteRatio(c, size, packed)
+	}
+	return true
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/mlsec/mlsec/internal/fixture"
 )
 
 // builder writes GGUF files for tests.
@@ -212,7 +214,7 @@ func TestBenignFixture(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile("../../scan/testdata/benign/gguf/tiny.gguf")
 	if err != nil {
-		t.Skip("fixture not generated yet")
+		fixture.Missing(t, "no tiny.gguf (run scan/testdata/gen_benign.py)")
 	}
 	f, err := parse(t, b)
 	if err != nil {

@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -13,6 +14,9 @@ const (
 	RuleEscape = "TPL001"
 	// RuleSuspicious (medium): obfuscation or reaching outside the chat.
 	RuleSuspicious = "TPL002"
+	// RuleSyntax (info): the template does not parse and nothing
+	// suspicious was found in it; loaders fail to render it.
+	RuleSyntax = "TPL003"
 )
 
 // An Issue is one problem found in a template.
@@ -42,9 +46,6 @@ type checker struct {
 func Check(template string) []Issue {
 	c := &checker{vars: map[string]val{}, seen: map[string]bool{}, budget: 16 << 20}
 	tags, err := lex(template)
-	if err != nil {
-		c.add(RuleSuspicious, "syntax", 0, "template does not tokenize as Jinja (%v); checked by its string fragments only", err)
-	}
 	for i := 0; i < len(tags); i++ {
 		t := tags[i]
 		if t.isText {
@@ -67,8 +68,30 @@ func Check(template string) []Issue {
 		c.statement()
 	}
 	c.fragments()
+	if err != nil {
+		c.broken(template, err)
+	}
 	sortIssues(c.issues)
 	return c.issues
+}
+
+// broken reports a template that does not tokenize. What follows the error
+// was not parsed, so its raw text is searched for Python internal names;
+// a broken template with anything suspicious is TPL002 (with the escapes
+// themselves TPL001), a merely broken one only a TPL003 note.
+func (c *checker) broken(template string, err error) {
+	var le *lexError
+	if errors.As(err, &le) && le.off < len(template) {
+		for _, m := range dunderRe.FindAllStringIndex(template[le.off:], 8) {
+			name := template[le.off+m[0] : le.off+m[1]]
+			c.add(RuleEscape, name, le.off+m[0], "the unparsable rest of the template names %q, a Python internal", name)
+		}
+	}
+	if len(c.issues) > 0 {
+		c.add(RuleSuspicious, "syntax", 0, "template does not tokenize as Jinja (%v) and holds suspicious constructs", err)
+		return
+	}
+	c.add(RuleSyntax, "syntax", 0, "template does not tokenize as Jinja (%v); loaders will fail to render it, and nothing suspicious was found in it", err)
 }
 
 func sortIssues(is []Issue) {

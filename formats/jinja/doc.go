@@ -9,4 +9,9 @@
 // attribute names (~, +, %, format, join, reverse, replace, slicing, set
 // variables), and reports every attribute or subscript that reaches
 // Python internals. It never evaluates anything but string constants.
+//
+// A template that does not tokenize is still checked: the tags before the
+// break, the partial tag, and the raw text after it. When nothing there is
+// suspicious it is only a RuleSyntax note (loaders fail to render it, and
+// nothing runs); otherwise the usual rules apply.
 package jinja

@@ -102,7 +102,6 @@ func TestSuspicious(t *testing.T) {
 		{"{{ '\U000E0049\U000E0047' }}", "invisible"},
 		{`{% for m in messages %}{{ m|attr(m.role) }}{% endfor %}`, "attr"},
 		{`{{ '\x61\x2e\x62' }}`, "escape"},
-		{`{{ messages[0]['content'] `, "syntax"},
 		{`{{ cycler.next() }}`, "cycler"},
 	} {
 		is := Check(c.src)
@@ -183,5 +182,42 @@ func TestBounded(t *testing.T) {
 	b.WriteString("{{ a }}")
 	if is := Check(b.String()); len(is) != 0 {
 		t.Fatalf("doubling: %+v", is)
+	}
+}
+
+// TestBroken: a template that does not parse is a TPL003 note when nothing
+// in it is suspicious, and stays a finding when something is, before or
+// after the point where it breaks.
+func TestBroken(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want string // the most severe rule expected
+	}{
+		{`{{ unclosed`, RuleSyntax},
+		{`{{ messages[0]['content'] `, RuleSyntax},
+		{`Hello {% if x %}{{ y }}{% endif`, RuleSyntax},
+		{`{{ "unterminated string }}`, RuleSyntax},
+		{`{{ ''.__class__.__mro__[1].__subclasses__() `, RuleEscape},
+		{`{{ x }}{{ 'a' ~ "__cla`, RuleSyntax},
+		{`{{ x }}{{ '__class__`, RuleEscape},
+		{`{{ cycler.__init__.__globals__.os.popen('id').read() }}{% if %`, RuleEscape},
+		{`{{ m|attr(x) }}{{ broken`, RuleSuspicious},
+	} {
+		is := Check(c.src)
+		if len(is) == 0 || is[0].Rule != c.want {
+			t.Errorf("%q: want %s first, got %+v", c.src, c.want, is)
+			continue
+		}
+		if c.want != RuleSyntax {
+			found := false
+			for _, i := range is {
+				found = found || i.Rule == RuleSuspicious && i.Name == "syntax"
+			}
+			if !found {
+				t.Errorf("%q: a suspicious broken template lacks the TPL002 syntax issue: %+v", c.src, is)
+			}
+		} else if len(is) != 1 {
+			t.Errorf("%q: a merely broken template has more than the note: %+v", c.src, is)
+		}
 	}
 }

@@ -79,6 +79,11 @@ func lex(src string) ([]tag, error) {
 		}
 		toks, end, err := lexExpr(src, p, kind == '%')
 		if err != nil {
+			// Keep what the broken tag held up to the error: a template
+			// that does not parse is still checked.
+			if len(toks) > 0 {
+				out = append(out, tag{stmt: kind == '%', toks: append(toks, token{kind: tkEnd, off: end}), off: i})
+			}
 			return out, err
 		}
 		out = append(out, tag{stmt: kind == '%', toks: toks, off: i})

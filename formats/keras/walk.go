@@ -21,6 +21,7 @@ const (
 	Gadget                     // function that downloads, writes or loads files (KERAS004)
 	UnsafeSwitch               // turns safe mode off (KERAS005)
 	TorchWrapper               // TorchModuleWrapper (KERAS006)
+	VocabularyFile             // a lookup layer or tokenizer reads its vocabulary from a path or URL (KERAS007)
 )
 
 // An Issue is one dangerous reference in a config.
@@ -142,6 +143,31 @@ func (w *walker) reference(m map[string]any, cls, module, reg string, cfg any, p
 	issue := func(k Kind, name, detail string) {
 		w.add(Issue{Kind: k, Path: path, Layer: layer, Module: module, ClassName: cls, Name: name, Detail: detail})
 	}
+	// A gadget named in class form ({"module": "keras.utils", "class_name":
+	// "get_file"}) is resolved like any class: allowlisting the keras
+	// module must not let it through (allowlist by module and name).
+	foreign := module != "" && !w.allowed(module) && !strings.Contains(module, "keras")
+	for _, n := range []string{cls, lastPart(reg)} {
+		switch {
+		case n == "" || cls == "function" || foreign: // foreign modules are UnknownModule below
+		case slices.Contains(w.rules.Gadgets, n):
+			issue(Gadget, n, "class-form reference "+qualified(module, n)+" resolves a function that downloads, writes or loads files")
+			return false
+		case slices.Contains(w.rules.UnsafeSwitches, n):
+			issue(UnsafeSwitch, n, "class-form reference "+qualified(module, n)+" resolves a function that turns safe mode off")
+			return false
+		}
+	}
+	if vocabLayers[cls] || strings.HasSuffix(cls, "Tokenizer") {
+		if cm, ok := cfg.(map[string]any); ok {
+			for _, k := range vocabKeys {
+				if p, ok := cm[k].(string); ok && p != "" {
+					w.add(Issue{Kind: VocabularyFile, Path: path + ".config." + k, Layer: layer, Module: module, ClassName: cls, Name: k,
+						Detail: fmt.Sprintf("%s reads its %s from %q when the model loads (CVE-2025-12058)", cls, k, p)})
+				}
+			}
+		}
+	}
 	lambda := false
 	switch cls {
 	case "Lambda":
@@ -171,12 +197,21 @@ func (w *walker) reference(m map[string]any, cls, module, reg string, cfg any, p
 	case module != "":
 		if !w.allowed(module) {
 			issue(UnknownModule, "", "class "+qualified(module, cls)+" is outside the Keras module allowlist and is imported on load")
+		} else if cls != "" && !builtinClasses[cls] && !lambda && cls != "TorchModuleWrapper" {
+			issue(UnknownClass, "", "class "+qualified(module, cls)+" is in an allowed module but is not a Keras built-in class")
 		}
 	case cls != "" && !builtinClasses[cls] && !lambda && cls != "TorchModuleWrapper":
 		issue(UnknownClass, "", "class "+strconv.Quote(cls)+" is not a Keras built-in: a custom object whose code must be supplied to load")
 	}
 	return lambda
 }
+
+// vocabLayers read a vocabulary file named in their config when built.
+var vocabLayers = set("StringLookup", "IntegerLookup", "TextVectorization")
+
+// vocabKeys are the config keys that name such files (KerasNLP tokenizers
+// use merges and proto too); inline vocabularies are lists or dicts.
+var vocabKeys = []string{"vocabulary", "idf_weights", "merges", "proto", "vocabulary_file", "spm_model_file"}
 
 func (w *walker) allowed(module string) bool {
 	for _, p := range w.rules.AllowModules {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlsec/mlsec/internal/fixture"
+
 	"github.com/mlsec/mlsec/formats/pbwalk"
 )
 
@@ -238,7 +240,7 @@ func TestRealFixtures(t *testing.T) {
 	more, _ := filepath.Glob(filepath.Join(root, "*", "*.onnx"))
 	files = append(files, more...)
 	if len(files) == 0 {
-		t.Skip("no benign ONNX fixtures")
+		fixture.Missing(t, "no benign ONNX fixtures (run scan/testdata/gen_benign.py)")
 	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)

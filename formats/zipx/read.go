@@ -41,20 +41,41 @@ func (z *Reader) Section(e *Entry) (*io.SectionReader, error) {
 // final Read returns a *MismatchError instead of io.EOF. Callers bound
 // the bytes they read: a deflate stream can expand without limit.
 func (z *Reader) Open(e *Entry) (io.ReadCloser, error) {
+	rc, _, err := z.OpenMetered(e)
+	return rc, err
+}
+
+// OpenMetered is Open, and also returns how many compressed bytes the
+// reader has consumed so far, so callers can bound the expansion ratio as
+// the data streams rather than against the declared sizes.
+func (z *Reader) OpenMetered(e *Entry) (io.ReadCloser, func() int64, error) {
 	sr, err := z.Section(e)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	cr := &countReader{r: sr}
 	var rc io.ReadCloser
 	switch e.Method {
 	case Store:
-		rc = io.NopCloser(sr)
+		rc = io.NopCloser(cr)
 	case Deflate:
-		rc = flate.NewReader(sr)
+		rc = flate.NewReader(cr)
 	default:
-		return nil, fmt.Errorf("%w %d for %q", ErrUnsupportedMethod, e.Method, e.Name)
+		return nil, nil, fmt.Errorf("%w %d for %q", ErrUnsupportedMethod, e.Method, e.Name)
 	}
-	return &checkReader{rc: rc, e: e, h: crc32.NewIEEE()}, nil
+	return &checkReader{rc: rc, e: e, h: crc32.NewIEEE()}, func() int64 { return cr.n }, nil
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // VerifyCRC reads a stored member's data and checks it against the

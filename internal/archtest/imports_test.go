@@ -101,6 +101,19 @@ var rules = []rule{
 		transitive: true,
 	},
 	{
+		name:       "modelclient only talks to served models: it knows no probe, evidence, policy or registry (the gateway and the LLM probes reuse it)",
+		from:       under("modelclient"),
+		to:         anything,
+		allow:      anyOf(leaves, under("modelclient")),
+		transitive: true,
+	},
+	{
+		name:       "probes measure served models and produce evidence; they never touch the registry, the gate or the policy engine",
+		from:       under("probe"),
+		to:         under("registry", "gate", "policy", "policies", "report", "scan", "sign", "bom"),
+		transitive: true,
+	},
+	{
 		name:       "the policy engine decides from evidence; it does not run checks or touch the registry",
 		from:       under("policy", "policies"),
 		to:         under("scan", "sign", "bom", "gate", "registry", "report"),
@@ -191,6 +204,8 @@ func TestRulesCatchForbiddenEdges(t *testing.T) {
 		{ImportPath: m("scan"), Deps: []string{m("bench/corpus")}},
 		{ImportPath: m("formats/onnx"), Deps: []string{m("scan")}},
 		{ImportPath: m("policy"), Deps: []string{m("registry")}},
+		{ImportPath: m("modelclient"), Deps: []string{m("evidence")}},
+		{ImportPath: m("probe/attack"), Deps: []string{m("registry/client")}},
 	}
 	got := violations(bad, rules)
 	if len(got) != len(bad) {

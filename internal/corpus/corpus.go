@@ -49,6 +49,7 @@ func All() []Sample {
 	out = append(out, formatProbeSamples()...)
 	out = append(out, benignSamples()...)
 	out = append(out, benignProbeSamples()...)
+	out = append(out, issue12Samples()...)
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	return out
 }

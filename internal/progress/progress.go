@@ -62,6 +62,7 @@ type Bar struct {
 	mu    sync.Mutex
 	w     io.Writer
 	label string
+	unit  string
 	now   func() time.Time
 	last  time.Time
 	drawn bool
@@ -87,10 +88,28 @@ func ForTerminal(w io.Writer, label string) *Bar {
 	return NewBytes(w, label)
 }
 
-// Update redraws a file-count bar, unless it was redrawn less than
-// Interval ago and the work is not finished. Its signature matches
-// scan.Options.Progress.
+// ForTerminalCount returns a bar counting units of work under label
+// ("probing [###---] 12/40 inputs") when w is a terminal, else nil.
+func ForTerminalCount(w io.Writer, label, unit string) *Bar {
+	if !IsTerminal(w) {
+		return nil
+	}
+	return &Bar{w: w, label: label, unit: unit, now: time.Now}
+}
+
+// RenderCount returns a count bar, e.g. "probing [###---] 12/40 inputs".
+func RenderCount(label string, done, total int, unit string) string {
+	return render(label, int64(done), int64(total), func(n int64) string { return fmt.Sprint(n) }, unit)
+}
+
+// Update redraws a file-count bar (or a ForTerminalCount bar), unless it
+// was redrawn less than Interval ago and the work is not finished. Its
+// signature matches scan.Options.Progress.
 func (b *Bar) Update(done, total int) {
+	if b != nil && b.unit != "" {
+		b.draw(int64(done), int64(total), func() string { return RenderCount(b.label, done, total, b.unit) })
+		return
+	}
 	b.draw(int64(done), int64(total), func() string { return Render(done, total) })
 }
 

@@ -65,3 +65,18 @@ func TestRenderBytesAndNilBar(t *testing.T) {
 		t.Error("ForTerminal returned a bar for a non-terminal writer")
 	}
 }
+
+func TestCountBar(t *testing.T) {
+	if got, want := RenderCount("probing", 3, 12, "inputs"), "probing [#######-----------------------] 3/12 inputs"; got != want {
+		t.Errorf("RenderCount = %q, want %q", got, want)
+	}
+	var buf bytes.Buffer
+	b := &Bar{w: &buf, label: "probing", unit: "inputs", now: time.Now}
+	b.Update(12, 12)
+	if !strings.HasSuffix(buf.String(), "12/12 inputs\x1b[K") {
+		t.Errorf("count bar drew %q", buf.String())
+	}
+	if ForTerminalCount(&buf, "probing", "inputs") != nil {
+		t.Error("a buffer is not a terminal: want no bar")
+	}
+}

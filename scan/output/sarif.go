@@ -135,21 +135,23 @@ var families = map[string]string{
 	"PKL": "pickle", "TORCH": "pytorch", "ARC": "archive", "FMT": "parsing",
 	"NPY": "numpy", "KERAS": "keras", "TF": "tensorflow", "ONNX": "onnx",
 	"ST": "safetensors", "GGUF": "gguf", "TPL": "chat-template",
-	"HF": "huggingface", "MLF": "mlflow",
+	"HF": "huggingface", "MLF": "mlflow", "XML": "xml",
 }
 
 // CWE-502 deserialization of untrusted data, 94 code injection, 22 path
 // traversal, 59 link following, 409 decompression bomb, 20 input validation,
-// 1336 template injection, 829 untrusted control sphere.
+// 1336 template injection, 829 untrusted control sphere, 611 XML external
+// entity, 776 entity expansion, 674 uncontrolled recursion.
 var cweByPrefix = map[string]string{
 	"PKL": "502", "TORCH": "502", "NPY": "502", "KERAS": "502", "TF": "94",
 	"FMT": "20", "ST": "20", "GGUF": "20", "TPL": "1336", "HF": "829", "MLF": "829",
-	"ONNX": "829",
+	"ONNX": "829", "XML": "611",
 }
 
 var cweByID = map[string]string{
 	"ARC001": "22", "ARC002": "59", "ARC003": "409", "ARC004": "20", "ARC005": "20",
-	"ARC006": "20", "ARC007": "59", "ONNX001": "22", "PKL010": "400",
+	"ARC006": "20", "ARC007": "59", "ONNX001": "22", "PKL010": "400", "XML003": "776",
+	"PKL015": "674", "KERAS007": "73",
 }
 
 func sarifResultOf(f scan.Finding, ruleIndex int, baseDir string) sarif.Result {

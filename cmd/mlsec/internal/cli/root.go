@@ -76,7 +76,7 @@ I/O error (docs/exit-codes.md).`,
 		{ID: "supply", Title: "Supply chain:"},
 		{ID: "provenance", Title: "Provenance:"},
 		{ID: "policy", Title: "Policy and evidence:"},
-		{ID: "trusted", Title: "Trusted AI:"},
+		{ID: "trusted", Title: "Trusted AI and adversarial ML:"},
 		{ID: "registry", Title: "Registry:"},
 		{ID: "monitoring", Title: "Monitoring:"},
 		{ID: "privacy", Title: "Privacy:"},
@@ -95,6 +95,7 @@ I/O error (docs/exit-codes.md).`,
 		"webhooks": "registry", "alias": "registry", "exceptions": "registry",
 		"drift": "monitoring",
 		"pii":   "privacy",
+		"probe": "trusted",
 	}
 	for _, f := range commands {
 		c := f()

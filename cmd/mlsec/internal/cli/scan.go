@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,6 +29,9 @@ type scanFlags struct {
 	noProgress  bool
 	showSkipped bool
 	exclude     []string
+	allowEmpty  bool
+	followLinks bool
+	linkRoots   []string
 	evidence    evidenceOut
 }
 
@@ -51,8 +55,9 @@ Exit codes (the one reference is docs/exit-codes.md):
   1  at least one finding at or above --fail-on; detection outranks errors.
      A file that cannot be parsed or read is itself a medium finding
      (FMT001/FMT002), so it fails the default threshold.
-  2  usage or I/O error that prevented any verdict: missing path, bad flag,
-     unreadable or invalid rules file, unwritable -o file`,
+  2  usage or I/O error that prevented any verdict: missing path, a folder
+     with no file in it (unless --allow-empty), bad flag, unreadable or
+     invalid rules file, unwritable -o file`,
 		Example: `  # Scan a downloaded model folder
   mlsec scan ./bert-base-uncased
 
@@ -66,7 +71,13 @@ Exit codes (the one reference is docs/exit-codes.md):
   mlsec scan --rules my-rules.yaml ./model
 
   # List the files that were not analysed
-  mlsec scan --show-skipped ./model`,
+  mlsec scan --show-skipped ./model
+
+  # A Hugging Face cache snapshot: its links into ../../blobs are followed
+  mlsec scan ~/.cache/huggingface/hub/models--org--name/snapshots/REV
+
+  # Models whose files link into a shared store
+  mlsec scan --symlink-root /srv/blobs ./model`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return withCode(ExitUsage, errors.New("scan: give at least one file or folder to scan, e.g. 'mlsec scan ./model'"))
@@ -85,6 +96,9 @@ Exit codes (the one reference is docs/exit-codes.md):
 	f.IntVar(&fl.workers, "workers", 0, "scan `N` files in parallel (0: one per CPU)")
 	f.BoolVar(&fl.noProgress, "no-progress", false, "never draw the progress bar (it is drawn only when stderr is a terminal)")
 	f.StringArrayVar(&fl.exclude, "exclude", nil, "skip files and folders matching `GLOB` (relative to a scanned folder; \"**/\" matches at any depth; repeatable)")
+	f.BoolVar(&fl.allowEmpty, "allow-empty", false, "accept a folder that holds no file (otherwise: exit 2, nothing to scan)")
+	f.BoolVar(&fl.followLinks, "follow-symlinks", false, "also descend into symbolic links to folders whose target stays inside the link roots (links to files are always followed under the same rule)")
+	f.StringArrayVar(&fl.linkRoots, "symlink-root", nil, "let links point into `DIR` too, besides the scanned folder (and a Hugging Face cache repository for its snapshots); repeatable")
 	fl.evidence.register(f)
 	f.BoolVar(&fl.showSkipped, "show-skipped", false, "list the files that were skipped (table output; json and sarif always include them)")
 	return c
@@ -109,7 +123,8 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 	if fl.workers < 0 {
 		return usageErr("--workers %d: give a positive number, or 0 for one worker per CPU", fl.workers)
 	}
-	opts := scan.Options{Workers: fl.workers, Exclude: fl.exclude}
+	opts := scan.Options{Workers: fl.workers, Exclude: fl.exclude, AllowEmpty: fl.allowEmpty,
+		FollowSymlinks: fl.followLinks, SymlinkRoots: fl.linkRoots}
 	if fl.rules != "" {
 		rs, err := scan.LoadRuleset(fl.rules)
 		if err != nil {
@@ -140,7 +155,9 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	// SIGINT and SIGTERM cancel the scan; spool files are already
+	// unlinked (see scan.spool), so nothing is left in the temp folder.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := s.Scan(ctx, paths...)
 	if bar != nil {
@@ -150,6 +167,8 @@ func runScan(c *cobra.Command, paths []string, fl scanFlags) error {
 		switch {
 		case errors.Is(err, scan.ErrNotFound):
 			return usageErr("%w\nCheck the path; nothing was scanned", err)
+		case errors.Is(err, scan.ErrNothingToScan):
+			return usageErr("%w\nCheck the path (a wrong folder or a failed download?), or pass --allow-empty to accept an empty folder", err)
 		case ctx.Err() != nil:
 			return usageErr("scan interrupted; no verdict")
 		}

@@ -239,13 +239,14 @@ func TestScanCLIRulesFile(t *testing.T) {
 }
 
 func TestScanCLITableAndMessages(t *testing.T) {
-	// Unrecognised binary content is skipped (text is read in full by sniffing).
-	dir := writeFiles(t, map[string]string{"notes.txt": "hello", "weights.bin": "\x00\x01\x02\xfe\xff"})
+	// Unrecognised binary content is skipped (text is read in full by
+	// sniffing) when its name promises no model format.
+	dir := writeFiles(t, map[string]string{"notes.txt": "hello", "blob.dat": "\x00\x01\x02\xfe\xff"})
 	out, errs, code := scanCLI(t, "scan", "--show-skipped", dir)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"No findings.", "skipped is not clean", "weights.bin", "Result: PASS"} {
+	for _, want := range []string{"No findings.", "skipped is not clean", "blob.dat", "Result: PASS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -271,5 +272,30 @@ func TestScanCLITableAndMessages(t *testing.T) {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q", want)
 		}
+	}
+}
+
+// TestScanCLINothingToScan: an empty folder is exit 2 with advice, unless
+// --allow-empty; a file named like a model that is not one is exit 1.
+func TestScanCLINothingToScan(t *testing.T) {
+	empty := t.TempDir()
+	out, errs, code := scanCLI(t, "scan", empty)
+	if code != ExitUsage || out != "" || !strings.Contains(errs, "nothing to scan") || !strings.Contains(errs, "--allow-empty") {
+		t.Errorf("empty folder: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if _, errs, code := scanCLI(t, "scan", "--allow-empty", empty); code != ExitOK {
+		t.Errorf("--allow-empty: exit %d: %s", code, errs)
+	}
+	dir := writeFiles(t, map[string]string{"model.pt": "", "weights.safetensors": "not a safetensors file at all"})
+	out, _, code = scanCLI(t, "scan", "--format", "json", dir)
+	rep := decodeReport(t, out)
+	n := 0
+	for _, f := range rep.Findings {
+		if f.RuleID == "FMT003" && f.Severity == "medium" {
+			n++
+		}
+	}
+	if code != ExitFindings || n != 2 {
+		t.Errorf("promising names: exit %d, FMT003 findings %d: %s", code, n, out)
 	}
 }
