@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mlsec/mlsec/docs/schemas"
+	"github.com/mlsec/mlsec/internal/suggest"
 	"github.com/mlsec/mlsec/policies"
 )
 
@@ -201,7 +202,7 @@ func unknownKey(parent, key string) string {
 	if parent == "mlsec" && key == "profile" {
 		return msg + " (choose the profile with --profile, or the registry's profile setting, not in data)"
 	}
-	if s := nearest(key, knownKeys(parent)); s != "" {
+	if s := suggest.Nearest(key, knownKeys(parent), len(key)/3); s != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", s)
 	}
 	return msg
@@ -243,40 +244,6 @@ func knownKeys(loc string) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// nearest returns the candidate closest to s by edit distance, if it is
-// close enough to be a typo (at most a third of the word).
-func nearest(s string, candidates []string) string {
-	best, bestD := "", len(s)/3+1
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b (bytes; the
-// keys are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func merge(dst, src map[string]any) {

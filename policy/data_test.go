@@ -219,3 +219,30 @@ func TestRuleLevelFromData(t *testing.T) {
 		t.Errorf("MLSEC-BOM-001: %+v", r)
 	}
 }
+
+// Levels reads each profile's data: what a rule does under baseline and
+// strict, as `mlsec rules` prints it.
+func TestLevels(t *testing.T) {
+	t.Parallel()
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]Rule{}
+	for _, r := range append(e.Rules(), EngineRules()...) {
+		byID[r.ID] = r
+	}
+	for id, want := range map[string][2]string{
+		"MLSEC-BOM-002":   {"warn", "deny"},
+		"MLSEC-FAIR-003":  {"warn", "deny"},
+		"MLSEC-DRIFT-002": {"off", "deny"},
+		"MLSEC-SCAN-002":  {"deny", "deny"},
+		"MLSEC-DRIFT-001": {"warn", "warn"},
+		"MLSEC-EXC-001":   {"warn", "warn"},
+	} {
+		l := Levels(byID[id])
+		if l["baseline"] != want[0] || l["strict"] != want[1] {
+			t.Errorf("%s: levels %v, want baseline %s strict %s", id, l, want[0], want[1])
+		}
+	}
+}

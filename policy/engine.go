@@ -225,8 +225,8 @@ func registry(c *ast.Compiler) map[string]Rule {
 		if rule := ar.GetRule(); rule != nil {
 			r.Kind = kindOf(ruleName(rule))
 		}
-		if r.LevelFrom != "" {
-			r.Kind = kindDenyOrWarn
+		if r.Kind == "" && r.LevelFrom != "" {
+			r.Kind = kindDenyOrWarn // a set the deny and warn rules read, as the data says
 		}
 		if a.Location != nil {
 			r.Location = fmt.Sprintf("%s:%d", a.Location.File, a.Location.Row)

@@ -257,9 +257,10 @@ func newVoteCmd(approve bool) *cobra.Command {
 		verb, short = "approve", "Approve a pending decision request (approvers only, never the requester)"
 	}
 	c := &cobra.Command{
-		Use:   verb + " REQUEST_ID [--comment TEXT]",
-		Short: short,
-		Args:  cobra.ExactArgs(1),
+		Use:     verb + " REQUEST_ID [--comment TEXT]",
+		Short:   short,
+		Example: "  mlsec requests fraud-detector --status pending\n  mlsec " + verb + " 12 --comment \"reviewed the fairness report\"",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil || id < 1 {
@@ -290,7 +291,9 @@ func newRequestsCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "requests MODEL [--status S]",
 		Short: "List a model's decision requests",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec requests fraud-detector
+  mlsec requests fraud-detector --status pending --format json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -407,7 +410,9 @@ func newHistoryCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "history MODEL",
 		Short: "Who did what, when and why, across a model's versions",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec history fraud-detector
+  mlsec history fraud-detector --format json   # every detail`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {

@@ -22,6 +22,9 @@ func newPolicyCmd() *cobra.Command {
 		Long: `policy works with the Rego policies 'mlsec gate' decides with: the default
 bundle embedded in mlsec (policies/ in the repository) plus your own folders
 (--policy DIR) and data files (--data FILE). See docs/policy.md.`,
+		Example: `  mlsec policy eval --input input.json --profile strict
+  mlsec policy test ./team-policy
+  mlsec rules list --source policy`,
 	}
 	c.AddCommand(newPolicyEvalCmd(), newPolicyTestCmd())
 	return c

@@ -270,7 +270,9 @@ func newModelsCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "models [--tag T] [--team T]",
 		Short: "List the registry's models",
-		Args:  cobra.NoArgs,
+		Example: `  mlsec models
+  mlsec models --team risk --format json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -307,7 +309,9 @@ func newVersionsCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "versions NAME [--state S] [--stage S] [--severity S]",
 		Short: "List a model's versions",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec versions fraud-detector
+  mlsec versions fraud-detector --stage production --severity high`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -348,7 +352,9 @@ func newEvidenceCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "evidence NAME@VERSION [--type T] [--severity S]",
 		Short: "List the evidence recorded for a model version",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec evidence fraud-detector@3
+  mlsec evidence fraud-detector@latest --type fairness --format json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {

@@ -75,7 +75,9 @@ refer to (mlsec owners MODEL --set approve=NAME).`,
 	create := &cobra.Command{
 		Use:   "create NAME --role ROLE [--scope-team T | --scope-model M] [--expires DURATION]",
 		Short: "Create an API token and print its secret once",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec token create ci-pipeline --role maintainer --scope-team risk --expires 720h
+  mlsec token create auditor-2026 --role auditor`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -106,7 +108,9 @@ refer to (mlsec owners MODEL --set approve=NAME).`,
 	revoke := &cobra.Command{
 		Use:   "revoke ID",
 		Short: "Revoke an API token",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec token
+  mlsec token revoke 7`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {

@@ -58,9 +58,10 @@ raw body)). Without --secret one is generated and printed once. Admins only.`,
 	var events []string
 	var secret string
 	add := &cobra.Command{
-		Use:   "add URL --event EVENT ... [--secret SECRET]",
-		Short: "Register a webhook; prints its secret once",
-		Args:  cobra.ExactArgs(1),
+		Use:     "add URL --event EVENT ... [--secret SECRET]",
+		Short:   "Register a webhook; prints its secret once",
+		Example: `  mlsec webhooks add https://hooks.example/mlsec --event decision.denied --event stage.changed`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -84,7 +85,9 @@ raw body)). Without --secret one is generated and printed once. Admins only.`,
 	rm := &cobra.Command{
 		Use:   "rm ID",
 		Short: "Delete a webhook",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec webhooks
+  mlsec webhooks rm 3`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {
@@ -103,9 +106,10 @@ raw body)). Without --secret one is generated and printed once. Admins only.`,
 	}
 
 	dl := &cobra.Command{
-		Use:   "deliveries ID",
-		Short: "Show a webhook's deliveries: status, attempts, last response",
-		Args:  cobra.ExactArgs(1),
+		Use:     "deliveries ID",
+		Short:   "Show a webhook's deliveries: status, attempts, last response",
+		Example: `  mlsec webhooks deliveries 3`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {
