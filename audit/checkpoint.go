@@ -8,11 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/mlsec/mlsec/internal/keyfile"
 )
 
 // Checkpoint is a C2SP tlog-checkpoint body: the log's origin, tree size
@@ -153,37 +154,22 @@ func GenerateKey(origin string) (skey, vkey string, err error) {
 // public verifier key next to it as path+".pub"). created reports whether
 // the key is new. An existing key file readable by others is refused.
 func LoadOrCreateKey(path, origin string) (s *Signer, created bool, err error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		skey, vkey, err := GenerateKey(origin)
-		if err != nil {
-			return nil, false, err
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, false, fmt.Errorf("audit key: %w", err)
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, false, fmt.Errorf("audit key: %w", err)
-		}
-		_, werr := f.WriteString(skey + "\n")
-		if err := errors.Join(werr, f.Close()); err != nil {
-			return nil, false, fmt.Errorf("audit key: %w", err)
-		}
-		if err := os.WriteFile(path+".pub", []byte(vkey+"\n"), 0o644); err != nil {
-			return nil, false, fmt.Errorf("audit key: %w", err)
-		}
-		s, err := NewSigner(skey)
-		return s, true, err
-	}
+	var vkey string
+	skey, created, err := keyfile.ReadOrCreate(path, func() ([]byte, error) {
+		skey, v, err := GenerateKey(origin)
+		vkey = v
+		return []byte(skey), err
+	})
 	if err != nil {
 		return nil, false, fmt.Errorf("audit key: %w", err)
 	}
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		return nil, false, fmt.Errorf("audit key %s: mode %v, want 0600 (chmod 600 it)", path, fi.Mode().Perm())
+	if created {
+		if err := os.WriteFile(path+".pub", []byte(vkey+"\n"), 0o644); err != nil {
+			return nil, false, fmt.Errorf("audit key: %w", err)
+		}
 	}
-	s, err = NewSigner(string(bytes.TrimSpace(b)))
-	return s, false, err
+	s, err = NewSigner(string(skey))
+	return s, created, err
 }
 
 // ParseCheckpointNote parses the body of a signed checkpoint note without

@@ -136,3 +136,21 @@ func CompactAppend(size uint64, border [][]byte, leafHash []byte) (newBorder [][
 	}
 	return r.Hashes(), root, nil
 }
+
+// CompactRoot returns the root hash of the compact range [0, size) given by
+// its border hashes (the empty root for size 0).
+func CompactRoot(size uint64, border [][]byte) ([]byte, error) {
+	if size == 0 {
+		return EmptyRoot(), nil
+	}
+	rf := compact.RangeFactory{Hash: HashChildren}
+	r, err := rf.NewRange(0, size, border)
+	if err != nil {
+		return nil, fmt.Errorf("audit tree state: %w", err)
+	}
+	root, err := r.GetRootHash(nil)
+	if err != nil {
+		return nil, fmt.Errorf("audit tree state: %w", err)
+	}
+	return root, nil
+}

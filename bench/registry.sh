@@ -6,13 +6,19 @@
 #     with a token from CONNS keep-alive connections for DURATION, with the
 #     Go load generator in bench/registry: requests/s, p50/p90/p99/max.
 #     Target: >= 5,000 req/s at p99 < 20 ms on 2 cores.
-#  2. Upload: a fresh server; generate a SIZE_MB artifact at run time, time
+#  2. Mixed load: the same, with a fraction WRITES (default 0.25) of the
+#     requests writing (a new lineage edge each: one transaction, one audit
+#     event and Merkle log entry), reads and writes reported apart.
+#  3. Upload: a fresh server; generate a SIZE_MB artifact at run time, time
 #     `mlsec push` of it, and read the server's peak RSS (VmHWM) after the
 #     upload and after the server's own analysis job of the version.
 #     Target: server peak RSS < 100 MB.
 #
 # Usage: bench/registry.sh [DURATION=10s] [CONNS=32] [SIZE_MB=1024]
-# Env: SKIP_UPLOAD=1 skips part 2. Needs: go, curl.
+# Env: SKIP_UPLOAD=1 skips part 3, SKIP_MIXED=1 part 2, SKIP_READS=1 part 1;
+# WRITES=F sets the write fraction of part 2; SERVE_FLAGS adds flags to
+# mlsec serve (e.g. --audit-sign-every 0 to sign in every transaction).
+# Needs: go, curl.
 set -euo pipefail
 DURATION=${1:-10s}
 CONNS=${2:-32}
@@ -42,7 +48,8 @@ free_port() {
 start_server() {
 	local dir=$1 port i
 	port=$(free_port)
-	"$WORK/mlsec" serve --addr "127.0.0.1:$port" --data-dir "$dir" 2>"$dir.log" &
+	# shellcheck disable=SC2086 # SERVE_FLAGS is a list of flags
+	"$WORK/mlsec" serve --addr "127.0.0.1:$port" --data-dir "$dir" ${SERVE_FLAGS:-} 2>"$dir.log" &
 	SERVER_PID=$!
 	export MLSEC_SERVER="http://127.0.0.1:$port"
 	for i in $(seq 1 200); do
@@ -56,6 +63,8 @@ start_server() {
 }
 
 hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+# cpu_ticks PID: user+system CPU time of a process in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 echo "== machine: $(nproc) cores, $(go version | cut -d' ' -f3)"
 
@@ -66,14 +75,27 @@ head -c 100000 /dev/urandom >"$WORK/small/weights.bin"
 echo '{"model_type": "bench"}' >"$WORK/small/config.json"
 printf 'a\nb\n' >"$WORK/small/tok/vocab.txt"
 "$WORK/mlsec" push "$WORK/small" --model bench --tag bench >/dev/null
-"$WORK/loadgen" -url "$MLSEC_SERVER/api/v1/models/bench/versions/1" -c "$CONNS" -d "$DURATION"
-echo "server peak RSS after the read benchmark: $(( $(hwm_kb "$SERVER_PID") / 1024 )) MiB"
+if [ "${SKIP_READS:-}" != 1 ]; then
+	"$WORK/loadgen" -url "$MLSEC_SERVER/api/v1/models/bench/versions/1" -c "$CONNS" -d "$DURATION"
+	echo "server peak RSS after the read benchmark: $(( $(hwm_kb "$SERVER_PID") / 1024 )) MiB"
+fi
+if [ "${SKIP_MIXED:-}" != 1 ]; then
+	echo "== 2. mixed load: ${WRITES:-0.25} of the requests write (SQLite, $CONNS connections, $DURATION)"
+	# Server CPU per request: less sensitive than throughput to other
+	# programs sharing the cores (the load generator's warm-up included).
+	t0=$(cpu_ticks "$SERVER_PID")
+	"$WORK/loadgen" -url "$MLSEC_SERVER/api/v1/models/bench/versions/1" -c "$CONNS" -d "$DURATION" -writes "${WRITES:-0.25}" | tee "$WORK/mixed.txt"
+	t1=$(cpu_ticks "$SERVER_PID")
+	total=$(awk '$1 == "all:" { print $2 }' "$WORK/mixed.txt")
+	awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$total" 'BEGIN { printf "server CPU: %.3f ms per request (warm-up included)\n", t * 1000 / hz / n }'
+	echo "server peak RSS after the mixed load: $(( $(hwm_kb "$SERVER_PID") / 1024 )) MiB"
+fi
 stop_server
 
 if [ "${SKIP_UPLOAD:-}" = 1 ]; then
 	exit 0
 fi
-echo "== 2. upload of a ${SIZE_MB} MiB artifact with mlsec push"
+echo "== 3. upload of a ${SIZE_MB} MiB artifact with mlsec push"
 start_server "$WORK/data2"
 mkdir -p "$WORK/big"
 head -c "$((SIZE_MB << 20))" /dev/urandom >"$WORK/big/weights.bin"

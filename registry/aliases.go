@@ -134,10 +134,47 @@ func (s *Service) AliasHistory(ctx context.Context, a Actor, model, name string,
 	return r.ListAliasMoves(ctx, m.ID, name, p)
 }
 
-// SetAlias moves an unprotected alias (admins and maintainers) and changes
-// protection (admins). A protected alias that exists moves only through a
-// move_alias decision: a direct move is ErrForbidden.
-func (s *Service) SetAlias(ctx context.Context, a Actor, model, name string, in AliasPut) (Alias, error) {
+// SetAlias moves an unprotected alias (admins and maintainers) and
+// protects one (admins). A protected alias that exists moves only through a
+// move_alias decision: a direct move is ErrForbidden. Unprotecting one is
+// a decision too (the governance floor): SetAlias then opens an
+// unprotect_alias request (in.Reason is its rationale) and returns it.
+func (s *Service) SetAlias(ctx context.Context, a Actor, model, name string, in AliasPut) (Alias, *DecisionRequest, error) {
+	if in.Protected != nil && !*in.Protected {
+		if cur, err := s.GetAlias(ctx, a, model, name); err == nil && cur.Protected {
+			d, err := s.requestUnprotect(ctx, a, model, name, in)
+			return cur, &d, err
+		}
+	}
+	al, err := s.setAlias(ctx, a, model, name, in)
+	return al, nil, err
+}
+
+// requestUnprotect opens the unprotect_alias decision of a protected alias.
+func (s *Service) requestUnprotect(ctx context.Context, a Actor, model, name string, in AliasPut) (DecisionRequest, error) {
+	if !a.Can(PermAdmin) {
+		return DecisionRequest{}, fmt.Errorf("%w: only admins protect or unprotect aliases", ErrForbidden)
+	}
+	if in.Version != 0 || in.Expect != nil {
+		return DecisionRequest{}, invalidf("alias %s is protected: unprotecting it is a decision of its own; move it after it executes", name)
+	}
+	why, err := checkText("reason", in.Reason, true)
+	if err != nil {
+		return DecisionRequest{}, err
+	}
+	return s.requestModelDecision(ctx, a, model, DecisionRequest{Action: ActionUnprotectAlias, Alias: name, Rationale: why}, func(Governance) error {
+		cur, err := s.GetAlias(ctx, a, model, name)
+		if err != nil {
+			return err
+		}
+		if !cur.Protected {
+			return fmt.Errorf("%w: alias %s of %s is not protected any more", ErrConflict, name, model)
+		}
+		return nil
+	})
+}
+
+func (s *Service) setAlias(ctx context.Context, a Actor, model, name string, in AliasPut) (Alias, error) {
 	var out Alias
 	if err := require(a, PermWrite, nil); err != nil {
 		return out, err
@@ -189,6 +226,9 @@ func (s *Service) SetAlias(ctx context.Context, a Actor, model, name string, in 
 		}
 		out = cur
 		if in.Protected != nil {
+			if exists && cur.Protected && !*in.Protected {
+				return fmt.Errorf("%w: alias %s of %s was protected meanwhile; run the command again", ErrConflict, name, model)
+			}
 			out.Protected = *in.Protected
 		}
 		moved := in.Version != 0 && in.Version != cur.Version

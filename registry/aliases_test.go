@@ -20,7 +20,7 @@ func aliasDialects(t *testing.T, fn func(t *testing.T, s *registry.Service)) {
 		t.Run(name, func(t *testing.T) {
 			s := govService(t, dsn(t))
 			setup(t, s)
-			if _, err := s.SetGovernance(t.Context(), maintainer, "m", registry.GovernancePatch{
+			if _, err := s.SetGovernance(t.Context(), admin, "m", registry.GovernancePatch{
 				Owners: map[registry.Responsibility][]string{registry.RespApprove: {"rev"}}}); err != nil {
 				t.Fatal(err)
 			}
@@ -37,32 +37,32 @@ func TestAliasesDirectAndDecided(t *testing.T) {
 
 		// Unprotected: maintainers move it; reviewers may not; protection is
 		// for admins only.
-		if _, err := s.SetAlias(ctx, reviewer, "m", "challenger", registry.AliasPut{Version: 1}); !errors.Is(err, registry.ErrForbidden) {
+		if _, _, err := s.SetAlias(ctx, reviewer, "m", "challenger", registry.AliasPut{Version: 1}); !errors.Is(err, registry.ErrForbidden) {
 			t.Fatalf("reviewer moved an alias: %v", err)
 		}
-		if al, err := s.SetAlias(ctx, maintainer, "m", "challenger", registry.AliasPut{Version: 2, Reason: "try v2"}); err != nil || al.Version != 2 || al.Protected {
+		if al, _, err := s.SetAlias(ctx, maintainer, "m", "challenger", registry.AliasPut{Version: 2, Reason: "try v2"}); err != nil || al.Version != 2 || al.Protected {
 			t.Fatalf("create challenger: %+v %v", al, err)
 		}
-		if _, err := s.SetAlias(ctx, maintainer, "m", "challenger", registry.AliasPut{Version: 3, Expect: ptr(1)}); !errors.Is(err, registry.ErrConflict) {
+		if _, _, err := s.SetAlias(ctx, maintainer, "m", "challenger", registry.AliasPut{Version: 3, Expect: ptr(1)}); !errors.Is(err, registry.ErrConflict) {
 			t.Fatalf("move with a stale expect: %v", err)
 		}
-		if al, err := s.SetAlias(ctx, maintainer, "m", "challenger", registry.AliasPut{Version: 3, Expect: ptr(2)}); err != nil || al.Version != 3 {
+		if al, _, err := s.SetAlias(ctx, maintainer, "m", "challenger", registry.AliasPut{Version: 3, Expect: ptr(2)}); err != nil || al.Version != 3 {
 			t.Fatalf("move challenger: %+v %v", al, err)
 		}
-		if _, err := s.SetAlias(ctx, maintainer, "m", "champion", registry.AliasPut{Version: 1, Protected: ptr(true)}); !errors.Is(err, registry.ErrForbidden) {
+		if _, _, err := s.SetAlias(ctx, maintainer, "m", "champion", registry.AliasPut{Version: 1, Protected: ptr(true)}); !errors.Is(err, registry.ErrForbidden) {
 			t.Fatalf("maintainer protected an alias: %v", err)
 		}
-		if _, err := s.SetAlias(ctx, maintainer, "m", "Bad Name", registry.AliasPut{Version: 1}); !errors.Is(err, registry.ErrInvalid) {
+		if _, _, err := s.SetAlias(ctx, maintainer, "m", "Bad Name", registry.AliasPut{Version: 1}); !errors.Is(err, registry.ErrInvalid) {
 			t.Fatalf("bad alias name: %v", err)
 		}
 
 		// Protected: created by an admin, then no direct move, not even by
 		// an admin.
-		if al, err := s.SetAlias(ctx, admin, "m", "champion", registry.AliasPut{Version: 1, Protected: ptr(true)}); err != nil || !al.Protected {
+		if al, _, err := s.SetAlias(ctx, admin, "m", "champion", registry.AliasPut{Version: 1, Protected: ptr(true)}); err != nil || !al.Protected {
 			t.Fatalf("create protected champion: %+v %v", al, err)
 		}
 		for _, a := range []registry.Actor{maintainer, admin} {
-			if _, err := s.SetAlias(ctx, a, "m", "champion", registry.AliasPut{Version: 2}); !errors.Is(err, registry.ErrForbidden) {
+			if _, _, err := s.SetAlias(ctx, a, "m", "champion", registry.AliasPut{Version: 2}); !errors.Is(err, registry.ErrForbidden) {
 				t.Fatalf("direct move of a protected alias by %s: %v", a.Role, err)
 			}
 		}
@@ -131,7 +131,7 @@ func TestAliasConflictingMoves(t *testing.T) {
 		ctx := t.Context()
 		addVersion(t, s, "v2")
 		addVersion(t, s, "v3")
-		if _, err := s.SetAlias(ctx, admin, "m", "champion", registry.AliasPut{Version: 1, Protected: ptr(true)}); err != nil {
+		if _, _, err := s.SetAlias(ctx, admin, "m", "champion", registry.AliasPut{Version: 1, Protected: ptr(true)}); err != nil {
 			t.Fatal(err)
 		}
 		var ids []int64

@@ -56,7 +56,7 @@ func TestDecisionInputHasProductionBaseline(t *testing.T) {
 	v1 := setup(t, s)
 	addFairnessEvidence(t, s, v1, 0.02)
 	addTestEvidence(t, s, v1, 0)
-	if _, err := s.SetGovernance(ctx, maintainer, "m", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{
+	if _, err := s.SetGovernance(ctx, admin, "m", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{
 		registry.RespApprove: {"rev"}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mlsec/mlsec/audit"
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
@@ -165,6 +166,20 @@ func TestCrashSafety(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 		}
+	}
+	// The audit log: entries the killed server appended after its last
+	// batch signature were signed at the restart, so the whole log
+	// verifies against the server's key.
+	l, err := cl.ReadAuditLog(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver, err := audit.NewVerifier(l.VerifierKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := audit.Verify(l, ver, audit.VerifyOptions{}); !r.OK() || r.Entries == 0 {
+		t.Fatalf("audit log after kill -9 and restart: %d entries, %+v", r.Entries, r.Problems)
 	}
 	t.Logf("%d versions acknowledged before kill -9; all present after restart", len(acks))
 }

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/mlsec/mlsec/policy"
 )
 
 // Governance (docs/governance.md): accountable owners per lifecycle
@@ -79,10 +77,12 @@ type Governance struct {
 
 // GovernancePatch changes owners and rules: each responsibility given
 // replaces its principals (an empty list clears it); each rule given
-// replaces the rule of its stage.
+// replaces the rule of its stage. Rationale is required when the change
+// becomes a decision (governance_floor.go).
 type GovernancePatch struct {
 	Owners        map[Responsibility][]string `json:"owners,omitempty"`
 	ApprovalRules []ApprovalRule              `json:"approval_rules,omitempty"`
+	Rationale     string                      `json:"rationale,omitempty"`
 }
 
 // GovernanceReader reads governance rows (the SQL store implements it
@@ -119,7 +119,7 @@ type GovernanceTx interface {
 	// ErrConflict if it is no longer pending.
 	FinishDecisionRequest(ctx context.Context, d *DecisionRequest) error
 	// UpdateDecisionPolicy stores a new evaluation of a pending request.
-	UpdateDecisionPolicy(ctx context.Context, id int64, dec *policy.Decision) error
+	UpdateDecisionPolicy(ctx context.Context, id int64, dec *Evaluation) error
 	AddApproval(ctx context.Context, ap *Approval) error
 	AddDecisionRecord(ctx context.Context, r *DecisionRecord) error
 	// AddException stores a granted exception and sets its ID and CreatedAt.
@@ -142,10 +142,14 @@ func (s *Service) govReader() (GovernanceReader, error) {
 	return g, nil
 }
 
-// Principal is the name owners and approvals use for a: the token's name
-// ("token:ID:NAME" actors are NAME), so every token of one person counts as
-// that person for separation of duties.
+// Principal is the name owners and approvals use for a: the person its
+// token acts for (Token.Person, by default the token's name), so every
+// token of one person counts as that person for separation of duties.
+// Actors built without a token ("token:ID:NAME" or a plain name) are NAME.
 func (a Actor) Principal() string {
+	if a.Person != "" {
+		return a.Person
+	}
 	if rest, ok := strings.CutPrefix(a.Name, "token:"); ok {
 		if _, name, ok := strings.Cut(rest, ":"); ok {
 			return name
@@ -154,21 +158,23 @@ func (a Actor) Principal() string {
 	return a.Name
 }
 
-// matches reports whether a is one of principals (a name or role:ROLE).
+// matches reports whether a is one of principals (a name or role:ROLE). A
+// role:ROLE entry matches by role only, never by name, so a principal that
+// spells "role:admin" (refused since migration 0007, but possibly stored
+// before) is not an admin.
 func (a Actor) matches(principals []string) bool {
 	for _, p := range principals {
-		if p == a.Principal() || p == "role:"+string(a.Role) {
+		if r, ok := strings.CutPrefix(p, "role:"); ok {
+			if Role(r) == a.Role {
+				return true
+			}
+			continue
+		}
+		if samePrincipal(p, a.Principal()) {
 			return true
 		}
 	}
 	return false
-}
-
-func validPrincipal(p string) bool {
-	if r, ok := strings.CutPrefix(p, "role:"); ok {
-		return ValidRole(Role(r))
-	}
-	return p != "" && len(p) <= 128 && !strings.ContainsAny(p, " \t\r\n,=")
 }
 
 func ownersOf(os []Owner, r Responsibility) []string {
@@ -233,74 +239,68 @@ func loadGovernance(ctx context.Context, g GovernanceReader, m Model) (Governanc
 	return out, nil
 }
 
-// SetGovernance changes a model's owners and approval rules (admins and
-// maintainers in scope), audited as owners.set with the patch.
-func (s *Service) SetGovernance(ctx context.Context, a Actor, model string, p GovernancePatch) (Governance, error) {
-	if err := require(a, PermWrite, nil); err != nil {
-		return Governance{}, err
-	}
+// validatePatch checks a governance patch on its own: known
+// responsibilities, stages and roles, valid principals, bounds, and the
+// floor (production keeps at least one approval).
+func validatePatch(p *GovernancePatch) error {
 	if len(p.Owners) == 0 && len(p.ApprovalRules) == 0 {
-		return Governance{}, invalidf("nothing to change: give owners or approval_rules")
+		return invalidf("nothing to change: give owners or approval_rules")
 	}
 	for r, ps := range p.Owners {
 		if !ValidResponsibility(r) {
-			return Governance{}, invalidf("responsibility %q (want one of train, approve, rollback, monitor, retire)", r)
+			return invalidf("responsibility %q (want one of train, approve, rollback, monitor, retire)", r)
 		}
 		if len(ps) > 100 {
-			return Governance{}, invalidf("at most 100 owners per responsibility")
+			return invalidf("at most 100 owners per responsibility")
 		}
 		for _, pr := range ps {
 			if !validPrincipal(pr) {
-				return Governance{}, invalidf("owner %q: want a user name or role:ROLE with a known role", pr)
+				return invalidf("owner %q: want a user name or role:ROLE with a known role", pr)
+			}
+		}
+	}
+	seen := map[Stage]bool{}
+	for _, r := range p.ApprovalRules {
+		if !ValidStage(r.Stage) || r.Stage == StageDevelopment {
+			return invalidf("approval rule stage %q (want staging, production, deprecated or retired)", r.Stage)
+		}
+		if seen[r.Stage] {
+			return invalidf("approval rule %s given twice", r.Stage)
+		}
+		seen[r.Stage] = true
+		if r.Required < 0 || r.Required > 20 || len(r.Approvers) > 100 {
+			return invalidf("approval rule %s: required must be 0..20, at most 100 approvers", r.Stage)
+		}
+		if r.Stage == StageProduction && r.Required < FloorApprovals {
+			return invalidf("approval rule production: required %d is below the governance floor: production always needs %d approval by someone other than the requester", r.Required, FloorApprovals)
+		}
+		for _, pr := range r.Approvers {
+			if !validPrincipal(pr) {
+				return invalidf("approver %q: want a user name or role:ROLE with a known role", pr)
+			}
+		}
+	}
+	var err error
+	p.Rationale, err = checkText("rationale", p.Rationale, false)
+	return err
+}
+
+// applyPatch writes p's owners and rules for model m in tx.
+func applyPatch(ctx context.Context, g GovernanceTx, m Model, p GovernancePatch, by string) error {
+	for _, r := range Responsibilities { // fixed order: deterministic writes
+		if ps, ok := p.Owners[r]; ok {
+			ps = slices.Compact(slices.Sorted(slices.Values(ps)))
+			if err := g.SetOwners(ctx, m.ID, r, ps, by); err != nil {
+				return err
 			}
 		}
 	}
 	for _, r := range p.ApprovalRules {
-		if !ValidStage(r.Stage) || r.Stage == StageDevelopment {
-			return Governance{}, invalidf("approval rule stage %q (want staging, production, deprecated or retired)", r.Stage)
-		}
-		if r.Required < 0 || r.Required > 20 || len(r.Approvers) > 100 {
-			return Governance{}, invalidf("approval rule %s: required must be 0..20, at most 100 approvers", r.Stage)
-		}
-		for _, pr := range r.Approvers {
-			if !validPrincipal(pr) {
-				return Governance{}, invalidf("approver %q: want a user name or role:ROLE with a known role", pr)
-			}
+		if err := g.SetApprovalRule(ctx, m.ID, r, by); err != nil {
+			return err
 		}
 	}
-	var out Governance
-	err := s.mutate(ctx, a, "owners.set", "model/"+model, func() any { return p }, func(tx Tx) error {
-		g, err := govTx(tx)
-		if err != nil {
-			return err
-		}
-		m, err := tx.GetModel(ctx, model)
-		if err != nil {
-			return err
-		}
-		if err := require(a, PermWrite, &m); err != nil {
-			return err
-		}
-		if err := g.LockModel(ctx, m.ID); err != nil {
-			return err
-		}
-		for _, r := range Responsibilities { // fixed order: deterministic writes
-			if ps, ok := p.Owners[r]; ok {
-				ps = slices.Compact(slices.Sorted(slices.Values(ps)))
-				if err := g.SetOwners(ctx, m.ID, r, ps, a.Name); err != nil {
-					return err
-				}
-			}
-		}
-		for _, r := range p.ApprovalRules {
-			if err := g.SetApprovalRule(ctx, m.ID, r, a.Name); err != nil {
-				return err
-			}
-		}
-		out, err = loadGovernance(ctx, g, m)
-		return err
-	})
-	return out, err
+	return nil
 }
 
 // requireOwner checks that model m has an accountable owner for the stage

@@ -52,21 +52,24 @@ type DecisionRequest struct {
 	Alias string `json:"alias,omitempty"`
 	// Rule, Owner and Expires are the exception a grant_exception
 	// request asks for (governance_exceptions.go).
-	Rule        string    `json:"rule,omitempty"`
-	Owner       string    `json:"owner,omitempty"`
-	Expires     string    `json:"expires,omitempty"`
-	Rationale   string    `json:"rationale"`
-	RequestedBy string    `json:"requested_by"`
-	CreatedAt   time.Time `json:"created_at"`
+	Rule    string `json:"rule,omitempty"`
+	Owner   string `json:"owner,omitempty"`
+	Expires string `json:"expires,omitempty"`
+	// Change is the owners and rules a change_governance request sets
+	// (governance_floor.go).
+	Change      *GovernancePatch `json:"change,omitempty"`
+	Rationale   string           `json:"rationale"`
+	RequestedBy string           `json:"requested_by"`
+	CreatedAt   time.Time        `json:"created_at"`
 	// BaseVersion is the production version (0: none) when a request into
 	// production was made, or the alias's version for move_alias; it
 	// executes only if production (the alias) is still there.
-	BaseVersion int              `json:"base_version"`
-	Status      RequestStatus    `json:"status"`
-	Policy      *policy.Decision `json:"policy"`
-	Required    int              `json:"required_approvals"`
-	Approvers   []string         `json:"approvers"`
-	Approvals   []Approval       `json:"approvals"`
+	BaseVersion int           `json:"base_version"`
+	Status      RequestStatus `json:"status"`
+	Policy      *Evaluation   `json:"policy"`
+	Required    int           `json:"required_approvals"`
+	Approvers   []string      `json:"approvers"`
+	Approvals   []Approval    `json:"approvals"`
 	// BlockedBy says what stops a pending or denied request: policy rule
 	// ids and missing approvals.
 	BlockedBy []string   `json:"blocked_by,omitempty"`
@@ -75,7 +78,15 @@ type DecisionRequest struct {
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
 }
 
-// Approval is one approver's verdict on a request.
+// Evaluation is a request's policy verdict as the registry stores and
+// serves it: the policy engine's decision, kept as a JSON document of this
+// registry type, so the store never depends on the policy package.
+type Evaluation struct {
+	policy.Decision
+}
+
+// Approval is one vote on a request: an approver's verdict, or an
+// exception owner's acceptance (Kind).
 type Approval struct {
 	RequestID int64     `json:"-"`
 	Principal string    `json:"principal"`
@@ -83,7 +94,16 @@ type Approval struct {
 	Verdict   string    `json:"verdict"` // approve or reject
 	Comment   string    `json:"comment,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// Kind is KindApproval (counts toward the approval rule) or
+	// KindAcceptance (an exception owner who is not an approver consents).
+	Kind string `json:"kind"`
 }
+
+// Vote kinds.
+const (
+	KindApproval   = "approval"
+	KindAcceptance = "acceptance"
+)
 
 // RequestFilter selects decision requests.
 type RequestFilter struct {
@@ -173,7 +193,7 @@ func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAct
 
 // evaluate decides action on v; extra are exceptions under request (a
 // grant_exception request is evaluated with its exception applied).
-func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor, extra ...policy.Exception) (*policy.Decision, error) {
+func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor, extra ...policy.Exception) (*Evaluation, error) {
 	eng, err := s.policyEngine(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
@@ -183,7 +203,11 @@ func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction
 		return nil, err
 	}
 	in.Exceptions = append(in.Exceptions, extra...)
-	return eng.Evaluate(ctx, in)
+	dec, err := eng.Evaluate(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &Evaluation{Decision: *dec}, nil
 }
 
 func targetStage(r NewRequest) (Stage, error) {
@@ -307,7 +331,7 @@ func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, nu
 		if !dec.Allowed {
 			return s.finish(ctx, g, a, &d, RequestDenied, "denied by policy: "+strings.Join(ruleIDs(dec.Denies), ", "))
 		}
-		if d.Status == RequestPending && d.Required == 0 {
+		if d.Status == RequestPending && ready(d, nil) {
 			return s.execute(ctx, tx, g, a, &d)
 		}
 		return nil
@@ -341,6 +365,9 @@ func (s *Service) fillApprovalRule(ctx context.Context, g GovernanceReader, m Mo
 	}
 	r := ruleFor(rules, d.Stage)
 	d.Required, d.Approvers = r.Required, r.Approvers
+	if floored(*d) {
+		d.Required = max(d.Required, FloorApprovals) // a rule stored before the floor, or for another stage
+	}
 	if len(d.Approvers) == 0 {
 		os, err := g.ListOwners(ctx, m.ID)
 		if err != nil {
@@ -398,6 +425,10 @@ func (s *Service) execute(ctx context.Context, tx Tx, g GovernanceTx, a Actor, d
 		return s.executeAliasMove(ctx, tx, g, a, d)
 	case ActionGrantException:
 		return s.executeGrantException(ctx, tx, g, a, d)
+	case ActionChangeGovernance:
+		return s.executeGovernanceChange(ctx, tx, g, a, d)
+	case ActionUnprotectAlias:
+		return s.executeUnprotect(ctx, tx, g, a, d)
 	}
 	v, err := tx.GetVersionByID(ctx, d.VersionID)
 	if err != nil {
@@ -437,133 +468,6 @@ func (s *Service) finish(ctx context.Context, g GovernanceTx, a Actor, d *Decisi
 	at := s.now().UTC().Truncate(time.Microsecond)
 	d.Status, d.Outcome, d.DecidedBy, d.DecidedAt = st, outcome, a.Principal(), &at
 	return g.FinishDecisionRequest(ctx, d)
-}
-
-// Approve records a's approval of request id. Only the request's approvers
-// may approve, never its requester (separation of duties). The policy is
-// evaluated again on the current evidence; once it allows and enough
-// approvals are in, the request executes in the same transaction. If
-// production moved since the request, it is marked superseded and the
-// error is ErrConflict.
-func (s *Service) Approve(ctx context.Context, a Actor, id int64, comment string) (DecisionRequest, error) {
-	return s.vote(ctx, a, id, "approve", comment)
-}
-
-// Reject records a's rejection: the request ends rejected.
-func (s *Service) Reject(ctx context.Context, a Actor, id int64, comment string) (DecisionRequest, error) {
-	return s.vote(ctx, a, id, "reject", comment)
-}
-
-func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment string) (DecisionRequest, error) {
-	var err error
-	if comment, err = checkText("comment", comment, false); err != nil {
-		return DecisionRequest{}, err
-	}
-	d, err := s.GetDecisionRequest(ctx, a, id)
-	if err != nil {
-		return d, err
-	}
-	var dec *policy.Decision
-	if verdict == "approve" && d.Status == RequestPending {
-		_, v, err := s.versionFor(ctx, s.store, a, PermRead, d.Model, d.Version)
-		if err != nil {
-			return d, err
-		}
-		var extra []policy.Exception
-		if d.Action == ActionGrantException {
-			extra = append(extra, requestedException(d))
-		}
-		if dec, err = s.evaluate(ctx, v, d.Action, d.Stage, a, extra...); err != nil {
-			return d, err
-		}
-	}
-	err = s.mutate(ctx, a, "decision."+verdict, versionSubject(d.Model, d.Version), func() any {
-		return map[string]any{"request": id, "comment": comment, "status": d.Status, "outcome": d.Outcome}
-	}, func(tx Tx) error {
-		g, _, err := s.lockModel(ctx, tx, a, PermRead, d.Model)
-		if err != nil {
-			return err
-		}
-		if d, err = g.GetDecisionRequest(ctx, id); err != nil {
-			return err
-		}
-		if d.Status != RequestPending {
-			return fmt.Errorf("%w: request %d is %s", ErrConflict, id, d.Status)
-		}
-		if a.Principal() == d.RequestedBy {
-			return fmt.Errorf("%w: separation of duties: %s requested decision %d and cannot %s it", ErrForbidden, d.RequestedBy, id, verdict)
-		}
-		if !a.matches(d.Approvers) {
-			return fmt.Errorf("%w: %s is not an approver of request %d (approvers: %s)", ErrForbidden, a.Principal(), id, listOrNone(d.Approvers))
-		}
-		aps, err := g.ListApprovals(ctx, id)
-		if err != nil {
-			return err
-		}
-		for _, ap := range aps {
-			if ap.Principal == a.Principal() {
-				return fmt.Errorf("%w: %s already voted on request %d", ErrConflict, ap.Principal, id)
-			}
-		}
-		if err := g.AddApproval(ctx, &Approval{RequestID: id, Principal: a.Principal(), Actor: a.Name, Verdict: verdict, Comment: comment}); err != nil {
-			return err
-		}
-		if verdict == "reject" {
-			return s.finish(ctx, g, a, &d, RequestRejected, fmt.Sprintf("rejected by %s", a.Principal()))
-		}
-		d.Policy = dec
-		if err := g.UpdateDecisionPolicy(ctx, id, dec); err != nil {
-			return err
-		}
-		if !dec.Allowed {
-			return s.finish(ctx, g, a, &d, RequestDenied, "denied by policy: "+strings.Join(ruleIDs(dec.Denies), ", "))
-		}
-		if approvals(aps)+1 >= d.Required {
-			return s.execute(ctx, tx, g, a, &d)
-		}
-		return nil
-	})
-	var sup *errSuperseded
-	if errors.As(err, &sup) {
-		// The transaction rolled back; record the supersession on its own.
-		return d, s.supersede(ctx, a, d, sup)
-	}
-	if err != nil {
-		return d, err
-	}
-	return s.decorate(ctx, d)
-}
-
-// supersede marks request d superseded (audited) and returns the conflict.
-func (s *Service) supersede(ctx context.Context, a Actor, d DecisionRequest, sup *errSuperseded) error {
-	id := d.ID
-	err := s.mutate(ctx, a, "decision.superseded", versionSubject(d.Model, d.Version), func() any {
-		return map[string]any{"request": id, "outcome": sup.msg}
-	}, func(tx Tx) error {
-		g, err := govTx(tx)
-		if err != nil {
-			return err
-		}
-		d, err := g.GetDecisionRequest(ctx, id)
-		if err != nil || d.Status != RequestPending {
-			return errors.Join(err, errNoChange)
-		}
-		return s.finish(ctx, g, a, &d, RequestSuperseded, sup.msg)
-	})
-	if err != nil && !errors.Is(err, errNoChange) {
-		return errors.Join(sup, err)
-	}
-	return sup
-}
-
-func approvals(aps []Approval) int {
-	n := 0
-	for _, ap := range aps {
-		if ap.Verdict == "approve" {
-			n++
-		}
-	}
-	return n
 }
 
 func listOrNone(l []string) string {

@@ -75,7 +75,7 @@ func testGrantException(t *testing.T, dsn string) {
 	s, clock := excService(t, dsn)
 	ctx := t.Context()
 	v1 := setup(t, s)
-	if _, err := s.SetGovernance(ctx, maintainer, "m", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{
+	if _, err := s.SetGovernance(ctx, admin, "m", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{
 		registry.RespApprove: {"rev"}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -70,9 +70,13 @@ func (s *Service) decorate(ctx context.Context, d DecisionRequest) (DecisionRequ
 			d.BlockedBy = append(d.BlockedBy, fmt.Sprintf("policy %s: %s", r.ID, r.Message))
 		}
 	}
-	if n := d.Required - approvals(d.Approvals); n > 0 && d.Status == RequestPending {
+	if n := d.Required - CountApprovals(d.Approvals); n > 0 && d.Status == RequestPending {
 		d.BlockedBy = append(d.BlockedBy, fmt.Sprintf("approvals: %d more needed from %s (not the requester %s)",
 			n, listOrNone(d.Approvers), d.RequestedBy))
+	}
+	if mustAccept(d) && !accepted(d, d.Approvals) && d.Status == RequestPending {
+		d.BlockedBy = append(d.BlockedBy, fmt.Sprintf("acceptance: %s, the exception's owner, must accept it ('mlsec approve %d' as %s)",
+			d.Owner, d.ID, d.Owner))
 	}
 	return d, nil
 }
@@ -363,7 +367,14 @@ func historyEntry(e AuditEvent, bodies map[int64]string) HistoryEntry {
 		}
 	case "decision.request":
 		h.What = fmt.Sprintf("requested %s to %s: %s", str("action"), str("stage"), str("status"))
-		if al := str("alias"); al != "" {
+		switch al := str("alias"); {
+		case DecisionAction(str("action")) == ActionChangeGovernance:
+			b, _ := json.Marshal(p["change"])
+			h.What = fmt.Sprintf("requested a governance change: %s", str("status"))
+			h.Why = firstOf(h.Why, string(b))
+		case DecisionAction(str("action")) == ActionUnprotectAlias:
+			h.What = fmt.Sprintf("requested unprotecting alias %s: %s", al, str("status"))
+		case al != "":
 			h.What = fmt.Sprintf("requested %s of alias %s: %s", str("action"), al, str("status"))
 		}
 		if o := str("outcome"); o != "" {

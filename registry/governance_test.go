@@ -50,18 +50,25 @@ func govService(t *testing.T, dsn string) *registry.Service {
 	return registry.NewService(db, registry.WithPolicy(eng))
 }
 
-// addVersion creates and finalizes a one-file version with content data.
+// addVersion creates and finalizes a one-file version of m with content data.
 func addVersion(t *testing.T, s *registry.Service, data string) registry.Version {
 	t.Helper()
+	return addVersionOf(t, s, "m", data)
+}
+
+// addVersionOf creates and finalizes a one-file version of model with
+// content data.
+func addVersionOf(t *testing.T, s *registry.Service, model, data string) registry.Version {
+	t.Helper()
 	ctx := t.Context()
-	v, _, err := s.CreateVersion(ctx, maintainer, "m", registry.NewVersion{Artifacts: []registry.Artifact{{Path: "w.bin", Size: int64(len(data)), SHA256: sum(data)}}})
+	v, _, err := s.CreateVersion(ctx, maintainer, model, registry.NewVersion{Artifacts: []registry.Artifact{{Path: "w.bin", Size: int64(len(data)), SHA256: sum(data)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.RecordBlob(ctx, maintainer, registry.Blob{SHA256: sum(data), Size: int64(len(data)), Key: "k" + data}); err != nil {
 		t.Fatal(err)
 	}
-	if v, err = s.FinalizeVersion(ctx, maintainer, "m", v.Number); err != nil {
+	if v, err = s.FinalizeVersion(ctx, maintainer, model, v.Number); err != nil {
 		t.Fatal(err)
 	}
 	return v
@@ -112,7 +119,22 @@ func TestGovernanceDecisions(t *testing.T) {
 	wantErr(t, "unknown responsibility", err, registry.ErrInvalid)
 	_, err = s.SetGovernance(ctx, maintainer, "m", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{registry.RespApprove: {"role:boss"}}})
 	wantErr(t, "unknown role", err, registry.ErrInvalid)
-	g, err := s.SetGovernance(ctx, maintainer, "m", owners)
+	// A maintainer naming approvers and rollback owners opens a decision
+	// (the governance floor) that an admin, not the maintainer, approves.
+	_, err = s.SetGovernance(ctx, maintainer, "m", owners)
+	wantErr(t, "governance change without rationale", err, registry.ErrInvalid)
+	owners.Rationale = "rev reviews fraud models"
+	c, err := s.SetGovernance(ctx, maintainer, "m", owners)
+	if err != nil || c.Governance != nil || c.Request == nil || c.Request.Status != registry.RequestPending ||
+		c.Request.Action != registry.ActionChangeGovernance || c.Request.Required != 1 {
+		t.Fatalf("maintainer's governance change: %+v %v", c, err)
+	}
+	_, err = s.Approve(ctx, maintainer, c.Request.ID, "")
+	wantErr(t, "requester approves its own governance change", err, registry.ErrForbidden)
+	if d, err := s.Approve(ctx, admin, c.Request.ID, "ok"); err != nil || d.Status != registry.RequestExecuted {
+		t.Fatalf("admin approves the governance change: %+v %v", d, err)
+	}
+	g, err := s.GetGovernance(ctx, auditor, "m")
 	if err != nil || strings.Join(g.Owners[registry.RespApprove], ",") != "rev,role:admin" || len(g.Owners[registry.RespRetire]) != 0 {
 		t.Fatalf("owners %+v %v", g, err)
 	}
@@ -218,12 +240,13 @@ func TestGovernanceDecisions(t *testing.T) {
 	for _, want := range []string{
 		"maint decision.request requested promote to production: pending | beats v0",
 		"maint decision.request requested promote to production: denied (denied by policy: GOV-TEST-001)",
-		"rev decision.approve approved request 1: executed (version 1: development -> production) | metrics checked",
+		"rev decision.approve approved request 2: executed (version 1: development -> production) | metrics checked",
 		"rev version.stage stage development -> production",
 		"rev decision.rollback rolled production back to version 1 (digest re-verified): executed (version 1: deprecated -> production) | v3 latency regression",
 		"admin version.stage stage production -> deprecated | replaced in production by version 3",
 		"rev record.add decision record: Excluded 2019 data | collection bug, see ticket 12",
-		"maint owners.set owners/approval rules set",
+		"maint decision.request requested a governance change: pending | rev reviews fraud models",
+		"admin owners.set owners/approval rules set",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("history lacks %q:\n%s", want, all)
@@ -242,7 +265,7 @@ func TestGovernanceConflictingPromotions(t *testing.T) {
 			s := govService(t, dsn(t))
 			ctx := t.Context()
 			setup(t, s)
-			if _, err := s.SetGovernance(ctx, maintainer, "m", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{registry.RespApprove: {"rev"}}}); err != nil {
+			if _, err := s.SetGovernance(ctx, admin, "m", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{registry.RespApprove: {"rev"}}}); err != nil {
 				t.Fatal(err)
 			}
 			const n = 4

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"regexp"
 	"sort"
-	"strings"
 )
 
 var (
@@ -21,32 +20,6 @@ func ValidName(s string) bool { return nameRE.MatchString(s) }
 
 // ValidDigest reports whether s is a lowercase hex SHA-256 digest.
 func ValidDigest(s string) bool { return digestRE.MatchString(s) }
-
-// MaxPathLen bounds an artifact path.
-const MaxPathLen = 1024
-
-// ValidatePath checks an artifact path: a relative slash path in clean
-// form, with no '.', '..' or empty segments, no backslash and no control
-// characters, so it can never escape the folder it is materialised into.
-func ValidatePath(p string) error {
-	switch {
-	case p == "" || len(p) > MaxPathLen:
-		return invalidf("artifact path %q: empty or longer than %d bytes", p, MaxPathLen)
-	case strings.HasPrefix(p, "/") || strings.ContainsRune(p, '\\'):
-		return invalidf("artifact path %q: must be relative and use '/'", p)
-	}
-	for _, r := range p {
-		if r < 0x20 || r == 0x7f {
-			return invalidf("artifact path %q: control character", p)
-		}
-	}
-	for seg := range strings.SplitSeq(p, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return invalidf("artifact path %q: empty, '.' or '..' segment", p)
-		}
-	}
-	return nil
-}
 
 // RootDigest computes the OMS root digest (files mode, SHA-256) of a
 // version's model files: SHA-256 over the raw file digests in path order.
@@ -174,12 +147,12 @@ func (s *Service) ListModels(ctx context.Context, a Actor, f ModelFilter) ([]Mod
 		f.Team = a.ScopeTeam
 	}
 	ms, cur, err := s.store.ListModels(ctx, f)
-	if err != nil || !a.scoped() {
+	if err != nil || a.Scope().Unscoped() {
 		return ms, cur, err
 	}
 	out := ms[:0]
 	for _, m := range ms {
-		if a.inScope(m) {
+		if a.Scope().AllowsModel(m) {
 			out = append(out, m)
 		}
 	}

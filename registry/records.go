@@ -3,11 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -144,136 +140,6 @@ func (s *Service) Lineage(ctx context.Context, a Actor, model string, number int
 	return s.store.ListLineage(ctx, v.ID)
 }
 
-// CreateDataset registers a dataset.
-func (s *Service) CreateDataset(ctx context.Context, a Actor, d Dataset) (Dataset, error) {
-	if err := require(a, PermWrite, nil); err != nil {
-		return d, err
-	}
-	d.Digest = strings.TrimPrefix(d.Digest, "sha256:")
-	if !ValidName(d.Name) || !ValidDigest(d.Digest) {
-		return d, invalidf("dataset needs a valid name and a sha256 digest")
-	}
-	err := s.mutate(ctx, a, "dataset.create", "dataset/"+d.Name, func() any { return d }, func(tx Tx) error {
-		return tx.CreateDataset(ctx, &d)
-	})
-	return d, err
-}
-
-// GetDataset returns a dataset.
-func (s *Service) GetDataset(ctx context.Context, a Actor, name string) (Dataset, error) {
-	if err := require(a, PermRead, nil); err != nil {
-		return Dataset{}, err
-	}
-	return s.store.GetDataset(ctx, name)
-}
-
-// ListDatasets lists datasets.
-func (s *Service) ListDatasets(ctx context.Context, a Actor, p Page) ([]Dataset, string, error) {
-	if err := require(a, PermRead, nil); err != nil {
-		return nil, "", err
-	}
-	return s.store.ListDatasets(ctx, p)
-}
-
-// TokenPrefix starts every token secret, so leaked tokens are greppable.
-const TokenPrefix = "mlsec_"
-
-// HashToken returns the stored form of a token secret.
-func HashToken(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
-
-// CreateToken issues a token and returns its secret, which is shown once
-// and never stored.
-func (s *Service) CreateToken(ctx context.Context, a Actor, t Token) (Token, string, error) {
-	if err := require(a, PermAdmin, nil); err != nil {
-		return t, "", err
-	}
-	return s.issueToken(ctx, a, t)
-}
-
-func (s *Service) issueToken(ctx context.Context, a Actor, t Token) (Token, string, error) {
-	if !ValidRole(t.Role) {
-		return t, "", invalidf("role %q (want admin, maintainer, reviewer or auditor)", t.Role)
-	}
-	if t.Name == "" || len(t.Name) > 128 {
-		return t, "", invalidf("token name must be 1 to 128 bytes")
-	}
-	if t.ExpiresAt != nil && !t.ExpiresAt.After(s.now()) {
-		return t, "", invalidf("expires_at is in the past")
-	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return t, "", err
-	}
-	secret := TokenPrefix + hex.EncodeToString(b)
-	t.Hash, t.CreatedBy = HashToken(secret), a.Name
-	err := s.mutate(ctx, a, "token.create", "token/"+t.Name, func() any {
-		return map[string]any{"name": t.Name, "role": t.Role, "scope_team": t.ScopeTeam, "scope_model": t.ScopeModel}
-	}, func(tx Tx) error { return tx.CreateToken(ctx, &t) })
-	return t, secret, err
-}
-
-// Bootstrap issues the first admin token if no token exists yet; ok is
-// false (and secret empty) when tokens already exist.
-func (s *Service) Bootstrap(ctx context.Context) (secret string, ok bool, err error) {
-	n, err := s.store.CountTokens(ctx)
-	if err != nil || n > 0 {
-		return "", false, err
-	}
-	_, secret, err = s.issueToken(ctx, System, Token{Name: "bootstrap-admin", Role: RoleAdmin})
-	return secret, err == nil, err
-}
-
-// RevokeToken revokes token id.
-func (s *Service) RevokeToken(ctx context.Context, a Actor, id int64) error {
-	if err := require(a, PermAdmin, nil); err != nil {
-		return err
-	}
-	s.tokens.forget(id)
-	defer s.tokens.forget(id) // after the commit too: no request re-caches the old row
-	return s.mutate(ctx, a, "token.revoke", fmt.Sprintf("token/%d", id), nil, func(tx Tx) error {
-		return tx.RevokeToken(ctx, id, s.now())
-	})
-}
-
-// ListTokens lists tokens (never their secrets).
-func (s *Service) ListTokens(ctx context.Context, a Actor, p Page) ([]Token, string, error) {
-	if err := require(a, PermAdmin, nil); err != nil {
-		return nil, "", err
-	}
-	return s.store.ListTokens(ctx, p)
-}
-
-// Authenticate resolves a bearer secret to an actor. Unknown, revoked and
-// expired tokens are all ErrUnauthenticated with the same message.
-func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error) {
-	bad := fmt.Errorf("%w: invalid, expired or revoked token", ErrUnauthenticated)
-	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 256 {
-		return Actor{}, bad
-	}
-	hash := HashToken(secret)
-	t, cached, gen := s.tokens.get(hash)
-	if !cached {
-		var err error
-		t, err = s.store.GetTokenByHash(ctx, hash)
-		if errors.Is(err, ErrNotFound) {
-			return Actor{}, bad
-		}
-		if err != nil {
-			return Actor{}, err
-		}
-		if t.RevokedAt == nil {
-			s.tokens.put(hash, t, gen)
-		}
-	}
-	if t.RevokedAt != nil || (t.ExpiresAt != nil && !t.ExpiresAt.After(s.now())) {
-		return Actor{}, bad
-	}
-	return Actor{Name: fmt.Sprintf("token:%d:%s", t.ID, t.Name), Role: t.Role, ScopeTeam: t.ScopeTeam, ScopeModel: t.ScopeModel, TokenID: t.ID}, nil
-}
-
 // ListJobs lists jobs of a version.
 func (s *Service) ListJobs(ctx context.Context, a Actor, model string, number int, p Page) ([]Job, string, error) {
 	_, v, err := s.versionFor(ctx, s.store, a, PermRead, model, number)
@@ -281,12 +147,4 @@ func (s *Service) ListJobs(ctx context.Context, a Actor, model string, number in
 		return nil, "", err
 	}
 	return s.store.ListJobs(ctx, JobFilter{Page: p, VersionID: v.ID})
-}
-
-// ListAudit lists the audit trail.
-func (s *Service) ListAudit(ctx context.Context, a Actor, p Page) ([]AuditEvent, string, error) {
-	if err := require(a, PermAudit, nil); err != nil {
-		return nil, "", err
-	}
-	return s.store.ListAudit(ctx, p)
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/cipher"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -9,7 +10,10 @@ import (
 
 // Actor is the authenticated caller of a service method.
 type Actor struct {
-	Name       string
+	Name string
+	// Person is the principal the actor's token acts for ("" = derived
+	// from Name; see Principal).
+	Person     string
 	Role       Role
 	ScopeTeam  string
 	ScopeModel string
@@ -50,6 +54,8 @@ type Service struct {
 	now     func() time.Time
 	tokens  *tokenCache
 	gov     governanceConfig // policy engine of decisions (governance_decisions.go)
+	seal    cipher.AEAD      // seals webhook secrets at rest (secrets.go)
+	sealErr error
 }
 
 // Option configures a Service.
@@ -129,15 +135,8 @@ func require(a Actor, p Permission, m *Model) error {
 	if !a.Can(p) {
 		return fmt.Errorf("%w: role %s may not do this", ErrForbidden, a.Role)
 	}
-	if m != nil && !a.inScope(*m) {
-		return fmt.Errorf("%w: model %s is outside the token's scope", ErrForbidden, m.Name)
+	if m != nil && !a.Scope().AllowsModel(*m) {
+		return fmt.Errorf("%w: model %s is outside the token's scope (%s)", ErrForbidden, m.Name, a.Scope())
 	}
 	return nil
 }
-
-func (a Actor) inScope(m Model) bool {
-	return (a.ScopeTeam == "" || a.ScopeTeam == m.Team) && (a.ScopeModel == "" || a.ScopeModel == m.Name)
-}
-
-// scoped reports whether a sees only some models (list filters must apply).
-func (a Actor) scoped() bool { return a.ScopeTeam != "" || a.ScopeModel != "" }

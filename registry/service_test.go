@@ -113,6 +113,52 @@ func TestServiceRoleMatrix(t *testing.T) {
 	if ms, _, _ := s.ListModels(ctx, otherTeam, registry.ModelFilter{}); len(ms) != 0 {
 		t.Errorf("scoped token lists %d foreign models", len(ms))
 	}
+
+	// Model-scoped tokens (issue 11): in scope everything their role
+	// allows, another model nothing; lists filtered; no blob of another
+	// model downloadable or even known.
+	if _, err := s.CreateModel(ctx, admin, registry.Model{Name: "other", Team: "team-a"}); err != nil {
+		t.Fatal(err)
+	}
+	vo := addVersionOf(t, s, "other", "other-bytes")
+	for _, a := range []registry.Actor{admin, maintainer, reviewer, auditor} {
+		inM := registry.Actor{Name: a.Name + "-m", Role: a.Role, ScopeModel: "m"}
+		for op, fn := range ops {
+			if op == "audit" || op == "admin" {
+				continue
+			}
+			want := false
+			for _, o := range allowed[a.Role] {
+				want = want || o == op
+			}
+			if err := fn(inM); want && err != nil {
+				t.Errorf("model-scoped %s %s on its model: %v", a.Role, op, err)
+			}
+		}
+		onOther := registry.Actor{Name: a.Name + "-o", Role: a.Role, ScopeModel: "other"}
+		for op, fn := range ops {
+			if op == "audit" || op == "admin" {
+				continue
+			}
+			if err := fn(onOther); !errors.Is(err, registry.ErrForbidden) {
+				t.Errorf("%s scoped to model other does %s on m: %v, want ErrForbidden", a.Role, op, err)
+			}
+		}
+		if ms, _, err := s.ListModels(ctx, inM, registry.ModelFilter{}); err != nil || len(ms) != 1 || ms[0].Name != "m" {
+			t.Errorf("model-scoped %s lists %+v %v, want only m", a.Role, ms, err)
+		}
+		if _, err := s.File(ctx, inM, "other", vo.Number, "w.bin"); !errors.Is(err, registry.ErrForbidden) {
+			t.Errorf("model-scoped %s downloads another model's file: %v", a.Role, err)
+		}
+		if a.Can(registry.PermWrite) {
+			if _, err := s.HeadBlob(ctx, inM, sum("other-bytes")); !errors.Is(err, registry.ErrNotFound) {
+				t.Errorf("model-scoped %s learns of another model's blob: %v", a.Role, err)
+			}
+			if _, err := s.HeadBlob(ctx, inM, sum("data")); err != nil {
+				t.Errorf("model-scoped %s does not hold its model's blob: %v", a.Role, err)
+			}
+		}
+	}
 }
 
 func recJSON(r evidence.Record) ([]byte, error) {

@@ -33,7 +33,7 @@ func TestServiceVersionStage(t *testing.T) {
 	if _, err := s.SetVersionStage(ctx, maintainer, "m", v.Number, v.Revision, registry.StageStaging); !errors.Is(err, registry.ErrConflict) {
 		t.Fatalf("staging without an approve owner: %v", err)
 	}
-	if _, err := s.SetGovernance(ctx, maintainer, "m", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{registry.RespApprove: {"rev"}}}); err != nil {
+	if _, err := s.SetGovernance(ctx, admin, "m", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{registry.RespApprove: {"rev"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SetVersionStage(ctx, admin, "m", v.Number, v.Revision, registry.StageProduction); !errors.Is(err, registry.ErrForbidden) {

@@ -52,6 +52,25 @@ type JobFilter struct {
 	State     JobState
 }
 
+// TokenFilter selects the tokens whose scope Within contains.
+type TokenFilter struct {
+	Page
+	Within Scope
+}
+
+// DatasetFilter selects the datasets Scope allows.
+type DatasetFilter struct {
+	Page
+	Scope Scope
+}
+
+// AuditFilter selects audit events; a scoped filter keeps the events about
+// the scope's models (by their current team) and datasets.
+type AuditFilter struct {
+	Page
+	Scope Scope
+}
+
 // Reader is the read side of the store; Store reads outside a transaction,
 // Tx inside one. Get methods return an ErrNotFound error when nothing matches.
 type Reader interface {
@@ -63,17 +82,26 @@ type Reader interface {
 	ListVersions(ctx context.Context, f VersionFilter) ([]Version, string, error)
 	ListArtifacts(ctx context.Context, versionID int64) ([]Artifact, error)
 	GetBlob(ctx context.Context, sha256 string) (Blob, error)
+	// BlobUploadedBy reports whether principal (any case) uploaded the blob.
+	BlobUploadedBy(ctx context.Context, sha256, principal string) (bool, error)
+	// BlobInScope reports whether the blob is a file of a ready version,
+	// uploaded rather than registered by reference, of a model s allows.
+	BlobInScope(ctx context.Context, sha256 string, s Scope) (bool, error)
 	GetEvidence(ctx context.Context, id int64) (Evidence, error)
 	ListEvidence(ctx context.Context, f EvidenceFilter) ([]Evidence, string, error)
 	ListLineage(ctx context.Context, versionID int64) ([]LineageEdge, error)
 	GetDataset(ctx context.Context, name string) (Dataset, error)
-	ListDatasets(ctx context.Context, p Page) ([]Dataset, string, error)
+	ListDatasets(ctx context.Context, f DatasetFilter) ([]Dataset, string, error)
 	GetTokenByHash(ctx context.Context, hash string) (Token, error)
-	ListTokens(ctx context.Context, p Page) ([]Token, string, error)
+	GetToken(ctx context.Context, id int64) (Token, error)
+	// TokensNamed returns the tokens whose name or person is name,
+	// ignoring case.
+	TokensNamed(ctx context.Context, name string) ([]Token, error)
+	ListTokens(ctx context.Context, f TokenFilter) ([]Token, string, error)
 	CountTokens(ctx context.Context) (int, error)
 	GetJob(ctx context.Context, id int64) (Job, error)
 	ListJobs(ctx context.Context, f JobFilter) ([]Job, string, error)
-	ListAudit(ctx context.Context, p Page) ([]AuditEvent, string, error)
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, string, error)
 }
 
 // Tx is a read-write transaction. Create methods fill in ids, timestamps
@@ -93,6 +121,9 @@ type Tx interface {
 	SetVersionStage(ctx context.Context, id int64, revision int64, stage Stage) error
 	// PutBlob records stored content; created is false if it was known.
 	PutBlob(ctx context.Context, b Blob) (created bool, err error)
+	// RecordBlobUpload records that principal uploaded the blob's bytes;
+	// created is false if it had before.
+	RecordBlobUpload(ctx context.Context, sha256, principal string) (created bool, err error)
 	AddArtifacts(ctx context.Context, versionID int64, as []Artifact) error
 	AddEvidence(ctx context.Context, e *Evidence) error
 	AddLineage(ctx context.Context, e *LineageEdge) error

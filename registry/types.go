@@ -128,17 +128,30 @@ type LineageEdge struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Dataset is a first-class dataset entry identified by its digest.
+// Dataset is a first-class dataset entry identified by its digest. It
+// belongs to a team and is scoped like that team's models.
 type Dataset struct {
 	ID          int64     `json:"id"`
 	Name        string    `json:"name"`
 	Digest      string    `json:"digest"`
+	Team        string    `json:"team"`
 	Owner       string    `json:"owner"`
 	Description string    `json:"description"`
 	URI         string    `json:"uri,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	Revision    int64     `json:"revision"`
+}
+
+// NewDataset is the body of POST /api/v1/datasets. A team-scoped writer's
+// dataset belongs to its team when Team is empty.
+type NewDataset struct {
+	Name        string `json:"name"`
+	Digest      string `json:"digest"`
+	Team        string `json:"team,omitempty"`
+	Owner       string `json:"owner,omitempty"`
+	Description string `json:"description,omitempty"`
+	URI         string `json:"uri,omitempty"`
 }
 
 // Role is what a token may do.
@@ -155,8 +168,13 @@ const (
 
 // Token is an API token. Only the SHA-256 of the secret is stored.
 type Token struct {
-	ID   int64  `json:"id"`
+	ID int64 `json:"id"`
+	// Name is unique regardless of case.
 	Name string `json:"name"`
+	// Person is the principal the token acts for: owners, approvals and
+	// separation of duties name people, so two tokens of one person never
+	// approve each other's request. Default: the token's name.
+	Person string `json:"person"`
 	// Hash is the hex SHA-256 of the secret; never serialised.
 	Hash string `json:"-"`
 	Role Role   `json:"role"`
@@ -170,9 +188,13 @@ type Token struct {
 	CreatedAt  time.Time  `json:"created_at"`
 }
 
-// NewToken is the body of POST /api/v1/tokens.
+// NewToken is the body of POST /api/v1/tokens. A scoped admin's token is
+// scoped like its creator unless it asks for less (ScopeTeam, ScopeModel).
 type NewToken struct {
-	Name       string     `json:"name"`
+	Name string `json:"name"`
+	// Person says whose token this is (a second token of an existing
+	// person must name that person); default: Name.
+	Person     string     `json:"person,omitempty"`
 	Role       Role       `json:"role"`
 	ScopeTeam  string     `json:"scope_team,omitempty"`
 	ScopeModel string     `json:"scope_model,omitempty"`

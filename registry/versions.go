@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,15 +36,14 @@ func (s *Service) CreateVersion(ctx context.Context, a Actor, model string, nv N
 	if len(nv.Artifacts) > MaxArtifacts {
 		return v, false, invalidf("at most %d artifacts", MaxArtifacts)
 	}
-	seen := map[string]bool{}
+	paths := make([]string, len(nv.Artifacts))
 	for i, art := range nv.Artifacts {
-		if err := ValidatePath(art.Path); err != nil {
-			return v, false, err
-		}
-		if seen[art.Path] {
-			return v, false, invalidf("artifact path %q listed twice", art.Path)
-		}
-		seen[art.Path] = true
+		paths[i] = art.Path
+	}
+	if err := ValidatePaths(paths); err != nil {
+		return v, false, err
+	}
+	for i, art := range nv.Artifacts {
 		switch art.Kind {
 		case "":
 			nv.Artifacts[i].Kind = KindFile
@@ -120,7 +120,8 @@ func (s *Service) CreateVersion(ctx context.Context, a Actor, model string, nv N
 var errVersionExists = errors.New("version exists")
 
 // FinalizeVersion makes a pending version ready once every artifact's blob
-// is stored, and enqueues its analysis. From then on it is immutable.
+// is stored and held by the actor (see holds), and enqueues its analysis.
+// From then on it is immutable.
 func (s *Service) FinalizeVersion(ctx context.Context, a Actor, model string, number int) (Version, error) {
 	var v Version
 	err := s.mutate(ctx, a, "version.ready", fmt.Sprintf("model/%s/versions/%d", model, number), nil, func(tx Tx) error {
@@ -143,13 +144,12 @@ func (s *Service) FinalizeVersion(ctx context.Context, a Actor, model string, nu
 		}
 		var missing []string
 		for _, art := range arts {
-			b, err := tx.GetBlob(ctx, art.SHA256)
-			if errors.Is(err, ErrNotFound) || (err == nil && b.Size != art.Size) {
-				missing = append(missing, art.Path)
-				continue
-			}
+			ok, err := s.holds(ctx, tx, a, art.SHA256, art.Size)
 			if err != nil {
 				return err
+			}
+			if !ok {
+				missing = append(missing, art.Path)
 			}
 		}
 		if len(missing) > 0 {
@@ -196,6 +196,31 @@ func (s *Service) GetVersion(ctx context.Context, a Actor, model string, number 
 	return v, arts, err
 }
 
+// File returns the artifact at path of a version whose bytes the registry
+// serves: the version must be ready (a pending version's files are only
+// claims; finalize checks them) and uploaded, not registered by reference
+// (its bytes live at its source URI, and a digest it lists may be someone
+// else's blob).
+func (s *Service) File(ctx context.Context, a Actor, model string, number int, path string) (Artifact, error) {
+	v, arts, err := s.GetVersion(ctx, a, model, number)
+	if err != nil {
+		return Artifact{}, err
+	}
+	switch {
+	case v.SourceURI != "":
+		return Artifact{}, fmt.Errorf("%w: version %s/%d was registered by reference: its files live at %s, the registry serves no bytes for it",
+			ErrNotFound, model, number, v.SourceURI)
+	case v.State != StateReady:
+		return Artifact{}, fmt.Errorf("%w: version %s/%d is %s: its files are served once it is ready", ErrConflict, model, number, v.State)
+	}
+	for _, art := range arts {
+		if art.Path == path {
+			return art, nil
+		}
+	}
+	return Artifact{}, fmt.Errorf("artifact %s: %w", path, ErrNotFound)
+}
+
 // ListVersions lists a model's versions.
 func (s *Service) ListVersions(ctx context.Context, a Actor, f VersionFilter) ([]Version, string, error) {
 	if _, err := s.GetModel(ctx, a, f.Model); err != nil {
@@ -210,27 +235,59 @@ func (s *Service) ListVersions(ctx context.Context, a Actor, f VersionFilter) ([
 	return s.store.ListVersions(ctx, f)
 }
 
-// BlobReadable reports whether the actor may download blob sha256: it must
-// belong to a version of a model in the actor's scope. Unscoped readers may
-// read any stored blob.
-func (s *Service) BlobReadable(ctx context.Context, a Actor, sha256 string) (Blob, error) {
-	if err := require(a, PermRead, nil); err != nil {
-		return Blob{}, err
+// Proof of possession (docs/registry.md "Blobs"). Blobs are stored once
+// per digest for every team, so knowing a digest must not be enough to get
+// its bytes: a version counts a blob only if the actor finalizing it holds
+// the bytes, that is uploaded them itself (the upload was verified against
+// the digest) or could already read them (they are a file of a ready,
+// uploaded version of a model in its scope). Anything else is answered as
+// if the blob did not exist, so HEAD is no existence or size oracle.
+
+// holds reports whether a holds blob sha256 of size bytes.
+func (s *Service) holds(ctx context.Context, r Reader, a Actor, sha256 string, size int64) (bool, error) {
+	b, err := r.GetBlob(ctx, sha256)
+	if errors.Is(err, ErrNotFound) || (err == nil && size >= 0 && b.Size != size) {
+		return false, nil
 	}
-	b, err := s.store.GetBlob(ctx, sha256)
-	if err != nil || !a.scoped() {
-		return b, err
+	if err != nil {
+		return false, err
 	}
-	return b, fmt.Errorf("%w: scoped tokens download through a model version", ErrForbidden)
+	if ok, err := r.BlobUploadedBy(ctx, sha256, a.Principal()); err != nil || ok {
+		return ok, err
+	}
+	return r.BlobInScope(ctx, sha256, a.Scope())
 }
 
-// RecordBlob records content the blob store now holds under key.
+// HeadBlob returns blob sha256 if a holds it (a writer pushing a version
+// skips uploading such blobs); otherwise ErrNotFound, whether or not
+// anybody else stored it.
+func (s *Service) HeadBlob(ctx context.Context, a Actor, sha256 string) (Blob, error) {
+	if err := require(a, PermWrite, nil); err != nil {
+		return Blob{}, err
+	}
+	notFound := fmt.Errorf("blob sha256:%s: %w", sha256, ErrNotFound)
+	if !ValidDigest(sha256) {
+		return Blob{}, invalidf("digest must be 64 lowercase hex digits")
+	}
+	ok, err := s.holds(ctx, s.store, a, sha256, -1)
+	if err != nil || !ok {
+		return Blob{}, cmp.Or(err, notFound)
+	}
+	return s.store.GetBlob(ctx, sha256)
+}
+
+// RecordBlob records content the blob store now holds under key, uploaded
+// (and so proved held) by a; created is true when a had not uploaded it
+// before, whoever else had.
 func (s *Service) RecordBlob(ctx context.Context, a Actor, b Blob) (created bool, err error) {
 	if err := require(a, PermWrite, nil); err != nil {
 		return false, err
 	}
 	err = s.mutate(ctx, a, "blob.put", "blob/sha256:"+b.SHA256, func() any { return map[string]any{"size": b.Size} }, func(tx Tx) error {
-		created, err = tx.PutBlob(ctx, b)
+		if _, err := tx.PutBlob(ctx, b); err != nil {
+			return err
+		}
+		created, err = tx.RecordBlobUpload(ctx, b.SHA256, a.Principal())
 		return err
 	})
 	return created, err

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -43,22 +44,31 @@ var WebhookEvents = []string{EventDecisionRequested, EventDecisionApproved, Even
 	EventDecisionDenied, EventDecisionSuperseded, EventRollback, EventStageChanged, EventAliasMoved}
 
 // Webhook is a registered endpoint. Secret is returned only by
-// CreateWebhook (the server keeps it to sign deliveries).
+// CreateWebhook (the server keeps it, sealed, to sign deliveries). A scoped
+// webhook receives only the events of the models inside its scope.
 type Webhook struct {
-	ID        int64     `json:"id"`
-	URL       string    `json:"url"`
-	Events    []string  `json:"events"`
-	Secret    string    `json:"secret,omitempty"`
-	CreatedBy string    `json:"created_by"`
-	CreatedAt time.Time `json:"created_at"`
+	ID         int64     `json:"id"`
+	URL        string    `json:"url"`
+	Events     []string  `json:"events"`
+	Secret     string    `json:"secret,omitempty"`
+	ScopeTeam  string    `json:"scope_team,omitempty"`
+	ScopeModel string    `json:"scope_model,omitempty"`
+	CreatedBy  string    `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
-// NewWebhook is the body of POST /api/v1/webhooks.
+// NewWebhook is the body of POST /api/v1/webhooks. A scoped admin's
+// webhook is scoped like its creator unless it asks for less.
 type NewWebhook struct {
-	URL    string   `json:"url"`
-	Events []string `json:"events"`
-	Secret string   `json:"secret,omitempty"`
+	URL        string   `json:"url"`
+	Events     []string `json:"events"`
+	Secret     string   `json:"secret,omitempty"`
+	ScopeTeam  string   `json:"scope_team,omitempty"`
+	ScopeModel string   `json:"scope_model,omitempty"`
 }
+
+// Scope returns w's scope.
+func (w Webhook) Scope() Scope { return Scope{Team: w.ScopeTeam, Model: w.ScopeModel} }
 
 // Delivery statuses (derived from the delivery job's state).
 const (
@@ -103,6 +113,9 @@ type WebhookTx interface {
 	CreateWebhookDelivery(ctx context.Context, d *WebhookDelivery) error
 	// RecordWebhookAttempt stores the outcome of one attempt.
 	RecordWebhookAttempt(ctx context.Context, id int64, attempts, code int, errMsg string) error
+	// RewriteWebhookSecrets passes every stored secret (deleted webhooks'
+	// too) to fn and stores what it returns when changed is true.
+	RewriteWebhookSecrets(ctx context.Context, fn func(stored string) (next string, changed bool, err error)) (int, error)
 }
 
 func (s *Service) webhookReader() (WebhookReader, error) {
@@ -115,10 +128,18 @@ func (s *Service) webhookReader() (WebhookReader, error) {
 
 func validEvent(e string) bool { return e == "*" || slices.Contains(WebhookEvents, e) }
 
-// CreateWebhook registers an endpoint (admins). Without a secret one is
-// generated; the returned Webhook carries it, the only time it is shown.
+// CreateWebhook registers an endpoint (admins, inside their scope).
+// Without a secret one is generated; the returned Webhook carries it, the
+// only time it is shown; the database keeps it sealed (secrets.go).
 func (s *Service) CreateWebhook(ctx context.Context, a Actor, in NewWebhook) (Webhook, error) {
 	if err := require(a, PermAdmin, nil); err != nil {
+		return Webhook{}, err
+	}
+	sc := a.Scope().narrow(Scope{Team: in.ScopeTeam, Model: in.ScopeModel})
+	if err := sc.validate(); err != nil {
+		return Webhook{}, err
+	}
+	if err := requireContains(a, sc, "the webhook"); err != nil {
 		return Webhook{}, err
 	}
 	u, err := url.Parse(in.URL)
@@ -140,9 +161,14 @@ func (s *Service) CreateWebhook(ctx context.Context, a Actor, in NewWebhook) (We
 	} else if len(in.Secret) < 16 || len(in.Secret) > 256 {
 		return Webhook{}, invalidf("secret must be 16 to 256 bytes")
 	}
-	w := Webhook{URL: in.URL, Events: slices.Compact(slices.Sorted(slices.Values(in.Events))), Secret: in.Secret, CreatedBy: a.Principal()}
+	sealed, err := s.sealSecret(in.Secret)
+	if err != nil {
+		return Webhook{}, err
+	}
+	w := Webhook{URL: in.URL, Events: slices.Compact(slices.Sorted(slices.Values(in.Events))), Secret: sealed, CreatedBy: a.Principal(),
+		ScopeTeam: sc.Team, ScopeModel: sc.Model}
 	err = s.mutate(ctx, a, "webhook.create", "webhook", func() any {
-		return map[string]any{"webhook": w.ID, "url": w.URL, "events": w.Events} // never the secret
+		return map[string]any{"webhook": w.ID, "url": w.URL, "events": w.Events, "scope_team": w.ScopeTeam, "scope_model": w.ScopeModel} // never the secret
 	}, func(tx Tx) error {
 		wt, ok := tx.(WebhookTx)
 		if !ok {
@@ -150,10 +176,12 @@ func (s *Service) CreateWebhook(ctx context.Context, a Actor, in NewWebhook) (We
 		}
 		return wt.CreateWebhook(ctx, &w)
 	})
+	w.Secret = in.Secret
 	return w, err
 }
 
-// ListWebhooks lists the registered webhooks without secrets (admins).
+// ListWebhooks lists the webhooks inside the actor's scope, without
+// secrets (admins).
 func (s *Service) ListWebhooks(ctx context.Context, a Actor) ([]Webhook, error) {
 	if err := require(a, PermAdmin, nil); err != nil {
 		return nil, err
@@ -163,16 +191,27 @@ func (s *Service) ListWebhooks(ctx context.Context, a Actor) ([]Webhook, error) 
 		return nil, err
 	}
 	ws, err := r.ListWebhooks(ctx)
-	for i := range ws {
-		ws[i].Secret = ""
+	out := []Webhook{}
+	for _, w := range ws {
+		if a.Scope().Contains(w.Scope()) {
+			w.Secret = ""
+			out = append(out, w)
+		}
 	}
-	if ws == nil {
-		ws = []Webhook{}
-	}
-	return ws, err
+	return out, err
 }
 
-// DeleteWebhook stops deliveries to webhook id (admins); pending ones fail.
+// webhookIn returns webhook id if it is inside a's scope.
+func webhookIn(ctx context.Context, r WebhookReader, a Actor, id int64) error {
+	w, _, err := r.GetWebhook(ctx, id)
+	if err != nil {
+		return err
+	}
+	return requireContains(a, w.Scope(), fmt.Sprintf("webhook %d", id))
+}
+
+// DeleteWebhook stops deliveries to webhook id (admins, inside their
+// scope); pending ones fail.
 func (s *Service) DeleteWebhook(ctx context.Context, a Actor, id int64) error {
 	if err := require(a, PermAdmin, nil); err != nil {
 		return err
@@ -184,11 +223,15 @@ func (s *Service) DeleteWebhook(ctx context.Context, a Actor, id int64) error {
 		if !ok {
 			return fmt.Errorf("store %T does not support webhooks", tx)
 		}
+		if err := webhookIn(ctx, wt, a, id); err != nil {
+			return err
+		}
 		return wt.DeleteWebhook(ctx, id)
 	})
 }
 
-// ListWebhookDeliveries lists a webhook's deliveries, newest first (admins).
+// ListWebhookDeliveries lists a webhook's deliveries, newest first (admins,
+// inside their scope).
 func (s *Service) ListWebhookDeliveries(ctx context.Context, a Actor, id int64, p Page) ([]WebhookDelivery, string, error) {
 	if err := require(a, PermAdmin, nil); err != nil {
 		return nil, "", err
@@ -197,7 +240,7 @@ func (s *Service) ListWebhookDeliveries(ctx context.Context, a Actor, id int64, 
 	if err != nil {
 		return nil, "", err
 	}
-	if _, _, err := r.GetWebhook(ctx, id); err != nil {
+	if err := webhookIn(ctx, r, a, id); err != nil {
 		return nil, "", err
 	}
 	ds, cur, err := r.ListWebhookDeliveries(ctx, id, p)
@@ -218,7 +261,10 @@ func (s *Service) WebhookDeliveryTarget(ctx context.Context, jobID int64) (d Web
 	if d, err = r.GetWebhookDeliveryByJob(ctx, jobID); err != nil {
 		return d, w, false, err
 	}
-	w, deleted, err = r.GetWebhook(ctx, d.WebhookID)
+	if w, deleted, err = r.GetWebhook(ctx, d.WebhookID); err != nil || deleted {
+		return d, w, deleted, err
+	}
+	w.Secret, err = s.openSecret(w.Secret)
 	return d, w, deleted, err
 }
 
@@ -300,6 +346,15 @@ func (s *Service) enqueueWebhooks(ctx context.Context, tx Tx, e *AuditEvent) err
 	if err != nil || len(hooks) == 0 {
 		return err
 	}
+	// A scoped webhook hears only its scope's models (by their team now).
+	var m *Model
+	if name, ok := subjectModel(e.Subject); ok {
+		if got, err := tx.GetModel(ctx, name); err == nil {
+			m = &got
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
 	for _, ev := range events {
 		body, err := json.Marshal(webhookBody(ev, e, p))
 		if err != nil {
@@ -307,6 +362,9 @@ func (s *Service) enqueueWebhooks(ctx context.Context, tx Tx, e *AuditEvent) err
 		}
 		for _, h := range hooks {
 			if !slices.Contains(h.Events, ev) && !slices.Contains(h.Events, "*") {
+				continue
+			}
+			if !h.Scope().Unscoped() && (m == nil || !h.Scope().AllowsModel(*m)) {
 				continue
 			}
 			j := Job{Kind: JobWebhook, MaxAttempts: WebhookMaxAttempts}
@@ -355,6 +413,17 @@ func webhookBody(ev string, e *AuditEvent, p map[string]any) map[string]any {
 	}
 	b["reason"] = firstNonEmpty(p, "rationale", "reason", "comment", "outcome")
 	return b
+}
+
+// subjectModel returns the model an audit subject (model/NAME[/...]) is
+// about.
+func subjectModel(subject string) (string, bool) {
+	rest, ok := strings.CutPrefix(subject, "model/")
+	if !ok {
+		return "", false
+	}
+	name, _, _ := strings.Cut(rest, "/")
+	return name, name != ""
 }
 
 func firstNonEmpty(p map[string]any, keys ...string) string {

@@ -71,7 +71,7 @@ func TestPillarRules(t *testing.T) {
 		return evidence.SignatureResult{Method: "key", Status: evidence.StatusFailed, Failures: []string{"bad"}}
 	}
 	bom := evidence.BOMResult{CompletenessScore: 50, Licenses: []string{}, MissingFields: []string{}, Datasets: []string{}}
-	denied := registry.DecisionRequest{ID: 4, Version: 1, Policy: &policy.Decision{Allowed: false, Denies: []policy.Result{{ID: "MLSEC-SCAN-002"}}}}
+	denied := registry.DecisionRequest{ID: 4, Version: 1, Policy: &registry.Evaluation{Decision: policy.Decision{Allowed: false, Denies: []policy.Result{{ID: "MLSEC-SCAN-002"}}}}}
 	cases := []struct {
 		name   string
 		ev     []registry.Evidence
@@ -131,14 +131,14 @@ func TestExceptionsAndEmptyModel(t *testing.T) {
 	waiver := func(rule, exp string) policy.Result {
 		return policy.Result{ID: rule, Waiver: &policy.Exception{Rule: rule, Owner: "risk-team", Expires: exp, Reason: "vendor fix pending"}}
 	}
-	reqs := []registry.DecisionRequest{{ID: 1, Version: 1, Policy: &policy.Decision{Allowed: true,
-		Exceptions: []policy.Result{waiver("MLSEC-SCAN-002", "2026-03-14"), waiver("MLSEC-BOM-002", "2026-03-13")}}},
-		{ID: 2, Version: 1, Policy: &policy.Decision{Allowed: true, Exceptions: []policy.Result{waiver("MLSEC-SCAN-002", "2026-03-14")}}}}
+	reqs := []registry.DecisionRequest{{ID: 1, Version: 1, Policy: &registry.Evaluation{Decision: policy.Decision{Allowed: true,
+		Exceptions: []policy.Result{waiver("MLSEC-SCAN-002", "2026-03-14"), waiver("MLSEC-BOM-002", "2026-03-13")}}}},
+		{ID: 2, Version: 1, Policy: &registry.Evaluation{Decision: policy.Decision{Allowed: true, Exceptions: []policy.Result{waiver("MLSEC-SCAN-002", "2026-03-14")}}}}}
 	// A granted exception is listed once, though its waiver was applied too.
 	reqs = append(reqs, registry.DecisionRequest{ID: 3, Model: "m", Version: 1, Digest: digest, Action: registry.ActionGrantException,
 		Status: registry.RequestExecuted, Rule: "MLSEC-SIG-001", Owner: "alice", Expires: "2099-01-31", Rationale: "signing key rotation"},
-		registry.DecisionRequest{ID: 4, Version: 1, Policy: &policy.Decision{Allowed: true, Exceptions: []policy.Result{{ID: "MLSEC-SIG-001",
-			Waiver: &policy.Exception{Rule: "MLSEC-SIG-001", Owner: "alice", Expires: "2099-01-31", Subject: "m", Digest: digest}}}}},
+		registry.DecisionRequest{ID: 4, Version: 1, Policy: &registry.Evaluation{Decision: policy.Decision{Allowed: true, Exceptions: []policy.Result{{ID: "MLSEC-SIG-001",
+			Waiver: &policy.Exception{Rule: "MLSEC-SIG-001", Owner: "alice", Expires: "2099-01-31", Subject: "m", Digest: digest}}}}}},
 		registry.DecisionRequest{ID: 5, Version: 1, Action: registry.ActionGrantException, Status: registry.RequestPending, Rule: "MLSEC-X"})
 	src := &fakeSource{versions: []registry.Version{{Model: "m", Number: 1, Digest: digest, Stage: registry.StageDevelopment}}, reqs: reqs}
 	r, err := BuildAt(t.Context(), src, "m", fixed)

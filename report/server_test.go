@@ -177,9 +177,12 @@ func scenario(t *testing.T, ts *testServer, check func(step string)) {
 	alice, bob, carol := ts.client(t, "alice"), ts.client(t, "bob"), ts.client(t, "carol")
 	must(alice.CreateModel(ctx, client.NewModel{Name: "credit-risk", Team: "lending",
 		Description: `Scores loan applications <script>alert("x")</script> & more`, Tags: []string{"tabular", "finance"}}))(t)
-	must(alice.SetOwners(ctx, "credit-risk", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{
+	// Naming approvers is an admin's (or an approved decision's) change.
+	if _, d, err := ts.client(t, "admin").SetOwners(ctx, "credit-risk", registry.GovernancePatch{Owners: map[registry.Responsibility][]string{
 		registry.RespTrain: {"alice"}, registry.RespApprove: {"bob"}, registry.RespRollback: {"carol"},
-		registry.RespMonitor: {"role:reviewer"}, registry.RespRetire: {"alice"}}}))(t)
+		registry.RespMonitor: {"role:reviewer"}, registry.RespRetire: {"alice"}}}); err != nil || d != nil {
+		t.Fatalf("owners: %+v %v", d, err)
+	}
 	v1 := ts.push(t, alice, "credit-risk", "weights of version one")
 	addEvidence(t, alice, v1, goodEvidence(v1))
 	must(alice.AddRecord(ctx, "credit-risk", 1, "Excluded applicants under 18", "Minors cannot sign loan contracts; <b>40</b> rows removed."))(t)

@@ -8,6 +8,8 @@
 // before Close) unless the size and digest match what the client promised,
 // so a blob under a key always has that key's digest and nothing is left
 // behind by a bad upload. Nothing is ever buffered whole in memory.
+// Content that is already stored is verified again on every upload (proof
+// of possession) but written once.
 package blob
 
 import (
@@ -21,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// buckets (the default)
@@ -42,6 +45,8 @@ type Store struct {
 	url     string
 	// s3Bucket is the bucket name of an s3:// store (see abortUpload).
 	s3Bucket string
+	// dir is the folder of a local store ("" otherwise).
+	dir string
 }
 
 // Open opens the bucket at loc: a local directory path (created if
@@ -52,7 +57,7 @@ func Open(ctx context.Context, loc string, maxSize int64) (*Store, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxSize
 	}
-	u := loc
+	u, dir := loc, ""
 	switch {
 	case loc == "":
 		return nil, errors.New("blob store: empty location")
@@ -66,15 +71,17 @@ func Open(ctx context.Context, loc string, maxSize int64) (*Store, error) {
 		if err := os.MkdirAll(abs, 0o700); err != nil {
 			return nil, fmt.Errorf("blob store: %w", err)
 		}
+		dir = abs
 		// no_tmp_dir: temp files next to the final path, so the final
-		// rename never crosses file systems.
-		u = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "no_tmp_dir=1&metadata=skip"}).String()
+		// rename never crosses file systems; dir_file_mode: the fan-out
+		// folders are the owner's only, like the files (see Put).
+		u = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "no_tmp_dir=1&metadata=skip&dir_file_mode=0700"}).String()
 	}
 	b, err := blob.OpenBucket(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("open blob store %s: %w", redact(loc), err)
 	}
-	return &Store{b: b, maxSize: maxSize, url: loc, s3Bucket: s3BucketName(loc)}, nil
+	return &Store{b: b, maxSize: maxSize, url: loc, s3Bucket: s3BucketName(loc), dir: dir}, nil
 }
 
 // redact drops a URL's query and credentials for messages.
@@ -110,8 +117,10 @@ func (s *Store) Exists(ctx context.Context, sha string) (bool, error) {
 // Put streams r into the blob for sha. size is the announced length (-1 if
 // unknown). It fails with ErrTooLarge past the size limit, and with
 // ErrDigestMismatch if the bytes are not sha or not size long; in both
-// cases nothing is stored. Putting a blob that exists is a cheap no-op
-// that does not read r.
+// cases nothing is stored. Content already stored is still read and
+// verified (the upload is the uploader's proof that it holds the bytes; see
+// registry.Service.HeadBlob) but not written again, and no error says how
+// long the stored copy is.
 func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (registry.Blob, error) {
 	if !registry.ValidDigest(sha) {
 		return registry.Blob{}, fmt.Errorf("%w: sha256 %q", registry.ErrInvalid, sha)
@@ -121,10 +130,14 @@ func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (r
 	}
 	key := Key(sha)
 	if attrs, err := s.b.Attributes(ctx, key); err == nil {
-		if size >= 0 && attrs.Size != size {
-			return registry.Blob{}, fmt.Errorf("%w: sha256:%s is %d bytes, announced %d", registry.ErrDigestMismatch, sha, attrs.Size, size)
+		n, err := s.copyVerified(io.Discard, r, sha, size)
+		if err != nil {
+			return registry.Blob{}, err
 		}
-		return registry.Blob{SHA256: sha, Size: attrs.Size, Key: key}, nil
+		if attrs.Size != n {
+			return registry.Blob{}, fmt.Errorf("blob sha256:%s: the stored copy is %d bytes, the verified upload %d: the store is damaged", sha, attrs.Size, n)
+		}
+		return registry.Blob{SHA256: sha, Size: n, Key: key}, nil
 	}
 	wctx, abort := context.WithCancel(ctx)
 	defer abort()
@@ -132,9 +145,8 @@ func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (r
 	if err != nil {
 		return registry.Blob{}, fmt.Errorf("blob put: %w", err)
 	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(r, s.maxSize+1))
-	fail := func(err error) (registry.Blob, error) {
+	n, err := s.copyVerified(w, r, sha, size)
+	if err != nil {
 		abort()
 		// Aborted: the driver discards the partial write (on S3, abortUpload
 		// also releases the parts of a multipart upload).
@@ -143,25 +155,48 @@ func (s *Store) Put(ctx context.Context, sha string, size int64, r io.Reader) (r
 		}
 		return registry.Blob{}, err
 	}
-	switch got := hex.EncodeToString(h.Sum(nil)); {
-	case err != nil:
-		return fail(fmt.Errorf("blob put: %w", err))
-	case n > s.maxSize:
-		return fail(fmt.Errorf("%w: more than %d bytes", registry.ErrTooLarge, s.maxSize))
-	case size >= 0 && n != size:
-		return fail(fmt.Errorf("%w: got %d bytes, announced %d", registry.ErrDigestMismatch, n, size))
-	case got != sha:
-		return fail(fmt.Errorf("%w: content is sha256:%s, not sha256:%s", registry.ErrDigestMismatch, got, sha))
-	}
 	if err := w.Close(); err != nil {
 		return registry.Blob{}, fmt.Errorf("blob put: %w", err)
+	}
+	if s.dir != "" {
+		// fileblob creates files 0666 (less the umask); blobs are the
+		// registry's only, like its database.
+		if err := os.Chmod(filepath.Join(s.dir, filepath.FromSlash(key)), 0o600); err != nil {
+			return registry.Blob{}, fmt.Errorf("blob put: %w", err)
+		}
 	}
 	return registry.Blob{SHA256: sha, Size: n, Key: key}, nil
 }
 
+// copyVerified copies r to w, at most the size limit, and checks that the
+// bytes are size long (when size >= 0) and hash to sha.
+func (s *Store) copyVerified(w io.Writer, r io.Reader, sha string, size int64) (int64, error) {
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(r, s.maxSize+1))
+	switch got := hex.EncodeToString(h.Sum(nil)); {
+	case err != nil:
+		return n, fmt.Errorf("blob put: %w", err)
+	case n > s.maxSize:
+		return n, fmt.Errorf("%w: more than %d bytes", registry.ErrTooLarge, s.maxSize)
+	case size >= 0 && n != size:
+		return n, fmt.Errorf("%w: got %d bytes, announced %d", registry.ErrDigestMismatch, n, size)
+	case got != sha:
+		return n, fmt.Errorf("%w: content is sha256:%s, not sha256:%s", registry.ErrDigestMismatch, got, sha)
+	}
+	return n, nil
+}
+
+// Reader reads a stored blob; Size is the stored object's whole size.
+type Reader interface {
+	io.ReadCloser
+	Size() int64
+}
+
+var _ Reader = (*blob.Reader)(nil)
+
 // Open returns a reader of the blob sha (from offset, length bytes; length
 // < 0 reads to the end).
-func (s *Store) Open(ctx context.Context, sha string, offset, length int64) (io.ReadCloser, error) {
+func (s *Store) Open(ctx context.Context, sha string, offset, length int64) (Reader, error) {
 	if !registry.ValidDigest(sha) {
 		return nil, fmt.Errorf("%w: sha256 %q", registry.ErrInvalid, sha)
 	}
@@ -179,4 +214,44 @@ func (s *Store) Open(ctx context.Context, sha string, offset, length int64) (io.
 func (s *Store) Ping(ctx context.Context) error {
 	_, err := s.b.IsAccessible(ctx)
 	return err
+}
+
+// SweepOrphans deletes what an interrupted upload can leave behind: blobs
+// whose digest known does not report (stored by a request that never
+// recorded it: the client went away between the write and the database
+// row, or the server was killed) and, in a local store, the temporary
+// files of writes cut short. Only entries older than minAge go, so a
+// replica starting beside others never removes an upload still in flight
+// (a single process can pass 0). It returns how many it removed.
+func (s *Store) SweepOrphans(ctx context.Context, known func(ctx context.Context, sha string) (bool, error), minAge time.Duration) (int, error) {
+	n := 0
+	cutoff := time.Now().Add(-minAge)
+	it := s.b.List(&blob.ListOptions{Prefix: "sha256/"})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return n, fmt.Errorf("sweep blobs: %w", err)
+		}
+		if obj.IsDir || obj.ModTime.After(cutoff) {
+			continue
+		}
+		sha := obj.Key[strings.LastIndexByte(obj.Key, '/')+1:]
+		if registry.ValidDigest(sha) && obj.Key == Key(sha) {
+			ok, err := known(ctx, sha)
+			if err != nil {
+				return n, err
+			}
+			if ok {
+				continue
+			}
+		}
+		if err := s.b.Delete(ctx, obj.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			return n, fmt.Errorf("sweep blob %s: %w", obj.Key, err)
+		}
+		n++
+	}
+	return n, nil
 }

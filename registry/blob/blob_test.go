@@ -2,15 +2,19 @@ package blob
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mlsec/mlsec/registry"
 )
@@ -91,9 +95,19 @@ func TestPut(t *testing.T) {
 				}
 			})
 		}
-		t.Run(sname+"/dedup does not read", func(t *testing.T) {
-			if _, err := s.Put(t.Context(), good, -1, failReader{}); err != nil {
-				t.Fatalf("second put of stored content: %v", err)
+		// Stored content is verified again (proof of possession): a second
+		// upload that does not carry the bytes fails, and no answer tells
+		// the stored copy's size.
+		t.Run(sname+"/dedup verifies the upload", func(t *testing.T) {
+			if _, err := s.Put(t.Context(), good, -1, failReader{}); err == nil {
+				t.Fatal("a second put of stored content succeeded without its bytes")
+			}
+			_, err := s.Put(t.Context(), good, 3, strings.NewReader("abc"))
+			if !errors.Is(err, registry.ErrDigestMismatch) || strings.Contains(err.Error(), strconv.Itoa(len(data))) {
+				t.Fatalf("wrong bytes for stored content: %v (must not reveal the stored size)", err)
+			}
+			if b, err := s.Put(t.Context(), good, int64(len(data)), bytes.NewReader(data)); err != nil || b.Size != int64(len(data)) {
+				t.Fatalf("second put with the bytes: %+v %v", b, err)
 			}
 		})
 		t.Run(sname+"/missing", func(t *testing.T) {
@@ -163,4 +177,64 @@ func TestPutStreamsWithBoundedMemory(t *testing.T) {
 	if grown := after.TotalAlloc - before.TotalAlloc; grown > 16<<20 {
 		t.Fatalf("uploading %d MiB allocated %d MiB: not streaming", size>>20, grown>>20)
 	}
+}
+
+// TestSweepOrphans (R6): blobs no upload recorded and temporary files of
+// cut writes are removed at start; recorded blobs and, with a grace
+// period, recent ones stay.
+func TestSweepOrphans(t *testing.T) {
+	for sname, s := range stores(t) {
+		t.Run(sname, func(t *testing.T) {
+			kept, orphan := []byte("recorded"), []byte("orphan")
+			for _, b := range [][]byte{kept, orphan} {
+				if _, err := s.Put(t.Context(), sum(b), -1, bytes.NewReader(b)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if s.dir != "" { // a write cut by kill -9: fileblob's temp file
+				tmp := filepath.Join(s.dir, "sha256", sum(orphan)[:2], sum(orphan)+".17a0c3.tmp")
+				if err := os.WriteFile(tmp, []byte("half"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			known := func(_ context.Context, sha string) (bool, error) { return sha == sum(kept), nil }
+			if n, err := s.SweepOrphans(t.Context(), known, time.Hour); err != nil || n != 0 {
+				t.Fatalf("with a grace period: removed %d, %v", n, err)
+			}
+			want := 1
+			if s.dir != "" {
+				want = 2
+			}
+			if n, err := s.SweepOrphans(t.Context(), known, 0); err != nil || n != want {
+				t.Fatalf("removed %d, want %d: %v", n, want, err)
+			}
+			if ok, _ := s.Exists(t.Context(), sum(orphan)); ok {
+				t.Error("the orphan blob is still stored")
+			}
+			if ok, _ := s.Exists(t.Context(), sum(kept)); !ok {
+				t.Error("a recorded blob was swept")
+			}
+		})
+	}
+}
+
+// TestLocalBlobsOwnerOnly (S7): a local store's folders are 0700 and its
+// blobs 0600.
+func TestLocalBlobsOwnerOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "blobs")
+	s, err := Open(t.Context(), dir, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Put(t.Context(), sum([]byte("w")), -1, strings.NewReader("w")); err != nil {
+		t.Fatal(err)
+	}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		fi, _ := d.Info()
+		if want := map[bool]fs.FileMode{true: 0o700, false: 0o600}[d.IsDir()]; err == nil && fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, want %v", p, fi.Mode().Perm(), want)
+		}
+		return nil
+	})
 }

@@ -29,10 +29,12 @@ func (c *Client) GetAlias(ctx context.Context, model, alias string) (registry.Al
 }
 
 // SetAlias moves an unprotected alias or changes its protection.
-func (c *Client) SetAlias(ctx context.Context, model, alias string, in registry.AliasPut) (registry.Alias, error) {
+// Unprotecting a protected alias is a decision: the answer is then the
+// unprotect_alias request it opened.
+func (c *Client) SetAlias(ctx context.Context, model, alias string, in registry.AliasPut) (registry.Alias, *registry.DecisionRequest, error) {
 	var out registry.Alias
-	_, _, err := c.call(ctx, request{method: http.MethodPut, path: aliasPath(model, alias), json: in}, &out)
-	return out, err
+	d, err := c.callOrRequest(ctx, request{method: http.MethodPut, path: aliasPath(model, alias), json: in}, &out)
+	return out, d, err
 }
 
 // AliasHistory lists one page of an alias's moves, oldest first.

@@ -131,7 +131,7 @@ func (c *Client) ReadAuditLog(ctx context.Context) (*audit.Log, error) {
 	var next uint64
 	readFrom := func(start, end uint64) error {
 		for end == 0 || start < end {
-			recs, _, err := c.AuditLogEntries(ctx, start, 0)
+			recs, _, err := c.AuditLogEntries(ctx, start, end)
 			if err != nil {
 				return err
 			}

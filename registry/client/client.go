@@ -127,9 +127,15 @@ type request struct {
 // do sends r and returns the response if its status is 2xx; any other
 // status becomes an *Error. The caller closes the body.
 func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
+	// r.path is escaped (seg, pathEsc): keep it as the raw path, so a file
+	// name with a space, '%', '#' or '?' is escaped once, not twice.
 	u := *c.base
-	u.Path = c.base.Path + r.path
-	u.RawPath = ""
+	raw := c.base.EscapedPath() + r.path
+	p, err := url.PathUnescape(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", r.method, r.path, err)
+	}
+	u.Path, u.RawPath = p, raw
 	if len(r.query) > 0 {
 		u.RawQuery = r.query.Encode()
 	}

@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,10 +21,34 @@ func (c *Client) Owners(ctx context.Context, model string) (registry.Governance,
 }
 
 // SetOwners replaces the given responsibilities' owners and stages' rules.
-func (c *Client) SetOwners(ctx context.Context, model string, p registry.GovernancePatch) (registry.Governance, error) {
+// A change that needs another person's approval (the governance floor)
+// comes back as the change_governance request it opened (202), with the
+// governance unchanged.
+func (c *Client) SetOwners(ctx context.Context, model string, p registry.GovernancePatch) (registry.Governance, *registry.DecisionRequest, error) {
 	var out registry.Governance
-	_, _, err := c.call(ctx, request{method: http.MethodPatch, path: "/api/v1/models/" + seg(model) + "/owners", json: p}, &out)
-	return out, err
+	d, err := c.callOrRequest(ctx, request{method: http.MethodPatch, path: "/api/v1/models/" + seg(model) + "/owners", json: p}, &out)
+	return out, d, err
+}
+
+// callOrRequest calls r and decodes a 200 answer into out, or a 202 answer
+// (a decision opened instead) into the returned request.
+func (c *Client) callOrRequest(ctx context.Context, r request, out any) (*registry.DecisionRequest, error) {
+	var raw json.RawMessage
+	code, _, err := c.call(ctx, r, &raw)
+	if err != nil {
+		return nil, err
+	}
+	if code == http.StatusAccepted {
+		var d registry.DecisionRequest
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return nil, fmt.Errorf("%s %s: decode response: %w", r.method, r.path, err)
+		}
+		return &d, nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return nil, fmt.Errorf("%s %s: decode response: %w", r.method, r.path, err)
+	}
+	return nil, nil
 }
 
 // RequestDecision asks for a decision on a version.

@@ -3,6 +3,7 @@ package client
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -26,6 +28,7 @@ type IntegrityError struct {
 	WantSize   int64
 	GotSize    int64
 	sizeWrong  bool
+	cut        bool // the transfer ended early
 	rootDigest bool
 	kindWrong  bool
 }
@@ -36,6 +39,9 @@ func (e *IntegrityError) Error() string {
 		return fmt.Sprintf("%s: the registry lists it as %s, but by its name and content it is %s: the checkout would not hash to the version digest", e.Path, e.Want, e.Got)
 	case e.rootDigest:
 		return fmt.Sprintf("version root digest mismatch: files hash to %s, the registry recorded %s", e.Got, e.Want)
+	case e.cut:
+		return fmt.Sprintf("%s: incomplete: the transfer stopped after %d of %d bytes (the server cuts a download whose stored copy does not match its digest; otherwise the connection failed: pull again)",
+			e.Path, e.GotSize, e.WantSize)
 	case e.sizeWrong:
 		return fmt.Sprintf("%s: size mismatch: got %d bytes, the registry recorded %d", e.Path, e.GotSize, e.WantSize)
 	}
@@ -76,11 +82,14 @@ func (c *Client) Resolve(ctx context.Context, model, ref string) (int, error) {
 	return n, nil
 }
 
-// Pull downloads every artifact of a ready version into dir. Each file is
-// streamed to a temporary file next to its destination while being hashed
-// and checked against the recorded size and sha256; the model files'
-// digests must also give the version's root digest. Only when everything
-// matches are the files renamed into place.
+// Pull downloads every artifact of a ready version into dir. Everything
+// is downloaded into a staging folder first (next to dir, or inside it if
+// it exists), each file hashed as it streams and checked against the
+// recorded size and sha256, and the model files must give the version's
+// root digest. Only then is the staging folder renamed to dir (or, into an
+// existing dir, each file moved in). On any failure nothing is left: no
+// dir, no partial file. Paths are checked before anything is written
+// (registry.ValidatePaths; on Windows also registry.WindowsName).
 func (c *Client) Pull(ctx context.Context, model string, number int, dir string) (res *PullResult, err error) {
 	v, err := c.GetVersion(ctx, model, number)
 	if err != nil {
@@ -96,30 +105,45 @@ func (c *Client) Pull(ctx context.Context, model string, number int, dir string)
 	if root, err := registry.RootDigest(v.Artifacts); err != nil || root != v.Digest {
 		return res, &IntegrityError{Want: v.Digest, Got: root, rootDigest: true}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	paths := make([]string, len(v.Artifacts))
+	for i, a := range v.Artifacts {
+		paths[i] = a.Path
+		if runtime.GOOS == "windows" {
+			if why := registry.WindowsName(a.Path); why != "" {
+				return res, fmt.Errorf("%s version %d cannot be pulled on Windows: %s", model, number, why)
+			}
+		}
+	}
+	if err := registry.ValidatePaths(paths); err != nil {
+		return res, fmt.Errorf("refusing the version's file list from the server: %w", err)
+	}
+	into, err := existingDir(dir)
+	if err != nil {
 		return res, err
 	}
-	type staged struct{ tmp, dst string }
-	var done []staged
+	if into {
+		if err := checkTargets(dir, paths); err != nil {
+			return res, err
+		}
+	}
+	stage, err := stagingDir(dir, into)
+	if err != nil {
+		return res, err
+	}
 	defer func() {
-		if err != nil {
-			for _, s := range done {
-				os.Remove(s.tmp)
-			}
+		if stage != "" {
+			os.RemoveAll(stage)
 		}
 	}()
 	got := make([]registry.Artifact, 0, len(v.Artifacts))
 	for _, a := range v.Artifacts {
-		if err := registry.ValidatePath(a.Path); err != nil {
-			return res, fmt.Errorf("refusing artifact path from the server: %w", err)
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(a.Path))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		dst := filepath.Join(stage, filepath.FromSlash(a.Path))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
 			return res, err
 		}
-		tmp, sum, n, err := c.download(ctx, model, number, a, filepath.Dir(dst))
-		if tmp != "" {
-			done = append(done, staged{tmp, dst})
+		sum, n, err := c.download(ctx, model, number, a, dst)
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return res, &IntegrityError{Path: a.Path, WantSize: a.Size, GotSize: n, cut: true}
 		}
 		if err != nil {
 			return res, err
@@ -132,7 +156,7 @@ func (c *Client) Pull(ctx context.Context, model string, number int, dir string)
 		}
 		// The checkout must hold the same model files as the version: a
 		// file is an attachment here exactly when the registry says so.
-		kind, err := manifest.IsAttachment(a.Path, tmp)
+		kind, err := manifest.IsAttachment(a.Path, dst)
 		if err != nil {
 			return res, err
 		}
@@ -150,39 +174,120 @@ func (c *Client) Pull(ctx context.Context, model string, number int, dir string)
 	if root, err := registry.RootDigest(got); err != nil || root != v.Digest {
 		return res, &IntegrityError{Want: v.Digest, Got: root, rootDigest: true}
 	}
-	for _, s := range done {
-		if err := os.Rename(s.tmp, s.dst); err != nil {
+	if !into {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o777); err != nil {
+			return res, err
+		}
+		if err := os.Rename(stage, dir); err != nil {
+			return res, err
+		}
+		stage = ""
+		res.Files = len(got)
+		return res, nil
+	}
+	for _, p := range paths {
+		to := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(to), 0o777); err != nil {
+			return res, err
+		}
+		if err := os.Rename(filepath.Join(stage, filepath.FromSlash(p)), to); err != nil {
 			return res, err
 		}
 		res.Files++
 	}
-	done = nil
 	return res, nil
 }
 
-// download streams one artifact into a temp file in dir, hashing it; it
-// reads at most one byte more than recorded, so a lying server cannot
-// fill the disk.
-func (c *Client) download(ctx context.Context, model string, number int, a registry.Artifact, dir string) (tmp, sum string, n int64, err error) {
+// existingDir reports whether dir exists (and is a folder).
+func existingDir(dir string) (bool, error) {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, err
+	case !fi.IsDir():
+		return false, fmt.Errorf("%s exists and is not a folder", dir)
+	}
+	return true, nil
+}
+
+// checkTargets refuses, before anything is written, to pull into an
+// existing dir where a file would land on a folder or a folder on a file.
+func checkTargets(dir string, paths []string) error {
+	for _, p := range paths {
+		segs := strings.Split(p, "/")
+		for i := range segs {
+			fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(strings.Join(segs[:i+1], "/"))))
+			if errors.Is(err, os.ErrNotExist) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			last := i == len(segs)-1
+			if (last && fi.IsDir()) || (!last && !fi.IsDir()) || fi.Mode()&os.ModeSymlink != 0 {
+				return fmt.Errorf("cannot pull %s into %s: %s is in the way", p, dir, strings.Join(segs[:i+1], "/"))
+			}
+		}
+	}
+	return nil
+}
+
+// stagingDir makes the folder a pull downloads into: inside dir if it
+// exists, else beside it, in its nearest existing ancestor (so the final
+// rename stays on one file system and no missing parent is created before
+// everything verified). Mode 0777 less the umask, like any new folder.
+func stagingDir(dir string, into bool) (string, error) {
+	parent := dir
+	if !into {
+		parent = filepath.Dir(filepath.Clean(dir))
+		for {
+			if _, err := os.Stat(parent); err == nil || filepath.Dir(parent) == parent {
+				break
+			}
+			parent = filepath.Dir(parent)
+		}
+	}
+	for range 100 {
+		b := make([]byte, 6)
+		rand.Read(b)
+		name := filepath.Join(parent, ".mlsec-pull-"+hex.EncodeToString(b))
+		err := os.Mkdir(name, 0o777)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		return name, err
+	}
+	return "", fmt.Errorf("cannot create a staging folder in %s", parent)
+}
+
+// download streams one artifact into the new file dst, hashing it; it
+// reads at most one byte more than recorded, so a lying server cannot fill
+// the disk. The file gets the usual mode (0666 less the umask).
+func (c *Client) download(ctx context.Context, model string, number int, a registry.Artifact, dst string) (sum string, n int64, err error) {
 	body, _, claimed, err := c.OpenFile(ctx, model, number, a.Path)
 	if err != nil {
-		return "", "", 0, fmt.Errorf("download %s: %w", a.Path, err)
+		return "", 0, fmt.Errorf("download %s: %w", a.Path, err)
 	}
 	defer body.Close()
 	if claimed != "" && claimed != a.SHA256 {
-		return "", "", 0, &IntegrityError{Path: a.Path, Want: a.SHA256, Got: claimed}
+		return "", 0, &IntegrityError{Path: a.Path, Want: a.SHA256, Got: claimed}
 	}
-	f, err := os.CreateTemp(dir, ".mlsec-pull-*")
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
-		return "", "", 0, err
+		return "", 0, err
 	}
 	h := sha256.New()
 	n, err = io.Copy(io.MultiWriter(f, h), io.LimitReader(body, a.Size+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return f.Name(), "", n, fmt.Errorf("download %s: %w", a.Path, err)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "", n, err
 	}
-	return f.Name(), hex.EncodeToString(h.Sum(nil)), n, nil
+	if err != nil {
+		return "", n, fmt.Errorf("download %s: %w", a.Path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

@@ -25,7 +25,11 @@ func (s *Server) putAlias(w http.ResponseWriter, r *http.Request, a registry.Act
 	if !ok {
 		return
 	}
-	al, err := s.svc.SetAlias(r.Context(), a, r.PathValue("model"), r.PathValue("alias"), in)
+	al, d, err := s.svc.SetAlias(r.Context(), a, r.PathValue("model"), r.PathValue("alias"), in)
+	if d != nil && err == nil {
+		s.respond(w, r, http.StatusAccepted, d, nil) // unprotecting is a decision
+		return
+	}
 	s.respond(w, r, http.StatusOK, al, err)
 }
 

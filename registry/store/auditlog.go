@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mlsec/mlsec/audit"
 	"github.com/mlsec/mlsec/registry"
@@ -128,6 +129,23 @@ func (t *txn) AppendAuditLog(ctx context.Context, rec audit.Record, h registry.A
 	if keep {
 		if _, err := t.exec(ctx, `INSERT INTO audit_checkpoints (size, at, note) VALUES (?, ?, ?)`,
 			int64(h.Size), at, string(h.Checkpoint)); err != nil {
+			return wrap(err, "keep audit checkpoint")
+		}
+	}
+	return nil
+}
+
+// SetAuditCheckpoint replaces the head's checkpoint with note, signed over
+// the head's current size (ErrPrecondition if the log grew meanwhile), and
+// keeps it in the history if keep.
+func (t *txn) SetAuditCheckpoint(ctx context.Context, size uint64, note []byte, at time.Time, keep bool) error {
+	at = norm(at)
+	res, err := t.exec(ctx, `UPDATE audit_log_head SET checkpoint = ?, updated_at = ? WHERE id = 1 AND size = ?`, string(note), at, int64(size))
+	if err := affected(res, err, "audit log checkpoint"); err != nil {
+		return err
+	}
+	if keep {
+		if _, err := t.exec(ctx, `INSERT INTO audit_checkpoints (size, at, note) VALUES (?, ?, ?)`, int64(size), at, string(note)); err != nil {
 			return wrap(err, "keep audit checkpoint")
 		}
 	}

@@ -181,7 +181,7 @@ var conformanceCases = []struct {
 		wantKind(t, err, boom)
 		_, err = db.GetModel(t.Context(), "ghost")
 		wantKind(t, err, registry.ErrNotFound)
-		if es, _, _ := db.ListAudit(t.Context(), registry.Page{}); len(es) != 0 {
+		if es, _, _ := db.ListAudit(t.Context(), registry.AuditFilter{Page: registry.Page{}}); len(es) != 0 {
 			t.Fatalf("audit kept %d events of a rolled-back tx", len(es))
 		}
 	}},
@@ -290,7 +290,7 @@ var conformanceCases = []struct {
 		if got.Digest != digest("d2") || got.Revision != 2 {
 			t.Fatalf("%+v", got)
 		}
-		ds, _, _ := db.ListDatasets(t.Context(), registry.Page{})
+		ds, _, _ := db.ListDatasets(t.Context(), registry.DatasetFilter{})
 		if len(ds) != 1 {
 			t.Fatalf("%d datasets", len(ds))
 		}
@@ -481,11 +481,11 @@ var conformanceCases = []struct {
 			}
 			return nil
 		})
-		es, cur, err := db.ListAudit(t.Context(), registry.Page{Limit: 3})
+		es, cur, err := db.ListAudit(t.Context(), registry.AuditFilter{Page: registry.Page{Limit: 3}})
 		if err != nil || len(es) != 3 || cur == "" || es[0].Subject != "model/m0" || es[0].Seq >= es[1].Seq {
 			t.Fatalf("%+v %q %v", es, cur, err)
 		}
-		rest, cur, _ := db.ListAudit(t.Context(), registry.Page{Cursor: cur})
+		rest, cur, _ := db.ListAudit(t.Context(), registry.AuditFilter{Page: registry.Page{Cursor: cur}})
 		if len(rest) != 2 || cur != "" || rest[1].Subject != "model/m4" || string(rest[1].Payload) != `{"i":1}` {
 			t.Fatalf("%+v %q", rest, cur)
 		}

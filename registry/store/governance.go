@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 )
 
@@ -53,25 +52,33 @@ func (x q) ListApprovalRules(ctx context.Context, modelID int64) ([]registry.App
 	return rs, wrap(err, "list approval rules")
 }
 
-const requestCols = `d.id, d.model_id, m.name, d.version_id, v.number, v.digest, d.action, d.stage, d.rationale, d.requested_by,
-	d.created_at, d.base_version, d.status, d.policy, d.required, d.approvers, d.outcome, d.decided_by, d.decided_at, d.alias,
-	d.exception_rule, d.exception_owner, d.exception_expires`
+const requestCols = `d.id, d.model_id, m.name, COALESCE(d.version_id, 0), COALESCE(v.number, 0), COALESCE(v.digest, ''), d.action, d.stage,
+	d.rationale, d.requested_by, d.created_at, d.base_version, d.status, d.policy, d.required, d.approvers, d.outcome, d.decided_by,
+	d.decided_at, d.alias, d.exception_rule, d.exception_owner, d.exception_expires, d.change`
 
-const requestFrom = ` FROM decision_requests d JOIN models m ON m.id = d.model_id JOIN model_versions v ON v.id = d.version_id`
+// requestFrom: model-level requests (change_governance, unprotect_alias)
+// have no version.
+const requestFrom = ` FROM decision_requests d JOIN models m ON m.id = d.model_id LEFT JOIN model_versions v ON v.id = d.version_id`
 
 func scanRequest(sc interface{ Scan(...any) error }) (registry.DecisionRequest, error) {
 	var d registry.DecisionRequest
-	var pol, approvers string
+	var pol, approvers, change string
 	var decided sql.NullTime
 	err := sc.Scan(&d.ID, &d.ModelID, &d.Model, &d.VersionID, &d.Version, &d.Digest, &d.Action, &d.Stage, &d.Rationale, &d.RequestedBy,
 		&d.CreatedAt, &d.BaseVersion, &d.Status, &pol, &d.Required, &approvers, &d.Outcome, &d.DecidedBy, &decided, &d.Alias,
-		&d.Rule, &d.Owner, &d.Expires)
+		&d.Rule, &d.Owner, &d.Expires, &change)
 	if err != nil {
 		return d, err
 	}
+	if change != "" {
+		d.Change = &registry.GovernancePatch{}
+		if err := json.Unmarshal([]byte(change), d.Change); err != nil {
+			return d, fmt.Errorf("request %d change: %w", d.ID, err)
+		}
+	}
 	d.CreatedAt, d.DecidedAt = d.CreatedAt.UTC(), timePtr(decided)
 	if pol != "" && pol != "{}" {
-		d.Policy = &policy.Decision{}
+		d.Policy = &registry.Evaluation{}
 		if err := json.Unmarshal([]byte(pol), d.Policy); err != nil {
 			return d, fmt.Errorf("request %d policy: %w", d.ID, err)
 		}
@@ -118,14 +125,14 @@ func (x q) ListDecisionRequests(ctx context.Context, f registry.RequestFilter) (
 
 // ListApprovals lists a request's votes in order.
 func (x q) ListApprovals(ctx context.Context, requestID int64) ([]registry.Approval, error) {
-	rows, err := x.query(ctx, `SELECT request_id, principal, actor, verdict, comment, created_at FROM decision_approvals
+	rows, err := x.query(ctx, `SELECT request_id, principal, actor, verdict, comment, created_at, kind FROM decision_approvals
 		WHERE request_id = ? ORDER BY created_at, principal`, requestID)
 	if err != nil {
 		return nil, wrap(err, "list approvals")
 	}
 	as, err := collect(rows, func(sc interface{ Scan(...any) error }) (registry.Approval, error) {
 		var a registry.Approval
-		err := sc.Scan(&a.RequestID, &a.Principal, &a.Actor, &a.Verdict, &a.Comment, &a.CreatedAt)
+		err := sc.Scan(&a.RequestID, &a.Principal, &a.Actor, &a.Verdict, &a.Comment, &a.CreatedAt, &a.Kind)
 		a.CreatedAt = a.CreatedAt.UTC()
 		return a, err
 	})
@@ -218,7 +225,8 @@ func nonNil(l []string) []string {
 	return l
 }
 
-func policyJSON(d *policy.Decision) (string, error) {
+// policyJSON is the stored document of a request's evaluation.
+func policyJSON(d *registry.Evaluation) (string, error) {
 	if d == nil {
 		return "{}", nil
 	}
@@ -236,12 +244,24 @@ func (t *txn) CreateDecisionRequest(ctx context.Context, d *registry.DecisionReq
 	if err != nil {
 		return err
 	}
+	change := ""
+	if d.Change != nil {
+		b, err := json.Marshal(d.Change)
+		if err != nil {
+			return err
+		}
+		change = string(b)
+	}
+	var version any // NULL for model-level requests
+	if d.VersionID != 0 {
+		version = d.VersionID
+	}
 	d.CreatedAt = now()
 	d.ID, err = t.insertID(ctx, `INSERT INTO decision_requests (model_id, version_id, action, stage, rationale, requested_by, created_at,
-		base_version, status, policy, required, approvers, outcome, alias, exception_rule, exception_owner, exception_expires)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ModelID, d.VersionID, string(d.Action), string(d.Stage), d.Rationale, d.RequestedBy, d.CreatedAt,
-		d.BaseVersion, string(d.Status), pol, d.Required, string(approvers), d.Outcome, d.Alias, d.Rule, d.Owner, d.Expires)
+		base_version, status, policy, required, approvers, outcome, alias, exception_rule, exception_owner, exception_expires, change)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ModelID, version, string(d.Action), string(d.Stage), d.Rationale, d.RequestedBy, d.CreatedAt,
+		d.BaseVersion, string(d.Status), pol, d.Required, string(approvers), d.Outcome, d.Alias, d.Rule, d.Owner, d.Expires, change)
 	return wrap(err, "create decision request")
 }
 
@@ -256,7 +276,7 @@ func (t *txn) FinishDecisionRequest(ctx context.Context, d *registry.DecisionReq
 }
 
 // UpdateDecisionPolicy stores a new evaluation of a pending request.
-func (t *txn) UpdateDecisionPolicy(ctx context.Context, id int64, dec *policy.Decision) error {
+func (t *txn) UpdateDecisionPolicy(ctx context.Context, id int64, dec *registry.Evaluation) error {
 	pol, err := policyJSON(dec)
 	if err != nil {
 		return err
@@ -268,8 +288,11 @@ func (t *txn) UpdateDecisionPolicy(ctx context.Context, id int64, dec *policy.De
 // AddApproval records a vote; a second vote by the same principal is ErrExists.
 func (t *txn) AddApproval(ctx context.Context, a *registry.Approval) error {
 	a.CreatedAt = now()
-	_, err := t.exec(ctx, `INSERT INTO decision_approvals (request_id, principal, actor, verdict, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		a.RequestID, a.Principal, a.Actor, a.Verdict, a.Comment, a.CreatedAt)
+	if a.Kind == "" {
+		a.Kind = registry.KindApproval
+	}
+	_, err := t.exec(ctx, `INSERT INTO decision_approvals (request_id, principal, actor, verdict, comment, created_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		a.RequestID, a.Principal, a.Actor, a.Verdict, a.Comment, a.CreatedAt, a.Kind)
 	return wrap(err, "add approval")
 }
 

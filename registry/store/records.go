@@ -114,11 +114,11 @@ func (t *txn) AddLineage(ctx context.Context, l *registry.LineageEdge) error {
 	return nil
 }
 
-const datasetCols = `id, name, digest, owner, description, uri, created_at, updated_at, revision`
+const datasetCols = `id, name, digest, team, owner, description, uri, created_at, updated_at, revision`
 
 func scanDataset(sc interface{ Scan(...any) error }) (registry.Dataset, error) {
 	var d registry.Dataset
-	err := sc.Scan(&d.ID, &d.Name, &d.Digest, &d.Owner, &d.Description, &d.URI, &d.CreatedAt, &d.UpdatedAt, &d.Revision)
+	err := sc.Scan(&d.ID, &d.Name, &d.Digest, &d.Team, &d.Owner, &d.Description, &d.URI, &d.CreatedAt, &d.UpdatedAt, &d.Revision)
 	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 	return d, err
 }
@@ -129,10 +129,16 @@ func (x q) GetDataset(ctx context.Context, name string) (registry.Dataset, error
 	return d, wrap(err, "dataset "+name)
 }
 
-// ListDatasets lists datasets.
-func (x q) ListDatasets(ctx context.Context, p registry.Page) ([]registry.Dataset, string, error) {
+// ListDatasets lists the datasets f.Scope allows.
+func (x q) ListDatasets(ctx context.Context, f registry.DatasetFilter) ([]registry.Dataset, string, error) {
+	if f.Scope.Model != "" {
+		return []registry.Dataset{}, "", nil // datasets belong to teams, not models
+	}
 	var w where
-	limit, err := w.page(p, "id")
+	if f.Scope.Team != "" {
+		w.add(`team = ?`, f.Scope.Team)
+	}
+	limit, err := w.page(f.Page, "id")
 	if err != nil {
 		return nil, "", err
 	}
@@ -151,8 +157,8 @@ func (x q) ListDatasets(ctx context.Context, p registry.Page) ([]registry.Datase
 // CreateDataset inserts d.
 func (t *txn) CreateDataset(ctx context.Context, d *registry.Dataset) error {
 	ts := now()
-	id, err := t.insertID(ctx, `INSERT INTO datasets (name, digest, owner, description, uri, created_at, updated_at, revision)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 1)`, d.Name, d.Digest, d.Owner, d.Description, d.URI, ts, ts)
+	id, err := t.insertID(ctx, `INSERT INTO datasets (name, digest, team, owner, description, uri, created_at, updated_at, revision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`, d.Name, d.Digest, d.Team, d.Owner, d.Description, d.URI, ts, ts)
 	if err != nil {
 		return wrap(err, "create dataset "+d.Name)
 	}
@@ -163,8 +169,8 @@ func (t *txn) CreateDataset(ctx context.Context, d *registry.Dataset) error {
 // UpdateDataset writes d's mutable fields if its revision is still revision.
 func (t *txn) UpdateDataset(ctx context.Context, d *registry.Dataset, revision int64) error {
 	ts := now()
-	res, err := t.exec(ctx, `UPDATE datasets SET digest = ?, owner = ?, description = ?, uri = ?, updated_at = ?, revision = revision + 1
-		WHERE id = ? AND revision = ?`, d.Digest, d.Owner, d.Description, d.URI, ts, d.ID, revision)
+	res, err := t.exec(ctx, `UPDATE datasets SET digest = ?, team = ?, owner = ?, description = ?, uri = ?, updated_at = ?, revision = revision + 1
+		WHERE id = ? AND revision = ?`, d.Digest, d.Team, d.Owner, d.Description, d.URI, ts, d.ID, revision)
 	if err := affected(res, err, "update dataset "+d.Name); err != nil {
 		return err
 	}
@@ -172,9 +178,24 @@ func (t *txn) UpdateDataset(ctx context.Context, d *registry.Dataset, revision i
 	return nil
 }
 
-// ListAudit lists audit events in sequence order.
-func (x q) ListAudit(ctx context.Context, p registry.Page) ([]registry.AuditEvent, string, error) {
-	return x.listAudit(ctx, where{}, p, "list audit")
+// ListAudit lists audit events in sequence order; a scoped filter keeps
+// those about the scope's models (by their current team) and, for a team
+// scope, its datasets.
+func (x q) ListAudit(ctx context.Context, f registry.AuditFilter) ([]registry.AuditEvent, string, error) {
+	var w where
+	if s := f.Scope; !s.Unscoped() {
+		// subject is model/NAME or under it: compare the prefix exactly
+		// (no LIKE, whose wildcards model names could contain).
+		models := `EXISTS (SELECT 1 FROM models m WHERE (m.team = ? OR ? = '') AND (m.name = ? OR ? = '')
+			AND (audit_events.subject = 'model/' || m.name OR substr(audit_events.subject, 1, length(m.name) + 7) = 'model/' || m.name || '/'))`
+		args := []any{s.Team, s.Team, s.Model, s.Model}
+		if s.Model == "" {
+			models = `(` + models + ` OR EXISTS (SELECT 1 FROM datasets d WHERE d.team = ? AND audit_events.subject = 'dataset/' || d.name))`
+			args = append(args, s.Team)
+		}
+		w.add(models, args...)
+	}
+	return x.listAudit(ctx, w, f.Page, "list audit")
 }
 
 // listAudit lists the audit events matching w in sequence order.

@@ -90,6 +90,9 @@ func openSQLite(dsn string) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 	}
+	if err := ownerOnly(path); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
@@ -113,6 +116,33 @@ func openSQLite(dsn string) (*DB, error) {
 	db := &DB{dialect: SQLite, w: w, r: r}
 	db.q = q{db: r, d: SQLite, stmts: newStmtCache(r)}
 	return db, nil
+}
+
+// ownerOnly creates the database file 0600 before SQLite opens it (SQLite
+// gives its -wal and -shm files the database file's mode) and takes group
+// and other permissions away from an existing one: it holds every token
+// hash, decision and sealed secret of the registry.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Dialect returns SQLite or Postgres.

@@ -202,3 +202,32 @@ func (t *txn) PutBlob(ctx context.Context, b registry.Blob) (bool, error) {
 	n, err := res.RowsAffected()
 	return n == 1, wrap(err, "put blob")
 }
+
+// RecordBlobUpload records that principal uploaded (proved it holds) the
+// blob; created is false if it had before.
+func (t *txn) RecordBlobUpload(ctx context.Context, sha256, principal string) (bool, error) {
+	res, err := t.exec(ctx, `INSERT INTO blob_uploads (sha256, principal, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (sha256, principal) DO NOTHING`, sha256, principal, now())
+	if err != nil {
+		return false, wrap(err, "record blob upload")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, wrap(err, "record blob upload")
+}
+
+// BlobUploadedBy reports whether principal (any case) uploaded the blob.
+func (x q) BlobUploadedBy(ctx context.Context, sha256, principal string) (bool, error) {
+	var n int
+	err := x.row(ctx, `SELECT COUNT(*) FROM blob_uploads WHERE sha256 = ? AND lower(principal) = lower(?)`, sha256, principal).Scan(&n)
+	return n > 0, wrap(err, "blob uploads")
+}
+
+// BlobInScope reports whether the blob is a file of a ready, uploaded
+// (not by reference) version of a model that s allows.
+func (x q) BlobInScope(ctx context.Context, sha256 string, s registry.Scope) (bool, error) {
+	var n int
+	err := x.row(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM artifacts a JOIN model_versions v ON v.id = a.version_id JOIN models m ON m.id = v.model_id
+		WHERE a.sha256 = ? AND v.state = 'ready' AND v.source_uri = '' AND (? = '' OR m.team = ?) AND (? = '' OR m.name = ?) LIMIT 1) x`,
+		sha256, s.Team, s.Team, s.Model, s.Model).Scan(&n)
+	return n > 0, wrap(err, "blob scope")
+}

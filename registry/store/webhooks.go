@@ -23,14 +23,14 @@ func scanWebhook(sc interface{ Scan(...any) error }) (registry.Webhook, bool, er
 	var w registry.Webhook
 	var events string
 	var deleted sql.NullTime
-	if err := sc.Scan(&w.ID, &w.URL, &events, &w.Secret, &w.CreatedBy, &w.CreatedAt, &deleted); err != nil {
+	if err := sc.Scan(&w.ID, &w.URL, &events, &w.Secret, &w.CreatedBy, &w.CreatedAt, &deleted, &w.ScopeTeam, &w.ScopeModel); err != nil {
 		return w, false, err
 	}
 	w.CreatedAt = w.CreatedAt.UTC()
 	return w, deleted.Valid, json.Unmarshal([]byte(events), &w.Events)
 }
 
-const webhookCols = `id, url, events, secret, created_by, created_at, deleted_at`
+const webhookCols = `id, url, events, secret, created_by, created_at, deleted_at, scope_team, scope_model`
 
 // ListWebhooks lists the webhooks not deleted, oldest first.
 func (x q) ListWebhooks(ctx context.Context) ([]registry.Webhook, error) {
@@ -110,8 +110,8 @@ func (t *txn) CreateWebhook(ctx context.Context, w *registry.Webhook) error {
 		return err
 	}
 	ts := now()
-	id, err := t.insertID(ctx, `INSERT INTO webhooks (url, events, secret, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
-		w.URL, string(events), w.Secret, w.CreatedBy, ts)
+	id, err := t.insertID(ctx, `INSERT INTO webhooks (url, events, secret, created_by, created_at, scope_team, scope_model) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		w.URL, string(events), w.Secret, w.CreatedBy, ts, w.ScopeTeam, w.ScopeModel)
 	if err != nil {
 		return wrap(err, "create webhook")
 	}
@@ -148,4 +148,39 @@ func (t *txn) RecordWebhookAttempt(ctx context.Context, id int64, attempts, code
 	_, err := t.exec(ctx, `UPDATE webhook_deliveries SET attempts = ?, response_code = ?, error = ?, updated_at = ? WHERE id = ?`,
 		attempts, code, errMsg, now(), id)
 	return wrap(err, "record webhook attempt")
+}
+
+// RewriteWebhookSecrets passes every stored secret to fn and stores what
+// it returns when changed.
+func (t *txn) RewriteWebhookSecrets(ctx context.Context, fn func(string) (string, bool, error)) (int, error) {
+	rows, err := t.query(ctx, `SELECT id, secret FROM webhooks ORDER BY id`)
+	if err != nil {
+		return 0, wrap(err, "read webhook secrets")
+	}
+	type row struct {
+		id     int64
+		secret string
+	}
+	all, err := collect(rows, func(sc interface{ Scan(...any) error }) (row, error) {
+		var r row
+		return r, sc.Scan(&r.id, &r.secret)
+	})
+	if err != nil {
+		return 0, wrap(err, "read webhook secrets")
+	}
+	n := 0
+	for _, r := range all {
+		next, changed, err := fn(r.secret)
+		if err != nil {
+			return n, fmt.Errorf("webhook %d: %w", r.id, err)
+		}
+		if !changed {
+			continue
+		}
+		if _, err := t.exec(ctx, `UPDATE webhooks SET secret = ? WHERE id = ?`, next, r.id); err != nil {
+			return n, wrap(err, "seal webhook secret")
+		}
+		n++
+	}
+	return n, nil
 }

@@ -47,7 +47,7 @@ func (p *Pool) analyze(ctx context.Context, j registry.Job) (err error) {
 	if err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp(p.c.TempDir, "mlsec-job-")
+	work, err := os.MkdirTemp(p.c.TempDir, scratchPrefix+"*")
 	if err != nil {
 		return err
 	}

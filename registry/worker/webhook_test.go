@@ -163,7 +163,7 @@ func TestWebhookResumesAfterRestart(t *testing.T) {
 		}
 		// The server restarts: a new service and worker over the same
 		// database take the delivery over once the lease expires.
-		e.svc = registry.NewService(e.svc.Store())
+		e.svc = registry.NewService(e.svc.Store(), registry.WithSecretKey(testSecretKey))
 		e.clock.Add(int64(2 * time.Minute))
 		drain(t, e, e.pool(1), "restarted")
 		d := deliveries(t, e, w.ID)

@@ -20,6 +20,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,7 +49,9 @@ type Config struct {
 	// Backoff returns the delay before retrying after attempt n failed
 	// (default 10s·2^(n-1), at most 10 minutes).
 	Backoff func(attempt int) time.Duration
-	// TempDir holds materialised versions ("" = os.TempDir()).
+	// TempDir holds materialised versions ("" = os.TempDir()); mlsec
+	// serve keeps them under its data dir (DATA_DIR/work), where
+	// SweepScratch removes what a killed server left.
 	TempDir string
 	// Name prefixes worker ids in job rows (default host-pid-random).
 	Name string
@@ -98,6 +102,34 @@ func New(c Config) *Pool {
 		c.Name = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 	}
 	return &Pool{c: c}
+}
+
+// scratchPrefix names the folder of one analysis (under Config.TempDir).
+const scratchPrefix = "mlsec-job-"
+
+// SweepScratch removes the analysis folders a killed server left in
+// Config.TempDir (model copies, spooled archive members). Call it before
+// Run, and give each server process a TempDir of its own: a folder in use
+// by another process would be removed too. It returns how many it removed.
+func (p *Pool) SweepScratch() (int, error) {
+	if p.c.TempDir == "" {
+		return 0, nil // the shared system temp folder: not ours to sweep
+	}
+	ents, err := os.ReadDir(p.c.TempDir)
+	if err != nil {
+		return 0, fmt.Errorf("sweep scratch: %w", err)
+	}
+	n := 0
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), scratchPrefix) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(p.c.TempDir, e.Name())); err != nil {
+			return n, fmt.Errorf("sweep scratch: %w", err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Run runs c.Workers runners until ctx ends, then waits for them. A job

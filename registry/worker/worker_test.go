@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"bytes"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -37,6 +38,10 @@ func (e *env) pool(workers int) *Pool {
 		Lease: time.Minute, Poll: 20 * time.Millisecond, Now: e.now, Backoff: func(int) time.Duration { return time.Second }})
 }
 
+// testSecretKey seals webhook secrets in these tests (a restarted service
+// opens them with the same key, as mlsec serve reads secrets.key).
+var testSecretKey = bytes.Repeat([]byte{7}, registry.SecretKeySize)
+
 // forEachDialect runs fn against a registry on SQLite and, when
 // MLSEC_TEST_POSTGRES_URL is set, on a fresh PostgreSQL database.
 func forEachDialect(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -48,7 +53,7 @@ func forEachDialect(t *testing.T, fn func(t *testing.T, e *env)) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			e := &env{svc: registry.NewService(db), blobDir: filepath.Join(t.TempDir(), "blobs")}
+			e := &env{svc: registry.NewService(db, registry.WithSecretKey(testSecretKey)), blobDir: filepath.Join(t.TempDir(), "blobs")}
 			if e.blobs, err = blob.Open(t.Context(), e.blobDir, 1<<30); err != nil {
 				t.Fatal(err)
 			}

@@ -28,10 +28,12 @@ move: from, to, who, why and the deciding request).
 
 --set VERSION points an unprotected alias at VERSION (admins and
 maintainers); --expect N moves it only if it still points at N (0: does
-not exist yet), so a concurrent move fails with a conflict. --protect and
---unprotect (admins) change its protection: a protected alias moves only
-through a decision, gated like a promotion to production:
-  mlsec request MODEL@VERSION move-alias --alias NAME --rationale ...`,
+not exist yet), so a concurrent move fails with a conflict. --protect
+(admins) protects it: a protected alias moves only through a decision,
+gated like a promotion to production:
+  mlsec request MODEL@VERSION move-alias --alias NAME --rationale ...
+--unprotect (admins) opens an unprotect_alias decision (give --reason) that
+an admin or approve owner other than you approves with 'mlsec approve ID'.`,
 		Example: `  mlsec alias fraud-detector
   mlsec alias fraud-detector challenger --set 4
   mlsec alias fraud-detector champion --set 3 --protect
@@ -73,8 +75,12 @@ through a decision, gated like a promotion to production:
 				if cmd.Flags().Changed("expect") {
 					in.Expect = &expect
 				}
-				if _, err := cl.SetAlias(cmd.Context(), model, name, in); err != nil {
+				_, d, err := cl.SetAlias(cmd.Context(), model, name, in)
+				if err != nil {
 					return remoteErr(cl, err)
+				}
+				if d != nil { // unprotecting is a decision another person approves
+					return printRequest(out, r.format, *d)
 				}
 			}
 			a, err := cl.GetAlias(cmd.Context(), model, name)
@@ -105,7 +111,7 @@ through a decision, gated like a promotion to production:
 	c.Flags().IntVar(&set, "set", 0, "point the alias at `VERSION` (unprotected aliases only)")
 	c.Flags().IntVar(&expect, "expect", 0, "move only if the alias still points at `VERSION` (0: new)")
 	c.Flags().BoolVar(&protect, "protect", false, "protect the alias: it then moves only through a decision (admins)")
-	c.Flags().BoolVar(&unprotect, "unprotect", false, "remove the protection (admins)")
+	c.Flags().BoolVar(&unprotect, "unprotect", false, "request removing the protection (admins; a decision another person approves)")
 	c.Flags().StringVar(&reason, "reason", "", "why, kept in the alias history")
 	return c
 }

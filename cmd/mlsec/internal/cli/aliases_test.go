@@ -65,7 +65,7 @@ func TestAliasesAndWebhooksEndToEnd(t *testing.T) {
 		}
 		waitServerScan(t, "toy@"+string(rune('1'+i)))
 	}
-	if code, out, errs := as(alice, "owners", "toy", "--set", "approve=bob"); code != 0 {
+	if code, out, errs := as(admin, "owners", "toy", "--set", "approve=bob"); code != 0 {
 		t.Fatalf("owners: %d %s %s", code, out, errs)
 	}
 	if code, out, errs := as(alice, "alias", "toy", "challenger", "--set", "2"); code != 0 || !strings.Contains(out, "challenger of toy -> version 2") {

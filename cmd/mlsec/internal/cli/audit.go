@@ -338,14 +338,19 @@ func checkServerProofs(ctx context.Context, c *client.Client, l *audit.Log, v *a
 	}
 }
 
+// auditKeyPath is --audit-key, default DATA_DIR/audit.key.
+func auditKeyPath(o serveOptions) string {
+	if o.auditKey != "" {
+		return o.auditKey
+	}
+	return filepath.Join(o.dataDir, "audit.key")
+}
+
 // openAuditLog loads (or on first start creates) the audit key for serve
 // and returns the Merkle auditor, refusing a key that did not sign the
 // database's existing log.
 func openAuditLog(ctx context.Context, o serveOptions, db registry.Store, stderr io.Writer) (*registry.MerkleAuditor, error) {
-	path := o.auditKey
-	if path == "" {
-		path = filepath.Join(o.dataDir, "audit.key")
-	}
+	path := auditKeyPath(o)
 	origin := o.auditOrigin
 	if origin == "" {
 		origin = "mlsec-registry/audit"
@@ -355,8 +360,14 @@ func openAuditLog(ctx context.Context, o serveOptions, db registry.Store, stderr
 		return nil, withCode(ExitUsage, fmt.Errorf("serve: %w", err))
 	}
 	m := registry.NewMerkleAuditor(s)
+	m.SignEvery = o.auditSignEvery
 	if err := m.CheckKey(ctx, db); err != nil {
 		return nil, withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
+	// Entries a killed server appended since its last batch signature are
+	// signed now, before anything else is written.
+	if err := m.Flush(ctx, db); err != nil {
+		return nil, withCode(1, fmt.Errorf("serve: audit log: %w", err))
 	}
 	if created {
 		fmt.Fprintf(stderr, "\nNew audit log key %s (keep it; its public key is in %s.pub).\n", path, path)

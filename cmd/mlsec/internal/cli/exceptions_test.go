@@ -30,7 +30,7 @@ func TestExceptionsCLI(t *testing.T) {
 		t.Fatalf("push: %d %s %s", code, out, errs)
 	}
 	waitServerScan(t, "toy@1")
-	if code, out, errs := as(alice, "owners", "toy", "--set", "approve=bob"); code != 0 {
+	if code, out, errs := as(admin, "owners", "toy", "--set", "approve=bob"); code != 0 {
 		t.Fatalf("owners: %d %s %s", code, out, errs)
 	}
 	code, out, errs := as(alice, "request", "toy@1", "promote", "--rationale", "release")

@@ -65,7 +65,7 @@ func TestFairnessEndToEnd(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	version(1, `{"w": 1}`, predictions(t, filepath.Join(tmp), 50, 52), "--y-true", "y", "--y-pred", "pred", "--sensitive", "sex")
-	if code, _, errs := as(alice, "owners", "credit", "--set", "approve=bob", "--set", "monitor=carol"); code != 0 {
+	if code, _, errs := as(admin, "owners", "credit", "--set", "approve=bob", "--set", "monitor=carol"); code != 0 {
 		t.Fatalf("owners: %s", errs)
 	}
 	code, out, errs := as(alice, "request", "credit@1", "promote", "--rationale", "first release")

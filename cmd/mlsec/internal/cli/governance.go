@@ -33,8 +33,9 @@ func init() {
 func newOwnersCmd() *cobra.Command {
 	var r remote
 	var set, rules []string
+	var rationale string
 	c := &cobra.Command{
-		Use:   "owners MODEL [--set RESPONSIBILITY=P1,P2 ...] [--approvals STAGE=N[:P1,P2] ...]",
+		Use:   "owners MODEL [--set RESPONSIBILITY=P1,P2 ...] [--approvals STAGE=N[:P1,P2] ...] [--rationale TEXT]",
 		Short: "Show or set a model's accountable owners and approval rules",
 		Long: `owners shows who is accountable for each lifecycle responsibility of MODEL
 (train, approve, rollback, monitor, retire) and the approvals each stage needs.
@@ -45,9 +46,18 @@ requires two approvals to enter production (from the approve owners);
 --approvals production=1:role:reviewer,carol names the approvers instead.
 A model with no owner for a stage's responsibility cannot enter that stage
 (staging/production: approve; deprecated/retired: retire). Changes are
-audited (admins and maintainers).`,
+audited (admins and maintainers).
+
+The governance floor (docs/governance.md): production always needs at least
+one approval by someone other than the requester, and nobody names
+themselves approver, approve owner or rollback owner. Admins apply changes
+directly; a maintainer's change of the approve or rollback owners, of a
+rule's approvers, or that lowers a rule opens a change_governance request
+instead (give --rationale), which an admin or an approve owner other than
+the maintainer approves with 'mlsec approve ID'.`,
 		Example: `  mlsec owners fraud-detector
-  mlsec owners fraud-detector --set approve=alice,bob --set rollback=oncall --set retire=carol`,
+  mlsec owners fraud-detector --set approve=alice,bob --set rollback=oncall --set retire=carol
+  mlsec owners fraud-detector --approvals production=2 --rationale "two reviewers since the Q3 audit"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var p registry.GovernancePatch
@@ -74,7 +84,11 @@ audited (admins and maintainers).`,
 			}
 			var g registry.Governance
 			if len(p.Owners)+len(p.ApprovalRules) > 0 {
-				g, err = cl.SetOwners(cmd.Context(), args[0], p)
+				p.Rationale = rationale
+				var d *registry.DecisionRequest
+				if g, d, err = cl.SetOwners(cmd.Context(), args[0], p); err == nil && d != nil {
+					return printRequest(cmd.OutOrStdout(), r.format, *d)
+				}
 			} else {
 				g, err = cl.Owners(cmd.Context(), args[0])
 			}
@@ -103,6 +117,7 @@ audited (admins and maintainers).`,
 	r.register(c.Flags(), true)
 	c.Flags().StringArrayVar(&set, "set", nil, "replace a responsibility's owners: `RESP=NAME,...` (repeatable)")
 	c.Flags().StringArrayVar(&rules, "approvals", nil, "approvals a stage needs: `STAGE=N[:NAME,...]` (repeatable)")
+	c.Flags().StringVar(&rationale, "rationale", "", "why: required when the change becomes a decision (a maintainer changing approvers or lowering a rule)")
 	return c
 }
 
@@ -145,6 +160,10 @@ func printRequest(w io.Writer, format string, d registry.DecisionRequest) error 
 		}
 	} else {
 		switch {
+		case d.Action == registry.ActionChangeGovernance:
+			fmt.Fprintf(w, "request %d: governance change of %s: %s\n", d.ID, d.Model, d.Status)
+		case d.Action == registry.ActionUnprotectAlias:
+			fmt.Fprintf(w, "request %d: unprotect alias %s of %s: %s\n", d.ID, d.Alias, d.Model, d.Status)
 		case d.Alias != "":
 			fmt.Fprintf(w, "request %d: %s %s of %s to version %d: %s\n", d.ID, d.Action, d.Alias, d.Model, d.Version, d.Status)
 		case d.Action == registry.ActionGrantException:
@@ -159,9 +178,13 @@ func printRequest(w io.Writer, format string, d registry.DecisionRequest) error 
 				fmt.Fprintf(w, "    warn %s: %s\n", x.ID, x.Message)
 			}
 		}
-		fmt.Fprintf(w, "  approvals: %d of %d (approvers: %s)\n", countApprovals(d.Approvals), d.Required, orDash(strings.Join(d.Approvers, ", ")))
+		fmt.Fprintf(w, "  approvals: %d of %d (approvers: %s)\n", registry.CountApprovals(d.Approvals), d.Required, orDash(strings.Join(d.Approvers, ", ")))
 		for _, a := range d.Approvals {
-			fmt.Fprintf(w, "    %s %s %s: %s\n", a.CreatedAt.Format("2006-01-02 15:04"), a.Principal, a.Verdict, a.Comment)
+			verdict := a.Verdict
+			if a.Kind == registry.KindAcceptance {
+				verdict = "accept (exception owner)"
+			}
+			fmt.Fprintf(w, "    %s %s %s: %s\n", a.CreatedAt.Format("2006-01-02 15:04"), a.Principal, verdict, a.Comment)
 		}
 		for _, b := range d.BlockedBy {
 			fmt.Fprintf(w, "  blocked by %s\n", b)
@@ -175,16 +198,6 @@ func printRequest(w io.Writer, format string, d registry.DecisionRequest) error 
 		return withCode(ExitFindings, fmt.Errorf("request %d is %s: %s", d.ID, d.Status, d.Outcome))
 	}
 	return nil
-}
-
-func countApprovals(as []registry.Approval) int {
-	n := 0
-	for _, a := range as {
-		if a.Verdict == "approve" {
-			n++
-		}
-	}
-	return n
 }
 
 func newRequestCmd() *cobra.Command {
@@ -314,8 +327,12 @@ func newRequestsCmd() *cobra.Command {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tVERSION\tACTION\tSTAGE\tSTATUS\tBY\tAPPROVALS\tBLOCKED BY")
 			for _, d := range ds {
-				fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", d.ID, d.Version, d.Action, d.Stage, d.Status, d.RequestedBy,
-					countApprovals(d.Approvals), d.Required, orDash(strings.Join(blockIDs(d.BlockedBy), ", ")))
+				version := "-" // model-level: change_governance, unprotect_alias
+				if d.Version > 0 {
+					version = strconv.Itoa(d.Version)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", d.ID, version, d.Action, orDash(string(d.Stage)), d.Status, d.RequestedBy,
+					registry.CountApprovals(d.Approvals), d.Required, orDash(strings.Join(blockIDs(d.BlockedBy), ", ")))
 			}
 			return tw.Flush()
 		},

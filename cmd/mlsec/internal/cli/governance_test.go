@@ -97,12 +97,25 @@ func TestGovernanceEndToEnd(t *testing.T) {
 	waitServerScan(t, "toy@1")
 
 	// No approve owner yet: the request is refused.
-	code, _, errs := as(alice, "request", "toy@1", "promote", "--stage", "production", "--rationale", "first release")
+	code, out, errs := as(alice, "request", "toy@1", "promote", "--stage", "production", "--rationale", "first release")
 	if code != 1 || !strings.Contains(errs, "no approve owner") {
-		t.Fatalf("request without owner: %d %s", code, errs)
+		t.Fatalf("request without owner: %d %s %s", code, out, errs)
 	}
-	if code, out, errs := as(alice, "owners", "toy", "--set", "approve=bob", "--set", "rollback=bob", "--set", "retire=alice"); code != 0 ||
-		!strings.Contains(out, "approve         bob") && !strings.Contains(out, "bob") {
+	// A maintainer naming approvers opens a decision (the governance
+	// floor) that she cannot approve; an admin does.
+	code, out, errs = as(alice, "owners", "toy", "--set", "approve=bob", "--set", "rollback=bob", "--set", "retire=alice",
+		"--rationale", "bob reviews toy models")
+	if code != 0 || !strings.Contains(out, "governance change of toy: pending") {
+		t.Fatalf("owners: %d %s %s", code, out, errs)
+	}
+	govID := requestID(out)
+	if code, _, errs := as(alice, "approve", govID); code != 1 || !strings.Contains(errs, "separation of duties") {
+		t.Fatalf("alice approves her own governance change: %d %s", code, errs)
+	}
+	if code, out, errs := as(admin, "approve", govID); code != 0 || !strings.Contains(out, "executed") {
+		t.Fatalf("admin approves the governance change: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := as(alice, "owners", "toy"); code != 0 || !strings.Contains(out, "bob") {
 		t.Fatalf("owners: %d %s %s", code, out, errs)
 	}
 	// Direct moves into production are refused.
@@ -111,7 +124,7 @@ func TestGovernanceEndToEnd(t *testing.T) {
 	}
 
 	// The request waits for an approval (the policy allows the clean scan).
-	code, out, errs := as(alice, "request", "toy@1", "promote", "--stage", "production", "--rationale", "first release, eval run 7")
+	code, out, errs = as(alice, "request", "toy@1", "promote", "--stage", "production", "--rationale", "first release, eval run 7")
 	if code != 0 || !strings.Contains(out, ": pending") || !strings.Contains(out, "blocked by approvals: 1 more needed from bob") {
 		t.Fatalf("request v1: %d %s %s", code, out, errs)
 	}
@@ -165,7 +178,7 @@ func TestGovernanceEndToEnd(t *testing.T) {
 		t.Fatalf("record: %d %s %s", code, out, errs)
 	}
 	code, out, errs = runCLI("requests", "toy")
-	if code != 0 || strings.Count(out, "\n") != 5 || !strings.Contains(out, "MLSEC-SCAN-002") {
+	if code != 0 || strings.Count(out, "\n") != 6 || !strings.Contains(out, "MLSEC-SCAN-002") || !strings.Contains(out, "change_governance") {
 		t.Fatalf("requests: %d %s %s", code, out, errs)
 	}
 	code, out, errs = runCLI("history", "toy", "--format", "json")
@@ -179,7 +192,8 @@ func TestGovernanceEndToEnd(t *testing.T) {
 	}
 	all := strings.Join(lines, "\n")
 	for _, want := range []string{
-		"alice owners.set",
+		"alice decision.request requested a governance change: pending | bob reviews toy models",
+		"bootstrap-admin owners.set",
 		"alice decision.request requested promote to production: pending | first release, eval run 7",
 		"bob decision.approve approved request " + id1 + ": executed",
 		"| eval reviewed",

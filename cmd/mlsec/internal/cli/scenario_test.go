@@ -83,7 +83,7 @@ func TestGovernanceScenario(t *testing.T) {
 	if !strings.Contains(out, "verified") || strings.Contains(out, "unsigned") {
 		t.Fatalf("no verified signature evidence for %s: %s", v1, out)
 	}
-	if code, _, errs := as(alice, "owners", "sentiment", "--set", "approve=bob", "--set", "rollback=bob", "--set", "retire=alice"); code != 0 {
+	if code, _, errs := as(admin, "owners", "sentiment", "--set", "approve=bob", "--set", "rollback=bob", "--set", "retire=alice"); code != 0 {
 		t.Fatalf("owners: %s", errs)
 	}
 	// Request promotion: the policy allows (signed, clean, BOM complete

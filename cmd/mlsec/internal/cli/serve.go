@@ -35,7 +35,9 @@ type serveOptions struct {
 	maxUpload                        int64
 	workers                          int // analyze job runners; 0 disables
 	jobLease                         time.Duration
-	auditKey, auditOrigin            string   // tamper-evident audit log signing key and log name
+	auditKey, auditOrigin            string // tamper-evident audit log signing key and log name
+	auditSignEvery                   time.Duration
+	secretKey                        string   // seals webhook secrets at rest (default: secrets.key beside the audit key)
 	policies, policyData             []string // decision policies added to the default bundle, and their data
 	trustedKeys                      []string // public keys whose model signatures and attestations the server trusts
 }
@@ -80,6 +82,9 @@ MLSEC_MAX_UPLOAD (flags take precedence).`,
 	f.StringArrayVar(&o.policyData, "policy-data", nil, "JSON/YAML data `FILE` for decision policies, e.g. {\"mlsec\": {\"disabled_rules\": [...]}} (repeatable)")
 	f.StringArrayVar(&o.trustedKeys, "trusted-key", nil, "public key `FILE` (PEM, as mlsec keygen writes) whose model signatures and evidence attestations the server trusts (repeatable)")
 	f.StringVar(&o.auditKey, "audit-key", envOr("MLSEC_AUDIT_KEY", ""), "Ed25519 note key `FILE` signing audit log checkpoints (default DATA_DIR/audit.key, created 0600 if missing; public key in FILE.pub)")
+	f.StringVar(&o.secretKey, "secret-key", envOr("MLSEC_SECRET_KEY", ""), "key `FILE` sealing webhook secrets in the database (default: secrets.key beside the audit key, created 0600 if missing)")
+	f.DurationVar(&o.auditSignEvery, "audit-sign-every", 100*time.Millisecond,
+		"sign audit log checkpoints in batches, at most once per `DURATION` while writes arrive (and before serving a checkpoint, at start and at stop); 0 signs in every write transaction")
 	f.StringVar(&o.auditOrigin, "audit-origin", "mlsec-registry/audit", "log name for a newly generated --audit-key (the checkpoint origin line)")
 	return c
 }
@@ -112,6 +117,9 @@ func envOr(name, def string) string {
 // bound address once the server accepts connections (tests).
 func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<- string) error {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	if err := ownDataDir(o.dataDir, log); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: --data-dir: %w", err))
+	}
 	if o.database == "" {
 		o.database = filepath.Join(o.dataDir, "registry.db")
 	}
@@ -140,13 +148,35 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: --policy: %w", err))
 	}
-	svc := registry.NewService(db, registry.WithAuditor(auditor), registry.WithPolicy(eng))
+	secretKey, err := openSecretKey(o, stderr)
+	if err != nil {
+		return err
+	}
+	svc := registry.NewService(db, registry.WithAuditor(auditor), registry.WithPolicy(eng), registry.WithSecretKey(secretKey))
+	if n, err := svc.SealWebhookSecrets(ctx); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: webhook secrets: %w", err))
+	} else if n > 0 {
+		log.Info("sealed webhook secrets stored in clear by an older server", "count", n)
+	}
 	secret, created, err := svc.Bootstrap(ctx)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: bootstrap token: %w", err))
 	}
 	if created {
 		fmt.Fprintf(stderr, "\nBootstrap admin token (shown once, store it now):\n\n  %s\n\nexport MLSEC_TOKEN=%s\n\n", secret, secret)
+	}
+	if err := sweepAtStart(ctx, db, bs, log); err != nil {
+		return withCode(1, fmt.Errorf("serve: %w", err))
+	}
+	pool := worker.New(worker.Config{Service: svc, Blobs: bs, Logger: log, Workers: o.workers, Lease: o.jobLease, TrustedKeys: keys,
+		TempDir: filepath.Join(o.dataDir, "work")})
+	if err := os.MkdirAll(filepath.Join(o.dataDir, "work"), 0o700); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
+	if n, err := pool.SweepScratch(); err != nil {
+		return withCode(1, fmt.Errorf("serve: %w", err))
+	} else if n > 0 {
+		log.Info("removed analysis folders left by a server that stopped mid-job", "count", n)
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -165,11 +195,22 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	wctx, wcancel := context.WithCancel(ctx)
+	// The checkpoint signer stops last, after the HTTP server drained and
+	// the workers stopped, so its final flush signs their last writes.
+	sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
+	signerDone := make(chan error, 1)
+	go func() { signerDone <- auditor.Run(sctx, db) }()
+	defer func() {
+		scancel()
+		if err := <-signerDone; err != nil {
+			log.Error("audit log signer", "err", err)
+		}
+	}()
 	workersDone := make(chan struct{})
 	if o.workers > 0 {
 		go func() {
 			defer close(workersDone)
-			worker.New(worker.Config{Service: svc, Blobs: bs, Logger: log, Workers: o.workers, Lease: o.jobLease, TrustedKeys: keys}).Run(wctx)
+			pool.Run(wctx)
 		}()
 	} else {
 		close(workersDone)
@@ -187,6 +228,68 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	}
 	log.Info("mlsec registry stopped")
 	return nil
+}
+
+// openSecretKey loads (or creates) the key that seals webhook secrets: by
+// default secrets.key in the audit key's folder, so the two secrets of a
+// registry live (and are backed up) together, apart from the database.
+func openSecretKey(o serveOptions, stderr io.Writer) ([]byte, error) {
+	path := o.secretKey
+	if path == "" {
+		path = filepath.Join(filepath.Dir(auditKeyPath(o)), "secrets.key")
+	}
+	key, created, err := registry.LoadOrCreateSecretKey(path)
+	if err != nil {
+		return nil, withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
+	if created {
+		fmt.Fprintf(stderr, "New webhook secret key %s (keep it with the audit key: without it webhook secrets cannot be read).\n", path)
+	}
+	return key, nil
+}
+
+// ownDataDir creates the data dir 0700, or takes group and other
+// permissions away from an existing one: it holds the database, the blobs
+// and the registry's keys.
+func ownDataDir(dir string, log *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("data dir was readable by others: made it 0700", "dir", dir, "was", fi.Mode().Perm().String())
+		return os.Chmod(dir, 0o700)
+	}
+	return nil
+}
+
+// orphanGrace is how old a blob without a database row must be before a
+// server sharing its database (PostgreSQL) removes it at start: an upload
+// still in flight on another replica is younger. A SQLite registry has one
+// process, so it removes them all.
+const orphanGrace = time.Hour
+
+// sweepAtStart removes blobs without a database row (uploads cut between
+// the write and the row) and the blob folder's temporary files.
+func sweepAtStart(ctx context.Context, db *store.DB, bs *blob.Store, log *slog.Logger) error {
+	grace := orphanGrace
+	if db.Dialect() == store.SQLite {
+		grace = 0
+	}
+	n, err := bs.SweepOrphans(ctx, func(ctx context.Context, sha string) (bool, error) {
+		_, err := db.GetBlob(ctx, sha)
+		if errors.Is(err, registry.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}, grace)
+	if n > 0 {
+		log.Info("removed blobs that no upload recorded (interrupted uploads)", "count", n)
+	}
+	return err
 }
 
 // redactURL drops a URL's query string (it may carry credentials).

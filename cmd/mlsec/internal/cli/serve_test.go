@@ -36,6 +36,14 @@ func startServe(t *testing.T, dataDir string) (string, *syncBuffer) {
 // startServeWith is startServe with every option given.
 func startServeWith(t *testing.T, o serveOptions) (string, *syncBuffer) {
 	t.Helper()
+	url, stderr, _ := serveStoppable(t, o)
+	return url, stderr
+}
+
+// serveStoppable is startServeWith that also returns a function stopping
+// the server before the test ends.
+func serveStoppable(t *testing.T, o serveOptions) (string, *syncBuffer, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &syncBuffer{}
 	ready := make(chan string, 1)
@@ -45,13 +53,14 @@ func startServeWith(t *testing.T, o serveOptions) (string, *syncBuffer) {
 	}()
 	select {
 	case addr := <-ready:
-		t.Cleanup(func() {
+		stop := sync.OnceFunc(func() {
 			cancel()
 			if err := <-done; err != nil {
 				t.Errorf("serve: %v", err)
 			}
 		})
-		return "http://" + addr, stderr
+		t.Cleanup(stop)
+		return "http://" + addr, stderr, stop
 	case err := <-done:
 		cancel()
 		t.Fatalf("serve did not start: %v\n%s", err, stderr.String())
@@ -59,7 +68,7 @@ func startServeWith(t *testing.T, o serveOptions) (string, *syncBuffer) {
 		cancel()
 		t.Fatal("serve did not start in 30s")
 	}
-	return "", nil
+	return "", nil, nil
 }
 
 func TestServeBootstrapsOnce(t *testing.T) {

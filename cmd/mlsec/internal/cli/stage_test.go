@@ -29,7 +29,7 @@ func TestStageRoundTrip(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "no approve owner") {
 		t.Fatalf("stage without an owner: %d %s", code, errs)
 	}
-	if code, out, errs := runCLI("owners", "toy", "--set", "approve=bootstrap-admin", "--set", "retire=bootstrap-admin"); code != 0 {
+	if code, out, errs := runCLI("owners", "toy", "--set", "approve=role:admin", "--set", "retire=bootstrap-admin"); code != 0 {
 		t.Fatalf("owners: %d %s %s", code, out, errs)
 	}
 	code, out, errs = runCLI("stage", "toy@1", "staging")

@@ -25,9 +25,20 @@ secret once (only its SHA-256 is stored); 'token revoke' revokes one.
 
 Roles: admin, maintainer (push, stage, request decisions), reviewer (read,
 add evidence, approve when named an owner), auditor (read-only, including
-the audit trail). A token's name is the principal owners and approvals
-refer to (mlsec owners MODEL --set approve=NAME).`,
+the audit trail).
+
+A token acts for a person, the principal owners and approvals name (mlsec
+owners MODEL --set approve=NAME): by default the person is the token's
+name. A person's second token must say whose it is with --person, so the
+two never approve each other's request. Names and persons are ASCII
+letters, digits and . _ @ + - and unique regardless of case.
+
+--scope-team and --scope-model restrict a token to one team's models (and
+datasets) or to one model. A scoped admin issues, lists and revokes only
+tokens inside its own scope: its tokens get its scope unless they ask for
+less.`,
 		Example: `  mlsec token create bob --role reviewer
+  mlsec token create bob-ci --person bob --role maintainer --scope-team fraud
   mlsec token create ci-fraud --role maintainer --scope-model fraud --expires 720h
   mlsec token
   mlsec token revoke 4`,
@@ -54,15 +65,9 @@ refer to (mlsec owners MODEL --set approve=NAME).`,
 				return writeJSONOut(cmd.OutOrStdout(), all)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tROLE\tSCOPE\tEXPIRES\tREVOKED\tCREATED BY")
+			fmt.Fprintln(tw, "ID\tNAME\tPERSON\tROLE\tSCOPE\tEXPIRES\tREVOKED\tCREATED BY")
 			for _, t := range all {
-				scope := "-"
-				if t.ScopeTeam != "" {
-					scope = "team " + t.ScopeTeam
-				} else if t.ScopeModel != "" {
-					scope = "model " + t.ScopeModel
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, scope, when(t.ExpiresAt), when(t.RevokedAt), t.CreatedBy)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Person, t.Role, orDash(scopeText(t.Scope())), when(t.ExpiresAt), when(t.RevokedAt), t.CreatedBy)
 			}
 			return tw.Flush()
 		},
@@ -73,7 +78,7 @@ refer to (mlsec owners MODEL --set approve=NAME).`,
 	var role string
 	var expires time.Duration
 	create := &cobra.Command{
-		Use:   "create NAME --role ROLE [--scope-team T | --scope-model M] [--expires DURATION]",
+		Use:   "create NAME --role ROLE [--person P] [--scope-team T] [--scope-model M] [--expires DURATION]",
 		Short: "Create an API token and print its secret once",
 		Example: `  mlsec token create ci-pipeline --role maintainer --scope-team risk --expires 720h
   mlsec token create auditor-2026 --role auditor`,
@@ -95,12 +100,18 @@ refer to (mlsec owners MODEL --set approve=NAME).`,
 			if r.format == "json" {
 				return writeJSONOut(cmd.OutOrStdout(), t)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "token %d: %s (%s)\nsecret: %s\n(shown only now; use it as MLSEC_TOKEN)\n", t.ID, t.Name, t.Role, t.Secret)
+			scope := scopeText(t.Scope())
+			if scope != "" {
+				scope = ", " + scope
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "token %d: %s of %s (%s%s)\nsecret: %s\n(shown only now; use it as MLSEC_TOKEN)\n",
+				t.ID, t.Name, t.Person, t.Role, scope, t.Secret)
 			return nil
 		},
 	}
 	create.Flags().StringVar(&role, "role", "", "role: admin, maintainer, reviewer or auditor")
-	create.Flags().StringVar(&in.ScopeTeam, "scope-team", "", "restrict the token to one team's models")
+	create.Flags().StringVar(&in.Person, "person", "", "the person the token acts for, when not its name (a second token of an existing person)")
+	create.Flags().StringVar(&in.ScopeTeam, "scope-team", "", "restrict the token to one team's models and datasets")
 	create.Flags().StringVar(&in.ScopeModel, "scope-model", "", "restrict the token to one model")
 	create.Flags().DurationVar(&expires, "expires", 0, "expire the token after this `DURATION` (e.g. 720h); 0: never")
 	create.MarkFlagRequired("role")

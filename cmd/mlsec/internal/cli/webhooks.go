@@ -27,7 +27,10 @@ alias move, from durable jobs retried with backoff (the server makes
 outbound HTTP requests). Events: ` + strings.Join(registry.WebhookEvents, ", ") + `, or *.
 
 Receivers verify X-Mlsec-Signature: "sha256=" + hex(HMAC-SHA256(secret,
-raw body)). Without --secret one is generated and printed once. Admins only.`,
+raw body)). Without --secret one is generated and printed once. Admins
+only; a scoped admin's webhooks hear only its scope's models
+(--scope-team, --scope-model narrow an admin's webhook further). The
+server keeps secrets sealed with its secrets.key.`,
 		Example: `  mlsec webhooks add https://hooks.example.com/mlsec --event decision.executed --event rollback
   mlsec webhooks
   mlsec webhooks deliveries 1
@@ -46,9 +49,9 @@ raw body)). Without --secret one is generated and printed once. Admins only.`,
 				return writeJSONOut(cmd.OutOrStdout(), ws)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tURL\tEVENTS\tCREATED BY")
+			fmt.Fprintln(tw, "ID\tURL\tEVENTS\tSCOPE\tCREATED BY")
 			for _, w := range ws {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", w.ID, w.URL, strings.Join(w.Events, ","), w.CreatedBy)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", w.ID, w.URL, strings.Join(w.Events, ","), orDash(scopeText(w.Scope())), w.CreatedBy)
 			}
 			return tw.Flush()
 		},
@@ -57,6 +60,7 @@ raw body)). Without --secret one is generated and printed once. Admins only.`,
 
 	var events []string
 	var secret string
+	var scope registry.Scope
 	add := &cobra.Command{
 		Use:     "add URL --event EVENT ... [--secret SECRET]",
 		Short:   "Register a webhook; prints its secret once",
@@ -67,7 +71,8 @@ raw body)). Without --secret one is generated and printed once. Admins only.`,
 			if err != nil {
 				return err
 			}
-			w, err := cl.CreateWebhook(cmd.Context(), registry.NewWebhook{URL: args[0], Events: events, Secret: secret})
+			w, err := cl.CreateWebhook(cmd.Context(), registry.NewWebhook{URL: args[0], Events: events, Secret: secret,
+				ScopeTeam: scope.Team, ScopeModel: scope.Model})
 			if err != nil {
 				return remoteErr(cl, err)
 			}
@@ -81,6 +86,8 @@ raw body)). Without --secret one is generated and printed once. Admins only.`,
 	}
 	add.Flags().StringArrayVar(&events, "event", nil, "event to send: `EVENT` or * (repeatable, required)")
 	add.Flags().StringVar(&secret, "secret", "", "HMAC `SECRET` (16-256 bytes; default: generated)")
+	add.Flags().StringVar(&scope.Team, "scope-team", "", "hear only this `TEAM`'s models (a scoped admin's webhook has its scope anyway)")
+	add.Flags().StringVar(&scope.Model, "scope-model", "", "hear only this `MODEL`")
 
 	rm := &cobra.Command{
 		Use:   "rm ID",
@@ -136,4 +143,12 @@ raw body)). Without --secret one is generated and printed once. Admins only.`,
 	}
 	c.AddCommand(add, rm, dl)
 	return c
+}
+
+// scopeText is a scope for tables ("" when unscoped).
+func scopeText(s registry.Scope) string {
+	if s.Unscoped() {
+		return ""
+	}
+	return s.String()
 }

@@ -1,0 +1,149 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mlsec/mlsec/audit"
+	"github.com/mlsec/mlsec/policy"
+	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/blob"
+	"github.com/mlsec/mlsec/registry/internal/pgtest"
+	"github.com/mlsec/mlsec/registry/store"
+)
+
+// secEnv is a server as mlsec serve runs it (Merkle audit log, sealed
+// webhook secrets, a policy that denies only failing test evidence), for
+// the security tests: the authorization matrix and the attacks of issue 9.
+type secEnv struct {
+	*env
+	blobDir string
+}
+
+// secDialects runs fn on a secEnv over SQLite and, with
+// MLSEC_TEST_POSTGRES_URL, a fresh PostgreSQL database.
+func secDialects(t *testing.T, fn func(t *testing.T, e *secEnv)) {
+	for name, dsn := range pgtest.DSNs(t) {
+		t.Run(name, func(t *testing.T) { fn(t, newSecEnv(t, dsn(t))) })
+	}
+}
+
+// permissivePolicy denies only versions with failing test evidence, so
+// decisions reach their approvals.
+func permissivePolicy(t *testing.T) *policy.Engine {
+	t.Helper()
+	dir := t.TempDir()
+	rego := "package mlsec.gate\n\nimport rego.v1\n\ndeny contains \"T-001\" if {\n\tsome e in input.evidence\n\te.type == \"test\"\n\te.result.failed > 0\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(rego), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := policy.New(t.Context(), policy.Options{Dirs: []string{dir}, NoDefault: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+func newSecEnv(t *testing.T, dsn string) *secEnv {
+	t.Helper()
+	eng := permissivePolicy(t)
+	db, err := store.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	blobDir := filepath.Join(t.TempDir(), "blobs")
+	bs, err := blob.Open(t.Context(), blobDir, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skey, _, err := audit.GenerateKey("test/audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := audit.NewSigner(skey)
+	svc := registry.NewService(db, registry.WithPolicy(eng), registry.WithAuditor(registry.NewMerkleAuditor(signer)),
+		registry.WithSecretKey(make([]byte, registry.SecretKeySize)))
+	srv := httptest.NewServer(New(Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler)}))
+	t.Cleanup(srv.Close)
+	e := &secEnv{env: &env{url: srv.URL, svc: svc, tokens: map[registry.Role]string{}}, blobDir: blobDir}
+	secret, _, err := svc.Bootstrap(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tokens[registry.RoleAdmin] = secret
+	return e
+}
+
+// token creates a token through the API as the bootstrap admin and returns
+// its secret.
+func (e *secEnv) token(t *testing.T, name string, role registry.Role, team, model string) string {
+	t.Helper()
+	return e.tokenBy(t, e.tokens[registry.RoleAdmin], map[string]any{"name": name, "role": role, "scope_team": team, "scope_model": model}).Secret
+}
+
+// tokenBy creates a token as creator and returns it (failing unless 201).
+func (e *secEnv) tokenBy(t *testing.T, creator string, body map[string]any) registry.CreatedToken {
+	t.Helper()
+	r := e.do(t, creator, "POST", "/api/v1/tokens", body)
+	if r.code != 201 {
+		t.Fatalf("token %v: %d %s", body, r.code, r.body)
+	}
+	var ct registry.CreatedToken
+	json.Unmarshal(r.body, &ct)
+	return ct
+}
+
+// must sends a request and fails the test unless the status is code.
+func (e *secEnv) must(t *testing.T, code int, token, method, path string, body any) resp {
+	t.Helper()
+	r := e.do(t, token, method, path, body)
+	if r.code != code {
+		t.Fatalf("%s %s: %d, want %d: %s", method, path, r.code, code, r.body)
+	}
+	return r
+}
+
+// push creates model's version of files through the API as token (its
+// blobs uploaded and the version finalized) and returns its number.
+func (e *secEnv) push(t *testing.T, token, model string, files map[string][]byte) int {
+	t.Helper()
+	var arts []map[string]any
+	for p, b := range files {
+		arts = append(arts, map[string]any{"path": p, "size": len(b), "sha256": sum(b)})
+	}
+	r := e.do(t, token, "POST", "/api/v1/models/"+model+"/versions", map[string]any{"artifacts": arts})
+	if r.code != 201 && r.code != 200 {
+		t.Fatalf("create version of %s: %d %s", model, r.code, r.body)
+	}
+	var v registry.Version
+	json.Unmarshal(r.body, &v)
+	for _, b := range files {
+		if r := e.do(t, token, "PUT", "/api/v1/blobs/"+sum(b), b); r.code != 201 && r.code != 200 {
+			t.Fatalf("upload: %d %s", r.code, r.body)
+		}
+	}
+	e.must(t, 200, token, "POST", fmt.Sprintf("/api/v1/models/%s/versions/%d/finalize", model, v.Number), nil)
+	return v.Number
+}
+
+// listNames returns the field of every item of a list response.
+func listNames(t *testing.T, r resp, field string) []string {
+	t.Helper()
+	var l struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal(r.body, &l); err != nil {
+		t.Fatalf("list %s: %v", r.body, err)
+	}
+	var out []string
+	for _, it := range l.Items {
+		out = append(out, fmt.Sprint(it[field]))
+	}
+	return out
+}
