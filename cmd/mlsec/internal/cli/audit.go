@@ -182,7 +182,7 @@ func (s *auditSource) read(ctx context.Context) (*audit.Log, error) {
 	}
 	l, err := c.ReadAuditLog(ctx)
 	if err != nil {
-		return nil, withCode(ExitUsage, remoteErr(c, err))
+		return nil, remoteErr(c, err)
 	}
 	return l, nil
 }

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
+	"github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
 )
@@ -106,8 +110,8 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// remoteErr turns a client error into an exit error with a hint saying
-// what to do next.
+// remoteErr turns a client error into an exit error with the code of
+// remoteExitCode and a hint that matches the cause.
 func remoteErr(c *client.Client, err error) error {
 	var ie *client.IntegrityError
 	if errors.As(err, &ie) {
@@ -116,11 +120,11 @@ func remoteErr(c *client.Client, err error) error {
 	hint := ""
 	switch client.StatusOf(err) {
 	case 0:
-		if c != nil && !errors.Is(err, registry.ErrInvalid) && !errors.Is(err, registry.ErrNotFound) {
+		if c != nil && unreachable(err) {
 			hint = "\nIs the registry running at " + c.BaseURL() + "? Start one with 'mlsec serve' or pass --server / set MLSEC_SERVER."
 		}
 	case 401:
-		hint = "\nSet MLSEC_TOKEN (or --token, or token: in " + configPath() + "), or run 'mlsec serve' to get the bootstrap token."
+		hint = "\nSet MLSEC_TOKEN (or --token, or token: in " + configPath() + ") to a token of this registry; an admin creates one with 'mlsec token create'."
 	case 403:
 		msg := err.Error()
 		if strings.Contains(msg, "separation of duties") || strings.Contains(msg, "approver") || strings.Contains(msg, "owner") {
@@ -129,8 +133,41 @@ func remoteErr(c *client.Client, err error) error {
 		} else {
 			hint = "\nYour token's role or scope does not allow this; ask an admin for a token that does ('mlsec token create')."
 		}
+	case 404:
+		hint = "\n'mlsec models' lists the models, 'mlsec versions NAME' a model's versions."
 	}
-	return withCode(ExitFindings, fmt.Errorf("%w%s", err, hint))
+	return withCode(remoteExitCode(err), fmt.Errorf("%w%s", err, hint))
+}
+
+// remoteExitCode is the one exit-code table of the registry client commands
+// (docs/exit-codes.md, "Registry commands"): 1 when the registry refused on
+// the merits or something did not verify (403, 409, 412, 422, a digest that
+// does not match); 2 when no verdict was reached: a usage error found by the
+// client or by the server (400, 404, 413, 428), no or a wrong token (401), a
+// registry that cannot be reached or failed (5xx), a local file or folder
+// that cannot be read.
+func remoteExitCode(err error) int {
+	var ie *client.IntegrityError
+	if errors.As(err, &ie) {
+		return ExitFindings
+	}
+	switch client.StatusOf(err) {
+	case http.StatusForbidden, http.StatusConflict, http.StatusPreconditionFailed, http.StatusUnprocessableEntity:
+		return ExitFindings
+	case 0:
+		if errors.Is(err, registry.ErrDigestMismatch) {
+			return ExitFindings
+		}
+	}
+	return ExitUsage
+}
+
+// unreachable reports whether err is a failure to talk to the server (a
+// transport error), not a local file error nor an API answer.
+func unreachable(err error) bool {
+	var ue *url.Error
+	var pe *fs.PathError
+	return errors.As(err, &ue) && !errors.As(err, &pe)
 }
 
 // splitRef splits NAME[@VERSION].
@@ -193,6 +230,12 @@ key.value.`,
 			if o.IgnorePaths, err = resolveIgnores(args[0], ignorePaths); err != nil {
 				return withCode(ExitUsage, fmt.Errorf("push: --ignore-paths: %w", err))
 			}
+			// A bar of bytes and files on a terminal's stderr (none in CI
+			// or when piped).
+			if bar := progress.ForTerminal(cmd.ErrOrStderr(), "pushing"); bar != nil {
+				o.Progress = bar.UpdateTransfer
+				defer bar.Clear()
+			}
 			res, err := cl.Push(cmd.Context(), args[0], o)
 			if err != nil {
 				return remoteErr(cl, err)
@@ -250,7 +293,12 @@ place unless everything matches; a mismatch exits 1 naming the file.`,
 			if err != nil {
 				return remoteErr(cl, err)
 			}
-			res, err := cl.Pull(cmd.Context(), name, n, dir)
+			var po client.PullOptions
+			if bar := progress.ForTerminal(cmd.ErrOrStderr(), "pulling"); bar != nil {
+				po.Progress = bar.UpdateTransfer
+				defer bar.Clear()
+			}
+			res, err := cl.PullWith(cmd.Context(), name, n, dir, po)
 			if err != nil {
 				return remoteErr(cl, err)
 			}

@@ -188,7 +188,7 @@ func TestClientAuthAndConfig(t *testing.T) {
 	// No or wrong token: 401 with a hint.
 	t.Setenv("MLSEC_TOKEN", "mlsec_"+strings.Repeat("0", 64))
 	code, _, errs := runCLI("models")
-	if code != 1 || !strings.Contains(errs, "unauthenticated") || !strings.Contains(errs, "set MLSEC_TOKEN") && !strings.Contains(errs, "Set MLSEC_TOKEN") {
+	if code != 2 || !strings.Contains(errs, "unauthenticated") || !strings.Contains(errs, "set MLSEC_TOKEN") && !strings.Contains(errs, "Set MLSEC_TOKEN") {
 		t.Fatalf("bad token: %d %s", code, errs)
 	}
 	// The flag wins over the env.
@@ -223,7 +223,7 @@ func TestClientAuthAndConfig(t *testing.T) {
 	}
 	// No server reachable: the hint says how to start one.
 	code, _, errs = runCLI("models", "--server", "http://127.0.0.1:1")
-	if code != 1 || !strings.Contains(errs, "mlsec serve") {
+	if code != 2 || !strings.Contains(errs, "mlsec serve") {
 		t.Fatalf("unreachable: %d %s", code, errs)
 	}
 	if code, _, _ := runCLI("models", "--format", "xml"); code != 2 {
