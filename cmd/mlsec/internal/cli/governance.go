@@ -445,26 +445,45 @@ func newHistoryCmd() *cobra.Command {
 				}
 				return writeJSONOut(cmd.OutOrStdout(), h)
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "WHEN\tWHO\tVERSION\tACTION\tWHAT\tWHY")
-			for _, e := range h {
-				v := "-"
-				if e.Version > 0 {
-					v = strconv.Itoa(e.Version)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format("2006-01-02 15:04:05"), e.Actor, v, e.Action, oneLine(e.What, 100), oneLine(e.Why, 80))
-			}
-			return tw.Flush()
+			writeHistory(cmd.OutOrStdout(), h)
+			return nil
 		},
 	}
 	r.register(c.Flags(), true)
 	return c
 }
 
+// historyWidth is the terminal width the history table fits.
+const historyWidth = 100
+
+// writeHistory prints one line per event in historyWidth columns: when,
+// who, the version, and what happened and why in words (the action codes
+// and every detail are in --format json).
+func writeHistory(w io.Writer, h []registry.HistoryEntry) {
+	whoW, vW := len("WHO"), len("V")
+	for _, e := range h {
+		whoW, vW = max(whoW, len(e.Actor)), max(vW, len(strconv.Itoa(e.Version)))
+	}
+	const whenW = len("2006-01-02 15:04")
+	textW := max(historyWidth-(whenW+2)-(whoW+2)-(vW+2), 30)
+	fmt.Fprintf(w, "%-*s  %-*s  %-*s  %s\n", whenW, "WHEN", whoW, "WHO", vW, "V", "WHAT HAPPENED (AND WHY)")
+	for _, e := range h {
+		v := "-"
+		if e.Version > 0 {
+			v = strconv.Itoa(e.Version)
+		}
+		text := e.What
+		if why := strings.TrimSpace(e.Why); why != "" {
+			text += ", because: " + why
+		}
+		fmt.Fprintf(w, "%-*s  %-*s  %-*s  %s\n", whenW, e.At.Format("2006-01-02 15:04"), whoW, e.Actor, vW, v, oneLine(text, textW))
+	}
+}
+
 func oneLine(s string, max int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		return s[:max-3] + "..."
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-3]) + "..."
 	}
 	return s
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
+	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
@@ -168,6 +169,35 @@ func unreachable(err error) bool {
 	var ue *url.Error
 	var pe *fs.PathError
 	return errors.As(err, &ue) && !errors.As(err, &pe)
+}
+
+// modelRow is a model with the versions people ask about first: the one
+// in production and the latest ready one (0: none).
+type modelRow struct {
+	registry.Model
+	Production int `json:"production_version"`
+	Latest     int `json:"latest_version"`
+}
+
+func modelVersions(ctx context.Context, cl *client.Client, m registry.Model) (modelRow, error) {
+	row := modelRow{Model: m}
+	vs, err := client.All(ctx, 0, func(ctx context.Context, cur string) (client.List[registry.Version], error) {
+		return cl.ListVersions(ctx, m.Name, client.VersionQuery{Page: registry.Page{Limit: registry.MaxLimit, Cursor: cur}, State: registry.StateReady})
+	})
+	for _, v := range vs {
+		row.Latest = max(row.Latest, v.Number)
+		if v.Stage == registry.StageProduction {
+			row.Production = max(row.Production, v.Number)
+		}
+	}
+	return row, err
+}
+
+func versionCell(n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprint(n)
 }
 
 // splitRef splits NAME[@VERSION].
@@ -333,13 +363,20 @@ func newModelsCmd() *cobra.Command {
 			if err != nil {
 				return remoteErr(cl, err)
 			}
+			rows := make([]modelRow, len(ms))
+			for i, m := range ms {
+				if rows[i], err = modelVersions(cmd.Context(), cl, m); err != nil {
+					return remoteErr(cl, err)
+				}
+			}
 			if r.format == "json" {
-				return writeJSONOut(cmd.OutOrStdout(), ms)
+				return writeJSONOut(cmd.OutOrStdout(), rows)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tTEAM\tTAGS\tUPDATED\tDESCRIPTION")
-			for _, m := range ms {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, m.Team, strings.Join(m.Tags, ","), m.UpdatedAt.Format("2006-01-02 15:04"), m.Description)
+			fmt.Fprintln(tw, "NAME\tTEAM\tPRODUCTION\tLATEST\tTAGS\tUPDATED\tDESCRIPTION")
+			for _, m := range rows {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Name, orDash(m.Team), versionCell(m.Production), versionCell(m.Latest),
+					orDash(strings.Join(m.Tags, ",")), m.UpdatedAt.Format("2006-01-02 15:04"), m.Description)
 			}
 			return tw.Flush()
 		},
@@ -424,9 +461,15 @@ func newEvidenceCmd() *cobra.Command {
 				return writeJSONOut(cmd.OutOrStdout(), es)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tTYPE\tPRODUCER\tSIGNED\tMAX SEVERITY\tTIMESTAMP\tBY")
+			fmt.Fprintln(tw, "ID\tTYPE\tRESULT\tPRODUCER\tSIGNED\tTIMESTAMP\tBY")
 			for _, e := range es {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%t\t%s\t%s\t%s\n", e.ID, e.Type, e.Producer, e.Signed, e.MaxSeverity, e.Timestamp.Format("2006-01-02 15:04:05"), e.CreatedBy)
+				// The Body is the whole record; its result says what it found.
+				var rec evidence.Record
+				result := "unreadable record"
+				if json.Unmarshal(e.Body, &rec) == nil {
+					result = evidence.Outcome(rec)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%t\t%s\t%s\n", e.ID, e.Type, result, e.Producer, e.Signed, e.Timestamp.Format("2006-01-02 15:04"), e.CreatedBy)
 			}
 			return tw.Flush()
 		},

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,11 @@ func TestPushPullRoundTrip(t *testing.T) {
 	code, out, _ = runCLI("models")
 	if code != 0 || !strings.Contains(out, "toy") || !strings.Contains(out, "stage.dev") {
 		t.Fatalf("models: %d %s", code, out)
+	}
+	// The table says what each record found.
+	code, out, _ = runCLI("evidence", "toy@1")
+	if code != 0 || !regexp.MustCompile(`(?m)^ID\s+TYPE\s+RESULT\s+PRODUCER`).MatchString(out) || !regexp.MustCompile(`(?m)^\d+\s+scan\s+clean \(0 files\)\s+mlsec`).MatchString(out) {
+		t.Errorf("evidence table: %d\n%s", code, out)
 	}
 	code, out, _ = runCLI("evidence", "toy@1", "--format", "json")
 	var es []registry.Evidence
