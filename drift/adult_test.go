@@ -18,8 +18,19 @@ func readAdult(t testing.TB, name string) *Table {
 	return FromFrame(f)
 }
 
+// streamAdult reads an Adult file as the command does (ReadTable).
+func streamAdult(t testing.TB, name string) *Table {
+	t.Helper()
+	tb, err := ReadTable(filepath.Join("testdata", "data", name), table.Options{TrimLeadingSpace: true, NullValues: table.PandasNullValues}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
 // The real-data golden: UCI Adult train vs test and vs a shifted test,
-// read by internal/table as pandas.read_csv(skipinitialspace=True) reads it.
+// read by internal/table as pandas.read_csv(skipinitialspace=True) reads it,
+// through a whole frame (FromFrame) and streamed (ReadTable).
 func TestGoldenAdult(t *testing.T) {
 	t.Parallel()
 	var g struct {
@@ -37,12 +48,14 @@ func TestGoldenAdult(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range g.Cases {
-		t.Run(c.Name, func(t *testing.T) {
-			rep, err := Compare(readAdult(t, c.Reference), readAdult(t, c.Current), c.Options.options())
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkReport(t, rep, c.Expected)
-		})
+		for name, read := range map[string]func(testing.TB, string) *Table{"frame": readAdult, "stream": streamAdult} {
+			t.Run(c.Name+"/"+name, func(t *testing.T) {
+				rep, err := Compare(read(t, c.Reference), read(t, c.Current), c.Options.options())
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkReport(t, rep, c.Expected)
+			})
+		}
 	}
 }

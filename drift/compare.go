@@ -399,6 +399,22 @@ func score(m string, typ ColumnType, ref, cur *Column) (float64, error) {
 			return hellingerShares(p, q), nil
 		}
 		return hellingerNumeric(ref.Values, ref.Weights, cur.Values, cur.Weights, categorical(ref, cur).nums), nil
+	case MethodAnderson:
+		return andersonP(ref, cur)
+	case MethodCramerVonMises:
+		return cramerVonMisesP(ref, cur)
+	case MethodMannWhitney:
+		return mannWhitneyLess(ref, cur), nil
+	case MethodEppsSingleton:
+		return eppsSingletonP(ref, cur)
+	case MethodMMD:
+		return mmdP(ref, cur)
+	case MethodFisher:
+		return fisherExactP(categorical(ref, cur))
+	case MethodGTest:
+		return gTestP(categorical(ref, cur)), nil
+	case MethodTVD:
+		return tvdP(categorical(ref, cur)), nil
 	case MethodJensenShannon, MethodPSI, MethodKL:
 		p, q, _ := binned(typ, ref, cur)
 		if m == MethodJensenShannon {

@@ -25,8 +25,15 @@
 // The statistics are our own Go (gonum for the chi-square, Student and
 // normal distributions): gonum has no two-sample KS p-value, so the exact
 // lattice-path probability and scipy's kstwo distribution are written here
-// and tested against scipy 1.10. testdata/gen/evidently_ref.py reproduces
+// and tested against scipy 1.10; so are the later methods (anderson,
+// cramer_von_mises, mannw, es, fisher_exact, g_test, TVD, empirical_mmd),
+// and numpy's legacy MT19937 generator, reproduced only so the permutation
+// tests draw Evidently's permutations (seed 0, rows laid out sorted:
+// Evidently's draw for draw on data in that order, another draw of the same
+// distribution otherwise). testdata/gen/evidently_ref.py reproduces
 // Evidently's procedure with scipy; the golden tests agree within 1e-6.
+// Text columns are skipped: Evidently's text-content methods train a
+// classifier, which we do not implement.
 //
 // Profile is the streaming form: a KLL-style quantile sketch per numeric
 // column (exact moments, min, max and, while few, exact distinct values) and

@@ -67,16 +67,24 @@ func (m Method) Drifted(score, threshold float64) bool {
 
 // Method names.
 const (
-	MethodKS            = "ks"
-	MethodChiSquare     = "chisquare"
-	MethodZ             = "z"
-	MethodWasserstein   = "wasserstein"
-	MethodJensenShannon = "jensenshannon"
-	MethodPSI           = "psi"
-	MethodKL            = "kl_div"
-	MethodHellinger     = "hellinger"
-	MethodEnergy        = "ed"
-	MethodTTest         = "t_test"
+	MethodKS             = "ks"
+	MethodChiSquare      = "chisquare"
+	MethodZ              = "z"
+	MethodWasserstein    = "wasserstein"
+	MethodJensenShannon  = "jensenshannon"
+	MethodPSI            = "psi"
+	MethodKL             = "kl_div"
+	MethodHellinger      = "hellinger"
+	MethodEnergy         = "ed"
+	MethodTTest          = "t_test"
+	MethodAnderson       = "anderson"
+	MethodCramerVonMises = "cramer_von_mises"
+	MethodMannWhitney    = "mannw"
+	MethodEppsSingleton  = "es"
+	MethodFisher         = "fisher_exact"
+	MethodGTest          = "g_test"
+	MethodTVD            = "TVD"
+	MethodMMD            = "empirical_mmd"
 )
 
 var numCat = []ColumnType{Numerical, Categorical}
@@ -86,33 +94,34 @@ var numCat = []ColumnType{Numerical, Categorical}
 // Evidently for categorical columns only, but its default selection also
 // picks it for numerical columns with at most two values; we accept both.
 var methods = map[string]Method{
-	MethodKS:            {MethodKS, "K-S p_value", []ColumnType{Numerical}, 0.05, PBelowOrEqual, scoreIsPValue},
-	MethodChiSquare:     {MethodChiSquare, "chi-square p_value", []ColumnType{Categorical, Numerical}, 0.05, PBelow, scoreIsPValue},
-	MethodZ:             {MethodZ, "Z-test p_value", []ColumnType{Categorical, Numerical}, 0.05, PBelow, scoreIsPValue},
-	MethodWasserstein:   {MethodWasserstein, "Wasserstein distance (normed)", []ColumnType{Numerical}, 0.1, AtLeast, scoreIsDistance},
-	MethodJensenShannon: {MethodJensenShannon, "Jensen-Shannon distance", numCat, 0.1, AtLeast, scoreIsDistance},
-	MethodPSI:           {MethodPSI, "PSI", numCat, 0.1, AtLeast, scoreIsDistance},
-	MethodKL:            {MethodKL, "Kullback-Leibler divergence", numCat, 0.1, AtLeast, scoreIsDistance},
-	MethodHellinger:     {MethodHellinger, "Hellinger distance", numCat, 0.1, AtLeast, scoreIsDistance},
-	MethodEnergy:        {MethodEnergy, "Energy-distance", []ColumnType{Numerical}, 0.1, Above, scoreIsDistance},
-	MethodTTest:         {MethodTTest, "t_test", []ColumnType{Numerical}, 0.05, PBelow, scoreIsPValue},
+	MethodKS:             {MethodKS, "K-S p_value", []ColumnType{Numerical}, 0.05, PBelowOrEqual, scoreIsPValue},
+	MethodChiSquare:      {MethodChiSquare, "chi-square p_value", []ColumnType{Categorical, Numerical}, 0.05, PBelow, scoreIsPValue},
+	MethodZ:              {MethodZ, "Z-test p_value", []ColumnType{Categorical, Numerical}, 0.05, PBelow, scoreIsPValue},
+	MethodWasserstein:    {MethodWasserstein, "Wasserstein distance (normed)", []ColumnType{Numerical}, 0.1, AtLeast, scoreIsDistance},
+	MethodJensenShannon:  {MethodJensenShannon, "Jensen-Shannon distance", numCat, 0.1, AtLeast, scoreIsDistance},
+	MethodPSI:            {MethodPSI, "PSI", numCat, 0.1, AtLeast, scoreIsDistance},
+	MethodKL:             {MethodKL, "Kullback-Leibler divergence", numCat, 0.1, AtLeast, scoreIsDistance},
+	MethodHellinger:      {MethodHellinger, "Hellinger distance", numCat, 0.1, AtLeast, scoreIsDistance},
+	MethodEnergy:         {MethodEnergy, "Energy-distance", []ColumnType{Numerical}, 0.1, Above, scoreIsDistance},
+	MethodTTest:          {MethodTTest, "t_test", []ColumnType{Numerical}, 0.05, PBelow, scoreIsPValue},
+	MethodAnderson:       {MethodAnderson, "Anderson-Darling", []ColumnType{Numerical}, 0.1, PBelow, scoreIsPValue},
+	MethodCramerVonMises: {MethodCramerVonMises, "Cramer-von Mises", []ColumnType{Numerical}, 0.1, PBelowOrEqual, scoreIsPValue},
+	MethodMannWhitney:    {MethodMannWhitney, "Mann-Whitney U-rank test", []ColumnType{Numerical}, 0.05, PBelow, scoreIsPValue},
+	MethodEppsSingleton:  {MethodEppsSingleton, "Epps-Singleton", []ColumnType{Numerical}, 0.05, PBelow, scoreIsPValue},
+	MethodFisher:         {MethodFisher, "Fisher's Exact test", []ColumnType{Categorical}, 0.1, PBelow, scoreIsPValue},
+	MethodGTest:          {MethodGTest, "g_test", []ColumnType{Categorical}, 0.1, PBelow, scoreIsPValue},
+	MethodTVD:            {MethodTVD, "Total-Variation-Distance", []ColumnType{Categorical}, 0.1, PBelow, scoreIsPValue},
+	MethodMMD:            {MethodMMD, "empirical_mmd", []ColumnType{Numerical}, 0.1, PBelow, scoreIsPValue},
 }
 
 // aliases accept the spellings users type for Evidently's names.
-var aliases = map[string]string{"kl": MethodKL, "js": MethodJensenShannon, "chi2": MethodChiSquare, "energy": MethodEnergy, "t": MethodTTest}
+var aliases = map[string]string{"kl": MethodKL, "js": MethodJensenShannon, "chi2": MethodChiSquare, "energy": MethodEnergy, "t": MethodTTest,
+	"cvm": MethodCramerVonMises, "mannwhitney": MethodMannWhitney, "fisher": MethodFisher, "g": MethodGTest, "tvd": MethodTVD, "mmd": MethodMMD}
 
 // notImplemented lists Evidently methods mlsec does not implement, with why.
 var notImplemented = map[string]string{
-	"anderson":                "Anderson-Darling k-sample (scipy's interpolated p-value table) is not implemented",
-	"cramer_von_mises":        "Cramér-von Mises is not implemented",
-	"mannw":                   "Mann-Whitney U is not implemented",
-	"es":                      "Epps-Singleton is not implemented",
-	"fisher_exact":            "Fisher's exact test is not implemented",
-	"g_test":                  "the G-test is not implemented (Evidently's raises for unequal sample sizes with scipy ≥ 1.9)",
-	"TVD":                     "total variation distance relies on numpy's seeded permutation stream, which cannot be reproduced exactly",
-	"empirical_mmd":           "empirical MMD relies on numpy's seeded permutation stream, which cannot be reproduced exactly",
-	"perc_text_content_drift": "text-content drift trains a domain classifier and is not implemented",
-	"abs_text_content_drift":  "text-content drift trains a domain classifier and is not implemented",
+	"perc_text_content_drift": "text-content drift trains a domain classifier and is not implemented (text columns are skipped; test one as categorical with --method COL=chisquare)",
+	"abs_text_content_drift":  "text-content drift trains a domain classifier and is not implemented (text columns are skipped; test one as categorical with --method COL=chisquare)",
 }
 
 // ErrUnknownMethod is wrapped by LookupMethod's errors.

@@ -97,7 +97,7 @@ func (q *Quantiles) compact(h int) {
 		lv := q.Levels[h]
 		if h == 0 {
 			if q.scratch == nil {
-				q.scratch = make([]uint64, 2*len(lv))
+				q.scratch = make([]uint64, len(lv))
 			}
 			sortFloats(lv, q.scratch)
 		}

@@ -206,9 +206,17 @@ func benchUpdate(b *testing.B, numeric int) {
 func TestSortFloats(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(9, 9))
-	for _, n := range []int{0, 1, 5, 63, 64, 1000, 4096} {
+	// Large sizes take the bounded big-sort path; small integers skip most
+	// byte passes, so the sorted keys can end in either buffer.
+	for _, n := range []int{0, 1, 5, 63, 64, 1000, 4096, 1 << 17, -4096, -(1 << 17)} {
+		ints := n < 0
+		n = max(n, -n)
 		xs := make([]float64, n)
 		for i := range xs {
+			if ints {
+				xs[i] = float64(r.IntN(300))
+				continue
+			}
 			switch r.IntN(4) {
 			case 0:
 				xs[i] = -r.ExpFloat64() * 1e6

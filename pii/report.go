@@ -154,7 +154,7 @@ func (r *Report) WriteSARIF(w io.Writer, file, baseDir string, exitCode int) err
 		desc := fmt.Sprintf("Personal data or a secret of type %s was found in the data.", c.Entity)
 		rules = append(rules, sarif.Rule{
 			ID:               "PII/" + string(c.Entity),
-			Name:             "PersonalData" + camel(string(c.Entity)),
+			Name:             "PersonalData" + sarif.RuleName(string(c.Entity)),
 			ShortDescription: sarif.Text{Text: string(c.Entity) + " found"},
 			FullDescription:  sarif.Text{Text: desc},
 			Help: sarif.Help(desc, "remove or redact the value ('mlsec pii redact'), and rotate it if it is a secret",
@@ -188,28 +188,10 @@ func (r *Report) WriteSARIF(w io.Writer, file, baseDir string, exitCode int) err
 	}
 	return sarif.Write(w, sarif.Run{
 		Tool: sarif.Tool{Driver: sarif.Driver{
-			Name: "mlsec-pii", Version: version.String(), InformationURI: "https://github.com/mlsec/mlsec", Rules: rulesOrEmpty(rules),
+			Name: "mlsec-pii", Version: version.String(), InformationURI: "https://github.com/mlsec/mlsec", Rules: sarif.Rules(rules),
 		}},
 		AutomationDetails: &sarif.Automation{ID: "mlsec/pii/"},
 		Invocations:       []sarif.Invocation{{ExecutionSuccessful: true, ExitCode: exitCode}},
 		Results:           results,
 	})
-}
-
-func rulesOrEmpty(r []sarif.Rule) []sarif.Rule {
-	if r == nil {
-		return []sarif.Rule{}
-	}
-	return r
-}
-
-// camel turns PHONE_NUMBER into PhoneNumber.
-func camel(s string) string {
-	var b strings.Builder
-	for _, w := range strings.Split(strings.ToLower(s), "_") {
-		if w != "" {
-			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
-		}
-	}
-	return b.String()
 }

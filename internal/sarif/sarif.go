@@ -193,3 +193,24 @@ func ArtifactURI(p, baseDir string) (uri, uriBaseID string) {
 	}
 	return strings.Join(segs, "/"), SrcRoot
 }
+
+// Rules returns r, or an empty list for nil: SARIF requires the rules
+// array even when a run found nothing.
+func Rules(r []Rule) []Rule {
+	if r == nil {
+		return []Rule{}
+	}
+	return r
+}
+
+// RuleName turns an identifier such as PHONE_NUMBER or DATA_PII_SECRET into
+// a rule name in upper camel case (PhoneNumber), as SARIF suggests.
+func RuleName(id string) string {
+	var b strings.Builder
+	for _, w := range strings.Split(strings.ToLower(id), "_") {
+		if w != "" {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
+}

@@ -268,3 +268,39 @@ func BenchmarkReadFrameParquet(b *testing.B) {
 		b.ReportMetric(float64(len(rows))*float64(n)/d.Seconds()/1e6, "Mrows/cpu-s")
 	}
 }
+
+// BenchmarkReadChunksMixedCSV reads bench/drift.sh's shape (8 floats with
+// 4 decimals, 4 small integers, 8 categories of 4 to 11 values) with
+// pandas' null markers, as mlsec drift does, through ReadChunks.
+func BenchmarkReadChunksMixedCSV(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var sb strings.Builder
+	sb.WriteString("f0,f1,f2,f3,f4,f5,f6,f7,age,hours,kids,flag,c0,c1,c2,c3,c4,c5,c6,c7\n")
+	for range 200_000 {
+		for i := range 8 {
+			sb.WriteString(strconv.FormatFloat(float64(10*i)+float64(2+i)*r.NormFloat64(), 'f', 4, 64))
+			sb.WriteByte(',')
+		}
+		for _, hi := range []int{72, 98, 5, 2} {
+			sb.WriteString(strconv.Itoa(r.IntN(hi)))
+			sb.WriteByte(',')
+		}
+		for i := range 8 {
+			sb.WriteString("cat" + strconv.Itoa(r.IntN(4+i)))
+			if i < 7 {
+				sb.WriteByte(',')
+			}
+		}
+		sb.WriteByte('\n')
+	}
+	p := filepath.Join(b.TempDir(), "mixed.csv")
+	if err := os.WriteFile(p, []byte(sb.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	opt := Options{NullValues: PandasNullValues}
+	loopCPU(b, int64(sb.Len()), func() {
+		if err := ReadChunks(p, opt, func(*Frame, int64) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	})
+}

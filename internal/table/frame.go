@@ -47,6 +47,10 @@ type Column struct {
 	// Nulls counts null rows. In a numeric column a NaN value (a literal
 	// "nan") is null too, as in pandas.
 	Nulls int
+	// Mixed is set only in a ReadChunks chunk: the column's values mixed
+	// kinds within the chunk, so the column is text and must be read
+	// again as KindString.
+	Mixed bool
 }
 
 // NullCode is the code of a null in Column.Codes.
@@ -229,9 +233,11 @@ func (b *colBuilder) reserve(n int) {
 	}
 }
 
-func (b *colBuilder) add(f *field, nulls map[string]struct{}) error {
-	// The common case first: CSV text in a column already numeric.
-	if b.state == KindNumber && f.k == fText && len(f.b) > 0 && nulls == nil && b.force == KindUnknown && !b.redo {
+func (b *colBuilder) add(f *field, nulls *nullSet) error {
+	// The common case first: CSV text in a column already numeric. A null
+	// marker that reads as a number other than NaN (say "-999") must be
+	// looked up first; NaN markers give a null either way.
+	if b.state == KindNumber && f.k == fText && len(f.b) > 0 && (nulls == nil || !nulls.numeric) && b.force == KindUnknown && !b.redo {
 		if n, isInt, ok := parseNumber(f.b); ok {
 			if n != n {
 				b.c.Nulls++

@@ -54,6 +54,30 @@ type chunkResult struct {
 // readFrameParallel loads the rest of rd's CSV file (after its header)
 // into fr's builders bs.
 func readFrameParallel(path string, rd *Reader, fr *Frame, bs []*colBuilder) error {
+	return readParallel(path, rd, bs, func(r chunkResult, first bool) error {
+		for i, b := range bs {
+			if err := b.merge(r.bs[i]); err != nil {
+				return errFallback
+			}
+		}
+		fr.Rows += r.rows
+		if first && r.rows > 0 {
+			// Size the columns once, from the first chunk's bytes per row.
+			est := int(float64(rd.size)/float64(r.bytes)*float64(r.rows)*1.05) + 1024
+			for _, b := range bs {
+				b.reserve(est)
+			}
+		}
+		return nil
+	})
+}
+
+// readParallel parses the rest of rd's CSV file (after its header) in
+// chunks on every core and hands each chunk's builders (fresh ones shaped
+// like proto) to sink in file order; first marks the first chunk. The
+// builders are reused once sink returns.
+func readParallel(path string, rd *Reader, proto []*colBuilder, sink func(r chunkResult, first bool) error) error {
+	bs := proto
 	src := rd.src.(*csvSource)
 	offset := rd.count.n - int64(src.end-src.pos)
 	if rd.sniffed != nil {
@@ -68,6 +92,9 @@ func readFrameParallel(path string, rd *Reader, fr *Frame, bs []*colBuilder) err
 		return &Error{File: rd.name, Err: err}
 	}
 	workers := runtime.GOMAXPROCS(0)
+	if rd.workers > 0 {
+		workers = min(workers, rd.workers)
+	}
 	slots := 2*workers + 1
 	jobs := make(chan chunkJob, slots)
 	results := make(chan chunkResult, slots)
@@ -131,25 +158,15 @@ func readFrameParallel(path string, rd *Reader, fr *Frame, bs []*colBuilder) err
 		if r.err != nil {
 			return errFallback
 		}
-		for i, b := range bs {
-			if err := b.merge(r.bs[i]); err != nil {
-				return errFallback
-			}
+		if err := sink(r, next == 1); err != nil {
+			return err
 		}
-		fr.Rows += r.rows
 		for _, b := range r.bs {
 			b.reset()
 		}
 		select {
 		case spare <- r.bs:
 		default:
-		}
-		if next == 1 && r.rows > 0 {
-			// Size the columns once, from the first chunk's bytes per row.
-			est := int(float64(rd.size)/float64(r.bytes)*float64(r.rows)*1.05) + 1024
-			for _, b := range bs {
-				b.reserve(est)
-			}
 		}
 	}
 	return nil

@@ -35,7 +35,7 @@ type Reader struct {
 	src    source
 	cols   []string
 	force  []Kind
-	nulls  map[string]struct{}
+	nulls  *nullSet
 	fields []field
 	rows   int64
 	max    int64
@@ -46,6 +46,7 @@ type Reader struct {
 	// sniffed buffers the input when the format was detected from content.
 	sniffed *bufio.Reader
 	reuse   bool
+	workers int // Options.Workers
 	cells   []Cell
 	err     error // the first error, returned again by every later Next
 }
@@ -78,7 +79,7 @@ func NewReader(r io.Reader, name string, opt Options) (*Reader, error) {
 const maxSpool = 8 << 30
 
 func newReader(in io.Reader, name string, opt Options, file *os.File) (*Reader, error) {
-	rd := &Reader{name: name, max: opt.MaxRows, reuse: opt.ReuseRow}
+	rd := &Reader{name: name, max: opt.MaxRows, reuse: opt.ReuseRow, workers: opt.Workers}
 	if file != nil {
 		rd.closer = append(rd.closer, file)
 	}
@@ -154,12 +155,7 @@ func newReader(in io.Reader, name string, opt Options, file *os.File) (*Reader, 
 	if err := rd.project(&opt); err != nil {
 		return fail(err)
 	}
-	if len(opt.NullValues) > 0 {
-		rd.nulls = make(map[string]struct{}, len(opt.NullValues))
-		for _, v := range opt.NullValues {
-			rd.nulls[v] = struct{}{}
-		}
-	}
+	rd.nulls = newNullSet(opt.NullValues)
 	return rd, nil
 }
 

@@ -81,6 +81,11 @@ type Options struct {
 	// strings are still new), as encoding/csv's ReuseRecord does: faster
 	// for callers that do not keep rows past the next call.
 	ReuseRow bool
+	// Workers bounds the goroutines that parse one large CSV file at once
+	// (ReadFrame, ReadChunks); 0 means GOMAXPROCS. A caller reading two
+	// files at once gives each half the cores: the same speed, half the
+	// chunks in flight.
+	Workers int
 	// MaxRecordBytes bounds one CSV record or one JSON line; 0 means
 	// 16 MiB or 4×MaxFieldBytes, whichever is larger. Beyond it the input
 	// is ErrFieldTooLarge.

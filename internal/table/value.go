@@ -39,7 +39,7 @@ type value struct {
 
 // classify decides what f holds, honouring a forced kind. It returns a
 // non-nil error (wrapping ErrType) when f cannot be read as the forced kind.
-func classify(f *field, force Kind, nulls map[string]struct{}) (value, error) {
+func classify(f *field, force Kind, nulls *nullSet) (value, error) {
 	switch f.k {
 	case fNull:
 		return value{null: true}, nil
@@ -47,10 +47,8 @@ func classify(f *field, force Kind, nulls map[string]struct{}) (value, error) {
 		if len(f.b) == 0 {
 			return value{null: true}, nil
 		}
-		if nulls != nil {
-			if _, ok := nulls[string(f.b)]; ok {
-				return value{null: true}, nil
-			}
+		if nulls.has(f.b) {
+			return value{null: true}, nil
 		}
 		if force == KindString {
 			return value{}, nil
@@ -109,6 +107,52 @@ func classify(f *field, force Kind, nulls map[string]struct{}) (value, error) {
 		}
 	}
 	return value{}, wrapf(ErrType, "%q is not a %s", clip(f.b), force)
+}
+
+// nullSet holds Options.NullValues. Most fields are not null markers, and
+// a map lookup per field was a fifth of loading a table with pandas'
+// markers, so has first rejects fields by length and first byte.
+type nullSet struct {
+	m       map[string]struct{}
+	first   [256]bool
+	lens    uint64 // bit i: a marker of length i (i < 64)
+	long    bool   // a marker of 64 bytes or more
+	numeric bool   // a marker reads as a number other than NaN (e.g. "-999")
+}
+
+func newNullSet(values []string) *nullSet {
+	if len(values) == 0 {
+		return nil
+	}
+	s := &nullSet{m: make(map[string]struct{}, len(values))}
+	for _, v := range values {
+		s.m[v] = struct{}{}
+		if v == "" {
+			continue // the empty field is null anyway
+		}
+		s.first[v[0]] = true
+		if len(v) < 64 {
+			s.lens |= 1 << len(v)
+		} else {
+			s.long = true
+		}
+		if n, _, ok := parseNumber([]byte(v)); ok && n == n {
+			s.numeric = true
+		}
+	}
+	return s
+}
+
+// has reports whether b is a null marker; a nil set has none.
+func (s *nullSet) has(b []byte) bool {
+	if s == nil || len(b) == 0 || !s.first[b[0]] {
+		return false
+	}
+	if len(b) < 64 && s.lens&(1<<len(b)) == 0 || len(b) >= 64 && !s.long {
+		return false
+	}
+	_, ok := s.m[string(b)]
+	return ok
 }
 
 // clip shortens a value for an error message.

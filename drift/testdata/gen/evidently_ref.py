@@ -7,7 +7,8 @@ procedure (src/evidently/legacy/calculations/stattests/*.py, data_drift.py,
 registry.py, core/datasets.py infer_column_type) line by line from the
 formulas described in docs/drift.md. Run it only by hand:
 
-    /usr/bin/python3 drift/testdata/gen/evidently_ref.py
+    /usr/bin/python3 drift/testdata/gen/evidently_ref.py          # everything
+    /usr/bin/python3 drift/testdata/gen/evidently_ref.py adult    # adult.json only
 
 It rewrites drift/testdata/golden/*.json. Never run in CI.
 """
@@ -16,6 +17,8 @@ import json
 import math
 import os
 import sys
+import warnings
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -148,6 +151,110 @@ def t_ttest(ref, cur, ftype):
     return stats.ttest_ind(ref, cur)[1]
 
 
+def t_anderson(ref, cur, ftype):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy warns when it caps the p-value
+        return stats.anderson_ksamp([ref.values, cur.values])[2]
+
+
+def t_cvm(ref, cur, ftype):
+    # Evidently's cramer_von_mises_stattest.py is a copy of scipy 1.10's
+    # cramervonmises_2samp (exact when both sizes <= 20, else asymptotic).
+    return stats.cramervonmises_2samp(ref.to_numpy(), cur.to_numpy()).pvalue
+
+
+def t_mannw(ref, cur, ftype):
+    return stats.mannwhitneyu(x=ref, y=cur, alternative="less")[1]
+
+
+def t_es(ref, cur, ftype):
+    if stats.iqr(np.hstack((ref, cur))) == 0:
+        raise ValueError("Evidently raises: IQR is zero")
+    return stats.epps_singleton_2samp(ref, cur)[1]
+
+
+def t_fisher(ref, cur, ftype):
+    # Evidently's fisher_exact, without its equal-length requirement
+    # (documented deviation): a 2x2 table of current and reference counts.
+    assert ref.nunique() <= 2 and cur.nunique() <= 2
+    cats = sorted(set(ref.unique().tolist() + cur.unique().tolist()))
+    one = cats[0]
+    table = [[int((cur == one).sum()), int((cur != one).sum())], [int((ref == one).sum()), int((ref != one).sum())]]
+    return stats.fisher_exact(table)[1]
+
+
+def t_g(ref, cur, ftype):
+    # Evidently 0.7 passes the reference counts unscaled, which scipy >= 1.9
+    # refuses unless the sizes are equal; mlsec scales them by n_cur/n_ref
+    # (the same for equal sizes), as later Evidently versions do.
+    keys = keys_of(ref, cur)
+    rd = {**dict.fromkeys(keys, 0), **dict(ref.value_counts())}
+    cd = {**dict.fromkeys(keys, 0), **dict(cur.value_counts())}
+    k = cur.shape[0] / ref.shape[0]
+    return stats.power_divergence([cd[x] for x in keys], [rd[x] * k for x in keys], lambda_="log-likelihood")[1]
+
+
+def tvd_stat(ref, cur):
+    keys = keys_of(ref, cur)
+    rd = {**dict.fromkeys(keys, 0), **dict(ref.value_counts())}
+    cd = {**dict.fromkeys(keys, 0), **dict(cur.value_counts())}
+    r = np.array([rd[x] for x in sorted(keys)], dtype=float)
+    c = np.array([cd[x] for x in sorted(keys)], dtype=float)
+    return 0.5 * np.sum(np.abs(r / r.sum() - c / c.sum()))
+
+
+def t_tvd(ref, cur, ftype):
+    # Evidently's permutation test: numpy's global generator seeded with 0,
+    # 1000 draws of np.random.choice(pooled rows, n_ref, replace=False). The
+    # rows are passed sorted (reference, then current), the order mlsec's
+    # summaries use, so the draws match.
+    ref, cur = ref.sort_values(), cur.sort_values()
+    observed = tvd_stat(ref, cur)
+    np.random.seed(0)
+    held = []
+    for _ in range(1000):
+        pooled = ref.tolist() + cur.tolist()
+        new_ref = np.random.choice(pooled, len(ref), replace=False).tolist()
+        new_cur = list((Counter(pooled) - Counter(new_ref)).elements())
+        held.append(tvd_stat(pd.Series(new_ref), pd.Series(new_cur)))
+    return sum(observed <= abs(np.array(held))) / len(held)
+
+
+def t_mmd(ref, cur, ftype):
+    # Evidently's empirical_mmd: RBF kernel with sigma from the median of the
+    # reference's squared pairwise distances, the unbiased MMD^2 with a zeroed
+    # diagonal, and the share of 100 permutations at least as large.
+    # Evidently does not seed numpy here; the reference seeds it with 0 and
+    # passes the values sorted, as mlsec does.
+    x = ref.sort_values().to_numpy().reshape(-1, 1)
+    y = cur.sort_values().to_numpy().reshape(-1, 1)
+
+    def sq(a, b):
+        return (b**2).T - 2 * np.dot(a, b.T) + a**2
+
+    dxx = sq(x, x)
+    sigma = (0.5 * np.percentile(dxx.flatten(), 50, method="nearest")) ** 0.5
+    if sigma == 0:
+        sigma = 0.5**0.5
+    gamma = 1.0 / (2.0 * sigma**2)
+    kxx, kxy, kyy = np.exp(-gamma * dxx), np.exp(-gamma * sq(x, y)), np.exp(-gamma * sq(y, y))
+    km = np.concatenate((np.concatenate((kxx, kxy), axis=1), np.concatenate((kxy.T, kyy), axis=1)), axis=0)
+    km = km - np.diag(np.diagonal(km))
+    ny, nx = y.shape[0], x.shape[0]
+
+    def mmd2(m):
+        return (m[:-ny, :-ny].sum() / (nx * (nx - 1)) + m[-ny:, -ny:].sum() / (ny * (ny - 1))
+                - 2.0 * m[-ny:, :-ny].mean())
+
+    observed = mmd2(km)
+    np.random.seed(0)
+    perms = []
+    for _ in range(100):
+        idx = np.random.permutation(km.shape[0])
+        perms.append(mmd2(km[idx][:, idx]))
+    return (observed <= np.array(perms)).mean()
+
+
 METHODS = {
     "ks": (t_ks, 0.05, lambda s, t: s <= t),
     "chisquare": (t_chisquare, 0.05, lambda s, t: s < t),
@@ -159,6 +266,14 @@ METHODS = {
     "hellinger": (t_hellinger, 0.1, lambda s, t: s >= t),
     "ed": (t_ed, 0.1, lambda s, t: s > t),
     "t_test": (t_ttest, 0.05, lambda s, t: s < t),
+    "anderson": (t_anderson, 0.1, lambda s, t: s < t),
+    "cramer_von_mises": (t_cvm, 0.1, lambda s, t: s <= t),
+    "mannw": (t_mannw, 0.05, lambda s, t: s < t),
+    "es": (t_es, 0.05, lambda s, t: s < t),
+    "fisher_exact": (t_fisher, 0.1, lambda s, t: s < t),
+    "g_test": (t_g, 0.1, lambda s, t: s < t),
+    "TVD": (t_tvd, 0.1, lambda s, t: s < t),
+    "empirical_mmd": (t_mmd, 0.1, lambda s, t: s < t),
 }
 
 
@@ -356,6 +471,44 @@ def synthetic_cases():
            "i_nan": num([None] + [1, 2, 3, 3] * 74 + [1, 2, 3], True), "s_cat": cat(["u", "v", "w", "w"] * 75),
            "s_text": cat([f"id{i}" for i in range(300)]), "b": {"kind": "bool", "values": [True, False, False] * 100}}
     cases.append(case("type-inference", ref, cur))
+    cases += more_method_cases()
+    return cases
+
+
+def more_method_cases():
+    """The methods added after the first release: every one on the anchor
+    normal samples, small samples (exact branches), ties, unequal sizes and
+    columns large enough that mlsec keeps values with counts."""
+    cases = []
+    numeric = ["anderson", "cramer_von_mises", "mannw", "es", "empirical_mmd"]
+    for m in numeric:
+        cases.append(case("more-normal-" + m, dataset="normal", ref={"x": num(np.random.default_rng(0).normal(0, 1, 500))},
+                          cur={"x": num(np.random.default_rng(0).normal(0, 1, 1000)[500:] + 0.5)}, opts={"method": m}))
+    rng = np.random.default_rng(1616)
+    for n_ref, n_cur, shift in [(6, 7, 0.4), (15, 20, 0.3), (20, 12, 1.5), (40, 30, 0.2), (120, 150, 0.15), (300, 260, 0.05), (900, 1100, 0.1)]:
+        ref = {"f": num(np.round(rng.normal(0, 1, n_ref), 6)), "t": num(rng.integers(0, 6, n_ref).astype(float)),
+               "b": cat(rng.choice(["yes", "no"], n_ref, p=[.6, .4])), "c": cat(rng.choice(["a", "b", "c", "d"], n_ref))}
+        cur = {"f": num(np.round(rng.normal(shift, 1.1, n_cur), 6)), "t": num(rng.integers(0, 7, n_cur).astype(float)),
+               "b": cat(rng.choice(["yes", "no"], n_cur, p=[.5, .5])), "c": cat(rng.choice(["a", "b", "c", "e"], n_cur, p=[.3, .3, .2, .2]))}
+        ds = f"more-{n_ref}-{n_cur}"
+        for m in numeric:
+            if m == "es" and min(n_ref, n_cur) < 5:
+                continue
+            cases.append(case(f"more-{m}-{n_ref}-{n_cur}", ref, cur, {"methods": {"f": m, "t": m}, "columns": ["f", "t"]}, dataset=ds))
+        for m in ["fisher_exact", "g_test", "TVD"]:
+            cols = ["b"] if m == "fisher_exact" else ["b", "c"]
+            cases.append(case(f"more-{m}-{n_ref}-{n_cur}", ref, cur, {"methods": {k: m for k in cols}, "columns": cols}, dataset=ds))
+    # Equal sizes: Evidently 0.7's own g_test and fisher_exact apply as is.
+    for m in ["g_test", "fisher_exact", "TVD"]:
+        cases.append(case("more-anchor-z-" + m, {"x": num([1] * 30 + [0] * 70, True)}, {"x": num([1] * 45 + [0] * 55, True)}, {"method": m}, dataset="anchor-z"))
+    for m in ["g_test", "TVD"]:
+        cases.append(case("more-toy-" + m, {"x": cat(["a"] * 25 + ["b"] * 25 + ["c"] * 50)}, {"x": cat(["a"] * 50 + ["b"] * 25 + ["c"] * 25)},
+                          {"method": m}, dataset="toy"))
+    # Large columns with few distinct values (kept as values with counts).
+    ref = {"i": num(rng.integers(0, 40, 3000), True), "f": num(np.round(rng.normal(5, 2, 3000), 1))}
+    cur = {"i": num(rng.integers(2, 42, 2500), True), "f": num(np.round(rng.normal(5.1, 2, 2500), 1))}
+    for m in ["anderson", "cramer_von_mises", "mannw", "es"]:
+        cases.append(case("more-counts-" + m, ref, cur, {"method": m}, dataset="more-counts"))
     return cases
 
 
@@ -407,6 +560,13 @@ def adult_cases():
             out.append({"name": name + "-" + m, "reference": "adult-train.csv.gz",
                         "current": "adult-test.csv.gz" if name == "adult-train-vs-test" else "adult-test-shifted.csv.gz",
                         "options": opts, "expected": drift(tr, cur, opts)})
+    # The later methods on real data (TVD over 48,842 rows with the "?"
+    # category; both tables sorted as mlsec lays them out, see t_tvd).
+    opts = {"methods": {"age": "anderson", "hours_per_week": "cramer_von_mises", "fnlwgt": "mannw", "education_num": "es",
+                        "sex": "fisher_exact", "race": "g_test", "workclass": "TVD"},
+            "columns": ["age", "hours_per_week", "fnlwgt", "education_num", "sex", "race", "workclass"]}
+    out.append({"name": "adult-train-vs-shifted-more-methods", "reference": "adult-train.csv.gz", "current": "adult-test-shifted.csv.gz",
+                "options": opts, "expected": drift(tr, sh, opts)})
     return out
 
 
@@ -421,6 +581,9 @@ def write(name, obj):
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["adult"]:  # only the real-data golden (a few minutes)
+        write("adult.json", {"cases": adult_cases()})
+        sys.exit(0)
     write("ks.json", ks_grid())
     cases = synthetic_cases()
     write("cases.json.gz", {"generator": "drift/testdata/gen/evidently_ref.py", "scipy": __import__("scipy").__version__,

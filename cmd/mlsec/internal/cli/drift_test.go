@@ -57,7 +57,7 @@ func TestDriftAdult(t *testing.T) {
 	validateDriftReport(t, raw)
 	// HTML for people.
 	out, _, code = scanCLI(t, "drift", ref, shifted, "--trim-space", "--format", "html")
-	if code != ExitOK || !strings.Contains(out, "<td>age</td>") || !strings.Contains(out, "drifted") || strings.Contains(out, "<script") ||
+	if code != ExitOK || !strings.Contains(out, `>age</a></td>`) || strings.Count(out, "<svg") < 15 || !strings.Contains(out, "drifted") || strings.Contains(out, "<script") ||
 		!strings.Contains(out, "Largest change: &lt;=50K., 0.0% of the reference") {
 		t.Fatalf("html exit %d:\n%.400s", code, out)
 	}
@@ -88,7 +88,7 @@ func TestDriftBadInput(t *testing.T) {
 		{"header only", good, "a,b\n", nil, "cur.csv"},
 		{"ragged row", good, "a,b\n1,x\n2,y,z\n", nil, "cur.csv:3"},
 		{"invalid UTF-8", good, "a,b\n1,\xff\xfe\n", nil, "cur.csv:2"},
-		{"unknown method", good, good, []string{"--method", "a=anderson"}, "Anderson-Darling"},
+		{"unknown method", good, good, []string{"--method", "a=perc_text_content_drift"}, "domain classifier"},
 		{"missing selected column", good, "a,c\n1,x\n", []string{"--columns", "a,b"}, "cur.csv"},
 		{"method on wrong type", good, good, []string{"--method", "b=ks"}, `method ks does not apply to categorical column "b"`},
 		{"bad drift share", good, good, []string{"--drift-share", "1.5"}, "--drift-share"},

@@ -3,15 +3,18 @@ package cli
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/manifest"
+	"github.com/mlsec/mlsec/registry/client"
 )
 
 // evidenceOut is the --evidence flag shared by scan, verify and bom: each
@@ -71,4 +74,74 @@ func (e *evidenceOut) write(ctx context.Context, path string, ignore []string, d
 		return fmt.Errorf("--evidence %s: %w", e.path, err)
 	}
 	return f.Close()
+}
+
+// modelRef is the flag group of commands that check data about a model
+// they do not read (fairness, drift, probe): --evidence FILE and the model
+// version the record is bound to, --model PATH (the digest 'mlsec push'
+// gives the folder, its evidence files left out, so a record written into
+// the folder does not change the version it names) or --model-digest HEX
+// with --model-name NAME. One place for the rule, so the commands bind
+// evidence the same way and say the same thing when a flag is missing.
+//
+// Use: register it on the command's flags, call check before reading any
+// data (a usage error exits 2 before work), then subject for the record.
+type modelRef struct {
+	evidence string // --evidence FILE
+	path     string // --model PATH
+	digest   string // --model-digest HEX
+	name     string // --model-name NAME
+}
+
+func (m *modelRef) register(f *pflag.FlagSet) {
+	f.StringVar(&m.evidence, "evidence", "", "also write the result as an mlsec evidence record to `FILE` (docs/evidence.md)")
+	f.StringVar(&m.path, "model", "", "model `PATH` the evidence is about (bound to the digest 'mlsec push' gives it)")
+	f.StringVar(&m.digest, "model-digest", "", "the model's OMS root digest (64 hex digits, as 'mlsec versions' prints it) instead of --model")
+	f.StringVar(&m.name, "model-name", "", "model `NAME` in the evidence (default: the --model folder's name)")
+}
+
+func (m *modelRef) enabled() bool { return m.evidence != "" }
+
+// hexDigest is --model-digest in lower case without a "sha256:" prefix.
+func (m *modelRef) hexDigest() string {
+	return strings.TrimPrefix(strings.ToLower(m.digest), "sha256:")
+}
+
+// check validates the combination of flags.
+func (m *modelRef) check() error {
+	if !m.enabled() {
+		if m.path != "" || m.digest != "" {
+			return errors.New("--model and --model-digest bind the --evidence record: add --evidence FILE")
+		}
+		return nil
+	}
+	switch {
+	case (m.path == "") == (m.digest == ""):
+		return errors.New("--evidence needs --model PATH or --model-digest HEX with --model-name, one of them: the model version the record is about (--model is the model folder, bound to the digest push gives it)")
+	case m.digest != "" && !evidence.ValidDigest(m.hexDigest()):
+		return fmt.Errorf("--model-digest %q: want 64 hex digits (the OMS root digest, as 'mlsec versions' prints it)", m.digest)
+	case m.digest != "" && m.name == "":
+		return errors.New("--model-digest needs --model-name NAME")
+	}
+	return nil
+}
+
+// subject is the model version the evidence is about; call check first.
+func (m *modelRef) subject(ctx context.Context) (evidence.Subject, error) {
+	if m.digest != "" {
+		return evidence.NewSubject(m.name, m.hexDigest()), nil
+	}
+	digest, err := client.VersionDigest(ctx, m.path)
+	if err != nil {
+		return evidence.Subject{}, fmt.Errorf("--model %s: %w", m.path, err)
+	}
+	name := m.name
+	if name == "" {
+		abs, err := filepath.Abs(m.path)
+		if err != nil {
+			return evidence.Subject{}, err
+		}
+		name = filepath.Base(abs)
+	}
+	return evidence.NewSubject(name, digest), nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mlsec/mlsec/evidence"
@@ -82,5 +83,56 @@ func TestEvidenceFlag(t *testing.T) {
 	// One evidence record describes one model.
 	if _, _, code := scanCLI(t, "scan", "--evidence", filepath.Join(dir, "x.json"), model, model); code != ExitUsage {
 		t.Errorf("scan --evidence with two paths: exit %d, want %d", code, ExitUsage)
+	}
+}
+
+// TestModelRef checks the --evidence/--model group that fairness and drift
+// share: every bad combination is refused with the same words, and
+// --model binds the digest push gives the folder, so an evidence file
+// written into it does not change the version it names.
+func TestModelRef(t *testing.T) {
+	t.Parallel()
+	const d = "4f2c1e0b9a8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b"
+	for _, c := range []struct {
+		m    modelRef
+		want string
+	}{
+		{modelRef{}, ""},
+		{modelRef{evidence: "e.json", digest: d, name: "m"}, ""},
+		{modelRef{evidence: "e.json", path: "dir"}, ""},
+		{modelRef{evidence: "e.json"}, "--evidence needs --model PATH"},
+		{modelRef{evidence: "e.json", path: "dir", digest: d}, "--evidence needs --model PATH"},
+		{modelRef{evidence: "e.json", digest: "abc", name: "m"}, "want 64 hex digits"},
+		{modelRef{evidence: "e.json", digest: d}, "--model-digest needs --model-name"},
+		{modelRef{path: "dir"}, "add --evidence FILE"},
+	} {
+		err := c.m.check()
+		if (c.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", c.m, err, c.want)
+		}
+	}
+	model := writeFiles(t, map[string]string{"config.json": `{"model_type": "bert"}`})
+	m := modelRef{evidence: filepath.Join(model, "x.evidence.json"), path: model}
+	before, err := m.subject(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(m.evidence, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	after, err := m.subject(context.Background())
+	if err != nil || after.SHA256() != before.SHA256() || after.Name != filepath.Base(model) {
+		t.Errorf("subject %+v then %+v (%v): an evidence file in the folder changed the version", before, after, err)
+	}
+	if s, _ := (&modelRef{evidence: "e", digest: "SHA256:" + strings.ToUpper(d), name: "m"}).subject(context.Background()); s.SHA256() != d {
+		t.Errorf("digest not normalised: %s", s.SHA256())
+	}
+	for _, cmd := range [][]string{
+		{"fairness", "data.csv", "--y-true", "y", "--y-pred", "p", "--sensitive", "s", "--evidence", "e.json"},
+		{"drift", "a.csv", "b.csv", "--evidence", "e.json"},
+	} {
+		if code, _, errOut := runCLI(cmd...); code != ExitUsage || !strings.Contains(errOut, "--evidence needs --model PATH") {
+			t.Errorf("%s: exit %d %s", cmd[0], code, errOut)
+		}
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/internal/table"
 	"github.com/mlsec/mlsec/internal/version"
-	"github.com/mlsec/mlsec/registry/client"
 )
 
 // The fairness command (docs/fairness.md): a thin layer over package fairness.
@@ -31,8 +30,7 @@ type fairnessFlags struct {
 	seed                           uint64
 	ci, maxDiff, minRatio          float64
 	trimSpace                      bool
-	evidence                       evidenceOut
-	model, modelDigest             string
+	model                          modelRef
 }
 
 func newFairnessCmd() *cobra.Command {
@@ -90,9 +88,7 @@ Exit codes (docs/exit-codes.md):
 	f.StringArrayVar(&fl.nulls, "null-value", nil, "CSV: a field `TEXT` that means missing, besides the empty field (repeatable, e.g. '?')")
 	f.StringVar(&fl.format, "format", "table", "output format: table, json, html or sarif")
 	f.StringVarP(&fl.output, "output", "o", "", "write the report to `FILE` (default standard output)")
-	fl.evidence.register(f)
-	f.StringVar(&fl.model, "model", "", "model `PATH` whose OMS root digest the evidence is bound to")
-	f.StringVar(&fl.modelDigest, "model-digest", "", "the model's OMS root digest (hex SHA-256) instead of --model")
+	fl.model.register(f)
 	c.AddCommand(newFairnessHistoryCmd())
 	return c
 }
@@ -138,17 +134,8 @@ func (fl *fairnessFlags) options() (fairness.LoadOptions, fairness.Options, erro
 	}
 	opt.MinGroupSize, opt.Bootstrap, opt.Seed, opt.CI = fl.minGroup, fl.bootstrap, fl.seed, fl.ci
 	opt.MaxDifference, opt.MinRatio = fl.maxDiff, fl.minRatio
-	if fl.evidence.enabled() {
-		switch {
-		case (fl.model == "") == (fl.modelDigest == ""):
-			return lo, opt, errors.New("--evidence needs the model it is about: --model PATH (the digest push gives it) or --model-digest HEX with --model-name")
-		case fl.modelDigest != "" && !evidence.ValidDigest(strings.ToLower(fl.modelDigest)):
-			return lo, opt, fmt.Errorf("--model-digest %q: want 64 hex digits (the OMS root digest, as 'mlsec versions' prints it)", fl.modelDigest)
-		case fl.modelDigest != "" && fl.evidence.name == "":
-			return lo, opt, errors.New("--model-digest needs --model-name NAME")
-		}
-	} else if fl.model != "" || fl.modelDigest != "" {
-		return lo, opt, errors.New("--model and --model-digest bind the --evidence record: add --evidence FILE")
+	if err := fl.model.check(); err != nil {
+		return lo, opt, err
 	}
 	return lo, opt, nil
 }
@@ -161,25 +148,9 @@ func runFairness(cmd *cobra.Command, data string, fl *fairnessFlags) error {
 	ctx := cmd.Context()
 	// The model digest first: a wrong --model fails before the data is read.
 	var subject evidence.Subject
-	if fl.evidence.enabled() {
-		if fl.modelDigest != "" {
-			subject = evidence.NewSubject(fl.evidence.name, fl.modelDigest)
-		} else {
-			// The digest push gives the version: evidence files already
-			// in the folder (this one, from an earlier run) are left out.
-			digest, err := client.VersionDigest(ctx, fl.model)
-			if err != nil {
-				return withCode(ExitUsage, fmt.Errorf("--model %s: %w", fl.model, err))
-			}
-			name := fl.evidence.name
-			if name == "" {
-				abs, err := filepath.Abs(fl.model)
-				if err != nil {
-					return withCode(ExitUsage, err)
-				}
-				name = filepath.Base(abs)
-			}
-			subject = evidence.NewSubject(name, digest)
+	if fl.model.enabled() {
+		if subject, err = fl.model.subject(ctx); err != nil {
+			return withCode(ExitUsage, err)
 		}
 	}
 	// Outputs are temporaries until everything succeeded: a bad input never
@@ -190,9 +161,9 @@ func runFairness(cmd *cobra.Command, data string, fl *fairnessFlags) error {
 	}
 	defer report.discard()
 	var evFile *outFile
-	if fl.evidence.enabled() {
-		if evFile, err = createOutFile(fl.evidence.path); err != nil {
-			return withCode(ExitUsage, fmt.Errorf("--evidence %s: %w", fl.evidence.path, err))
+	if fl.model.enabled() {
+		if evFile, err = createOutFile(fl.model.evidence); err != nil {
+			return withCode(ExitUsage, fmt.Errorf("--evidence %s: %w", fl.model.evidence, err))
 		}
 		defer evFile.discard()
 	}
@@ -239,7 +210,7 @@ func runFairness(cmd *cobra.Command, data string, fl *fairnessFlags) error {
 			return fmt.Errorf("--evidence: %w", err)
 		}
 		if err := evidence.Write(evFile, rec); err != nil {
-			return fmt.Errorf("--evidence %s: %w", fl.evidence.path, err)
+			return fmt.Errorf("--evidence %s: %w", fl.model.evidence, err)
 		}
 	}
 	if report != nil {
@@ -249,7 +220,7 @@ func runFairness(cmd *cobra.Command, data string, fl *fairnessFlags) error {
 	}
 	if evFile != nil {
 		if err := evFile.commit(); err != nil {
-			return fmt.Errorf("--evidence %s: %w", fl.evidence.path, err)
+			return fmt.Errorf("--evidence %s: %w", fl.model.evidence, err)
 		}
 	}
 	if code != ExitOK {

@@ -180,57 +180,19 @@ func (f *sampleFlags) load() (*probe.Sample, error) {
 	return probe.LoadSample(f.data, opt)
 }
 
-// modelEvidence binds probe evidence to a model version: --model PATH
-// (its OMS root digest) or --model-digest HEX.
-type modelEvidence struct {
-	path, model, digest, name string
-}
-
-func (e *modelEvidence) register(fs *pflag.FlagSet, what string) {
-	fs.StringVar(&e.path, "evidence", "", "also write "+what+" evidence to `FILE` (docs/evidence.md)")
-	fs.StringVar(&e.model, "model", "", "model `PATH` the evidence is about (its OMS root digest)")
-	fs.StringVar(&e.digest, "model-digest", "", "the model's OMS root digest (64 hex digits) instead of --model")
-	fs.StringVar(&e.name, "model-name", "", "model `NAME` in the evidence (default: the --model base name)")
-}
-
-// check runs before the probe, so a flag mistake costs no queries.
-func (e *modelEvidence) check() error {
-	if e.path == "" {
-		return nil
-	}
-	switch {
-	case e.model == "" && e.digest == "":
-		return errors.New("--evidence needs --model PATH or --model-digest HEX: evidence is bound to one model version")
-	case e.model != "" && e.digest != "":
-		return errors.New("give --model or --model-digest, not both")
-	case e.digest != "" && !evidence.ValidDigest(strings.ToLower(e.digest)):
-		return fmt.Errorf("--model-digest %q: want 64 hex digits (the OMS root digest, as mlsec push prints it)", e.digest)
-	case e.digest != "" && e.name == "":
-		return errors.New("--model-digest needs --model-name NAME")
-	}
-	return nil
-}
-
-// write builds the record with build and writes it to --evidence.
-func (e *modelEvidence) write(ctx context.Context, build func(evidence.Subject, string, time.Time) (evidence.Record, error)) error {
-	var subj evidence.Subject
-	if e.digest != "" {
-		subj = evidence.NewSubject(e.name, e.digest)
-	} else {
-		// manifest leaves attachments (evidence, BOMs, model.sig) out of
-		// the identity, so evidence written into the model folder binds
-		// to the digest the registry gives the version.
-		var err error
-		out := evidenceOut{name: e.name}
-		if subj, err = out.subject(ctx, e.model, nil, nil, nil); err != nil {
-			return err
-		}
+// writeProbeEvidence writes a probe's evidence to --evidence, bound to
+// the model version the shared --model/--model-digest group names
+// (modelRef: the digest push gives the folder, attachments left out).
+func writeProbeEvidence(ctx context.Context, ev *modelRef, build func(evidence.Subject, string, time.Time) (evidence.Record, error)) error {
+	subj, err := ev.subject(ctx)
+	if err != nil {
+		return err
 	}
 	rec, err := build(subj, version.String(), time.Now().UTC())
 	if err != nil {
 		return fmt.Errorf("--evidence: %w", err)
 	}
-	return writeFileAtomic(e.path, func(w io.Writer) error { return evidence.Write(w, rec) })
+	return writeFileAtomic(ev.evidence, func(w io.Writer) error { return evidence.Write(w, rec) })
 }
 
 // outputFlags are --format and -o.
@@ -269,7 +231,7 @@ func (o *outputFlags) write(stdout io.Writer, table, html func(io.Writer) error,
 // prepareProbe does everything that can fail before the first query:
 // the command's own flag check (err), the shared flags, the sample and
 // the client, so a mistake costs the model server nothing.
-func prepareProbe(err error, sf *sampleFlags, ep *endpointFlags, out *outputFlags, ev *modelEvidence) (*probe.Sample, *modelclient.Client, error) {
+func prepareProbe(err error, sf *sampleFlags, ep *endpointFlags, out *outputFlags, ev *modelRef) (*probe.Sample, *modelclient.Client, error) {
 	if err == nil {
 		err = out.check()
 	}
@@ -313,7 +275,7 @@ var (
 
 // finishProbe prints a report (complete or partial), then, for a complete
 // one, writes its evidence; probeErr is the probe's own error, if any.
-func finishProbe(cmd *cobra.Command, ep *endpointFlags, cl *modelclient.Client, out *outputFlags, ev *modelEvidence, rep probeReport, probeErr error) error {
+func finishProbe(cmd *cobra.Command, ep *endpointFlags, cl *modelclient.Client, out *outputFlags, ev *modelRef, rep probeReport, probeErr error) error {
 	rep.Served(ep.endpoint, ep.protocol, ep.served, ep.traffic(cl))
 	if err := out.write(cmd.OutOrStdout(), rep.WriteTable, rep.WriteHTML, rep); err != nil {
 		return withCode(ExitUsage, err)
@@ -321,10 +283,10 @@ func finishProbe(cmd *cobra.Command, ep *endpointFlags, cl *modelclient.Client, 
 	if probeErr != nil {
 		return wordProbeErr(probeErr)
 	}
-	if ev.path == "" {
+	if !ev.enabled() {
 		return nil
 	}
-	if err := ev.write(cmd.Context(), rep.Evidence); err != nil {
+	if err := writeProbeEvidence(cmd.Context(), ev, rep.Evidence); err != nil {
 		return withCode(ExitUsage, err)
 	}
 	return nil

@@ -12,7 +12,7 @@ import (
 type explainFlags struct {
 	ep         endpointFlags
 	sample     sampleFlags
-	ev         modelEvidence
+	ev         modelRef
 	out        outputFlags
 	repeats    int
 	scoring    string
@@ -60,7 +60,7 @@ Exit codes: 0 done, 2 usage error, an unusable sample, or a failed probe
 	f := c.Flags()
 	fl.ep.register(f)
 	fl.sample.register(f, 0)
-	fl.ev.register(f, "explainability")
+	fl.ev.register(f)
 	fl.out.register(f)
 	f.IntVar(&fl.repeats, "repeats", 5, "permutations per feature (scikit-learn's n_repeats)")
 	f.StringVar(&fl.scoring, "scoring", "accuracy", "score whose drop measures importance: accuracy, or r2 for a regressor")

@@ -15,7 +15,7 @@ import (
 type robustnessFlags struct {
 	ep         endpointFlags
 	sample     sampleFlags
-	ev         modelEvidence
+	ev         modelRef
 	out        outputFlags
 	attacks    []string
 	norm       string
@@ -71,7 +71,7 @@ unusable sample, a failed or incomplete probe (docs/exit-codes.md).`,
 	f := c.Flags()
 	fl.ep.register(f)
 	fl.sample.register(f, 100)
-	fl.ev.register(f, "robustness")
+	fl.ev.register(f)
 	fl.out.register(f)
 	f.StringSliceVar(&fl.attacks, "attack", []string{"hsj", "noise"}, "attacks to run: hsj, boundary, simba, noise, featurewise, or all")
 	f.StringVar(&fl.norm, "norm", "l2", "distance for ε and the headline perturbation: l2 or linf")

@@ -104,6 +104,7 @@ I/O error (docs/exit-codes.md).`,
 		"webhooks": "registry", "alias": "registry", "exceptions": "registry", "datasets": "registry",
 		"drift": "monitoring",
 		"pii":   "privacy",
+		"data":  "privacy",
 		"probe": "trusted",
 	}
 	for _, f := range commands {
