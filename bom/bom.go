@@ -7,13 +7,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
-	"github.com/mlsec/mlsec/formats/safetensors"
 	"github.com/mlsec/mlsec/internal/version"
 	"github.com/mlsec/mlsec/manifest"
 	"github.com/mlsec/mlsec/scan"
@@ -66,6 +64,9 @@ type Options struct {
 	// as mlsec sign --allow-symlinks does (the Hugging Face hub cache is
 	// made of such links); otherwise a symlink is an error.
 	AllowSymlinks bool
+	// Declared is what the user states about the model where its folder
+	// says nothing ('mlsec bom --license/--dataset/--model-card').
+	Declared Declared
 }
 
 // Result is a generated BOM with its completeness score.
@@ -97,10 +98,15 @@ func Generate(ctx context.Context, root string, opts Options) (*Result, error) {
 	} else if man.Algorithm != manifest.SHA256 || man.ShardSize != 0 {
 		return nil, fmt.Errorf("hash model: the manifest given is %s (shards %d), a BOM needs files mode with sha256", man.Algorithm, man.ShardSize)
 	}
-	info := &modelInfo{Props: map[string]string{}, FileProps: map[string]map[string]string{}}
-	if err := info.collect(root, st.IsDir(), man); err != nil {
+	if err := opts.Declared.Validate(); err != nil {
 		return nil, err
 	}
+	info := &modelInfo{Props: map[string]string{}, FileProps: map[string]map[string]string{}, DatasetDigests: map[string]string{}}
+	if err := info.collect(root, st.IsDir(), man, opts.Declared.ModelCard); err != nil {
+		return nil, err
+	}
+	info.useDeclared(opts.Declared)
+	info.useWeights()
 	if info.HFID == "" && st.IsDir() {
 		info.HFID, info.Version = hubCachePath(abs)
 	}
@@ -176,14 +182,24 @@ func defaultName(abs string, dir bool, hfID string) string {
 	return base
 }
 
-// collect reads every metadata file the generator understands.
-func (m *modelInfo) collect(root string, dir bool, man *manifest.Manifest) error {
+// collect reads every metadata file the generator understands. A model
+// card given by path (card) replaces the folder's README.md.
+func (m *modelInfo) collect(root string, dir bool, man *manifest.Manifest, card string) error {
+	if card != "" {
+		if err := m.readCardFile(card); err != nil {
+			return err
+		}
+	}
 	if dir {
+		readme := m.readReadme
+		if card != "" {
+			readme = func([]byte) error { return nil }
+		}
 		readers := []struct {
 			name string
 			fn   func([]byte) error
 		}{
-			{"README.md", m.readReadme},
+			{"README.md", readme},
 			{"config.json", m.readConfig},
 			{"tokenizer_config.json", func(b []byte) error { return m.readTokenizerConfig("tokenizer_config.json", b) }},
 			{"chat_template.json", func(b []byte) error { return m.readTokenizerConfig("chat_template.json", b) }},
@@ -255,6 +271,10 @@ func (m *modelInfo) collect(root string, dir bool, man *manifest.Manifest) error
 			if err := m.readSafetensorsFile(p, it.Name); err != nil {
 				return err
 			}
+		case ".onnx":
+			m.readONNXFile(p, it.Name)
+		case ".pt", ".pth", ".ptl", ".torchscript":
+			m.readTorchZip(p, it.Name)
 		}
 	}
 	return nil
@@ -275,42 +295,5 @@ func (m *modelInfo) readGGUFFile(p, name string) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	m.readGGUFMeta(name, kv)
-	return nil
-}
-
-// readSafetensorsFile records tensor and parameter counts of a safetensors
-// file (header only).
-func (m *modelInfo) readSafetensorsFile(p, name string) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	h, err := safetensors.Parse(f, st.Size())
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	var params uint64
-	for _, t := range h.Tensors {
-		n := uint64(1)
-		for _, d := range t.Shape {
-			n *= d
-		}
-		params += n
-	}
-	if len(h.Problems) > 0 { // the scan reports them; counts would be meaningless
-		return nil
-	}
-	total, _ := strconv.ParseUint(m.Props["parameters"], 10, 64)
-	m.Props["parameters"] = fmt.Sprint(total + params)
-	m.fileProp(name, "safetensors:tensors", fmt.Sprint(len(h.Tensors)))
-	m.fileProp(name, "safetensors:parameters", fmt.Sprint(params))
-	if v := h.Metadata["format"]; v != "" {
-		m.fileProp(name, "safetensors:format", v)
-	}
 	return nil
 }

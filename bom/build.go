@@ -183,10 +183,17 @@ func newBOM(m *modelInfo, man *manifest.Manifest, rootDigest []byte, dir bool, r
 	for _, ds := range uniqueSorted(m.Datasets) {
 		ref := refDataset + ds
 		data := cdx.ComponentData{Type: cdx.ComponentDataTypeDataset, Name: ds}
-		if isHFID(ds) || hfNamePattern.MatchString(ds) {
+		digest := m.DatasetDigests[ds]
+		if digest == "" && (isHFID(ds) || hfNamePattern.MatchString(ds)) {
+			// A Hub name from the card; a dataset the user declared with a
+			// digest is their own data, not a Hub link.
 			data.Contents = &cdx.ComponentDataContents{URL: "https://huggingface.co/datasets/" + ds}
 		}
-		comps = append(comps, cdx.Component{Type: cdx.ComponentTypeData, BOMRef: ref, Name: ds, Data: &[]cdx.ComponentData{data}})
+		c := cdx.Component{Type: cdx.ComponentTypeData, BOMRef: ref, Name: ds, Data: &[]cdx.ComponentData{data}}
+		if digest != "" {
+			c.Hashes = sha256Hash(digest)
+		}
+		comps = append(comps, c)
 		dsRefs = append(dsRefs, cdx.MLDatasetChoice{Ref: ref})
 		dependsOn = append(dependsOn, ref)
 	}

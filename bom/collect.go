@@ -51,6 +51,16 @@ type modelInfo struct {
 	FileProps            map[string]map[string]string
 	Deps                 []Dependency
 	Templates            []chatTemplate
+	// DatasetDigests are the SHA-256 digests of datasets the user declared
+	// with one (--dataset NAME@DIGEST), by name.
+	DatasetDigests map[string]string
+	// Declared lists the fields the user stated rather than the folder
+	// (license, datasets, model-card), for the BOM's provenance.
+	Declared []string
+	// weights is what the model files themselves declare (ONNX graph
+	// inputs and outputs, the TorchScript root module), used where the
+	// card is silent.
+	weights weightInfo
 }
 
 type metric struct{ Type, Value, Slice string }

@@ -41,17 +41,18 @@ func Example() {
 		panic(err)
 	}
 	fmt.Println("signature verified:", out.Signature.Verified)
-	// The scan is clean and the signature verifies; the documentation
-	// rules deny because the folder declares no licence, datasets or model
-	// card (BOM-002, -003, -004).
-	fmt.Println("allowed:", out.Allowed())
-	for _, d := range out.Decision.Denies {
-		fmt.Println("deny", d.ID)
+	// The scan is clean and the signature verifies, so the baseline
+	// profile allows; the documentation rules warn because the folder
+	// declares no licence, datasets or model card (BOM-002, -003, -004).
+	// Under --profile strict (gate.Options.Policy.Profile) they deny.
+	fmt.Println("profile:", out.Decision.Profile, "allowed:", out.Allowed())
+	for _, w := range out.Decision.Warnings {
+		fmt.Println("warn", w.ID)
 	}
 	// Output:
 	// signature verified: true
-	// allowed: false
-	// deny MLSEC-BOM-002
-	// deny MLSEC-BOM-003
-	// deny MLSEC-BOM-004
+	// profile: baseline allowed: true
+	// warn MLSEC-BOM-002
+	// warn MLSEC-BOM-003
+	// warn MLSEC-BOM-004
 }

@@ -70,6 +70,10 @@ type Options struct {
 	SensitiveAttributes []string
 	Labels              map[string]string
 
+	// Declared is what the user states about the model for its BOM
+	// (licence, datasets, model card), as 'mlsec bom' takes it.
+	Declared bom.Declared
+
 	// Scanner runs the scan; nil means scan.New(scan.Options{}).
 	Scanner *scan.Scanner
 	// Workers bounds parallel hashing (0: per CPU).
@@ -173,6 +177,9 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 			return nil, err
 		}
 	}
+	if err := opts.Declared.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	collected, err := readEvidence(opts.EvidenceFiles, opts.Keys)
 	if err != nil {
 		return nil, err
@@ -212,7 +219,8 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		return nil, fmt.Errorf("%w: scan: %w", ErrInput, err)
 	}
 	out.Scan = rep
-	b, berr := bom.Generate(ctx, opts.ModelPath, bom.Options{Report: rep, Timestamp: now, ToolVersion: ver, Manifest: m, IgnorePaths: opts.IgnorePaths})
+	b, berr := bom.Generate(ctx, opts.ModelPath, bom.Options{Report: rep, Timestamp: now, ToolVersion: ver, Manifest: m,
+		IgnorePaths: opts.IgnorePaths, Declared: opts.Declared})
 	if berr == nil {
 		out.BOM = b
 	} else {

@@ -144,6 +144,46 @@ func TestRunCleanSignedAllowed(t *testing.T) {
 	}
 }
 
+// A signed, clean model without a model card: the baseline profile allows
+// it with the documentation gaps as warnings; strict denies on them. Both
+// deny the same model unsigned (a provenance failure).
+func TestRunProfiles(t *testing.T) {
+	key, tk := newKey(t)
+	dir := cleanModel(t, map[string][]byte{"README.md": nil, "config.json": nil, "weights.pkl": benignPickle})
+	signModel(t, dir, key)
+	docGaps := "MLSEC-BOM-002,MLSEC-BOM-003,MLSEC-BOM-004"
+	idList := func(rs []policy.Result) string {
+		var l []string
+		for _, r := range rs {
+			l = append(l, r.ID)
+		}
+		return strings.Join(l, ",")
+	}
+	base := run(t, Options{ModelPath: dir, Keys: []evidence.TrustedKey{tk}})
+	if !base.Allowed() || base.Decision.Profile != "baseline" || idList(base.Decision.Warnings) != docGaps {
+		t.Errorf("baseline: allowed %v profile %q warnings %s denies %s", base.Allowed(), base.Decision.Profile,
+			idList(base.Decision.Warnings), idList(base.Decision.Denies))
+	}
+	strict := run(t, Options{ModelPath: dir, Keys: []evidence.TrustedKey{tk}, Policy: policy.Options{Profile: "strict"}})
+	if strict.Allowed() || strict.Decision.Profile != "strict" || idList(strict.Decision.Denies) != docGaps {
+		t.Errorf("strict: allowed %v profile %q denies %s", strict.Allowed(), strict.Decision.Profile, idList(strict.Decision.Denies))
+	}
+	if NewReport(strict).Profile != "strict" {
+		t.Error("the report does not name the profile")
+	}
+	if err := os.Remove(filepath.Join(dir, "model.sig")); err != nil {
+		t.Fatal(err)
+	}
+	unsigned := run(t, Options{ModelPath: dir, Keys: []evidence.TrustedKey{tk}})
+	if unsigned.Allowed() || idList(unsigned.Decision.Denies) != "MLSEC-SIG-001" {
+		t.Errorf("unsigned under baseline: denies %s", idList(unsigned.Decision.Denies))
+	}
+	_, err := Run(context.Background(), Options{ModelPath: dir, Policy: policy.Options{Profile: "lenient"}})
+	if !errors.Is(err, policy.ErrProfile) {
+		t.Errorf("unknown profile: %v", err)
+	}
+}
+
 func TestRunUnsignedDenied(t *testing.T) {
 	_, tk := newKey(t)
 	dir := cleanModel(t, nil)

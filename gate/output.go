@@ -17,8 +17,10 @@ const ReportSchema = "https://mlsec.dev/gate/v1"
 type Report struct {
 	Schema string `json:"schema"`
 	// Decision is "allow" or "deny".
-	Decision  string          `json:"decision"`
-	Allowed   bool            `json:"allowed"`
+	Decision string `json:"decision"`
+	Allowed  bool   `json:"allowed"`
+	// Profile is the policy profile decided with (baseline, strict).
+	Profile   string          `json:"profile"`
 	ModelPath string          `json:"model_path"`
 	Subject   policy.Subject  `json:"subject"`
 	Action    policy.Action   `json:"action"`
@@ -65,6 +67,7 @@ func NewReport(o *Outcome) Report {
 	if d := o.Decision; d != nil {
 		r.Denies, r.Warnings, r.Waived = nonNilResults(d.Denies), nonNilResults(d.Warnings), nonNilResults(d.Exceptions)
 		r.Disabled = d.Disabled
+		r.Profile = d.Profile
 	}
 	for _, it := range o.Input.Evidence {
 		r.Evidence = append(r.Evidence, lineOf(it, o.Subject.Digest["sha256"]))

@@ -57,7 +57,7 @@ func WriteSARIF(w io.Writer, o *Outcome, opts SARIFOptions) error {
 		Invocations:       []sarif.Invocation{{ExecutionSuccessful: true, ExitCode: opts.ExitCode}},
 		Results:           []sarif.Result{},
 		Properties: map[string]any{
-			"decision": NewReport(o).Decision, "subject": o.Subject, "action": o.Input.Action,
+			"decision": NewReport(o).Decision, "subject": o.Subject, "action": o.Input.Action, "profile": NewReport(o).Profile,
 		},
 	}
 	add := func(kind string, r policy.Result) {

@@ -26,6 +26,7 @@ warn contains r if {
 # description: A drift record that reports dataset drift, with reference and current roles matching an entry of data.mlsec.drift_deny_comparisons (the strict profile lists training then evaluation), blocks the actions in data.mlsec.drift_deny_actions (default promote).
 # custom:
 #   id: MLSEC-DRIFT-002
+#   level_from: drift_deny_comparisons
 #   remediation: The model was evaluated on data unlike its training data, so its evaluation does not hold; evaluate on representative data or retrain, then record a new drift check.
 #   controls:
 #     owasp_ml: [ML02]

@@ -111,19 +111,34 @@ test_evidence_signed_by_untrusted_key_is_ignored_when_required if {
 		with data.mlsec.trusted_keys as ["ffff"]
 }
 
-test_bom_missing_licence_datasets_and_score if {
-	b := json.patch(good_bom, [
-		{"op": "replace", "path": "/result/has_license", "value": false},
-		{"op": "replace", "path": "/result/datasets", "value": []},
-		{"op": "replace", "path": "/result/completeness_score", "value": 10},
-	])
-	d := ids(gate.deny) with input as doc([clean_scan, good_sig, b])
+bom_gaps := json.patch(good_bom, [
+	{"op": "replace", "path": "/result/has_license", "value": false},
+	{"op": "replace", "path": "/result/datasets", "value": []},
+	{"op": "replace", "path": "/result/completeness_score", "value": 10},
+])
+
+test_bom_gaps_warn_under_baseline if {
+	count(gate.deny) == 0 with input as doc([clean_scan, good_sig, bom_gaps])
+	w := ids(gate.warn) with input as doc([clean_scan, good_sig, bom_gaps])
+	w == {"MLSEC-BOM-002", "MLSEC-BOM-003", "MLSEC-BOM-004"}
+}
+
+test_bom_gaps_deny_under_strict if {
+	d := ids(gate.deny) with input as doc([clean_scan, good_sig, bom_gaps]) with data.mlsec.documentation_action as "deny"
 	d == {"MLSEC-BOM-002", "MLSEC-BOM-003", "MLSEC-BOM-004"}
+	count(gate.warn) == 0 with input as doc([clean_scan, good_sig, bom_gaps]) with data.mlsec.documentation_action as "deny"
+}
+
+test_missing_bom_denies_under_every_profile if {
+	"MLSEC-BOM-001" in ids(gate.deny) with input as doc([clean_scan, good_sig])
+	"MLSEC-BOM-001" in ids(gate.deny) with input as doc([clean_scan, good_sig]) with data.mlsec.documentation_action as "deny"
 }
 
 test_bom_threshold_is_configurable if {
+	"MLSEC-BOM-004" in ids(gate.warn) with input as doc([clean_scan, good_sig, good_bom]) with data.mlsec.bom_min_score as 81
 	"MLSEC-BOM-004" in ids(gate.deny) with input as doc([clean_scan, good_sig, good_bom]) with data.mlsec.bom_min_score as 81
-	count(gate.deny) == 0 with input as doc([clean_scan, good_sig, good_bom]) with data.mlsec.bom_min_score as 80
+		with data.mlsec.documentation_action as "deny"
+	count(gate.warn) == 0 with input as doc([clean_scan, good_sig, good_bom]) with data.mlsec.bom_min_score as 80
 }
 
 test_sensitive_attributes_require_fairness if {

@@ -28,6 +28,12 @@ default trusted_keys := []
 
 trusted_keys := data.mlsec.trusted_keys
 
+# What a documentation gap (no licence, no datasets, low BOM completeness:
+# MLSEC-BOM-002..004) does: "warn" (the baseline profile) or "deny" (strict).
+default documentation_action := "warn"
+
+documentation_action := data.mlsec.documentation_action
+
 default fairness_max_difference := 0.1
 
 fairness_max_difference := data.mlsec.fairness_max_difference

@@ -206,6 +206,7 @@ bias_drift contains [msg, e] if {
 # description: A candidate version's headline fairness metrics (data.mlsec.fairness_drift_metrics) must not be worse than the production version's by more than data.mlsec.fairness_drift_margin (default 0.05). Reported as a warning by default; data.mlsec.fairness_drift_action "deny" blocks.
 # custom:
 #   id: MLSEC-FAIR-003
+#   level_from: fairness_drift_action
 #   remediation: Compare the two versions with 'mlsec fairness history MODEL', find what changed (training data, features, threshold), mitigate and re-evaluate; the monitor owner signs off on any accepted drift through an exception.
 #   controls:
 #     owasp_ml: [ML08, ML02]
@@ -222,6 +223,7 @@ warn contains r if {
 # description: As the warning, when data.mlsec.fairness_drift_action is "deny" (the strict profile).
 # custom:
 #   id: MLSEC-FAIR-003
+#   level_from: fairness_drift_action
 #   remediation: Compare the two versions with 'mlsec fairness history MODEL', find what changed (training data, features, threshold), mitigate and re-evaluate; the monitor owner signs off on any accepted drift through an exception.
 #   controls:
 #     owasp_ml: [ML08, ML02]

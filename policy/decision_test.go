@@ -15,8 +15,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden expected.json files")
 
 // TestDecisionTable evaluates every case in testdata/decisions: input.json,
-// optional data.json/data.yaml and policy/ folder; the decision must equal
-// expected.json, or the error must contain every line of error.txt.
+// optional data.json/data.yaml, policy/ folder and profile (a file naming
+// the profile); the decision must equal expected.json, or the error must
+// contain every line of error.txt.
 func TestDecisionTable(t *testing.T) {
 	t.Parallel()
 	dirs, _ := filepath.Glob("testdata/decisions/*")
@@ -33,6 +34,9 @@ func TestDecisionTable(t *testing.T) {
 				if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
 					opts.DataFiles = append(opts.DataFiles, filepath.Join(dir, n))
 				}
+			}
+			if p, err := os.ReadFile(filepath.Join(dir, "profile")); err == nil {
+				opts.Profile = strings.TrimSpace(string(p))
 			}
 			input, err := os.ReadFile(filepath.Join(dir, "input.json"))
 			if err != nil {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,8 +24,13 @@ type Options struct {
 	// bundle; *_test.rego files are skipped.
 	Dirs []string
 	// DataFiles are JSON/YAML documents merged into data (e.g.
-	// {"mlsec": {"bom_min_score": 70}}).
+	// {"mlsec": {"bom_min_score": 70}}), over the profile's data. Each is
+	// validated against docs/schemas/policy-data.schema.json (ErrData).
 	DataFiles []string
+	// Profile names a built-in profile (Profiles): baseline (the default
+	// when empty) or strict. Its data lies beneath DataFiles, so a data
+	// file can still set any key.
+	Profile string
 	// NoDefault leaves out the embedded default bundle: only Dirs apply.
 	NoDefault bool
 	// Timeout bounds one evaluation (default 10s).
@@ -40,6 +46,7 @@ type Engine struct {
 	packages [][]string // package paths under mlsec.gate, as keys
 	rules    map[string]Rule
 	data     map[string]any
+	profile  string
 	timeout  time.Duration
 }
 
@@ -65,7 +72,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if len(mods) == 0 {
 		return nil, fmt.Errorf("%w: no policies loaded (the default bundle is off and no --policy was given)", ErrPolicy)
 	}
-	data, err := loadData(opts.DataFiles)
+	data, err := loadData(opts.Profile, opts.DataFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +80,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if comp.Compile(mods); comp.Failed() {
 		return nil, fmt.Errorf("%w: %w", ErrPolicy, comp.Errors)
 	}
-	e := &Engine{data: data, timeout: opts.Timeout, rules: registry(comp)}
+	e := &Engine{data: data, timeout: opts.Timeout, rules: registry(comp), profile: cmp.Or(opts.Profile, DefaultProfile)}
 	if e.timeout <= 0 {
 		e.timeout = 10 * time.Second
 	}
@@ -170,6 +177,9 @@ func (e *Engine) EvaluateJSON(ctx context.Context, input []byte) (*Decision, err
 	return e.decide(root, doc, now)
 }
 
+// Profile is the name of the profile the engine decides with.
+func (e *Engine) Profile() string { return e.profile }
+
 // Rules returns the documented rules (from METADATA custom.id), by id.
 func (e *Engine) Rules() []Rule {
 	out := make([]Rule, 0, len(e.rules))
@@ -182,8 +192,13 @@ func (e *Engine) Rules() []Rule {
 
 // Rule describes one documented policy rule.
 type Rule struct {
-	ID          string   `json:"id"`
-	Kind        string   `json:"kind"` // deny, warn or exception
+	ID string `json:"id"`
+	// Kind is deny, warn or exception; "deny|warn" for a rule whose level
+	// the data chooses (LevelFrom), e.g. by profile.
+	Kind string `json:"kind"`
+	// LevelFrom is the data.mlsec key that says whether the rule warns or
+	// denies (METADATA custom.level_from), e.g. documentation_action.
+	LevelFrom   string   `json:"level_from,omitempty"`
 	Title       string   `json:"title"`
 	Description string   `json:"description,omitempty"`
 	Remediation string   `json:"remediation,omitempty"`
@@ -205,9 +220,13 @@ func registry(c *ast.Compiler) map[string]Rule {
 		}
 		r := Rule{ID: id, Title: a.Title, Description: a.Description}
 		r.Remediation, _ = a.Custom["remediation"].(string)
+		r.LevelFrom, _ = a.Custom["level_from"].(string)
 		r.Controls = controlsFrom(a.Custom["controls"])
 		if rule := ar.GetRule(); rule != nil {
 			r.Kind = kindOf(ruleName(rule))
+		}
+		if r.Kind == "" && r.LevelFrom != "" {
+			r.Kind = kindDenyOrWarn // a set the deny and warn rules read, as the data says
 		}
 		if a.Location != nil {
 			r.Location = fmt.Sprintf("%s:%d", a.Location.File, a.Location.Row)
@@ -217,11 +236,17 @@ func registry(c *ast.Compiler) map[string]Rule {
 			// keep the first location, merge controls.
 			r.Location = prev.Location
 			r.Controls = prev.Controls.union(r.Controls)
+			if prev.Kind != r.Kind {
+				r.Kind = kindDenyOrWarn
+			}
 		}
 		out[id] = r
 	}
 	return out
 }
+
+// kindDenyOrWarn is the Kind of a rule whose level the data chooses.
+const kindDenyOrWarn = "deny|warn"
 
 func kindOf(name string) string {
 	switch {

@@ -1,8 +1,6 @@
 package policy
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"gopkg.in/yaml.v3"
 
 	"github.com/mlsec/mlsec/policies"
 )
@@ -181,55 +178,4 @@ func ruleName(r *ast.Rule) string {
 		return string(s)
 	}
 	return ""
-}
-
-// loadData reads JSON/YAML data files and merges them (later files win on
-// conflicting leaves; objects merge).
-func loadData(files []string) (map[string]any, error) {
-	out := map[string]any{}
-	for _, f := range files {
-		raw, err := readBounded(f)
-		if err != nil {
-			return nil, fmt.Errorf("%w: data file: %w", ErrPolicy, err)
-		}
-		var v any
-		switch strings.ToLower(filepath.Ext(f)) {
-		case ".yaml", ".yml":
-			var y any
-			if err := yaml.Unmarshal(raw, &y); err != nil {
-				return nil, fmt.Errorf("%w: data file %s: %w", ErrPolicy, f, err)
-			}
-			// Round-trip through JSON so YAML maps become map[string]any.
-			j, err := json.Marshal(y)
-			if err != nil {
-				return nil, fmt.Errorf("%w: data file %s: %w", ErrPolicy, f, err)
-			}
-			raw = j
-			fallthrough
-		default:
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.UseNumber()
-			if err := dec.Decode(&v); err != nil {
-				return nil, fmt.Errorf("%w: data file %s: %w", ErrPolicy, f, err)
-			}
-		}
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%w: data file %s: top level must be an object (e.g. {\"mlsec\": {...}})", ErrPolicy, f)
-		}
-		merge(out, obj)
-	}
-	return out, nil
-}
-
-func merge(dst, src map[string]any) {
-	for k, v := range src {
-		if sm, ok := v.(map[string]any); ok {
-			if dm, ok := dst[k].(map[string]any); ok {
-				merge(dm, sm)
-				continue
-			}
-		}
-		dst[k] = v
-	}
 }

@@ -83,7 +83,9 @@ type Exception struct {
 
 // Decision is the outcome: Allowed unless some deny was not waived.
 type Decision struct {
-	Allowed    bool     `json:"allowed"`
+	Allowed bool `json:"allowed"`
+	// Profile is the policy profile decided with (baseline, strict).
+	Profile    string   `json:"profile,omitempty"`
 	Denies     []Result `json:"denies"`
 	Warnings   []Result `json:"warnings"`
 	Exceptions []Result `json:"exceptions"`
@@ -99,7 +101,7 @@ const (
 
 // decide turns the evaluated mlsec.gate tree into a Decision.
 func (e *Engine) decide(root map[string]any, input map[string]any, now time.Time) (*Decision, error) {
-	d := &Decision{Denies: []Result{}, Warnings: []Result{}, Exceptions: []Result{}}
+	d := &Decision{Profile: e.profile, Denies: []Result{}, Warnings: []Result{}, Exceptions: []Result{}}
 	var denies, warns []Result
 	var excs []Exception
 	for _, keys := range e.packages {
@@ -248,18 +250,58 @@ func (e *Engine) resultFrom(v any, pkg, rule string) (Result, error) {
 	return r, nil
 }
 
+// engineRules are the results the engine itself reports (not Rego).
+var engineRules = []Rule{
+	{ID: RuleExceptionExpired, Kind: "warn", Title: "Expired exception",
+		Description: "An exception whose expiry date has passed no longer waives anything; the results it waived are back.",
+		Remediation: "Fix the waived problem, or renew the exception with a new expiry date after review.",
+		Controls:    Controls{NISTAIRMF: []string{"GOVERN 1.5", "MANAGE 1.3"}}, Location: "engine"},
+	{ID: RuleExceptionInvalid, Kind: "warn", Title: "Invalid exception",
+		Description: "An exception without a rule, an owner or an expiry date, or with an unreadable date, is not applied.",
+		Remediation: "Give every exception a rule id, an owner and an expiry date (YYYY-MM-DD or RFC 3339).",
+		Controls:    Controls{NISTAIRMF: []string{"GOVERN 1.5", "MANAGE 1.3"}}, Location: "engine"},
+}
+
+// EngineRules describes the results the engine reports itself (expired
+// and invalid exceptions), for rule catalogues.
+func EngineRules() []Rule { return slices.Clone(engineRules) }
+
 func (e *Engine) engineResult(id, msg string) Result {
 	r := Result{ID: id, Message: msg, Package: "engine"}
-	switch id {
-	case RuleExceptionExpired:
-		r.Title = "Expired exception"
-		r.Remediation = "Fix the waived problem, or renew the exception with a new expiry date after review."
-	case RuleExceptionInvalid:
-		r.Title = "Invalid exception"
-		r.Remediation = "Give every exception a rule id, an owner and an expiry date (YYYY-MM-DD or RFC 3339)."
+	for _, er := range engineRules {
+		if er.ID == id {
+			r.Title, r.Remediation, r.Controls = er.Title, er.Remediation, er.Controls
+		}
 	}
-	r.Controls = Controls{NISTAIRMF: []string{"GOVERN 1.5", "MANAGE 1.3"}}
 	return r
+}
+
+// Levels says what a rule does under each built-in profile: deny, warn,
+// or off (a rule a profile does not enable, such as MLSEC-DRIFT-002
+// without comparisons). Rules whose level no data key chooses have their
+// kind under every profile.
+func Levels(r Rule) map[string]string {
+	out := map[string]string{}
+	for _, p := range Profiles() {
+		out[p] = r.Kind
+		if r.LevelFrom == "" {
+			continue
+		}
+		d, err := ProfileData(p)
+		if err != nil {
+			continue
+		}
+		m, _ := d["mlsec"].(map[string]any)
+		switch v := m[r.LevelFrom].(type) {
+		case string:
+			out[p] = v
+		case []any:
+			if len(v) == 0 {
+				out[p] = "off"
+			}
+		}
+	}
+	return out
 }
 
 func exceptionFrom(v any, source string) Exception {

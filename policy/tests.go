@@ -18,6 +18,9 @@ type TestOptions struct {
 	// default bundle's own tests.
 	Dirs      []string
 	DataFiles []string
+	// Profile is the built-in profile whose data lies beneath DataFiles
+	// (default baseline).
+	Profile string
 	// NoDefault leaves the default bundle out (by default its rules are
 	// loaded so user tests can exercise them together with their own).
 	NoDefault bool
@@ -51,7 +54,7 @@ func RunTests(ctx context.Context, opts TestOptions) ([]TestResult, error) {
 		return nil, err
 	}
 	maps.Copy(mods, user)
-	data, err := loadData(opts.DataFiles)
+	data, err := loadData(opts.Profile, opts.DataFiles)
 	if err != nil {
 		return nil, err
 	}

@@ -264,3 +264,75 @@ func TestRealFixtures(t *testing.T) {
 		}
 	}
 }
+
+// valueInfo builds a ValueInfoProto of a tensor: elem type and dims (a
+// number is dim_value, a name dim_param).
+func valueInfo(name string, elem uint64, dims ...any) pb {
+	shape := pb{}
+	for _, d := range dims {
+		switch x := d.(type) {
+		case int:
+			shape = shape.M(1, pb{}.V(1, uint64(x)))
+		case string:
+			shape = shape.M(1, pb{}.S(2, x))
+		}
+	}
+	return pb{}.S(1, name).M(2, pb{}.M(1, pb{}.V(1, elem).M(2, shape)))
+}
+
+// The main graph's declared inputs (less initializers an old exporter
+// also lists as inputs) and outputs, and metadata_props, are read; a
+// subgraph's inputs are not the model's.
+func TestInputsOutputsAndMetadata(t *testing.T) {
+	t.Parallel()
+	sub := graph(pb{}.M(11, valueInfo("cond_in", 9)))
+	g := graph(
+		pb{}.M(1, node("If", "", "branch", attrGraph("then_branch", sub))),
+		pb{}.M(5, tensor("W1", 64)),
+		pb{}.M(11, valueInfo("input_ids", 7, "batch", "sequence")),
+		pb{}.M(11, valueInfo("W1", 1, 4, 4)),
+		pb{}.M(11, pb{}.S(1, "untyped")),
+		pb{}.M(12, valueInfo("logits", 1, "batch", 2)),
+		pb{}.M(12, pb{}.S(1, "seq").M(2, pb{}.M(4, pb{}))),
+	)
+	b := model(g, opset("", 17)).M(14, pb{}.S(1, "author").S(2, "ml-team")).M(14, pb{}.S(1, "license").S(2, "MIT"))
+	m := parse(t, b)
+	var in, out []string
+	for _, v := range m.Inputs {
+		in = append(in, v.String())
+	}
+	for _, v := range m.Outputs {
+		out = append(out, v.String())
+	}
+	if got := strings.Join(in, "; "); got != "input_ids: int64[batch,sequence]; untyped" {
+		t.Errorf("inputs %q", got)
+	}
+	if got := strings.Join(out, "; "); got != "logits: float32[batch,2]; seq: sequence" {
+		t.Errorf("outputs %q", got)
+	}
+	if len(m.Metadata) != 2 || m.Metadata[1] != (Prop{"license", "MIT"}) {
+		t.Errorf("metadata %+v", m.Metadata)
+	}
+	if m.ProducerVersion != "1" {
+		t.Errorf("producer version %q", m.ProducerVersion)
+	}
+}
+
+// Every real exported model declares its inputs and outputs.
+func TestRealFixturesDeclareInputsOutputs(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob(filepath.Join("..", "..", "scan", "testdata", "benign", "onnx", "*.onnx"))
+	if len(files) == 0 {
+		t.Skip("no benign ONNX fixtures")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := parse(t, b)
+		if len(m.Inputs) == 0 || len(m.Outputs) == 0 || m.Inputs[0].Type == "" {
+			t.Errorf("%s: inputs %v outputs %v", f, m.Inputs, m.Outputs)
+		}
+	}
+}

@@ -145,3 +145,15 @@ func (b *Bar) Clear() {
 		b.drawn = false
 	}
 }
+
+// RenderTransfer returns a bar of bytes that also counts files, e.g.
+// "pulling [####------] 1.2 GiB/3.0 GiB, 2/5 files".
+func RenderTransfer(label string, files, totalFiles int, done, total int64) string {
+	return fmt.Sprintf("%s, %d/%d files", RenderBytes(label, done, total), files, totalFiles)
+}
+
+// UpdateTransfer redraws a byte-count bar with a file count (push, pull);
+// its signature matches registry/client's Progress.
+func (b *Bar) UpdateTransfer(files, totalFiles int, done, total int64) {
+	b.draw(done, total, func() string { return RenderTransfer(b.label, files, totalFiles, done, total) })
+}

@@ -80,3 +80,18 @@ func TestCountBar(t *testing.T) {
 		t.Error("a buffer is not a terminal: want no bar")
 	}
 }
+
+func TestTransferBar(t *testing.T) {
+	t.Parallel()
+	if got, want := RenderTransfer("pulling", 2, 5, 1<<20, 4<<20), "pulling [#######-----------------------] 1.0 MiB/4.0 MiB, 2/5 files"; got != want {
+		t.Errorf("RenderTransfer = %q, want %q", got, want)
+	}
+	var buf bytes.Buffer
+	b := NewBytes(&buf, "pushing")
+	b.UpdateTransfer(5, 5, 10, 10)
+	if got := buf.String(); got != "\r"+RenderTransfer("pushing", 5, 5, 10, 10)+"\x1b[K" {
+		t.Errorf("drawn %q", got)
+	}
+	var nb *Bar
+	nb.UpdateTransfer(1, 2, 3, 4)
+}

@@ -90,7 +90,19 @@ func (c *Client) Resolve(ctx context.Context, model, ref string) (int, error) {
 // existing dir, each file moved in). On any failure nothing is left: no
 // dir, no partial file. Paths are checked before anything is written
 // (registry.ValidatePaths; on Windows also registry.WindowsName).
-func (c *Client) Pull(ctx context.Context, model string, number int, dir string) (res *PullResult, err error) {
+func (c *Client) Pull(ctx context.Context, model string, number int, dir string) (*PullResult, error) {
+	return c.PullWith(ctx, model, number, dir, PullOptions{})
+}
+
+// PullOptions tune a pull.
+type PullOptions struct {
+	// Progress, if set, receives the download's progress: files and bytes
+	// of the version.
+	Progress Progress
+}
+
+// PullWith is Pull with options.
+func (c *Client) PullWith(ctx context.Context, model string, number int, dir string, o PullOptions) (res *PullResult, err error) {
 	v, err := c.GetVersion(ctx, model, number)
 	if err != nil {
 		return nil, err
@@ -135,13 +147,17 @@ func (c *Client) Pull(ctx context.Context, model string, number int, dir string)
 			os.RemoveAll(stage)
 		}
 	}()
+	tr := &transfer{report: o.Progress, totalFiles: len(v.Artifacts)}
+	for _, a := range v.Artifacts {
+		tr.total += a.Size
+	}
 	got := make([]registry.Artifact, 0, len(v.Artifacts))
 	for _, a := range v.Artifacts {
 		dst := filepath.Join(stage, filepath.FromSlash(a.Path))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
 			return res, err
 		}
-		sum, n, err := c.download(ctx, model, number, a, dst)
+		sum, n, err := c.download(ctx, model, number, a, dst, tr)
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return res, &IntegrityError{Path: a.Path, WantSize: a.Size, GotSize: n, cut: true}
 		}
@@ -166,6 +182,7 @@ func (c *Client) Pull(ctx context.Context, model string, number int, dir string)
 		if want := cmp.Or(a.Kind, registry.KindFile); kind != want {
 			return res, &IntegrityError{Path: a.Path, Want: want, Got: kind, kindWrong: true}
 		}
+		tr.add(1, 0)
 		b := a
 		b.SHA256 = sum
 		got = append(got, b)
@@ -265,7 +282,7 @@ func stagingDir(dir string, into bool) (string, error) {
 // download streams one artifact into the new file dst, hashing it; it
 // reads at most one byte more than recorded, so a lying server cannot fill
 // the disk. The file gets the usual mode (0666 less the umask).
-func (c *Client) download(ctx context.Context, model string, number int, a registry.Artifact, dst string) (sum string, n int64, err error) {
+func (c *Client) download(ctx context.Context, model string, number int, a registry.Artifact, dst string, tr *transfer) (sum string, n int64, err error) {
 	body, _, claimed, err := c.OpenFile(ctx, model, number, a.Path)
 	if err != nil {
 		return "", 0, fmt.Errorf("download %s: %w", a.Path, err)
@@ -279,7 +296,7 @@ func (c *Client) download(ctx context.Context, model string, number int, a regis
 		return "", 0, err
 	}
 	h := sha256.New()
-	n, err = io.Copy(io.MultiWriter(f, h), io.LimitReader(body, a.Size+1))
+	n, err = io.Copy(io.MultiWriter(f, h), tr.reader(io.LimitReader(body, a.Size+1)))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

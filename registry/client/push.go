@@ -30,6 +30,48 @@ type PushOptions struct {
 	IgnorePaths []string
 	// Log, if set, receives one line per step (uploads, skips).
 	Log func(format string, args ...any)
+	// Progress, if set, receives the upload's progress: blobs and bytes
+	// done of those to send (a blob the server has counts as done).
+	Progress Progress
+}
+
+// Progress receives how far a push or a pull is: files and bytes done of
+// the totals. It is called on every read, so the callee throttles
+// (internal/progress does).
+type Progress func(files, totalFiles int, done, total int64)
+
+// transfer counts the files and bytes of a push or pull for a Progress.
+type transfer struct {
+	report            Progress
+	files, totalFiles int
+	done, total       int64
+}
+
+func (t *transfer) add(files int, n int64) {
+	t.files += files
+	t.done += n
+	if t.report != nil {
+		t.report(t.files, t.totalFiles, t.done, t.total)
+	}
+}
+
+// reader counts what is read through it.
+func (t *transfer) reader(r io.Reader) io.Reader {
+	if t.report == nil {
+		return r
+	}
+	return &countingReader{r: r, t: t}
+}
+
+type countingReader struct {
+	r io.Reader
+	t *transfer
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.t.add(0, int64(n))
+	return n, err
 }
 
 // PushResult says what a push did.
@@ -137,7 +179,7 @@ func (c *Client) Push(ctx context.Context, root string, o PushOptions) (*PushRes
 		return res, fmt.Errorf("%s version %d (sha256:%s) is failed in the registry", o.Model, v.Number, v.Digest)
 	}
 	if v.State == registry.StatePending {
-		if err := c.uploadAll(ctx, files, res, logf); err != nil {
+		if err := c.uploadAll(ctx, files, res, logf, o.Progress); err != nil {
 			return res, err
 		}
 		fv, err := c.FinalizeVersion(ctx, o.Model, v.Number)
@@ -186,7 +228,16 @@ func (c *Client) ensureModel(ctx context.Context, o PushOptions) error {
 }
 
 // uploadAll sends every blob the server does not have, once per digest.
-func (c *Client) uploadAll(ctx context.Context, files []localFile, res *PushResult, logf func(string, ...any)) error {
+func (c *Client) uploadAll(ctx context.Context, files []localFile, res *PushResult, logf func(string, ...any), p Progress) error {
+	tr := &transfer{report: p}
+	seen := map[string]bool{}
+	for _, f := range files {
+		if !seen[f.SHA256] {
+			seen[f.SHA256] = true
+			tr.totalFiles++
+			tr.total += f.Size
+		}
+	}
 	done := map[string]bool{}
 	for _, f := range files {
 		if done[f.SHA256] {
@@ -200,11 +251,14 @@ func (c *Client) uploadAll(ctx context.Context, files []localFile, res *PushResu
 		if have {
 			res.Skipped++
 			logf("skip   %s (already stored)", f.Path)
+			tr.add(1, f.Size)
 			continue
 		}
-		if err := c.uploadFile(ctx, f); err != nil {
+		before := tr.done
+		if err := c.uploadFile(ctx, f, tr); err != nil {
 			return err
 		}
+		tr.add(1, f.Size-(tr.done-before)) // what the body did not count (a retry, an empty file)
 		res.Uploaded++
 		res.UploadedBytes += f.Size
 		logf("upload %s (%d bytes)", f.Path, f.Size)
@@ -212,13 +266,13 @@ func (c *Client) uploadAll(ctx context.Context, files []localFile, res *PushResu
 	return nil
 }
 
-func (c *Client) uploadFile(ctx context.Context, f localFile) error {
+func (c *Client) uploadFile(ctx context.Context, f localFile, tr *transfer) error {
 	fh, err := os.Open(f.os)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
-	if _, err := c.PutBlob(ctx, f.SHA256, f.Size, fh); err != nil {
+	if _, err := c.PutBlob(ctx, f.SHA256, f.Size, tr.reader(fh)); err != nil {
 		if errors.Is(err, registry.ErrDigestMismatch) {
 			return fmt.Errorf("upload %s: %w (did the file change during the push?)", f.Path, err)
 		}

@@ -20,6 +20,9 @@ func newAttestCmd() *cobra.Command {
 		Long: `attest wraps an evidence record (from 'mlsec scan/verify/bom --evidence') in an
 in-toto Statement v1 inside a DSSE envelope signed with the same ECDSA keys as
 'mlsec sign', and verifies such attestations. See docs/evidence.md.`,
+		Example: `  mlsec scan ./model --evidence scan.json
+  mlsec attest sign --key mlsec-key.pem scan.json -o scan.att.json
+  mlsec attest verify --key mlsec-key.pub.pem scan.att.json`,
 	}
 	c.AddCommand(newAttestSignCmd(), newAttestVerifyCmd())
 	return c

@@ -38,6 +38,9 @@ hashing) and signs a checkpoint of it (C2SP signed note, Ed25519) in the same
 transaction. 'audit verify' recomputes the tree and checks every checkpoint;
 'audit export' writes a self-contained file an auditor verifies offline.
 See docs/audit.md.`,
+		Example: `  mlsec audit verify --server https://registry.example --key audit.key.pub
+  mlsec audit export --database registry.db -o audit.json
+  mlsec audit verify --file audit.json --key audit.key.pub`,
 	}
 	c.AddCommand(newAuditVerifyCmd(), newAuditExportCmd())
 	return c
@@ -182,7 +185,7 @@ func (s *auditSource) read(ctx context.Context) (*audit.Log, error) {
 	}
 	l, err := c.ReadAuditLog(ctx)
 	if err != nil {
-		return nil, withCode(ExitUsage, remoteErr(c, err))
+		return nil, remoteErr(c, err)
 	}
 	return l, nil
 }

@@ -103,7 +103,7 @@ func TestTokenRecovery(t *testing.T) {
 	}
 	// The 401 hint names tokens and recovery, not serve.
 	code, _, errs = runCLI("models", "--server", url, "--token", "mlsec_"+strings.Repeat("0", 64))
-	if code != 1 || strings.Contains(errs, "run 'mlsec serve'") || !strings.Contains(errs, "--role admin --data-dir") {
+	if code != ExitUsage || strings.Contains(errs, "run 'mlsec serve'") || !strings.Contains(errs, "--role admin --data-dir") {
 		t.Fatalf("401 hint: %d\n%s", code, errs)
 	}
 }

@@ -59,7 +59,9 @@ by default your token's team. Lineage names datasets by digest
 	add := &cobra.Command{
 		Use:   "add NAME --digest sha256:HEX [--team T] [--owner O] [--uri U] [--description D]",
 		Short: "Register a dataset by its digest",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec datasets add transactions-2026q3 --digest sha256:9c1e... --team fraud
+  mlsec datasets add eval-set --digest "sha256:$(sha256sum eval.parquet | cut -d' ' -f1)" --uri s3://data/eval.parquet`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {

@@ -23,6 +23,8 @@ func newExceptionsCmd() *cobra.Command {
 ('mlsec request MODEL@V grant-exception --rule ID --expires DATE --rationale T'):
 each waives one policy rule for one version's digest until it expires, then
 the rule applies again.`,
+		Example: `  mlsec exceptions fraud-detector
+  mlsec request fraud-detector@3 grant-exception --rule MLSEC-BOM-004 --expires 2026-12-31 --rationale "card in review"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()

@@ -27,8 +27,9 @@ type gateFlags struct {
 	ignorePaths                                 []string
 	signature, action, stage, environment       string
 	actor, name, riskTier, format, output, emit string
-	failOn, sarif                               string
+	failOn, sarif, profile                      string
 	noDefault                                   bool
+	declared                                    declaredFlags
 }
 
 func newGateCmd() *cobra.Command {
@@ -45,8 +46,15 @@ promote to production). It
   3. writes its ML-BOM (as 'mlsec bom'),
   4. reads the extra --evidence files (records or signed attestations),
   5. evaluates the Rego policies (the built-in bundle plus every --policy DIR)
-     for the action, and prints the decision with every reason: the rule, the
-     evidence it is about, and what to do.
+     for the action under a profile, and prints the decision with every
+     reason: the rule, the evidence it is about, and what to do.
+
+Profiles (--profile): baseline, the default, denies on supply-chain and
+provenance failures (scan findings, signature, missing BOM) and warns on
+documentation gaps (no licence, no datasets, low BOM completeness); strict
+also denies documentation gaps, bias drift against production and drift of
+the evaluation data from the training data. --data files are validated
+(docs/schemas/policy-data.schema.json) and override the profile's values.
 
 Evidence about another artifact (another OMS root digest) is passed to the
 policy, which does not count it, and reported as ignored. See docs/gate.md.
@@ -56,6 +64,8 @@ Exit codes (docs/exit-codes.md):
   1  denied
   2  usage, I/O or policy error: no decision was made; a broken policy never allows`,
 		Example: `  mlsec gate ./my-model --key signer.pub.pem
+  mlsec gate ./my-model --key signer.pub.pem --profile strict
+  mlsec gate model.onnx --key k.pub.pem --profile strict --license mit --dataset train@sha256:4f2c... --model-card card.md
   mlsec gate ./my-model --key signer.pub.pem --policy ./policies --data limits.yaml
   mlsec gate ./my-model --key k.pub.pem --evidence fairness.json --format sarif -o gate.sarif
   mlsec gate ./my-model --key k.pub.pem --emit-evidence ./evidence --format json`,
@@ -74,6 +84,7 @@ Exit codes (docs/exit-codes.md):
 	f.StringArrayVar(&fl.evidence, "evidence", nil, "extra evidence `FILE`: a record, an array of records or a DSSE attestation (repeatable)")
 	f.StringArrayVar(&fl.policies, "policy", nil, "add the Rego policies in `DIR` (or a .rego file) to the built-in bundle (repeatable)")
 	f.StringArrayVar(&fl.data, "data", nil, "JSON/YAML data `FILE` merged into data, e.g. {\"mlsec\": {\"bom_min_score\": 70}} (repeatable)")
+	f.StringVar(&fl.profile, "profile", policy.DefaultProfile, "policy `PROFILE`: baseline (documentation gaps warn) or strict (they deny)")
 	f.BoolVar(&fl.noDefault, "no-default-policy", false, "evaluate only the --policy directories, not the built-in bundle")
 	f.StringVar(&fl.action, "action", "promote", "lifecycle `ACTION` being decided (input.action.name)")
 	f.StringVar(&fl.stage, "stage", "production", "target `STAGE` of the action (input.action.stage)")
@@ -82,6 +93,7 @@ Exit codes (docs/exit-codes.md):
 	f.StringVar(&fl.name, "name", "", "model `NAME` in the subject (default: the base name of MODEL_PATH)")
 	f.StringVar(&fl.riskTier, "risk-tier", "", "declared risk `TIER` of the model, e.g. high (input.subject.risk_tier)")
 	f.StringArrayVar(&fl.sensitive, "sensitive-attribute", nil, "declared sensitive `ATTRIBUTE`, e.g. sex (repeatable; calls for fairness evidence)")
+	fl.declared.register(f)
 	f.StringVar(&fl.format, "format", "table", "output `FORMAT`: table, json or sarif")
 	f.StringVarP(&fl.output, "output", "o", "", "write the decision to `FILE` instead of stdout (replaced atomically)")
 	f.StringVar(&fl.sarif, "sarif", "", "also write the decision as SARIF 2.1.0 to `FILE` (for code scanning), whatever --format is")
@@ -114,6 +126,10 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 		return usageErr("gate: --key: %w", err)
 	}
 
+	declared, err := fl.declared.parse()
+	if err != nil {
+		return usageErr("gate: %w", err)
+	}
 	ignores, err := resolveIgnores(model, fl.ignorePaths)
 	if err != nil {
 		return usageErr("gate: --ignore-paths: %w", err)
@@ -135,8 +151,8 @@ func runGate(c *cobra.Command, model string, fl gateFlags) error {
 	bar := progress.ForTerminal(c.ErrOrStderr(), "hashing")
 	out, err := gate.Run(ctx, gate.Options{
 		ModelPath: model, Name: fl.name, Keys: keys, SignaturePath: fl.signature, EvidenceFiles: fl.evidence,
-		Progress: bar.UpdateBytes, IgnorePaths: ignores,
-		Policy:      policy.Options{Dirs: fl.policies, DataFiles: fl.data, NoDefault: fl.noDefault},
+		Progress: bar.UpdateBytes, IgnorePaths: ignores, Declared: declared,
+		Policy:      policy.Options{Dirs: fl.policies, DataFiles: fl.data, NoDefault: fl.noDefault, Profile: fl.profile},
 		Action:      policy.Action{Name: fl.action, Stage: fl.stage},
 		Actor:       policy.Actor{Name: fl.actor},
 		Environment: fl.environment, RiskTier: fl.riskTier, SensitiveAttributes: fl.sensitive,
@@ -243,6 +259,9 @@ func writeGateTable(w io.Writer, o *gate.Outcome, code int) error {
 		action += " to " + rep.Action.Stage
 	}
 	fmt.Fprintf(&b, "Decision: %s  (%s of %s, sha256:%s)\n", verdict, action, rep.Subject.Name, rep.Subject.Digest["sha256"])
+	if rep.Profile != "" {
+		fmt.Fprintf(&b, "Profile: %s\n", rep.Profile)
+	}
 	if rep.Context.Environment != "" {
 		fmt.Fprintf(&b, "Environment: %s\n", rep.Context.Environment)
 	}

@@ -87,19 +87,25 @@ func TestActionYAMLMatchesCLI(t *testing.T) {
 	if a.Runs.Using != "composite" {
 		t.Fatalf("runs.using = %q, want composite", a.Runs.Using)
 	}
-	var setupGo, install, gateRun, upload bool
+	var chooser, setupGo, install, gateRun, upload bool
 	gate := findCommand(t, path, []string{"mlsec", "gate"})
 	for _, s := range a.Runs.Steps {
 		switch {
+		case s.ID == "version":
+			// A release tag (the input, else the ref the action is used at)
+			// runs the released binary; anything else builds from source.
+			chooser = strings.Contains(s.Env["ACTION_REF"], "github.action_ref") && strings.Contains(s.Env["MLSEC_VERSION"], "inputs.version") &&
+				strings.Contains(s.Run, "mode=release") && strings.Contains(s.Run, "mode=source")
 		case strings.HasPrefix(s.Uses, "actions/setup-go@"):
-			setupGo = strings.Contains(s.With["go-version-file"], "github.action_path")
-		case strings.Contains(s.Run, "go install ./cmd/mlsec"):
-			install = strings.Contains(s.Dir, "github.action_path")
+			setupGo = strings.Contains(s.With["go-version-file"], "github.action_path") && strings.Contains(s.If, "'source'")
+		case strings.Contains(s.Run, "scripts/install-mlsec.sh"):
+			install = strings.Contains(s.Run, "$GITHUB_ACTION_PATH/scripts/install-mlsec.sh") && strings.Contains(s.Run, "GITHUB_PATH") &&
+				strings.Contains(s.Env["MLSEC_VERSION"], "steps.version.outputs.version")
 		case strings.HasPrefix(s.Uses, "github/codeql-action/upload-sarif@"):
 			upload = strings.Contains(s.With["sarif_file"], "inputs.sarif-file") && strings.Contains(s.If, "always()")
 		case strings.Contains(s.Run, `mlsec "${args[@]}"`):
 			gateRun = strings.Contains(s.Run, "args=(gate ")
-			if n := checkFlags(t, path+" step "+s.ID, gate, s.Run); n < 8 {
+			if n := checkFlags(t, path+" step "+s.ID, gate, s.Run); n < 9 {
 				t.Errorf("only %d flags found in the gate step; the flag pattern is broken", n)
 			}
 			// Inputs reach the script through env, never inline.
@@ -107,12 +113,17 @@ func TestActionYAMLMatchesCLI(t *testing.T) {
 				t.Errorf("the gate step interpolates an expression into its script: use env")
 			}
 		}
+		if s.Run != "" && s.ID != "gate" && strings.Contains(s.Run, "${{") {
+			t.Errorf("step %q interpolates an expression into its script: use env", s.ID)
+		}
 	}
-	if !setupGo || !install || !gateRun || !upload {
-		t.Errorf("setup-go from go.mod %v, go install in action_path %v, gate run %v, SARIF upload %v", setupGo, install, gateRun, upload)
+	if !chooser || !setupGo || !install || !gateRun || !upload {
+		t.Errorf("version chooser %v, setup-go from go.mod for source %v, install script %v, gate run %v, SARIF upload %v", chooser, setupGo, install, gateRun, upload)
 	}
-	if _, err := os.Stat(filepath.Join(repoRoot, "cmd", "mlsec", "main.go")); err != nil {
-		t.Errorf("go install ./cmd/mlsec: %v", err)
+	for _, f := range []string{"cmd/mlsec/main.go", "scripts/install-mlsec.sh"} {
+		if _, err := os.Stat(filepath.Join(repoRoot, f)); err != nil {
+			t.Errorf("the action needs %s: %v", f, err)
+		}
 	}
 	used := map[string]bool{}
 	for _, m := range inputRefRE.FindAllStringSubmatch(string(raw), -1) {
@@ -134,6 +145,16 @@ func TestActionYAMLMatchesCLI(t *testing.T) {
 	}
 }
 
+// hookWords turns a hook entry into the mlsec command line it runs:
+// "scripts/pre-commit-mlsec.sh gate" runs "mlsec gate".
+func hookWords(entry string) []string {
+	w := strings.Fields(entry)
+	if len(w) > 0 && w[0] == "scripts/pre-commit-mlsec.sh" {
+		w[0] = "mlsec"
+	}
+	return w
+}
+
 type hook struct {
 	ID            string   `yaml:"id"`
 	Entry         string   `yaml:"entry"`
@@ -150,14 +171,31 @@ func TestPreCommitHooksMatchCLI(t *testing.T) {
 	got := map[string]hook{}
 	for _, h := range hooks {
 		got[h.ID] = h
-		if h.Language != "golang" {
-			t.Errorf("%s: language %q, want golang (builds the real binary)", h.ID, h.Language)
+		words := strings.Fields(h.Entry)
+		switch h.Language {
+		case "script": // scripts/pre-commit-mlsec.sh SUBCOMMAND: a release binary or a source build
+			if len(words) == 0 || words[0] != "scripts/pre-commit-mlsec.sh" {
+				t.Errorf("%s: script entry %q does not run scripts/pre-commit-mlsec.sh", h.ID, h.Entry)
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(repoRoot, words[0])); err != nil {
+				t.Errorf("%s: %v", h.ID, err)
+			}
+			words = hookWords(h.Entry)
+		case "golang": // built by pre-commit's Go
+		default:
+			t.Errorf("%s: language %q, want script or golang", h.ID, h.Language)
 		}
-		c := findCommand(t, path+" "+h.ID, strings.Fields(h.Entry))
+		c := findCommand(t, path+" "+h.ID, words)
 		checkFlags(t, path+" "+h.ID, c, strings.Join(h.Args, " "))
 	}
+	for _, id := range []string{"mlsec-scan-go", "mlsec-gate-go"} {
+		if h, ok := got[id]; !ok || h.Language != "golang" || !strings.HasPrefix(h.Entry, "mlsec ") {
+			t.Errorf("%s hook = %+v (the from-source path pre-commit builds)", id, h)
+		}
+	}
 	scan, ok := got["mlsec-scan"]
-	if !ok || scan.Entry != "mlsec scan" {
+	if !ok || scan.Entry != "scripts/pre-commit-mlsec.sh scan" || scan.Files != got["mlsec-scan-go"].Files {
 		t.Fatalf("mlsec-scan hook = %+v", scan)
 	}
 	re, err := regexp.Compile(scan.Files)
@@ -170,7 +208,7 @@ func TestPreCommitHooksMatchCLI(t *testing.T) {
 		}
 	}
 	g, ok := got["mlsec-gate"]
-	if !ok || g.Entry != "mlsec gate" || g.PassFilenames == nil || *g.PassFilenames {
+	if !ok || g.Entry != "scripts/pre-commit-mlsec.sh gate" || g.PassFilenames == nil || *g.PassFilenames {
 		t.Errorf("mlsec-gate hook = %+v (it must not receive file names)", g)
 	}
 }
@@ -240,7 +278,7 @@ func TestCIDocsExamples(t *testing.T) {
 						s, _ := x.(string)
 						args = append(args, s)
 					}
-					checkFlags(t, path+" "+id, findCommand(t, path, strings.Fields(entry)), strings.Join(args, " "))
+					checkFlags(t, path+" "+id, findCommand(t, path, hookWords(entry)), strings.Join(args, " "))
 				}
 			}
 		}

@@ -270,9 +270,10 @@ func newVoteCmd(approve bool) *cobra.Command {
 		verb, short = "approve", "Approve a pending decision request (approvers only, never the requester)"
 	}
 	c := &cobra.Command{
-		Use:   verb + " REQUEST_ID [--comment TEXT]",
-		Short: short,
-		Args:  cobra.ExactArgs(1),
+		Use:     verb + " REQUEST_ID [--comment TEXT]",
+		Short:   short,
+		Example: "  mlsec requests fraud-detector --status pending\n  mlsec " + verb + " 12 --comment \"reviewed the fairness report\"",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil || id < 1 {
@@ -303,7 +304,9 @@ func newRequestsCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "requests MODEL [--status S]",
 		Short: "List a model's decision requests",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec requests fraud-detector
+  mlsec requests fraud-detector --status pending --format json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -424,7 +427,9 @@ func newHistoryCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "history MODEL",
 		Short: "Who did what, when and why, across a model's versions",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec history fraud-detector
+  mlsec history fraud-detector --format json   # every detail`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -440,26 +445,45 @@ func newHistoryCmd() *cobra.Command {
 				}
 				return writeJSONOut(cmd.OutOrStdout(), h)
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "WHEN\tWHO\tVERSION\tACTION\tWHAT\tWHY")
-			for _, e := range h {
-				v := "-"
-				if e.Version > 0 {
-					v = strconv.Itoa(e.Version)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format("2006-01-02 15:04:05"), e.Actor, v, e.Action, oneLine(e.What, 100), oneLine(e.Why, 80))
-			}
-			return tw.Flush()
+			writeHistory(cmd.OutOrStdout(), h)
+			return nil
 		},
 	}
 	r.register(c.Flags(), true)
 	return c
 }
 
+// historyWidth is the terminal width the history table fits.
+const historyWidth = 100
+
+// writeHistory prints one line per event in historyWidth columns: when,
+// who, the version, and what happened and why in words (the action codes
+// and every detail are in --format json).
+func writeHistory(w io.Writer, h []registry.HistoryEntry) {
+	whoW, vW := len("WHO"), len("V")
+	for _, e := range h {
+		whoW, vW = max(whoW, len(e.Actor)), max(vW, len(strconv.Itoa(e.Version)))
+	}
+	const whenW = len("2006-01-02 15:04")
+	textW := max(historyWidth-(whenW+2)-(whoW+2)-(vW+2), 30)
+	fmt.Fprintf(w, "%-*s  %-*s  %-*s  %s\n", whenW, "WHEN", whoW, "WHO", vW, "V", "WHAT HAPPENED (AND WHY)")
+	for _, e := range h {
+		v := "-"
+		if e.Version > 0 {
+			v = strconv.Itoa(e.Version)
+		}
+		text := e.What
+		if why := strings.TrimSpace(e.Why); why != "" {
+			text += ", because: " + why
+		}
+		fmt.Fprintf(w, "%-*s  %-*s  %-*s  %s\n", whenW, e.At.Format("2006-01-02 15:04"), whoW, e.Actor, vW, v, oneLine(text, textW))
+	}
+}
+
 func oneLine(s string, max int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		return s[:max-3] + "..."
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-3]) + "..."
 	}
 	return s
 }

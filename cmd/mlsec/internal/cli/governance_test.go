@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mlsec/mlsec/registry"
 )
@@ -173,6 +175,19 @@ func TestGovernanceEndToEnd(t *testing.T) {
 	if len(vs) != 3 || vs[0].Stage != registry.StageProduction || vs[1].Stage != registry.StageDevelopment || vs[2].Stage != registry.StageDeprecated {
 		t.Fatalf("stages after rollback: %s", out)
 	}
+	// models names the production and the latest version.
+	_, out, _ = runCLI("models", "--format", "json")
+	var rows []struct {
+		Name       string `json:"name"`
+		Production int    `json:"production_version"`
+		Latest     int    `json:"latest_version"`
+	}
+	if json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 1 || rows[0].Name != "toy" || rows[0].Production != 1 || rows[0].Latest != 3 {
+		t.Errorf("models json: %s", out)
+	}
+	if _, out, _ = runCLI("models"); !regexp.MustCompile(`(?m)^NAME\s+TEAM\s+PRODUCTION\s+LATEST\s+TAGS.*\ntoy\s+\S+\s+1\s+3\s`).MatchString(out) {
+		t.Errorf("models table:\n%s", out)
+	}
 
 	if code, out, errs := as(bob, "record", "toy@1", "--title", "Excluded 2019 data", "--body", "collection bug, DATA-12"); code != 0 || !strings.Contains(out, "by bob") {
 		t.Fatalf("record: %d %s %s", code, out, errs)
@@ -207,7 +222,14 @@ func TestGovernanceEndToEnd(t *testing.T) {
 			t.Errorf("history lacks %q:\n%s", want, all)
 		}
 	}
-	if code, out, _ := runCLI("history", "toy"); code != 0 || !strings.Contains(out, "WHEN") || !strings.Contains(out, "decision.rollback") {
+	// The table is words, in 100 columns.
+	code, out, _ = runCLI("history", "toy")
+	if code != 0 || !strings.HasPrefix(out, "WHEN") || !strings.Contains(out, "rolled production back to version 1") || strings.Contains(out, "decision.rollback") {
 		t.Fatalf("history table: %d %s", code, out)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if n := utf8.RuneCountInString(l); n > 100 {
+			t.Errorf("history line of %d columns: %q", n, l)
+		}
 	}
 }

@@ -50,7 +50,8 @@ Exit codes: 0 listed, 1 the gateway refused (401/403), 2 usage or connection
 error.`,
 		Example: `  mlsec logs iris --since 24h
   mlsec logs iris --since 2026-01-01T00:00:00Z --until 2026-01-02T00:00:00Z --format json > day.json
-  mlsec logs iris --format json > logs.jsonl && mlsec pii decrypt logs.jsonl --key-file pii.key`,
+  mlsec logs iris --format json > logs.jsonl
+  mlsec pii decrypt logs.jsonl --key-file pii.key`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runLogs(cmd, args[0], fl) },
 	}

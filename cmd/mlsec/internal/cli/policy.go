@@ -22,6 +22,9 @@ func newPolicyCmd() *cobra.Command {
 		Long: `policy works with the Rego policies 'mlsec gate' decides with: the default
 bundle embedded in mlsec (policies/ in the repository) plus your own folders
 (--policy DIR) and data files (--data FILE). See docs/policy.md.`,
+		Example: `  mlsec policy eval --input input.json --profile strict
+  mlsec policy test ./team-policy
+  mlsec rules list --source policy`,
 	}
 	c.AddCommand(newPolicyEvalCmd(), newPolicyTestCmd())
 	return c
@@ -30,6 +33,7 @@ bundle embedded in mlsec (policies/ in the repository) plus your own folders
 func newPolicyEvalCmd() *cobra.Command {
 	var (
 		input, format    string
+		profile          string
 		dirs, data       []string
 		noDefault, trace bool
 	)
@@ -56,7 +60,7 @@ that fails to load or evaluate never allows).`,
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("policy eval: %w", err))
 			}
-			opts := policy.Options{Dirs: dirs, DataFiles: data, NoDefault: noDefault}
+			opts := policy.Options{Dirs: dirs, DataFiles: data, NoDefault: noDefault, Profile: profile}
 			if trace {
 				opts.Print = cmd.ErrOrStderr()
 			}
@@ -86,7 +90,8 @@ that fails to load or evaluate never allows).`,
 	}
 	c.Flags().StringVar(&input, "input", "", "input document (JSON)")
 	c.Flags().StringArrayVar(&dirs, "policy", nil, "folder or .rego file with extra policies (repeatable)")
-	c.Flags().StringArrayVar(&data, "data", nil, "JSON/YAML data file merged into data (repeatable)")
+	c.Flags().StringArrayVar(&data, "data", nil, "JSON/YAML data file merged into data, validated against docs/schemas/policy-data.schema.json (repeatable)")
+	c.Flags().StringVar(&profile, "profile", policy.DefaultProfile, "policy `PROFILE`: baseline or strict")
 	c.Flags().BoolVar(&noDefault, "no-default-policy", false, "leave out the embedded default bundle")
 	c.Flags().BoolVar(&trace, "print", false, "show the output of print() calls on stderr")
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
@@ -101,6 +106,9 @@ func WriteDecision(w io.Writer, dec *policy.Decision) {
 		verdict = "DENIED"
 	}
 	fmt.Fprintf(w, "Decision: %s (%d deny, %d warning, %d waived)\n", verdict, len(dec.Denies), len(dec.Warnings), len(dec.Exceptions))
+	if dec.Profile != "" {
+		fmt.Fprintf(w, "Profile: %s\n", dec.Profile)
+	}
 	section := func(title string, rs []policy.Result) {
 		if len(rs) == 0 {
 			return
@@ -140,6 +148,7 @@ func controlsLine(c policy.Controls) string {
 func newPolicyTestCmd() *cobra.Command {
 	var (
 		data      []string
+		profile   string
 		noDefault bool
 		verbose   bool
 	)
@@ -155,7 +164,7 @@ does not load.`,
 		Example: `  mlsec policy test ./team-policy
   mlsec policy test ./team-policy --data mlsec-data.yaml -v`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := policy.RunTests(cmd.Context(), policy.TestOptions{Dirs: args, DataFiles: data, NoDefault: noDefault})
+			res, err := policy.RunTests(cmd.Context(), policy.TestOptions{Dirs: args, DataFiles: data, NoDefault: noDefault, Profile: profile})
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("policy test: %w", err))
 			}
@@ -192,6 +201,7 @@ does not load.`,
 	}
 	c.Flags().StringArrayVar(&data, "data", nil, "JSON/YAML data file merged into data (repeatable)")
 	c.Flags().BoolVar(&noDefault, "no-default-policy", false, "leave out the embedded default bundle")
+	c.Flags().StringVar(&profile, "profile", policy.DefaultProfile, "policy `PROFILE` whose data the tests run with: baseline or strict")
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every test, not only failures")
 	return c
 }

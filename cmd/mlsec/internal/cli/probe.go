@@ -44,6 +44,8 @@ Both read a sample table (CSV, JSON Lines or Parquet) of inputs, count every
 query they send, and write robustness / explainability evidence bound to the
 model version with --evidence. docs/probe.md documents every attack, figure
 and protocol.`,
+		Example: `  mlsec probe robustness --endpoint http://127.0.0.1:8501 --protocol kserve-v2 --served-model credit --data sample.csv --label approved
+  mlsec probe explain --endpoint http://127.0.0.1:5000 --protocol mlflow --data sample.parquet --label approved`,
 	}
 	c.AddCommand(newProbeRobustnessCmd(), newProbeExplainCmd(), newProbeLLMCmd())
 	return c

@@ -2,10 +2,15 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +21,8 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
+	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/internal/progress"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
 	"github.com/mlsec/mlsec/registry/worker"
@@ -124,8 +131,8 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// remoteErr turns a client error into an exit error with a hint saying
-// what to do next.
+// remoteErr turns a client error into an exit error with the code of
+// remoteExitCode and a hint that matches the cause.
 func remoteErr(c *client.Client, err error) error {
 	var ie *client.IntegrityError
 	if errors.As(err, &ie) {
@@ -134,14 +141,17 @@ func remoteErr(c *client.Client, err error) error {
 	hint := ""
 	switch client.StatusOf(err) {
 	case 0:
-		if c != nil && !errors.Is(err, registry.ErrInvalid) && !errors.Is(err, registry.ErrNotFound) {
+		switch {
+		case c != nil && tlsFailure(err):
+			hint = "\nThe TLS handshake with " + c.BaseURL() + " failed: pass the registry's CA with --ca-cert (or MLSEC_CA_CERT), and --client-cert/--client-key if it requires client certificates."
+		case c != nil && unreachable(err):
 			hint = "\nIs the registry running at " + c.BaseURL() + "? Start one with 'mlsec serve' or pass --server / set MLSEC_SERVER."
 		}
 	case 401:
 		// The server answered, so the registry exists and has its first
 		// admin token already: point at tokens, not at serve.
 		if c != nil && c.HasToken() {
-			hint = "\nThe token is invalid, expired or revoked: ask an admin for a new one ('mlsec token create'). " +
+			hint = "\nThe token is invalid, expired or revoked. Set MLSEC_TOKEN (or --token) to a valid one; an admin creates one with 'mlsec token create'. " +
 				"A lost admin token is replaced on the database's machine: 'mlsec token create NAME --role admin --data-dir DIR' (docs/registry.md \"Deploying\")."
 		} else {
 			hint = "\nSet MLSEC_TOKEN (or --token, or token: in " + configPath() + ") to a token an admin gave you; " +
@@ -159,8 +169,82 @@ func remoteErr(c *client.Client, err error) error {
 		} else {
 			hint = "\nYour token's role or scope does not allow this; ask an admin for a token that does ('mlsec token create')."
 		}
+	case 404:
+		hint = "\n'mlsec models' lists the models, 'mlsec versions NAME' a model's versions."
 	}
-	return withCode(ExitFindings, fmt.Errorf("%w%s", err, hint))
+	return withCode(remoteExitCode(err), fmt.Errorf("%w%s", err, hint))
+}
+
+// remoteExitCode is the one exit-code table of the registry client commands
+// (docs/exit-codes.md, "Registry commands"): 1 when the registry refused on
+// the merits or something did not verify (403, 409, 412, 422, a digest that
+// does not match); 2 when no verdict was reached: a usage error found by the
+// client or by the server (400, 404, 413, 428), no or a wrong token (401), a
+// registry that cannot be reached or failed (5xx), a local file or folder
+// that cannot be read.
+func remoteExitCode(err error) int {
+	var ie *client.IntegrityError
+	if errors.As(err, &ie) {
+		return ExitFindings
+	}
+	switch client.StatusOf(err) {
+	case http.StatusForbidden, http.StatusConflict, http.StatusPreconditionFailed, http.StatusUnprocessableEntity:
+		return ExitFindings
+	case 0:
+		if errors.Is(err, registry.ErrDigestMismatch) {
+			return ExitFindings
+		}
+	}
+	return ExitUsage
+}
+
+// tlsFailure reports whether err is a failed TLS handshake: an untrusted
+// server certificate or a client certificate the server requires.
+func tlsFailure(err error) bool {
+	var ce *tls.CertificateVerificationError
+	var ue x509.UnknownAuthorityError
+	if errors.As(err, &ce) || errors.As(err, &ue) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "tls: ") || strings.Contains(msg, "x509: ")
+}
+
+// unreachable reports whether err is a failure to talk to the server (a
+// transport error), not a local file error nor an API answer.
+func unreachable(err error) bool {
+	var ue *url.Error
+	var pe *fs.PathError
+	return errors.As(err, &ue) && !errors.As(err, &pe)
+}
+
+// modelRow is a model with the versions people ask about first: the one
+// in production and the latest ready one (0: none).
+type modelRow struct {
+	registry.Model
+	Production int `json:"production_version"`
+	Latest     int `json:"latest_version"`
+}
+
+func modelVersions(ctx context.Context, cl *client.Client, m registry.Model) (modelRow, error) {
+	row := modelRow{Model: m}
+	vs, err := client.All(ctx, 0, func(ctx context.Context, cur string) (client.List[registry.Version], error) {
+		return cl.ListVersions(ctx, m.Name, client.VersionQuery{Page: registry.Page{Limit: registry.MaxLimit, Cursor: cur}, State: registry.StateReady})
+	})
+	for _, v := range vs {
+		row.Latest = max(row.Latest, v.Number)
+		if v.Stage == registry.StageProduction {
+			row.Production = max(row.Production, v.Number)
+		}
+	}
+	return row, err
+}
+
+func versionCell(n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprint(n)
 }
 
 // splitRef splits NAME[@VERSION].
@@ -224,6 +308,12 @@ key.value.`,
 			}
 			if o.IgnorePaths, err = resolveIgnores(args[0], ignorePaths); err != nil {
 				return withCode(ExitUsage, fmt.Errorf("push: --ignore-paths: %w", err))
+			}
+			// A bar of bytes and files on a terminal's stderr (none in CI
+			// or when piped).
+			if bar := progress.ForTerminal(cmd.ErrOrStderr(), "pushing"); bar != nil {
+				o.Progress = bar.UpdateTransfer
+				defer bar.Clear()
 			}
 			res, err := cl.Push(cmd.Context(), args[0], o)
 			if err != nil {
@@ -334,7 +424,12 @@ place unless everything matches; a mismatch exits 1 naming the file.`,
 			if err != nil {
 				return remoteErr(cl, err)
 			}
-			res, err := cl.Pull(cmd.Context(), name, n, dir)
+			var po client.PullOptions
+			if bar := progress.ForTerminal(cmd.ErrOrStderr(), "pulling"); bar != nil {
+				po.Progress = bar.UpdateTransfer
+				defer bar.Clear()
+			}
+			res, err := cl.PullWith(cmd.Context(), name, n, dir, po)
 			if err != nil {
 				return remoteErr(cl, err)
 			}
@@ -354,7 +449,9 @@ func newModelsCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "models [--tag T] [--team T]",
 		Short: "List the registry's models",
-		Args:  cobra.NoArgs,
+		Example: `  mlsec models
+  mlsec models --team risk --format json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -367,13 +464,20 @@ func newModelsCmd() *cobra.Command {
 			if err != nil {
 				return remoteErr(cl, err)
 			}
+			rows := make([]modelRow, len(ms))
+			for i, m := range ms {
+				if rows[i], err = modelVersions(cmd.Context(), cl, m); err != nil {
+					return remoteErr(cl, err)
+				}
+			}
 			if r.format == "json" {
-				return writeJSONOut(cmd.OutOrStdout(), ms)
+				return writeJSONOut(cmd.OutOrStdout(), rows)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tTEAM\tTAGS\tUPDATED\tDESCRIPTION")
-			for _, m := range ms {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, m.Team, strings.Join(m.Tags, ","), m.UpdatedAt.Format("2006-01-02 15:04"), m.Description)
+			fmt.Fprintln(tw, "NAME\tTEAM\tPRODUCTION\tLATEST\tTAGS\tUPDATED\tDESCRIPTION")
+			for _, m := range rows {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Name, orDash(m.Team), versionCell(m.Production), versionCell(m.Latest),
+					orDash(strings.Join(m.Tags, ",")), m.UpdatedAt.Format("2006-01-02 15:04"), m.Description)
 			}
 			return tw.Flush()
 		},
@@ -391,7 +495,9 @@ func newVersionsCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "versions NAME [--state S] [--stage S] [--severity S]",
 		Short: "List a model's versions",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec versions fraud-detector
+  mlsec versions fraud-detector --stage production --severity high`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -432,7 +538,9 @@ func newEvidenceCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "evidence NAME@VERSION [--type T] [--severity S]",
 		Short: "List the evidence recorded for a model version",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec evidence fraud-detector@3
+  mlsec evidence fraud-detector@latest --type fairness --format json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -454,9 +562,15 @@ func newEvidenceCmd() *cobra.Command {
 				return writeJSONOut(cmd.OutOrStdout(), es)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tTYPE\tPRODUCER\tSIGNED\tMAX SEVERITY\tTIMESTAMP\tBY")
+			fmt.Fprintln(tw, "ID\tTYPE\tRESULT\tPRODUCER\tSIGNED\tTIMESTAMP\tBY")
 			for _, e := range es {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%t\t%s\t%s\t%s\n", e.ID, e.Type, e.Producer, e.Signed, e.MaxSeverity, e.Timestamp.Format("2006-01-02 15:04:05"), e.CreatedBy)
+				// The Body is the whole record; its result says what it found.
+				var rec evidence.Record
+				result := "unreadable record"
+				if json.Unmarshal(e.Body, &rec) == nil {
+					result = evidence.Outcome(rec)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%t\t%s\t%s\n", e.ID, e.Type, result, e.Producer, e.Signed, e.Timestamp.Format("2006-01-02 15:04"), e.CreatedBy)
 			}
 			return tw.Flush()
 		},

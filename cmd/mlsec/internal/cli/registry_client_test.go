@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,11 @@ func TestPushPullRoundTrip(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "toy") || !strings.Contains(out, "stage.dev") {
 		t.Fatalf("models: %d %s", code, out)
 	}
+	// The table says what each record found.
+	code, out, _ = runCLI("evidence", "toy@1")
+	if code != 0 || !regexp.MustCompile(`(?m)^ID\s+TYPE\s+RESULT\s+PRODUCER`).MatchString(out) || !regexp.MustCompile(`(?m)^\d+\s+scan\s+clean \(0 files\)\s+mlsec`).MatchString(out) {
+		t.Errorf("evidence table: %d\n%s", code, out)
+	}
 	code, out, _ = runCLI("evidence", "toy@1", "--format", "json")
 	var es []registry.Evidence
 	if code != 0 || json.Unmarshal([]byte(out), &es) != nil {
@@ -188,12 +194,12 @@ func TestClientAuthAndConfig(t *testing.T) {
 	// No or wrong token: 401 with a hint.
 	t.Setenv("MLSEC_TOKEN", "mlsec_"+strings.Repeat("0", 64))
 	code, _, errs := runCLI("models")
-	if code != 1 || !strings.Contains(errs, "unauthenticated") || !strings.Contains(errs, "mlsec token create") || strings.Contains(errs, "mlsec serve") {
+	if code != 2 || !strings.Contains(errs, "unauthenticated") || !strings.Contains(errs, "mlsec token create") || strings.Contains(errs, "mlsec serve") {
 		t.Fatalf("bad token: %d %s", code, errs)
 	}
 	t.Setenv("MLSEC_TOKEN", "")
 	code, _, errs = runCLI("models")
-	if code != 1 || !strings.Contains(errs, "Set MLSEC_TOKEN") || !strings.Contains(errs, "--bootstrap-token-file") {
+	if code != 2 || !strings.Contains(errs, "Set MLSEC_TOKEN") || !strings.Contains(errs, "--bootstrap-token-file") {
 		t.Fatalf("no token: %d %s", code, errs)
 	}
 	t.Setenv("MLSEC_TOKEN", "mlsec_"+strings.Repeat("0", 64))
@@ -229,7 +235,7 @@ func TestClientAuthAndConfig(t *testing.T) {
 	}
 	// No server reachable: the hint says how to start one.
 	code, _, errs = runCLI("models", "--server", "http://127.0.0.1:1")
-	if code != 1 || !strings.Contains(errs, "mlsec serve") {
+	if code != 2 || !strings.Contains(errs, "mlsec serve") {
 		t.Fatalf("unreachable: %d %s", code, errs)
 	}
 	if code, _, _ := runCLI("models", "--format", "xml"); code != 2 {

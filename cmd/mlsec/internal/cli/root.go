@@ -60,14 +60,23 @@ I/O error (docs/exit-codes.md).`,
   mlsec serve`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints what 'mlsec version' prints.
+		Version: version.String(),
 	}
+	root.SetVersionTemplate("mlsec {{.Version}}\n")
+	// Every command's help ends with where the configuration lives: the
+	// registry commands read server and token from it, and a user reading
+	// any help page should not have to guess.
+	cobra.AddTemplateFunc("configPath", configPath)
+	root.SetHelpTemplate(root.HelpTemplate() + helpFooter)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withCode(ExitUsage, fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath()))
 	})
 	root.AddCommand(&cobra.Command{
-		Use:   "version",
-		Short: "Print the mlsec version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the mlsec version",
+		Example: "  mlsec version\n  mlsec --version",
+		Args:    cobra.NoArgs,
 		Run: func(c *cobra.Command, _ []string) {
 			fmt.Fprintln(c.OutOrStdout(), "mlsec", version.String())
 		},
@@ -85,7 +94,7 @@ I/O error (docs/exit-codes.md).`,
 	groupOf := map[string]string{
 		"scan":   "supply",
 		"keygen": "provenance", "sign": "provenance", "verify": "provenance", "bom": "provenance",
-		"gate": "policy", "policy": "policy", "attest": "policy",
+		"gate": "policy", "policy": "policy", "attest": "policy", "rules": "policy",
 		"fairness": "trusted",
 		"serve":    "registry", "token": "registry", "push": "registry", "pull": "registry", "models": "registry",
 		"audit": "registry", "report": "registry",
@@ -105,6 +114,14 @@ I/O error (docs/exit-codes.md).`,
 	}
 	return root
 }
+
+// helpFooter closes every help page: the configuration file and the
+// environment variables that override it.
+const helpFooter = `
+Configuration: {{configPath}} (server: and token: for the registry
+commands; MLSEC_SERVER and MLSEC_TOKEN, then --server and --token, override
+it). Documentation: docs/ in https://github.com/mlsec/mlsec.
+`
 
 // Execute runs the root command on the process arguments and returns the
 // exit code.

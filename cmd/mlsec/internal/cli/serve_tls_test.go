@@ -80,14 +80,14 @@ func TestServeTLS(t *testing.T) {
 		if !strings.HasPrefix(url, "https://") {
 			t.Fatal(url)
 		}
-		if code, _, errs := runCLI("models"); code != 1 || !strings.Contains(errs, "certificate") {
+		if code, _, errs := runCLI("models"); code != ExitUsage || !strings.Contains(errs, "certificate") || !strings.Contains(errs, "--ca-cert") {
 			t.Fatalf("untrusted server: %d %s", code, errs)
 		}
 		if code, out, errs := runCLI("models", "--ca-cert", pki.ca); code != 0 {
 			t.Fatalf("--ca-cert: %d %s %s", code, out, errs)
 		}
 		t.Setenv("MLSEC_CA_CERT", pki.otherCA)
-		if code, _, errs := runCLI("models"); code != 1 || !strings.Contains(errs, "certificate") {
+		if code, _, errs := runCLI("models"); code != ExitUsage || !strings.Contains(errs, "certificate") || !strings.Contains(errs, "--ca-cert") {
 			t.Fatalf("another CA: %d %s", code, errs)
 		}
 		t.Setenv("MLSEC_CA_CERT", pki.ca)
@@ -99,14 +99,14 @@ func TestServeTLS(t *testing.T) {
 		clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: filepath.Join(t.TempDir(), "data"),
 			tlsCert: pki.serverCert, tlsKey: pki.serverKey, tlsClientCA: pki.ca})
 		t.Setenv("MLSEC_CA_CERT", pki.ca)
-		if code, _, errs := runCLI("models"); code != 1 || !strings.Contains(errs, "certificate") {
+		if code, _, errs := runCLI("models"); code != ExitUsage || !strings.Contains(errs, "certificate") || !strings.Contains(errs, "--ca-cert") {
 			t.Fatalf("no client certificate: %d %s", code, errs)
 		}
 		if code, out, errs := runCLI("models", "--client-cert", pki.clientCert, "--client-key", pki.clientKey); code != 0 {
 			t.Fatalf("client certificate: %d %s %s", code, out, errs)
 		}
 		// The certificate is transport only: no token, no access.
-		if code, _, errs := runCLI("models", "--client-cert", pki.clientCert, "--client-key", pki.clientKey, "--token", "mlsec_"+strings.Repeat("0", 64)); code != 1 || !strings.Contains(errs, "401") {
+		if code, _, errs := runCLI("models", "--client-cert", pki.clientCert, "--client-key", pki.clientKey, "--token", "mlsec_"+strings.Repeat("0", 64)); code != ExitUsage || !strings.Contains(errs, "401") {
 			t.Fatalf("client certificate, bad token: %d %s", code, errs)
 		}
 	})

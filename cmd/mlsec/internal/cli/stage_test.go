@@ -49,7 +49,7 @@ func TestStageRoundTrip(t *testing.T) {
 	if code != 0 || strings.TrimSpace(out) != "[]" {
 		t.Fatalf("versions --stage production: %d %s", code, out)
 	}
-	if code, _, errs := runCLI("versions", "toy", "--stage", "prod"); code != 1 || !strings.Contains(errs, "stage") {
+	if code, _, errs := runCLI("versions", "toy", "--stage", "prod"); code != 2 || !strings.Contains(errs, "stage") {
 		t.Fatalf("bad --stage: %d %s", code, errs)
 	}
 	for _, args := range [][]string{{"stage", "toy@1", "prod"}, {"stage", "toy", "staging"}, {"stage", "toy@latest", "staging"}} {

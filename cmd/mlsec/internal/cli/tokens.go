@@ -89,6 +89,7 @@ recovery is recorded as token.recover, with the operating-system user and
 host, in the same signed audit log as every change; the server may keep
 running.`,
 		Example: `  mlsec token create bob --role reviewer
+  mlsec token create ci-pipeline --role maintainer --scope-team risk --expires 720h
   mlsec token create alice-recovered --person alice --role admin --data-dir /var/lib/mlsec
   mlsec token create ops-admin --role admin --database postgres://mlsec@db/mlsec --audit-key /etc/mlsec/audit.key`,
 		Args: cobra.ExactArgs(1),
@@ -141,7 +142,9 @@ running.`,
 	revoke := &cobra.Command{
 		Use:   "revoke ID",
 		Short: "Revoke an API token",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec token
+  mlsec token revoke 7`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {

@@ -54,7 +54,7 @@ func TestScopedTokensAndDatasetsCLI(t *testing.T) {
 	if code, _, errs := runCLI("token", "create", "ALICE", "--role", "reviewer"); code != 1 || !strings.Contains(errs, "unique regardless of case") {
 		t.Errorf("a case variant of alice: %d %s", code, errs)
 	}
-	if code, _, errs := runCLI("token", "create", "role:admin", "--role", "reviewer"); code != 1 || !strings.Contains(errs, "ASCII letters") {
+	if code, _, errs := runCLI("token", "create", "role:admin", "--role", "reviewer"); code != 2 || !strings.Contains(errs, "ASCII letters") {
 		t.Errorf("a token named role:admin: %d %s", code, errs)
 	}
 	_, out, _ = runCLI("token", "create", "fraud-admin", "--role", "admin", "--scope-team", "fraud")

@@ -17,6 +17,8 @@ func newUICmd() *cobra.Command {
 		Short: "The registry's web UI",
 		Long: `The registry serves a web UI at its address (mlsec serve prints it). Sign in there
 with an API token, or with a one-time link from 'mlsec ui login'.`,
+		Example: `  mlsec ui login
+  mlsec ui login --server https://registry.example`,
 		Args: cobra.NoArgs,
 	}
 	var r remote

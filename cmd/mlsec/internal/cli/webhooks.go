@@ -62,9 +62,10 @@ server keeps secrets sealed with its secrets.key.`,
 	var secret string
 	var scope registry.Scope
 	add := &cobra.Command{
-		Use:   "add URL --event EVENT ... [--secret SECRET]",
-		Short: "Register a webhook; prints its secret once",
-		Args:  cobra.ExactArgs(1),
+		Use:     "add URL --event EVENT ... [--secret SECRET]",
+		Short:   "Register a webhook; prints its secret once",
+		Example: `  mlsec webhooks add https://hooks.example/mlsec --event decision.denied --event stage.changed`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := r.client()
 			if err != nil {
@@ -91,7 +92,9 @@ server keeps secrets sealed with its secrets.key.`,
 	rm := &cobra.Command{
 		Use:   "rm ID",
 		Short: "Delete a webhook",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mlsec webhooks
+  mlsec webhooks rm 3`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {
@@ -110,9 +113,10 @@ server keeps secrets sealed with its secrets.key.`,
 	}
 
 	dl := &cobra.Command{
-		Use:   "deliveries ID",
-		Short: "Show a webhook's deliveries: status, attempts, last response",
-		Args:  cobra.ExactArgs(1),
+		Use:     "deliveries ID",
+		Short:   "Show a webhook's deliveries: status, attempts, last response",
+		Example: `  mlsec webhooks deliveries 3`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {
