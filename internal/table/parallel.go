@@ -26,7 +26,7 @@ import (
 
 const (
 	parallelMinBytes = 8 << 20 // smaller files are read on one core
-	chunkBytes       = 1 << 20
+	chunkBytes       = 512 << 10
 )
 
 var errFallback = errors.New("table: parallel read gave up")
