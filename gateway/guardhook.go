@@ -27,9 +27,9 @@ const CodeContentFilter = "content_filter"
 type guardHook struct {
 	g       *guard.Guard
 	maxBody int
-	route string
-	m     *metrics
-	log   *slog.Logger
+	route   string
+	m       *metrics
+	log     *slog.Logger
 }
 
 var _ Hook = (*guardHook)(nil)

@@ -58,9 +58,9 @@ type Exchange struct {
 	truncated bool
 	// guard is the guard's view of this exchange (its canary, the
 	// answer's JSON schema), set by the route's guard hook.
-	guard *guard.Exchange
-	once      sync.Once
-	logErr    error
+	guard  *guard.Exchange
+	once   sync.Once
+	logErr error
 }
 
 type exKey struct{}
