@@ -129,6 +129,14 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Gateway, error) {
 			}
 			g.hooks[cfg.Routes[i].Name] = append([]Hook{h}, g.hooks[cfg.Routes[i].Name]...)
 		}
+		// Extraction runs first: a blocked client costs no guard work.
+		if cfg.Routes[i].Extraction != nil {
+			h, err := newExtractHook(g, cfg.Routes[i])
+			if err != nil {
+				return nil, err
+			}
+			g.hooks[cfg.Routes[i].Name] = append([]Hook{h}, g.hooks[cfg.Routes[i].Name]...)
+		}
 		rt, err := g.newRoute(ctx, &cfg.Routes[i])
 		if err != nil {
 			return nil, err
