@@ -157,3 +157,23 @@ func TestGuardConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestGuardRefusesMalformedChat: what the guard cannot read does not go
+// upstream (fail closed), and the error never quotes the payload.
+func TestGuardRefusesMalformedChat(t *testing.T) {
+	e, stub := newStubEnv(t, guardConfig, llmstub.Weaknesses{Echo: true})
+	for name, body := range map[string]string{
+		"not json":         `SECRET-PAYLOAD {`,
+		"no messages":      `{"model":"chat","prompt":"SECRET-PAYLOAD"}`,
+		"bad stream":       `{"model":"chat","stream":"SECRET-PAYLOAD","messages":[{"role":"user","content":"hi"}]}`,
+		"content a number": `{"model":"chat","messages":[{"role":"user","content":12345}]}`,
+	} {
+		code, out := e.do("POST", "/v1/chat/completions", body)
+		if code != 400 || !strings.Contains(out, `"code":"invalid_request"`) || strings.Contains(out, "SECRET-PAYLOAD") {
+			t.Errorf("%s: %d %s", name, code, out)
+		}
+	}
+	if n := stub.Requests(); n != 0 {
+		t.Fatalf("upstream requests = %d, want 0", n)
+	}
+}
