@@ -177,3 +177,22 @@ func TestGuardRefusesMalformedChat(t *testing.T) {
 		t.Fatalf("upstream requests = %d, want 0", n)
 	}
 }
+
+// TestGuardRedactsMidStream: an e-mail address the stub echoes in 5-byte
+// SSE pieces reaches the client redacted, across chunk boundaries, and the
+// stream finishes normally.
+func TestGuardRedactsMidStream(t *testing.T) {
+	e, _ := newStubEnv(t, guardConfig, llmstub.Weaknesses{Echo: true})
+	code, body := e.do("POST", "/v1/chat/completions", `{"model":"chat","stream":true,"messages":[{"role":"user","content":"please write to jane.doe@example.com about the invoice"}]}`)
+	var text strings.Builder
+	for _, m := range regexp.MustCompile(`"content":"([^"]*)"`).FindAllStringSubmatch(body, -1) {
+		text.WriteString(m[1])
+	}
+	if code != 200 || strings.Contains(body, "jane") || text.String() != "please write to <EMAIL_ADDRESS> about the invoice" ||
+		!strings.Contains(body, `"finish_reason":"stop"`) || strings.Contains(body, "content_filter") {
+		t.Fatalf("stream: %d text %q\n%s", code, text.String(), body)
+	}
+	if m := e.exposition(); !strings.Contains(m, `mlsec_gateway_guard_decisions_total{action="redact",route="chat",rule="EMAIL_ADDRESS",scanner="pii",stage="stream"} 1`) {
+		t.Fatalf("metrics:\n%s", grepLines(m, "guard"))
+	}
+}
