@@ -150,6 +150,11 @@ func (h *extractHook) judge(ctx context.Context, ex *Exchange, v extraction.Verd
 			StartsAt: start, EndsAt: start.Add(time.Hour)})
 	}
 	if len(alerts) > 0 && h.g.alerter.enabled() {
+		select {
+		case <-h.g.stop:
+			return // closing: Close no longer waits for new work
+		default:
+		}
 		h.g.wg.Add(1)
 		go func() {
 			defer h.g.wg.Done()
