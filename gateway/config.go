@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mlsec/mlsec/extraction"
+	"github.com/mlsec/mlsec/guard"
 )
 
 // ErrConfig is wrapped by every configuration error.
@@ -176,7 +179,32 @@ type Route struct {
 	Window WindowConfig `yaml:"window"`
 	// Drift compares live traffic with a reference profile.
 	Drift *DriftConfig `yaml:"drift"`
+	// Guard turns on the LLM guardrails (package guard, docs/guardrails.md)
+	// of an openai route: input scanners (injection, prompt_pii,
+	// prompt_banned, length) and output scanners (answer_pii, leakage,
+	// answer_banned, answer_json), each with its action. Streams are
+	// filtered as they pass.
+	Guard *guard.Config `yaml:"guard"`
+	// Extraction runs the model-extraction detectors (package extraction,
+	// docs/extraction.md) per client on this route.
+	Extraction *ExtractionConfig `yaml:"extraction"`
 }
+
+// ExtractionConfig is a route's extraction: block: the detectors (rate,
+// prada, boundary, sweep, llm, max_clients as in package extraction) and
+// what a flagged client gets.
+type ExtractionConfig struct {
+	extraction.Config `yaml:",inline"`
+	// Action is flag (default: count, log and alert, and keep serving) or
+	// block (a flagged client's requests are refused with 403).
+	Action string `yaml:"action"`
+}
+
+// Extraction actions.
+const (
+	ExtractionFlag  = "flag"
+	ExtractionBlock = "block"
+)
 
 // WindowConfig closes a tumbling window after Requests requests or
 // Interval, whichever comes first (defaults 10000 and 1h).
@@ -379,6 +407,9 @@ func (c *Config) defaults() {
 				d.MinRows = 30
 			}
 		}
+		if e := r.Extraction; e != nil && e.Action == "" {
+			e.Action = ExtractionFlag
+		}
 	}
 }
 
@@ -472,6 +503,24 @@ func (c *Config) validate() error {
 		for _, n := range r.Clients {
 			if !clients[n] {
 				bad("%s: client %q is not under clients:", at, n)
+			}
+		}
+		if r.Guard != nil {
+			if r.Protocol != ProtocolOpenAI {
+				bad("%s: guard needs the openai protocol (it reads chat messages)", at)
+			} else if _, err := guard.New(*r.Guard); err != nil {
+				bad("%s: guard: %v", at, err)
+			}
+		}
+		if e := r.Extraction; e != nil {
+			if e.Action != ExtractionFlag && e.Action != ExtractionBlock {
+				bad("%s: extraction.action %q: want flag or block", at, e.Action)
+			}
+			if e.Rate == nil && e.PRADA == nil && e.Boundary == nil && e.Sweep == nil && e.LLM == nil {
+				bad("%s: extraction: turn on at least one detector (rate, prada, boundary, sweep, llm)", at)
+			}
+			if _, err := extraction.New(e.Config); err != nil {
+				bad("%s: extraction: %v", at, err)
 			}
 		}
 		if d := r.Drift; d != nil {

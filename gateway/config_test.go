@@ -20,6 +20,28 @@ func TestExampleConfig(t *testing.T) {
 		c.Clients[0].KeySHA256 != gateway.HashKey("mlsgw_demo_readme_key_change_me") || c.Limits.MaxRequestBytes != 1<<20 {
 		t.Fatalf("parsed %+v", c)
 	}
+	if e := c.Routes[0].Extraction; e == nil || e.Action != gateway.ExtractionFlag || e.Boundary == nil || e.Sweep == nil || e.PRADA != nil {
+		t.Fatalf("extraction parsed as %+v", e)
+	}
+}
+
+// TestExampleConfigGuard: the example's commented openai route (lines
+// marked "#|") parses with its guard and extraction blocks.
+func TestExampleConfigGuard(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("testdata/gateway.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := gateway.ParseConfig(strings.NewReader(strings.ReplaceAll(string(b), "  #| ", "  ")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Routes[len(c.Routes)-1]
+	if len(c.Routes) != 3 || r.Name != "chat" || r.Guard == nil || r.Guard.Injection.IndirectAction != "redact" ||
+		!r.Guard.Leakage.Canary || len(r.Guard.PromptBanned.Topics) != 1 || r.Extraction == nil || r.Extraction.LLM.MaxExtraction != 3 {
+		t.Fatalf("chat route parsed as %+v", r)
+	}
 }
 
 func TestConfigErrors(t *testing.T) {
@@ -39,6 +61,7 @@ func TestConfigErrors(t *testing.T) {
 		{"key", "key_sha256: 7f12", "key_sha256: zz12", "key_sha256"},
 		{"size", "max_request_bytes: 1MiB", "max_request_bytes: lots", `size "lots"`},
 		{"path", "path: /iris/invocations", "path: /metrics", "path \"/metrics\""},
+		{"extraction action", "action: flag ", "action: throttle ", `extraction.action "throttle"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := gateway.ParseConfig(strings.NewReader(strings.Replace(good, tc.from, tc.to, 1)))

@@ -53,7 +53,12 @@
 // Hooks (WithHooks) are the seam for request and response scanners such as
 // LLM guardrails: they see clear text in memory, may refuse a request or
 // wrap a response stream, and what they let through is what is logged,
-// after redaction.
+// after redaction. A route's guard: block (package guard: injection, PII,
+// banned terms, length, leakage, JSON answers; streams through FilterSSE)
+// and extraction: block (package extraction: per-client detectors that
+// count, log, alert and optionally block) are built into hooks at start
+// (guardhook.go, extracthook.go). The gateway imports guard and
+// extraction; they never import it.
 //
 // Limits: one upstream per route (no load balancing or retries: a retried
 // inference is not idempotent in general); bodies are buffered up to

@@ -121,6 +121,22 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Gateway, error) {
 	}
 	g.clients = newClients(cfg)
 	for i := range cfg.Routes {
+		// A route's guard: block runs before hooks given with WithHooks.
+		if c := cfg.Routes[i].Guard; c != nil {
+			h, err := newGuardHook(cfg.Routes[i].Name, *c, g.m, g.log)
+			if err != nil {
+				return nil, err
+			}
+			g.hooks[cfg.Routes[i].Name] = append([]Hook{h}, g.hooks[cfg.Routes[i].Name]...)
+		}
+		// Extraction runs first: a blocked client costs no guard work.
+		if cfg.Routes[i].Extraction != nil {
+			h, err := newExtractHook(g, cfg.Routes[i])
+			if err != nil {
+				return nil, err
+			}
+			g.hooks[cfg.Routes[i].Name] = append([]Hook{h}, g.hooks[cfg.Routes[i].Name]...)
+		}
 		rt, err := g.newRoute(ctx, &cfg.Routes[i])
 		if err != nil {
 			return nil, err

@@ -30,6 +30,8 @@ type metrics struct {
 	alerts        *prometheus.CounterVec   // alert, outcome
 	deliveries    *prometheus.CounterVec   // kind, outcome
 	modelInfo     *prometheus.GaugeVec     // route, model, version, digest
+	guard         *prometheus.CounterVec   // route, scanner, rule, action, stage
+	extraction    *prometheus.CounterVec   // route, detector, action
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -86,10 +88,18 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		modelInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "mlsec_model_info", Help: "The model version each route serves (always 1).",
 		}, []string{"route", "model", "version", "digest"}),
+		guard: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mlsec_gateway_guard_decisions_total",
+			Help: "Guardrail decisions (package guard), by route, scanner, rule, action (block, redact, flag) and stage (request, response, stream).",
+		}, []string{"route", "scanner", "rule", "action", "stage"}),
+		extraction: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mlsec_gateway_extraction_flags_total",
+			Help: "Requests of clients an extraction detector flags (package extraction), by route, detector and action (flag, block).",
+		}, []string{"route", "detector", "action"}),
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m.upstreamErr, m.pii, m.logFailures, m.unlogged,
 		m.retention, m.rateLimited, m.driftScore, m.driftDetected, m.driftThresh, m.driftShare, m.windowErrRate,
-		m.windows, m.alerts, m.deliveries, m.modelInfo} {
+		m.windows, m.alerts, m.deliveries, m.modelInfo, m.guard, m.extraction} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

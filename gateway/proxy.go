@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mlsec/mlsec/gateway/logstore"
+	"github.com/mlsec/mlsec/guard"
 )
 
 // route is one configured route, ready to serve.
@@ -55,8 +56,11 @@ type Exchange struct {
 
 	errClass  string
 	truncated bool
-	once      sync.Once
-	logErr    error
+	// guard is the guard's view of this exchange (its canary, the
+	// answer's JSON schema), set by the route's guard hook.
+	guard  *guard.Exchange
+	once   sync.Once
+	logErr error
 }
 
 type exKey struct{}
@@ -211,12 +215,13 @@ func (g *Gateway) modifyResponse(resp *http.Response) error {
 	ex := resp.Request.Context().Value(exKey{}).(*Exchange)
 	rt := g.byName[ex.Route]
 	ex.Status = resp.StatusCode
+	// Hooks need to know whether the answer is a stream before they wrap it.
+	ex.Stream = isStream(resp)
 	var body io.ReadCloser = resp.Body
 	for _, h := range rt.hooks {
 		body = h.WrapResponse(resp.Request.Context(), ex, body)
 	}
-	if isStream(resp) {
-		ex.Stream = true
+	if ex.Stream {
 		resp.Body = &streamBody{rc: body, g: g, rt: rt, ex: ex, limit: int(g.cfg.Limits.MaxResponseBytes)}
 		return nil
 	}
