@@ -110,8 +110,9 @@ func (s *InjectionScanner) Scan(text string, indirect bool) InjectionResult {
 		vs = append(vs, view{name: name("reversed"), canon: canon(r), base: r})
 		for i := range vs {
 			v := &vs[i]
-			for j := range rules {
-				rl := &rules[j]
+			rs := rules()
+			for j := range rs {
+				rl := &rs[j]
 				if rl.Indirect && !indirect {
 					continue
 				}
