@@ -1,7 +1,7 @@
 #!/bin/sh
 # Prints one line naming the test suites 'make test' skipped for want of a
 # server (PostgreSQL, S3) and how to include them; prints nothing when both
-# ran. The suites skip on exactly these variables (registry/internal/pgtest
+# ran. The suites skip on exactly these variables (internal/pgtest
 # and s3test), and fail instead under CI=true, so CI never needs this line.
 skipped=""
 how=""

@@ -6,8 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/registry"
-	"github.com/mlsec/mlsec/registry/internal/pgtest"
 )
 
 func ptr[T any](v T) *T { return &v }

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/registry"
-	"github.com/mlsec/mlsec/registry/internal/pgtest"
 )
 
 // TestGovernanceFloor is S3: one maintainer alone tried to lower the

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/registry"
-	"github.com/mlsec/mlsec/registry/internal/pgtest"
 )
 
 // TestGovernanceQuorum: a production rule of two approvals executes on

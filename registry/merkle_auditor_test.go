@@ -15,8 +15,8 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/mlsec/mlsec/audit"
+	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/registry"
-	"github.com/mlsec/mlsec/registry/internal/pgtest"
 	"github.com/mlsec/mlsec/registry/store"
 )
 

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/mlsec/mlsec/audit"
+	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
-	"github.com/mlsec/mlsec/registry/internal/pgtest"
 	"github.com/mlsec/mlsec/registry/store"
 )
 

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlsec/mlsec/internal/s3test"
 	"github.com/mlsec/mlsec/registry"
-	"github.com/mlsec/mlsec/registry/internal/s3test"
 )
 
 // The S3 path against a real S3-compatible server (versitygw on loopback,

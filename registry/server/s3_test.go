@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mlsec/mlsec/internal/pgtest"
+	"github.com/mlsec/mlsec/internal/s3test"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/client"
-	"github.com/mlsec/mlsec/registry/internal/pgtest"
-	"github.com/mlsec/mlsec/registry/internal/s3test"
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/store"
 	"github.com/mlsec/mlsec/registry/worker"

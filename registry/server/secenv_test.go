@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/mlsec/mlsec/audit"
+	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
-	"github.com/mlsec/mlsec/registry/internal/pgtest"
 	"github.com/mlsec/mlsec/registry/server/session"
 	"github.com/mlsec/mlsec/registry/store"
 	"github.com/mlsec/mlsec/ui"

@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/client"
 	"github.com/mlsec/mlsec/registry/egress"
-	"github.com/mlsec/mlsec/registry/internal/pgtest"
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/store"
 )
