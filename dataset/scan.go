@@ -82,7 +82,7 @@ func Scan(ctx context.Context, root string, opt Options) (*Report, error) {
 	}
 	st, err := os.Stat(root)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", root, err)
+		return nil, err // an *fs.PathError: it names root
 	}
 	s := &scanner{opt: opt, rep: &Report{Root: root}}
 	if !st.IsDir() {
