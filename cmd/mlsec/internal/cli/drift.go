@@ -59,7 +59,12 @@ column with no value to test (its status is shown; no evidence is written).`,
   mlsec drift train.csv eval.csv --evidence drift.json --model ./my-model \
       --reference-role training --current-role evaluation
   mlsec drift profile train.csv -o reference-profile.json`,
-		Args: cobra.ExactArgs(2),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usageErr("drift: give two tables, REFERENCE then CURRENT (got %d), e.g. 'mlsec drift train.csv live.csv'", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error { return runDrift(cmd, args, fl) },
 	}
 	f := c.Flags()
