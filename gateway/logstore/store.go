@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mlsec/mlsec/internal/sqldb"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
 )
@@ -69,7 +71,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	s := &Store{opt: opt, in: make(chan *pending, 4096), stop: make(chan struct{}), done: make(chan struct{})}
 	var err error
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if sqldb.IsPostgres(dsn) {
 		s.dialect = Postgres
 		s.db, err = sql.Open("pgx", dsn)
 		if err == nil {
@@ -264,17 +266,7 @@ func (s *Store) rebind(q string) string {
 	if s.dialect != Postgres {
 		return q
 	}
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteByte(q[i])
-	}
-	return b.String()
+	return sqldb.Rebind(q)
 }
 
 func micros(t time.Time) int64 { return t.UnixMicro() }

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlsec/mlsec/internal/sqldb"
+
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"modernc.org/sqlite"
@@ -49,7 +51,7 @@ var _ registry.Store = (*DB)(nil)
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	var db *DB
 	var err error
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if sqldb.IsPostgres(dsn) {
 		db, err = openPostgres(dsn)
 	} else {
 		db, err = openSQLite(dsn)
@@ -211,17 +213,7 @@ func (x q) rebind(query string) string {
 	if x.d != Postgres {
 		return query
 	}
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(query); i++ {
-		if query[i] == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteByte(query[i])
-	}
-	return b.String()
+	return sqldb.Rebind(query)
 }
 
 func (x q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

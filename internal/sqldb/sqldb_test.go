@@ -1,0 +1,29 @@
+package sqldb
+
+import "testing"
+
+func TestRebind(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"SELECT 1":                           "SELECT 1",
+		"SELECT a FROM t WHERE b = ?":        "SELECT a FROM t WHERE b = $1",
+		"INSERT INTO t VALUES (?, ?, ?)":     "INSERT INTO t VALUES ($1, $2, $3)",
+		"UPDATE t SET a=? WHERE id IN (?,?)": "UPDATE t SET a=$1 WHERE id IN ($2,$3)",
+	}
+	for in, want := range cases {
+		if got := Rebind(in); got != want {
+			t.Errorf("Rebind(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestIsPostgres(t *testing.T) {
+	t.Parallel()
+	for dsn, want := range map[string]bool{
+		"postgres://u@h/db": true, "postgresql://h/db": true, "registry.db": false, "/data/postgres://x": false,
+	} {
+		if IsPostgres(dsn) != want {
+			t.Errorf("IsPostgres(%q) = %v", dsn, !want)
+		}
+	}
+}
