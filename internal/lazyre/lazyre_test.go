@@ -35,7 +35,8 @@ func TestConcurrentFirstUse(t *testing.T) {
 			t.Errorf("goroutine %d: %q", i, m)
 		}
 	}
-	if re.Regexp() != re.Regexp() {
+	first := re.Regexp()
+	if second := re.Regexp(); first != second {
 		t.Error("compiled twice")
 	}
 	if re.String() != `^(\d+)([a-z]*)$` {
