@@ -103,22 +103,10 @@ history --format json').`,
   mlsec profile set --model fraud-detector baseline`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kind, name, err := set.pick(false)
-			if err != nil {
-				return err
-			}
 			if _, err := policy.ProfileData(args[0]); err != nil || args[0] == "" {
 				return withCode(ExitUsage, fmt.Errorf("unknown policy profile %q (the profiles are %s)", args[0], strings.Join(policy.Profiles(), ", ")))
 			}
-			cl, err := r.client()
-			if err != nil {
-				return err
-			}
-			v, err := cl.SetProfile(cmd.Context(), kind, name, args[0])
-			if err != nil {
-				return remoteErr(cl, err)
-			}
-			return writeProfile(cmd.OutOrStdout(), r.format, v)
+			return setProfile(cmd, &r, set, args[0])
 		},
 	}
 	set.register(setc)
@@ -129,25 +117,29 @@ history --format json').`,
 		Short:   "Remove the profile setting of a model or a team (admins of the whole team)",
 		Example: `  mlsec profile unset --model fraud-detector`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			kind, name, err := unset.pick(false)
-			if err != nil {
-				return err
-			}
-			cl, err := r.client()
-			if err != nil {
-				return err
-			}
-			v, err := cl.SetProfile(cmd.Context(), kind, name, "")
-			if err != nil {
-				return remoteErr(cl, err)
-			}
-			return writeProfile(cmd.OutOrStdout(), r.format, v)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return setProfile(cmd, &r, unset, "") },
 	}
 	unset.register(unsetc)
 	c.AddCommand(show, setc, unsetc)
 	return c
+}
+
+// setProfile sets (profile != "") or removes the target's profile and
+// prints the resulting view.
+func setProfile(cmd *cobra.Command, r *remote, t profileTarget, profile string) error {
+	kind, name, err := t.pick(false)
+	if err != nil {
+		return err
+	}
+	cl, err := r.client()
+	if err != nil {
+		return err
+	}
+	v, err := cl.SetProfile(cmd.Context(), kind, name, profile)
+	if err != nil {
+		return remoteErr(cl, err)
+	}
+	return writeProfile(cmd.OutOrStdout(), r.format, v)
 }
 
 func writeProfile(w io.Writer, format string, v registry.ProfileView) error {
