@@ -117,7 +117,7 @@ history --format json').`,
 		Short:   "Remove the profile setting of a model or a team (admins of the whole team)",
 		Example: `  mlsec profile unset --model fraud-detector`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return setProfile(cmd, &r, unset, "") },
+		RunE:    func(cmd *cobra.Command, _ []string) error { return setProfile(cmd, &r, unset, "") },
 	}
 	unset.register(unsetc)
 	c.AddCommand(show, setc, unsetc)
