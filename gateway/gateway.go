@@ -161,6 +161,7 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Gateway, error) {
 	g.mux.Handle("GET /metrics", promhttp.HandlerFor(g.gather, promhttp.HandlerOpts{}))
 	g.mux.HandleFunc("GET /_mlsec/healthz", g.healthz)
 	g.mux.HandleFunc("GET /_mlsec/logs", g.serveLogs)
+	g.mux.HandleFunc("GET /_mlsec/clients", g.serveClients)
 	g.mux.HandleFunc("/", g.serveProxy)
 	return g, nil
 }
@@ -220,7 +221,7 @@ func newRedactor(cfg *Config, key *pii.Key) (*redactor, error) {
 }
 
 // Handler returns the gateway's HTTP handler: the routes, /metrics,
-// /_mlsec/healthz and /_mlsec/logs.
+// /_mlsec/healthz, /_mlsec/logs and /_mlsec/clients.
 func (g *Gateway) Handler() http.Handler { return g.mux }
 
 // Store returns the log store.

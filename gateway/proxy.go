@@ -137,6 +137,9 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request) {
 				g.refuseUnlogged(w, rt, ex, false)
 				return
 			}
+			if ref.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(ref.RetryAfter))
+			}
 			writeError(w, ref.Status, ref.Code, ref.Message)
 			return
 		}
