@@ -176,11 +176,10 @@ func (b *flagBook) check(client string, now time.Time) sanction {
 	if e == nil {
 		return sanction{}
 	}
-	act, det := e.action()
-	if b.expire(client, e, now) {
-		return sanction{expired: act == ExtractionBlock}
+	if prev, _ := e.action(); b.expire(client, e, now) {
+		return sanction{expired: prev == ExtractionBlock}
 	}
-	act, det = e.action()
+	act, det := e.action()
 	switch act {
 	case ExtractionBlock:
 		return sanction{action: act, detector: det}

@@ -2,7 +2,9 @@ package guard
 
 import (
 	"encoding/json"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -64,8 +66,8 @@ func hide(carrier, payload string) string {
 }
 
 type indirectCase struct {
-	placement, split, label string
-	body                    []byte
+	placement, split, label, category string
+	body                              []byte
 }
 
 func indirectSet(t testing.TB) []indirectCase {
@@ -82,9 +84,9 @@ func indirectSet(t testing.TB) []indirectCase {
 		for _, l := range set {
 			if l.Label == "attack" {
 				c := carriers[rng.IntN(len(carriers))]
-				out = append(out, indirectCase{p, l.Split, "attack", indirectBody(p, hide(c.Text, l.Text))})
+				out = append(out, indirectCase{p, l.Split, "attack", l.Category, indirectBody(p, hide(c.Text, l.Text))})
 			} else {
-				out = append(out, indirectCase{p, l.Split, "benign", indirectBody(p, l.Text)})
+				out = append(out, indirectCase{p, l.Split, "benign", l.Category, indirectBody(p, l.Text)})
 			}
 		}
 	}
@@ -99,7 +101,7 @@ func indirectSet(t testing.TB) []indirectCase {
 func TestIndirectInjectionQuality(t *testing.T) {
 	t.Parallel()
 	g := mustGuard(t, Config{Injection: &InjectionConfig{}})
-	got := map[string]rates{}
+	got, byCategory := map[string]rates{}, map[string]rates{}
 	for _, c := range indirectSet(t) {
 		ex, err := g.InspectRequest(c.body)
 		if err != nil {
@@ -111,18 +113,14 @@ func TestIndirectInjectionQuality(t *testing.T) {
 		}
 		k := c.placement + "/" + c.split
 		r := got[k]
-		if c.label == "attack" {
-			r.Attacks++
-			if hit {
-				r.Detected++
-			}
-		} else {
-			r.Benign++
-			if hit {
-				r.FalseAlarms++
-			}
-		}
+		r.count(c.label, hit)
 		got[k] = r
+		if c.label == "attack" {
+			kc := c.placement + "/" + c.category
+			rc := byCategory[kc]
+			rc.count(c.label, hit)
+			byCategory[kc] = rc
+		}
 	}
 	want := map[string]rates{
 		"tool/dev":         {Attacks: 373, Detected: 296, Benign: 935, FalseAlarms: 0},
@@ -137,5 +135,9 @@ func TestIndirectInjectionQuality(t *testing.T) {
 		if r != want[k] {
 			t.Errorf("%s: got %+v, want %+v", k, r, want[k])
 		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(byCategory)) {
+		r := byCategory[k]
+		t.Logf("%-40s detection %d/%d = %.3f (both splits)", k, r.Detected, r.Attacks, r.detection())
 	}
 }
