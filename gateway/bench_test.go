@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/mlsec/mlsec/internal/llmstub"
 )
 
 // benchBody is a 1 KB KServe request with personal data in its parameters.
@@ -50,13 +52,67 @@ func benchUpstream(b *testing.B) *httptest.Server {
 }
 
 func benchHandler(b *testing.B, h http.Handler) {
+	benchPost(b, h, "/v2/models/iris/infer", benchBody)
+}
+
+// chatBench is bench/guard-gateway.sh's request: a system prompt and a
+// benign MT-Bench-style question, 973 bytes.
+var chatBench = `{"model": "chat", "max_tokens": 256, "messages": [{"role": "system", "content": "You are a helpful travel writer. Answer in a friendly tone, in at most three paragraphs."}, {"role": "user", "content": "` +
+	strings.TrimSpace(strings.Repeat("Compose an engaging travel blog post about a recent trip to Hawaii, highlighting cultural experiences and must-see attractions. ", 6)) + `"}]}`
+
+// chatRoutes is bench/guard-gateway.sh's configuration: two openai routes
+// to the LLM stub, without and with the guard.
+const chatRoutes = `
+log:
+  database: {{dsn}}
+clients:
+  - name: bench
+    key_sha256: {{key_sha}}
+routes:
+  - name: plain
+    protocol: openai
+    path: /plain
+    upstream: {{upstream}}
+    model: chat
+    version: "1"
+    retention: 30d
+  - name: guarded
+    protocol: openai
+    path: /guarded
+    upstream: {{upstream}}
+    model: chat
+    version: "1"
+    retention: 30d
+    guard:
+      injection: {action: block}
+      prompt_pii: {action: redact}
+      length: {max_prompt_tokens: 8000}
+      answer_pii: {action: redact}
+      leakage: {canary: true}
+`
+
+// BenchmarkChat measures one chat request to the LLM stub (a fake model,
+// internal/llmstub) through the gateway without and with the guard:
+// guarded minus plain cpu-ns/op is the guard's CPU cost per request
+// (request scanners, canary, answer scanners), which a shared machine's
+// run queue does not inflate as it does wall-clock latency.
+func BenchmarkChat(b *testing.B) {
+	up := httptest.NewServer(llmstub.New(llmstub.Config{}))
+	b.Cleanup(up.Close)
+	e := newBenchEnv(b, withUpstream(chatRoutes, up.URL))
+	for _, r := range []string{"plain", "guarded"} {
+		b.Run(r, func(b *testing.B) { benchPost(b, e.g.Handler(), "/"+r+"/v1/chat/completions", chatBench) })
+	}
+}
+
+func benchPost(b *testing.B, h http.Handler, path, body string) {
 	b.ReportAllocs()
-	b.SetBytes(int64(len(benchBody)))
+	b.SetBytes(int64(len(body)))
 	b.SetParallelism(8) // requests in flight, as under load
 	cpu0 := cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req := httptest.NewRequest("POST", "/v2/models/iris/infer", strings.NewReader(benchBody))
+			req := httptest.NewRequest("POST", path, strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+testKey)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
