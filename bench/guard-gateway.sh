@@ -4,19 +4,23 @@
 #
 # Starts the LLM stub (bench/gateway stub: internal/llmstub, a deterministic
 # fake model; no LLM runs here) and `mlsec gateway` in front of it with two
-# openai routes to the same stub: /plain (no guard) and /guarded (injection,
-# prompt_pii, length, answer_pii and leakage with a canary). Then, open loop
+# openai routes to the same stub (gateway/testdata/guard-bench.yaml): /plain
+# (no guard) and /guarded (injection, prompt_pii, length, answer_pii and
+# leakage with a canary). Then, open loop
 # (bench/gateway load: latency from each request's due time), RATE req/s
-# (default 300) of a ~1 KB benign chat request for DURATION (default 20s)
+# (default 100) of a 973-byte benign chat request for DURATION (default 20s)
 # after a 3 s warm-up: direct to the stub, gateway without guard, gateway
 # with guard; p50/p90/p99/p99.9/max. Added by the guard = guarded - plain;
 # added by the gateway = plain - direct.
 #
-# Usage: bench/guard-gateway.sh [RATE=300] [DURATION=20s]
+# Then BenchmarkChat (gateway/bench_test.go): the same requests through the
+# gateway handler in process, CPU time per request without and with guard.
+#
+# Usage: bench/guard-gateway.sh [RATE=100] [DURATION=20s]   (env COUNT: benchmark runs, default 3)
 # The machine may be shared (2 cores): load generator, gateway and stub
 # share the cores; repeat runs and report the spread and the load average.
 set -euo pipefail
-RATE=${1:-300}
+RATE=${1:-100}
 DURATION=${2:-20s}
 cd "$(dirname "$0")/.."
 . bench/loopback.sh
@@ -29,52 +33,15 @@ wait_port "$STUB"
 
 KEY=mlsgw_bench_key_0123456789abcdef
 KEY_SHA=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
-cat >"$WORK/gateway.yaml" <<EOF
-listen: 127.0.0.1:$GW
-log:
-  database: $WORK/gateway.db
-clients:
-  - name: bench
-    key_sha256: $KEY_SHA
-routes:
-  - name: plain
-    protocol: openai
-    path: /plain
-    upstream: http://127.0.0.1:$STUB
-    model: chat
-    version: "1"
-    retention: 30d
-  - name: guarded
-    protocol: openai
-    path: /guarded
-    upstream: http://127.0.0.1:$STUB
-    model: chat
-    version: "1"
-    retention: 30d
-    guard:
-      injection: {action: block}
-      prompt_pii: {action: redact}
-      length: {max_prompt_tokens: 8000}
-      answer_pii: {action: redact}
-      leakage: {canary: true}
-EOF
+sed -e "s|{{listen}}|127.0.0.1:$GW|" -e "s|{{dsn}}|$WORK/gateway.db|" -e "s|{{key_sha}}|$KEY_SHA|" \
+	-e "s|{{upstream}}|http://127.0.0.1:$STUB|" gateway/testdata/guard-bench.yaml >"$WORK/gateway.yaml"
 "$WORK/mlsec" gateway --config "$WORK/gateway.yaml" 2>"$WORK/gateway.log" &
 PIDS+=($!)
 wait_port "$GW"
 
-# A benign ~1 KB chat request: a system prompt and an MT-Bench-style
-# question (guard/testdata/injection's benign sources), no personal data.
-/usr/bin/python3 - "$WORK/body.json" <<'EOF'
-import json, sys
-q = ("Compose an engaging travel blog post about a recent trip to Hawaii, highlighting cultural experiences "
-     "and must-see attractions. ") * 6
-body = {"model": "chat", "max_tokens": 256, "messages": [
-    {"role": "system", "content": "You are a helpful travel writer. Answer in a friendly tone, in at most three paragraphs."},
-    {"role": "user", "content": q.strip()}]}
-s = json.dumps(body)
-open(sys.argv[1], "w").write(s)
-print("body bytes:", len(s), file=sys.stderr)
-EOF
+# A benign 973-byte chat request (gateway/testdata/guard-bench-body.json): a
+# system prompt and an MT-Bench-style question, no personal data.
+cp gateway/testdata/guard-bench-body.json "$WORK/body.json"
 curl -sf -H "Authorization: Bearer $KEY" -d @"$WORK/body.json" "http://127.0.0.1:$GW/guarded/v1/chat/completions" >/dev/null ||
 	{ echo "the guarded route refused the benign body" >&2; exit 1; }
 
@@ -95,3 +62,5 @@ for k in ("p50_ms", "p90_ms", "p99_ms", "p999_ms"):
     print("%-5s direct %7.3f  gateway %7.3f  gateway+guard %7.3f  | added by gateway %7.3f, by guard %7.3f ms"
           % (k[:-3], d[k], p[k], g[k], p[k] - d[k], g[k] - p[k]))
 EOF
+echo "== CPU per request (BenchmarkChat: guarded - plain cpu-ns/op is the guard's CPU, steadier than wall time on a shared machine)"
+go test ./gateway -run '^$' -bench 'BenchmarkChat' -benchtime 2000x -count "${COUNT:-3}" | grep -E '^Benchmark'

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -55,42 +56,6 @@ func benchHandler(b *testing.B, h http.Handler) {
 	benchPost(b, h, "/v2/models/iris/infer", benchBody)
 }
 
-// chatBench is bench/guard-gateway.sh's request: a system prompt and a
-// benign MT-Bench-style question, 973 bytes.
-var chatBench = `{"model": "chat", "max_tokens": 256, "messages": [{"role": "system", "content": "You are a helpful travel writer. Answer in a friendly tone, in at most three paragraphs."}, {"role": "user", "content": "` +
-	strings.TrimSpace(strings.Repeat("Compose an engaging travel blog post about a recent trip to Hawaii, highlighting cultural experiences and must-see attractions. ", 6)) + `"}]}`
-
-// chatRoutes is bench/guard-gateway.sh's configuration: two openai routes
-// to the LLM stub, without and with the guard.
-const chatRoutes = `
-log:
-  database: {{dsn}}
-clients:
-  - name: bench
-    key_sha256: {{key_sha}}
-routes:
-  - name: plain
-    protocol: openai
-    path: /plain
-    upstream: {{upstream}}
-    model: chat
-    version: "1"
-    retention: 30d
-  - name: guarded
-    protocol: openai
-    path: /guarded
-    upstream: {{upstream}}
-    model: chat
-    version: "1"
-    retention: 30d
-    guard:
-      injection: {action: block}
-      prompt_pii: {action: redact}
-      length: {max_prompt_tokens: 8000}
-      answer_pii: {action: redact}
-      leakage: {canary: true}
-`
-
 // BenchmarkChat measures one chat request to the LLM stub (a fake model,
 // internal/llmstub) through the gateway without and with the guard:
 // guarded minus plain cpu-ns/op is the guard's CPU cost per request
@@ -99,9 +64,17 @@ routes:
 func BenchmarkChat(b *testing.B) {
 	up := httptest.NewServer(llmstub.New(llmstub.Config{}))
 	b.Cleanup(up.Close)
-	e := newBenchEnv(b, withUpstream(chatRoutes, up.URL))
+	y, err := os.ReadFile("testdata/guard-bench.yaml") // bench/guard-gateway.sh's routes
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := os.ReadFile("testdata/guard-bench-body.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := newBenchEnv(b, strings.ReplaceAll(withUpstream(string(y), up.URL), "{{listen}}", "127.0.0.1:0"))
 	for _, r := range []string{"plain", "guarded"} {
-		b.Run(r, func(b *testing.B) { benchPost(b, e.g.Handler(), "/"+r+"/v1/chat/completions", chatBench) })
+		b.Run(r, func(b *testing.B) { benchPost(b, e.g.Handler(), "/"+r+"/v1/chat/completions", string(body)) })
 	}
 }
 
