@@ -222,7 +222,12 @@ func newRedactor(cfg *Config, key *pii.Key) (*redactor, error) {
 
 // Handler returns the gateway's HTTP handler: the routes, /metrics,
 // /_mlsec/healthz, /_mlsec/logs and /_mlsec/clients.
-func (g *Gateway) Handler() http.Handler { return g.mux }
+func (g *Gateway) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.writeDeadline(w)
+		g.mux.ServeHTTP(w, r)
+	})
+}
 
 // Store returns the log store.
 func (g *Gateway) Store() *logstore.Store { return g.store }
