@@ -38,6 +38,12 @@ func (f *fakeSource) ListRequests(context.Context, string, registry.RequestStatu
 func (f *fakeSource) ListEvidence(_ context.Context, _ string, n int, _ client.EvidenceQuery) (client.List[registry.Evidence], error) {
 	return client.List[registry.Evidence]{Items: f.ev[n]}, nil
 }
+func (f *fakeSource) Lineage(context.Context, string, int) ([]registry.LineageEdge, error) {
+	return nil, nil
+}
+func (f *fakeSource) ListDatasets(context.Context, registry.Page) (client.List[registry.Dataset], error) {
+	return client.List[registry.Dataset]{}, nil
+}
 func (f *fakeSource) History(context.Context, string) ([]registry.HistoryEntry, error) {
 	return nil, nil
 }
@@ -171,5 +177,41 @@ func TestExceptionsAndEmptyModel(t *testing.T) {
 	}
 	if err := WriteHTML(&b, empty); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestDenialShowsWhatThePolicySaw: a denied version's findings come from
+// the evidence stored up to the decision; a clean scan added later does
+// not hide why it was denied.
+func TestDenialShowsWhatThePolicySaw(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	bad := rec(t, 1, "scan", evidence.ScanResult{Summary: map[string]int{}, MaxSeverity: "critical", FilesScanned: 1, Findings: []evidence.ScanFinding{
+		{RuleID: "PKL002", Severity: "high", Path: "a.pkl", Message: "imports builtins.eval"},
+		{RuleID: "PKL001", Severity: "critical", Path: "b.pkl", Member: "data.pkl", Message: "calls os.system"}}})
+	bad.CreatedAt = at.Add(-time.Minute)
+	clean := rec(t, 2, "scan", evidence.ScanResult{Summary: map[string]int{}, MaxSeverity: "none", FilesScanned: 1, Findings: []evidence.ScanFinding{}})
+	clean.CreatedAt = at.Add(time.Hour)
+	denied := registry.DecisionRequest{ID: 7, Version: 1, Status: registry.RequestDenied, CreatedAt: at, DecidedAt: &at,
+		Policy: &registry.Evaluation{Decision: policy.Decision{Denies: []policy.Result{{ID: "MLSEC-SCAN-002", Message: "2 critical/high finding(s)"}}}}}
+	src := &fakeSource{versions: []registry.Version{{Model: "m", Number: 1, Digest: digest, Stage: registry.StageDevelopment}},
+		reqs: []registry.DecisionRequest{denied}, ev: map[int][]registry.Evidence{1: {bad, clean}}}
+	r, err := BuildAt(t.Context(), src, "m", fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := r.Versions[0].Denial
+	if d == nil || d.Decision != 7 || len(d.Rules) != 1 || d.Rules[0].ID != "MLSEC-SCAN-002" {
+		t.Fatalf("denial %+v", d)
+	}
+	if len(d.Findings) != 2 || d.Findings[0].Rule != "PKL001" || d.Findings[0].File != "b.pkl \u203a data.pkl" || d.Findings[1].Severity != "high" {
+		t.Errorf("findings %+v", d.Findings)
+	}
+	if len(d.Problems) == 0 || d.Problems[0].ID != "supply_chain" || d.Problems[0].Status != Failing {
+		t.Errorf("problems %+v", d.Problems)
+	}
+	// The assessment of today's evidence sees the later clean scan.
+	if p := r.Assessments[0].Pillars[0]; p.Status != Passing {
+		t.Errorf("current supply chain %s", p.Status)
 	}
 }
