@@ -112,7 +112,7 @@ func voteRight(a Actor, d DecisionRequest, aps []Approval, verdict string) (stri
 		return "", fmt.Errorf("%w: request %d is %s", ErrConflict, d.ID, d.Status)
 	}
 	if samePrincipal(a.Principal(), d.RequestedBy) {
-		return "", fmt.Errorf("%w: separation of duties: %s requested decision %d and cannot %s it", ErrForbidden, d.RequestedBy, d.ID, verdict)
+		return "", fmt.Errorf("%w: %w: %s requested decision %d and cannot %s it", ErrForbidden, ErrSelfVote, d.RequestedBy, d.ID, verdict)
 	}
 	kind := KindApproval
 	if !a.matches(d.Approvers) {
@@ -128,6 +128,10 @@ func voteRight(a Actor, d DecisionRequest, aps []Approval, verdict string) (stri
 	}
 	return kind, nil
 }
+
+// ErrSelfVote is the separation-of-duties refusal (with ErrForbidden):
+// the requester voting on their own request.
+var ErrSelfVote = errors.New("separation of duties")
 
 // ErrVoteNotNeeded is AwaitsVote's answer when a may vote but the request
 // does not need the vote: the approvals it needs are in (an approver), or

@@ -215,3 +215,41 @@ func TestDenialShowsWhatThePolicySaw(t *testing.T) {
 		t.Errorf("current supply chain %s", p.Status)
 	}
 }
+
+// TestDriftTrendCharts: one chart per drift metric over the versions with
+// a drift check (their newest record), the share in percent with its
+// threshold, gaps for versions without that metric, values in the text
+// alternative.
+func TestDriftTrendCharts(t *testing.T) {
+	t.Parallel()
+	share := func(id int64, v float64, drifted bool) registry.Evidence {
+		return rec(t, id, "drift", evidence.DriftResult{Metric: evidence.DriftMetricShare, Value: v, Threshold: 0.2, Drifted: drifted,
+			NumberOfColumns: 10, NumberOfDriftedColumns: int(v * 10)})
+	}
+	src := &fakeSource{versions: []registry.Version{{Model: "m", Number: 1}, {Model: "m", Number: 2}, {Model: "m", Number: 3}, {Model: "m", Number: 4}},
+		ev: map[int][]registry.Evidence{
+			1: {share(1, 0.5, true), share(2, 0.1, false)}, // the newest (0.1) counts
+			2: {rec(t, 3, "drift", map[string]any{"metric": "psi", "value": 0.31, "drifted": true, "threshold": 0.25})},
+			3: {share(4, 0.3, true)},
+		}}
+	charts, err := DriftTrendCharts(t.Context(), src, src.versions)
+	if err != nil || len(charts) != 2 {
+		t.Fatalf("%d charts, %v", len(charts), err)
+	}
+	s, p := string(charts[0]), string(charts[1])
+	for _, want := range []string{"Share of columns that drifted, by version", "drift threshold 20%", "columns drifted: v1 ", " 10%, v2 ", " n/a, v3 ", " 30%."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("share chart lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "v4") {
+		t.Error("a version without a drift check is on the axis")
+	}
+	if !strings.Contains(p, "psi by version") || !strings.Contains(p, "drift threshold 0.25") || !strings.Contains(p, "0.31") {
+		t.Errorf("psi chart:\n%s", p)
+	}
+	none, err := DriftTrendCharts(t.Context(), &fakeSource{versions: src.versions}, src.versions)
+	if err != nil || none != nil {
+		t.Errorf("no drift: %v %v", none, err)
+	}
+}
