@@ -100,7 +100,7 @@ func driftCharts(ps []driftPoint) []template.HTML {
 		}
 		c.Series = []chart.Series{s}
 		if !math.IsNaN(threshold) {
-			c.Thresholds = []chart.Line{{Value: threshold, Label: "drift threshold " + chart.Num(threshold) + c.Unit}}
+			c.Thresholds = []chart.Line{{Value: threshold, Label: "drift threshold"}}
 		}
 		out = append(out, c.SVG())
 	}

@@ -237,7 +237,7 @@ func TestDriftTrendCharts(t *testing.T) {
 		t.Fatalf("%d charts, %v", len(charts), err)
 	}
 	s, p := string(charts[0]), string(charts[1])
-	for _, want := range []string{"Share of columns that drifted, by version", "drift threshold 20%", "columns drifted: v1 ", " 10%, v2 ", " n/a, v3 ", " 30%."} {
+	for _, want := range []string{"Share of columns that drifted, by version", "drift threshold (20%)", "columns drifted: v1 ", " 10%, v2 ", " n/a, v3 ", " 30%."} {
 		if !strings.Contains(s, want) {
 			t.Errorf("share chart lacks %q:\n%s", want, s)
 		}
@@ -245,7 +245,7 @@ func TestDriftTrendCharts(t *testing.T) {
 	if strings.Contains(s, "v4") {
 		t.Error("a version without a drift check is on the axis")
 	}
-	if !strings.Contains(p, "psi by version") || !strings.Contains(p, "drift threshold 0.25") || !strings.Contains(p, "0.31") {
+	if !strings.Contains(p, "psi by version") || !strings.Contains(p, "drift threshold (0.25)") || !strings.Contains(p, "0.31") {
 		t.Errorf("psi chart:\n%s", p)
 	}
 	none, err := DriftTrendCharts(t.Context(), &fakeSource{versions: src.versions}, src.versions)
