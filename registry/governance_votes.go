@@ -140,12 +140,12 @@ var ErrVoteNotNeeded = errors.New("vote not needed")
 
 // AwaitsVote reports whether request d, as a's listing returned it with
 // its approvals (ListPendingRequests, GetDecisionRequest: both check the
-// scope), waits for a's vote: nil when
-// a may vote on it by the same rule Approve and Reject enforce, and the
-// vote is still needed (quorum not reached, or the owner's acceptance
-// missing). Otherwise the error says why not (ErrForbidden, ErrConflict or
-// ErrVoteNotNeeded). The answer is for display; the vote itself is checked
-// again in its transaction.
+// scope), waits for a's vote: nil when a may vote on it by the same rule
+// Approve and Reject enforce (voteRight) and the vote is still needed
+// (quorum not reached, or the owner's acceptance missing). Otherwise the
+// error says why not (ErrForbidden with ErrSelfVote for the requester,
+// ErrForbidden, ErrConflict or ErrVoteNotNeeded). The answer is for
+// display; the vote itself is checked again in its transaction.
 func (s *Service) AwaitsVote(a Actor, d DecisionRequest) error {
 	kind, err := voteRight(a, d, d.Approvals, "vote on")
 	if err != nil {
