@@ -291,6 +291,7 @@ func (r *Report) versionDetails(ctx context.Context, src Source, model string, v
 	for _, v := range vs {
 		byDigest[v.Digest] = v.Number
 	}
+	r.DriftTrend = []DriftPoint{}
 	for i := len(r.Versions) - 1; i >= 0 && i >= len(r.Versions)-maxDetailVersions; i-- {
 		v := &r.Versions[i]
 		all := func(typ string) ([]registry.Evidence, error) {
@@ -305,6 +306,9 @@ func (r *Report) versionDetails(ctx context.Context, src Source, model string, v
 		if e := latestOf(es, evidence.TypeDrift); e != nil {
 			status, text := driftVerdict(e)
 			v.Drift = &DriftCheck{EvidenceID: e.ID, At: e.Timestamp.UTC(), Status: status, Summary: text}
+			if p, ok := driftPointOf(v.Number, e); ok {
+				r.DriftTrend = append(r.DriftTrend, p)
+			}
 		}
 		edges, err := src.Lineage(ctx, model, v.Number)
 		if err != nil {
@@ -319,5 +323,6 @@ func (r *Report) versionDetails(ctx context.Context, src Source, model string, v
 			v.Denial = denial(vs[i], d, es, reqs)
 		}
 	}
+	slices.Reverse(r.DriftTrend) // read newest first, drawn oldest first
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/internal/chart"
@@ -13,21 +14,32 @@ import (
 	"github.com/mlsec/mlsec/registry/client"
 )
 
-// driftPoint is one version's newest drift check in numbers.
-type driftPoint struct {
-	Version   int
-	Label     string // "v3 14 Mar"
-	Metric    string
-	Value     float64
-	Threshold float64
-	Drifted   bool
+// DriftPoint is one version's newest drift check in numbers, a point of
+// the drift trend.
+type DriftPoint struct {
+	Version   int       `json:"version"`
+	At        time.Time `json:"at"`
+	Metric    string    `json:"metric"`
+	Value     float64   `json:"value"`
+	Threshold float64   `json:"threshold,omitempty"`
+	Drifted   bool      `json:"drifted"`
+}
+
+// driftPointOf reads drift record e of version n; false when it has no
+// readable metric and value.
+func driftPointOf(n int, e *registry.Evidence) (DriftPoint, bool) {
+	var res evidence.DriftResult
+	if !result(e, &res) || res.Metric == "" || math.IsNaN(res.Value) || math.IsInf(res.Value, 0) {
+		return DriftPoint{}, false
+	}
+	return DriftPoint{Version: n, At: e.Timestamp.UTC(), Metric: res.Metric, Value: res.Value, Threshold: res.Threshold, Drifted: res.Drifted}, true
 }
 
 // driftPoints reads the newest drift record of each of the newest
 // maxDetailVersions versions vs (oldest first), oldest first; versions
 // without a readable record are left out.
-func driftPoints(ctx context.Context, src Source, vs []registry.Version) ([]driftPoint, error) {
-	var out []driftPoint
+func driftPoints(ctx context.Context, src Source, vs []registry.Version) ([]DriftPoint, error) {
+	var out []DriftPoint
 	for _, v := range vs[max(0, len(vs)-maxDetailVersions):] {
 		es, err := client.All(ctx, maxEvidence, func(ctx context.Context, cur string) (client.List[registry.Evidence], error) {
 			return src.ListEvidence(ctx, v.Model, v.Number, client.EvidenceQuery{Type: evidence.TypeDrift, Page: registry.Page{Limit: registry.MaxLimit, Cursor: cur}})
@@ -35,16 +47,11 @@ func driftPoints(ctx context.Context, src Source, vs []registry.Version) ([]drif
 		if err != nil {
 			return nil, fmt.Errorf("report: drift evidence of version %d: %w", v.Number, err)
 		}
-		e := latestOf(es, evidence.TypeDrift)
-		if e == nil {
-			continue
+		if e := latestOf(es, evidence.TypeDrift); e != nil {
+			if p, ok := driftPointOf(v.Number, e); ok {
+				out = append(out, p)
+			}
 		}
-		var res evidence.DriftResult
-		if !result(e, &res) || res.Metric == "" || math.IsNaN(res.Value) || math.IsInf(res.Value, 0) {
-			continue
-		}
-		out = append(out, driftPoint{Version: v.Number, Label: fmt.Sprintf("v%d %s", v.Number, e.Timestamp.UTC().Format("2 Jan")),
-			Metric: res.Metric, Value: res.Value, Threshold: res.Threshold, Drifted: res.Drifted})
 	}
 	return out, nil
 }
@@ -54,7 +61,7 @@ func driftPoints(ctx context.Context, src Source, vs []registry.Version) ([]drif
 // other metrics (psi, ...) as recorded; the newest record's threshold is
 // drawn as a line. Every version with a point of any metric is on the X
 // axis, so charts of different metrics line up.
-func driftCharts(ps []driftPoint) []template.HTML {
+func driftCharts(ps []DriftPoint) []template.HTML {
 	var metrics []string
 	for _, p := range ps {
 		if !slices.Contains(metrics, p.Metric) {
@@ -88,7 +95,7 @@ func driftCharts(ps []driftPoint) []template.HTML {
 		}
 		threshold := math.NaN()
 		for _, p := range ps {
-			c.X = append(c.X, p.Label)
+			c.X = append(c.X, fmt.Sprintf("v%d %s", p.Version, p.At.Format("2 Jan")))
 			v := math.NaN()
 			if p.Metric == m {
 				v = p.Value * scale

@@ -23,6 +23,10 @@ type Report struct {
 	// FairnessTrend is the fairness metrics per version with the monitor
 	// owners; nil when no version has mlsec fairness metrics.
 	FairnessTrend *FairnessTrend `json:"fairness_trend,omitempty"`
+	// DriftTrend is each version's newest drift check in numbers, oldest
+	// version first (the newest maxDetailVersions versions), empty when
+	// none has one.
+	DriftTrend []DriftPoint `json:"drift_trend"`
 	Exceptions    Exceptions     `json:"exceptions"`
 	Records       []Record       `json:"records"`
 	Audit         Audit          `json:"audit"`

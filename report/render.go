@@ -36,6 +36,7 @@ var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap
 	"statusClass": requestClass,
 	"metricValue": metricValue,
 	"trendCharts": trendCharts,
+	"driftCharts": driftCharts,
 	"css":         func() template.CSS { return template.CSS(mustRead("templates/report.css")) },
 }).ParseFS(templates, "templates/report.html.tmpl"))
 
