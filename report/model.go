@@ -27,9 +27,9 @@ type Report struct {
 	// version first (the newest maxDetailVersions versions), empty when
 	// none has one.
 	DriftTrend []DriftPoint `json:"drift_trend"`
-	Exceptions    Exceptions     `json:"exceptions"`
-	Records       []Record       `json:"records"`
-	Audit         Audit          `json:"audit"`
+	Exceptions Exceptions   `json:"exceptions"`
+	Records    []Record     `json:"records"`
+	Audit      Audit        `json:"audit"`
 }
 
 // Model is the registered model.
