@@ -31,3 +31,11 @@ func (c *Client) ListDatasets(ctx context.Context, p registry.Page) (List[regist
 	_, _, err := c.call(ctx, request{method: http.MethodGet, path: "/api/v1/datasets", query: pageQuery(url.Values{}, p)}, &out)
 	return out, err
 }
+
+// DatasetVersions returns one page of the versions trained on dataset
+// name that the token may see.
+func (c *Client) DatasetVersions(ctx context.Context, name string, p registry.Page) (List[registry.Version], error) {
+	var out List[registry.Version]
+	_, _, err := c.call(ctx, request{method: http.MethodGet, path: "/api/v1/datasets/" + seg(name) + "/versions", query: pageQuery(url.Values{}, p)}, &out)
+	return out, err
+}

@@ -74,6 +74,7 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/datasets", perm: registry.PermRead, scope: scopeList, h: (*Server).listDatasets},
 	{method: "POST", path: "/api/v1/datasets", perm: registry.PermWrite, scope: scopeDataset, h: (*Server).createDataset},
 	{method: "GET", path: "/api/v1/datasets/{name}", perm: registry.PermRead, scope: scopeDataset, h: (*Server).getDataset},
+	{method: "GET", path: "/api/v1/datasets/{name}/versions", perm: registry.PermRead, scope: scopeDataset, h: (*Server).datasetVersions},
 
 	{method: "GET", path: "/api/v1/tokens", perm: registry.PermAdmin, scope: scopeList, h: (*Server).listTokens},
 	{method: "POST", path: "/api/v1/tokens", perm: registry.PermAdmin, scope: scopeOwned, h: (*Server).createToken},
