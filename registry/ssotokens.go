@@ -62,3 +62,22 @@ func (s *Service) RevokeOwnToken(ctx context.Context, a Actor) error {
 		return tx.RevokeToken(ctx, id, s.now())
 	})
 }
+
+// SSOExchange is the body of POST /api/v1/auth/oidc/exchange: an ID token
+// the provider issued to the CLI's client by the device flow.
+type SSOExchange struct {
+	IDToken string `json:"id_token"`
+}
+
+// SSOToken answers the exchange: the registry token (shown once) and who
+// it acts as.
+type SSOToken struct {
+	Token      string    `json:"token"`
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	Person     string    `json:"person"`
+	Role       Role      `json:"role"`
+	ScopeTeam  string    `json:"scope_team,omitempty"`
+	ScopeModel string    `json:"scope_model,omitempty"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
