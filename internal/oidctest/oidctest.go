@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,6 +48,10 @@ type Provider struct {
 	Issuer  string
 	Storage *storage.Storage
 	users   map[string]User
+	// WrongNonce makes the provider put another sign-in's nonce in the
+	// ID tokens it issues; Expired makes them expired when issued (the
+	// attack tests of the web flow).
+	WrongNonce, Expired atomic.Bool
 }
 
 // Start serves a provider on loopback until the test ends; redirectURIs
@@ -94,10 +99,22 @@ func (s *claimsStorage) GetClientByClientID(ctx context.Context, id string) (op.
 		return nil, err
 	}
 	if id == WebClientID {
-		return claimsClient{c}, nil
+		return claimsClient{c, s.p}, nil
 	}
-	return publicClient{claimsClient{c}}, nil
+	return publicClient{claimsClient{c, s.p}}, nil
 }
+
+func (s *claimsStorage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	ar, err := s.Storage.AuthRequestByCode(ctx, code)
+	if err == nil && s.p.WrongNonce.Load() {
+		return otherNonce{ar}, nil
+	}
+	return ar, err
+}
+
+type otherNonce struct{ op.AuthRequest }
+
+func (otherNonce) GetNonce() string { return "the-nonce-of-another-sign-in" }
 
 func (s *claimsStorage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
 	if err := s.Storage.SetUserinfoFromRequest(ctx, ui, req, scopes); err != nil {
@@ -109,9 +126,19 @@ func (s *claimsStorage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.Use
 	return nil
 }
 
-type claimsClient struct{ op.Client }
+type claimsClient struct {
+	op.Client
+	p *Provider
+}
 
 func (claimsClient) IDTokenUserinfoClaimsAssertion() bool { return true }
+
+func (c claimsClient) IDTokenLifetime() time.Duration {
+	if c.p.Expired.Load() {
+		return -time.Hour
+	}
+	return c.Client.IDTokenLifetime()
+}
 
 type publicClient struct{ claimsClient }
 

@@ -119,6 +119,24 @@ func TestWebFlowAttacks(t *testing.T) {
 			t.Fatalf("unmapped: %v", err)
 		}
 	})
+	t.Run("wrong nonce", func(t *testing.T) {
+		op.WrongNonce.Store(true)
+		defer op.WrongNonce.Store(false)
+		c, u := begin(t, p)
+		cb := op.Login(t, u, "alice", "pw-alice", redirect)
+		if _, _, err := finish(t, p, cb, c); !errors.Is(err, sso.ErrIDToken) || !strings.Contains(err.Error(), "nonce") {
+			t.Fatalf("wrong nonce: %v", err)
+		}
+	})
+	t.Run("expired ID token", func(t *testing.T) {
+		op.Expired.Store(true)
+		defer op.Expired.Store(false)
+		c, u := begin(t, p)
+		cb := op.Login(t, u, "alice", "pw-alice", redirect)
+		if _, _, err := finish(t, p, cb, c); !errors.Is(err, sso.ErrIDToken) || !strings.Contains(err.Error(), "expired") {
+			t.Fatalf("expired: %v", err)
+		}
+	})
 	t.Run("provider refused", func(t *testing.T) {
 		c, u := begin(t, p)
 		q, _ := url.Parse(u)
