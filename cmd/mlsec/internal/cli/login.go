@@ -92,7 +92,7 @@ func runLogin(cmd *cobra.Command, r *remote) error {
 	tok, err := cl.ExchangeIDToken(ctx, idToken)
 	if err != nil {
 		if client.StatusOf(err) == 403 {
-			return withCode(ExitFindings, fmt.Errorf("login: %w\nAsk the registry's admin to map one of your groups to a role (docs/registry.md \"Single sign-on\").", err))
+			return withCode(ExitFindings, fmt.Errorf("login: %w\nAsk the registry's admin to map one of your groups to a role (docs/registry.md \"Single sign-on\")", err))
 		}
 		return remoteErr(cl, err)
 	}
