@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -190,6 +191,13 @@ func (p *Provider) Claims(user, audience string) map[string]any {
 	now := time.Now()
 	return map[string]any{"iss": p.Issuer, "sub": u.ID, "aud": []string{audience}, "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
 		"email": u.Email, "email_verified": u.EmailVerified, "preferred_username": u.ID, "groups": u.Groups}
+}
+
+// With returns a copy of claims with k set to v.
+func With(claims map[string]any, k string, v any) map[string]any {
+	c := maps.Clone(claims)
+	c[k] = v
+	return c
 }
 
 // NewKey returns a fresh RSA key (a forger's).

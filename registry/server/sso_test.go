@@ -248,14 +248,7 @@ func TestSSOExchange(t *testing.T) {
 func TestSSOExchangeAttacks(t *testing.T) {
 	secDialects(t, func(t *testing.T, e *secEnv) {
 		ok := e.op.Claims("alice", oidctest.CLIClientID)
-		with := func(k string, v any) map[string]any {
-			c := map[string]any{}
-			for a, b := range ok {
-				c[a] = b
-			}
-			c[k] = v
-			return c
-		}
+		with := func(k string, v any) map[string]any { return oidctest.With(ok, k, v) }
 		before := len(auditEvents(t, e))
 		for _, tc := range []struct {
 			name  string

@@ -153,14 +153,7 @@ func TestVerifyCLIAttacks(t *testing.T) {
 	if id, err := p.VerifyCLI(t.Context(), op.Mint(t, ok, nil)); err != nil || id.Actor.Person != "sso:alice@example.com" {
 		t.Fatalf("valid token: %+v %v", id, err)
 	}
-	with := func(k string, v any) map[string]any {
-		c := map[string]any{}
-		for a, b := range ok {
-			c[a] = b
-		}
-		c[k] = v
-		return c
-	}
+	with := func(k string, v any) map[string]any { return oidctest.With(ok, k, v) }
 	now := time.Now()
 	for _, tc := range []struct {
 		name  string

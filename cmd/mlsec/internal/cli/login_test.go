@@ -184,28 +184,8 @@ func TestLoginWithoutSSO(t *testing.T) {
 func TestSSOBrowser(t *testing.T) {
 	bin := browsertest.Chromium(t)
 	base, _, _ := serveSSO(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 900), chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
+	b := browsertest.Start(t, bin, 2*time.Minute)
+	ctx, run, text := b.Ctx, b.Do, b.Text
 	run("sign-in page", chromedp.Navigate(base+"/models"), chromedp.WaitVisible(chromedp.CSS("#sso")))
 	if got := text("#sso"); got != "Sign in with Test IdP" {
 		t.Fatalf("button: %q", got)
