@@ -138,7 +138,7 @@ func TestLoginDeviceFlow(t *testing.T) {
 	}
 
 	// The saved token is alice's: team-a's model only.
-	code, out, errOut = runCLI("models", "--format", "json")
+	code, out, errOut = runCLI("models", "--server", base, "--format", "json")
 	if code != 0 || !strings.Contains(out, `"name": "ma"`) && !strings.Contains(out, `"name":"ma"`) || strings.Contains(out, `"mb"`) {
 		t.Fatalf("models with the login token: exit %d\n%s\n%s", code, out, errOut)
 	}
