@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/mlsec/mlsec/audit"
 )
@@ -95,13 +94,4 @@ func (s *Service) ReadAuditLogAs(ctx context.Context, a Actor) (*audit.Log, erro
 		return nil, err
 	}
 	return ReadAuditLog(ctx, r)
-}
-
-// RecordUISignIn appends the audit event of a one-time web UI sign-in
-// link (action ui.login_link.create when issued, ui.login_link.use when
-// redeemed) for a, with the link's expiry.
-func (s *Service) RecordUISignIn(ctx context.Context, a Actor, action string, expires time.Time) error {
-	return s.mutate(ctx, a, action, "principal/"+a.Principal(), func() any {
-		return map[string]any{"expires_at": expires.UTC()}
-	}, func(Tx) error { return nil })
 }

@@ -220,14 +220,8 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 900), chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
+	b := browsertest.Start(t, bin, 3*time.Minute)
+	ctx := b.Ctx
 	// Every console message, exception and browser log entry (CSP
 	// violations are "security" errors) of the whole session.
 	var mu sync.Mutex
@@ -249,20 +243,7 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	}()
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
+	run, text := b.Do, b.Text
 	shot := func(name string) {
 		t.Helper()
 		if shots == "" {
@@ -399,7 +380,7 @@ func TestBrowser(t *testing.T) {
 	}
 	shot("models-phone")
 	signOut()
-	cancel() // ends the console iterator
+	b.Close() // ends the console iterator
 	<-consoleDone
 	mu.Lock()
 	defer mu.Unlock()
