@@ -192,7 +192,7 @@ func TestDenialShowsWhatThePolicySaw(t *testing.T) {
 	clean := rec(t, 2, "scan", evidence.ScanResult{Summary: map[string]int{}, MaxSeverity: "none", FilesScanned: 1, Findings: []evidence.ScanFinding{}})
 	clean.CreatedAt = at.Add(time.Hour)
 	denied := registry.DecisionRequest{ID: 7, Version: 1, Status: registry.RequestDenied, CreatedAt: at, DecidedAt: &at,
-		Policy: &registry.Evaluation{Decision: policy.Decision{Denies: []policy.Result{{ID: "MLSEC-SCAN-002", Message: "2 critical/high finding(s)"}}}}}
+		Policy: &registry.Evaluation{Denies: []registry.PolicyResult{{ID: "MLSEC-SCAN-002", Message: "2 critical/high finding(s)"}}}}
 	src := &fakeSource{versions: []registry.Version{{Model: "m", Number: 1, Digest: digest, Stage: registry.StageDevelopment}},
 		reqs: []registry.DecisionRequest{denied}, ev: map[int][]registry.Evidence{1: {bad, clean}}}
 	r, err := BuildAt(t.Context(), src, "m", fixed)
