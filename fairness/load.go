@@ -271,7 +271,20 @@ func (f *frameLoader) data(o LoadOptions) (*Data, error) {
 			if len(c.Dict) > maxDistinct {
 				return nil, &table.Error{File: f.path, Column: name, Err: fmt.Errorf("%w: %d distinct values (at most %d); a sensitive column groups rows (sex, age band), it is not an identifier", ErrData, len(c.Dict), maxDistinct)}
 			}
-			ft.Codes, ft.Dict = c.Codes, c.Dict
+			ft.Dict = c.Dict
+			if len(c.Dict) < int(MissingSmall) {
+				ft.Small = make([]uint8, n)
+				for i, code := range c.Codes {
+					if code == table.NullCode {
+						ft.Small[i] = MissingSmall
+					} else {
+						ft.Small[i] = uint8(code)
+					}
+				}
+				c.Codes = nil // the frame's 4 bytes a row can go now
+			} else {
+				ft.Codes = c.Codes
+			}
 		}
 		d.Features = append(d.Features, ft)
 	}
