@@ -154,7 +154,9 @@ const maxPolicyEvidence = 5000
 // stored evidence. Records the server's worker wrote (actor system) are
 // first-party; others count as signed only if their attestation verified
 // when posted. The model's granted exceptions are input exceptions, and the
-// production version (when it is another one) is input.production.
+// production version (when it is another one) is input.production, and
+// each dataset the version was trained on (trained_on lineage) is an entry
+// of input.datasets with its registration, approval and PII (datasets.go).
 func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor) (policy.Input, error) {
 	in := policy.Input{
 		Subject: policy.Subject{Name: v.Model, Digest: map[string]string{"sha256": v.Digest}},
@@ -168,6 +170,9 @@ func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAct
 	}
 	in.Exceptions = excs
 	if in.Production, err = s.productionBaseline(ctx, v); err != nil {
+		return in, err
+	}
+	if in.Datasets, err = s.datasetFacts(ctx, v); err != nil {
 		return in, err
 	}
 	f := EvidenceFilter{Page: Page{Limit: MaxLimit}, VersionID: v.ID}

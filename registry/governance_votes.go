@@ -65,8 +65,12 @@ func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment 
 		if d.Status != RequestPending {
 			return fmt.Errorf("%w: request %d is %s", ErrConflict, id, d.Status)
 		}
-		if samePrincipal(a.Principal(), d.RequestedBy) {
-			return fmt.Errorf("%w: separation of duties: %s requested decision %d and cannot %s it", ErrForbidden, d.RequestedBy, id, verdict)
+		aps, err := g.ListApprovals(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVoter(a, d.RequestedBy, aps, fmt.Sprintf("request %d", id), verdict); err != nil {
+			return err
 		}
 		kind := KindApproval
 		if !a.matches(d.Approvers) {
@@ -74,15 +78,6 @@ func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment 
 				return fmt.Errorf("%w: %s is not an approver of request %d (approvers: %s)", ErrForbidden, a.Principal(), id, listOrNone(d.Approvers))
 			}
 			kind = KindAcceptance // the exception's owner consents
-		}
-		aps, err := g.ListApprovals(ctx, id)
-		if err != nil {
-			return err
-		}
-		for _, ap := range aps {
-			if samePrincipal(ap.Principal, a.Principal()) {
-				return fmt.Errorf("%w: %s already voted on request %d", ErrConflict, ap.Principal, id)
-			}
 		}
 		ap := Approval{RequestID: id, Principal: a.Principal(), Actor: a.Name, Verdict: verdict, Comment: comment, Kind: kind}
 		if err := g.AddApproval(ctx, &ap); err != nil {
@@ -136,6 +131,21 @@ func (s *Service) supersede(ctx context.Context, a Actor, d DecisionRequest, sup
 		return errors.Join(sup, err)
 	}
 	return sup
+}
+
+// checkVoter applies the rules every vote obeys, on model decisions and
+// dataset versions alike: separation of duties (the requester never votes
+// on their own request, by person) and one vote per person.
+func checkVoter(a Actor, requester string, votes []Approval, what, verdict string) error {
+	if samePrincipal(a.Principal(), requester) {
+		return fmt.Errorf("%w: separation of duties: %s requested %s and cannot %s it", ErrForbidden, requester, what, verdict)
+	}
+	for _, ap := range votes {
+		if samePrincipal(ap.Principal, a.Principal()) {
+			return fmt.Errorf("%w: %s already voted on %s", ErrConflict, ap.Principal, what)
+		}
+	}
+	return nil
 }
 
 // CountApprovals counts the approvals toward a request's rule (not an
