@@ -39,7 +39,7 @@ func scanDatasetVersion(sc interface{ Scan(...any) error }) (registry.DatasetVer
 	v.CreatedAt, v.DecidedAt = v.CreatedAt.UTC(), timePtr(decided)
 	for _, c := range []struct {
 		name, raw string
-		into any
+		into      any
 	}{{"files", files, &v.Files}, {"allowed_locations", allowed, &v.AllowedLocations}, {"approvers", approvers, &v.Approvers}} {
 		if err := json.Unmarshal([]byte(c.raw), c.into); err != nil {
 			return v, fmt.Errorf("dataset version %d %s: %w", v.ID, c.name, err)
