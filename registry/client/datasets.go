@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -29,5 +30,36 @@ func (c *Client) GetDataset(ctx context.Context, name string) (registry.Dataset,
 func (c *Client) ListDatasets(ctx context.Context, p registry.Page) (List[registry.Dataset], error) {
 	var out List[registry.Dataset]
 	_, _, err := c.call(ctx, request{method: http.MethodGet, path: "/api/v1/datasets", query: pageQuery(url.Values{}, p)}, &out)
+	return out, err
+}
+
+// RegisterDatasetVersion records a new version of dataset name (creating
+// the dataset on its first version); it is pending approval.
+func (c *Client) RegisterDatasetVersion(ctx context.Context, name string, in registry.NewDatasetVersion) (registry.DatasetVersion, error) {
+	var out registry.DatasetVersion
+	_, _, err := c.call(ctx, request{method: http.MethodPost, path: "/api/v1/datasets/" + seg(name) + "/versions", json: in}, &out)
+	return out, err
+}
+
+// GetDatasetVersion returns version number of dataset name with its votes.
+func (c *Client) GetDatasetVersion(ctx context.Context, name string, number int) (registry.DatasetVersion, error) {
+	var out registry.DatasetVersion
+	_, _, err := c.call(ctx, request{method: http.MethodGet, path: fmt.Sprintf("/api/v1/datasets/%s/versions/%d", seg(name), number)}, &out)
+	return out, err
+}
+
+// ListDatasetVersions returns every version of dataset name, oldest first.
+func (c *Client) ListDatasetVersions(ctx context.Context, name string) ([]registry.DatasetVersion, error) {
+	var out List[registry.DatasetVersion]
+	_, _, err := c.call(ctx, request{method: http.MethodGet, path: "/api/v1/datasets/" + seg(name) + "/versions"}, &out)
+	return out.Items, err
+}
+
+// VoteDatasetVersion approves (verdict "approve") or rejects ("reject") a
+// pending dataset version.
+func (c *Client) VoteDatasetVersion(ctx context.Context, name string, number int, verdict, comment string) (registry.DatasetVersion, error) {
+	var out registry.DatasetVersion
+	path := fmt.Sprintf("/api/v1/datasets/%s/versions/%d/%s", seg(name), number, verdict)
+	_, _, err := c.call(ctx, request{method: http.MethodPost, path: path, json: map[string]string{"comment": comment}}, &out)
 	return out, err
 }

@@ -64,6 +64,11 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/datasets", perm: registry.PermRead, scope: scopeList, h: (*Server).listDatasets},
 	{method: "POST", path: "/api/v1/datasets", perm: registry.PermWrite, scope: scopeDataset, h: (*Server).createDataset},
 	{method: "GET", path: "/api/v1/datasets/{name}", perm: registry.PermRead, scope: scopeDataset, h: (*Server).getDataset},
+	{method: "GET", path: "/api/v1/datasets/{name}/versions", perm: registry.PermRead, scope: scopeDataset, h: (*Server).listDatasetVersions},
+	{method: "POST", path: "/api/v1/datasets/{name}/versions", perm: registry.PermWrite, scope: scopeDataset, h: (*Server).registerDatasetVersion},
+	{method: "GET", path: "/api/v1/datasets/{name}/versions/{number}", perm: registry.PermRead, scope: scopeDataset, h: (*Server).getDatasetVersion},
+	{method: "POST", path: "/api/v1/datasets/{name}/versions/{number}/approve", perm: registry.PermRead, scope: scopeDataset, h: (*Server).approveDatasetVersion},
+	{method: "POST", path: "/api/v1/datasets/{name}/versions/{number}/reject", perm: registry.PermRead, scope: scopeDataset, h: (*Server).rejectDatasetVersion},
 
 	{method: "GET", path: "/api/v1/tokens", perm: registry.PermAdmin, scope: scopeList, h: (*Server).listTokens},
 	{method: "POST", path: "/api/v1/tokens", perm: registry.PermAdmin, scope: scopeOwned, h: (*Server).createToken},
