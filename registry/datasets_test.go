@@ -49,10 +49,12 @@ func TestDatasetVersions(t *testing.T) {
 				"retention":      func(n *registry.NewDatasetVersion) { n.Retention = "forever" },
 				"location":       func(n *registry.NewDatasetVersion) { n.AllowedLocations = []string{"no-scheme"} },
 				"files":          func(n *registry.NewDatasetVersion) { n.Files = nil },
-				"path":           func(n *registry.NewDatasetVersion) { n.Files = []registry.DatasetFile{{Path: "../x", SHA256: sum("x")}} },
-				"pii":            func(n *registry.NewDatasetVersion) { n.PII = &evidence.DataResult{} },
-				"derived_from":   func(n *registry.NewDatasetVersion) { n.DerivedFrom = "adult" },
-				"quorum":         func(n *registry.NewDatasetVersion) { n.RequiredApprovals = 21 },
+				"path": func(n *registry.NewDatasetVersion) {
+					n.Files = []registry.DatasetFile{{Path: "../x", SHA256: sum("x")}}
+				},
+				"pii":          func(n *registry.NewDatasetVersion) { n.PII = &evidence.DataResult{} },
+				"derived_from": func(n *registry.NewDatasetVersion) { n.DerivedFrom = "adult" },
+				"quorum":       func(n *registry.NewDatasetVersion) { n.RequiredApprovals = 21 },
 			} {
 				n := datasetVersionIn("x")
 				bad(&n)

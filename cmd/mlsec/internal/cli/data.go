@@ -44,7 +44,8 @@ func newDataCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
-	c.AddCommand(newDataScanCmd(), newDataManifestCmd(), newDataLocateCmd())
+	c.AddCommand(newDataScanCmd(), newDataManifestCmd(), newDataLocateCmd(), newDataRegisterCmd(), newDataVersionsCmd(),
+		newDataVoteCmd("approve"), newDataVoteCmd("reject"))
 	return c
 }
 
@@ -109,17 +110,7 @@ func runDataScan(c *cobra.Command, path string, fl dataScanFlags) error {
 		return withCode(ExitUsage, err)
 	}
 	defer file.discard()
-	opt := dataset.Options{NullValues: fl.nulls}
-	var bar *pbar.Bar
-	if !fl.noProgress {
-		bar = pbar.ForTerminal(c.ErrOrStderr(), "scanning")
-	}
-	if bar != nil {
-		total := treeSize(path)
-		opt.Progress = func(done int64) { bar.UpdateBytes(done, total) }
-	}
-	rep, err := dataset.Scan(c.Context(), path, opt)
-	bar.Clear()
+	rep, err := scanData(c, path, fl)
 	if err != nil {
 		return usageErr("cannot scan %s: %w\nCheck the path; nothing was judged", path, err)
 	}
@@ -159,6 +150,22 @@ func runDataScan(c *cobra.Command, path string, fl dataScanFlags) error {
 		return withCode(code, nil)
 	}
 	return nil
+}
+
+// scanData runs the PII scan of PATH with a progress bar on a terminal.
+func scanData(c *cobra.Command, path string, fl dataScanFlags) (*dataset.Report, error) {
+	opt := dataset.Options{NullValues: fl.nulls}
+	var bar *pbar.Bar
+	if !fl.noProgress {
+		bar = pbar.ForTerminal(c.ErrOrStderr(), "scanning")
+	}
+	if bar != nil {
+		total := treeSize(path)
+		opt.Progress = func(done int64) { bar.UpdateBytes(done, total) }
+	}
+	rep, err := dataset.Scan(c.Context(), path, opt)
+	bar.Clear()
+	return rep, err
 }
 
 func cmpOr(a, b string) string {
@@ -238,22 +245,26 @@ uses them).`,
 }
 
 type dataLocateFlags struct {
-	datasets []string
-	format   string
-	all      bool
+	datasets   []string
+	format     string
+	all        bool
+	registered bool
+	r          remote
 }
 
 func newDataLocateCmd() *cobra.Command {
 	var fl dataLocateFlags
 	c := &cobra.Command{
-		Use:   "locate ROOT --dataset DESCRIPTOR",
+		Use:   "locate ROOT --dataset DESCRIPTOR | --server URL",
 		Short: "Find copies of datasets under a folder or S3 prefix, and the ones outside their allowed locations",
 		Long: `List every file under ROOT (a folder, or an s3:// URL whose path is the key
 prefix) and report those whose content equals a file of a described dataset
 ('mlsec data manifest'), with the dataset's owner and classification, and
 whether the location is one the dataset allows. A copy outside every allowed
 location is a stray: how a security team finds training sets duplicated
-into unsecured places.
+into unsecured places. With --server (or --registered, the server from
+$MLSEC_SERVER or the config file) every dataset version registered on the
+registry that your token may see is looked for too ('mlsec data register').
 
 Only what could match is read: an object whose size matches no dataset
 file is never opened; one that does has its first 64 KiB hashed, and only
@@ -265,25 +276,38 @@ Exit codes (docs/exit-codes.md):
   2  usage error, or ROOT cannot be listed`,
 		Example: `  mlsec data locate /srv/shared --dataset adult.dataset.json
   mlsec data locate 's3://scratch/team-a/?region=eu-west-1' --dataset adult.dataset.json --format json
-  mlsec data locate . --dataset a.json --dataset b.json --all`,
+  mlsec data locate . --dataset a.json --dataset b.json --all
+  mlsec data locate /srv/shared --server https://registry.example`,
 		Args: exactlyOneFile("data locate"),
-		RunE: func(c *cobra.Command, args []string) error { return runDataLocate(c, args[0], fl) },
+		RunE: func(c *cobra.Command, args []string) error { return runDataLocate(c, args[0], &fl) },
 	}
 	f := c.Flags()
 	f.StringSliceVar(&fl.datasets, "dataset", nil, "dataset descriptor `FILE` written by 'mlsec data manifest' (repeatable; required)")
 	f.StringVar(&fl.format, "format", "table", "output `FORMAT`: table or json")
 	f.BoolVar(&fl.all, "all", false, "list allowed copies too (default: strays only)")
+	f.BoolVar(&fl.registered, "registered", false, "look for the registry's registered dataset versions (implied by --server)")
+	fl.r.register(f, false)
 	return c
 }
 
-func runDataLocate(c *cobra.Command, root string, fl dataLocateFlags) error {
+func runDataLocate(c *cobra.Command, root string, fl *dataLocateFlags) error {
 	if fl.format != "table" && fl.format != "json" {
 		return usageErr("--format %q: use table or json", fl.format)
 	}
-	if len(fl.datasets) == 0 {
-		return usageErr("data locate: give at least one --dataset descriptor ('mlsec data manifest' writes one)")
+	fl.registered = fl.registered || c.Flags().Changed("server")
+	if len(fl.datasets) == 0 && !fl.registered {
+		return usageErr("data locate: give at least one --dataset descriptor ('mlsec data manifest' writes one), or --server to use the registry's datasets")
 	}
 	var ds []*dataset.Descriptor
+	if fl.registered {
+		cl, err := fl.r.client()
+		if err != nil {
+			return err
+		}
+		if ds, err = registeredDescriptors(c.Context(), cl); err != nil {
+			return remoteErr(cl, err)
+		}
+	}
 	for _, p := range fl.datasets {
 		d, err := dataset.ReadDescriptor(p)
 		if err != nil {
