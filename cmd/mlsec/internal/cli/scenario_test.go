@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -42,40 +43,11 @@ func TestGovernanceScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// release copies the Hugging Face-style fixture (a model card with a
-	// licence and datasets), applies extra files, signs it and pushes it.
 	release := func(n int, extra map[string]string) string {
 		t.Helper()
-		model := filepath.Join(t.TempDir(), "sentiment")
-		copyTree(t, "../../../../scan/testdata/benign/hf-bert-tiny", model)
-		for p, b := range extra {
-			if err := os.WriteFile(filepath.Join(model, p), []byte(b), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		b, _, err := signer.Sign(context.Background(), model, sign.SignOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := b.Marshal()
-		if err := os.WriteFile(filepath.Join(model, "model.sig"), raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if code, out, errs := as(alice, "push", model, "--model", "sentiment"); code != 0 {
-			t.Fatalf("push v%d: %d %s %s", n, code, out, errs)
-		}
-		ref := "sentiment@" + string(rune('0'+n))
-		waitServerScan(t, ref)
-		return ref
+		return releaseSigned(t, signer, alice, "sentiment", n, extra)
 	}
-	requestID := func(out string) string {
-		t.Helper()
-		f := strings.Fields(out)
-		if len(f) < 2 || f[0] != "request" {
-			t.Fatalf("no request id in %q", out)
-		}
-		return strings.TrimSuffix(f[1], ":")
-	}
+	requestID := func(out string) string { t.Helper(); return requestIDOf(t, out) }
 
 	v1 := release(1, nil)
 	// The server verified the signature with the trusted key.
@@ -146,6 +118,35 @@ func TestGovernanceScenario(t *testing.T) {
 	if code != ExitFindings || !strings.Contains(out, "entry 5") {
 		t.Fatalf("tampered audit log: exit %d\n%s", code, out)
 	}
+}
+
+// releaseSigned copies the Hugging Face-style fixture (a model card with a
+// licence and datasets), applies extra files, signs it, pushes it as
+// version n of model with token tok, waits for the server's scan and
+// returns MODEL@n.
+func releaseSigned(t *testing.T, signer *sign.Signer, tok, name string, n int, extra map[string]string) string {
+	t.Helper()
+	model := filepath.Join(t.TempDir(), name)
+	copyTree(t, "../../../../scan/testdata/benign/hf-bert-tiny", model)
+	for p, b := range extra {
+		if err := os.WriteFile(filepath.Join(model, p), []byte(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _, err := signer.Sign(context.Background(), model, sign.SignOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := b.Marshal()
+	if err := os.WriteFile(filepath.Join(model, "model.sig"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := as(tok, "push", model, "--model", name); code != 0 {
+		t.Fatalf("push v%d: %d %s %s", n, code, out, errs)
+	}
+	ref := fmt.Sprintf("%s@%d", name, n)
+	waitServerScan(t, ref)
+	return ref
 }
 
 // copyTree copies the regular files under src to dst.

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/sign"
+)
+
+// adultSlice writes the first rows lines of UCI Adult (drift/testdata,
+// CC BY 4.0, see its SOURCES.md) as dir/adult.csv, with edit applied to
+// each line.
+func adultSlice(t *testing.T, dir string, rows int, edit func(i int, line string) string) {
+	t.Helper()
+	f, err := os.Open("../../../../drift/testdata/data/adult-train.csv.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	sc := bufio.NewScanner(zr)
+	for i := 0; i <= rows && sc.Scan(); i++ {
+		b.WriteString(edit(i, sc.Text()) + "\n")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "adult.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTrainingDataScenario is issue 20's acceptance scenario, end to end
+// through a real 'mlsec serve' and the CLI with the DEFAULT policy: a new
+// user registers UCI Adult and sees its sensitive attributes; a training
+// gate denies it until its owner approves it; a model version trained on
+// it is promoted. One row is edited and registered as a new version: a
+// model version trained on it is denied promotion (MLSEC-DATA-002) until
+// the change is approved, then promoted. A copy of the data in another
+// folder is reported by 'mlsec data locate --server'.
+func TestTrainingDataScenario(t *testing.T) {
+	dir := t.TempDir()
+	priv, _, pub, err := sign.GenerateKey("P-256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPath := filepath.Join(dir, "release.pub.pem")
+	if err := os.WriteFile(pubPath, pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, admin := clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: filepath.Join(dir, "srv"), workers: 2, trustedKeys: []string{pubPath}})
+	alice := newToken(t, url, admin, "alice", registry.RoleMaintainer)
+	bob := newToken(t, url, admin, "bob", registry.RoleReviewer)
+	signer, err := sign.NewKeySigner(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Register UCI Adult (2,000 rows) as a new user: sensitive attributes
+	// reported, the version pending approval by its owner bob.
+	governed := filepath.Join(dir, "governed")
+	adult := filepath.Join(governed, "adult")
+	adultSlice(t, adult, 2000, func(_ int, l string) string { return l })
+	register := func(extra ...string) registry.DatasetVersion {
+		t.Helper()
+		args := append([]string{"data", "register", adult, "--name", "adult", "--classification", "confidential", "--owner", "bob",
+			"--lawful-basis", "UCI ML repository, CC BY 4.0", "--retention", "3y", "--allowed-location", "file://" + filepath.ToSlash(governed) + "/",
+			"--null-values", "?", "--format", "json"}, extra...)
+		code, out, errs := as(alice, args...)
+		var v registry.DatasetVersion
+		if code != 0 || json.Unmarshal([]byte(out), &v) != nil {
+			t.Fatalf("data register: %d %s %s", code, out, errs)
+		}
+		return v
+	}
+	v1 := register()
+	if v1.Number != 1 || v1.Status != registry.DatasetPending || v1.PII == nil ||
+		strings.Join(v1.PII.SensitiveColumns(), ",") != "age,marital_status,race,sex,native_country" {
+		t.Fatalf("adult@1: %+v", v1)
+	}
+	code, out, errs := as(alice, "data", "versions", "adult")
+	if code != 0 || !strings.Contains(out, "adult@1") || !strings.Contains(out, "pending") || !strings.Contains(out, "race, sex") {
+		t.Fatalf("data versions: %d %s %s", code, out, errs)
+	}
+
+	// Before training: the gate denies unapproved data; the registrant
+	// cannot approve it; its owner does; then the gate allows.
+	if code, out, errs := as(alice, "gate", "--dataset", "adult@1"); code != 1 || !strings.Contains(out, "DENIED") || !strings.Contains(out, "MLSEC-DATA-002") {
+		t.Fatalf("gate on pending data: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := as(alice, "data", "approve", "adult@1"); code != 1 || !strings.Contains(errs, "separation of duties") {
+		t.Fatalf("self-approval: %d %s", code, errs)
+	}
+	if code, out, errs := as(bob, "data", "approve", "adult@1", "--comment", "PII report reviewed"); code != 0 || !strings.Contains(out, "approved by bob") {
+		t.Fatalf("owner approval: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := as(alice, "gate", "--dataset", "adult@1"); code != 0 || !strings.Contains(out, "ALLOWED") {
+		t.Fatalf("gate on approved data: %d %s %s", code, out, errs)
+	}
+
+	// A model version trained on adult@1 (nothing is trained: the
+	// lineage says so) is promoted once bob approves the request.
+	promote := func(ref, dataDigest string) (int, string) {
+		t.Helper()
+		if code, out, errs := as(alice, "lineage", ref, "--add", "trained_on=sha256:"+dataDigest); code != 0 {
+			t.Fatalf("lineage %s: %d %s %s", ref, code, out, errs)
+		}
+		code, out, errs := as(alice, "request", ref, "promote", "--stage", "production", "--rationale", "trained on governed data")
+		if code == 2 {
+			t.Fatalf("request %s: %d %s %s", ref, code, out, errs)
+		}
+		return code, out
+	}
+	m1 := releaseSigned(t, signer, alice, "credit", 1, nil)
+	if code, _, errs := as(admin, "owners", "credit", "--set", "approve=bob", "--set", "rollback=bob"); code != 0 {
+		t.Fatalf("owners: %s", errs)
+	}
+	code, out = promote(m1, v1.Digest)
+	if code != 0 || !strings.Contains(out, ": pending") {
+		t.Fatalf("request %s: %d %s", m1, code, out)
+	}
+	if code, out, errs := as(bob, "approve", requestIDOf(t, out)); code != 0 || !strings.Contains(out, ": executed") {
+		t.Fatalf("approve %s: %d %s %s", m1, code, out, errs)
+	}
+
+	// One row edited: a new version, derived from adult@1, pending.
+	adultSlice(t, adult, 2000, func(i int, l string) string {
+		if i == 17 {
+			return strings.Replace(l, "Male", "Female", 1)
+		}
+		return l
+	})
+	v2 := register("--derived-from", "adult@1")
+	if v2.Number != 2 || v2.Digest == v1.Digest || v2.Status != registry.DatasetPending || v2.DerivedFrom != "adult@1" {
+		t.Fatalf("adult@2: %+v", v2)
+	}
+	m2 := releaseSigned(t, signer, alice, "credit", 2, map[string]string{"generation_config.json": `{"max_new_tokens": 64}`})
+	code, out = promote(m2, v2.Digest)
+	if code != 1 || !strings.Contains(out, ": denied") || !strings.Contains(out, "MLSEC-DATA-002") {
+		t.Fatalf("promotion trained on unapproved data: %d %s", code, out)
+	}
+	if code, out, errs := as(bob, "data", "approve", "adult@2", "--comment", "row 17 corrected"); code != 0 || !strings.Contains(out, "approved") {
+		t.Fatalf("approve adult@2: %d %s %s", code, out, errs)
+	}
+	code, out, errs = as(alice, "request", m2, "promote", "--stage", "production", "--rationale", "data change approved")
+	if code != 0 || !strings.Contains(out, ": pending") {
+		t.Fatalf("request after approval: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := as(bob, "approve", requestIDOf(t, out)); code != 0 || !strings.Contains(out, ": executed") {
+		t.Fatalf("approve %s: %d %s %s", m2, code, out, errs)
+	}
+
+	// The data copied elsewhere: data locate finds the stray copy from the
+	// registry's datasets, with owner and classification.
+	scratch := filepath.Join(dir, "scratch")
+	copyTree(t, adult, scratch)
+	code, out, errs = as(alice, "data", "locate", dir, "--server", url)
+	if code != 1 || !strings.Contains(out, "STRAY") || !strings.Contains(out, "scratch/adult.csv") || !strings.Contains(out, "adult@2") ||
+		!strings.Contains(out, "bob") || !strings.Contains(out, "confidential") || strings.Contains(out, "governed/adult/adult.csv") {
+		t.Fatalf("data locate: %d %s %s", code, out, errs)
+	}
+}
