@@ -35,17 +35,27 @@ func newDataCmd() *cobra.Command {
             'mlsec sign' hashes a model), owner, classification and the
             locations where copies may be stored
   locate    find copies of described datasets under a folder or an S3
-            prefix, and report those outside their allowed locations`,
+            prefix, and report those outside their allowed locations
+
+  register  record a dataset version on the registry (manifest, PII found,
+            classification, lawful basis, retention, allowed locations)
+  versions  list a registered dataset's versions and their approval
+  approve   approve a dataset version (its owner or an admin)
+  reject    reject a dataset version
+  diff      what changed between two versions: files, rows, schema, drift`,
 		Example: `  mlsec data scan adult.csv
   mlsec data scan ./datasets --format sarif -o data.sarif
   mlsec data manifest ./adult --name adult --owner team-risk --classification confidential --allow s3://ml-data/adult/ -o adult.dataset.json
   mlsec data locate /srv/shared --dataset adult.dataset.json
-  mlsec data locate 's3://scratch/?region=eu-west-1' --dataset adult.dataset.json`,
+  mlsec data locate 's3://scratch/?region=eu-west-1' --dataset adult.dataset.json
+  mlsec data register ./adult --name adult --classification confidential --owner bob
+  mlsec data approve adult@1
+  mlsec data diff adult@1=./adult-old adult@2=./adult`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	c.AddCommand(newDataScanCmd(), newDataManifestCmd(), newDataLocateCmd(), newDataRegisterCmd(), newDataVersionsCmd(),
-		newDataVoteCmd("approve"), newDataVoteCmd("reject"))
+		newDataVoteCmd("approve"), newDataVoteCmd("reject"), newDataDiffCmd())
 	return c
 }
 

@@ -133,7 +133,10 @@ func TestTrainingDataScenario(t *testing.T) {
 		t.Fatalf("approve %s: %d %s %s", m1, code, out, errs)
 	}
 
-	// One row edited: a new version, derived from adult@1, pending.
+	// One row edited: a new version, derived from adult@1, pending; the
+	// diff shows the changed file, the edited row and no dataset drift.
+	v1copy := filepath.Join(dir, "adult-v1")
+	copyTree(t, adult, v1copy)
 	adultSlice(t, adult, 2000, func(i int, l string) string {
 		if i == 17 {
 			return strings.Replace(l, "Male", "Female", 1)
@@ -143,6 +146,14 @@ func TestTrainingDataScenario(t *testing.T) {
 	v2 := register("--derived-from", "adult@1")
 	if v2.Number != 2 || v2.Digest == v1.Digest || v2.Status != registry.DatasetPending || v2.DerivedFrom != "adult@1" {
 		t.Fatalf("adult@2: %+v", v2)
+	}
+	code, out, errs = as(alice, "data", "diff", "adult@1="+v1copy, "adult@2="+adult)
+	if code != 1 || !strings.Contains(out, "CHANGED  adult.csv") || !strings.Contains(out, "rows 2000 -> 2000 (1 added, 1 removed)") ||
+		!strings.Contains(out, "no dataset drift") {
+		t.Fatalf("data diff: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := as(alice, "data", "diff", "adult@2="+v1copy, "adult@1"); code != 2 || !strings.Contains(errs, "is not adult@2") {
+		t.Fatalf("a local copy that is not the version: %d %s", code, errs)
 	}
 	m2 := releaseSigned(t, signer, alice, "credit", 2, map[string]string{"generation_config.json": `{"max_new_tokens": 64}`})
 	code, out = promote(m2, v2.Digest)

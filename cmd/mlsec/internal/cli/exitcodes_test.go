@@ -46,6 +46,7 @@ func registryCommandArgs(t *testing.T) map[string][]string {
 	}
 	return map[string][]string{
 		"data approve":        {"data", "approve", "adult@1"},
+		"data diff":           {"data", "diff", "adult@1", "adult@2"},
 		"data locate":         {"data", "locate", data},
 		"data register":       {"data", "register", data, "--name", "adult", "--classification", "internal"},
 		"data reject":         {"data", "reject", "adult@1"},
