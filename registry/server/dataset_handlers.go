@@ -48,12 +48,10 @@ func (s *Server) voteDataset(w http.ResponseWriter, r *http.Request, a registry.
 	if !ok {
 		return
 	}
-	var in voteBody
-	if r.ContentLength != 0 { // the body is optional
-		if in, ok = decodeInto[voteBody](s, w, r); !ok {
-			return
-		}
+	comment, ok := voteComment(s, w, r)
+	if !ok {
+		return
 	}
-	v, err := fn(r.Context(), a, r.PathValue("name"), n, in.Comment)
+	v, err := fn(r.Context(), a, r.PathValue("name"), n, comment)
 	s.respond(w, r, http.StatusOK, v, err)
 }

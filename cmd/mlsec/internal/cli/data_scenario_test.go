@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/mlsec/mlsec/registry"
-	"github.com/mlsec/mlsec/sign"
 )
 
 // adultSlice writes the first rows lines of UCI Adult (drift/testdata,
@@ -50,21 +49,9 @@ func adultSlice(t *testing.T, dir string, rows int, edit func(i int, line string
 // folder is reported by 'mlsec data locate --server'.
 func TestTrainingDataScenario(t *testing.T) {
 	dir := t.TempDir()
-	priv, _, pub, err := sign.GenerateKey("P-256")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubPath := filepath.Join(dir, "release.pub.pem")
-	if err := os.WriteFile(pubPath, pub, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	url, admin := clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: filepath.Join(dir, "srv"), workers: 2, trustedKeys: []string{pubPath}})
+	url, admin, signer := signedServer(t, filepath.Join(dir, "srv"))
 	alice := newToken(t, url, admin, "alice", registry.RoleMaintainer)
 	bob := newToken(t, url, admin, "bob", registry.RoleReviewer)
-	signer, err := sign.NewKeySigner(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	// Register UCI Adult (2,000 rows) as a new user: sensitive attributes
 	// reported, the version pending approval by its owner bob.

@@ -25,24 +25,12 @@ import (
 // verifies, is tampered with, and the tamper is found at its entry.
 func TestGovernanceScenario(t *testing.T) {
 	dir := t.TempDir()
-	priv, _, pub, err := sign.GenerateKey("P-256")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubPath := filepath.Join(dir, "release.pub.pem")
-	if err := os.WriteFile(pubPath, pub, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	data := filepath.Join(dir, "data")
-	url, admin := clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: data, workers: 2, trustedKeys: []string{pubPath}})
+	url, admin, signer := signedServer(t, data)
 	alice := newToken(t, url, admin, "alice", registry.RoleMaintainer)
 	bob := newToken(t, url, admin, "bob", registry.RoleReviewer)
 	carol := newToken(t, url, admin, "carol", registry.RoleReviewer)
 
-	signer, err := sign.NewKeySigner(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
 	release := func(n int, extra map[string]string) string {
 		t.Helper()
 		return releaseSigned(t, signer, alice, "sentiment", n, extra)
@@ -118,6 +106,26 @@ func TestGovernanceScenario(t *testing.T) {
 	if code != ExitFindings || !strings.Contains(out, "entry 5") {
 		t.Fatalf("tampered audit log: exit %d\n%s", code, out)
 	}
+}
+
+// signedServer starts 'mlsec serve' on loopback with its data in dataDir
+// and two analysis workers, trusting a new release key, and returns the
+// URL, the bootstrap admin token and a signer with that key.
+func signedServer(t *testing.T, dataDir string) (url, admin string, signer *sign.Signer) {
+	t.Helper()
+	priv, _, pub, err := sign.GenerateKey("P-256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPath := filepath.Join(t.TempDir(), "release.pub.pem")
+	if err := os.WriteFile(pubPath, pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, admin = clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: dataDir, workers: 2, trustedKeys: []string{pubPath}})
+	if signer, err = sign.NewKeySigner(priv); err != nil {
+		t.Fatal(err)
+	}
+	return url, admin, signer
 }
 
 // releaseSigned copies the Hugging Face-style fixture (a model card with a
