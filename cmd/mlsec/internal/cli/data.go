@@ -366,7 +366,11 @@ func runDataLocate(c *cobra.Command, root string, fl *dataLocateFlags) error {
 				}
 				status = "allowed"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s@%s\t%s\t%s\t%s\n", status, cp.Location, cp.Dataset, short(strings.TrimPrefix(cp.DatasetDigest, "sha256:")), cp.File, cmpOr(cp.Owner, "-"), cmpOr(cp.Classification, "-"))
+			label := cp.Dataset // a registered version is NAME@V already
+			if !strings.Contains(label, "@") {
+				label += "@" + short(strings.TrimPrefix(cp.DatasetDigest, "sha256:"))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", status, cp.Location, label, cp.File, cmpOr(cp.Owner, "-"), cmpOr(cp.Classification, "-"))
 		}
 		tw.Flush()
 		fmt.Fprintf(out, "%d objects (%s) listed, %d same size, %d fully hashed, %s read; %d copies, %d stray, %d unreadable\n",

@@ -163,7 +163,7 @@ func TestTrainingDataScenario(t *testing.T) {
 	scratch := filepath.Join(dir, "scratch")
 	copyTree(t, adult, scratch)
 	code, out, errs = as(alice, "data", "locate", dir, "--server", url)
-	if code != 1 || !strings.Contains(out, "STRAY") || !strings.Contains(out, "scratch/adult.csv") || !strings.Contains(out, "adult@2") ||
+	if code != 1 || !strings.Contains(out, "STRAY") || !strings.Contains(out, "scratch/adult.csv") || !strings.Contains(out, "adult@2  ") ||
 		!strings.Contains(out, "bob") || !strings.Contains(out, "confidential") || strings.Contains(out, "governed/adult/adult.csv") {
 		t.Fatalf("data locate: %d %s %s", code, out, errs)
 	}
