@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"gocloud.dev/blob"
+
+	"github.com/mlsec/mlsec/internal/s3test"
 	"github.com/mlsec/mlsec/registry"
 )
 
@@ -166,5 +169,39 @@ func TestTrainingDataScenario(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "STRAY") || !strings.Contains(out, "scratch/adult.csv") || !strings.Contains(out, "adult@2  ") ||
 		!strings.Contains(out, "bob") || !strings.Contains(out, "confidential") || strings.Contains(out, "governed/adult/adult.csv") {
 		t.Fatalf("data locate: %d %s %s", code, out, errs)
+	}
+}
+
+// TestLocateRegisteredS3: 'mlsec data locate s3://... --server' looks for
+// the registry's dataset versions in a bucket (versitygw): the copy under
+// the allowed prefix is not reported, the one elsewhere is a stray with
+// the version, its owner and classification.
+func TestLocateRegisteredS3(t *testing.T) {
+	bk := s3test.Fresh(t)
+	_, url, admin := clientEnv(t)
+	src := t.TempDir()
+	body := []byte("card,name\n4111111111111111,Ann\n")
+	if err := os.WriteFile(filepath.Join(src, "tx.csv"), body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := "s3://" + bk.Name + "/"
+	if code, out, errs := as(admin, "data", "register", src, "--name", "tx", "--classification", "restricted", "--owner", "carol",
+		"--allowed-location", base+"governed/"); code != 0 {
+		t.Fatalf("register: %d %s %s", code, out, errs)
+	}
+	b, err := blob.OpenBucket(t.Context(), bk.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, k := range []string{"governed/tx.csv", "exports/tx-copy.csv"} {
+		if err := b.WriteAll(t.Context(), k, body, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errs := as(admin, "data", "locate", bk.URL, "--server", url, "--all")
+	if code != 1 || !strings.Contains(out, "STRAY    "+base+"exports/tx-copy.csv  tx@1") || !strings.Contains(out, "allowed  "+base+"governed/tx.csv") ||
+		!strings.Contains(out, "carol") || !strings.Contains(out, "restricted") {
+		t.Fatalf("locate: %d %s %s", code, out, errs)
 	}
 }
