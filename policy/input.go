@@ -39,7 +39,9 @@ type Dataset struct {
 	Owner          string `json:"owner,omitempty"`
 	Classification string `json:"classification,omitempty"`
 	Approval       string `json:"approval,omitempty"`
-	PIIScanned     bool   `json:"pii_scanned"`
+	// ApprovedBy is who completed the approval (or the rejection).
+	ApprovedBy string `json:"approved_by,omitempty"`
+	PIIScanned bool   `json:"pii_scanned"`
 	// Entities counts the values holding each PII entity type.
 	Entities map[string]int64 `json:"entities,omitempty"`
 	// SensitiveAttributes are the columns reported as sensitive attributes.

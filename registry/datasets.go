@@ -437,13 +437,32 @@ func (s *Service) voteDataset(ctx context.Context, a Actor, name string, number 
 // the registry's decisions and 'mlsec gate --dataset' both use it).
 func DatasetFact(v DatasetVersion) policy.Dataset {
 	f := policy.Dataset{Digest: v.Digest, Registered: true, Name: v.Dataset, Version: v.Number, Team: v.Team, Owner: v.Owner,
-		Classification: v.Classification, Approval: string(v.Status)}
+		Classification: v.Classification, Approval: string(v.Status), ApprovedBy: v.DecidedBy}
 	if v.PII != nil {
 		f.PIIScanned = v.PII.Complete
 		f.Entities = v.PII.Entities
 		f.SensitiveAttributes = v.PII.SensitiveColumns()
 	}
 	return f
+}
+
+// TrainingData returns what the registry knows of each dataset a model
+// version was trained on (its trained_on edges), in the shape the policy
+// sees: for the web UI and the report ("what data is this model built on,
+// and who approved it?"). A dataset outside the actor's scope is reduced
+// to its digest, registration and approval.
+func (s *Service) TrainingData(ctx context.Context, a Actor, model string, number int) ([]policy.Dataset, error) {
+	_, v, err := s.versionFor(ctx, s.store, a, PermRead, model, number)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := s.datasetFacts(ctx, v)
+	for i, f := range fs {
+		if f.Registered && !a.Scope().AllowsDataset(Dataset{Team: f.Team}) {
+			fs[i] = policy.Dataset{Digest: f.Digest, Registered: true, Approval: f.Approval, PIIScanned: f.PIIScanned}
+		}
+	}
+	return fs, err
 }
 
 // datasetFacts describes each trained_on digest of version v for the

@@ -121,6 +121,14 @@ func TestDatasetVersions(t *testing.T) {
 			if got := facts(); got[d1.Digest] != "approved" {
 				t.Fatalf("facts after approval: %v", got)
 			}
+			td, err := s.TrainingData(ctx, auditor, "m", v.Number)
+			if err != nil || len(td) != 2 || td[0].Name != "adult" || td[0].ApprovedBy != "rev" || td[0].Classification != "confidential" {
+				t.Fatalf("training data: %+v %v", td, err)
+			}
+			elsewhere := registry.Actor{Name: "token:8:m-reader", Role: registry.RoleReviewer, ScopeModel: "m"}
+			if td, err = s.TrainingData(ctx, elsewhere, "m", v.Number); err != nil || td[0].Name != "" || td[0].Approval != "approved" {
+				t.Fatalf("training data for a model-scoped reader: %+v %v", td, err)
+			}
 
 			// v2 derives from v1, needs two approvals: the owner's alone
 			// is not enough, a second vote by the same person is refused.
