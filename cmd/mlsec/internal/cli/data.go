@@ -30,7 +30,7 @@ func newDataCmd() *cobra.Command {
 		Long: `Training data as a governed artifact (docs/data.md):
 
   scan      personal data, secrets and sensitive attributes per column of
-            CSV, JSON Lines, Parquet, text, folders and ZIP archives of them
+            CSV, JSON Lines, Parquet, text, folders, ZIP and tar archives
   manifest  describe a dataset version: its files and digests (hashed as
             'mlsec sign' hashes a model), owner, classification and the
             locations where copies may be stored
@@ -75,8 +75,8 @@ func newDataScanCmd() *cobra.Command {
 		Short: "Report personal data, secrets and sensitive attributes per column of a dataset",
 		Long: `Scan PATH (a file, or a folder walked without following links) for
 personal data and secrets per column: CSV and TSV, JSON Lines (by JSON path),
-Parquet, JSON, plain text, each optionally gzip-compressed, and ZIP archives
-of them (within the scanner's archive limits). Columns whose name or values
+Parquet, JSON, plain text, each optionally gzip-compressed, and ZIP and tar
+archives of them (within the scanner's archive limits). Columns whose name or values
 name a protected characteristic (sex, race, religion, health, age, marital
 status, nationality, sexual orientation, postcode) are reported as
 sensitive attributes: use them as 'mlsec fairness --sensitive'. Sample
