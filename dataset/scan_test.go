@@ -323,7 +323,9 @@ func TestTarArchives(t *testing.T) {
 		file(tw, "inner/more.zip", []byte("PK"))
 	})
 	mk("plain.tar", false, func(tw *tar.Writer) { file(tw, "emails.csv", []byte("email\nx@example.com\n")) })
-	mk("bomb.tgz", true, func(tw *tar.Writer) { file(tw, "zeros.csv", append([]byte("a\n"), bytes.Repeat([]byte("0\n"), 32<<20)...)) })
+	mk("bomb.tgz", true, func(tw *tar.Writer) {
+		file(tw, "zeros.csv", append([]byte("a\n"), bytes.Repeat([]byte("0\n"), 32<<20)...))
+	})
 	full, _ := os.ReadFile(filepath.Join(dir, "plain.tar"))
 	os.WriteFile(filepath.Join(dir, "cut.tar"), full[:520], 0o600) // inside the member
 
