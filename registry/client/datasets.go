@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 )
 
@@ -62,4 +63,13 @@ func (c *Client) VoteDatasetVersion(ctx context.Context, name string, number int
 	path := fmt.Sprintf("/api/v1/datasets/%s/versions/%d/%s", seg(name), number, verdict)
 	_, _, err := c.call(ctx, request{method: http.MethodPost, path: path, json: map[string]string{"comment": comment}}, &out)
 	return out, err
+}
+
+// TrainingData returns the datasets version number of model was trained
+// on (its trained_on lineage), with their registration, classification,
+// approval, approver and PII, as the policy sees them.
+func (c *Client) TrainingData(ctx context.Context, model string, number int) ([]policy.Dataset, error) {
+	var out List[policy.Dataset]
+	_, _, err := c.call(ctx, request{method: http.MethodGet, path: fmt.Sprintf("/api/v1/models/%s/versions/%d/training-data", seg(model), number)}, &out)
+	return out.Items, err
 }

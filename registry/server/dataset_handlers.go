@@ -55,3 +55,15 @@ func (s *Server) voteDataset(w http.ResponseWriter, r *http.Request, a registry.
 	v, err := fn(r.Context(), a, r.PathValue("name"), n, comment)
 	s.respond(w, r, http.StatusOK, v, err)
 }
+
+// trainingData answers what a model version was trained on: its
+// trained_on datasets with their registration, classification, approval
+// and PII (registry.Service.TrainingData).
+func (s *Server) trainingData(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
+		return
+	}
+	ds, err := s.svc.TrainingData(r.Context(), a, r.PathValue("model"), n)
+	respondList(s, w, r, ds, "", err)
+}

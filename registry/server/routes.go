@@ -37,6 +37,7 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/lineage", perm: registry.PermRead, scope: scopeModel, h: (*Server).listLineage},
 	{method: "POST", path: "/api/v1/models/{model}/versions/{number}/lineage", perm: registry.PermWrite, scope: scopeModel, h: (*Server).addLineage},
 	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/jobs", perm: registry.PermRead, scope: scopeModel, h: (*Server).listJobs},
+	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/training-data", perm: registry.PermRead, scope: scopeModel, h: (*Server).trainingData},
 
 	// Governance (governance_handlers.go).
 	{method: "GET", path: "/api/v1/models/{model}/owners", perm: registry.PermRead, scope: scopeModel, h: (*Server).getOwners},

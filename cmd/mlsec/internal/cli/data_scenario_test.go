@@ -13,6 +13,7 @@ import (
 
 	"github.com/mlsec/mlsec/internal/s3test"
 	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/client"
 )
 
 // adultSlice writes the first rows lines of UCI Adult (drift/testdata,
@@ -121,6 +122,17 @@ func TestTrainingDataScenario(t *testing.T) {
 	}
 	if code, out, errs := as(bob, "approve", requestIDOf(t, out)); code != 0 || !strings.Contains(out, ": executed") {
 		t.Fatalf("approve %s: %d %s %s", m1, code, out, errs)
+	}
+
+	// What is credit@1 built on, and who approved it?
+	cl, err := client.New(url, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td, err := cl.TrainingData(t.Context(), "credit", 1)
+	if err != nil || len(td) != 1 || td[0].Name != "adult" || td[0].Version != 1 || td[0].Approval != "approved" || td[0].ApprovedBy != "bob" ||
+		td[0].Classification != "confidential" || len(td[0].SensitiveAttributes) != 5 {
+		t.Fatalf("training data of credit@1: %+v %v", td, err)
 	}
 
 	// One row edited: a new version, derived from adult@1, pending; the
