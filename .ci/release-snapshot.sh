@@ -7,8 +7,33 @@
 # OpenSSF Model Signing bundle over checksums.txt made with a throwaway key,
 # which 'mlsec verify' accepts (and refuses once checksums.txt changes).
 # Tools are pinned here and installed with go install.
+#
+# Usage: release-snapshot.sh [--targets all|host]
+#   all  (default) the six release targets, exactly as a release.
+#   host only this machine's GOOS/GOARCH, through the same pipeline
+#        (archive, checksums, SBOM, signed checksum file, version); .ci/run
+#        uses it because six full cross builds do not fit CI's time on 2
+#        cores. 'goreleaser check' still validates the whole configuration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+targets=all
+case "${1:-}" in
+"") ;;
+--targets) targets="${2:-}" ;;
+--targets=*) targets="${1#--targets=}" ;;
+*)
+	echo "usage: $0 [--targets all|host]" >&2
+	exit 2
+	;;
+esac
+case "$targets" in
+all | host) ;;
+*)
+	echo "--targets must be all or host, not '$targets'" >&2
+	exit 2
+	;;
+esac
 
 GORELEASER_VERSION=v2.17.0
 CYCLONEDX_GOMOD_VERSION=v1.10.0
@@ -29,15 +54,29 @@ go build -o "$work/mlsec" ./cmd/mlsec
 export MLSEC_RELEASE_KEY="$work/release.pem"
 
 goreleaser check
-goreleaser release --snapshot --clean --skip=docker </dev/null
+config=.goreleaser.yaml
+oses="linux darwin windows"
+arches="amd64 arm64"
+if [ "$targets" = host ]; then
+	oses="$(go env GOOS)"
+	arches="$(go env GOARCH)"
+	# The same configuration with the build matrix narrowed to this machine.
+	config="$work/goreleaser-host.yaml"
+	sed -e "s/^    goos: \[.*\]$/    goos: [$oses]/" -e "s/^    goarch: \[.*\]$/    goarch: [$arches]/" .goreleaser.yaml >"$config"
+	grep -q "^    goos: \[$oses\]$" "$config" || { echo "release snapshot: cannot narrow goos in .goreleaser.yaml" >&2; exit 1; }
+	grep -q "^    goarch: \[$arches\]$" "$config" || { echo "release snapshot: cannot narrow goarch in .goreleaser.yaml" >&2; exit 1; }
+fi
+goreleaser release --snapshot --clean --skip=docker --config "$config" </dev/null
 
 fail() {
 	echo "release snapshot: $*" >&2
 	exit 1
 }
 cd dist
-for os in linux darwin windows; do
-	for arch in amd64 arm64; do
+want=0
+for os in $oses; do
+	for arch in $arches; do
+		want=$((want + 1))
 		ext=tar.gz
 		[ "$os" = windows ] && ext=zip
 		a="$(ls mlsec_*_"${os}_${arch}.$ext" 2>/dev/null | head -1)"
@@ -47,8 +86,8 @@ for os in linux darwin windows; do
 done
 sha256sum -c checksums.txt >/dev/null || fail "checksums.txt does not match the files"
 n="$(ls ./*.cdx.json | wc -l)"
-[ "$n" -ge 6 ] || fail "$n SBOMs, want one per binary (6)"
-grep -q '"bomFormat": *"CycloneDX"' "$(ls ./*linux_amd64*.cdx.json | head -1)" || fail "the SBOM is not CycloneDX"
+[ "$n" -ge "$want" ] || fail "$n SBOMs, want one per binary ($want)"
+grep -q '"bomFormat": *"CycloneDX"' "$(ls ./*.cdx.json | head -1)" || fail "the SBOM is not CycloneDX"
 "$work/mlsec" verify checksums.txt --key "$work/release.pub.pem" --signature checksums.txt.sig >/dev/null ||
 	fail "checksums.txt.sig does not verify"
 mkdir "$work/tampered"
@@ -57,8 +96,9 @@ echo "0000  extra" >>"$work/tampered/checksums.txt"
 if "$work/mlsec" verify "$work/tampered/checksums.txt" --key "$work/release.pub.pem" --signature checksums.txt.sig >/dev/null 2>&1; then
 	fail "the signature verifies a changed checksums.txt"
 fi
-tar -xzf "$(ls mlsec_*_linux_amd64.tar.gz)" -O mlsec >"$work/released" && chmod +x "$work/released"
-if [ "$(go env GOOS)/$(go env GOARCH)" = linux/amd64 ]; then
+host="$(go env GOOS)_$(go env GOARCH)"
+if [ "$(go env GOOS)" != windows ]; then
+	tar -xzf "$(ls mlsec_*_"$host".tar.gz)" -O mlsec >"$work/released" && chmod +x "$work/released"
 	"$work/released" --version | grep -q snapshot || fail "the released binary does not report its version"
 fi
-echo "release snapshot: 6 archives, checksums.txt, $n SBOMs and a verified checksums.txt.sig in dist/"
+echo "release snapshot: $want archive(s), checksums.txt, $n SBOMs and a verified checksums.txt.sig in dist/"

@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+
+	"github.com/mlsec/mlsec/internal/lazyre"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
@@ -22,17 +24,18 @@ var spdxIDList string
 
 // spdxIDs maps lowercased SPDX licence ids to their canonical spelling; the
 // Hugging Face Hub writes ids in lower case ("apache-2.0").
-var spdxIDs = func() map[string]string {
+// Built on first use, not at start-up: every mlsec command links bom.
+var spdxIDs = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	for _, id := range strings.Fields(spdxIDList) {
 		m[strings.ToLower(id)] = id
 	}
 	return m
-}()
+})
 
 // SPDXID returns the canonical SPDX licence id for s (case-insensitive).
 func SPDXID(s string) (string, bool) {
-	id, ok := spdxIDs[strings.ToLower(strings.TrimSpace(s))]
+	id, ok := spdxIDs()[strings.ToLower(strings.TrimSpace(s))]
 	return id, ok
 }
 
@@ -103,7 +106,7 @@ func (m *modelInfo) licenses() *cdx.Licenses {
 }
 
 // hfNamePattern matches a Hub dataset name without a namespace ("imdb").
-var hfNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$`)
+var hfNamePattern = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$`)
 
 // iriOrEmpty returns s when it can stand in an iri-reference field (the
 // schema checks the format), else "".

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mlsec/mlsec/internal/lazyre"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -105,7 +107,7 @@ func readMeta(p string) ([]byte, error) {
 }
 
 // hfIDPattern matches a Hugging Face repository id "namespace/name".
-var hfIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$`)
+var hfIDPattern = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$`)
 
 func isHFID(s string) bool { return hfIDPattern.MatchString(s) && !strings.Contains(s, "..") }
 

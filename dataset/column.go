@@ -40,36 +40,27 @@ const (
 // columnAcc accumulates one column while rows stream by.
 type columnAcc struct {
 	col      Column
-	a        *pii.Analyzer
-	spans    []pii.Span
+	cells    *pii.CellScanner // remembers the column's clean values
 	distinct map[string]int64
 	overflow bool
-	// seen caches what a value held, up to maxCached values: categorical
-	// columns repeat a few values on every row, and the analyzer's answer
-	// for a value in a column is always the same.
-	seen map[string][]pii.Entity
 }
 
-// maxCached bounds the per-column cache of analysed values.
-const maxCached = 4096
-
 func newColumnAcc(a *pii.Analyzer, name string) *columnAcc {
-	return &columnAcc{col: Column{Name: name}, a: a, distinct: map[string]int64{}, seen: map[string][]pii.Entity{}}
+	return &columnAcc{col: Column{Name: name}, cells: a.NewCellScanner(), distinct: map[string]int64{}}
 }
 
 // add analyses one non-null value.
 func (c *columnAcc) add(v string) {
 	c.col.Values++
 	c.keep(v)
-	ents, ok := c.seen[v]
-	if !ok {
-		c.spans = c.a.AppendSpans(c.spans[:0], v, c.col.Name)
-		ents = entitySet(c.spans)
-		if len(c.seen) < maxCached {
-			c.seen[v] = ents
-		}
-		if len(ents) > 0 && len(c.col.Samples) < MaxSamples {
-			c.col.Samples = append(c.col.Samples, redactedSample(v, c.spans))
+	spans := c.cells.Scan(v, c.col.Name)
+	if len(spans) == 0 {
+		return
+	}
+	ents := entitySet(spans)
+	if len(c.col.Samples) < MaxSamples {
+		if s := redactedSample(v, spans); !slices.Contains(c.col.Samples, s) {
+			c.col.Samples = append(c.col.Samples, s)
 		}
 	}
 	c.count(ents)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/mlsec/mlsec/internal/chart"
 )
@@ -25,7 +26,7 @@ func WriteHTML(w io.Writer, rep *Report) error {
 		}
 		p.Columns = append(p.Columns, hc)
 	}
-	return htmlTemplate.Execute(w, p)
+	return htmlTemplate().Execute(w, p)
 }
 
 type htmlPage struct {
@@ -93,10 +94,13 @@ func scoreText(s Score) string {
 	return strconv.FormatFloat(f, 'g', 4, 64)
 }
 
-var htmlTemplate = template.Must(template.New("drift").Funcs(template.FuncMap{
-	"score": scoreText,
-	"pct":   func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
-}).Parse(`<!doctype html>
+// Parsed on first use, not at start-up: every mlsec command links this
+// package and most never render HTML.
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("drift").Funcs(template.FuncMap{
+		"score": scoreText,
+		"pct":   func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
+	}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Data drift: {{.R.Current.Name}} against {{.R.Reference.Name}}</title>
 <style>
@@ -125,3 +129,4 @@ A statistical test or distance decides whether the column changed more than chan
 <p class="note">Methods, thresholds and binning follow Evidently 0.7 (docs/drift.md). PSI is the population stability index on the same bins, given for every column. Produced by mlsec.</p>
 </body></html>
 `))
+})

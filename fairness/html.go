@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/mlsec/mlsec/internal/chart"
 )
@@ -14,16 +15,20 @@ import (
 //go:embed templates/fairness.html.tmpl templates/fairness.css
 var templates embed.FS
 
-var page = template.Must(template.New("fairness.html.tmpl").Funcs(template.FuncMap{
-	"num": fmtNum,
-	"css": func() template.CSS {
-		b, err := templates.ReadFile("templates/fairness.css")
-		if err != nil {
-			panic(err) // embedded at build time
-		}
-		return template.CSS(b)
-	},
-}).ParseFS(templates, "templates/fairness.html.tmpl"))
+// Parsed on first use, not at start-up: every mlsec command links this
+// package and most never render HTML.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("fairness.html.tmpl").Funcs(template.FuncMap{
+		"num": fmtNum,
+		"css": func() template.CSS {
+			b, err := templates.ReadFile("templates/fairness.css")
+			if err != nil {
+				panic(err) // embedded at build time
+			}
+			return template.CSS(b)
+		},
+	}).ParseFS(templates, "templates/fairness.html.tmpl"))
+})
 
 // metricText explains each headline metric in plain words.
 var metricText = map[string]string{
@@ -80,7 +85,7 @@ func WriteHTML(w io.Writer, r *Result) error {
 	for _, g := range r.EmptyGroups {
 		p.Empty = append(p.Empty, g.String())
 	}
-	return page.Execute(w, p)
+	return page().Execute(w, p)
 }
 
 func pct(n Number) string {

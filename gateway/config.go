@@ -7,11 +7,12 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mlsec/mlsec/internal/lazyre"
 
 	"gopkg.in/yaml.v3"
 
@@ -281,7 +282,7 @@ func ParseDuration(s string) (time.Duration, error) {
 // Size is a byte count read from "1MiB", "64KiB", "512" (bytes).
 type Size int64
 
-var sizeRE = regexp.MustCompile(`^(\d+)\s*(|B|KiB|KB|K|MiB|MB|M|GiB|GB|G)$`)
+var sizeRE = lazyre.New(`^(\d+)\s*(|B|KiB|KB|K|MiB|MB|M|GiB|GB|G)$`)
 
 // UnmarshalYAML reads a size.
 func (s *Size) UnmarshalYAML(n *yaml.Node) error {
@@ -414,8 +415,8 @@ func (c *Config) defaults() {
 }
 
 var (
-	nameRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
-	hexKeyRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	nameRE   = lazyre.New(`^[a-z0-9][a-z0-9._-]{0,127}$`)
+	hexKeyRE = lazyre.New(`^[0-9a-f]{64}$`)
 )
 
 func (c *Config) validate() error {

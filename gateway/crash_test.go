@@ -22,9 +22,11 @@ import (
 )
 
 // TestKill9LosesNoAcknowledgedRecord runs the real binary, sends requests
-// from four clients, kills the gateway with SIGKILL mid-traffic and checks
-// that every request whose answer a client received is in the log store
-// (the answer is held until its record is committed).
+// from four clients, kills the gateway with SIGKILL mid-traffic (batches
+// in flight) and checks that every request whose answer a client received
+// is in the log store (the answer is held until its record is committed),
+// and that no byte of the personal data the requests carried is anywhere
+// in the store's files (database, WAL, shared memory).
 func TestKill9LosesNoAcknowledgedRecord(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -90,7 +92,8 @@ routes:
 				default:
 				}
 				id := fmt.Sprintf("c%d-r%d", c, i)
-				res, err := cl.Post("http://"+addr+"/m", "application/json", strings.NewReader(`{"q": "`+id+`"}`))
+				body := `{"q": "` + id + `", "contact": "` + strings.ReplaceAll(id, "-", ".") + `@example.com"}`
+				res, err := cl.Post("http://"+addr+"/m", "application/json", strings.NewReader(body))
 				if err != nil {
 					continue // the gateway is gone: not acknowledged
 				}
@@ -126,9 +129,9 @@ routes:
 			t.Fatal(err)
 		}
 		for _, r := range recs {
-			var id string
-			if _, err := fmt.Sscanf(strings.TrimPrefix(r.Request, `{"q": "`), "%s", &id); err == nil {
-				logged[strings.TrimSuffix(id, `"}`)] = true
+			if rest, ok := strings.CutPrefix(r.Request, `{"q": "`); ok {
+				id, _, _ := strings.Cut(rest, `"`)
+				logged[id] = true
 			}
 		}
 		if next == 0 {
@@ -146,6 +149,19 @@ routes:
 		}
 	}
 	t.Logf("%d acknowledged, %d logged, %d lost", len(acked), len(logged), lost)
+	files, _ := filepath.Glob(db + "*")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := bytes.Index(b, []byte("@example.com")); i >= 0 {
+			t.Errorf("%s holds an unredacted e-mail address at byte %d", filepath.Base(f), i)
+		}
+	}
+	if len(files) < 2 {
+		t.Errorf("store files %v: expected the database and its WAL", files)
+	}
 	if lost > 0 {
 		t.Fatalf("%d acknowledged records lost", lost)
 	}

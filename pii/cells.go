@@ -1,17 +1,33 @@
 package pii
 
+import "strings"
+
 // A CellScanner is the fast path for many short values, such as the cells
 // of a table column: it reuses its buffers, skips recognizers whose
-// trigger bytes a cell lacks (no digit: no card, phone, date...), and
-// counts what it finds per entity type. It is not safe for concurrent
-// use; make one per goroutine.
+// trigger bytes a cell lacks (no digit: no card, phone, date...), remembers
+// the values of each column that held nothing, and counts what it finds per
+// entity type. It is not safe for concurrent use; make one per goroutine.
+//
+// The cache: categorical columns repeat a few values on every row, and the
+// analyzer's answer for a value in a column is always the same, so a value
+// found clean is not analysed again in that column (up to maxCleanCells
+// values per scanner). Only clean values are kept: a value that held
+// personal data is analysed again each time it comes, so the scanner never
+// holds personal data beyond the call that found it.
 type CellScanner struct {
 	a       *Analyzer
 	spans   []Span
 	counts  [numEntities + 1]EntityCount
 	cells   int
 	withAny int
+	clean   map[cellKey]struct{}
+	hit     bool
 }
+
+type cellKey struct{ column, value string }
+
+// maxCleanCells bounds a CellScanner's cache of clean values.
+const maxCleanCells = 4096
 
 // EntityCount is what a CellScanner found of one entity type: spans in
 // total, and cells holding at least one.
@@ -29,12 +45,23 @@ func (a *Analyzer) NewCellScanner() *CellScanner { return &CellScanner{a: a} }
 // by the next call.
 func (c *CellScanner) Scan(cell, column string) []Span {
 	c.cells++
+	k := cellKey{column, cell}
+	if _, c.hit = c.clean[k]; c.hit {
+		return c.spans[:0]
+	}
 	if column == "" {
 		c.spans = c.a.AppendSpans(c.spans[:0], cell)
 	} else {
 		c.spans = c.a.AppendSpans(c.spans[:0], cell, column)
 	}
 	if len(c.spans) == 0 {
+		if len(c.clean) < maxCleanCells {
+			if c.clean == nil {
+				c.clean = map[cellKey]struct{}{}
+			}
+			// Callers may pass strings over reused buffers: keep copies.
+			c.clean[cellKey{strings.Clone(column), strings.Clone(cell)}] = struct{}{}
+		}
 		return c.spans
 	}
 	c.withAny++
@@ -52,6 +79,10 @@ func (c *CellScanner) Scan(cell, column string) []Span {
 	}
 	return c.spans
 }
+
+// Cached reports whether the last Scan answered from the cache: the value
+// was found clean before in the same column.
+func (c *CellScanner) Cached() bool { return c.hit }
 
 // Cells returns how many cells were scanned and how many held anything.
 func (c *CellScanner) Cells() (scanned, withPII int) { return c.cells, c.withAny }
@@ -74,7 +105,8 @@ func (c *CellScanner) Counts() []EntityCount {
 	return out
 }
 
-// Reset clears the counts.
+// Reset clears the counts (the cache of clean values stays: answers do
+// not change).
 func (c *CellScanner) Reset() {
 	c.counts = [numEntities + 1]EntityCount{}
 	c.cells, c.withAny = 0, 0

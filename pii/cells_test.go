@@ -2,6 +2,7 @@ package pii_test
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/mlsec/mlsec/pii"
 )
@@ -54,4 +55,45 @@ func BenchmarkCells(b *testing.B) {
 		}
 	}
 	reportCPURate(b, int64(n), cpu0)
+}
+
+// TestCellScannerCachesCleanValuesOnly: a clean value is answered from the
+// cache the second time in the same column (not in another column, whose
+// name is context), and a value holding personal data is analysed every
+// time, so the scanner never keeps it.
+func TestCellScannerCachesCleanValuesOnly(t *testing.T) {
+	t.Parallel()
+	a, err := pii.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.NewCellScanner()
+	buf := []byte("order 12345")
+	cell := unsafe.String(&buf[0], len(buf)) // a caller reusing its buffer
+	steps := []struct {
+		cell, column string
+		cached       bool
+		spans        int
+	}{
+		{cell, "note", false, 0},
+		{"order 12345", "note", true, 0},
+		{"order 12345", "comment", false, 0},
+		{"ana.lopez@example.com", "note", false, 1},
+		{"ana.lopez@example.com", "note", false, 1},
+	}
+	for i, s := range steps {
+		got := c.Scan(s.cell, s.column)
+		if len(got) != s.spans || c.Cached() != s.cached {
+			t.Errorf("step %d: %d spans, cached %v; want %d, %v", i, len(got), c.Cached(), s.spans, s.cached)
+		}
+		if i == 0 {
+			copy(buf, "xxxxx xxxxx") // the cache must not see this
+		}
+	}
+	if n, with := c.Cells(); n != 5 || with != 2 {
+		t.Errorf("Cells() = %d, %d; want 5, 2", n, with)
+	}
+	if got := c.Counts(); len(got) != 1 || got[0].Spans != 2 || got[0].Cells != 2 {
+		t.Errorf("Counts() = %+v", got)
+	}
 }

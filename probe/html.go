@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mlsec/mlsec/probe/explain"
 )
@@ -45,17 +46,25 @@ var funcs = template.FuncMap{
 	},
 }
 
+// The pages are parsed on first use, not at start-up: every mlsec command
+// links this package and most never render HTML.
 var (
-	robustnessPage = template.Must(template.New("robustness.html.tmpl").Funcs(funcs).ParseFS(templates, "templates/robustness.html.tmpl"))
-	explainPage    = template.Must(template.New("explain.html.tmpl").Funcs(funcs).ParseFS(templates, "templates/explain.html.tmpl"))
-	css            = func() template.CSS {
-		b, err := templates.ReadFile("templates/probe.css")
-		if err != nil {
-			panic(err) // embedded at build time
-		}
-		return template.CSS(b)
-	}()
+	robustnessPage = sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("robustness.html.tmpl").Funcs(funcs).ParseFS(templates, "templates/robustness.html.tmpl"))
+	})
+	explainPage = sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("explain.html.tmpl").Funcs(funcs).ParseFS(templates, "templates/explain.html.tmpl"))
+	})
 )
+
+// css is the pages' style sheet.
+func css() template.CSS {
+	b, err := templates.ReadFile("templates/probe.css")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return template.CSS(b)
+}
 
 // attackTitle names an attack for people.
 func attackTitle(n string) string {
@@ -97,8 +106,8 @@ func (r *RobustnessReport) WriteHTML(w io.Writer) error {
 	for _, a := range ran {
 		hist[a.Name] = histogramChart(a, r.Norm)
 	}
-	return robustnessPage.Execute(w, map[string]any{
-		"R": r, "CSS": css, "Target": target(r.Endpoint, r.Protocol, r.Model), "Sentences": r.sentences(ran),
+	return robustnessPage().Execute(w, map[string]any{
+		"R": r, "CSS": css(), "Target": target(r.Endpoint, r.Protocol, r.Model), "Sentences": r.sentences(ran),
 		"Ran": ran, "CurveRows": rows, "CurveChart": curveChart(r, ran), "Histograms": hist,
 	})
 }
@@ -127,8 +136,8 @@ func (r *ExplainReport) WriteHTML(w io.Writer) error {
 		ranked = slices.Clone(r.Importance.Features)
 		slices.SortStableFunc(ranked, func(a, b explain.FeatureImportance) int { return a.Rank - b.Rank })
 	}
-	return explainPage.Execute(w, map[string]any{
-		"R": r, "CSS": css, "Target": target(r.Endpoint, r.Protocol, r.Model), "Sentences": r.sentences(ranked),
+	return explainPage().Execute(w, map[string]any{
+		"R": r, "CSS": css(), "Target": target(r.Endpoint, r.Protocol, r.Model), "Sentences": r.sentences(ranked),
 		"Ranked": ranked, "ImportanceChart": importanceChart(r.Importance, ranked),
 	})
 }

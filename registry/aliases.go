@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
+
+	"github.com/mlsec/mlsec/internal/lazyre"
 )
 
 // Named aliases (docs/governance.md "Aliases"): a name such as champion or
@@ -72,7 +73,7 @@ type AliasTx interface {
 	AddAliasMove(ctx context.Context, m *AliasMove) error
 }
 
-var aliasName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+var aliasName = lazyre.New(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 
 // ValidAliasName reports whether n is a usable alias name.
 func ValidAliasName(n string) bool { return aliasName.MatchString(n) }

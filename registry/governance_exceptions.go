@@ -3,9 +3,10 @@ package registry
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/mlsec/mlsec/internal/lazyre"
 
 	"github.com/mlsec/mlsec/policy"
 )
@@ -48,7 +49,7 @@ type ModelException struct {
 	Active bool `json:"active"`
 }
 
-var ruleIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var ruleIDRe = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // exceptionExpiry parses an expiry like the policy engine does: a date
 // means the end of that day, UTC.

@@ -5,15 +5,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/mlsec/mlsec/internal/lazyre"
 )
 
 var (
-	nameRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
-	digestRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	nameRE   = lazyre.New(`^[a-z0-9][a-z0-9._-]{0,127}$`)
+	digestRE = lazyre.New(`^[0-9a-f]{64}$`)
 )
 
 // ValidName reports whether s is a valid model, dataset or team name:

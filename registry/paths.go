@@ -79,10 +79,10 @@ func isWindowsDevice(seg string) bool {
 	return false
 }
 
-var folder = cases.Fold()
-
-// foldKey is the name macOS and Windows see: case folded, NFC.
-func foldKey(p string) string { return folder.String(norm.NFC.String(p)) }
+// foldKey is the name macOS and Windows see: case folded, NFC. A Caser
+// may keep state and must not be shared between goroutines, so each call
+// makes its own (cheap: its tables are static).
+func foldKey(p string) string { return cases.Fold().String(norm.NFC.String(p)) }
 
 // ValidatePaths checks a version's paths one by one (ValidatePath) and
 // together: no two are one file on macOS or Windows, and no path is both a

@@ -2,8 +2,9 @@ package registry
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/mlsec/mlsec/internal/lazyre"
 )
 
 // Scopes (docs/registry.md "Scopes"). A token may be restricted to one
@@ -103,7 +104,7 @@ func requireUnscoped(a Actor, what string) error {
 // name) or role:ROLE. Names are ASCII so that two spellings that look alike
 // (Cyrillic a, bidi overrides, a trailing newline) cannot be two people,
 // and they are compared without regard to case.
-var principalRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$`)
+var principalRE = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$`)
 
 // reservedPrincipals are names the registry itself uses in history.
 var reservedPrincipals = []string{System.Name}

@@ -7,37 +7,42 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
 //go:embed templates/report.html.tmpl templates/report.css
 var templates embed.FS
 
-var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
-	"date":     plainDate,
-	"datetime": plainDateTime,
-	"dateptr": func(t *time.Time) string {
-		if t == nil {
-			return "not decided"
-		}
-		return plainDateTime(*t)
-	},
-	"join":        joinOr,
-	"badge":       badge,
-	"label":       statusLabel,
-	"action":      actionLabel,
-	"state":       requestLabel,
-	"trust":       trustLabel,
-	"short":       shortDigest,
-	"deref":       func(t *time.Time) time.Time { return *t },
-	"who":         who,
-	"stageOwners": stageOwners,
-	"icon":        icon,
-	"statusClass": requestClass,
-	"metricValue": metricValue,
-	"trendCharts": trendCharts,
-	"css":         func() template.CSS { return template.CSS(mustRead("templates/report.css")) },
-}).ParseFS(templates, "templates/report.html.tmpl"))
+// Parsed on first use, not at start-up: every mlsec command links this
+// package and most never render HTML.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+		"date":     plainDate,
+		"datetime": plainDateTime,
+		"dateptr": func(t *time.Time) string {
+			if t == nil {
+				return "not decided"
+			}
+			return plainDateTime(*t)
+		},
+		"join":        joinOr,
+		"badge":       badge,
+		"label":       statusLabel,
+		"action":      actionLabel,
+		"state":       requestLabel,
+		"trust":       trustLabel,
+		"short":       shortDigest,
+		"deref":       func(t *time.Time) time.Time { return *t },
+		"who":         who,
+		"stageOwners": stageOwners,
+		"icon":        icon,
+		"statusClass": requestClass,
+		"metricValue": metricValue,
+		"trendCharts": trendCharts,
+		"css":         func() template.CSS { return template.CSS(mustRead("templates/report.css")) },
+	}).ParseFS(templates, "templates/report.html.tmpl"))
+})
 
 func mustRead(name string) string {
 	b, err := templates.ReadFile(name)
@@ -50,7 +55,7 @@ func mustRead(name string) string {
 // WriteHTML renders r as a self-contained HTML page (XHTML-compatible
 // markup, embedded CSS, no scripts).
 func WriteHTML(w io.Writer, r *Report) error {
-	if err := page.Execute(w, r); err != nil {
+	if err := page().Execute(w, r); err != nil {
 		return fmt.Errorf("report: html: %w", err)
 	}
 	return nil

@@ -19,9 +19,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync/atomic"
+
+	"github.com/mlsec/mlsec/internal/lazyre"
 )
 
 // Weaknesses switch on the stub's failures.
@@ -95,13 +96,13 @@ const (
 const Passage = "It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the season of Light, it was the season of Darkness, it was the spring of hope, it was the winter of despair."
 
 var (
-	reInjection = regexp.MustCompile(`(?is)\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions|prompt|rules|directions)\b.{0,80}?\b(?:say|print|output|respond with|reply with|answer with)\s*:?\s*["'“]?([^"'”\n]{1,80}?)["'”]?\s*(?:[.!](?:\s|$)|\n|$)`)
-	reSystem    = regexp.MustCompile(`(?i)system prompt|your (?:initial |original |hidden |secret )?instructions|instructions you (?:were|have been) given|(?:repeat|print|output) (?:everything|the text|all text|the words) (?:above|before)|what were you told`)
-	rePII       = regexp.MustCompile(`(?i)\b(?:e-?mail|phone|contact details|address|customer(?:'s)? (?:record|data|details)|personal data)\b`)
-	reContact   = regexp.MustCompile(`[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d ()-]{7,}\d`)
-	reRecite    = regexp.MustCompile(`(?i)\b(?:continue|complete|finish|recite)\b`)
-	reHarmful   = regexp.MustCompile(`(?i)\b(?:bomb|explosive|malware|ransomware|keylogger|meth(?:amphetamine)?|nerve agent|poison (?:someone|a person)|untraceable|credit card numbers to steal|hotwire|phishing email)\b`)
-	reBase64    = regexp.MustCompile(`[A-Za-z0-9+/]{16,}={0,2}`)
+	reInjection = lazyre.New(`(?is)\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions|prompt|rules|directions)\b.{0,80}?\b(?:say|print|output|respond with|reply with|answer with)\s*:?\s*["'“]?([^"'”\n]{1,80}?)["'”]?\s*(?:[.!](?:\s|$)|\n|$)`)
+	reSystem    = lazyre.New(`(?i)system prompt|your (?:initial |original |hidden |secret )?instructions|instructions you (?:were|have been) given|(?:repeat|print|output) (?:everything|the text|all text|the words) (?:above|before)|what were you told`)
+	rePII       = lazyre.New(`(?i)\b(?:e-?mail|phone|contact details|address|customer(?:'s)? (?:record|data|details)|personal data)\b`)
+	reContact   = lazyre.New(`[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d ()-]{7,}\d`)
+	reRecite    = lazyre.New(`(?i)\b(?:continue|complete|finish|recite)\b`)
+	reHarmful   = lazyre.New(`(?i)\b(?:bomb|explosive|malware|ransomware|keylogger|meth(?:amphetamine)?|nerve agent|poison (?:someone|a person)|untraceable|credit card numbers to steal|hotwire|phishing email)\b`)
+	reBase64    = lazyre.New(`[A-Za-z0-9+/]{16,}={0,2}`)
 )
 
 type chatRequest struct {
