@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/mlsec/mlsec/evidence"
-	"github.com/mlsec/mlsec/policy"
 )
 
 // BaselineEvidenceTypes are the evidence types of the production version
@@ -17,7 +16,7 @@ var BaselineEvidenceTypes = []string{evidence.TypeFairness}
 
 // productionBaseline returns the model's production version with its
 // evidence of BaselineEvidenceTypes, or nil when there is none or it is v.
-func (s *Service) productionBaseline(ctx context.Context, v Version) (*policy.Baseline, error) {
+func (s *Service) productionBaseline(ctx context.Context, v Version) (*Baseline, error) {
 	vs, _, err := s.store.ListVersions(ctx, VersionFilter{Page: Page{Limit: 1}, Model: v.Model, Stage: StageProduction})
 	if err != nil {
 		return nil, err
@@ -26,7 +25,7 @@ func (s *Service) productionBaseline(ctx context.Context, v Version) (*policy.Ba
 		return nil, nil
 	}
 	p := vs[0]
-	b := &policy.Baseline{Version: p.Number, Digest: p.Digest, Evidence: []evidence.Item{}}
+	b := &Baseline{Version: p.Number, Digest: p.Digest, Evidence: []evidence.Item{}}
 	for _, t := range BaselineEvidenceTypes {
 		f := EvidenceFilter{Page: Page{Limit: MaxLimit}, VersionID: p.ID, Type: t}
 		for {

@@ -11,6 +11,7 @@ import (
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/policyeval"
 	"github.com/mlsec/mlsec/registry/store"
 )
 
@@ -42,7 +43,7 @@ func TestDecisionInputHasProductionBaseline(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(baselinePolicy), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policy.New(t.Context(), policy.Options{Dirs: []string{dir}, NoDefault: true})
+	eng, err := policyeval.New(t.Context(), policy.Options{Dirs: []string{dir}, NoDefault: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestDecisionInputHasProductionBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "production v1 " + v1.Digest + `: ["fairness"]`
-	if !slices.ContainsFunc(d.Policy.Warnings, func(r policy.Result) bool { return strings.Contains(r.Message, want) }) {
+	if !slices.ContainsFunc(d.Policy.Warnings, func(r registry.PolicyResult) bool { return strings.Contains(r.Message, want) }) {
 		t.Fatalf("warnings %+v, want %q", d.Policy.Warnings, want)
 	}
 }

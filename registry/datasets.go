@@ -13,7 +13,6 @@ import (
 
 	"github.com/mlsec/mlsec/dataset"
 	"github.com/mlsec/mlsec/evidence"
-	"github.com/mlsec/mlsec/policy"
 )
 
 // Dataset versions (docs/data.md "Registered datasets"): training data as a
@@ -433,10 +432,35 @@ func (s *Service) voteDataset(ctx context.Context, a Actor, name string, number 
 	return v, err
 }
 
+// TrainingDataset is one training dataset version as the policy sees it
+// (input.datasets; policy.Dataset has the same fields, and policyeval
+// converts). Registered is false when no registered dataset has the digest
+// (then the other fields are empty). Approval is approved, pending,
+// rejected, or none (a dataset entry without versions, which cannot be
+// approved). PIIScanned is false when no PII summary was recorded or the
+// scan did not analyse every file.
+type TrainingDataset struct {
+	Digest         string `json:"digest"`
+	Registered     bool   `json:"registered"`
+	Name           string `json:"name,omitempty"`
+	Version        int    `json:"version,omitempty"`
+	Team           string `json:"team,omitempty"`
+	Owner          string `json:"owner,omitempty"`
+	Classification string `json:"classification,omitempty"`
+	Approval       string `json:"approval,omitempty"`
+	// ApprovedBy is who completed the approval (or the rejection).
+	ApprovedBy string `json:"approved_by,omitempty"`
+	PIIScanned bool   `json:"pii_scanned"`
+	// Entities counts the values holding each PII entity type.
+	Entities map[string]int64 `json:"entities,omitempty"`
+	// SensitiveAttributes are the columns reported as sensitive attributes.
+	SensitiveAttributes []string `json:"sensitive_attributes,omitempty"`
+}
+
 // DatasetFact is what the policy knows of dataset version v (one place:
 // the registry's decisions and 'mlsec gate --dataset' both use it).
-func DatasetFact(v DatasetVersion) policy.Dataset {
-	f := policy.Dataset{Digest: v.Digest, Registered: true, Name: v.Dataset, Version: v.Number, Team: v.Team, Owner: v.Owner,
+func DatasetFact(v DatasetVersion) TrainingDataset {
+	f := TrainingDataset{Digest: v.Digest, Registered: true, Name: v.Dataset, Version: v.Number, Team: v.Team, Owner: v.Owner,
 		Classification: v.Classification, Approval: string(v.Status), ApprovedBy: v.DecidedBy}
 	if v.PII != nil {
 		f.PIIScanned = v.PII.Complete
@@ -451,7 +475,7 @@ func DatasetFact(v DatasetVersion) policy.Dataset {
 // sees: for the web UI and the report ("what data is this model built on,
 // and who approved it?"). A dataset outside the actor's scope is reduced
 // to its digest, registration and approval.
-func (s *Service) TrainingData(ctx context.Context, a Actor, model string, number int) ([]policy.Dataset, error) {
+func (s *Service) TrainingData(ctx context.Context, a Actor, model string, number int) ([]TrainingDataset, error) {
 	_, v, err := s.versionFor(ctx, s.store, a, PermRead, model, number)
 	if err != nil {
 		return nil, err
@@ -459,7 +483,7 @@ func (s *Service) TrainingData(ctx context.Context, a Actor, model string, numbe
 	fs, err := s.datasetFacts(ctx, v)
 	for i, f := range fs {
 		if f.Registered && !a.Scope().AllowsDataset(Dataset{Team: f.Team}) {
-			fs[i] = policy.Dataset{Digest: f.Digest, Registered: true, Approval: f.Approval, PIIScanned: f.PIIScanned}
+			fs[i] = TrainingDataset{Digest: f.Digest, Registered: true, Approval: f.Approval, PIIScanned: f.PIIScanned}
 		}
 	}
 	return fs, err
@@ -469,7 +493,7 @@ func (s *Service) TrainingData(ctx context.Context, a Actor, model string, numbe
 // policy: the approved version with that digest if there is one, else the
 // latest registered one, else a dataset entry with that digest (approval
 // none), else not registered.
-func (s *Service) datasetFacts(ctx context.Context, v Version) ([]policy.Dataset, error) {
+func (s *Service) datasetFacts(ctx context.Context, v Version) ([]TrainingDataset, error) {
 	edges, err := s.store.ListLineage(ctx, v.ID)
 	if err != nil {
 		return nil, err
@@ -478,7 +502,7 @@ func (s *Service) datasetFacts(ctx context.Context, v Version) ([]policy.Dataset
 	if err != nil {
 		return nil, err
 	}
-	var out []policy.Dataset
+	var out []TrainingDataset
 	seen := map[string]bool{}
 	for _, e := range edges {
 		if e.Kind != TrainedOn || seen[e.Target] {
@@ -494,10 +518,10 @@ func (s *Service) datasetFacts(ctx context.Context, v Version) ([]policy.Dataset
 	return out, nil
 }
 
-func digestFact(ctx context.Context, dr DatasetVersionReader, digest string) (policy.Dataset, error) {
+func digestFact(ctx context.Context, dr DatasetVersionReader, digest string) (TrainingDataset, error) {
 	vs, err := dr.DatasetVersionsByDigest(ctx, digest)
 	if err != nil {
-		return policy.Dataset{}, err
+		return TrainingDataset{}, err
 	}
 	if len(vs) > 0 {
 		best := vs[len(vs)-1]
@@ -510,8 +534,8 @@ func digestFact(ctx context.Context, dr DatasetVersionReader, digest string) (po
 	}
 	ds, err := dr.DatasetsByDigest(ctx, digest)
 	if err != nil || len(ds) == 0 {
-		return policy.Dataset{Digest: digest}, err
+		return TrainingDataset{Digest: digest}, err
 	}
 	d := ds[0]
-	return policy.Dataset{Digest: digest, Registered: true, Name: d.Name, Team: d.Team, Owner: d.Owner, Approval: "none"}, nil
+	return TrainingDataset{Digest: digest, Registered: true, Name: d.Name, Team: d.Team, Owner: d.Owner, Approval: "none"}, nil
 }

@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mlsec/mlsec/evidence"
-	"github.com/mlsec/mlsec/policy"
 )
 
 // DecisionAction is what a decision request asks for.
@@ -78,13 +76,6 @@ type DecisionRequest struct {
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
 }
 
-// Evaluation is a request's policy verdict as the registry stores and
-// serves it: the policy engine's decision, kept as a JSON document of this
-// registry type, so the store never depends on the policy package.
-type Evaluation struct {
-	policy.Decision
-}
-
 // Approval is one vote on a request: an approver's verdict, or an
 // exception owner's acceptance (Kind).
 type Approval struct {
@@ -129,47 +120,42 @@ type NewRequest struct {
 const MaxRationale = 16 << 10
 
 type governanceConfig struct {
-	once sync.Once
-	eng  *policy.Engine
-	err  error
+	eval Evaluator
 }
 
-// WithPolicy sets the policy engine that evaluates decisions (default: the
-// embedded default bundle, loaded on first use).
-func WithPolicy(e *policy.Engine) Option { return func(s *Service) { s.gov.eng = e } }
+// WithPolicy sets the evaluator that decides governance actions
+// (registry/policyeval.New over the policy engine). Without one, every
+// decision fails with ErrNoPolicy.
+func WithPolicy(e Evaluator) Option { return func(s *Service) { s.gov.eval = e } }
 
-func (s *Service) policyEngine(ctx context.Context) (*policy.Engine, error) {
-	s.gov.once.Do(func() {
-		if s.gov.eng == nil {
-			s.gov.eng, s.gov.err = policy.New(ctx, policy.Options{})
-		}
-	})
-	return s.gov.eng, s.gov.err
+func (s *Service) evaluator() (Evaluator, error) {
+	if s.gov.eval == nil {
+		return nil, fmt.Errorf("%w: the registry refuses decisions it cannot evaluate (wire one with registry.WithPolicy)", ErrNoPolicy)
+	}
+	return s.gov.eval, nil
 }
 
 // maxPolicyEvidence bounds the evidence records one evaluation reads.
 const maxPolicyEvidence = 5000
 
-// PolicyInput builds the policy input for action on version v from its
-// stored evidence. Records the server's worker wrote (actor system) are
+// PolicyInput builds the evaluator's input for action on version v from
+// its stored evidence. Records the server's worker wrote (actor system) are
 // first-party; others count as signed only if their attestation verified
 // when posted. The model's granted exceptions are input exceptions, and the
 // production version (when it is another one) is input.production, and
 // each dataset the version was trained on (trained_on lineage) is an entry
 // of input.datasets with its registration, approval and PII (datasets.go).
-func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor) (policy.Input, error) {
-	in := policy.Input{
-		Subject: policy.Subject{Name: v.Model, Digest: map[string]string{"sha256": v.Digest}},
-		Action:  policy.Action{Name: string(action), Stage: string(stage)},
-		Actor:   policy.Actor{Name: a.Principal(), Kind: "user"},
-		Context: policy.Context{Environment: "registry", Time: s.now().UTC().Format(time.RFC3339)},
-	}
+func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor) (EvalInput, error) {
+	in := EvalInput{Model: v.Model, Digest: v.Digest, Action: action, Stage: stage, Actor: a.Principal(), Time: s.now().UTC()}
 	excs, err := s.policyExceptions(ctx, v.ModelID)
 	if err != nil {
 		return in, err
 	}
 	in.Exceptions = excs
 	if in.Production, err = s.productionBaseline(ctx, v); err != nil {
+		return in, err
+	}
+	if in.Profile, err = s.modelProfile(ctx, v.Model); err != nil {
 		return in, err
 	}
 	if in.Datasets, err = s.datasetFacts(ctx, v); err != nil {
@@ -198,21 +184,21 @@ func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAct
 
 // evaluate decides action on v; extra are exceptions under request (a
 // grant_exception request is evaluated with its exception applied).
-func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor, extra ...policy.Exception) (*Evaluation, error) {
-	eng, err := s.policyEngine(ctx)
+func (s *Service) evaluate(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor, extra ...Waiver) (*Evaluation, error) {
+	ev, err := s.evaluator()
 	if err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
+		return nil, err
 	}
 	in, err := s.PolicyInput(ctx, v, action, stage, a)
 	if err != nil {
 		return nil, err
 	}
 	in.Exceptions = append(in.Exceptions, extra...)
-	dec, err := eng.Evaluate(ctx, in)
+	dec, err := ev.Evaluate(ctx, in)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("policy: %w", err)
 	}
-	return &Evaluation{Decision: *dec}, nil
+	return dec, nil
 }
 
 func targetStage(r NewRequest) (Stage, error) {
@@ -287,7 +273,7 @@ func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, nu
 	if v.Analysis == AnalysisPending {
 		return d, fmt.Errorf("%w: version %s/%d: the server's scan, BOM and signature check are still running", ErrAnalysisPending, model, number)
 	}
-	var extra []policy.Exception
+	var extra []Waiver
 	if in.Action == ActionGrantException {
 		extra = append(extra, requestedException(DecisionRequest{Model: model, Digest: v.Digest, Rule: in.Rule, Owner: in.Owner,
 			Expires: in.Expires, Rationale: in.Rationale}))
@@ -299,7 +285,7 @@ func (s *Service) RequestDecision(ctx context.Context, a Actor, model string, nu
 	err = s.mutate(ctx, a, "decision.request", versionSubject(model, number), func() any {
 		return map[string]any{"request": d.ID, "action": d.Action, "stage": d.Stage, "alias": d.Alias, "rationale": d.Rationale,
 			"rule": d.Rule, "owner": d.Owner, "expires": d.Expires,
-			"status": d.Status, "policy_allowed": dec.Allowed, "denies": ruleIDs(dec.Denies), "outcome": d.Outcome}
+			"status": d.Status, "policy_allowed": dec.Allowed, "policy_profile": dec.Profile, "denies": ruleIDs(dec.Denies), "outcome": d.Outcome}
 	}, func(tx Tx) error {
 		g, m, err := s.lockModel(ctx, tx, a, PermWrite, model)
 		if err != nil {
@@ -400,7 +386,7 @@ func productionNumber(ctx context.Context, g GovernanceReader, modelID int64) (i
 	return cur.Number, err
 }
 
-func ruleIDs(rs []policy.Result) []string {
+func ruleIDs(rs []PolicyResult) []string {
 	out := make([]string, 0, len(rs))
 	for _, r := range rs {
 		if !containsStr(out, r.ID) {

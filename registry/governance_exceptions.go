@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/mlsec/mlsec/internal/lazyre"
-
-	"github.com/mlsec/mlsec/policy"
 )
 
 // Exceptions granted by a decision (docs/governance.md): a grant_exception
@@ -95,23 +93,23 @@ func (s *Service) checkException(a Actor, in *NewRequest) error {
 	return nil
 }
 
-// asPolicyException is e in the shape the policy engine takes.
-func (e ModelException) asPolicyException() policy.Exception {
-	return policy.Exception{Rule: e.Rule, Owner: e.Owner, Expires: e.Expires, Subject: e.Model, Digest: e.Digest,
+// asWaiver is e in the shape the policy takes.
+func (e ModelException) asWaiver() Waiver {
+	return Waiver{Rule: e.Rule, Owner: e.Owner, Expires: e.Expires, Subject: e.Model, Digest: e.Digest,
 		Reason: fmt.Sprintf("granted by request %d: %s", e.RequestID, e.Rationale)}
 }
 
 // requestedException is the exception a grant_exception request asks for,
 // as the policy engine takes it (so its own evaluation shows the version
 // with the rule waived).
-func requestedException(d DecisionRequest) policy.Exception {
+func requestedException(d DecisionRequest) Waiver {
 	return ModelException{Model: d.Model, Digest: d.Digest, Rule: d.Rule, Owner: d.Owner, Expires: d.Expires,
-		RequestID: d.ID, Rationale: d.Rationale}.asPolicyException()
+		RequestID: d.ID, Rationale: d.Rationale}.asWaiver()
 }
 
 // policyExceptions returns the granted exceptions of model modelID for the
 // policy input: expired ones too, so the engine reports them (MLSEC-EXC-001).
-func (s *Service) policyExceptions(ctx context.Context, modelID int64) ([]policy.Exception, error) {
+func (s *Service) policyExceptions(ctx context.Context, modelID int64) ([]Waiver, error) {
 	g, err := s.govReader()
 	if err != nil {
 		return nil, err
@@ -120,9 +118,9 @@ func (s *Service) policyExceptions(ctx context.Context, modelID int64) ([]policy
 	if err != nil {
 		return nil, err
 	}
-	out := make([]policy.Exception, 0, len(es))
+	out := make([]Waiver, 0, len(es))
 	for _, e := range es {
-		out = append(out, e.asPolicyException())
+		out = append(out, e.asWaiver())
 	}
 	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/policyeval"
 	"github.com/mlsec/mlsec/registry/store"
 )
 
@@ -35,7 +36,7 @@ func excService(t *testing.T, dsn string) (*registry.Service, *atomic.Int64) {
 	if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(scanPolicy), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policy.New(t.Context(), policy.Options{Dirs: []string{dir}, NoDefault: true})
+	eng, err := policyeval.New(t.Context(), policy.Options{Dirs: []string{dir}, NoDefault: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func blockedBy(d registry.DecisionRequest, rule string) bool {
 	return slices.ContainsFunc(d.BlockedBy, func(b string) bool { return strings.HasPrefix(b, "policy "+rule+":") })
 }
 
-func resultIDs(rs []policy.Result) []string {
+func resultIDs(rs []registry.PolicyResult) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.ID)

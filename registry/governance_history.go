@@ -113,7 +113,7 @@ func (s *Service) Rollback(ctx context.Context, a Actor, model string, to int, r
 	}
 	err = s.mutate(ctx, a, "decision.rollback", versionSubject(model, to), func() any {
 		return map[string]any{"request": d.ID, "reason": reason, "status": d.Status, "outcome": d.Outcome,
-			"digest_verified": v.Digest, "policy_allowed": dec.Allowed, "denies": ruleIDs(dec.Denies)}
+			"digest_verified": v.Digest, "policy_allowed": dec.Allowed, "policy_profile": dec.Profile, "denies": ruleIDs(dec.Denies)}
 	}, func(tx Tx) error {
 		g, m, err := s.lockModel(ctx, tx, a, PermRead, model)
 		if err != nil {
@@ -299,6 +299,8 @@ type HistoryEntry struct {
 	Request int64     `json:"request,omitempty"`
 	What    string    `json:"what"`
 	Why     string    `json:"why,omitempty"`
+	// Profile is the policy profile a decision was evaluated under.
+	Profile string `json:"profile,omitempty"`
 }
 
 // maxHistory bounds the events one history reads.
@@ -355,6 +357,7 @@ func historyEntry(e AuditEvent, bodies map[int64]string) HistoryEntry {
 	}
 	h.Request = num("request")
 	h.Why = firstOf(str("rationale"), str("reason"), str("comment"))
+	h.Profile = str("policy_profile")
 	switch e.Action {
 	case "version.create":
 		h.What = fmt.Sprintf("registered version %d (sha256:%s)", h.Version, str("digest"))
@@ -400,6 +403,9 @@ func historyEntry(e AuditEvent, bodies map[int64]string) HistoryEntry {
 	case "owners.set":
 		b, _ := json.Marshal(p)
 		h.What = "owners/approval rules set: " + string(b)
+	case "profile.set", "profile.unset":
+		h.What = fmt.Sprintf("policy profile of %s %s: %s -> %s (now decided under %s)", str("kind"), str("name"),
+			firstOf(str("old"), "unset"), firstOf(str("new"), "unset"), str("effective"))
 	case "record.add":
 		h.What = "decision record: " + str("title")
 		h.Why = bodies[num("record")]

@@ -14,6 +14,7 @@ import (
 	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/policyeval"
 	"github.com/mlsec/mlsec/registry/store"
 )
 
@@ -35,7 +36,7 @@ func govService(t *testing.T, dsn string) *registry.Service {
 	if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(testPolicy), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policy.New(t.Context(), policy.Options{Dirs: []string{dir}, NoDefault: true})
+	eng, err := policyeval.New(t.Context(), policy.Options{Dirs: []string{dir}, NoDefault: true})
 	if err != nil {
 		t.Fatal(err)
 	}

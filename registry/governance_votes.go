@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/mlsec/mlsec/policy"
 )
 
 // Votes on decision requests: approvals, rejections and an exception
@@ -44,7 +42,7 @@ func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment 
 		if err != nil {
 			return d, err
 		}
-		var extra []policy.Exception
+		var extra []Waiver
 		if d.Action == ActionGrantException {
 			extra = append(extra, requestedException(d))
 		}

@@ -136,6 +136,9 @@ func (s *Service) UpdateModel(ctx context.Context, a Actor, name string, revisio
 			if *p.Team != "" && !ValidName(*p.Team) {
 				return invalidf("team name %q", *p.Team)
 			}
+			if err := s.checkTeamMove(ctx, tx, a, m, *p.Team); err != nil {
+				return err
+			}
 			m.Team = *p.Team
 			if err := require(a, PermWrite, &m); err != nil { // cannot move a model out of scope
 				return err

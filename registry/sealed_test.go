@@ -15,6 +15,7 @@ import (
 	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/registry/policyeval"
 	"github.com/mlsec/mlsec/registry/store"
 )
 
@@ -35,7 +36,7 @@ func populateSealed(t *testing.T, dsn string) (vkey string) {
 	if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(scanPolicy), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policy.New(ctx, policy.Options{Dirs: []string{dir}, NoDefault: true})
+	eng, err := policyeval.New(ctx, policy.Options{Dirs: []string{dir}, NoDefault: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,7 +544,7 @@ func TestHandEditResealedIsNamed(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(scanPolicy), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		eng, err := policy.New(ctx, policy.Options{Dirs: []string{dir}, NoDefault: true})
+		eng, err := policyeval.New(ctx, policy.Options{Dirs: []string{dir}, NoDefault: true})
 		if err != nil {
 			t.Fatal(err)
 		}

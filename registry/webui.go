@@ -3,8 +3,9 @@ package registry
 import (
 	"context"
 	"errors"
-	"github.com/mlsec/mlsec/audit"
 	"time"
+
+	"github.com/mlsec/mlsec/audit"
 )
 
 // ListPendingRequests lists the pending decision requests of every model

@@ -165,7 +165,7 @@ func decision(d registry.DecisionRequest) Decision {
 		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Principal, b.Principal))
 	})
 	if p := d.Policy; p != nil {
-		v := &PolicyVerdict{Allowed: p.Allowed, Disabled: sorted(p.Disabled), Denies: []PolicyRule{}, Warnings: []PolicyRule{}, Waived: []PolicyRule{}}
+		v := &PolicyVerdict{Allowed: p.Allowed, Profile: p.Profile, Disabled: sorted(p.Disabled), Denies: []PolicyRule{}, Warnings: []PolicyRule{}, Waived: []PolicyRule{}}
 		for _, x := range p.Denies {
 			v.Denies = append(v.Denies, PolicyRule{x.ID, x.Message})
 		}

@@ -132,7 +132,10 @@ type Approval struct {
 
 // PolicyVerdict is the policy evaluation of a decision.
 type PolicyVerdict struct {
-	Allowed  bool         `json:"allowed"`
+	Allowed bool `json:"allowed"`
+	// Profile is the policy profile that decided (baseline, strict; empty
+	// for decisions recorded before profiles).
+	Profile  string       `json:"profile,omitempty"`
 	Denies   []PolicyRule `json:"denies"`
 	Warnings []PolicyRule `json:"warnings"`
 	Waived   []PolicyRule `json:"waived"`

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/mlsec/mlsec/evidence"
-	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
 )
@@ -71,7 +70,7 @@ func TestPillarRules(t *testing.T) {
 		return evidence.SignatureResult{Method: "key", Status: evidence.StatusFailed, Failures: []string{"bad"}}
 	}
 	bom := evidence.BOMResult{CompletenessScore: 50, Licenses: []string{}, MissingFields: []string{}, Datasets: []string{}}
-	denied := registry.DecisionRequest{ID: 4, Version: 1, Policy: &registry.Evaluation{Decision: policy.Decision{Allowed: false, Denies: []policy.Result{{ID: "MLSEC-SCAN-002"}}}}}
+	denied := registry.DecisionRequest{ID: 4, Version: 1, Policy: &registry.Evaluation{Allowed: false, Denies: []registry.PolicyResult{{ID: "MLSEC-SCAN-002"}}}}
 	cases := []struct {
 		name   string
 		ev     []registry.Evidence
@@ -132,17 +131,17 @@ func TestPillarRules(t *testing.T) {
 }
 
 func TestExceptionsAndEmptyModel(t *testing.T) {
-	waiver := func(rule, exp string) policy.Result {
-		return policy.Result{ID: rule, Waiver: &policy.Exception{Rule: rule, Owner: "risk-team", Expires: exp, Reason: "vendor fix pending"}}
+	waiver := func(rule, exp string) registry.PolicyResult {
+		return registry.PolicyResult{ID: rule, Waiver: &registry.Waiver{Rule: rule, Owner: "risk-team", Expires: exp, Reason: "vendor fix pending"}}
 	}
-	reqs := []registry.DecisionRequest{{ID: 1, Version: 1, Policy: &registry.Evaluation{Decision: policy.Decision{Allowed: true,
-		Exceptions: []policy.Result{waiver("MLSEC-SCAN-002", "2026-03-14"), waiver("MLSEC-BOM-002", "2026-03-13")}}}},
-		{ID: 2, Version: 1, Policy: &registry.Evaluation{Decision: policy.Decision{Allowed: true, Exceptions: []policy.Result{waiver("MLSEC-SCAN-002", "2026-03-14")}}}}}
+	reqs := []registry.DecisionRequest{{ID: 1, Version: 1, Policy: &registry.Evaluation{Allowed: true,
+		Exceptions: []registry.PolicyResult{waiver("MLSEC-SCAN-002", "2026-03-14"), waiver("MLSEC-BOM-002", "2026-03-13")}}},
+		{ID: 2, Version: 1, Policy: &registry.Evaluation{Allowed: true, Exceptions: []registry.PolicyResult{waiver("MLSEC-SCAN-002", "2026-03-14")}}}}
 	// A granted exception is listed once, though its waiver was applied too.
 	reqs = append(reqs, registry.DecisionRequest{ID: 3, Model: "m", Version: 1, Digest: digest, Action: registry.ActionGrantException,
 		Status: registry.RequestExecuted, Rule: "MLSEC-SIG-001", Owner: "alice", Expires: "2099-01-31", Rationale: "signing key rotation"},
-		registry.DecisionRequest{ID: 4, Version: 1, Policy: &registry.Evaluation{Decision: policy.Decision{Allowed: true, Exceptions: []policy.Result{{ID: "MLSEC-SIG-001",
-			Waiver: &policy.Exception{Rule: "MLSEC-SIG-001", Owner: "alice", Expires: "2099-01-31", Subject: "m", Digest: digest}}}}}},
+		registry.DecisionRequest{ID: 4, Version: 1, Policy: &registry.Evaluation{Allowed: true, Exceptions: []registry.PolicyResult{{ID: "MLSEC-SIG-001",
+			Waiver: &registry.Waiver{Rule: "MLSEC-SIG-001", Owner: "alice", Expires: "2099-01-31", Subject: "m", Digest: digest}}}}},
 		registry.DecisionRequest{ID: 5, Version: 1, Action: registry.ActionGrantException, Status: registry.RequestPending, Rule: "MLSEC-X"})
 	src := &fakeSource{versions: []registry.Version{{Model: "m", Number: 1, Digest: digest, Stage: registry.StageDevelopment}}, reqs: reqs}
 	r, err := BuildAt(t.Context(), src, "m", fixed)

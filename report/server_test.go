@@ -18,6 +18,7 @@ import (
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/client"
+	"github.com/mlsec/mlsec/registry/policyeval"
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/store"
 	"github.com/mlsec/mlsec/registry/worker"
@@ -58,7 +59,7 @@ func newTestServer(t *testing.T) *testServer {
 	// as in the governance end-to-end test (docs/governance.md).
 	data := filepath.Join(dir, "policy-data.json")
 	os.WriteFile(data, []byte(`{"mlsec": {"disabled_rules": ["MLSEC-SIG-001", "MLSEC-BOM-002", "MLSEC-BOM-003", "MLSEC-BOM-004"]}}`), 0o600)
-	eng, err := policy.New(ctx, policy.Options{DataFiles: []string{data}})
+	eng, err := policyeval.New(ctx, policy.Options{DataFiles: []string{data}})
 	if err != nil {
 		t.Fatal(err)
 	}

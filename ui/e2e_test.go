@@ -26,6 +26,7 @@ import (
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
+	"github.com/mlsec/mlsec/registry/policyeval"
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/server/session"
 	"github.com/mlsec/mlsec/registry/store"
@@ -51,7 +52,7 @@ func newRegistryServer(t testing.TB) *registryServer {
 	if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(rego), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policy.New(ctx, policy.Options{Dirs: []string{dir}, NoDefault: true})
+	eng, err := policyeval.New(ctx, policy.Options{Dirs: []string{dir}, NoDefault: true})
 	if err != nil {
 		t.Fatal(err)
 	}

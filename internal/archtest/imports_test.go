@@ -120,14 +120,16 @@ var rules = []rule{
 		transitive: true,
 	},
 	{
-		// Direct imports only: the store uses the registry package's types,
-		// and that package also holds the service, which evaluates policy.
-		// Cutting that transitive edge means splitting the registry's types
-		// from its service, which is not worth a package of its own yet.
-		name:       "the registry's store persists governance; it does not evaluate policy (the service does, and stores the verdict as a registry.Evaluation)",
+		name:       "the registry's store persists governance; it does not evaluate policy, even through the registry package (it stores the verdict as a registry.Evaluation)",
 		from:       under("registry/store"),
 		to:         under("policy", "policies", "gate"),
-		transitive: false,
+		transitive: true,
+	},
+	{
+		name:       "the registry service decides through its consumer-side registry.Evaluator; only registry/policyeval and the wiring import the policy engine",
+		from:       is("registry"),
+		to:         under("policy", "policies", "gate"),
+		transitive: true,
 	},
 	{
 		name:       "the server never imports the web UI: ui plugs in through server.Pages, so authorization stays in the route table",
@@ -228,7 +230,8 @@ func TestRulesCatchForbiddenEdges(t *testing.T) {
 		{ImportPath: m("policy"), Deps: []string{m("registry")}},
 		{ImportPath: m("modelclient"), Deps: []string{m("evidence")}},
 		{ImportPath: m("probe/attack"), Deps: []string{m("registry/client")}},
-		{ImportPath: m("registry/store"), Imports: []string{m("policy")}},
+		{ImportPath: m("registry/store"), Deps: []string{m("registry"), m("policy")}},
+		{ImportPath: m("registry"), Deps: []string{m("evidence"), m("policies")}},
 	}
 	got := violations(bad, rules)
 	if len(got) != len(bad) {
@@ -238,6 +241,7 @@ func TestRulesCatchForbiddenEdges(t *testing.T) {
 		{ImportPath: m("evidence"), Deps: []string{m("dsse"), m("internal/version")}},
 		{ImportPath: m("scan"), Deps: []string{m("evidence"), m("pickle")}},
 		{ImportPath: m("cmd/mlsec"), Imports: []string{m("cmd/mlsec/internal/cli")}},
+		{ImportPath: m("registry/policyeval"), Deps: []string{m("registry"), m("policy"), m("policies")}},
 	}
 	if got := violations(ok, rules); len(got) != 0 {
 		t.Errorf("allowed edges flagged: %v", got)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 )
 
@@ -68,8 +67,8 @@ func (c *Client) VoteDatasetVersion(ctx context.Context, name string, number int
 // TrainingData returns the datasets version number of model was trained
 // on (its trained_on lineage), with their registration, classification,
 // approval, approver and PII, as the policy sees them.
-func (c *Client) TrainingData(ctx context.Context, model string, number int) ([]policy.Dataset, error) {
-	var out List[policy.Dataset]
+func (c *Client) TrainingData(ctx context.Context, model string, number int) ([]registry.TrainingDataset, error) {
+	var out List[registry.TrainingDataset]
 	_, _, err := c.call(ctx, request{method: http.MethodGet, path: fmt.Sprintf("/api/v1/models/%s/versions/%d/training-data", seg(model), number)}, &out)
 	return out.Items, err
 }

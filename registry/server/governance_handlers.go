@@ -174,3 +174,49 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request, a regist
 	es, err := s.svc.ListExceptions(r.Context(), a, r.PathValue("model"))
 	respondList(s, w, r, es, "", err)
 }
+
+func (s *Server) getProfiles(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	v, err := s.svc.Profiles(r.Context(), a)
+	s.respond(w, r, http.StatusOK, v, err)
+}
+
+func (s *Server) getModelProfile(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	v, err := s.svc.ModelProfile(r.Context(), a, r.PathValue("model"))
+	s.respond(w, r, http.StatusOK, v, err)
+}
+
+func (s *Server) getTeamProfile(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	v, err := s.svc.TeamProfile(r.Context(), a, r.PathValue("team"))
+	s.respond(w, r, http.StatusOK, v, err)
+}
+
+func (s *Server) putModelProfile(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	s.putProfile(w, r, a, registry.ProfileModel, r.PathValue("model"))
+}
+
+func (s *Server) putTeamProfile(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	s.putProfile(w, r, a, registry.ProfileTeam, r.PathValue("team"))
+}
+
+func (s *Server) putProfile(w http.ResponseWriter, r *http.Request, a registry.Actor, kind registry.ProfileKind, name string) {
+	in, ok := decodeInto[registry.ProfilePut](s, w, r)
+	if !ok {
+		return
+	}
+	if in.Profile == "" {
+		s.fail(w, r, invalid("profile is required (to remove a setting, DELETE it)"))
+		return
+	}
+	v, err := s.svc.SetProfile(r.Context(), a, kind, name, in.Profile)
+	s.respond(w, r, http.StatusOK, v, err)
+}
+
+func (s *Server) deleteModelProfile(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	v, err := s.svc.SetProfile(r.Context(), a, registry.ProfileModel, r.PathValue("model"), "")
+	s.respond(w, r, http.StatusOK, v, err)
+}
+
+func (s *Server) deleteTeamProfile(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	v, err := s.svc.SetProfile(r.Context(), a, registry.ProfileTeam, r.PathValue("team"), "")
+	s.respond(w, r, http.StatusOK, v, err)
+}

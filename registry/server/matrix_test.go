@@ -68,6 +68,10 @@ var samples = map[string]func(s side) any{
 	"POST /api/v1/models/{model}/rollback":                   func(side) any { return map[string]any{"to": 1, "reason": "r"} },
 	"POST /api/v1/models/{model}/versions/{number}/records":  func(side) any { return map[string]any{"title": "t", "body": "b"} },
 	"PUT /api/v1/models/{model}/aliases/{alias}":             func(side) any { return map[string]any{"version": 1} },
+	"PUT /api/v1/models/{model}/profile":                     func(side) any { return map[string]any{"profile": "strict"} },
+	"DELETE /api/v1/models/{model}/profile":                  func(side) any { return nil },
+	"PUT /api/v1/teams/{team}/profile":                       func(side) any { return map[string]any{"profile": "strict"} },
+	"DELETE /api/v1/teams/{team}/profile":                    func(side) any { return nil },
 	"PUT /api/v1/blobs/{digest}":                             func(side) any { return []byte("x") },
 	"POST /api/v1/datasets":                                  func(s side) any { return map[string]any{"name": s.dataset, "digest": sum([]byte("d")), "team": s.team} },
 	"POST /api/v1/datasets/{name}/versions": func(s side) any {
@@ -177,7 +181,7 @@ func fill(rt route, s side) string {
 		id = s.webhook
 	}
 	p := strings.NewReplacer("{model}", s.model, "{number}", "1", "{path...}", "w.bin", "{digest}", s.digest, "{name}", s.dataset,
-		"{id}", fmt.Sprint(id), "{alias}", "champ").Replace(rt.path)
+		"{id}", fmt.Sprint(id), "{alias}", "champ", "{team}", s.team).Replace(rt.path)
 	if rt.method == "PUT" && rt.path == "/api/v1/blobs/{digest}" {
 		p = "/api/v1/blobs/" + sum([]byte("x"))
 	}
@@ -281,6 +285,10 @@ func checkCell(t *testing.T, e *secEnv, rt route, id identity, s side, body any,
 		}
 	case scopeWhole:
 		want = id.team == "" && id.model == ""
+	case scopeTeam:
+		// The team (a model's team) as a whole: a model-scoped token is
+		// outside it even for its own model.
+		want = id.model == "" && (id.team == "" || id.team == s.team)
 	case scopeBlob:
 		// Held (in a ready version the token can read) or nothing at all.
 		if code := map[bool]int{true: 200, false: 404}[modelIn(id, s)]; r.code != code {

@@ -53,6 +53,16 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/models/{model}/history", perm: registry.PermRead, scope: scopeModel, h: (*Server).history},
 	{method: "GET", path: "/api/v1/models/{model}/exceptions", perm: registry.PermRead, scope: scopeModel, h: (*Server).listExceptions},
 
+	// Policy profiles (governance_handlers.go): admins of the whole team set
+	// them; readers of the model (or team) read them.
+	{method: "GET", path: "/api/v1/profiles", perm: registry.PermRead, scope: scopeAny, h: (*Server).getProfiles},
+	{method: "GET", path: "/api/v1/models/{model}/profile", perm: registry.PermRead, scope: scopeModel, h: (*Server).getModelProfile},
+	{method: "PUT", path: "/api/v1/models/{model}/profile", perm: registry.PermAdmin, scope: scopeTeam, h: (*Server).putModelProfile},
+	{method: "DELETE", path: "/api/v1/models/{model}/profile", perm: registry.PermAdmin, scope: scopeTeam, h: (*Server).deleteModelProfile},
+	{method: "GET", path: "/api/v1/teams/{team}/profile", perm: registry.PermRead, scope: scopeTeam, h: (*Server).getTeamProfile},
+	{method: "PUT", path: "/api/v1/teams/{team}/profile", perm: registry.PermAdmin, scope: scopeTeam, h: (*Server).putTeamProfile},
+	{method: "DELETE", path: "/api/v1/teams/{team}/profile", perm: registry.PermAdmin, scope: scopeTeam, h: (*Server).deleteTeamProfile},
+
 	// Aliases (alias_handlers.go).
 	{method: "GET", path: "/api/v1/models/{model}/aliases", perm: registry.PermRead, scope: scopeModel, h: (*Server).listAliases},
 	{method: "GET", path: "/api/v1/models/{model}/aliases/{alias}", perm: registry.PermRead, scope: scopeModel, h: (*Server).getAlias},

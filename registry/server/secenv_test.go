@@ -15,6 +15,7 @@ import (
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
+	"github.com/mlsec/mlsec/registry/policyeval"
 	"github.com/mlsec/mlsec/registry/server/session"
 	"github.com/mlsec/mlsec/registry/store"
 	"github.com/mlsec/mlsec/ui"
@@ -26,6 +27,7 @@ import (
 type secEnv struct {
 	*env
 	blobDir string
+	blobs   *blob.Store
 }
 
 // secDialects runs fn on a secEnv over SQLite and, with
@@ -38,14 +40,14 @@ func secDialects(t *testing.T, fn func(t *testing.T, e *secEnv)) {
 
 // permissivePolicy denies only versions with failing test evidence, so
 // decisions reach their approvals.
-func permissivePolicy(t *testing.T) *policy.Engine {
+func permissivePolicy(t *testing.T) *policyeval.Evaluator {
 	t.Helper()
 	dir := t.TempDir()
 	rego := "package mlsec.gate\n\nimport rego.v1\n\ndeny contains \"T-001\" if {\n\tsome e in input.evidence\n\te.type == \"test\"\n\te.result.failed > 0\n}\n"
 	if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(rego), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policy.New(t.Context(), policy.Options{Dirs: []string{dir}, NoDefault: true})
+	eng, err := policyeval.New(t.Context(), policy.Options{Dirs: []string{dir}, NoDefault: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +59,12 @@ func newSecEnv(t *testing.T, dsn string) *secEnv { return newSecEnvWith(t, dsn, 
 // newSecEnvWith is newSecEnv with cfg changing the server's Config first.
 func newSecEnvWith(t *testing.T, dsn string, cfg func(*Config)) *secEnv {
 	t.Helper()
-	eng := permissivePolicy(t)
+	return newSecEnvPolicy(t, dsn, permissivePolicy(t), cfg)
+}
+
+// newSecEnvPolicy is newSecEnvWith deciding with eng.
+func newSecEnvPolicy(t *testing.T, dsn string, eng registry.Evaluator, cfg func(*Config)) *secEnv {
+	t.Helper()
 	db, err := store.Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +101,7 @@ func newSecEnvWith(t *testing.T, dsn string, cfg func(*Config)) *secEnv {
 			t.Errorf("sealed tables after the test: %+v %v", tc, err)
 		}
 	})
-	e := &secEnv{env: &env{url: srv.URL, svc: svc, tokens: map[registry.Role]string{}}, blobDir: blobDir}
+	e := &secEnv{env: &env{url: srv.URL, svc: svc, tokens: map[registry.Role]string{}}, blobDir: blobDir, blobs: bs}
 	secret, _, err := svc.Bootstrap(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -136,6 +143,14 @@ func (e *secEnv) must(t *testing.T, code int, token, method, path string, body a
 // blobs uploaded and the version finalized) and returns its number.
 func (e *secEnv) push(t *testing.T, token, model string, files map[string][]byte) int {
 	t.Helper()
+	n := e.upload(t, token, model, files)
+	finishJobs(t, e.svc, "")
+	return n
+}
+
+// upload is push leaving the analysis jobs queued.
+func (e *secEnv) upload(t *testing.T, token, model string, files map[string][]byte) int {
+	t.Helper()
 	var arts []map[string]any
 	for p, b := range files {
 		arts = append(arts, map[string]any{"path": p, "size": len(b), "sha256": sum(b)})
@@ -152,7 +167,6 @@ func (e *secEnv) push(t *testing.T, token, model string, files map[string][]byte
 		}
 	}
 	e.must(t, 200, token, "POST", fmt.Sprintf("/api/v1/models/%s/versions/%d/finalize", model, v.Number), nil)
-	finishJobs(t, e.svc, "")
 	return v.Number
 }
 

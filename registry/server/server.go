@@ -122,6 +122,7 @@ const (
 	scopeBlob                     // a blob: held by the caller (uploaded, or in a version in scope), else 404 as if absent
 	scopeList                     // a list across models: filtered to the scope
 	scopeAny                      // not scoped: the signed audit checkpoint and key, uploading bytes (proof of possession)
+	scopeTeam                     // the {team}, or the {model}'s team (profile settings): a token covering that whole team (no model scope), else 403
 )
 
 // New returns a Server.

@@ -53,7 +53,7 @@ func runDatasetGate(c *cobra.Command, refs []string, fl gateFlags) error {
 		if err != nil {
 			return remoteErr(cl, err)
 		}
-		facts = append(facts, registry.DatasetFact(v))
+		facts = append(facts, policy.Dataset(registry.DatasetFact(v)))
 	}
 	eng, err := policy.New(c.Context(), policy.Options{Dirs: fl.policies, DataFiles: fl.data, NoDefault: fl.noDefault, Profile: fl.profile})
 	if err != nil {

@@ -173,7 +173,7 @@ func printRequest(w io.Writer, format string, d registry.DecisionRequest) error 
 		}
 		fmt.Fprintf(w, "  requested by %s: %s\n", d.RequestedBy, d.Rationale)
 		if d.Policy != nil {
-			fmt.Fprintf(w, "  policy: allowed=%t, %d deny, %d warning\n", d.Policy.Allowed, len(d.Policy.Denies), len(d.Policy.Warnings))
+			fmt.Fprintf(w, "  policy: allowed=%t, %d deny, %d warning, profile %s\n", d.Policy.Allowed, len(d.Policy.Denies), len(d.Policy.Warnings), orDash(d.Policy.Profile))
 			for _, x := range d.Policy.Warnings {
 				fmt.Fprintf(w, "    warn %s: %s\n", x.ID, x.Message)
 			}

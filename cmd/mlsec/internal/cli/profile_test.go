@@ -1,10 +1,15 @@
 package cli
 
 import (
+	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mlsec/mlsec/registry"
 )
 
 // gate --profile: a signed clean model with no model card is allowed with
@@ -90,5 +95,70 @@ func TestGateStrictWithDeclarations(t *testing.T) {
 		if code != ExitUsage || errOut == "" {
 			t.Errorf("bom %v: exit %d %s", bad, code, errOut)
 		}
+	}
+}
+
+// mlsec profile against a real 'mlsec serve --profile strict': the server
+// default shows, an admin sets a team's and a model's profile and sees
+// which setting decides, a reviewer may read but not set, and an unknown
+// profile is a usage error naming the profiles (client and server side).
+func TestProfileCommands(t *testing.T) {
+	url, admin := clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: t.TempDir(), workers: 1, profile: "strict"})
+	rev := newToken(t, url, admin, "rev", registry.RoleReviewer)
+	req, _ := http.NewRequest("POST", url+"/api/v1/models", strings.NewReader(`{"name": "fd", "team": "risk"}`))
+	req.Header.Set("Authorization", "Bearer "+admin)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create model: %v %v", err, res)
+	}
+	res.Body.Close()
+	if code, out, errs := runCLI("profile", "show"); code != 0 || !strings.Contains(out, "server default: decided under strict") {
+		t.Fatalf("show default: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := runCLI("profile", "show", "--model", "fd"); code != 0 || !strings.Contains(out, "model fd (team risk): decided under strict (from the default setting)") {
+		t.Fatalf("show model: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := runCLI("profile", "set", "--team", "risk", "baseline"); code != 0 || !strings.Contains(out, "team risk: decided under baseline (from the team setting)") {
+		t.Fatalf("set team: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := as(rev, "profile", "set", "--model", "fd", "baseline"); code != ExitFindings || !strings.Contains(errs, "may not do this") {
+		t.Fatalf("reviewer sets: %d %s", code, errs)
+	}
+	if code, out, errs := as(rev, "profile", "show", "--model", "fd", "--format", "json"); code != 0 ||
+		!strings.Contains(out, `"profile": "baseline"`) || !strings.Contains(out, `"source": "team"`) {
+		t.Fatalf("reviewer reads: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := runCLI("profile", "set", "--model", "fd", "strict"); code != 0 || !strings.Contains(out, "decided under strict (from the model setting)") {
+		t.Fatalf("set model: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := runCLI("profile", "unset", "--model", "fd"); code != 0 || !strings.Contains(out, "decided under baseline (from the team setting)") {
+		t.Fatalf("unset model: %d %s %s", code, out, errs)
+	}
+	for _, args := range [][]string{
+		{"profile", "set", "--model", "fd", "lenient"},
+		{"profile", "set", "fd", "strict"},
+		{"profile", "set", "--model", "fd", "--team", "risk", "strict"},
+	} {
+		if code, _, errs := runCLI(args...); code != ExitUsage {
+			t.Errorf("%v: exit %d, want 2: %s", args, code, errs)
+		} else if args[len(args)-1] == "lenient" && !strings.Contains(errs, `unknown policy profile "lenient" (the profiles are baseline, strict)`) {
+			t.Errorf("%v: %s", args, errs)
+		}
+	}
+	// The server refuses it too (a client that skips the check).
+	req, _ = http.NewRequest("PUT", url+"/api/v1/teams/risk/profile", strings.NewReader(`{"profile": "lenient"}`))
+	req.Header.Set("Authorization", "Bearer "+admin)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 400 {
+		t.Fatalf("server-side unknown profile: %v %v", err, res)
+	}
+	res.Body.Close()
+}
+
+func TestServeUnknownProfile(t *testing.T) {
+	err := runServe(t.Context(), serveOptions{addr: "127.0.0.1:0", dataDir: t.TempDir(), profile: "lenient"}, io.Discard, nil)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != ExitUsage || !strings.Contains(err.Error(), `--profile: `) || !strings.Contains(err.Error(), "baseline, strict") {
+		t.Fatalf("serve --profile lenient: %v", err)
 	}
 }

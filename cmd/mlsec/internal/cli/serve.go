@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/egress"
+	"github.com/mlsec/mlsec/registry/policyeval"
 	"github.com/mlsec/mlsec/registry/server"
 	"github.com/mlsec/mlsec/registry/server/session"
 	"github.com/mlsec/mlsec/registry/store"
@@ -43,6 +45,7 @@ type serveOptions struct {
 	auditSignEvery                   time.Duration
 	secretKey                        string   // seals webhook secrets at rest (default: secrets.key beside the audit key)
 	policies, policyData             []string // decision policies added to the default bundle, and their data
+	profile                          string   // the default policy profile of models and teams that set none
 	trustedKeys                      []string // public keys whose model signatures and attestations the server trusts
 	analysisWait                     time.Duration
 	tlsCert, tlsKey, tlsClientCA     string   // serve HTTPS; require client certificates signed by the CA
@@ -86,7 +89,8 @@ MLSEC_SECURE_COOKIES=true (flags take precedence).`,
 		Example: `  mlsec serve
   mlsec serve --addr 127.0.0.1:9000 --data-dir /var/lib/mlsec
   mlsec serve --database postgres://mlsec@db/mlsec --blob 's3://models?region=us-east-1'
-  mlsec serve --addr :8443 --tls-cert server.pem --tls-key server.key --bootstrap-token-file /run/secrets/mlsec-admin`,
+  mlsec serve --addr :8443 --tls-cert server.pem --tls-key server.key --bootstrap-token-file /run/secrets/mlsec-admin
+  mlsec serve --profile strict   # documentation gaps deny unless a team or model chooses baseline`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -103,6 +107,7 @@ MLSEC_SECURE_COOKIES=true (flags take precedence).`,
 	f.IntVar(&o.workers, "workers", 2, "background job runners (scan, hash, BOM of new versions); 0 disables them")
 	f.DurationVar(&o.jobLease, "job-lease", 15*time.Minute, "how long a job stays with its runner; a crashed runner's job is retried after it")
 	f.StringArrayVar(&o.policies, "policy", nil, "add the Rego policies in `DIR` to the default bundle for governance decisions (repeatable)")
+	f.StringVar(&o.profile, "profile", policy.DefaultProfile, "default policy `PROFILE` of decisions ("+strings.Join(policy.Profiles(), ", ")+"); teams and models may set their own ('mlsec profile set')")
 	f.StringArrayVar(&o.policyData, "policy-data", nil, "JSON/YAML data `FILE` for decision policies, e.g. {\"mlsec\": {\"disabled_rules\": [...]}} (repeatable)")
 	f.StringArrayVar(&o.trustedKeys, "trusted-key", nil, "public key `FILE` (PEM, as mlsec keygen writes) whose model signatures and evidence attestations the server trusts (repeatable)")
 	f.StringVar(&o.auditKey, "audit-key", envOr("MLSEC_AUDIT_KEY", ""), "Ed25519 note key `FILE` signing audit log checkpoints (default DATA_DIR/audit.key, created 0600 if missing; public key in FILE.pub)")
@@ -194,7 +199,10 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: --trusted-key: %w", err))
 	}
-	eng, err := policy.New(ctx, policy.Options{Dirs: o.policies, DataFiles: o.policyData})
+	eng, err := policyeval.New(ctx, policy.Options{Dirs: o.policies, DataFiles: o.policyData, Profile: o.profile})
+	if errors.Is(err, policy.ErrProfile) {
+		return withCode(ExitUsage, fmt.Errorf("serve: --profile: %w", err))
+	}
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("serve: --policy: %w", err))
 	}

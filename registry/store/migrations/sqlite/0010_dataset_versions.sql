@@ -1,4 +1,4 @@
--- mlsec registry schema v9: training data as a governed artifact
+-- mlsec registry schema v10: training data as a governed artifact
 -- (docs/data.md "Registered datasets"). dataset_versions: one row per
 -- registered version of a dataset: its OMS root digest and files, the
 -- classification, the PII summary (an evidence DataResult, JSON), lawful
