@@ -24,31 +24,7 @@ set -euo pipefail
 RATE=${1:-2000}
 DURATION=${2:-20s}
 cd "$(dirname "$0")/.."
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-go build -o "$WORK/mlsec" ./cmd/mlsec
-go build -o "$WORK/bench" ./bench/gateway
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-		echo $((20000 + RANDOM % 20000))
-}
-wait_port() {
-	local i
-	for i in $(seq 1 200); do
-		curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
-		sleep 0.05
-	done
-	echo "nothing listens on $1" >&2
-	exit 1
-}
+. bench/loopback.sh
 
 UP=$(free_port)
 PLAIN=$(free_port)

@@ -27,6 +27,11 @@ const (
 	DetectorLLMExtract = "llm_extraction"
 )
 
+// Detectors returns the detector names, in the order verdicts list them.
+func Detectors() []string {
+	return []string{DetectorRate, DetectorVolume, DetectorPRADA, DetectorBoundary, DetectorSweep, DetectorDuplicates, DetectorLLMExtract}
+}
+
 // A Query is one request of a client: a tabular or vector input (Input,
 // with the model's answer: Class and, when the model returns them,
 // Scores), or an LLM prompt.
@@ -210,6 +215,17 @@ func (d *Detector) Clients() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.lru.Len()
+}
+
+// Forget drops everything known about a client, so its next query starts
+// a fresh history (the gateway forgets a client whose block expired).
+func (d *Detector) Forget(client string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e, ok := d.clients[client]; ok {
+		d.lru.Remove(e)
+		delete(d.clients, client)
+	}
 }
 
 // Observe records one query and returns the client's verdict after it.

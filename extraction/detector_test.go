@@ -85,6 +85,30 @@ func TestRateAndVolume(t *testing.T) {
 	}
 }
 
+// TestForget: a forgotten client starts a fresh history; others keep theirs.
+func TestForget(t *testing.T) {
+	t.Parallel()
+	det, err := New(Config{Rate: &RateConfig{MaxTotal: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		det.Observe(Query{Client: "a", Input: []float64{1}})
+		det.Observe(Query{Client: "b", Input: []float64{1}})
+	}
+	det.Forget("a")
+	det.Forget("nobody")
+	if v := det.Observe(Query{Client: "a", Input: []float64{1}}); v.Flagged || v.Queries != 1 {
+		t.Errorf("a after Forget: %+v, want a fresh, unflagged history", v)
+	}
+	if v := det.Observe(Query{Client: "b", Input: []float64{1}}); !v.Flagged || v.Queries != 5 {
+		t.Errorf("b: %+v, want flagged after 5 queries", v)
+	}
+	if n := det.Clients(); n != 2 {
+		t.Errorf("clients = %d, want 2", n)
+	}
+}
+
 func TestLLMDetectors(t *testing.T) {
 	t.Parallel()
 	det, err := New(Config{LLM: &LLMConfig{}})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,14 +34,71 @@ const (
 	AlertErrorRate = "MlsecGatewayErrorRate"
 )
 
+// alerter is the gateway's one alert sender: post makes one attempt;
+// window alerts are jobs the queue retries durably, and alerts raised
+// between windows (extraction) go through alertAsync, which retries post
+// with bounded back-off.
 type alerter struct {
 	url     string
 	errRate float64
+	retries int
+	backoff time.Duration
 	http    *http.Client
 }
 
 func newAlerter(c AlertsConfig) *alerter {
-	return &alerter{url: strings.TrimRight(c.Alertmanager, "/"), errRate: c.ErrorRate, http: &http.Client{Timeout: 10 * time.Second}}
+	return &alerter{url: strings.TrimRight(c.Alertmanager, "/"), errRate: c.ErrorRate, retries: c.Retries,
+		backoff: c.RetryBackoff.D(), http: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// maxBackoff caps the wait between two attempts.
+const maxBackoff = time.Minute
+
+// alertAsync sends alerts in the background: up to 1 + alerts.retries
+// attempts, the n-th retry after alerts.retry_backoff × 2^(n-1) (at most a
+// minute), given up when the gateway closes. Each attempt's outcome is
+// counted in mlsec_gateway_alerts_total (sent, retry, error: the last
+// failed attempt) and a lost alert is logged.
+func (g *Gateway) alertAsync(name string, alerts []amAlert) {
+	if !g.alerter.enabled() {
+		return
+	}
+	select {
+	case <-g.stop:
+		return // closing: Close no longer waits for new work
+	default:
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		a := g.alerter
+		wait := a.backoff
+		for attempt := 0; ; attempt++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := a.post(ctx, alerts)
+			cancel()
+			if err == nil {
+				g.m.alerts.WithLabelValues(name, "sent").Add(float64(len(alerts)))
+				return
+			}
+			if attempt == a.retries {
+				g.m.alerts.WithLabelValues(name, "error").Add(float64(len(alerts)))
+				g.log.Warn("alert not delivered", slog.String("alert", name), slog.Int("attempts", attempt+1), slog.String("error", err.Error()))
+				return
+			}
+			g.m.alerts.WithLabelValues(name, "retry").Add(float64(len(alerts)))
+			t := time.NewTimer(wait)
+			select {
+			case <-g.stop:
+				t.Stop()
+				g.m.alerts.WithLabelValues(name, "error").Add(float64(len(alerts)))
+				g.log.Warn("alert not delivered: the gateway closed", slog.String("alert", name), slog.Int("attempts", attempt+1), slog.String("error", err.Error()))
+				return
+			case <-t.C:
+			}
+			wait = min(2*wait, maxBackoff)
+		}
+	}()
 }
 
 func (a *alerter) enabled() bool { return a.url != "" }

@@ -6,9 +6,12 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/mlsec/mlsec/internal/llmstub"
 )
 
 // benchBody is a 1 KB KServe request with personal data in its parameters.
@@ -50,13 +53,39 @@ func benchUpstream(b *testing.B) *httptest.Server {
 }
 
 func benchHandler(b *testing.B, h http.Handler) {
+	benchPost(b, h, "/v2/models/iris/infer", benchBody)
+}
+
+// BenchmarkChat measures one chat request to the LLM stub (a fake model,
+// internal/llmstub) through the gateway without and with the guard:
+// guarded minus plain cpu-ns/op is the guard's CPU cost per request
+// (request scanners, canary, answer scanners), which a shared machine's
+// run queue does not inflate as it does wall-clock latency.
+func BenchmarkChat(b *testing.B) {
+	up := httptest.NewServer(llmstub.New(llmstub.Config{}))
+	b.Cleanup(up.Close)
+	y, err := os.ReadFile("testdata/guard-bench.yaml") // bench/guard-gateway.sh's routes
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := os.ReadFile("testdata/guard-bench-body.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := newBenchEnv(b, strings.ReplaceAll(withUpstream(string(y), up.URL), "{{listen}}", "127.0.0.1:0"))
+	for _, r := range []string{"plain", "guarded"} {
+		b.Run(r, func(b *testing.B) { benchPost(b, e.g.Handler(), "/"+r+"/v1/chat/completions", string(body)) })
+	}
+}
+
+func benchPost(b *testing.B, h http.Handler, path, body string) {
 	b.ReportAllocs()
-	b.SetBytes(int64(len(benchBody)))
+	b.SetBytes(int64(len(body)))
 	b.SetParallelism(8) // requests in flight, as under load
 	cpu0 := cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req := httptest.NewRequest("POST", "/v2/models/iris/infer", strings.NewReader(benchBody))
+			req := httptest.NewRequest("POST", path, strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+testKey)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -148,6 +149,12 @@ type AlertsConfig struct {
 	// ErrorRate is the share of failed answers (5xx and upstream errors)
 	// in a window above which an alert fires (default 0.05).
 	ErrorRate float64 `yaml:"error_rate"`
+	// Retries bounds the further attempts at an alert sent at once (an
+	// extraction alert) after a failed one (default 5; window alerts are
+	// jobs, retried by the job queue). Attempt n+1 waits RetryBackoff
+	// times 2^n, at most 1 minute (default backoff 1s).
+	Retries      int      `yaml:"retries"`
+	RetryBackoff Duration `yaml:"retry_backoff"`
 }
 
 // Route is one model behind the gateway.
@@ -196,16 +203,65 @@ type Route struct {
 // what a flagged client gets.
 type ExtractionConfig struct {
 	extraction.Config `yaml:",inline"`
-	// Action is flag (default: count, log and alert, and keep serving) or
-	// block (a flagged client's requests are refused with 403).
+	// Action is what a client flagged by a detector gets, unless Actions
+	// names another for that detector: alert (the default; "flag" is its
+	// older name) counts, logs and alerts and keeps serving; throttle also
+	// limits the client to Throttle (excess requests 429 with
+	// Retry-After); block also refuses its requests with 403.
 	Action string `yaml:"action"`
+	// Actions sets the action per detector (rate, volume, prada, boundary,
+	// sweep, near_duplicates, llm_extraction), e.g. {rate: throttle,
+	// prada: block}. With several detectors flagging, the strongest
+	// action is in force.
+	Actions map[string]string `yaml:"actions"`
+	// Throttle is the token bucket of a throttled client (default 1
+	// request per second, burst 1).
+	Throttle ThrottleConfig `yaml:"throttle"`
+	// Expire lifts a detector's flag this long after it last fired
+	// (default 1h). A flag stays while the detector keeps firing, so a
+	// client cannot clear it by pausing; a blocked client, which sends the
+	// detectors nothing, is forgotten by them when its block expires.
+	Expire Duration `yaml:"expire"`
 }
 
-// Extraction actions.
+// ThrottleConfig is a throttled client's token bucket: Rate requests per
+// second, Burst at once.
+type ThrottleConfig struct {
+	Rate  float64 `yaml:"rate" json:"rate"`
+	Burst int     `yaml:"burst" json:"burst"`
+}
+
+// Extraction actions, weakest first.
 const (
-	ExtractionFlag  = "flag"
-	ExtractionBlock = "block"
+	ExtractionAlert    = "alert"
+	ExtractionThrottle = "throttle"
+	ExtractionBlock    = "block"
+	// ExtractionFlag is the older name of ExtractionAlert, still accepted
+	// in configurations; it is also the action label of
+	// mlsec_gateway_extraction_flags_total for a client newly flagged.
+	ExtractionFlag = "flag"
 )
+
+// actionRank orders actions by strength (0: unknown).
+func actionRank(a string) int {
+	switch a {
+	case ExtractionAlert:
+		return 1
+	case ExtractionThrottle:
+		return 2
+	case ExtractionBlock:
+		return 3
+	}
+	return 0
+}
+
+// actionFor returns the action configured for a detector.
+func (e *ExtractionConfig) actionFor(detector string) string {
+	if a, ok := e.Actions[detector]; ok {
+		return a
+	}
+	return e.Action
+}
 
 // WindowConfig closes a tumbling window after Requests requests or
 // Interval, whichever comes first (defaults 10000 and 1h).
@@ -381,6 +437,12 @@ func (c *Config) defaults() {
 	if c.Alerts.ErrorRate == 0 {
 		c.Alerts.ErrorRate = 0.05
 	}
+	if c.Alerts.Retries == 0 {
+		c.Alerts.Retries = 5
+	}
+	if c.Alerts.RetryBackoff == 0 {
+		c.Alerts.RetryBackoff = Duration(time.Second)
+	}
 	for i := range c.Clients {
 		cl := &c.Clients[i]
 		cl.KeySHA256 = strings.ToLower(strings.TrimSpace(cl.KeySHA256))
@@ -408,8 +470,24 @@ func (c *Config) defaults() {
 				d.MinRows = 30
 			}
 		}
-		if e := r.Extraction; e != nil && e.Action == "" {
-			e.Action = ExtractionFlag
+		if e := r.Extraction; e != nil {
+			if e.Action == "" || e.Action == ExtractionFlag {
+				e.Action = ExtractionAlert
+			}
+			for d, a := range e.Actions {
+				if a == ExtractionFlag {
+					e.Actions[d] = ExtractionAlert
+				}
+			}
+			if e.Throttle.Rate == 0 {
+				e.Throttle.Rate = 1
+			}
+			if e.Throttle.Burst == 0 {
+				e.Throttle.Burst = max(1, int(e.Throttle.Rate+0.999))
+			}
+			if e.Expire == 0 {
+				e.Expire = Duration(time.Hour)
+			}
 		}
 	}
 }
@@ -432,6 +510,9 @@ func (c *Config) validate() error {
 		if u, err := url.Parse(c.Registry.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("registry.url %q: want http(s)://host[:port]", c.Registry.URL)
 		}
+	}
+	if c.Alerts.Retries < 0 || c.Alerts.Retries > 20 || c.Alerts.RetryBackoff.D() < 0 {
+		bad("alerts: retries 0 to 20 and a non-negative retry_backoff")
 	}
 	clients := map[string]bool{}
 	keys := map[string]bool{}
@@ -514,8 +595,22 @@ func (c *Config) validate() error {
 			}
 		}
 		if e := r.Extraction; e != nil {
-			if e.Action != ExtractionFlag && e.Action != ExtractionBlock {
-				bad("%s: extraction.action %q: want flag or block", at, e.Action)
+			if actionRank(e.Action) == 0 {
+				bad("%s: extraction.action %q: want alert, throttle or block", at, e.Action)
+			}
+			for d, a := range e.Actions {
+				if !slices.Contains(extraction.Detectors(), d) {
+					bad("%s: extraction.actions: detector %q: want one of %s", at, d, strings.Join(extraction.Detectors(), ", "))
+				}
+				if actionRank(a) == 0 {
+					bad("%s: extraction.actions.%s %q: want alert, throttle or block", at, d, a)
+				}
+			}
+			if e.Throttle.Rate < 0 || e.Throttle.Burst < 0 {
+				bad("%s: extraction.throttle: rate and burst must not be negative", at)
+			}
+			if e.Expire.D() < 0 {
+				bad("%s: extraction.expire must not be negative", at)
 			}
 			if e.Rate == nil && e.PRADA == nil && e.Boundary == nil && e.Sweep == nil && e.LLM == nil {
 				bad("%s: extraction: turn on at least one detector (rate, prada, boundary, sweep, llm)", at)

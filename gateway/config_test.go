@@ -20,7 +20,7 @@ func TestExampleConfig(t *testing.T) {
 		c.Clients[0].KeySHA256 != gateway.HashKey("mlsgw_demo_readme_key_change_me") || c.Limits.MaxRequestBytes != 1<<20 {
 		t.Fatalf("parsed %+v", c)
 	}
-	if e := c.Routes[0].Extraction; e == nil || e.Action != gateway.ExtractionFlag || e.Boundary == nil || e.Sweep == nil || e.PRADA != nil {
+	if e := c.Routes[0].Extraction; e == nil || e.Action != gateway.ExtractionAlert || e.Boundary == nil || e.Sweep == nil || e.PRADA != nil {
 		t.Fatalf("extraction parsed as %+v", e)
 	}
 }
@@ -61,7 +61,7 @@ func TestConfigErrors(t *testing.T) {
 		{"key", "key_sha256: 7f12", "key_sha256: zz12", "key_sha256"},
 		{"size", "max_request_bytes: 1MiB", "max_request_bytes: lots", `size "lots"`},
 		{"path", "path: /iris/invocations", "path: /metrics", "path \"/metrics\""},
-		{"extraction action", "action: flag ", "action: throttle ", `extraction.action "throttle"`},
+		{"extraction action", "action: alert ", "action: flag-it ", `extraction.action "flag-it": want alert, throttle or block`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := gateway.ParseConfig(strings.NewReader(strings.Replace(good, tc.from, tc.to, 1)))

@@ -56,9 +56,13 @@
 // after redaction. A route's guard: block (package guard: injection, PII,
 // banned terms, length, leakage, JSON answers; streams through FilterSSE)
 // and extraction: block (package extraction: per-client detectors that
-// count, log, alert and optionally block) are built into hooks at start
-// (guardhook.go, extracthook.go). The gateway imports guard and
-// extraction; they never import it.
+// count, log and alert, then alert, throttle with a token bucket or block
+// per detector until the flag expires: flagged.go) are built into hooks at
+// start (guardhook.go, extracthook.go). GET /_mlsec/clients (clientsapi.go)
+// lists the flagged clients to registry tokens that may read the route's
+// logs. Alerts raised between windows (extraction) are retried in process
+// with bounded back-off; window alerts are River jobs. The gateway imports
+// guard and extraction; they never import it.
 //
 // Limits: one upstream per route (no load balancing or retries: a retried
 // inference is not idempotent in general); bodies are buffered up to

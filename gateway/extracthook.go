@@ -11,8 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/mlsec/mlsec/extraction"
 )
@@ -23,26 +21,27 @@ import (
 // each input row with the model's answer (class and, when the answer is
 // a score matrix, the scores) once the answer is back; openai routes give
 // the last user message as the prompt before it goes upstream. A client a
-// detector flags is counted in mlsec_gateway_extraction_flags_total, logged
-// (client, detector, value, threshold: no content) and alerted through
-// Alertmanager (MlsecExtractionSuspected) once per detector until it clears;
-// with action: block its later requests are refused with 403.
+// detector newly flags is counted in mlsec_gateway_extraction_flags_total
+// (action "flag"), logged (client, detector, value, threshold: no content)
+// and alerted through Alertmanager (MlsecExtractionSuspected) once per
+// detector until the flag expires (flagged.go); the detector's action then
+// applies to its requests: throttle (429 with Retry-After beyond the
+// throttle bucket) or block (403), each counted with its action.
 
 // AlertExtraction is the alert raised when a client is flagged.
 const AlertExtraction = "MlsecExtractionSuspected"
 
-// CodeExtraction is the error code of a request refused because its
-// client is flagged (extraction.action: block).
-const CodeExtraction = "extraction_suspected"
+// Error codes of requests refused because their client is flagged.
+const (
+	CodeExtraction          = "extraction_suspected" // block: 403
+	CodeExtractionThrottled = "extraction_throttled" // throttle: 429
+)
 
 type extractHook struct {
-	d      *extraction.Detector
-	action string
-	rt     Route
-	g      *Gateway
-
-	mu      sync.Mutex
-	flagged map[string]map[string]bool // client -> detectors that fired
+	d     *extraction.Detector
+	rt    Route
+	g     *Gateway
+	flags *flagBook
 }
 
 var _ Hook = (*extractHook)(nil)
@@ -52,18 +51,27 @@ func newExtractHook(g *Gateway, rt Route) (*extractHook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: route %s: extraction: %w", ErrConfig, rt.Name, err)
 	}
-	return &extractHook{d: d, action: rt.Extraction.Action, rt: rt, g: g, flagged: map[string]map[string]bool{}}, nil
+	return &extractHook{d: d, rt: rt, g: g, flags: newFlagBook(rt.Extraction)}, nil
 }
 
-// InspectRequest refuses a flagged client (action block) and, on openai
-// routes, observes the prompt.
+// InspectRequest applies the sanction in force on a flagged client
+// (throttle or block) and, on openai routes, observes the prompt.
 func (h *extractHook) InspectRequest(ctx context.Context, ex *Exchange) error {
-	if h.action == ExtractionBlock {
-		if det := h.firstFlag(ex.Client); det != "" {
-			h.g.m.extraction.WithLabelValues(h.rt.Name, det, ExtractionBlock).Inc()
-			return &Refusal{Status: http.StatusForbidden, Code: CodeExtraction,
-				Message: "this client's queries look like model extraction (detector " + det + "); ask the gateway's operator to review it"}
-		}
+	s := h.flags.check(ex.Client, h.g.now())
+	if s.expired {
+		h.d.Forget(ex.Client) // its history ended in a block it has served
+	}
+	switch s.action {
+	case ExtractionBlock:
+		h.g.m.extraction.WithLabelValues(h.rt.Name, s.detector, ExtractionBlock).Inc()
+		return &Refusal{Status: http.StatusForbidden, Code: CodeExtraction,
+			Message: "this client's queries look like model extraction (detector " + s.detector + "); ask the gateway's operator to review it"}
+	case ExtractionThrottle:
+		h.g.m.extraction.WithLabelValues(h.rt.Name, s.detector, ExtractionThrottle).Inc()
+		secs := retryAfterSeconds(s.retryAfter)
+		return &Refusal{Status: http.StatusTooManyRequests, Code: CodeExtractionThrottled, RetryAfter: secs,
+			Message: fmt.Sprintf("this client is throttled to %s requests per second because its queries look like model extraction (detector %s); retry after %d s",
+				ftoa(h.rt.Extraction.Throttle.Rate), s.detector, secs)}
 	}
 	if h.rt.Protocol == ProtocolOpenAI {
 		if p := lastUserPrompt(ex.Request); p != "" {
@@ -101,72 +109,28 @@ func (h *extractHook) WrapResponse(ctx context.Context, ex *Exchange, body io.Re
 	return io.NopCloser(bytes.NewReader(b))
 }
 
-func (h *extractHook) firstFlag(client string) string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var ds []string
-	for d := range h.flagged[client] {
-		ds = append(ds, d)
-	}
-	sort.Strings(ds)
-	if len(ds) == 0 {
-		return ""
-	}
-	return ds[0]
-}
-
-// judge acts on a verdict: each detector that newly fires for the client
-// is counted, logged and alerted once; a cleared client is forgotten.
+// judge records a verdict: each detector that newly flags the client is
+// counted, logged and alerted once (until its flag expires).
 func (h *extractHook) judge(ctx context.Context, ex *Exchange, v extraction.Verdict) {
-	h.mu.Lock()
-	prev := h.flagged[ex.Client]
-	now := map[string]bool{}
-	var fresh []extraction.Finding
-	for _, f := range v.Findings {
-		now[f.Detector] = true
-		if !prev[f.Detector] {
-			fresh = append(fresh, f)
-		}
-	}
-	if len(now) == 0 {
-		delete(h.flagged, ex.Client)
-	} else {
-		h.flagged[ex.Client] = now
-	}
-	h.mu.Unlock()
+	fresh := h.flags.update(ex.Client, v.Findings, h.g.now())
 	var alerts []amAlert
 	for _, f := range fresh {
+		act := h.rt.Extraction.actionFor(f.Detector)
 		h.g.m.extraction.WithLabelValues(h.rt.Name, f.Detector, ExtractionFlag).Inc()
 		h.g.log.LogAttrs(ctx, slog.LevelWarn, "extraction suspected", slog.String("route", h.rt.Name),
 			slog.String("client", ex.Client), slog.String("detector", f.Detector), slog.Float64("value", f.Value),
-			slog.Float64("threshold", f.Threshold), slog.Int("queries", v.Queries), slog.String("action", h.action))
+			slog.Float64("threshold", f.Threshold), slog.Int("queries", v.Queries), slog.String("action", act))
 		start := h.g.now()
 		alerts = append(alerts, amAlert{
 			Labels: map[string]string{"alertname": AlertExtraction, "model": h.rt.Model, "version": h.rt.Version,
-				"route": h.rt.Name, "client": ex.Client, "detector": f.Detector, "severity": "warning", "source": "mlsec-gateway"},
+				"route": h.rt.Name, "client": ex.Client, "detector": f.Detector, "action": act, "severity": "warning", "source": "mlsec-gateway"},
 			Annotations: map[string]string{
 				"summary":     fmt.Sprintf("Client %s on route %s: queries look like model extraction (%s)", ex.Client, h.rt.Name, f.Detector),
-				"description": fmt.Sprintf("%s (value %s, threshold %s, after %d queries; action %s)", f.Reason, ftoa(f.Value), ftoa(f.Threshold), v.Queries, h.action)},
-			StartsAt: start, EndsAt: start.Add(time.Hour)})
+				"description": fmt.Sprintf("%s (value %s, threshold %s, after %d queries; action %s)", f.Reason, ftoa(f.Value), ftoa(f.Threshold), v.Queries, act)},
+			StartsAt: start, EndsAt: start.Add(h.rt.Extraction.Expire.D())})
 	}
-	if len(alerts) > 0 && h.g.alerter.enabled() {
-		select {
-		case <-h.g.stop:
-			return // closing: Close no longer waits for new work
-		default:
-		}
-		h.g.wg.Add(1)
-		go func() {
-			defer h.g.wg.Done()
-			actx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			outcome := "sent"
-			if err := h.g.alerter.post(actx, alerts); err != nil {
-				outcome = "error"
-				h.g.log.Warn("extraction alert not delivered", slog.String("route", h.rt.Name), slog.String("error", err.Error()))
-			}
-			h.g.m.alerts.WithLabelValues(AlertExtraction, outcome).Add(float64(len(alerts)))
-		}()
+	if len(alerts) > 0 {
+		h.g.alertAsync(AlertExtraction, alerts)
 	}
 }
 

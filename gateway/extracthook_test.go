@@ -204,9 +204,12 @@ func TestExtractionFlagsBoundaryProber(t *testing.T) {
 func TestExtractionConfigErrors(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct{ from, to, want string }{
-		"bad action":   {"action: block", "action: throttle", `extraction.action "throttle": want flag or block`},
-		"no detector":  {"      boundary:\n        min_queries: 50\n      sweep:\n        min_queries: 30\n", "", "turn on at least one detector"},
-		"bad boundary": {"min_queries: 50", "min_queries: 50\n        max_share: 3", "routes[0] (clf): extraction:"},
+		"bad action":              {"action: block", "action: kick", `extraction.action "kick": want alert, throttle or block`},
+		"bad detector":            {"action: block", "action: block\n      actions: {boundry: block}", `extraction.actions: detector "boundry": want one of rate, volume`},
+		"bad per-detector action": {"action: block", "action: block\n      actions: {sweep: ban}", `extraction.actions.sweep "ban": want alert, throttle or block`},
+		"negative throttle":       {"action: block", "action: block\n      throttle: {rate: -1}", `extraction.throttle: rate and burst must not be negative`},
+		"no detector":             {"      boundary:\n        min_queries: 50\n      sweep:\n        min_queries: 30\n", "", "turn on at least one detector"},
+		"bad boundary":            {"min_queries: 50", "min_queries: 50\n        max_share: 3", "routes[0] (clf): extraction:"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

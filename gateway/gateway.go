@@ -161,6 +161,7 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Gateway, error) {
 	g.mux.Handle("GET /metrics", promhttp.HandlerFor(g.gather, promhttp.HandlerOpts{}))
 	g.mux.HandleFunc("GET /_mlsec/healthz", g.healthz)
 	g.mux.HandleFunc("GET /_mlsec/logs", g.serveLogs)
+	g.mux.HandleFunc("GET /_mlsec/clients", g.serveClients)
 	g.mux.HandleFunc("/", g.serveProxy)
 	return g, nil
 }
@@ -220,8 +221,13 @@ func newRedactor(cfg *Config, key *pii.Key) (*redactor, error) {
 }
 
 // Handler returns the gateway's HTTP handler: the routes, /metrics,
-// /_mlsec/healthz and /_mlsec/logs.
-func (g *Gateway) Handler() http.Handler { return g.mux }
+// /_mlsec/healthz, /_mlsec/logs and /_mlsec/clients.
+func (g *Gateway) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.writeDeadline(w)
+		g.mux.ServeHTTP(w, r)
+	})
+}
 
 // Store returns the log store.
 func (g *Gateway) Store() *logstore.Store { return g.store }

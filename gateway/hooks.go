@@ -25,6 +25,8 @@ type Refusal struct {
 	Status  int
 	Code    string
 	Message string
+	// RetryAfter, when positive, is sent as Retry-After (seconds).
+	RetryAfter int
 }
 
 func (r *Refusal) Error() string { return r.Code + ": " + r.Message }

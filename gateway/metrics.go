@@ -80,7 +80,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "mlsec_gateway_windows_total", Help: "Monitoring windows closed, by route.",
 		}, []string{"route"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "mlsec_gateway_alerts_total", Help: "Alerts sent to Alertmanager, by alert name and outcome.",
+			Name: "mlsec_gateway_alerts_total", Help: "Alerts sent to Alertmanager, by alert name and outcome (sent; error: given up or, for window alerts, an attempt the job queue retries; retry: a failed attempt of an extraction alert that will be retried).",
 		}, []string{"alert", "outcome"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mlsec_gateway_deliveries_total", Help: "Evidence and audit deliveries to the registry, by kind and outcome.",
@@ -94,7 +94,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"route", "scanner", "rule", "action", "stage"}),
 		extraction: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mlsec_gateway_extraction_flags_total",
-			Help: "Requests of clients an extraction detector flags (package extraction), by route, detector and action (flag, block).",
+			Help: "Extraction detections (package extraction), by route, detector and action (flag: a client newly flagged; throttle: a request refused 429; block: a request refused 403).",
 		}, []string{"route", "detector", "action"}),
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m.upstreamErr, m.pii, m.logFailures, m.unlogged,

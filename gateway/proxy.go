@@ -137,13 +137,32 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request) {
 				g.refuseUnlogged(w, rt, ex, false)
 				return
 			}
+			if ref.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(ref.RetryAfter))
+			}
 			writeError(w, ref.Status, ref.Code, ref.Message)
 			return
 		}
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Limits.Timeout.D())
 	defer cancel()
+	// The exchange's time starts now that the body is read.
+	g.writeDeadline(w)
 	rt.proxy.ServeHTTP(w, r.WithContext(context.WithValue(ctx, exKey{}, ex)))
+}
+
+// writeGrace is how long past limits.timeout the answer (a 504, the end
+// of a stream) may take to write before a client that does not read is cut.
+const writeGrace = time.Second
+
+// writeDeadline bounds the writes of the answer to limits.timeout (plus
+// writeGrace) from now. A client that stops reading (a stream it never
+// consumes) must not hold an exchange, its goroutine and its upstream
+// connection: cancelling the upstream does not unblock a write to the
+// client, the deadline does. Every request sets its own (Handler), so the
+// next request on a kept-alive connection never inherits an old one.
+func (g *Gateway) writeDeadline(w http.ResponseWriter) {
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(g.cfg.Limits.Timeout.D() + writeGrace))
 }
 
 // probeStore re-checks a store that failed, at most once a second.

@@ -80,6 +80,22 @@ type rates struct {
 	Attacks, Detected, Benign, FalseAlarms int
 }
 
+// count adds one prompt of label ("attack" or "benign") the scanner hit
+// or not.
+func (r *rates) count(label string, hit bool) {
+	if label == "attack" {
+		r.Attacks++
+		if hit {
+			r.Detected++
+		}
+		return
+	}
+	r.Benign++
+	if hit {
+		r.FalseAlarms++
+	}
+}
+
 func (r rates) detection() float64 { return float64(r.Detected) / float64(r.Attacks) }
 func (r rates) fpr() float64       { return float64(r.FalseAlarms) / float64(r.Benign) }
 
@@ -90,18 +106,7 @@ func measure(t testing.TB, set []labelled, split string) rates {
 		if l.Split != split {
 			continue
 		}
-		hit := s.Scan(l.Text, false).Score >= DefaultInjectionThreshold
-		if l.Label == "attack" {
-			r.Attacks++
-			if hit {
-				r.Detected++
-			}
-		} else {
-			r.Benign++
-			if hit {
-				r.FalseAlarms++
-			}
-		}
+		r.count(l.Label, s.Scan(l.Text, false).Score >= DefaultInjectionThreshold)
 	}
 	return r
 }

@@ -457,6 +457,20 @@ type TrainingDataset struct {
 	SensitiveAttributes []string `json:"sensitive_attributes,omitempty"`
 }
 
+// checkVoter applies the vote rules of decisions (voteRight) to a dataset
+// version: separation of duties (by person) and one vote per person.
+func checkVoter(a Actor, requester string, votes []Approval, what, verdict string) error {
+	if samePrincipal(a.Principal(), requester) {
+		return fmt.Errorf("%w: %w: %s requested %s and cannot %s it", ErrForbidden, ErrSelfVote, requester, what, verdict)
+	}
+	for _, ap := range votes {
+		if samePrincipal(ap.Principal, a.Principal()) {
+			return fmt.Errorf("%w: %s already voted on %s", ErrConflict, ap.Principal, what)
+		}
+	}
+	return nil
+}
+
 // DatasetFact is what the policy knows of dataset version v (one place:
 // the registry's decisions and 'mlsec gate --dataset' both use it).
 func DatasetFact(v DatasetVersion) TrainingDataset {

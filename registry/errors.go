@@ -21,6 +21,9 @@ var (
 	// has not finished: retry later. It is not a policy denial and
 	// nothing is recorded.
 	ErrAnalysisPending = errors.New("analysis pending, retry")
+	// ErrUnavailable is a service the registry depends on (the OpenID
+	// provider of single sign-on) that did not answer: retry later.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // invalidf returns an ErrInvalid with a message.

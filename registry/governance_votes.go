@@ -60,22 +60,13 @@ func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment 
 		if d, err = g.GetDecisionRequest(ctx, id); err != nil {
 			return err
 		}
-		if d.Status != RequestPending {
-			return fmt.Errorf("%w: request %d is %s", ErrConflict, id, d.Status)
-		}
 		aps, err := g.ListApprovals(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := checkVoter(a, d.RequestedBy, aps, fmt.Sprintf("request %d", id), verdict); err != nil {
+		kind, err := voteRight(a, d, aps, verdict)
+		if err != nil {
 			return err
-		}
-		kind := KindApproval
-		if !a.matches(d.Approvers) {
-			if !mustAccept(d) || !samePrincipal(a.Principal(), d.Owner) {
-				return fmt.Errorf("%w: %s is not an approver of request %d (approvers: %s)", ErrForbidden, a.Principal(), id, listOrNone(d.Approvers))
-			}
-			kind = KindAcceptance // the exception's owner consents
 		}
 		ap := Approval{RequestID: id, Principal: a.Principal(), Actor: a.Name, Verdict: verdict, Comment: comment, Kind: kind}
 		if err := g.AddApproval(ctx, &ap); err != nil {
@@ -109,6 +100,64 @@ func (s *Service) vote(ctx context.Context, a Actor, id int64, verdict, comment 
 	return s.decorate(ctx, d)
 }
 
+// voteRight is the one rule of who may vote on request d, whose votes so
+// far are aps: the request is pending; never its requester (separation of
+// duties, by person); an approver, or a grant_exception's owner accepting
+// it; once. It returns the kind of vote a casts. Approve and Reject
+// enforce it in their transaction; AwaitsVote answers it for the inbox.
+func voteRight(a Actor, d DecisionRequest, aps []Approval, verdict string) (string, error) {
+	if d.Status != RequestPending {
+		return "", fmt.Errorf("%w: request %d is %s", ErrConflict, d.ID, d.Status)
+	}
+	if samePrincipal(a.Principal(), d.RequestedBy) {
+		return "", fmt.Errorf("%w: %w: %s requested decision %d and cannot %s it", ErrForbidden, ErrSelfVote, d.RequestedBy, d.ID, verdict)
+	}
+	kind := KindApproval
+	if !a.matches(d.Approvers) {
+		if !mustAccept(d) || !samePrincipal(a.Principal(), d.Owner) {
+			return "", fmt.Errorf("%w: %s is not an approver of request %d (approvers: %s)", ErrForbidden, a.Principal(), d.ID, listOrNone(d.Approvers))
+		}
+		kind = KindAcceptance // the exception's owner consents
+	}
+	for _, ap := range aps {
+		if samePrincipal(ap.Principal, a.Principal()) {
+			return "", fmt.Errorf("%w: %s already voted on request %d", ErrConflict, ap.Principal, d.ID)
+		}
+	}
+	return kind, nil
+}
+
+// ErrSelfVote is the separation-of-duties refusal (with ErrForbidden):
+// the requester voting on their own request.
+var ErrSelfVote = errors.New("separation of duties")
+
+// ErrVoteNotNeeded is AwaitsVote's answer when a may vote but the request
+// does not need the vote: the approvals it needs are in (an approver), or
+// the owner already accepted (an exception owner).
+var ErrVoteNotNeeded = errors.New("vote not needed")
+
+// AwaitsVote reports whether request d, as a's listing returned it with
+// its approvals (ListPendingRequests, GetDecisionRequest: both check the
+// scope), waits for a's vote: nil when a may vote on it by the same rule
+// Approve and Reject enforce (voteRight) and the vote is still needed
+// (quorum not reached, or the owner's acceptance missing). Otherwise the
+// error says why not (ErrForbidden with ErrSelfVote for the requester,
+// ErrForbidden, ErrConflict or ErrVoteNotNeeded). The answer is for
+// display; the vote itself is checked again in its transaction.
+func (s *Service) AwaitsVote(a Actor, d DecisionRequest) error {
+	kind, err := voteRight(a, d, d.Approvals, "vote on")
+	if err != nil {
+		return err
+	}
+	if kind == KindAcceptance || (mustAccept(d) && samePrincipal(a.Principal(), d.Owner) && !accepted(d, d.Approvals)) {
+		return nil
+	}
+	if CountApprovals(d.Approvals) >= d.Required {
+		return fmt.Errorf("%w: request %d has the %d approval(s) it needs", ErrVoteNotNeeded, d.ID, d.Required)
+	}
+	return nil
+}
+
 // supersede marks request d superseded (audited) and returns the conflict.
 func (s *Service) supersede(ctx context.Context, a Actor, d DecisionRequest, sup *errSuperseded) error {
 	id := d.ID
@@ -129,21 +178,6 @@ func (s *Service) supersede(ctx context.Context, a Actor, d DecisionRequest, sup
 		return errors.Join(sup, err)
 	}
 	return sup
-}
-
-// checkVoter applies the rules every vote obeys, on model decisions and
-// dataset versions alike: separation of duties (the requester never votes
-// on their own request, by person) and one vote per person.
-func checkVoter(a Actor, requester string, votes []Approval, what, verdict string) error {
-	if samePrincipal(a.Principal(), requester) {
-		return fmt.Errorf("%w: separation of duties: %s requested %s and cannot %s it", ErrForbidden, requester, what, verdict)
-	}
-	for _, ap := range votes {
-		if samePrincipal(ap.Principal, a.Principal()) {
-			return fmt.Errorf("%w: %s already voted on %s", ErrConflict, ap.Principal, what)
-		}
-	}
-	return nil
 }
 
 // CountApprovals counts the approvals toward a request's rule (not an

@@ -140,6 +140,19 @@ func (s *Service) Lineage(ctx context.Context, a Actor, model string, number int
 	return s.store.ListLineage(ctx, v.ID)
 }
 
+// DatasetVersions lists the versions trained on dataset name (a
+// trained_on lineage edge to its current digest), oldest first. The
+// dataset must be in a's scope, and only versions of models in a's scope
+// are listed: a team's reader never learns another team's versions, even
+// when they were trained on its data.
+func (s *Service) DatasetVersions(ctx context.Context, a Actor, name string, p Page) ([]Version, string, error) {
+	d, err := s.GetDataset(ctx, a, name)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.store.ListLineageSources(ctx, LineageFilter{Page: p, Kind: TrainedOn, Target: d.Digest, Scope: a.Scope()})
+}
+
 // ListJobs lists jobs of a version.
 func (s *Service) ListJobs(ctx context.Context, a Actor, model string, number int, p Page) ([]Job, string, error) {
 	_, v, err := s.versionFor(ctx, s.store, a, PermRead, model, number)

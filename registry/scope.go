@@ -125,10 +125,36 @@ func ValidatePrincipalName(what, s string) error {
 	return nil
 }
 
+// SSOPrefix starts the principal of a person who signs in through single
+// sign-on (package registry/sso): "sso:alice@example.com". Token names and
+// persons can never contain ':' (ValidatePrincipalName), so no API token
+// can be created in a signed-in person's name: the two namespaces never
+// collide. Only the registry's own OIDC exchange (IssueSSOToken) issues a
+// token whose person is an SSO principal.
+const SSOPrefix = "sso:"
+
+// SSOPrincipal returns the principal of single sign-on user name (the
+// configured claim's value), or an ErrInvalid if name cannot be one.
+func SSOPrincipal(name string) (string, error) {
+	if err := ValidatePrincipalName("single sign-on user name", name); err != nil {
+		return "", err
+	}
+	return SSOPrefix + name, nil
+}
+
+// IsSSOPrincipal reports whether p is a single sign-on principal.
+func IsSSOPrincipal(p string) bool {
+	name, ok := strings.CutPrefix(p, SSOPrefix)
+	return ok && ValidatePrincipalName("principal", name) == nil
+}
+
 // validPrincipal reports whether p may appear in an owner or approver list.
 func validPrincipal(p string) bool {
 	if r, ok := strings.CutPrefix(p, "role:"); ok {
 		return ValidRole(Role(r))
+	}
+	if strings.HasPrefix(p, SSOPrefix) {
+		return IsSSOPrincipal(p)
 	}
 	return ValidatePrincipalName("principal", p) == nil
 }

@@ -58,6 +58,16 @@ type TokenFilter struct {
 	Within Scope
 }
 
+// LineageFilter selects the versions whose lineage points at Target by
+// an edge of Kind (for example the versions trained on a dataset digest),
+// of the models Scope allows (by their current team).
+type LineageFilter struct {
+	Page
+	Kind   LineageKind
+	Target string
+	Scope  Scope
+}
+
 // DatasetFilter selects the datasets Scope allows.
 type DatasetFilter struct {
 	Page
@@ -90,6 +100,9 @@ type Reader interface {
 	GetEvidence(ctx context.Context, id int64) (Evidence, error)
 	ListEvidence(ctx context.Context, f EvidenceFilter) ([]Evidence, string, error)
 	ListLineage(ctx context.Context, versionID int64) ([]LineageEdge, error)
+	// ListLineageSources lists the versions with a lineage edge of f.Kind
+	// to f.Target, of models f.Scope allows, in version id order.
+	ListLineageSources(ctx context.Context, f LineageFilter) ([]Version, string, error)
 	GetDataset(ctx context.Context, name string) (Dataset, error)
 	ListDatasets(ctx context.Context, f DatasetFilter) ([]Dataset, string, error)
 	GetTokenByHash(ctx context.Context, hash string) (Token, error)

@@ -47,10 +47,15 @@ func (s *Service) issueToken(ctx context.Context, a Actor, t Token, secret, acti
 	if err := ValidatePrincipalName("token name", t.Name); err != nil {
 		return t, "", err
 	}
-	if t.Person == "" {
+	switch {
+	case t.Person == "":
 		t.Person = t.Name
-	} else if err := ValidatePrincipalName("person", t.Person); err != nil {
-		return t, "", err
+	case action == actionSSOExchange && IsSSOPrincipal(t.Person):
+		// the one way to a token of a single sign-on person (scope.go)
+	default:
+		if err := ValidatePrincipalName("person", t.Person); err != nil {
+			return t, "", err
+		}
 	}
 	if err := t.Scope().validate(); err != nil {
 		return t, "", err

@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/mlsec/mlsec/audit"
 )
@@ -50,6 +49,39 @@ func (s *Service) ListPendingRequests(ctx context.Context, a Actor, p Page) ([]D
 	return out, cur, nil
 }
 
+// maxInboxPages bounds the pending pages ListAwaitingRequests reads to
+// fill one page.
+const maxInboxPages = 20
+
+// ListAwaitingRequests lists the pending requests in a's scope that wait
+// for a's vote (AwaitsVote): the web UI's "waiting for me". It reads whole
+// pending pages until it has found p.Limit such requests or read
+// maxInboxPages pages, so a page may hold fewer or (up to twice) more;
+// follow the cursor for the rest.
+func (s *Service) ListAwaitingRequests(ctx context.Context, a Actor, p Page) ([]DecisionRequest, string, error) {
+	limit := p.Limit
+	if limit <= 0 || limit > MaxLimit {
+		limit = DefaultLimit
+	}
+	out := []DecisionRequest{}
+	for range maxInboxPages {
+		ds, cur, err := s.ListPendingRequests(ctx, a, Page{Limit: limit, Cursor: p.Cursor})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, d := range ds {
+			if s.AwaitsVote(a, d) == nil {
+				out = append(out, d)
+			}
+		}
+		p.Cursor = cur
+		if cur == "" || len(out) >= limit {
+			break
+		}
+	}
+	return out, p.Cursor, nil
+}
+
 // ReadAuditLogAs is ReadAuditLog for actor a through the service: the
 // whole Merkle log, for an unscoped auditor only (the web UI's "verify
 // now" runs audit.Verify on it, as 'mlsec audit verify --database' does).
@@ -62,13 +94,4 @@ func (s *Service) ReadAuditLogAs(ctx context.Context, a Actor) (*audit.Log, erro
 		return nil, err
 	}
 	return ReadAuditLog(ctx, r)
-}
-
-// RecordUISignIn appends the audit event of a one-time web UI sign-in
-// link (action ui.login_link.create when issued, ui.login_link.use when
-// redeemed) for a, with the link's expiry.
-func (s *Service) RecordUISignIn(ctx context.Context, a Actor, action string, expires time.Time) error {
-	return s.mutate(ctx, a, action, "principal/"+a.Principal(), func() any {
-		return map[string]any{"expires_at": expires.UTC()}
-	}, func(Tx) error { return nil })
 }

@@ -24,6 +24,8 @@ type Source interface {
 	Owners(ctx context.Context, model string) (registry.Governance, error)
 	ListRequests(ctx context.Context, model string, status registry.RequestStatus, p registry.Page) (client.List[registry.DecisionRequest], error)
 	ListEvidence(ctx context.Context, model string, number int, q client.EvidenceQuery) (client.List[registry.Evidence], error)
+	Lineage(ctx context.Context, model string, number int) ([]registry.LineageEdge, error)
+	ListDatasets(ctx context.Context, p registry.Page) (client.List[registry.Dataset], error)
 	History(ctx context.Context, model string) ([]registry.HistoryEntry, error)
 	AuditLogCheckpoint(ctx context.Context) ([]byte, error)
 }
@@ -35,9 +37,10 @@ const (
 	maxVersions = 10000
 	maxRequests = 10000
 	maxEvidence = 5000
-	// maxDriftVersions bounds the versions whose latest drift check the
-	// report looks up (one query each), newest first.
-	maxDriftVersions = 100
+	// maxDetailVersions bounds the versions whose latest drift check,
+	// lineage and denial the report looks up (a few queries each), newest
+	// first.
+	maxDetailVersions = 100
 )
 
 // Build reads model's governance data from src and returns its report,
@@ -92,7 +95,7 @@ func BuildAt(ctx context.Context, src Source, model string, now time.Time) (*Rep
 	if r.Versions == nil {
 		r.Versions = []Version{}
 	}
-	if err := r.driftChecks(ctx, src, model); err != nil {
+	if err := r.versionDetails(ctx, src, model, vs, reqs); err != nil {
 		return nil, err
 	}
 	r.Exceptions = exceptions(reqs, r.GeneratedAt)
@@ -277,20 +280,49 @@ func checkpoint(ctx context.Context, src Source) Audit {
 	return Audit{Available: true, Origin: c.Origin, TreeSize: c.Size, RootHash: b64(c.Hash), Note: string(note)}
 }
 
-// driftChecks fills each recent version's latest drift check.
-func (r *Report) driftChecks(ctx context.Context, src Source, model string) error {
-	for i := len(r.Versions) - 1; i >= 0 && i >= len(r.Versions)-maxDriftVersions; i-- {
+// versionDetails fills each recent version's latest drift check, its
+// lineage, and why the policy denied it (when it did).
+func (r *Report) versionDetails(ctx context.Context, src Source, model string, vs []registry.Version, reqs []registry.DecisionRequest) error {
+	names, err := datasetNames(ctx, src)
+	if err != nil {
+		return err
+	}
+	byDigest := map[string]int{}
+	for _, v := range vs {
+		byDigest[v.Digest] = v.Number
+	}
+	r.DriftTrend = []DriftPoint{}
+	for i := len(r.Versions) - 1; i >= 0 && i >= len(r.Versions)-maxDetailVersions; i-- {
 		v := &r.Versions[i]
-		es, err := client.All(ctx, maxEvidence, func(ctx context.Context, cur string) (client.List[registry.Evidence], error) {
-			return src.ListEvidence(ctx, model, v.Number, client.EvidenceQuery{Type: evidence.TypeDrift, Page: registry.Page{Limit: registry.MaxLimit, Cursor: cur}})
-		})
+		all := func(typ string) ([]registry.Evidence, error) {
+			return client.All(ctx, maxEvidence, func(ctx context.Context, cur string) (client.List[registry.Evidence], error) {
+				return src.ListEvidence(ctx, model, v.Number, client.EvidenceQuery{Type: typ, Page: registry.Page{Limit: registry.MaxLimit, Cursor: cur}})
+			})
+		}
+		es, err := all(evidence.TypeDrift)
 		if err != nil {
 			return fmt.Errorf("report: drift evidence of version %d: %w", v.Number, err)
 		}
 		if e := latestOf(es, evidence.TypeDrift); e != nil {
 			status, text := driftVerdict(e)
 			v.Drift = &DriftCheck{EvidenceID: e.ID, At: e.Timestamp.UTC(), Status: status, Summary: text}
+			if p, ok := driftPointOf(v.Number, e); ok {
+				r.DriftTrend = append(r.DriftTrend, p)
+			}
+		}
+		edges, err := src.Lineage(ctx, model, v.Number)
+		if err != nil {
+			return fmt.Errorf("report: lineage of version %d: %w", v.Number, err)
+		}
+		v.Lineage = lineage(edges, names, byDigest)
+		if d := lastDenied(v.Number, reqs); d != nil {
+			es, err := all("")
+			if err != nil {
+				return fmt.Errorf("report: evidence of version %d: %w", v.Number, err)
+			}
+			v.Denial = denial(vs[i], d, es, reqs)
 		}
 	}
+	slices.Reverse(r.DriftTrend) // read newest first, drawn oldest first
 	return nil
 }

@@ -23,9 +23,13 @@ type Report struct {
 	// FairnessTrend is the fairness metrics per version with the monitor
 	// owners; nil when no version has mlsec fairness metrics.
 	FairnessTrend *FairnessTrend `json:"fairness_trend,omitempty"`
-	Exceptions    Exceptions     `json:"exceptions"`
-	Records       []Record       `json:"records"`
-	Audit         Audit          `json:"audit"`
+	// DriftTrend is each version's newest drift check in numbers, oldest
+	// version first (the newest maxDetailVersions versions), empty when
+	// none has one.
+	DriftTrend []DriftPoint `json:"drift_trend"`
+	Exceptions Exceptions   `json:"exceptions"`
+	Records    []Record     `json:"records"`
+	Audit      Audit        `json:"audit"`
 }
 
 // Model is the registered model.
@@ -86,8 +90,15 @@ type Version struct {
 	// Decisions are the version's decision requests, oldest first.
 	Decisions []Decision `json:"decisions"`
 	// Drift is the version's latest drift check (the newest
-	// maxDriftVersions versions only), nil when none was recorded.
+	// maxDetailVersions versions only), nil when none was recorded.
 	Drift *DriftCheck `json:"drift,omitempty"`
+	// Lineage is where the version came from (the newest
+	// maxDetailVersions versions only), nil when no edge was recorded.
+	Lineage *Lineage `json:"lineage,omitempty"`
+	// Denial is why the policy denied the version's newest denied
+	// decision (the newest maxDetailVersions versions only), nil when no
+	// decision on it was denied.
+	Denial *Denial `json:"denial,omitempty"`
 }
 
 // DriftCheck is the latest drift evidence of a version, in words.

@@ -37,6 +37,12 @@ func (f *fakeSource) ListRequests(context.Context, string, registry.RequestStatu
 func (f *fakeSource) ListEvidence(_ context.Context, _ string, n int, _ client.EvidenceQuery) (client.List[registry.Evidence], error) {
 	return client.List[registry.Evidence]{Items: f.ev[n]}, nil
 }
+func (f *fakeSource) Lineage(context.Context, string, int) ([]registry.LineageEdge, error) {
+	return nil, nil
+}
+func (f *fakeSource) ListDatasets(context.Context, registry.Page) (client.List[registry.Dataset], error) {
+	return client.List[registry.Dataset]{}, nil
+}
 func (f *fakeSource) History(context.Context, string) ([]registry.HistoryEntry, error) {
 	return nil, nil
 }
@@ -170,5 +176,79 @@ func TestExceptionsAndEmptyModel(t *testing.T) {
 	}
 	if err := WriteHTML(&b, empty); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestDenialShowsWhatThePolicySaw: a denied version's findings come from
+// the evidence stored up to the decision; a clean scan added later does
+// not hide why it was denied.
+func TestDenialShowsWhatThePolicySaw(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	bad := rec(t, 1, "scan", evidence.ScanResult{Summary: map[string]int{}, MaxSeverity: "critical", FilesScanned: 1, Findings: []evidence.ScanFinding{
+		{RuleID: "PKL002", Severity: "high", Path: "a.pkl", Message: "imports builtins.eval"},
+		{RuleID: "PKL001", Severity: "critical", Path: "b.pkl", Member: "data.pkl", Message: "calls os.system"}}})
+	bad.CreatedAt = at.Add(-time.Minute)
+	clean := rec(t, 2, "scan", evidence.ScanResult{Summary: map[string]int{}, MaxSeverity: "none", FilesScanned: 1, Findings: []evidence.ScanFinding{}})
+	clean.CreatedAt = at.Add(time.Hour)
+	denied := registry.DecisionRequest{ID: 7, Version: 1, Status: registry.RequestDenied, CreatedAt: at, DecidedAt: &at,
+		Policy: &registry.Evaluation{Denies: []registry.PolicyResult{{ID: "MLSEC-SCAN-002", Message: "2 critical/high finding(s)"}}}}
+	src := &fakeSource{versions: []registry.Version{{Model: "m", Number: 1, Digest: digest, Stage: registry.StageDevelopment}},
+		reqs: []registry.DecisionRequest{denied}, ev: map[int][]registry.Evidence{1: {bad, clean}}}
+	r, err := BuildAt(t.Context(), src, "m", fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := r.Versions[0].Denial
+	if d == nil || d.Decision != 7 || len(d.Rules) != 1 || d.Rules[0].ID != "MLSEC-SCAN-002" {
+		t.Fatalf("denial %+v", d)
+	}
+	if len(d.Findings) != 2 || d.Findings[0].Rule != "PKL001" || d.Findings[0].File != "b.pkl \u203a data.pkl" || d.Findings[1].Severity != "high" {
+		t.Errorf("findings %+v", d.Findings)
+	}
+	if len(d.Problems) == 0 || d.Problems[0].ID != "supply_chain" || d.Problems[0].Status != Failing {
+		t.Errorf("problems %+v", d.Problems)
+	}
+	// The assessment of today's evidence sees the later clean scan.
+	if p := r.Assessments[0].Pillars[0]; p.Status != Passing {
+		t.Errorf("current supply chain %s", p.Status)
+	}
+}
+
+// TestDriftTrendCharts: one chart per drift metric over the versions with
+// a drift check (their newest record), the share in percent with its
+// threshold, gaps for versions without that metric, values in the text
+// alternative.
+func TestDriftTrendCharts(t *testing.T) {
+	t.Parallel()
+	share := func(id int64, v float64, drifted bool) registry.Evidence {
+		return rec(t, id, "drift", evidence.DriftResult{Metric: evidence.DriftMetricShare, Value: v, Threshold: 0.2, Drifted: drifted,
+			NumberOfColumns: 10, NumberOfDriftedColumns: int(v * 10)})
+	}
+	src := &fakeSource{versions: []registry.Version{{Model: "m", Number: 1}, {Model: "m", Number: 2}, {Model: "m", Number: 3}, {Model: "m", Number: 4}},
+		ev: map[int][]registry.Evidence{
+			1: {share(1, 0.5, true), share(2, 0.1, false)}, // the newest (0.1) counts
+			2: {rec(t, 3, "drift", map[string]any{"metric": "psi", "value": 0.31, "drifted": true, "threshold": 0.25})},
+			3: {share(4, 0.3, true)},
+		}}
+	charts, err := DriftTrendCharts(t.Context(), src, src.versions)
+	if err != nil || len(charts) != 2 {
+		t.Fatalf("%d charts, %v", len(charts), err)
+	}
+	s, p := string(charts[0]), string(charts[1])
+	for _, want := range []string{"Share of columns that drifted, by version", "drift threshold (20%)", "columns drifted: v1 ", " 10%, v2 ", " n/a, v3 ", " 30%."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("share chart lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "v4") {
+		t.Error("a version without a drift check is on the axis")
+	}
+	if !strings.Contains(p, "psi by version") || !strings.Contains(p, "drift threshold (0.25)") || !strings.Contains(p, "0.31") {
+		t.Errorf("psi chart:\n%s", p)
+	}
+	none, err := DriftTrendCharts(t.Context(), &fakeSource{versions: src.versions}, src.versions)
+	if err != nil || none != nil {
+		t.Errorf("no drift: %v %v", none, err)
 	}
 }

@@ -40,6 +40,7 @@ var page = sync.OnceValue(func() *template.Template {
 		"statusClass": requestClass,
 		"metricValue": metricValue,
 		"trendCharts": trendCharts,
+		"driftCharts": driftCharts,
 		"css":         func() template.CSS { return template.CSS(mustRead("templates/report.css")) },
 	}).ParseFS(templates, "templates/report.html.tmpl"))
 })

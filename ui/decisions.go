@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,34 +17,71 @@ const maxComment = 4000
 // inboxItem is a pending request as the inbox shows it.
 type inboxItem struct {
 	registry.DecisionRequest
-	Mine bool // requested by the signed-in person: separation of duties forbids their vote
+	// Waiting is true when the request waits for the signed-in person's
+	// vote (registry.Service.AwaitsVote); Why says why not otherwise.
+	Waiting bool
+	Why     string
 }
 
-// Decisions is the inbox: pending requests in the actor's scope, with the
-// policy verdict and what blocks each, and approve / reject forms.
+// Decisions is the inbox: by default the pending requests waiting for the
+// signed-in person's vote (registry.Service.ListAwaitingRequests: in
+// scope, not the requester, an approver who has not voted, quorum not
+// reached); with show=all every pending request in scope, each saying
+// whether it waits for them. Both show the policy verdict and what blocks
+// each, and approve / reject forms.
 func (u *UI) Decisions(w http.ResponseWriter, r *http.Request, a registry.Actor) error {
-	ds, next, err := u.svc.ListPendingRequests(r.Context(), a, registry.Page{Limit: 50, Cursor: r.URL.Query().Get("cursor")})
+	q := r.URL.Query()
+	all := q.Get("show") == "all"
+	p := registry.Page{Limit: 50, Cursor: q.Get("cursor")}
+	var ds []registry.DecisionRequest
+	var next string
+	var err error
+	if all {
+		ds, next, err = u.svc.ListPendingRequests(r.Context(), a, p)
+	} else {
+		ds, next, err = u.svc.ListAwaitingRequests(r.Context(), a, p)
+	}
 	if err != nil {
 		return err
 	}
 	items := make([]inboxItem, len(ds))
-	me := a.Principal()
 	for i, d := range ds {
-		items[i] = inboxItem{d, strings.EqualFold(d.RequestedBy, me) || strings.EqualFold(principalOf(d.RequestedBy), me)}
+		why := u.svc.AwaitsVote(a, d)
+		items[i] = inboxItem{DecisionRequest: d, Waiting: why == nil, Why: notWaiting(why)}
 	}
 	nextURL := ""
 	if next != "" {
-		nextURL = "/decisions?cursor=" + url.QueryEscape(next)
+		v := url.Values{"cursor": {next}}
+		if all {
+			v.Set("show", "all")
+		}
+		nextURL = "/decisions?" + v.Encode()
 	}
 	return u.render(w, r, http.StatusOK, "decisions", "Decisions", "decisions", a,
 		struct {
 			Items []inboxItem
+			All   bool
 			Next  string
-		}{items, nextURL})
+		}{items, all, nextURL})
 }
 
-// principalOf is the person of an actor name as the registry records it.
-func principalOf(actor string) string { return registry.Actor{Name: actor}.Principal() }
+// notWaiting words the service's reason a request does not wait for the
+// signed-in person.
+func notWaiting(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, registry.ErrSelfVote):
+		return "You asked for this: another person must decide it."
+	case errors.Is(err, registry.ErrVoteNotNeeded):
+		return "It has the approvals it needs; it waits for something else (see what blocks it)."
+	case errors.Is(err, registry.ErrConflict):
+		return "You have already voted on it."
+	case errors.Is(err, registry.ErrForbidden):
+		return "You are not one of its approvers."
+	}
+	return err.Error()
+}
 
 // Decide approves or rejects request {id} with the form's comment, through
 // the same service call as POST /api/v1/requests/{id}/approve|reject (so

@@ -183,6 +183,21 @@ func seedRegistry(t testing.TB, s *registryServer) seed {
 	b.Reset()
 	evidence.Write(&b, fair)
 	s.api(t, sd.alice, "POST", "/api/v1/models/fraud-detector/versions/1/evidence", b.Bytes())
+	// Drift checks of v1 and of a retrained v2 (the model page's trend).
+	v2 := s.pushVersion(t, sd.alice, "fraud-detector", map[string][]byte{"weights.bin": []byte("weights, retrained"), "config.json": []byte("{}")})
+	for _, c := range []struct {
+		v     registry.Version
+		share float64
+	}{{v, 0.1}, {v2, 0.4}} {
+		rec, err := evidence.New(evidence.TypeDrift, evidence.NewSubject("fraud-detector", c.v.Digest), "test", time.Now(), evidence.DriftResult{
+			Metric: evidence.DriftMetricShare, Value: c.share, Threshold: 0.3, Drifted: c.share >= 0.3, NumberOfColumns: 10, NumberOfDriftedColumns: int(c.share * 10)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Reset()
+		evidence.Write(&b, rec)
+		s.api(t, sd.alice, "POST", fmt.Sprintf("/api/v1/models/fraud-detector/versions/%d/evidence", c.v.Number), b.Bytes())
+	}
 	s.api(t, sd.alice, "POST", "/api/v1/models/fraud-detector/versions/1/lineage", map[string]any{"kind": "trained_on", "target": data})
 	s.api(t, sd.alice, "POST", "/api/v1/models/fraud-detector/versions/1/lineage", map[string]any{"kind": "produced_by", "target": "https://ci.example/runs/42"})
 	var d registry.DecisionRequest
@@ -205,14 +220,8 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 900), chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
+	b := browsertest.Start(t, bin, 3*time.Minute)
+	ctx := b.Ctx
 	// Every console message, exception and browser log entry (CSP
 	// violations are "security" errors) of the whole session.
 	var mu sync.Mutex
@@ -234,20 +243,7 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	}()
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
+	run, text := b.Do, b.Text
 	shot := func(name string) {
 		t.Helper()
 		if shots == "" {
@@ -301,6 +297,13 @@ func TestBrowser(t *testing.T) {
 	contains("main", "Passed the Q3 review.")
 	contains("main", "bob")
 	contains(".charts figure svg", "demographic_parity_difference") // the fairness trend, drawn by the server
+	// The drift trend: a chart with its title, threshold and text
+	// alternative (every version's value), explained in words below.
+	contains("#drift-trend svg title", "Share of columns that drifted, by version")
+	contains("#drift-trend svg desc", "10%")
+	contains("#drift-trend svg desc", "40%")
+	contains("#drift-trend svg", "drift threshold (30%)")
+	contains("#drift-trend figcaption", "The red line is the threshold")
 	shot("model")
 	run("models", chromedp.Navigate(s.url+"/models"), visible(`tr[data-model="fraud-detector"]`))
 	contains(`tr[data-model="fraud-detector"]`, "risk")
@@ -312,13 +315,23 @@ func TestBrowser(t *testing.T) {
 	contains("main", "weights.bin")
 	contains("svg.lineage", "https://ci.example/runs/42")
 	shot("version")
-	run("decisions", chromedp.Navigate(s.url+"/decisions"), visible(fmt.Sprintf("#request-%d", sd.request)))
+	// Her own request does not wait for her; "all pending" shows it, with
+	// the service's reason.
+	run("decisions waiting for alice", chromedp.Navigate(s.url+"/decisions"), visible(".inbox-filter"))
+	contains(`.inbox-filter a[aria-current="page"]`, "Waiting for me")
+	contains("main", "Nothing is waiting for you")
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("article.request").length`)); err != nil || n != 0 {
+		t.Errorf("alice's inbox shows %d requests (%v), want none", n, err)
+	}
+	run("all pending", click(`.inbox-filter a[href="/decisions?show=all"]`), visible(fmt.Sprintf("#request-%d", sd.request)))
+	contains(`.inbox-filter a[aria-current="page"]`, "All pending")
 	contains(fmt.Sprintf("#request-%d", sd.request), "You asked for this")
 	contains(fmt.Sprintf("#request-%d", sd.request), "allowed")
 	run("approve own request", click(fmt.Sprintf(`#request-%d button[value="approve"]`, sd.request)), visible("p.error"))
 	contains("main h1", "403")
 	contains("main", "alice")
 	run("datasets", chromedp.Navigate(s.url+"/datasets"), visible(`tr[data-dataset="transactions-q3"]`))
+	contains(`tr[data-dataset="transactions-q3"] td.trained-on a[href="/models/fraud-detector/versions/1"]`, "fraud-detector v1")
 	shot("datasets")
 	run("report", chromedp.Navigate(s.url+"/models/fraud-detector/report"), visible("h1"))
 	contains("body", "fraud-detector")
@@ -330,6 +343,7 @@ func TestBrowser(t *testing.T) {
 	// bob is the approver.
 	signIn(sd.bob)
 	run("decisions", chromedp.Navigate(s.url+"/decisions"), visible(fmt.Sprintf("#request-%d", sd.request)))
+	contains(fmt.Sprintf("#request-%d", sd.request), "Waiting for your vote")
 	shot("decisions")
 	run("approve", chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#comment-%d", sd.request)), "Reviewed the scan finding: benign."),
 		click(fmt.Sprintf(`#request-%d button[value="approve"]`, sd.request)),
@@ -366,7 +380,7 @@ func TestBrowser(t *testing.T) {
 	}
 	shot("models-phone")
 	signOut()
-	cancel() // ends the console iterator
+	b.Close() // ends the console iterator
 	<-consoleDone
 	mu.Lock()
 	defer mu.Unlock()

@@ -154,6 +154,10 @@ func (u *UI) Model(w http.ResponseWriter, r *http.Request, a registry.Actor) err
 	if err != nil {
 		return err
 	}
+	drift, err := report.DriftTrendCharts(ctx, serviceSource{u.svc, a}, vs)
+	if err != nil {
+		return err
+	}
 	slices.Reverse(vs) // newest first
 	aliases, err := u.svc.ListAliases(ctx, a, name)
 	if err != nil {
@@ -189,7 +193,8 @@ func (u *UI) Model(w http.ResponseWriter, r *http.Request, a registry.Actor) err
 		Requests   []registry.DecisionRequest
 		Exceptions []registry.ModelException
 		Fairness   []template.HTML
-	}{m, vs, byVersion, owners, gov.ApprovalRules, reqs, excs, trend}
+		Drift      []template.HTML
+	}{m, vs, byVersion, owners, gov.ApprovalRules, reqs, excs, trend, drift}
 	return u.render(w, r, http.StatusOK, "model", m.Name, "models", a, data)
 }
 

@@ -2,10 +2,12 @@ package ui_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,5 +103,32 @@ func TestPagesEscape(t *testing.T) {
 	}
 	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Error("the description is not shown as text")
+	}
+}
+
+// The datasets page lists the versions trained on each dataset, only of
+// models the reader may see: team-a's reader sees team-a's version that
+// used its dataset, never team-b's (an attack on the lineage lookup).
+func TestDatasetsPageStaysInScope(t *testing.T) {
+	s := newRegistryServer(t)
+	data := sum([]byte("shared rows"))
+	s.api(t, s.admin, "POST", "/api/v1/datasets", map[string]any{"name": "shared", "digest": data, "team": "team-a"})
+	for _, m := range []struct{ name, team string }{{"ma", "team-a"}, {"mb", "team-b"}} {
+		s.api(t, s.admin, "POST", "/api/v1/models", map[string]any{"name": m.name, "team": m.team})
+		s.pushVersion(t, s.admin, m.name, map[string][]byte{"w.bin": []byte("weights of " + m.name)})
+		s.api(t, s.admin, "POST", "/api/v1/models/"+m.name+"/versions/1/lineage", map[string]any{"kind": "trained_on", "target": data})
+	}
+	var ct registry.CreatedToken
+	json.Unmarshal(s.api(t, s.admin, "POST", "/api/v1/tokens", map[string]any{"name": "reader-a", "role": "reviewer", "scope_team": "team-a"}), &ct)
+	for who, want := range map[string][]string{ct.Secret: {"ma v1"}, s.admin: {"ma v1", "mb v1"}} {
+		code, body := get(t, s.url, signInCookie(t, s.url, who), "/datasets")
+		if code != 200 {
+			t.Fatalf("%d", code)
+		}
+		for _, m := range []string{"ma v1", "mb v1"} {
+			if got := strings.Contains(body, ">"+m+"</a>"); got != slices.Contains(want, m) {
+				t.Errorf("token for %v: %s shown %v", want, m, got)
+			}
+		}
 	}
 }

@@ -102,6 +102,15 @@ func (s serviceSource) ListEvidence(ctx context.Context, model string, number in
 	return client.List[registry.Evidence]{Items: es, NextCursor: next}, err
 }
 
+func (s serviceSource) Lineage(ctx context.Context, model string, number int) ([]registry.LineageEdge, error) {
+	return s.svc.Lineage(ctx, s.a, model, number)
+}
+
+func (s serviceSource) ListDatasets(ctx context.Context, p registry.Page) (client.List[registry.Dataset], error) {
+	ds, next, err := s.svc.ListDatasets(ctx, s.a, p)
+	return client.List[registry.Dataset]{Items: ds, NextCursor: next}, err
+}
+
 func (s serviceSource) History(ctx context.Context, model string) ([]registry.HistoryEntry, error) {
 	return s.svc.History(ctx, s.a, model)
 }

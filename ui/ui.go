@@ -13,6 +13,7 @@ import (
 
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/server/session"
+	"github.com/mlsec/mlsec/registry/sso"
 )
 
 //go:embed templates/*.html
@@ -25,6 +26,8 @@ var staticFS embed.FS
 type Config struct {
 	Service  *registry.Service
 	Sessions *session.Manager
+	// SSO, if set, adds "Sign in with <provider>" (single sign-on).
+	SSO *sso.Provider
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -33,13 +36,14 @@ type Config struct {
 type UI struct {
 	svc   *registry.Service
 	sess  *session.Manager
+	sso   *sso.Provider
 	now   func() time.Time
 	pages map[string]*template.Template
 }
 
 // New parses the templates and returns the UI.
 func New(c Config) (*UI, error) {
-	u := &UI{svc: c.Service, sess: c.Sessions, now: c.Now, pages: map[string]*template.Template{}}
+	u := &UI{svc: c.Service, sess: c.Sessions, sso: c.SSO, now: c.Now, pages: map[string]*template.Template{}}
 	if u.now == nil {
 		u.now = time.Now
 	}
@@ -131,9 +135,10 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, code int, name, titl
 func (u *UI) Error(w http.ResponseWriter, r *http.Request, code int, err error) {
 	a, _ := u.sess.Actor(r)
 	hint := map[int]string{
-		http.StatusForbidden: "Your sign-in does not allow this. Ask an administrator for a token with the right role or scope.",
-		http.StatusNotFound:  "It does not exist, or it is outside what your sign-in may see.",
-		http.StatusConflict:  "Someone else changed it meanwhile, or it was already decided. Reload the page.",
+		http.StatusForbidden:  "Your sign-in does not allow this. Ask an administrator for a token with the right role or scope.",
+		http.StatusNotFound:   "It does not exist, or it is outside what your sign-in may see.",
+		http.StatusConflict:   "Someone else changed it meanwhile, or it was already decided. Reload the page.",
+		http.StatusBadGateway: "A service the registry relies on did not answer. Try again in a few minutes, or sign in with an API token.",
 	}[code]
 	data := struct {
 		Code    int
@@ -169,7 +174,19 @@ func (u *UI) Home(w http.ResponseWriter, r *http.Request, _ registry.Actor) erro
 
 // SignInForm shows the sign-in form.
 func (u *UI) SignInForm(w http.ResponseWriter, r *http.Request, _ registry.Actor) error {
-	return u.render(w, r, http.StatusOK, "signin", "Sign in", "", registry.Actor{}, struct{ Next, Error string }{safeNext(r.URL.Query().Get("next")), ""})
+	return u.render(w, r, http.StatusOK, "signin", "Sign in", "", registry.Actor{}, u.signinData(safeNext(r.URL.Query().Get("next")), ""))
+}
+
+// signinData is the sign-in page's data: the form, and the single
+// sign-on button when a provider is configured.
+type signinData struct{ Next, Error, SSO string }
+
+func (u *UI) signinData(next, msg string) signinData {
+	d := signinData{Next: next, Error: msg}
+	if u.sso != nil {
+		d.SSO = u.sso.Name()
+	}
+	return d
 }
 
 // SignIn checks the posted API token exactly as the API checks a bearer
@@ -180,7 +197,7 @@ func (u *UI) SignIn(w http.ResponseWriter, r *http.Request, _ registry.Actor) er
 	a, err := u.svc.Authenticate(r.Context(), strings.TrimSpace(r.PostFormValue("token")))
 	if err != nil {
 		return u.render(w, r, http.StatusUnauthorized, "signin", "Sign in", "", registry.Actor{},
-			struct{ Next, Error string }{next, "That token is not valid (unknown, expired or revoked). Paste the whole token, starting with mlsec_."})
+			u.signinData(next, "That token is not valid (unknown, expired or revoked). Paste the whole token, starting with mlsec_."))
 	}
 	if err := u.sess.Start(w, r, a); err != nil {
 		return err

@@ -3,6 +3,7 @@
 // generator.
 //
 //	gateway upstream -addr 127.0.0.1:9001
+//	gateway stub -addr 127.0.0.1:9003     (the LLM stub, internal/llmstub)
 //	gateway plain -addr 127.0.0.1:9002 -upstream http://127.0.0.1:9001
 //	gateway load -url http://127.0.0.1:9002/v2/models/iris/infer -rate 2000 -d 20s -body body.json -key KEY
 //
@@ -26,11 +27,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mlsec/mlsec/internal/llmstub"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: gateway upstream|plain|load [flags]")
+		fmt.Fprintln(os.Stderr, "usage: gateway upstream|plain|stub|load [flags]")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -38,10 +41,12 @@ func main() {
 		upstream(os.Args[2:])
 	case "plain":
 		plain(os.Args[2:])
+	case "stub":
+		stub(os.Args[2:])
 	case "load":
 		load(os.Args[2:])
 	default:
-		fmt.Fprintln(os.Stderr, "usage: gateway upstream|plain|load [flags]")
+		fmt.Fprintln(os.Stderr, "usage: gateway upstream|plain|stub|load [flags]")
 		os.Exit(2)
 	}
 }
@@ -58,6 +63,15 @@ func upstream(args []string) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(answer)
 	}))
+}
+
+// stub serves the OpenAI-compatible LLM stub (a deterministic fake model,
+// not an LLM) for bench/guard-gateway.sh.
+func stub(args []string) {
+	fs := flag.NewFlagSet("stub", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:9003", "listen address")
+	fs.Parse(args)
+	http.ListenAndServe(*addr, llmstub.New(llmstub.Config{}))
 }
 
 // plain is the baseline: the standard library's reverse proxy, nothing else.

@@ -260,6 +260,15 @@ func (s *Server) getDataset(w http.ResponseWriter, r *http.Request, a registry.A
 	s.respondETag(w, r, http.StatusOK, d, d.Revision, err)
 }
 
+func (s *Server) datasetVersions(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	p, ok := parse(s, w, r, page)
+	if !ok {
+		return
+	}
+	vs, cur, err := s.svc.DatasetVersions(r.Context(), a, r.PathValue("name"), p)
+	respondList(s, w, r, vs, cur, err)
+}
+
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, a registry.Actor) {
 	p, ok := parse(s, w, r, page)
 	if !ok {

@@ -54,6 +54,8 @@ func status(err error) (int, string) {
 		return http.StatusForbidden, "forbidden"
 	case errors.Is(err, registry.ErrTooLarge), errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "too_large"
+	case errors.Is(err, registry.ErrUnavailable):
+		return http.StatusBadGateway, "unavailable"
 	case errors.Is(err, errPreconditionRequired):
 		return http.StatusPreconditionRequired, "precondition_required"
 	}

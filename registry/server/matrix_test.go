@@ -74,11 +74,11 @@ var samples = map[string]func(s side) any{
 	"DELETE /api/v1/teams/{team}/profile":                    func(side) any { return nil },
 	"PUT /api/v1/blobs/{digest}":                             func(side) any { return []byte("x") },
 	"POST /api/v1/datasets":                                  func(s side) any { return map[string]any{"name": s.dataset, "digest": sum([]byte("d")), "team": s.team} },
-	"POST /api/v1/datasets/{name}/versions": func(s side) any {
+	"POST /api/v1/datasets/{name}/data-versions": func(s side) any {
 		return map[string]any{"files": []map[string]any{{"path": "d.csv", "size": 1, "sha256": sum([]byte("v" + s.dataset))}}, "classification": "internal"}
 	},
-	"POST /api/v1/datasets/{name}/versions/{number}/approve": func(side) any { return map[string]any{"comment": "c"} },
-	"POST /api/v1/datasets/{name}/versions/{number}/reject":  func(side) any { return map[string]any{"comment": "c"} },
+	"POST /api/v1/datasets/{name}/data-versions/{number}/approve": func(side) any { return map[string]any{"comment": "c"} },
+	"POST /api/v1/datasets/{name}/data-versions/{number}/reject":  func(side) any { return map[string]any{"comment": "c"} },
 	"POST /api/v1/tokens":        func(s side) any { return map[string]any{"role": "reviewer", "scope_team": s.team} },
 	"DELETE /api/v1/tokens/{id}": func(side) any { return nil },
 	"POST /api/v1/webhooks": func(s side) any {
@@ -86,6 +86,35 @@ var samples = map[string]func(s side) any{
 	},
 	"DELETE /api/v1/webhooks/{id}": func(side) any { return nil },
 	"POST /api/v1/ui/login-links":  func(side) any { return nil },
+}
+
+// publicCodes: public routes that answer a request without a body other
+// than 200. The SSO exchange is authenticated by the ID token in its body
+// (sso_test.go tests it).
+var publicCodes = map[string]int{"POST /api/v1/auth/oidc/exchange": 400}
+
+// checkSelfRevoke: DELETE /api/v1/auth/token revokes the token that calls
+// it, whatever its role and scope, and nothing else; each identity uses a
+// copy of its token (its own stays for the routes after this one).
+func checkSelfRevoke(t *testing.T, e *secEnv, rt route, ids []identity) {
+	t.Helper()
+	for i, id := range ids {
+		cp := e.token(t, fmt.Sprintf("self-revoke-%d", i), id.role, id.team, id.model)
+		if r := e.do(t, cp, rt.method, rt.path, nil); r.code != 204 {
+			t.Errorf("%s as %s: %d %s, want 204", rt.path, id, r.code, r.body)
+		}
+		if r := e.do(t, cp, "GET", "/api/v1/models", nil); r.code != 401 {
+			t.Errorf("%s as %s: the revoked copy still works (%d)", rt.path, id, r.code)
+		}
+		if r := e.do(t, id.secret, "GET", "/api/v1/models", nil); r.code != 200 {
+			t.Errorf("%s as %s: revoked the identity's other token too (%d)", rt.path, id, r.code)
+		}
+	}
+	for _, tok := range []string{"", "not-a-token"} {
+		if r := e.do(t, tok, rt.method, rt.path, nil); r.code != 401 {
+			t.Errorf("%s with token %q: %d, want 401", rt.path, tok, r.code)
+		}
+	}
 }
 
 // listMarkers: for each list route, the text an item of a side shows, and
@@ -224,9 +253,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 				continue
 			}
 			if rt.public {
-				if r := e.do(t, "", rt.method, rt.path, nil); r.code != 200 {
-					t.Errorf("public %s: %d", name, r.code)
+				want, ok := publicCodes[name]
+				if !ok {
+					want = 200
 				}
+				if r := e.do(t, "", rt.method, rt.path, nil); r.code != want {
+					t.Errorf("public %s: %d, want %d", name, r.code, want)
+				}
+				continue
+			}
+			if name == "DELETE /api/v1/auth/token" {
+				checkSelfRevoke(t, e, rt, ids)
 				continue
 			}
 			body, hasBody := samples[name]

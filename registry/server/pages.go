@@ -23,6 +23,9 @@ type Pages interface {
 	SignOut(w http.ResponseWriter, r *http.Request, a registry.Actor) error
 	LinkForm(w http.ResponseWriter, r *http.Request, a registry.Actor) error
 	LinkSignIn(w http.ResponseWriter, r *http.Request, a registry.Actor) error
+	// SSOStart and SSOCallback are the single sign-on code flow.
+	SSOStart(w http.ResponseWriter, r *http.Request, a registry.Actor) error
+	SSOCallback(w http.ResponseWriter, r *http.Request, a registry.Actor) error
 	Static(w http.ResponseWriter, r *http.Request, a registry.Actor) error
 	Models(w http.ResponseWriter, r *http.Request, a registry.Actor) error
 	Model(w http.ResponseWriter, r *http.Request, a registry.Actor) error

@@ -104,6 +104,11 @@ func fillPage(rt route, s side) string {
 	if rt.path == "/audit" {
 		p += "?action=model.create"
 	}
+	if rt.path == "/decisions" {
+		// Every pending request in scope; the default view ("waiting
+		// for me") is a subset of it, filtered by the service's vote rule.
+		p += "?show=all"
+	}
 	return p
 }
 

@@ -75,11 +75,12 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/datasets", perm: registry.PermRead, scope: scopeList, h: (*Server).listDatasets},
 	{method: "POST", path: "/api/v1/datasets", perm: registry.PermWrite, scope: scopeDataset, h: (*Server).createDataset},
 	{method: "GET", path: "/api/v1/datasets/{name}", perm: registry.PermRead, scope: scopeDataset, h: (*Server).getDataset},
-	{method: "GET", path: "/api/v1/datasets/{name}/versions", perm: registry.PermRead, scope: scopeDataset, h: (*Server).listDatasetVersions},
-	{method: "POST", path: "/api/v1/datasets/{name}/versions", perm: registry.PermWrite, scope: scopeDataset, h: (*Server).registerDatasetVersion},
-	{method: "GET", path: "/api/v1/datasets/{name}/versions/{number}", perm: registry.PermRead, scope: scopeDataset, h: (*Server).getDatasetVersion},
-	{method: "POST", path: "/api/v1/datasets/{name}/versions/{number}/approve", perm: registry.PermRead, scope: scopeDataset, h: (*Server).approveDatasetVersion},
-	{method: "POST", path: "/api/v1/datasets/{name}/versions/{number}/reject", perm: registry.PermRead, scope: scopeDataset, h: (*Server).rejectDatasetVersion},
+	{method: "GET", path: "/api/v1/datasets/{name}/data-versions", perm: registry.PermRead, scope: scopeDataset, h: (*Server).listDatasetVersions},
+	{method: "POST", path: "/api/v1/datasets/{name}/data-versions", perm: registry.PermWrite, scope: scopeDataset, h: (*Server).registerDatasetVersion},
+	{method: "GET", path: "/api/v1/datasets/{name}/data-versions/{number}", perm: registry.PermRead, scope: scopeDataset, h: (*Server).getDatasetVersion},
+	{method: "POST", path: "/api/v1/datasets/{name}/data-versions/{number}/approve", perm: registry.PermRead, scope: scopeDataset, h: (*Server).approveDatasetVersion},
+	{method: "POST", path: "/api/v1/datasets/{name}/data-versions/{number}/reject", perm: registry.PermRead, scope: scopeDataset, h: (*Server).rejectDatasetVersion},
+	{method: "GET", path: "/api/v1/datasets/{name}/versions", perm: registry.PermRead, scope: scopeDataset, h: (*Server).datasetVersions},
 
 	{method: "GET", path: "/api/v1/tokens", perm: registry.PermAdmin, scope: scopeList, h: (*Server).listTokens},
 	{method: "POST", path: "/api/v1/tokens", perm: registry.PermAdmin, scope: scopeOwned, h: (*Server).createToken},
@@ -101,12 +102,20 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/audit/log/tables", perm: registry.PermAudit, scope: scopeWhole, h: (*Server).auditLogTables},
 	{method: "POST", path: "/api/v1/ui/login-links", perm: registry.PermRead, scope: scopeAny, h: (*Server).createLoginLink},
 
+	// Single sign-on (sso_handlers.go): the exchange is authenticated by
+	// the ID token in its body, not by an API token.
+	{method: "GET", path: "/api/v1/auth/oidc", public: true, scope: scopeNone, h: (*Server).ssoConfig},
+	{method: "POST", path: "/api/v1/auth/oidc/exchange", public: true, scope: scopeNone, h: (*Server).ssoExchange},
+	{method: "DELETE", path: "/api/v1/auth/token", perm: registry.PermRead, scope: scopeAny, h: (*Server).revokeOwnToken},
+
 	// The web UI (pages.go, package ui): the same permissions and scopes
 	// as the API calls each page makes.
 	{method: "GET", path: "/signin", page: true, public: true, scope: scopeNone, h: onPage(Pages.SignInForm)},
 	{method: "POST", path: "/signin", page: true, public: true, scope: scopeNone, h: onPage(Pages.SignIn)},
 	{method: "GET", path: "/signin/link/{code}", page: true, public: true, scope: scopeNone, h: onPage(Pages.LinkForm)},
 	{method: "POST", path: "/signin/link", page: true, public: true, scope: scopeNone, h: onPage(Pages.LinkSignIn)},
+	{method: "GET", path: "/signin/oidc", page: true, public: true, scope: scopeNone, h: onPage(Pages.SSOStart)},
+	{method: "GET", path: "/signin/oidc/callback", page: true, public: true, scope: scopeNone, h: onPage(Pages.SSOCallback)},
 	{method: "GET", path: "/static/{file}", page: true, public: true, scope: scopeNone, h: onPage(Pages.Static)},
 	{method: "POST", path: "/signout", page: true, perm: registry.PermRead, scope: scopeAny, h: onPage(Pages.SignOut)},
 	{method: "GET", path: "/{$}", page: true, perm: registry.PermRead, scope: scopeAny, h: onPage(Pages.Home)},

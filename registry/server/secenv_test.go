@@ -11,12 +11,14 @@ import (
 	"testing"
 
 	"github.com/mlsec/mlsec/audit"
+	"github.com/mlsec/mlsec/internal/oidctest"
 	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/policy"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/policyeval"
 	"github.com/mlsec/mlsec/registry/server/session"
+	"github.com/mlsec/mlsec/registry/sso"
 	"github.com/mlsec/mlsec/registry/store"
 	"github.com/mlsec/mlsec/ui"
 )
@@ -28,6 +30,39 @@ type secEnv struct {
 	*env
 	blobDir string
 	blobs   *blob.Store
+	// op is the OpenID provider the registry's single sign-on trusts
+	// (ssoRules map its groups).
+	op *oidctest.Provider
+}
+
+// ssoUsers and ssoRules: the people of the test provider and how their
+// groups map (alice maintains team-a, bob team-b, carol is unmapped).
+var ssoUsers = []oidctest.User{
+	{ID: "alice", Password: "pw-alice", Email: "alice@example.com", EmailVerified: true, Groups: []string{"team-a-maintainers"}},
+	{ID: "bob", Password: "pw-bob", Email: "bob@example.com", EmailVerified: true, Groups: []string{"team-b-maintainers", "staff"}},
+	{ID: "carol", Password: "pw-carol", Email: "carol@example.com", EmailVerified: true, Groups: []string{"staff"}},
+}
+
+var ssoRules = []sso.Rule{
+	{Group: "team-a-maintainers", Role: registry.RoleMaintainer, Team: "team-a"},
+	{Group: "team-b-maintainers", Role: registry.RoleMaintainer, Team: "team-b"},
+}
+
+// ssoProvider starts a test OpenID provider whose web client redirects to
+// base's callback, and the registry's side of it.
+func ssoProvider(t *testing.T, base string) (*oidctest.Provider, *sso.Provider) {
+	t.Helper()
+	op := oidctest.Start(t, ssoUsers, base+"/signin/oidc/callback")
+	c := sso.Config{Name: "Test IdP", Issuer: op.Issuer, ClientID: oidctest.WebClientID, ClientSecret: oidctest.WebClientSecret,
+		RedirectURL: base + "/signin/oidc/callback", CLIClientID: oidctest.CLIClientID, Rules: ssoRules}
+	if err := c.Resolve(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := sso.New(t.Context(), c, sso.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op, p
 }
 
 // secDialects runs fn on a secEnv over SQLite and, with
@@ -83,15 +118,18 @@ func newSecEnvPolicy(t *testing.T, dsn string, eng registry.Evaluator, cfg func(
 	svc := registry.NewService(db, registry.WithPolicy(eng), registry.WithAuditor(registry.NewMerkleAuditor(signer)),
 		registry.WithSecretKey(make([]byte, registry.SecretKeySize)))
 	sessions := session.New(session.Config{Check: svc.Reauthenticate})
-	pages, err := ui.New(ui.Config{Service: svc, Sessions: sessions})
+	srv := httptest.NewUnstartedServer(nil)
+	op, sp := ssoProvider(t, "http://"+srv.Listener.Addr().String())
+	pages, err := ui.New(ui.Config{Service: svc, Sessions: sessions, SSO: sp})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler), Pages: pages, Sessions: sessions}
+	c := Config{Service: svc, Blobs: bs, Logger: slog.New(slog.DiscardHandler), Pages: pages, Sessions: sessions, SSO: sp}
 	if cfg != nil {
 		cfg(&c)
 	}
-	srv := httptest.NewServer(New(c))
+	srv.Config.Handler = New(c)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	// Whatever the test did through the API, the tables a person reads
 	// still agree with the audit log (no false alarm from any route).
@@ -101,7 +139,7 @@ func newSecEnvPolicy(t *testing.T, dsn string, eng registry.Evaluator, cfg func(
 			t.Errorf("sealed tables after the test: %+v %v", tc, err)
 		}
 	})
-	e := &secEnv{env: &env{url: srv.URL, svc: svc, tokens: map[registry.Role]string{}}, blobDir: blobDir, blobs: bs}
+	e := &secEnv{env: &env{url: srv.URL, svc: svc, tokens: map[registry.Role]string{}}, blobDir: blobDir, blobs: bs, op: op}
 	secret, _, err := svc.Bootstrap(t.Context())
 	if err != nil {
 		t.Fatal(err)

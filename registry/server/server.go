@@ -63,6 +63,9 @@ type Config struct {
 	// and package session); without them the server is the API alone.
 	Pages    Pages
 	Sessions Sessions
+	// SSO, if set, serves the CLI's single sign-on exchange (give the
+	// same provider to the UI for the web sign-in).
+	SSO SSO
 }
 
 // DefaultAnalysisWait is Config.AnalysisWait's default: long enough for
@@ -89,6 +92,7 @@ type Server struct {
 	metricsRole  bool
 	pages        Pages
 	sessions     Sessions
+	sso          SSO
 	cop          *http.CrossOriginProtection
 }
 
@@ -142,6 +146,7 @@ func New(c Config) *Server {
 	s.window, s.minRate = cmp.Or(c.BodyWindow, DefaultBodyWindow), cmp.Or(c.MinBodyRate, DefaultMinBodyRate)
 	s.analysisWait = cmp.Or(c.AnalysisWait, DefaultAnalysisWait)
 	s.metricsToken, s.metricsRole = c.MetricsToken, c.MetricsRole
+	s.sso = c.SSO
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mlsec_http_requests_total",
 		Help: "HTTP requests by route pattern, method and status code (499: the client closed the request; 408: its body came too slowly)."},
 		[]string{"route", "method", "code"})

@@ -277,6 +277,78 @@ var conformanceCases = []struct {
 			t.Fatalf("%+v", ls)
 		}
 	}},
+	{"LineageSourcesByTargetAndScope", func(t *testing.T, db *DB) {
+		ds := digest("dataset")
+		// m (team t1) v1 trained on ds, v2 derived from it (another kind);
+		// n (team t2) v1 trained on ds; o (team t1) v1 trained on another.
+		add := func(model, team string, kinds ...registry.LineageKind) registry.Version {
+			m := registry.Model{Name: model, Team: team}
+			v := registry.Version{Digest: digest(model)}
+			mustTx(t, db, func(tx registry.Tx) error {
+				if err := tx.CreateModel(t.Context(), &m); err != nil {
+					return err
+				}
+				v.ModelID = m.ID
+				if err := tx.CreateVersion(t.Context(), &v); err != nil {
+					return err
+				}
+				for _, k := range kinds {
+					target := ds
+					if model == "o" {
+						target = digest("other")
+					}
+					if err := tx.AddLineage(t.Context(), &registry.LineageEdge{VersionID: v.ID, Kind: k, Target: target}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			return v
+		}
+		mv := add("m", "t1", registry.TrainedOn)
+		m2 := registry.Version{ModelID: mv.ModelID, Digest: digest("m2")}
+		mustTx(t, db, func(tx registry.Tx) error {
+			if err := tx.CreateVersion(t.Context(), &m2); err != nil {
+				return err
+			}
+			return tx.AddLineage(t.Context(), &registry.LineageEdge{VersionID: m2.ID, Kind: registry.DerivedFrom, Target: ds})
+		})
+		nv := add("n", "t2", registry.TrainedOn)
+		add("o", "t1", registry.TrainedOn)
+		list := func(s registry.Scope, limit int) []string {
+			var out []string
+			cur := ""
+			for {
+				vs, next, err := db.ListLineageSources(t.Context(), registry.LineageFilter{Kind: registry.TrainedOn, Target: ds, Scope: s, Page: registry.Page{Limit: limit, Cursor: cur}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range vs {
+					out = append(out, fmt.Sprintf("%s/%d", v.Model, v.Number))
+				}
+				if next == "" {
+					return out
+				}
+				cur = next
+			}
+		}
+		if got := list(registry.Scope{}, 1); !slices.Equal(got, []string{"m/1", "n/1"}) {
+			t.Fatalf("unscoped: %v", got)
+		}
+		if got := list(registry.Scope{Team: "t1"}, 10); !slices.Equal(got, []string{"m/1"}) {
+			t.Fatalf("team t1: %v (a team-scoped reader saw another team's version)", got)
+		}
+		if got := list(registry.Scope{Team: "t1", Model: "n"}, 10); len(got) != 0 {
+			t.Fatalf("model n of team t1: %v", got)
+		}
+		if got := list(registry.Scope{Model: "n"}, 10); !slices.Equal(got, []string{"n/1"}) {
+			t.Fatalf("model n: %v", got)
+		}
+		vs, _, err := db.ListLineageSources(t.Context(), registry.LineageFilter{Kind: registry.DerivedFrom, Target: ds})
+		if err != nil || len(vs) != 1 || vs[0].ID != m2.ID || nv.ID == 0 {
+			t.Fatalf("derived_from: %+v %v", vs, err)
+		}
+	}},
 	{"DatasetsOptimistic", func(t *testing.T, db *DB) {
 		d := registry.Dataset{Name: "imagenet", Digest: digest("d1"), Owner: "data-team"}
 		mustTx(t, db, func(tx registry.Tx) error { return tx.CreateDataset(t.Context(), &d) })

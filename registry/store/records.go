@@ -101,6 +101,20 @@ func (x q) ListLineage(ctx context.Context, versionID int64) ([]registry.Lineage
 	return ls, wrap(err, "list lineage")
 }
 
+// ListLineageSources lists the versions with an edge of f.Kind to f.Target
+// of models f.Scope allows. The lineage_target index finds the edges.
+func (x q) ListLineageSources(ctx context.Context, f registry.LineageFilter) ([]registry.Version, string, error) {
+	var w where
+	w.add(`v.id IN (SELECT l.version_id FROM lineage_edges l WHERE l.target = ? AND l.kind = ?)`, f.Target, string(f.Kind))
+	if f.Scope.Team != "" {
+		w.add(`m.team = ?`, f.Scope.Team)
+	}
+	if f.Scope.Model != "" {
+		w.add(`m.name = ?`, f.Scope.Model)
+	}
+	return x.listVersions(ctx, w, f.Page, "list lineage sources")
+}
+
 // AddLineage records an edge; the same (version, kind, target) twice is
 // ErrExists.
 func (t *txn) AddLineage(ctx context.Context, l *registry.LineageEdge) error {

@@ -138,3 +138,32 @@ func TestCursor(t *testing.T) {
 		t.Fatalf("round trip = %d, %v", id, err)
 	}
 }
+
+// TestLineageSourcesUseIndex: "which versions trained on this dataset"
+// finds the edges through the lineage_target index, not a scan of every
+// edge (SQLite's plan; PostgreSQL has the same index from 0001_init).
+func TestLineageSourcesUseIndex(t *testing.T) {
+	t.Parallel()
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rows, err := db.r.QueryContext(t.Context(), `EXPLAIN QUERY PLAN SELECT l.version_id FROM lineage_edges l WHERE l.target = ? AND l.kind = ?`, "x", "trained_on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if p := strings.Join(plan, "; "); !strings.Contains(p, "USING INDEX lineage_target") {
+		t.Errorf("plan %q does not use lineage_target", p)
+	}
+}

@@ -74,17 +74,22 @@ func (x q) ListVersions(ctx context.Context, f registry.VersionFilter) ([]regist
 		}
 		w.add(`EXISTS (SELECT 1 FROM evidence e WHERE e.version_id = v.id AND e.type = 'scan' AND e.severity_rank >= ?)`, r)
 	}
-	limit, err := w.page(f.Page, "v.id")
+	return x.listVersions(ctx, w, f.Page, "list versions")
+}
+
+// listVersions reads one keyset page of the versions w selects.
+func (x q) listVersions(ctx context.Context, w where, p registry.Page, what string) ([]registry.Version, string, error) {
+	limit, err := w.page(p, "v.id")
 	if err != nil {
 		return nil, "", err
 	}
 	rows, err := x.query(ctx, `SELECT `+versionCols+versionFrom+w.String()+fmt.Sprintf(` ORDER BY v.id LIMIT %d`, limit+1), w.args...)
 	if err != nil {
-		return nil, "", wrap(err, "list versions")
+		return nil, "", wrap(err, what)
 	}
 	vs, err := collect(rows, scanVersion)
 	if err != nil {
-		return nil, "", wrap(err, "list versions")
+		return nil, "", wrap(err, what)
 	}
 	vs, cur := next(vs, limit, func(v registry.Version) int64 { return v.ID })
 	return vs, cur, nil

@@ -66,7 +66,7 @@ error (docs/exit-codes.md).`,
 	c.Flags().StringVar(&fl.addr, "addr", "", "listen address (overrides listen: in the file)")
 	c.Flags().BoolVar(&fl.debug, "debug", false, "log every exchange (route, client, status, latency; never content)")
 	c.Flags().StringVar(&fl.pprof, "pprof", "", "serve Go's /debug/pprof on this loopback `ADDR` (profiling; never expose it)")
-	c.AddCommand(newGatewayKeyCmd())
+	c.AddCommand(newGatewayKeyCmd(), newGatewayClientsCmd())
 	return c
 }
 

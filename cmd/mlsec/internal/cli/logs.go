@@ -83,14 +83,7 @@ func runLogs(cmd *cobra.Command, model string, fl logsFlags) error {
 	if fl.format != "table" && fl.format != "json" {
 		return withCode(ExitUsage, fmt.Errorf("logs: --format %q: want table or json", fl.format))
 	}
-	base := fl.gateway
-	if base == "" {
-		base = envOr("MLSEC_GATEWAY", "http://127.0.0.1:8088")
-	}
-	tok := fl.token
-	if tok == "" {
-		tok = os.Getenv("MLSEC_TOKEN")
-	}
+	base, tok := gatewayTarget(fl.gateway, fl.token)
 	now := time.Now()
 	q := url.Values{"model": {model}}
 	for name, v := range map[string]string{"since": fl.since, "until": fl.until} {
@@ -111,7 +104,7 @@ func runLogs(cmd *cobra.Command, model string, fl logsFlags) error {
 	enc.SetEscapeHTML(false)
 	n := 0
 	for {
-		page, err := fetchLogs(cmd, strings.TrimRight(base, "/")+"/_mlsec/logs?"+q.Encode(), tok)
+		page, err := fetchLogs(cmd, base+"/_mlsec/logs?"+q.Encode(), tok)
 		if err != nil {
 			return err
 		}
@@ -142,16 +135,24 @@ func runLogs(cmd *cobra.Command, model string, fl logsFlags) error {
 
 func fetchLogs(cmd *cobra.Command, u, tok string) (gateway.LogPage, error) {
 	var page gateway.LogPage
+	err := gatewayGet(cmd, "logs", u, tok, "ask for an auditor token scoped to this model", &page)
+	return page, err
+}
+
+// gatewayGet reads one JSON answer of a gateway admin endpoint (what
+// names the command in errors) with a registry token: 401 and 403 exit 1
+// (forbidden says what to ask for), anything else that fails exits 2.
+func gatewayGet(cmd *cobra.Command, what, u, tok, forbidden string, out any) error {
 	req, err := http.NewRequestWithContext(cmd.Context(), http.MethodGet, u, nil)
 	if err != nil {
-		return page, withCode(ExitUsage, fmt.Errorf("logs: %w", err))
+		return withCode(ExitUsage, fmt.Errorf("%s: %w", what, err))
 	}
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return page, withCode(ExitUsage, fmt.Errorf("logs: %w (is mlsec gateway running? pass --gateway URL)", err))
+		return withCode(ExitUsage, fmt.Errorf("%s: %w (is mlsec gateway running? pass --gateway URL)", what, err))
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
@@ -160,19 +161,32 @@ func fetchLogs(cmd *cobra.Command, u, tok string) (gateway.LogPage, error) {
 		}
 		b, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
 		_ = json.Unmarshal(b, &eb)
-		err := fmt.Errorf("logs: %s (HTTP %d)", eb.Error.Message, res.StatusCode)
+		err := fmt.Errorf("%s: %s (HTTP %d)", what, eb.Error.Message, res.StatusCode)
 		switch res.StatusCode {
 		case http.StatusUnauthorized:
-			return page, withCode(ExitFindings, fmt.Errorf("%w: set MLSEC_TOKEN to a registry token", err))
+			return withCode(ExitFindings, fmt.Errorf("%w: set MLSEC_TOKEN to a registry token", err))
 		case http.StatusForbidden:
-			return page, withCode(ExitFindings, fmt.Errorf("%w: ask for an auditor token scoped to this model", err))
+			return withCode(ExitFindings, fmt.Errorf("%w: %s", err, forbidden))
 		}
-		return page, withCode(ExitUsage, err)
+		return withCode(ExitUsage, err)
 	}
-	if err := json.NewDecoder(res.Body).Decode(&page); err != nil {
-		return page, withCode(ExitUsage, fmt.Errorf("logs: %w", errors.Join(errors.New("bad answer from the gateway"), err)))
+	if err := json.NewDecoder(io.LimitReader(res.Body, 64<<20)).Decode(out); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("%s: %w", what, errors.Join(errors.New("bad answer from the gateway"), err)))
 	}
-	return page, nil
+	return nil
+}
+
+// gatewayTarget returns the gateway URL and registry token of a command:
+// the flags, else $MLSEC_GATEWAY (then http://127.0.0.1:8088) and
+// $MLSEC_TOKEN.
+func gatewayTarget(gw, tok string) (string, string) {
+	if gw == "" {
+		gw = envOr("MLSEC_GATEWAY", "http://127.0.0.1:8088")
+	}
+	if tok == "" {
+		tok = os.Getenv("MLSEC_TOKEN")
+	}
+	return strings.TrimRight(gw, "/"), tok
 }
 
 func piiSummary(m map[string]int) string {

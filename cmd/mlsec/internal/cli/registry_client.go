@@ -82,35 +82,10 @@ func configPath() string {
 
 // client resolves the server and token and returns a client.
 func (r *remote) client() (*client.Client, error) {
-	server, token := r.server, r.token
-	if server == "" {
-		server = os.Getenv("MLSEC_SERVER")
+	server, token, files, err := r.settings()
+	if err != nil {
+		return nil, err
 	}
-	if token == "" {
-		token = os.Getenv("MLSEC_TOKEN")
-	}
-	files := r.tls
-	files.CA = firstNonEmpty(files.CA, os.Getenv("MLSEC_CA_CERT"))
-	files.Cert = firstNonEmpty(files.Cert, os.Getenv("MLSEC_CLIENT_CERT"))
-	files.Key = firstNonEmpty(files.Key, os.Getenv("MLSEC_CLIENT_KEY"))
-	if server == "" || token == "" || files.CA == "" || files.Cert == "" {
-		if p := configPath(); p != "" {
-			raw, err := os.ReadFile(p)
-			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				return nil, withCode(ExitUsage, fmt.Errorf("config %s: %w", p, err))
-			}
-			var cfg clientConfig
-			if err == nil {
-				if err := yaml.Unmarshal(raw, &cfg); err != nil {
-					return nil, withCode(ExitUsage, fmt.Errorf("config %s: %w", p, err))
-				}
-			}
-			server, token = firstNonEmpty(server, cfg.Server), firstNonEmpty(token, cfg.Token)
-			files.CA = firstNonEmpty(files.CA, cfg.CACert)
-			files.Cert, files.Key = firstNonEmpty(files.Cert, cfg.ClientCert), firstNonEmpty(files.Key, cfg.ClientKey)
-		}
-	}
-	server = firstNonEmpty(server, "http://127.0.0.1:8080")
 	if r.format != "" && r.format != "table" && r.format != "json" {
 		return nil, withCode(ExitUsage, fmt.Errorf("--format %q: want table or json", r.format))
 	}
@@ -122,6 +97,40 @@ func (r *remote) client() (*client.Client, error) {
 		return nil, withCode(ExitUsage, err)
 	}
 	return c, nil
+}
+
+// settings resolves the server, token and TLS files: flags, then
+// MLSEC_* variables, then the config file.
+func (r *remote) settings() (server, token string, files client.TLSFiles, err error) {
+	server, token = r.server, r.token
+	if server == "" {
+		server = os.Getenv("MLSEC_SERVER")
+	}
+	if token == "" {
+		token = os.Getenv("MLSEC_TOKEN")
+	}
+	files = r.tls
+	files.CA = firstNonEmpty(files.CA, os.Getenv("MLSEC_CA_CERT"))
+	files.Cert = firstNonEmpty(files.Cert, os.Getenv("MLSEC_CLIENT_CERT"))
+	files.Key = firstNonEmpty(files.Key, os.Getenv("MLSEC_CLIENT_KEY"))
+	if server == "" || token == "" || files.CA == "" || files.Cert == "" {
+		if p := configPath(); p != "" {
+			raw, err := os.ReadFile(p)
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return "", "", files, withCode(ExitUsage, fmt.Errorf("config %s: %w", p, err))
+			}
+			var cfg clientConfig
+			if err == nil {
+				if err := yaml.Unmarshal(raw, &cfg); err != nil {
+					return "", "", files, withCode(ExitUsage, fmt.Errorf("config %s: %w", p, err))
+				}
+			}
+			server, token = firstNonEmpty(server, cfg.Server), firstNonEmpty(token, cfg.Token)
+			files.CA = firstNonEmpty(files.CA, cfg.CACert)
+			files.Cert, files.Key = firstNonEmpty(files.Cert, cfg.ClientCert), firstNonEmpty(files.Key, cfg.ClientKey)
+		}
+	}
+	return firstNonEmpty(server, "http://127.0.0.1:8080"), token, files, nil
 }
 
 func firstNonEmpty(a, b string) string {

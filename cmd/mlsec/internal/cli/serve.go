@@ -55,6 +55,7 @@ type serveOptions struct {
 	bootstrapFile                    string   // --bootstrap-token-file
 	bootstrapToken                   string   // MLSEC_BOOTSTRAP_TOKEN (no flag: flags show in ps)
 	secureCookies                    bool     // the web UI's session cookie is Secure even on plain HTTP (behind a TLS proxy)
+	sso                              ssoOptions
 }
 
 func newServeCmd() *cobra.Command {
@@ -83,14 +84,21 @@ Open the printed Web UI address and sign in with an API token (the bootstrap
 token at first); see docs/ui.md. Behind a TLS-terminating proxy, pass
 --secure-cookies.
 
+Single sign-on for people: --oidc-config FILE names an OpenID provider
+(Keycloak, Dex, Okta, Entra ID, ...) and maps its groups to roles and
+scopes; the sign-in page then offers "Sign in with <provider>" and 'mlsec
+login' signs the CLI in (docs/registry.md "Single sign-on").
+
 Environment: MLSEC_ADDR, MLSEC_DATA_DIR, MLSEC_DATABASE, MLSEC_BLOB,
 MLSEC_MAX_UPLOAD, MLSEC_BOOTSTRAP_TOKEN_FILE, MLSEC_BOOTSTRAP_TOKEN,
-MLSEC_SECURE_COOKIES=true (flags take precedence).`,
+MLSEC_SECURE_COOKIES=true, MLSEC_OIDC_CONFIG, MLSEC_OIDC_CLIENT_SECRET
+(flags take precedence).`,
 		Example: `  mlsec serve
   mlsec serve --addr 127.0.0.1:9000 --data-dir /var/lib/mlsec
   mlsec serve --database postgres://mlsec@db/mlsec --blob 's3://models?region=us-east-1'
   mlsec serve --addr :8443 --tls-cert server.pem --tls-key server.key --bootstrap-token-file /run/secrets/mlsec-admin
-  mlsec serve --profile strict   # documentation gaps deny unless a team or model chooses baseline`,
+  mlsec serve --profile strict   # documentation gaps deny unless a team or model chooses baseline
+  mlsec serve --addr :8443 --tls-cert server.pem --tls-key server.key --oidc-config /etc/mlsec/sso.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -130,6 +138,7 @@ MLSEC_SECURE_COOKIES=true (flags take precedence).`,
 		"how long a decision request on a version whose analysis is still running waits for it before it is refused with 'analysis pending, retry' (negative: refuse at once)")
 	f.BoolVar(&o.secureCookies, "secure-cookies", envOr("MLSEC_SECURE_COOKIES", "") == "true",
 		"mark the web UI's session cookie Secure even on plain HTTP: set it behind a TLS-terminating proxy")
+	o.sso.register(f)
 	f.StringVar(&o.auditOrigin, "audit-origin", "mlsec-registry/audit", "log name for a newly generated --audit-key (the checkpoint origin line)")
 	return c
 }
@@ -257,13 +266,21 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 		fmt.Fprintf(stderr, "WARNING: %s is reachable from the network and serves plain HTTP: API tokens travel in clear. Use --tls-cert/--tls-key (docs/registry.md \"Deploying\").\n", ln.Addr())
 	}
 	sessions := session.New(session.Config{Check: svc.Reauthenticate, Secure: o.secureCookies})
-	pages, err := ui.New(ui.Config{Service: svc, Sessions: sessions})
+	provider, err := o.sso.open(ctx, o.secureCookies, log)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("serve: %w", err))
+	}
+	pages, err := ui.New(ui.Config{Service: svc, Sessions: sessions, SSO: provider})
 	if err != nil {
 		return withCode(1, fmt.Errorf("serve: %w", err))
 	}
+	sc := server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys, AnalysisWait: o.analysisWait,
+		MetricsToken: o.metricsToken, MetricsRole: o.metricsRole, Pages: pages, Sessions: sessions}
+	if provider != nil {
+		sc.SSO = provider // never a nil *sso.Provider in the interface
+	}
 	hs := &http.Server{
-		Handler: server.New(server.Config{Service: svc, Blobs: bs, Logger: log, Keys: keys, AnalysisWait: o.analysisWait,
-			MetricsToken: o.metricsToken, MetricsRole: o.metricsRole, Pages: pages, Sessions: sessions}),
+		Handler:           server.New(sc),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
@@ -274,7 +291,11 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if tlsConf != nil {
 		scheme = "https"
 	}
-	fmt.Fprintf(stderr, "Web UI: %s://%s/ (sign in with an API token)\n", scheme, ln.Addr().String())
+	how := "sign in with an API token"
+	if provider != nil {
+		how = "sign in with " + provider.Name() + " or an API token"
+	}
+	fmt.Fprintf(stderr, "Web UI: %s://%s/ (%s)\n", scheme, ln.Addr().String(), how)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
