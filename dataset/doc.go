@@ -3,8 +3,10 @@
 //
 // # What a dataset holds (Scan)
 //
-// Scan walks a file, a folder, or a ZIP archive of tables (CSV, TSV, JSON
-// Lines, Parquet, each optionally gzip-compressed) and plain text, and
+// Scan walks a file, a folder, or a ZIP or tar archive (tar members are
+// streamed; links and devices in it are reported, never followed) of
+// tables (CSV, TSV, JSON Lines, Parquet, each optionally gzip-compressed)
+// and plain text, and
 // reports per column (or JSON path, or "text" for plain text):
 //
 //   - the personal data and secrets found, per entity type, with the number
@@ -30,6 +32,14 @@
 // skipped. Archive limits are the scanner's (scan.DefaultLimits: entries,
 // expanded bytes, compression ratio); a nested archive is not opened and
 // is reported as not analysed.
+//
+// # What changed between versions (DiffFiles, DiffTable)
+//
+// DiffFiles compares two versions' file lists by path and digest. DiffTable
+// compares two versions of a table: rows (as multisets of row hashes over
+// the common columns), columns added, removed and retyped, and drift of
+// the common columns with package drift. Unlike Scan it loads each side as
+// a compact frame, so its memory grows with the tables.
 //
 // # Where copies of a dataset are (Locate)
 //

@@ -213,38 +213,25 @@ func sortedEntities(m map[pii.Entity]int64) []pii.Entity {
 	return out
 }
 
-// DataResult is the result of a "data" evidence record (the evidence
-// package's dataResult schema): per column, the entity counts and whether
-// it is a sensitive attribute.
-type DataResult struct {
-	Rows     int64            `json:"rows"`
-	Files    int              `json:"files"`
-	Complete bool             `json:"complete"`
-	Columns  []DataResultCol  `json:"columns"`
-	Entities map[string]int64 `json:"entities"`
-}
-
-// DataResultCol is one column of a DataResult.
-type DataResultCol struct {
-	Name               string           `json:"name"`
-	File               string           `json:"file,omitempty"`
-	Entities           map[string]int64 `json:"entities,omitempty"`
-	SensitiveAttribute bool             `json:"sensitive_attribute"`
-	Category           string           `json:"category,omitempty"`
-}
-
 // Evidence turns a report into a "data" evidence record about subject (the
 // dataset, named and bound to its OMS root digest). Complete is false when
 // a file could not be fully analysed: policy treats that as a failure.
 func Evidence(subject evidence.Subject, rep *Report, now time.Time) (evidence.Record, error) {
-	res := DataResult{Files: len(rep.Files), Complete: len(rep.Errors()) == 0, Columns: []DataResultCol{}, Entities: map[string]int64{}}
+	res := Summary(rep)
+	return evidence.New(evidence.TypeData, subject, version.String(), now, res)
+}
+
+// Summary is the "data" evidence result of a report (what the registry
+// keeps on a dataset version).
+func Summary(rep *Report) evidence.DataResult {
+	res := evidence.DataResult{Files: len(rep.Files), Complete: len(rep.Errors()) == 0, Columns: []evidence.DataColumn{}, Entities: map[string]int64{}}
 	for e, n := range rep.Entities() {
 		res.Entities[string(e)] = n
 	}
 	for _, f := range rep.Files {
 		res.Rows += f.Rows
 		for _, c := range f.Columns {
-			col := DataResultCol{Name: c.Name, File: f.Path, SensitiveAttribute: c.Sensitive != nil}
+			col := evidence.DataColumn{Name: c.Name, File: f.Path, SensitiveAttribute: c.Sensitive != nil}
 			if c.Sensitive != nil {
 				col.Category = c.Sensitive.Category
 			}
@@ -257,5 +244,5 @@ func Evidence(subject evidence.Subject, rep *Report, now time.Time) (evidence.Re
 			res.Columns = append(res.Columns, col)
 		}
 	}
-	return evidence.New(evidence.TypeData, subject, version.String(), now, res)
+	return res
 }

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bufio"
 	"bytes"
@@ -151,7 +152,67 @@ func (s *scanner) file(ctx context.Context, p, rel string) {
 		s.zip(ctx, f, st.Size(), rel)
 		return
 	}
+	if isTar(rel) {
+		s.tar(ctx, &counting{r: f, n: &s.read, progress: s.opt.Progress}, rel)
+		return
+	}
 	s.stream(ctx, &counting{r: f, n: &s.read, progress: s.opt.Progress}, rel)
+}
+
+func isTar(name string) bool {
+	n := strings.ToLower(name)
+	return strings.HasSuffix(n, ".tar") || strings.HasSuffix(n, ".tgz") || strings.HasSuffix(n, ".tar.gz")
+}
+
+// tar scans each regular member of a tar archive (gzip-compressed or not)
+// as it streams by, within the limits: entries, and the bytes the whole
+// archive expands to (and the compression ratio when compressed). Links,
+// devices and nested archives are reported, not followed or opened.
+func (s *scanner) tar(ctx context.Context, r io.Reader, rel string) {
+	budget := &expandBudget{left: s.opt.Limits.MaxExpandedBytes}
+	br := bufio.NewReaderSize(r, 64<<10)
+	var in io.Reader = br
+	if head, _ := br.Peek(2); bytes.Equal(head, []byte{0x1f, 0x8b}) {
+		cr := &counting{r: br, n: new(int64)}
+		z, err := gzip.NewReader(cr)
+		if err != nil {
+			s.rep.Files = append(s.rep.Files, failed(rel, "tar", fmt.Errorf("gzip: %w", err)))
+			return
+		}
+		defer z.Close()
+		in = &limitReader{r: z, counted: cr.n, lim: s.opt.Limits, budget: budget}
+		budget = &expandBudget{left: s.opt.Limits.MaxExpandedBytes} // the members' own budget
+	}
+	tr := tar.NewReader(in)
+	for n := 0; ; n++ {
+		if ctx.Err() != nil {
+			return
+		}
+		h, err := tr.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			s.rep.Files = append(s.rep.Files, failed(rel, "tar", fmt.Errorf("not a readable tar archive after %d entries: %w", n, err)))
+			return
+		}
+		if n >= s.opt.Limits.MaxEntries {
+			s.rep.Files = append(s.rep.Files, failed(rel, "tar", fmt.Errorf("more than %d entries; the rest not read: %w", s.opt.Limits.MaxEntries, ErrLimit)))
+			return
+		}
+		name := rel + "!" + h.Name
+		switch {
+		case h.Typeflag == tar.TypeDir:
+			continue
+		case h.Typeflag != tar.TypeReg:
+			s.rep.Files = append(s.rep.Files, failed(name, "", fmt.Errorf("not a regular file (tar type %q): %w", h.Typeflag, ErrUnsupported)))
+			continue
+		case isArchive(h.Name):
+			s.rep.Files = append(s.rep.Files, failed(name, "", fmt.Errorf("nested archive not opened: %w", ErrUnsupported)))
+			continue
+		}
+		s.stream(ctx, &limitReader{r: tr, compressed: h.Size, lim: s.opt.Limits, budget: budget}, name)
+	}
 }
 
 // zip scans each member of a ZIP archive within the limits.

@@ -1,10 +1,12 @@
 package dataset_test
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -283,4 +285,79 @@ func FuzzScan(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTarArchives: members of .tar and .tar.gz archives are scanned like
+// files; links and nested archives are reported, not followed or opened;
+// a tar bomb stops at the limits; a truncated archive is an error after
+// what could be read.
+func TestTarArchives(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mk := func(name string, gz bool, entries func(tw *tar.Writer)) {
+		var b bytes.Buffer
+		var w io.Writer = &b
+		var zw *gzip.Writer
+		if gz {
+			zw = gzip.NewWriter(&b)
+			w = zw
+		}
+		tw := tar.NewWriter(w)
+		entries(tw)
+		tw.Close()
+		if zw != nil {
+			zw.Close()
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := func(tw *tar.Writer, name string, body []byte) {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write(body)
+	}
+	mk("bundle.tar.gz", true, func(tw *tar.Writer) {
+		tw.WriteHeader(&tar.Header{Name: "inner/", Typeflag: tar.TypeDir, Mode: 0o755})
+		file(tw, "inner/people.csv", []byte("phone\n+1 415 555 2671\n"))
+		tw.WriteHeader(&tar.Header{Name: "inner/link.csv", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"})
+		file(tw, "inner/more.zip", []byte("PK"))
+	})
+	mk("plain.tar", false, func(tw *tar.Writer) { file(tw, "emails.csv", []byte("email\nx@example.com\n")) })
+	mk("bomb.tgz", true, func(tw *tar.Writer) {
+		file(tw, "zeros.csv", append([]byte("a\n"), bytes.Repeat([]byte("0\n"), 32<<20)...))
+	})
+	full, _ := os.ReadFile(filepath.Join(dir, "plain.tar"))
+	os.WriteFile(filepath.Join(dir, "cut.tar"), full[:520], 0o600) // inside the member
+
+	lim := scan.DefaultLimits()
+	lim.RatioGrace = 1 << 20
+	lim.MaxRatio = 100
+	rep, err := dataset.Scan(t.Context(), dir, dataset.Options{Limits: lim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPath := map[string]dataset.File{}
+	for _, f := range rep.Files {
+		byPath[f.Path] = f
+	}
+	if f := byPath["bundle.tar.gz!inner/people.csv"]; f.Error != "" || column(t, f, "phone").Entities[pii.Phone] != 1 {
+		t.Errorf("tar.gz member: %+v", f)
+	}
+	if f := byPath["plain.tar!emails.csv"]; f.Error != "" || column(t, f, "email").WithPII != 1 {
+		t.Errorf("tar member: %+v", f)
+	}
+	for p, want := range map[string]error{
+		"bundle.tar.gz!inner/link.csv": dataset.ErrUnsupported,
+		"bundle.tar.gz!inner/more.zip": dataset.ErrUnsupported,
+		"bomb.tgz!zeros.csv":           dataset.ErrLimit,
+	} {
+		if f, ok := byPath[p]; !ok || !errors.Is(f.Err(), want) {
+			t.Errorf("%s: %+v, want %v", p, f, want)
+		}
+	}
+	if f, ok := byPath["cut.tar"]; !ok || f.Error == "" {
+		if m := byPath["cut.tar!emails.csv"]; m.Error == "" {
+			t.Errorf("truncated tar not reported: %v", byPath)
+		}
+	}
 }

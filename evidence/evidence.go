@@ -153,7 +153,7 @@ func (r Record) Validate() error {
 
 // DecodeResult decodes Result into *ScanResult, *SignatureResult,
 // *BOMResult, *RobustnessResult, *ExplainabilityResult, *DriftResult,
-// *FairnessResult or *MonitoringResult for those types, and into
+// *FairnessResult, *MonitoringResult or *DataResult for those types, and into
 // map[string]any for reserved types.
 func (r Record) DecodeResult() (any, error) {
 	var v any
@@ -174,6 +174,8 @@ func (r Record) DecodeResult() (any, error) {
 		v = &FairnessResult{}
 	case TypeMonitoring:
 		v = &MonitoringResult{}
+	case TypeData:
+		v = &DataResult{}
 	default:
 		m := map[string]any{}
 		v = &m

@@ -12,8 +12,6 @@ import (
 var reservedRequired = map[string][]string{
 	TypeApproval: {"approver", "action", "approved"},
 	TypeTest:     {"suite", "passed", "failed"},
-	// Reserved for the new pillars' producers.
-	TypeData: {"columns"},
 }
 
 type reservedResult struct {

@@ -405,3 +405,52 @@ test_other_tools_unlimited_metric_judged_only_when_fairness_is_needed if {
 	i := json.patch(doc(array.concat(base, [f])), [{"op": "add", "path": "/subject/sensitive_attributes", "value": ["sex"]}])
 	"MLSEC-FAIR-002" in ids(gate.deny) with input as i
 }
+
+# ---- training data (data.rego) ----
+
+adult := {
+	"digest": other, "registered": true, "name": "adult", "version": 1, "classification": "confidential",
+	"approval": "approved", "pii_scanned": true, "entities": {}, "sensitive_attributes": ["race", "sex"],
+}
+
+data_doc(ds) := object.union(doc([clean_scan, good_sig, good_bom]), {"datasets": ds})
+
+data_ids(ds) := {id | some r in gate.deny with input as data_doc(ds); id := r.id; startswith(id, "MLSEC-DATA-")}
+
+test_approved_classified_dataset_passes if {
+	count(data_ids([adult])) == 0
+}
+
+test_unregistered_dataset_denied if {
+	data_ids([{"digest": other, "registered": false, "pii_scanned": false}]) == {"MLSEC-DATA-001"}
+}
+
+test_unapproved_dataset_denied if {
+	data_ids([object.union(adult, {"approval": "pending"})]) == {"MLSEC-DATA-002"}
+}
+
+test_dataset_entry_without_versions_denied if {
+	data_ids([{"digest": other, "registered": true, "name": "adult", "approval": "none", "pii_scanned": false}]) == {"MLSEC-DATA-002", "MLSEC-DATA-003"}
+}
+
+test_sensitive_attributes_need_confidential if {
+	data_ids([object.union(adult, {"classification": "internal"})]) == {"MLSEC-DATA-003"}
+}
+
+test_restricted_entities_need_restricted if {
+	data_ids([object.union(adult, {"entities": {"US_SSN": 3}})]) == {"MLSEC-DATA-003"}
+	count(data_ids([object.union(adult, {"entities": {"US_SSN": 3}, "classification": "restricted"})])) == 0
+}
+
+test_incomplete_scan_needs_restricted if {
+	data_ids([object.union(adult, {"pii_scanned": false})]) == {"MLSEC-DATA-003"}
+}
+
+test_clean_public_dataset_passes if {
+	count(data_ids([object.union(adult, {"classification": "public", "sensitive_attributes": []})])) == 0
+}
+
+test_data_rules_ignore_retire if {
+	ds := [{"digest": other, "registered": false, "pii_scanned": false}]
+	count({r | some r in gate.deny with input as object.union(data_doc(ds), {"action": {"name": "retire"}}); startswith(r.id, "MLSEC-DATA-")}) == 0
+}

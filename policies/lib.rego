@@ -174,3 +174,26 @@ result(meta, msg) := {
 
 # result_ev is result with the evidence items the result is about.
 result_ev(meta, msg, items) := object.union(result(meta, msg), {"evidence": [describe(e) | some e in items]})
+
+# ---- training data (policies/data.rego) ----
+
+# Actions the training-data rules (MLSEC-DATA-001..003) block: promotion,
+# alias moves into serving, and training itself ('mlsec gate --dataset').
+default data_gate_actions := ["promote", "move_alias", "train", "deploy"]
+
+data_gate_actions := data.mlsec.data_gate_actions
+
+# Classifications, least restricted first; a dataset's classification must
+# be at least the one its PII calls for.
+classification_rank := {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
+
+# Entity types that call for "restricted": secrets, payment cards,
+# government identifiers, bank accounts. Any other PII entity, or a
+# sensitive attribute (special category data), calls for "confidential".
+default data_restricted_entities := ["SECRET", "CREDIT_CARD", "US_SSN", "IBAN_CODE"]
+
+data_restricted_entities := data.mlsec.data_restricted_entities
+
+default data_personal_classification := "confidential"
+
+data_personal_classification := data.mlsec.data_personal_classification

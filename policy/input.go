@@ -17,6 +17,35 @@ type Input struct {
 	// is another version (the registry fills it), for rules that compare a
 	// candidate with it (bias drift, MLSEC-FAIR-003).
 	Production *Baseline `json:"production,omitempty"`
+	// Datasets are the training data of the subject: one entry per
+	// trained_on digest, with what the registry knows of it (the registry
+	// fills it for its decisions, 'mlsec gate --dataset' for a training
+	// run). The MLSEC-DATA rules read it.
+	Datasets []Dataset `json:"datasets,omitempty"`
+}
+
+// Dataset is one training dataset version as the policy sees it.
+// Registered is false when no registered dataset has the digest (then the
+// other fields are empty). Approval is approved, pending, rejected, or
+// none (a dataset entry registered without versions, which cannot be
+// approved). PIIScanned is false when no PII summary was recorded or the
+// scan did not analyse every file: what was not read may hold anything.
+type Dataset struct {
+	Digest         string `json:"digest"`
+	Registered     bool   `json:"registered"`
+	Name           string `json:"name,omitempty"`
+	Version        int    `json:"version,omitempty"`
+	Team           string `json:"team,omitempty"`
+	Owner          string `json:"owner,omitempty"`
+	Classification string `json:"classification,omitempty"`
+	Approval       string `json:"approval,omitempty"`
+	// ApprovedBy is who completed the approval (or the rejection).
+	ApprovedBy string `json:"approved_by,omitempty"`
+	PIIScanned bool   `json:"pii_scanned"`
+	// Entities counts the values holding each PII entity type.
+	Entities map[string]int64 `json:"entities,omitempty"`
+	// SensitiveAttributes are the columns reported as sensitive attributes.
+	SensitiveAttributes []string `json:"sensitive_attributes,omitempty"`
 }
 
 // Baseline is a model version the decision compares against: its number,

@@ -142,7 +142,9 @@ const maxPolicyEvidence = 5000
 // its stored evidence. Records the server's worker wrote (actor system) are
 // first-party; others count as signed only if their attestation verified
 // when posted. The model's granted exceptions are input exceptions, and the
-// production version (when it is another one) is input.production.
+// production version (when it is another one) is input.production, and
+// each dataset the version was trained on (trained_on lineage) is an entry
+// of input.datasets with its registration, approval and PII (datasets.go).
 func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAction, stage Stage, a Actor) (EvalInput, error) {
 	in := EvalInput{Model: v.Model, Digest: v.Digest, Action: action, Stage: stage, Actor: a.Principal(), Time: s.now().UTC()}
 	excs, err := s.policyExceptions(ctx, v.ModelID)
@@ -154,6 +156,9 @@ func (s *Service) PolicyInput(ctx context.Context, v Version, action DecisionAct
 		return in, err
 	}
 	if in.Profile, err = s.modelProfile(ctx, v.Model); err != nil {
+		return in, err
+	}
+	if in.Datasets, err = s.datasetFacts(ctx, v); err != nil {
 		return in, err
 	}
 	f := EvidenceFilter{Page: Page{Limit: MaxLimit}, VersionID: v.ID}

@@ -48,6 +48,9 @@ type EvalInput struct {
 	// Profile is the policy profile that decides: the model's setting, else
 	// its team's, else "" (the evaluator's default).
 	Profile string
+	// Datasets are the version's training data, one per trained_on digest
+	// (datasets.go); the policy's input.datasets.
+	Datasets []TrainingDataset
 }
 
 // Baseline is a version a decision compares against (the production

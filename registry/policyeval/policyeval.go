@@ -93,6 +93,9 @@ func Input(in registry.EvalInput) policy.Input {
 	if b := in.Production; b != nil {
 		out.Production = &policy.Baseline{Version: b.Version, Digest: b.Digest, Evidence: b.Evidence}
 	}
+	for _, d := range in.Datasets {
+		out.Datasets = append(out.Datasets, policy.Dataset(d))
+	}
 	return out
 }
 

@@ -99,14 +99,23 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, a registry.Actor,
 	if !ok {
 		return
 	}
-	var in voteBody
-	if r.ContentLength != 0 { // the body is optional
-		if in, ok = decodeInto[voteBody](s, w, r); !ok {
-			return
-		}
+	comment, ok := voteComment(s, w, r)
+	if !ok {
+		return
 	}
-	d, err := fn(r.Context(), a, id, in.Comment)
+	d, err := fn(r.Context(), a, id, comment)
 	s.respond(w, r, http.StatusOK, d, err)
+}
+
+// voteComment reads a vote's optional body (model decisions and dataset
+// versions alike); ok is false when it failed and was answered.
+func voteComment(s *Server, w http.ResponseWriter, r *http.Request) (string, bool) {
+	var in voteBody
+	if r.ContentLength == 0 {
+		return "", true
+	}
+	in, ok := decodeInto[voteBody](s, w, r)
+	return in.Comment, ok
 }
 
 type rollbackBody struct {

@@ -74,8 +74,13 @@ var samples = map[string]func(s side) any{
 	"DELETE /api/v1/teams/{team}/profile":                    func(side) any { return nil },
 	"PUT /api/v1/blobs/{digest}":                             func(side) any { return []byte("x") },
 	"POST /api/v1/datasets":                                  func(s side) any { return map[string]any{"name": s.dataset, "digest": sum([]byte("d")), "team": s.team} },
-	"POST /api/v1/tokens":                                    func(s side) any { return map[string]any{"role": "reviewer", "scope_team": s.team} },
-	"DELETE /api/v1/tokens/{id}":                             func(side) any { return nil },
+	"POST /api/v1/datasets/{name}/data-versions": func(s side) any {
+		return map[string]any{"files": []map[string]any{{"path": "d.csv", "size": 1, "sha256": sum([]byte("v" + s.dataset))}}, "classification": "internal"}
+	},
+	"POST /api/v1/datasets/{name}/data-versions/{number}/approve": func(side) any { return map[string]any{"comment": "c"} },
+	"POST /api/v1/datasets/{name}/data-versions/{number}/reject":  func(side) any { return map[string]any{"comment": "c"} },
+	"POST /api/v1/tokens":        func(s side) any { return map[string]any{"role": "reviewer", "scope_team": s.team} },
+	"DELETE /api/v1/tokens/{id}": func(side) any { return nil },
 	"POST /api/v1/webhooks": func(s side) any {
 		return map[string]any{"url": "https://new.example/h", "events": []string{"*"}, "scope_team": s.team}
 	},
@@ -144,6 +149,10 @@ func matrixFixtures(t *testing.T, e *secEnv) ([]side, []identity) {
 		s.digest = sum(data)
 		e.push(t, e.tokens[registry.RoleAdmin], s.model, map[string][]byte{"w.bin": data})
 		if _, err := svc.CreateDataset(ctx, root, registry.Dataset{Name: s.dataset, Digest: sum([]byte(s.dataset)), Team: s.team}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.RegisterDatasetVersion(ctx, root, s.dataset, registry.NewDatasetVersion{Classification: "internal",
+			Files: []registry.DatasetFile{{Path: "d.csv", Size: 1, SHA256: sum([]byte(s.dataset))}}}); err != nil {
 			t.Fatal(err)
 		}
 		tok, _, err := svc.CreateToken(ctx, root, registry.Token{Name: "fixture-" + s.name, Role: registry.RoleReviewer, ScopeTeam: s.team})

@@ -37,6 +37,7 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/lineage", perm: registry.PermRead, scope: scopeModel, h: (*Server).listLineage},
 	{method: "POST", path: "/api/v1/models/{model}/versions/{number}/lineage", perm: registry.PermWrite, scope: scopeModel, h: (*Server).addLineage},
 	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/jobs", perm: registry.PermRead, scope: scopeModel, h: (*Server).listJobs},
+	{method: "GET", path: "/api/v1/models/{model}/versions/{number}/training-data", perm: registry.PermRead, scope: scopeModel, h: (*Server).trainingData},
 
 	// Governance (governance_handlers.go).
 	{method: "GET", path: "/api/v1/models/{model}/owners", perm: registry.PermRead, scope: scopeModel, h: (*Server).getOwners},
@@ -74,6 +75,11 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/datasets", perm: registry.PermRead, scope: scopeList, h: (*Server).listDatasets},
 	{method: "POST", path: "/api/v1/datasets", perm: registry.PermWrite, scope: scopeDataset, h: (*Server).createDataset},
 	{method: "GET", path: "/api/v1/datasets/{name}", perm: registry.PermRead, scope: scopeDataset, h: (*Server).getDataset},
+	{method: "GET", path: "/api/v1/datasets/{name}/data-versions", perm: registry.PermRead, scope: scopeDataset, h: (*Server).listDatasetVersions},
+	{method: "POST", path: "/api/v1/datasets/{name}/data-versions", perm: registry.PermWrite, scope: scopeDataset, h: (*Server).registerDatasetVersion},
+	{method: "GET", path: "/api/v1/datasets/{name}/data-versions/{number}", perm: registry.PermRead, scope: scopeDataset, h: (*Server).getDatasetVersion},
+	{method: "POST", path: "/api/v1/datasets/{name}/data-versions/{number}/approve", perm: registry.PermRead, scope: scopeDataset, h: (*Server).approveDatasetVersion},
+	{method: "POST", path: "/api/v1/datasets/{name}/data-versions/{number}/reject", perm: registry.PermRead, scope: scopeDataset, h: (*Server).rejectDatasetVersion},
 	{method: "GET", path: "/api/v1/datasets/{name}/versions", perm: registry.PermRead, scope: scopeDataset, h: (*Server).datasetVersions},
 
 	{method: "GET", path: "/api/v1/tokens", perm: registry.PermAdmin, scope: scopeList, h: (*Server).listTokens},

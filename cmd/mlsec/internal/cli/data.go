@@ -30,21 +30,32 @@ func newDataCmd() *cobra.Command {
 		Long: `Training data as a governed artifact (docs/data.md):
 
   scan      personal data, secrets and sensitive attributes per column of
-            CSV, JSON Lines, Parquet, text, folders and ZIP archives of them
+            CSV, JSON Lines, Parquet, text, folders, ZIP and tar archives
   manifest  describe a dataset version: its files and digests (hashed as
             'mlsec sign' hashes a model), owner, classification and the
             locations where copies may be stored
   locate    find copies of described datasets under a folder or an S3
-            prefix, and report those outside their allowed locations`,
+            prefix, and report those outside their allowed locations
+
+  register  record a dataset version on the registry (manifest, PII found,
+            classification, lawful basis, retention, allowed locations)
+  versions  list a registered dataset's versions and their approval
+  approve   approve a dataset version (its owner or an admin)
+  reject    reject a dataset version
+  diff      what changed between two versions: files, rows, schema, drift`,
 		Example: `  mlsec data scan adult.csv
   mlsec data scan ./datasets --format sarif -o data.sarif
   mlsec data manifest ./adult --name adult --owner team-risk --classification confidential --allow s3://ml-data/adult/ -o adult.dataset.json
   mlsec data locate /srv/shared --dataset adult.dataset.json
-  mlsec data locate 's3://scratch/?region=eu-west-1' --dataset adult.dataset.json`,
+  mlsec data locate 's3://scratch/?region=eu-west-1' --dataset adult.dataset.json
+  mlsec data register ./adult --name adult --classification confidential --owner bob
+  mlsec data approve adult@1
+  mlsec data diff adult@1=./adult-old adult@2=./adult`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
-	c.AddCommand(newDataScanCmd(), newDataManifestCmd(), newDataLocateCmd())
+	c.AddCommand(newDataScanCmd(), newDataManifestCmd(), newDataLocateCmd(), newDataRegisterCmd(), newDataVersionsCmd(),
+		newDataVoteCmd("approve"), newDataVoteCmd("reject"), newDataDiffCmd())
 	return c
 }
 
@@ -64,8 +75,8 @@ func newDataScanCmd() *cobra.Command {
 		Short: "Report personal data, secrets and sensitive attributes per column of a dataset",
 		Long: `Scan PATH (a file, or a folder walked without following links) for
 personal data and secrets per column: CSV and TSV, JSON Lines (by JSON path),
-Parquet, JSON, plain text, each optionally gzip-compressed, and ZIP archives
-of them (within the scanner's archive limits). Columns whose name or values
+Parquet, JSON, plain text, each optionally gzip-compressed, and ZIP and tar
+archives of them (within the scanner's archive limits). Columns whose name or values
 name a protected characteristic (sex, race, religion, health, age, marital
 status, nationality, sexual orientation, postcode) are reported as
 sensitive attributes: use them as 'mlsec fairness --sensitive'. Sample
@@ -109,17 +120,7 @@ func runDataScan(c *cobra.Command, path string, fl dataScanFlags) error {
 		return withCode(ExitUsage, err)
 	}
 	defer file.discard()
-	opt := dataset.Options{NullValues: fl.nulls}
-	var bar *pbar.Bar
-	if !fl.noProgress {
-		bar = pbar.ForTerminal(c.ErrOrStderr(), "scanning")
-	}
-	if bar != nil {
-		total := treeSize(path)
-		opt.Progress = func(done int64) { bar.UpdateBytes(done, total) }
-	}
-	rep, err := dataset.Scan(c.Context(), path, opt)
-	bar.Clear()
+	rep, err := scanData(c, path, fl)
 	if err != nil {
 		return usageErr("cannot scan %s: %w\nCheck the path; nothing was judged", path, err)
 	}
@@ -159,6 +160,22 @@ func runDataScan(c *cobra.Command, path string, fl dataScanFlags) error {
 		return withCode(code, nil)
 	}
 	return nil
+}
+
+// scanData runs the PII scan of PATH with a progress bar on a terminal.
+func scanData(c *cobra.Command, path string, fl dataScanFlags) (*dataset.Report, error) {
+	opt := dataset.Options{NullValues: fl.nulls}
+	var bar *pbar.Bar
+	if !fl.noProgress {
+		bar = pbar.ForTerminal(c.ErrOrStderr(), "scanning")
+	}
+	if bar != nil {
+		total := treeSize(path)
+		opt.Progress = func(done int64) { bar.UpdateBytes(done, total) }
+	}
+	rep, err := dataset.Scan(c.Context(), path, opt)
+	bar.Clear()
+	return rep, err
 }
 
 func cmpOr(a, b string) string {
@@ -238,22 +255,26 @@ uses them).`,
 }
 
 type dataLocateFlags struct {
-	datasets []string
-	format   string
-	all      bool
+	datasets   []string
+	format     string
+	all        bool
+	registered bool
+	r          remote
 }
 
 func newDataLocateCmd() *cobra.Command {
 	var fl dataLocateFlags
 	c := &cobra.Command{
-		Use:   "locate ROOT --dataset DESCRIPTOR",
+		Use:   "locate ROOT --dataset DESCRIPTOR | --server URL",
 		Short: "Find copies of datasets under a folder or S3 prefix, and the ones outside their allowed locations",
 		Long: `List every file under ROOT (a folder, or an s3:// URL whose path is the key
 prefix) and report those whose content equals a file of a described dataset
 ('mlsec data manifest'), with the dataset's owner and classification, and
 whether the location is one the dataset allows. A copy outside every allowed
 location is a stray: how a security team finds training sets duplicated
-into unsecured places.
+into unsecured places. With --server (or --registered, the server from
+$MLSEC_SERVER or the config file) every dataset version registered on the
+registry that your token may see is looked for too ('mlsec data register').
 
 Only what could match is read: an object whose size matches no dataset
 file is never opened; one that does has its first 64 KiB hashed, and only
@@ -265,25 +286,38 @@ Exit codes (docs/exit-codes.md):
   2  usage error, or ROOT cannot be listed`,
 		Example: `  mlsec data locate /srv/shared --dataset adult.dataset.json
   mlsec data locate 's3://scratch/team-a/?region=eu-west-1' --dataset adult.dataset.json --format json
-  mlsec data locate . --dataset a.json --dataset b.json --all`,
+  mlsec data locate . --dataset a.json --dataset b.json --all
+  mlsec data locate /srv/shared --server https://registry.example`,
 		Args: exactlyOneFile("data locate"),
-		RunE: func(c *cobra.Command, args []string) error { return runDataLocate(c, args[0], fl) },
+		RunE: func(c *cobra.Command, args []string) error { return runDataLocate(c, args[0], &fl) },
 	}
 	f := c.Flags()
 	f.StringSliceVar(&fl.datasets, "dataset", nil, "dataset descriptor `FILE` written by 'mlsec data manifest' (repeatable; required)")
 	f.StringVar(&fl.format, "format", "table", "output `FORMAT`: table or json")
 	f.BoolVar(&fl.all, "all", false, "list allowed copies too (default: strays only)")
+	f.BoolVar(&fl.registered, "registered", false, "look for the registry's registered dataset versions (implied by --server)")
+	fl.r.register(f, false)
 	return c
 }
 
-func runDataLocate(c *cobra.Command, root string, fl dataLocateFlags) error {
+func runDataLocate(c *cobra.Command, root string, fl *dataLocateFlags) error {
 	if fl.format != "table" && fl.format != "json" {
 		return usageErr("--format %q: use table or json", fl.format)
 	}
-	if len(fl.datasets) == 0 {
-		return usageErr("data locate: give at least one --dataset descriptor ('mlsec data manifest' writes one)")
+	fl.registered = fl.registered || c.Flags().Changed("server")
+	if len(fl.datasets) == 0 && !fl.registered {
+		return usageErr("data locate: give at least one --dataset descriptor ('mlsec data manifest' writes one), or --server to use the registry's datasets")
 	}
 	var ds []*dataset.Descriptor
+	if fl.registered {
+		cl, err := fl.r.client()
+		if err != nil {
+			return err
+		}
+		if ds, err = registeredDescriptors(c.Context(), cl); err != nil {
+			return remoteErr(cl, err)
+		}
+	}
 	for _, p := range fl.datasets {
 		d, err := dataset.ReadDescriptor(p)
 		if err != nil {
@@ -332,7 +366,11 @@ func runDataLocate(c *cobra.Command, root string, fl dataLocateFlags) error {
 				}
 				status = "allowed"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s@%s\t%s\t%s\t%s\n", status, cp.Location, cp.Dataset, short(strings.TrimPrefix(cp.DatasetDigest, "sha256:")), cp.File, cmpOr(cp.Owner, "-"), cmpOr(cp.Classification, "-"))
+			label := cp.Dataset // a registered version is NAME@V already
+			if !strings.Contains(label, "@") {
+				label += "@" + short(strings.TrimPrefix(cp.DatasetDigest, "sha256:"))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", status, cp.Location, label, cp.File, cmpOr(cp.Owner, "-"), cmpOr(cp.Classification, "-"))
 		}
 		tw.Flush()
 		fmt.Fprintf(out, "%d objects (%s) listed, %d same size, %d fully hashed, %s read; %d copies, %d stray, %d unreadable\n",

@@ -40,7 +40,18 @@ func registryCommandArgs(t *testing.T) map[string][]string {
 	writeModel(t, model, []byte("w"))
 	out := t.TempDir()
 	digest := "sha256:" + strings.Repeat("ab", 32)
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "t.csv"), []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return map[string][]string{
+		"data approve":        {"data", "approve", "adult@1"},
+		"data diff":           {"data", "diff", "adult@1", "adult@2"},
+		"data locate":         {"data", "locate", data},
+		"data register":       {"data", "register", data, "--name", "adult", "--classification", "internal"},
+		"data reject":         {"data", "reject", "adult@1"},
+		"data versions":       {"data", "versions", "adult"},
+		"gate":                {"gate", "--dataset", "adult@1"},
 		"alias":               {"alias", "toy", "prod", "--set", "1"},
 		"approve":             {"approve", "1"},
 		"audit export":        {"audit", "export", "-o", filepath.Join(out, "audit.json")},

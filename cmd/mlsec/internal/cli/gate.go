@@ -30,6 +30,7 @@ type gateFlags struct {
 	failOn, sarif, profile                      string
 	noDefault                                   bool
 	declared                                    declaredFlags
+	r                                           remote
 }
 
 func newGateCmd() *cobra.Command {
@@ -59,6 +60,12 @@ the evaluation data from the training data. --data files are validated
 Evidence about another artifact (another OMS root digest) is passed to the
 policy, which does not count it, and reported as ignored. See docs/gate.md.
 
+Before training, 'mlsec gate --dataset NAME@V [--server URL]' (no
+MODEL_PATH; every --dataset a registered version) checks a training run's
+data instead: the registry's facts about each version (registration,
+approval, classification, PII) against the training-data rules
+MLSEC-DATA-001..003, action train (docs/data.md).
+
 Exit codes (docs/exit-codes.md):
   0  allowed (with --fail-on warn: and no warning)
   1  denied
@@ -68,14 +75,26 @@ Exit codes (docs/exit-codes.md):
   mlsec gate model.onnx --key k.pub.pem --profile strict --license mit --dataset train@sha256:4f2c... --model-card card.md
   mlsec gate ./my-model --key signer.pub.pem --policy ./policies --data limits.yaml
   mlsec gate ./my-model --key k.pub.pem --evidence fairness.json --format sarif -o gate.sarif
-  mlsec gate ./my-model --key k.pub.pem --emit-evidence ./evidence --format json`,
-		Args: func(_ *cobra.Command, args []string) error {
+  mlsec gate ./my-model --key k.pub.pem --emit-evidence ./evidence --format json
+  mlsec gate --dataset adult@2 --server https://registry.example     # before training`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 && c.Flags().Changed("dataset") {
+				return nil // a training-data gate (gate_dataset.go)
+			}
 			if len(args) != 1 {
 				return withCode(ExitUsage, errors.New("gate: give exactly one model folder or file, e.g. 'mlsec gate ./model --key signer.pub.pem'"))
 			}
 			return nil
 		},
-		RunE: func(c *cobra.Command, args []string) error { return runGate(c, args[0], fl) },
+		RunE: func(c *cobra.Command, args []string) error {
+			if refs, ok := datasetGateRefs(args, fl); ok {
+				return runDatasetGate(c, refs, fl)
+			}
+			if len(args) != 1 {
+				return usageErr("gate: without MODEL_PATH, give --dataset NAME@VERSION (a registered dataset version) to check a training run's data")
+			}
+			return runGate(c, args[0], fl)
+		},
 	}
 	f := c.Flags()
 	f.StringArrayVar(&fl.keys, "key", nil, "trusted public key `PEM` for the model signature and evidence attestations (repeatable)")
@@ -99,6 +118,7 @@ Exit codes (docs/exit-codes.md):
 	f.StringVar(&fl.sarif, "sarif", "", "also write the decision as SARIF 2.1.0 to `FILE` (for code scanning), whatever --format is")
 	f.StringVar(&fl.emit, "emit-evidence", "", "write the evidence the gate produced (scan.json, signature.json, bom.json) and the policy input (input.json) to `DIR`")
 	f.StringVar(&fl.failOn, "fail-on", "deny", "exit 1 on `LEVEL`: deny, warn (denies and warnings) or none (report only)")
+	fl.r.register(f, false)
 	return c
 }
 

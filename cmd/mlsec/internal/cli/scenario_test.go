@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,58 +25,17 @@ import (
 // verifies, is tampered with, and the tamper is found at its entry.
 func TestGovernanceScenario(t *testing.T) {
 	dir := t.TempDir()
-	priv, _, pub, err := sign.GenerateKey("P-256")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubPath := filepath.Join(dir, "release.pub.pem")
-	if err := os.WriteFile(pubPath, pub, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	data := filepath.Join(dir, "data")
-	url, admin := clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: data, workers: 2, trustedKeys: []string{pubPath}})
+	url, admin, signer := signedServer(t, data)
 	alice := newToken(t, url, admin, "alice", registry.RoleMaintainer)
 	bob := newToken(t, url, admin, "bob", registry.RoleReviewer)
 	carol := newToken(t, url, admin, "carol", registry.RoleReviewer)
 
-	signer, err := sign.NewKeySigner(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// release copies the Hugging Face-style fixture (a model card with a
-	// licence and datasets), applies extra files, signs it and pushes it.
 	release := func(n int, extra map[string]string) string {
 		t.Helper()
-		model := filepath.Join(t.TempDir(), "sentiment")
-		copyTree(t, "../../../../scan/testdata/benign/hf-bert-tiny", model)
-		for p, b := range extra {
-			if err := os.WriteFile(filepath.Join(model, p), []byte(b), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		b, _, err := signer.Sign(context.Background(), model, sign.SignOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := b.Marshal()
-		if err := os.WriteFile(filepath.Join(model, "model.sig"), raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if code, out, errs := as(alice, "push", model, "--model", "sentiment"); code != 0 {
-			t.Fatalf("push v%d: %d %s %s", n, code, out, errs)
-		}
-		ref := "sentiment@" + string(rune('0'+n))
-		waitServerScan(t, ref)
-		return ref
+		return releaseSigned(t, signer, alice, "sentiment", n, extra)
 	}
-	requestID := func(out string) string {
-		t.Helper()
-		f := strings.Fields(out)
-		if len(f) < 2 || f[0] != "request" {
-			t.Fatalf("no request id in %q", out)
-		}
-		return strings.TrimSuffix(f[1], ":")
-	}
+	requestID := func(out string) string { t.Helper(); return requestIDOf(t, out) }
 
 	v1 := release(1, nil)
 	// The server verified the signature with the trusted key.
@@ -146,6 +106,55 @@ func TestGovernanceScenario(t *testing.T) {
 	if code != ExitFindings || !strings.Contains(out, "entry 5") {
 		t.Fatalf("tampered audit log: exit %d\n%s", code, out)
 	}
+}
+
+// signedServer starts 'mlsec serve' on loopback with its data in dataDir
+// and two analysis workers, trusting a new release key, and returns the
+// URL, the bootstrap admin token and a signer with that key.
+func signedServer(t *testing.T, dataDir string) (url, admin string, signer *sign.Signer) {
+	t.Helper()
+	priv, _, pub, err := sign.GenerateKey("P-256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPath := filepath.Join(t.TempDir(), "release.pub.pem")
+	if err := os.WriteFile(pubPath, pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, admin = clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: dataDir, workers: 2, trustedKeys: []string{pubPath}})
+	if signer, err = sign.NewKeySigner(priv); err != nil {
+		t.Fatal(err)
+	}
+	return url, admin, signer
+}
+
+// releaseSigned copies the Hugging Face-style fixture (a model card with a
+// licence and datasets), applies extra files, signs it, pushes it as
+// version n of model with token tok, waits for the server's scan and
+// returns MODEL@n.
+func releaseSigned(t *testing.T, signer *sign.Signer, tok, name string, n int, extra map[string]string) string {
+	t.Helper()
+	model := filepath.Join(t.TempDir(), name)
+	copyTree(t, "../../../../scan/testdata/benign/hf-bert-tiny", model)
+	for p, b := range extra {
+		if err := os.WriteFile(filepath.Join(model, p), []byte(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _, err := signer.Sign(context.Background(), model, sign.SignOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := b.Marshal()
+	if err := os.WriteFile(filepath.Join(model, "model.sig"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := as(tok, "push", model, "--model", name); code != 0 {
+		t.Fatalf("push v%d: %d %s %s", n, code, out, errs)
+	}
+	ref := fmt.Sprintf("%s@%d", name, n)
+	waitServerScan(t, ref)
+	return ref
 }
 
 // copyTree copies the regular files under src to dst.
