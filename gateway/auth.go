@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"golang.org/x/time/rate"
@@ -47,10 +50,14 @@ type client struct {
 type clients struct {
 	byHash    map[string]*client
 	anonymous *client // nil unless allow_anonymous
+	// peerKey keys the pseudonyms of anonymous callers' addresses
+	// (peerOf): random per process, never stored or logged.
+	peerKey []byte
 }
 
 func newClients(c *Config) *clients {
-	cs := &clients{byHash: map[string]*client{}}
+	cs := &clients{byHash: map[string]*client{}, peerKey: make([]byte, 32)}
+	rand.Read(cs.peerKey)
 	for _, cc := range c.Clients {
 		cl := &client{name: cc.Name}
 		if cc.Rate > 0 {
@@ -85,6 +92,38 @@ func (cs *clients) lookup(r *http.Request) *client {
 		return cs.anonymous
 	}
 	return cs.byHash[HashKey(k)]
+}
+
+// peerOf names the caller behind an anonymous request for the extraction
+// detectors, which work per client: without it every keyless caller would
+// be one client "anonymous", so one prober's block would block everyone and
+// many slow probers would add up to one. The name is "anonymous/" and an
+// HMAC of the connection's address under a per-process random key: a
+// pseudonym, stable while the gateway runs, from which the address cannot
+// be read back, so no IP address (personal data) reaches a log line, an
+// alert, a metric or `mlsec gateway clients`. IPv6 addresses count per /64,
+// what one host or home network gets, so rotating inside it changes
+// nothing. The address is the TCP peer's: X-Forwarded-For is not trusted,
+// since any caller can write it (behind a proxy every anonymous caller is
+// the proxy: give callers keys there).
+func (cs *clients) peerOf(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	key := host
+	if a, err := netip.ParseAddr(host); err == nil {
+		a = a.Unmap()
+		if a.Is6() {
+			if p, err := a.Prefix(64); err == nil {
+				a = p.Addr()
+			}
+		}
+		key = a.String()
+	}
+	m := hmac.New(sha256.New, cs.peerKey)
+	m.Write([]byte(key))
+	return ClientAnonymous + "/" + hex.EncodeToString(m.Sum(nil)[:6])
 }
 
 func (c *client) allow() bool { return c.limiter == nil || c.limiter.Allow() }

@@ -17,7 +17,8 @@ import (
 
 // The extraction hook feeds every request of a route to the model-
 // extraction detectors of package extraction, per client (the gateway's
-// client name). Tabular routes (kserve, mlflow, json) give the detectors
+// client name, or a pseudonym of the address of an anonymous caller:
+// clients.peerOf). Tabular routes (kserve, mlflow, json) give the detectors
 // each input row with the model's answer (class and, when the answer is
 // a score matrix, the scores) once the answer is back; openai routes give
 // the last user message as the prompt before it goes upstream. A client a
@@ -57,9 +58,9 @@ func newExtractHook(g *Gateway, rt Route) (*extractHook, error) {
 // InspectRequest applies the sanction in force on a flagged client
 // (throttle or block) and, on openai routes, observes the prompt.
 func (h *extractHook) InspectRequest(ctx context.Context, ex *Exchange) error {
-	s := h.flags.check(ex.Client, h.g.now())
+	s := h.flags.check(ex.caller(), h.g.now())
 	if s.expired {
-		h.d.Forget(ex.Client) // its history ended in a block it has served
+		h.d.Forget(ex.caller()) // its history ended in a block it has served
 	}
 	switch s.action {
 	case ExtractionBlock:
@@ -75,7 +76,7 @@ func (h *extractHook) InspectRequest(ctx context.Context, ex *Exchange) error {
 	}
 	if h.rt.Protocol == ProtocolOpenAI {
 		if p := lastUserPrompt(ex.Request); p != "" {
-			h.judge(ctx, ex, h.d.Observe(extraction.Query{Client: ex.Client, Time: ex.Start, Prompt: p}))
+			h.judge(ctx, ex, h.d.Observe(extraction.Query{Client: ex.caller(), Time: ex.Start, Prompt: p}))
 		}
 	}
 	return nil
@@ -97,7 +98,7 @@ func (h *extractHook) WrapResponse(ctx context.Context, ex *Exchange, body io.Re
 	if err == nil {
 		answers := answerRows(b)
 		for i, r := range rows {
-			q := extraction.Query{Client: ex.Client, Time: ex.Start, Input: rowVector(r)}
+			q := extraction.Query{Client: ex.caller(), Time: ex.Start, Input: rowVector(r)}
 			if i < len(answers) {
 				q.Class, q.Scores = answers[i].class, answers[i].scores
 			}
@@ -112,20 +113,20 @@ func (h *extractHook) WrapResponse(ctx context.Context, ex *Exchange, body io.Re
 // judge records a verdict: each detector that newly flags the client is
 // counted, logged and alerted once (until its flag expires).
 func (h *extractHook) judge(ctx context.Context, ex *Exchange, v extraction.Verdict) {
-	fresh := h.flags.update(ex.Client, v.Findings, h.g.now())
+	fresh := h.flags.update(ex.caller(), v.Findings, h.g.now())
 	var alerts []amAlert
 	for _, f := range fresh {
 		act := h.rt.Extraction.actionFor(f.Detector)
 		h.g.m.extraction.WithLabelValues(h.rt.Name, f.Detector, ExtractionFlag).Inc()
 		h.g.log.LogAttrs(ctx, slog.LevelWarn, "extraction suspected", slog.String("route", h.rt.Name),
-			slog.String("client", ex.Client), slog.String("detector", f.Detector), slog.Float64("value", f.Value),
+			slog.String("client", ex.caller()), slog.String("detector", f.Detector), slog.Float64("value", f.Value),
 			slog.Float64("threshold", f.Threshold), slog.Int("queries", v.Queries), slog.String("action", act))
 		start := h.g.now()
 		alerts = append(alerts, amAlert{
 			Labels: map[string]string{"alertname": AlertExtraction, "model": h.rt.Model, "version": h.rt.Version,
-				"route": h.rt.Name, "client": ex.Client, "detector": f.Detector, "action": act, "severity": "warning", "source": "mlsec-gateway"},
+				"route": h.rt.Name, "client": ex.caller(), "detector": f.Detector, "action": act, "severity": "warning", "source": "mlsec-gateway"},
 			Annotations: map[string]string{
-				"summary":     fmt.Sprintf("Client %s on route %s: queries look like model extraction (%s)", ex.Client, h.rt.Name, f.Detector),
+				"summary":     fmt.Sprintf("Client %s on route %s: queries look like model extraction (%s)", ex.caller(), h.rt.Name, f.Detector),
 				"description": fmt.Sprintf("%s (value %s, threshold %s, after %d queries; action %s)", f.Reason, ftoa(f.Value), ftoa(f.Threshold), v.Queries, act)},
 			StartsAt: start, EndsAt: start.Add(h.rt.Extraction.Expire.D())})
 	}

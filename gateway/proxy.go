@@ -56,11 +56,24 @@ type Exchange struct {
 
 	errClass  string
 	truncated bool
+	// peer names an anonymous caller by a pseudonym of its address
+	// (clients.peerOf), for the per-client extraction detectors; empty for
+	// callers with a key.
+	peer string
 	// guard is the guard's view of this exchange (its canary, the
 	// answer's JSON schema), set by the route's guard hook.
 	guard  *guard.Exchange
 	once   sync.Once
 	logErr error
+}
+
+// caller is who the extraction detectors watch: the client's name, or
+// for an anonymous request the pseudonym of its address.
+func (ex *Exchange) caller() string {
+	if ex.peer != "" {
+		return ex.peer
+	}
+	return ex.Client
 }
 
 type exKey struct{}
@@ -103,6 +116,9 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request) {
 	}
 	ex := &Exchange{Route: rt.cfg.Name, Protocol: rt.cfg.Protocol, Model: rt.cfg.Model, Client: cl.name,
 		Start: start, Method: r.Method, URL: r.URL}
+	if cl == g.clients.anonymous {
+		ex.peer = g.clients.peerOf(r)
+	}
 	if g.cfg.Log.OnFailure == FailRefuse && g.logDown.Load() && !g.probeStore(r.Context()) {
 		g.refuseUnlogged(w, rt, ex, true)
 		return
