@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 
 	"github.com/mlsec/mlsec/registry"
 )
@@ -19,6 +21,12 @@ type datasetRow struct {
 	// there are more than listed.
 	TrainedOn []registry.Version
 	More      bool
+	// Latest is the newest registered version of the data ('mlsec data
+	// register'): its classification, approval and PII scan; nil when the
+	// dataset has no registered version.
+	Latest *registry.DatasetVersion
+	// PII lists the entity types its scan found, with counts, sorted.
+	PII []string
 }
 
 // Datasets lists the registered datasets in the actor's scope, each with
@@ -35,6 +43,21 @@ func (u *UI) Datasets(w http.ResponseWriter, r *http.Request, a registry.Actor) 
 			return err
 		}
 		rows[i] = datasetRow{Dataset: d, TrainedOn: vs, More: more != ""}
+		dvs, err := u.svc.ListDatasetVersions(r.Context(), a, d.Name)
+		if err != nil {
+			return err
+		}
+		for j := range dvs {
+			if rows[i].Latest == nil || dvs[j].Number > rows[i].Latest.Number {
+				rows[i].Latest = &dvs[j]
+			}
+		}
+		if l := rows[i].Latest; l != nil && l.PII != nil {
+			for e, n := range l.PII.Entities {
+				rows[i].PII = append(rows[i].PII, fmt.Sprintf("%s (%d)", e, n))
+			}
+			sort.Strings(rows[i].PII)
+		}
 	}
 	nextURL := ""
 	if next != "" {

@@ -132,3 +132,42 @@ func TestDatasetsPageStaysInScope(t *testing.T) {
 		}
 	}
 }
+
+// The datasets page shows each dataset's newest registered version with its
+// classification, approval state and the personal data its scan found, so
+// a reviewer sees what a model is built on without the API.
+func TestDatasetsPageShowsRegisteredData(t *testing.T) {
+	s := newRegistryServer(t)
+	s.api(t, s.admin, "POST", "/api/v1/datasets", map[string]any{"name": "adult", "digest": sum([]byte("rows")), "team": "team-a"})
+	for i, class := range []string{"internal", "confidential"} {
+		s.api(t, s.admin, "POST", "/api/v1/datasets/adult/data-versions", map[string]any{
+			"files":          []map[string]any{{"path": "adult.csv", "size": 10 + i, "sha256": sum([]byte{byte(i)})}},
+			"classification": class,
+			"pii":            map[string]any{"rows": 100, "files": 1, "complete": true, "columns": []any{}, "entities": map[string]int{"EMAIL_ADDRESS": 3, "PHONE_NUMBER": 12}},
+		})
+	}
+	s.api(t, s.admin, "POST", "/api/v1/datasets", map[string]any{"name": "bare", "digest": sum([]byte("bare")), "team": "team-a"})
+	code, body := get(t, s.url, signInCookie(t, s.url, s.admin), "/datasets")
+	if code != 200 {
+		t.Fatalf("%d", code)
+	}
+	row := func(name string) string {
+		i := strings.Index(body, `data-dataset="`+name+`"`)
+		if i < 0 {
+			t.Fatalf("no row for %s", name)
+		}
+		return body[i : i+strings.Index(body[i:], "</tr>")]
+	}
+	adult := row("adult")
+	for _, want := range []string{"version 2", `class="classification">confidential<`, `dataset-status pending`, "EMAIL_ADDRESS (3), PHONE_NUMBER (12)"} {
+		if !strings.Contains(adult, want) {
+			t.Errorf("adult row lacks %q:\n%s", want, adult)
+		}
+	}
+	if strings.Contains(adult, ">internal<") {
+		t.Errorf("adult row shows the older version's classification:\n%s", adult)
+	}
+	if b := row("bare"); !strings.Contains(b, "no version registered") {
+		t.Errorf("bare row:\n%s", b)
+	}
+}
