@@ -148,17 +148,8 @@ func runGateway(ctx context.Context, fl gatewayFlags, stderr io.Writer, ready ch
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return withCode(1, fmt.Errorf("gateway: %w", err))
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return withCode(1, fmt.Errorf("gateway: shutdown: %w", err))
+	if err := startServing(hs, ln).untilDone(ctx, "gateway"); err != nil {
+		return err
 	}
 	if err := g.Close(); err != nil {
 		return withCode(1, fmt.Errorf("gateway: close: %w", err))

@@ -299,8 +299,7 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	srv := startServing(hs, ln)
 	wctx, wcancel := context.WithCancel(ctx)
 	// The checkpoint signer stops last, after the HTTP server drained and
 	// the workers stopped, so its final flush signs their last writes.
@@ -323,15 +322,8 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer, ready chan<
 		close(workersDone)
 	}
 	defer func() { wcancel(); <-workersDone }() // before the store and bucket close
-	select {
-	case err := <-errc:
-		return withCode(1, fmt.Errorf("serve: %w", err))
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return withCode(1, fmt.Errorf("serve: shutdown: %w", err))
+	if err := srv.untilDone(ctx, "serve"); err != nil {
+		return err
 	}
 	log.Info("mlsec registry stopped")
 	return nil
