@@ -66,16 +66,12 @@ const (
 // readSafetensorsFile records tensor and parameter counts, dtypes and the
 // __metadata__ entries of a safetensors file (header only).
 func (m *modelInfo) readSafetensorsFile(p, name string) error {
-	f, err := os.Open(p)
+	f, size, err := openSized(p)
 	if err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	h, err := safetensors.Parse(f, st.Size())
+	h, err := safetensors.Parse(f, size)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -116,16 +112,12 @@ func (m *modelInfo) readSafetensorsFile(p, name string) error {
 // readONNXFile records the opsets, producer, graph inputs and outputs and
 // metadata_props of an ONNX model.
 func (m *modelInfo) readONNXFile(p, name string) {
-	f, err := os.Open(p)
+	f, size, err := openSized(p)
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return
-	}
-	om, err := onnx.Parse(f, st.Size(), pbwalk.Limits{})
+	om, err := onnx.Parse(f, size, pbwalk.Limits{})
 	if err != nil {
 		return
 	}
@@ -185,16 +177,12 @@ var torchMangle = regexp.MustCompile(`^___torch_mangle_\d+$`)
 // (the first __torch__ global of data.pkl, read by the pickle VM, never
 // unpickled).
 func (m *modelInfo) readTorchZip(p, name string) {
-	f, err := os.Open(p)
+	f, size, err := openSized(p)
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return
-	}
-	z, err := zipx.OpenWith(f, st.Size(), zipx.Options{MaxEntries: maxTorchEntries})
+	z, err := zipx.OpenWith(f, size, zipx.Options{MaxEntries: maxTorchEntries})
 	if err != nil {
 		return
 	}
@@ -289,4 +277,19 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// openSized opens p and returns its size, which the header parsers need
+// (one open and stat for the three readers above).
+func openSized(p string) (*os.File, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
 }
