@@ -184,3 +184,39 @@ func newServiceAt(t *testing.T, now func() time.Time) *registry.Service {
 	t.Cleanup(func() { db.Close() })
 	return registry.NewService(db, registry.WithClock(now))
 }
+
+// TestCreateVersionCarriesLineage pins lineage given with the version
+// itself: the trained_on edges the MLSEC-DATA rules judge a promotion by
+// must be stored with the version, and a bad edge refuses the whole
+// version rather than being dropped. A version by reference is ready at
+// once.
+func TestCreateVersionCarriesLineage(t *testing.T) {
+	s := newService(t)
+	setup(t, s)
+	ctx := t.Context()
+	arts := []registry.Artifact{{Path: "w2.bin", Size: 5, SHA256: sum("data2")}}
+	for _, bad := range []registry.LineageEdge{
+		{Kind: "copied_from", Target: "sha256:" + sum("d")},
+		{Kind: registry.TrainedOn, Target: "not-a-digest"},
+		{Kind: registry.ProducedBy, Target: "relative/path"},
+	} {
+		if _, _, err := s.CreateVersion(ctx, maintainer, "m", registry.NewVersion{Artifacts: arts, Lineage: []registry.LineageEdge{bad}}); !errors.Is(err, registry.ErrInvalid) {
+			t.Errorf("lineage %+v: %v, want ErrInvalid", bad, err)
+		}
+	}
+	if vs, _, err := s.ListVersions(ctx, admin, registry.VersionFilter{Model: "m"}); err != nil || len(vs) != 1 {
+		t.Fatalf("a refused version was stored: %d versions, %v", len(vs), err)
+	}
+	data := "sha256:" + sum("training table")
+	v, created, err := s.CreateVersion(ctx, maintainer, "m", registry.NewVersion{
+		Artifacts: arts, SourceURI: "s3://models/m/2/",
+		Lineage: []registry.LineageEdge{{Kind: registry.TrainedOn, Target: data, Commit: "abc123"}},
+	})
+	if err != nil || !created || v.State != registry.StateReady {
+		t.Fatalf("by-reference version: %+v created=%v %v, want ready at once", v, created, err)
+	}
+	es, err := s.Lineage(ctx, auditor, "m", v.Number)
+	if err != nil || len(es) != 1 || es[0].Kind != registry.TrainedOn || es[0].Target != data || es[0].CreatedBy != maintainer.Name {
+		t.Fatalf("lineage of version %d: %+v %v, want the trained_on edge by %s", v.Number, es, err, maintainer.Name)
+	}
+}
