@@ -2,6 +2,7 @@ package fairness
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,11 +22,14 @@ const MissingSmall = ^uint8(0)
 // (Codes into Dict, MissingCode = missing). An empty string in Dict counts
 // as missing too. Small replaces Codes when set: one byte a row for a
 // column of fewer than 255 distinct values (MissingSmall = missing), which
-// is what Load builds for such columns so 1M rows cost 1 MB, not 4.
+// is what Load builds for such columns so 1M rows cost 1 MB, not 4. A
+// numeric column may be coded the same way: Num nil, Codes or Small into
+// Values, its distinct numbers (Load builds that; NaN is never a value).
 type Feature struct {
 	Name    string
 	Numeric bool
 	Num     []float64
+	Values  []float64
 	Codes   []uint32
 	Small   []uint8
 	Dict    []string
@@ -35,7 +39,7 @@ type Feature struct {
 }
 
 func (f *Feature) rows() int {
-	if f.Numeric {
+	if f.Numeric && f.Num != nil {
 		return len(f.Num)
 	}
 	if f.Small != nil {
@@ -227,6 +231,9 @@ func featureLevels(f *Feature, policy MissingPolicy) ([]Level, *rowLevels, error
 	var idx []int32
 	var lv []Level
 	missingRow := -1
+	if f.Numeric && f.Num == nil {
+		return codedLevels(f, policy)
+	}
 	if f.Numeric {
 		distinct := map[float64]struct{}{}
 		for i, v := range f.Num {
@@ -318,6 +325,45 @@ func featureLevels(f *Feature, policy MissingPolicy) ([]Level, *rowLevels, error
 		return nil, nil, &MissingValueError{Column: f.Name, Row: missingRow, Line: f.MissingLine, Policy: policy}
 	}
 	return lv, &rowLevels{idx: idx}, nil
+}
+
+// codedLevels is featureLevels for a numeric column coded into Values:
+// the same levels (sorted numbers; missing rows out of every group, or a
+// group sorted last under --missing group) without a per-row copy.
+func codedLevels(f *Feature, policy MissingPolicy) ([]Level, *rowLevels, error) {
+	n := f.rows()
+	missingRow := -1
+	for i := range n {
+		if f.code(i) == MissingCode {
+			missingRow = i
+			break
+		}
+	}
+	order := make([]int, len(f.Values))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(f.Values[a], f.Values[b]) })
+	remap := make([]int32, len(f.Values))
+	lv := make([]Level, 0, len(f.Values)+1)
+	for _, c := range order {
+		remap[c] = int32(len(lv))
+		lv = append(lv, Level{Numeric: true, Num: f.Values[c]})
+	}
+	miss := int32(-1)
+	if policy == MissingGroup && missingRow >= 0 {
+		miss = int32(len(lv)) // numpy sorts NaN last
+		lv = append(lv, Level{Numeric: true, Missing: true})
+	}
+	for i := range n {
+		if c := f.code(i); c != MissingCode && int(c) >= len(remap) {
+			return nil, nil, fmt.Errorf("column %q: row %d: code %d outside the values", f.Name, i+1, c)
+		}
+	}
+	if missingRow >= 0 && policy == MissingError {
+		return nil, nil, &MissingValueError{Column: f.Name, Row: missingRow, Line: f.MissingLine, Policy: policy}
+	}
+	return lv, &rowLevels{codes: f.Codes, small: f.Small, remap: remap, miss: miss}, nil
 }
 
 // group assigns rows to intersectional groups: the cross product of the

@@ -1,0 +1,418 @@
+package fairness
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+
+	"github.com/mlsec/mlsec/internal/table"
+)
+
+// Streaming load. table.ReadChunks hands over the table a few thousand
+// rows at a time; each chunk is narrowed at once into the compact columns
+// Data keeps (one bool per label, the score, one code per sensitive value
+// into a dictionary shared across chunks) and let go, so the whole wide
+// frame (4 bytes per label cell, per-chunk builders merged into whole
+// columns) never exists. This keeps the peak of a million-row report close
+// to what Data retains (issue 15: peak RSS under 100 MB).
+//
+// The stream covers well-formed tables. Anything irregular (a missing or
+// third label, a score that is not a number, a text column with too many
+// distinct values) stops it with errIrregular and Load reads the file
+// again through table.ReadFrame and frameLoader, which decide exactly as
+// before: which error comes first, its line and its words. Those are
+// error paths, so reading twice costs nothing that matters; the
+// differential test TestStreamMatchesFrame holds the two paths equal.
+
+// errIrregular stops the stream: the frame path decides.
+var errIrregular = errors.New("fairness: irregular table, read it as a frame")
+
+// labelAcc narrows one label column: up to two distinct values in order
+// of first appearance, and per row whether it is the second one. Which
+// of them is positive is known only at the end (Labels needs every
+// distinct value of both columns), when the rows are flipped if needed.
+type labelAcc struct {
+	name string
+	vals []LabelValue
+	out  []bool
+	// per chunk: the local index of each dictionary code (-1 unknown).
+	byCode []int8
+}
+
+func (a *labelAcc) index(lv LabelValue) (int8, bool) {
+	for i, v := range a.vals {
+		if v.same(lv) {
+			return int8(i), true
+		}
+	}
+	if len(a.vals) == 2 {
+		return 0, false
+	}
+	a.vals = append(a.vals, lv)
+	return int8(len(a.vals) - 1), true
+}
+
+func (a *labelAcc) add(c *table.Column, rows int) error {
+	if c.Kind == table.KindUnknown || c.Nulls > 0 {
+		return errIrregular // a missing label (or a column with none)
+	}
+	if c.Kind == table.KindNumber {
+		last, lastIdx := math.NaN(), int8(0)
+		for i, v := range c.Num {
+			if v != last {
+				lv, _ := frameLabel(c, i)
+				idx, ok := a.index(lv)
+				if !ok {
+					return errIrregular
+				}
+				last, lastIdx = v, idx
+			}
+			a.out = append(a.out, lastIdx == 1)
+		}
+		return nil
+	}
+	a.byCode = a.byCode[:0]
+	for range c.Dict {
+		a.byCode = append(a.byCode, -1)
+	}
+	for i, code := range c.Codes[:rows] {
+		idx := a.byCode[code]
+		if idx < 0 {
+			lv, _ := frameLabel(c, i)
+			var ok bool
+			if idx, ok = a.index(lv); !ok {
+				return errIrregular
+			}
+			a.byCode[code] = idx
+		}
+		a.out = append(a.out, idx == 1)
+	}
+	return nil
+}
+
+// finish turns the rows into "is the positive label" given the label
+// indexes (in Labels) of the column's first and second value.
+func (a *labelAcc) finish(global func(LabelValue) int, pos int) []bool {
+	is := [2]bool{}
+	for k, v := range a.vals {
+		is[k] = global(v) == pos
+	}
+	switch {
+	case is == [2]bool{false, true}:
+	case is == [2]bool{true, false}:
+		for i, b := range a.out {
+			a.out[i] = !b
+		}
+	default: // one value: every row is it
+		for i := range a.out {
+			a.out[i] = is[0]
+		}
+	}
+	return a.out
+}
+
+// sensAcc narrows one sensitive column to a code per row into a
+// dictionary of its distinct values (text, or numbers compared by value),
+// one byte a row while there are fewer than 255 values, then four.
+type sensAcc struct {
+	name  string
+	force table.Kind
+	kind  table.Kind // KindUnknown until the first value
+	redo  bool       // kinds mixed: read again as text
+	small []uint8
+	codes []uint32 // replaces small past 254 values
+	strs  []string
+	strIx map[string]uint32
+	nums  []float64
+	numIx map[float64]uint32
+	remap []uint32 // per chunk: chunk code -> code
+}
+
+// smallCodes: a column keeps one byte a row while its codes are below it
+// (fewer than 255 values, as frameLoader decides).
+const smallCodes = uint32(MissingSmall) - 1
+
+func (a *sensAcc) put(code uint32, est int) {
+	if a.codes == nil {
+		switch {
+		case code == MissingCode:
+			a.small = append(a.small, MissingSmall)
+			return
+		case code < smallCodes:
+			a.small = append(a.small, uint8(code))
+			return
+		}
+		a.codes = make([]uint32, len(a.small), max(est, 2*len(a.small)+1))
+		for i, c := range a.small {
+			a.codes[i] = uint32(c)
+			if c == MissingSmall {
+				a.codes[i] = MissingCode
+			}
+		}
+		a.small = nil
+	}
+	a.codes = append(a.codes, code)
+}
+
+// add narrows one chunk column. The kind is the table reader's: one
+// chunk's kind differing from the others' makes the column text, read
+// again (table.ReadFrame's rule).
+func (a *sensAcc) add(c *table.Column, rows, est int) error {
+	if a.redo {
+		return nil
+	}
+	if c.Mixed || (c.Kind != table.KindUnknown && a.kind != table.KindUnknown && c.Kind != a.kind) {
+		a.redo = true
+		a.small, a.codes, a.strs, a.strIx, a.nums, a.numIx = nil, nil, nil, nil, nil, nil
+		return nil
+	}
+	switch c.Kind {
+	case table.KindUnknown: // no value in this chunk
+		for range rows {
+			a.put(MissingCode, est)
+		}
+		return nil
+	case table.KindNumber:
+		a.kind = c.Kind
+		if a.numIx == nil {
+			a.numIx = map[float64]uint32{}
+		}
+		var lastBits uint64
+		lastCode := MissingCode
+		haveLast := false
+		for _, v := range c.Num {
+			if v != v {
+				a.put(MissingCode, est)
+				continue
+			}
+			if b := math.Float64bits(v); haveLast && b == lastBits {
+				a.put(lastCode, est)
+				continue
+			}
+			code, ok := a.numIx[v]
+			if !ok {
+				code = uint32(len(a.nums))
+				a.nums = append(a.nums, v)
+				a.numIx[v] = code
+			} else if v == 0 {
+				// 0 and -0 are one value; the last one written names it,
+				// as a map keyed by the values would (featureLevels).
+				a.nums[code] = v
+			}
+			lastBits, lastCode, haveLast = math.Float64bits(v), code, true
+			a.put(code, est)
+		}
+		return nil
+	}
+	a.kind = c.Kind
+	if a.strIx == nil {
+		a.strIx = map[string]uint32{}
+	}
+	a.remap = a.remap[:0]
+	for _, s := range c.Dict {
+		code, ok := a.strIx[s]
+		if !ok {
+			if len(a.strs) >= maxDistinct {
+				return errIrregular // an identifier: the frame path words the error
+			}
+			code = uint32(len(a.strs))
+			a.strs = append(a.strs, s)
+			a.strIx[s] = code
+		}
+		a.remap = append(a.remap, code)
+	}
+	for _, code := range c.Codes[:rows] {
+		if code != table.NullCode {
+			code = a.remap[code]
+		} else {
+			code = MissingCode
+		}
+		a.put(code, est)
+	}
+	return nil
+}
+
+// feature is the finished column; a column without any value is numeric
+// (pandas' float64 NaN) unless its kind was forced.
+func (a *sensAcc) feature() Feature {
+	f := Feature{Name: a.name, Small: a.small, Codes: a.codes}
+	kind := a.kind
+	if kind == table.KindUnknown {
+		kind = a.force
+	}
+	if kind == table.KindNumber || kind == table.KindUnknown {
+		f.Numeric, f.Values = true, a.nums
+		if f.Values == nil {
+			f.Values = []float64{}
+		}
+		return f
+	}
+	f.Dict = a.strs
+	if f.Dict == nil {
+		f.Dict = []string{}
+	}
+	return f
+}
+
+// streamer folds chunks into the compact columns.
+type streamer struct {
+	o      LoadOptions
+	size   int64 // input bytes (0: unknown), to size the columns once
+	bytes  int64
+	rows   int
+	sized  bool
+	yt, yp labelAcc
+	score  []float64
+	sens   []*sensAcc
+}
+
+// estimate guesses the table's rows from the bytes read so far (5% spare).
+func (s *streamer) estimate() int {
+	if s.size <= 0 || s.bytes <= 0 {
+		return 0
+	}
+	return int(float64(s.size)/float64(s.bytes)*float64(s.rows)*1.05) + 1024
+}
+
+func (s *streamer) add(ch *table.Frame, n int64) error {
+	s.rows += ch.Rows
+	s.bytes += n
+	est := s.estimate()
+	if !s.sized && est > 0 {
+		// Allocate each column once at its final size rather than growing
+		// it by doubling, which needs twice the memory at the end.
+		s.sized = true
+		s.yt.out = make([]bool, 0, est)
+		s.yp.out = make([]bool, 0, est)
+		if s.o.YScore != "" {
+			s.score = make([]float64, 0, est)
+		}
+		for _, a := range s.sens {
+			if a.codes != nil {
+				a.codes = make([]uint32, 0, est)
+			} else {
+				a.small = make([]uint8, 0, est)
+			}
+		}
+	}
+	col := func(name string) *table.Column {
+		c, _ := ch.Column(name)
+		return c
+	}
+	if err := s.yt.add(col(s.o.YTrue), ch.Rows); err != nil {
+		return err
+	}
+	if err := s.yp.add(col(s.o.YPred), ch.Rows); err != nil {
+		return err
+	}
+	if s.o.YScore != "" {
+		c := col(s.o.YScore)
+		if c.Kind != table.KindNumber || c.Nulls > 0 {
+			return errIrregular // the frame path names the first bad row
+		}
+		s.score = append(s.score, c.Num...)
+	}
+	for _, a := range s.sens {
+		if err := a.add(col(a.name), ch.Rows, est); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stream loads the table through table.ReadChunks; errIrregular means the
+// frame path must decide.
+func stream(path string, topt table.Options, o LoadOptions) (*Data, error) {
+	s := &streamer{o: o, yt: labelAcc{name: o.YTrue}, yp: labelAcc{name: o.YPred}}
+	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+		s.size = st.Size() // chunks of compressed input say 0 bytes: no estimate
+	}
+	for _, name := range o.Sensitive {
+		s.sens = append(s.sens, &sensAcc{name: name, force: topt.Types[name]})
+	}
+	if err := table.ReadChunks(path, topt, s.add); err != nil {
+		return nil, err
+	}
+	if err := s.reread(path, topt); err != nil {
+		return nil, err
+	}
+	lab := Labels{PosLabel: o.PosLabel}
+	for _, a := range []*labelAcc{&s.yt, &s.yp} {
+		for _, v := range a.vals {
+			if _, err := lab.Index(v); err != nil {
+				return nil, errIrregular // a third value: the frame path names its row
+			}
+		}
+	}
+	pos, err := lab.Positive()
+	if err != nil {
+		return nil, &table.Error{File: path, Column: o.YTrue + ", " + o.YPred, Err: err}
+	}
+	global := func(v LabelValue) int {
+		for i, sv := range lab.Seen() {
+			if sv.same(v) {
+				return i
+			}
+		}
+		return -1
+	}
+	d := &Data{YTrue: s.yt.finish(global, pos), YPred: s.yp.finish(global, pos), Score: s.score}
+	if pos >= 0 {
+		d.Source.PosLabel = lab.Seen()[pos].Raw
+	}
+	for _, a := range s.sens {
+		d.Features = append(d.Features, a.feature())
+	}
+	return d, nil
+}
+
+// reread reads the sensitive columns whose kinds mixed again as text.
+func (s *streamer) reread(path string, topt table.Options) error {
+	var redo []string
+	for _, a := range s.sens {
+		if a.redo {
+			redo = append(redo, a.name)
+		}
+	}
+	if len(redo) == 0 {
+		return nil
+	}
+	o2 := topt
+	o2.Columns = redo
+	o2.Types = map[string]table.Kind{}
+	for _, n := range redo {
+		o2.Types[n] = table.KindString
+	}
+	s2 := &streamer{size: s.size}
+	for _, n := range redo {
+		s2.sens = append(s2.sens, &sensAcc{name: n, force: table.KindString})
+	}
+	rows := 0
+	err := table.ReadChunks(path, o2, func(ch *table.Frame, n int64) error {
+		rows += ch.Rows
+		s2.rows, s2.bytes = rows, s2.bytes+n
+		est := s2.estimate()
+		for _, a := range s2.sens {
+			c, _ := ch.Column(a.name)
+			if err := a.add(c, ch.Rows, est); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if rows != s.rows {
+		return &table.Error{File: path, Err: fmt.Errorf("file changed while it was read (%d rows, then %d)", s.rows, rows)}
+	}
+	for _, a := range s2.sens {
+		for i, b := range s.sens {
+			if b.name == a.name {
+				s.sens[i] = a
+			}
+		}
+	}
+	return nil
+}
