@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+
+	"github.com/mlsec/mlsec/internal/decfloat"
 )
 
 // Data is a predictions table in memory: per row the true label and the
@@ -12,8 +14,11 @@ import (
 // sensitive columns. Load builds it from a CSV, JSON Lines or Parquet file.
 type Data struct {
 	YTrue, YPred []bool
-	// Score is nil when there is no score column (no mean_score).
+	// Score is nil when there is no score column (no mean_score). Load
+	// keeps the scores in scores instead, in half the memory when that is
+	// exact (decfloat), and leaves Score nil.
 	Score    []float64
+	scores   *decfloat.Floats
 	Features []Feature
 	// Source describes where the data came from (copied into the result).
 	Source Source
@@ -35,6 +40,28 @@ type Source struct {
 
 // Rows is the number of rows.
 func (d *Data) Rows() int { return len(d.YTrue) }
+
+// hasScore reports whether there are scores, in Score or scores.
+func (d *Data) hasScore() bool { return d.Score != nil || d.scores != nil }
+
+// scoreLen is the number of scores.
+func (d *Data) scoreLen() int {
+	if d.scores != nil {
+		return d.scores.Len()
+	}
+	return len(d.Score)
+}
+
+// scoreAt is row r's score (0 without scores).
+func (d *Data) scoreAt(r int) float64 {
+	switch {
+	case d.scores != nil:
+		return d.scores.At(r)
+	case d.Score != nil:
+		return d.Score[r]
+	}
+	return 0
+}
 
 // Options configure Evaluate. Start from DefaultOptions.
 type Options struct {
@@ -211,7 +238,7 @@ func Evaluate(d *Data, opt Options) (*Result, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("%w: no rows", ErrInput)
 	}
-	if len(d.YPred) != n || (d.Score != nil && len(d.Score) != n) {
+	if len(d.YPred) != n || (d.hasScore() && d.scoreLen() != n) {
 		return nil, fmt.Errorf("%w: columns of different lengths", ErrInput)
 	}
 	g, err := group(d.Features, n, opt.Missing)
@@ -224,10 +251,7 @@ func Evaluate(d *Data, opt Options) (*Result, error) {
 	cells := make([]counts, len(g.groups))
 	var all counts
 	for r := 0; r < n; r++ {
-		var s float64
-		if d.Score != nil {
-			s = d.Score[r]
-		}
+		s := d.scoreAt(r)
 		c := &all
 		for k := 0; k < 2; k++ {
 			switch {
@@ -249,7 +273,7 @@ func Evaluate(d *Data, opt Options) (*Result, error) {
 	}
 	res := &Result{Source: d.Source, Rows: int64(n), Positives: all.tp + all.fn, Negatives: all.tn + all.fp, Missing: string(opt.Missing), Ungrouped: g.ungrouped,
 		EmptyGroups: g.empty, EmptyTotal: g.emptyTotal, MinGroupSize: opt.MinGroupSize,
-		hasScore: d.Score != nil, Warnings: []string{}, Notes: []string{}}
+		hasScore: d.hasScore(), Warnings: []string{}, Notes: []string{}}
 	for _, f := range d.Features {
 		res.SensitiveFeatures = append(res.SensitiveFeatures, f.Name)
 	}

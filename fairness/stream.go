@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 
+	"github.com/mlsec/mlsec/internal/decfloat"
 	"github.com/mlsec/mlsec/internal/table"
 )
 
@@ -263,7 +264,7 @@ type streamer struct {
 	rows   int
 	sized  bool
 	yt, yp labelAcc
-	score  []float64
+	score  decfloat.Floats
 	sens   []*sensAcc
 }
 
@@ -285,8 +286,10 @@ func (s *streamer) add(ch *table.Frame, n int64) error {
 		s.sized = true
 		s.yt.out = make([]bool, 0, est)
 		s.yp.out = make([]bool, 0, est)
-		if s.o.YScore != "" {
-			s.score = make([]float64, 0, est)
+		if s.o.YScore != "" && s.score.Len() == 0 {
+			// Scores are decimals with a few places, as a rule: 4 bytes
+			// each; the first that is not moves them all to 8 (Cap).
+			s.score = decfloat.Floats{Dec: make([]int32, 0, est), Cap: s.estimate}
 		}
 		for _, a := range s.sens {
 			if a.codes != nil {
@@ -311,7 +314,7 @@ func (s *streamer) add(ch *table.Frame, n int64) error {
 		if c.Kind != table.KindNumber || c.Nulls > 0 {
 			return errIrregular // the frame path names the first bad row
 		}
-		s.score = append(s.score, c.Num...)
+		s.score.AppendAll(c.Num)
 	}
 	for _, a := range s.sens {
 		if err := a.add(col(a.name), ch.Rows, est); err != nil {
@@ -357,7 +360,10 @@ func stream(path string, topt table.Options, o LoadOptions) (*Data, error) {
 		}
 		return -1
 	}
-	d := &Data{YTrue: s.yt.finish(global, pos), YPred: s.yp.finish(global, pos), Score: s.score}
+	d := &Data{YTrue: s.yt.finish(global, pos), YPred: s.yp.finish(global, pos)}
+	if o.YScore != "" {
+		d.scores = &s.score
+	}
 	if pos >= 0 {
 		d.Source.PosLabel = lab.Seen()[pos].Raw
 	}

@@ -51,6 +51,18 @@ func featureRows(f *Feature, n int) string {
 	return b.String()
 }
 
+// scoreText renders the scores bit for bit, whatever their storage.
+func scoreText(d *Data) string {
+	if !d.hasScore() {
+		return "none"
+	}
+	var b strings.Builder
+	for i := range d.scoreLen() {
+		fmt.Fprintf(&b, "%x ", math.Float64bits(d.scoreAt(i)))
+	}
+	return b.String()
+}
+
 // evalText evaluates d under policy and returns the JSON report or the
 // error.
 func evalText(d *Data, policy MissingPolicy) string {
@@ -82,6 +94,16 @@ func TestStreamMatchesFrame(t *testing.T) {
 	}{
 		{name: "clean", csv: rowsCSV(t, "y,p,s,sex,race", big, func(i int) string {
 			return fmt.Sprintf("%d,%d,0.%03d,%s,%s", i%2, i/3%2, i%997, []string{"F", "M"}[i%2], []string{"a", "b", "c"}[i%3])
+		})},
+		{name: "scores: short decimals, then full precision and -0", csv: rowsCSV(t, "y,p,s,sex", big, func(i int) string {
+			sc := fmt.Sprintf("0.%d", i%1000)
+			switch {
+			case i == 9000:
+				sc = "-0"
+			case i > 2*table.ChunkRows:
+				sc = strconv.FormatFloat(1/float64(i+3), 'g', -1, 64)
+			}
+			return fmt.Sprintf("%d,%d,%s,%s", i%2, i/3%2, sc, []string{"F", "M"}[i%2])
 		})},
 		{name: "text labels, positive given", o: LoadOptions{PosLabel: "yes"}, csv: rowsCSV(t, "y,p,sex", big, func(i int) string {
 			return fmt.Sprintf("%s,%s,%d", []string{"no", "yes"}[i%2], []string{"yes", "no"}[i/7%2], i%4)
@@ -205,7 +227,7 @@ func TestStreamMatchesFrame(t *testing.T) {
 			}
 			n := df.Rows()
 			if ds.Rows() != n || fmt.Sprint(ds.YTrue) != fmt.Sprint(df.YTrue) || fmt.Sprint(ds.YPred) != fmt.Sprint(df.YPred) ||
-				fmt.Sprint(ds.Score) != fmt.Sprint(df.Score) || ds.Source != df.Source {
+				scoreText(ds) != scoreText(df) || ds.Source != df.Source {
 				t.Fatalf("labels, scores or source differ: %d vs %d rows, %+v vs %+v", ds.Rows(), n, ds.Source, df.Source)
 			}
 			for i := range df.Features {
