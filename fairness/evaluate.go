@@ -265,10 +265,11 @@ func Evaluate(d *Data, opt Options) (*Result, error) {
 				c.tn++
 			}
 			c.score += s
-			if g.cell[r] < 0 {
+			id := g.cell.at(r)
+			if id < 0 {
 				break
 			}
-			c = &cells[g.cell[r]]
+			c = &cells[id]
 		}
 	}
 	res := &Result{Source: d.Source, Rows: int64(n), Positives: all.tp + all.fn, Negatives: all.tn + all.fp, Missing: string(opt.Missing), Ungrouped: g.ungrouped,
