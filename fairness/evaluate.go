@@ -13,7 +13,13 @@ import (
 // prediction (true = the positive label), an optional score, and the
 // sensitive columns. Load builds it from a CSV, JSON Lines or Parquet file.
 type Data struct {
+	// YTrue and YPred hold the labels of a Data built by hand. Load keeps
+	// them in outcomes instead and leaves these nil.
 	YTrue, YPred []bool
+	// outcomes packs each row's true label and prediction in two bits
+	// (outcome), four rows a byte: a quarter of a byte a row, not two.
+	outcomes []uint8
+	n        int // rows, with outcomes
 	// Score is nil when there is no score column (no mean_score). Load
 	// keeps the scores in scores instead, in half the memory when that is
 	// exact (decfloat), and leaves Score nil.
@@ -39,7 +45,27 @@ type Source struct {
 }
 
 // Rows is the number of rows.
-func (d *Data) Rows() int { return len(d.YTrue) }
+func (d *Data) Rows() int {
+	if d.outcomes != nil {
+		return d.n
+	}
+	return len(d.YTrue)
+}
+
+// outcome is row r's true label (2) and prediction (1) as two bits.
+func (d *Data) outcome(r int) uint8 {
+	if d.outcomes != nil {
+		return d.outcomes[r>>2] >> (uint(r&3) * 2) & 3
+	}
+	var o uint8
+	if d.YTrue[r] {
+		o |= 2
+	}
+	if d.YPred[r] {
+		o |= 1
+	}
+	return o
+}
 
 // hasScore reports whether there are scores, in Score or scores.
 func (d *Data) hasScore() bool { return d.Score != nil || d.scores != nil }
@@ -238,7 +264,7 @@ func Evaluate(d *Data, opt Options) (*Result, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("%w: no rows", ErrInput)
 	}
-	if len(d.YPred) != n || (d.hasScore() && d.scoreLen() != n) {
+	if (d.outcomes == nil && len(d.YPred) != n) || (d.hasScore() && d.scoreLen() != n) {
 		return nil, fmt.Errorf("%w: columns of different lengths", ErrInput)
 	}
 	g, err := group(d.Features, n, opt.Missing)
@@ -251,15 +277,15 @@ func Evaluate(d *Data, opt Options) (*Result, error) {
 	cells := make([]counts, len(g.groups))
 	var all counts
 	for r := 0; r < n; r++ {
-		s := d.scoreAt(r)
+		s, o := d.scoreAt(r), d.outcome(r)
 		c := &all
 		for k := 0; k < 2; k++ {
-			switch {
-			case d.YTrue[r] && d.YPred[r]:
+			switch o {
+			case 3:
 				c.tp++
-			case d.YPred[r]:
+			case 1:
 				c.fp++
-			case d.YTrue[r]:
+			case 2:
 				c.fn++
 			default:
 				c.tn++

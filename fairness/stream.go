@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/mlsec/mlsec/internal/decfloat"
 	"github.com/mlsec/mlsec/internal/table"
@@ -30,13 +31,14 @@ import (
 var errIrregular = errors.New("fairness: irregular table, read it as a frame")
 
 // labelAcc narrows one label column: up to two distinct values in order
-// of first appearance, and per row whether it is the second one. Which
-// of them is positive is known only at the end (Labels needs every
-// distinct value of both columns), when the rows are flipped if needed.
+// of first appearance, and per row whether it is the second one, as bit
+// shift of the row's two bits in the streamer's outcomes (Data.outcome).
+// Which value is positive is known only at the end (Labels needs every
+// distinct value of both columns), when the bits are flipped if needed.
 type labelAcc struct {
-	name string
-	vals []LabelValue
-	out  []bool
+	name  string
+	shift uint // 1: true label, 0: prediction
+	vals  []LabelValue
 	// per chunk: the local index of each dictionary code (-1 unknown).
 	byCode []int8
 }
@@ -54,7 +56,13 @@ func (a *labelAcc) index(lv LabelValue) (int8, bool) {
 	return int8(len(a.vals) - 1), true
 }
 
-func (a *labelAcc) add(c *table.Column, rows int) error {
+// set marks row r as holding the column's second value.
+func (a *labelAcc) set(out []uint8, r int) {
+	out[r>>2] |= 1 << (uint(r&3)*2 + a.shift)
+}
+
+// add narrows the chunk's rows, from row base on.
+func (a *labelAcc) add(c *table.Column, rows, base int, out []uint8) error {
 	if c.Kind == table.KindUnknown || c.Nulls > 0 {
 		return errIrregular // a missing label (or a column with none)
 	}
@@ -69,7 +77,9 @@ func (a *labelAcc) add(c *table.Column, rows int) error {
 				}
 				last, lastIdx = v, idx
 			}
-			a.out = append(a.out, lastIdx == 1)
+			if lastIdx == 1 {
+				a.set(out, base+i)
+			}
 		}
 		return nil
 	}
@@ -87,30 +97,37 @@ func (a *labelAcc) add(c *table.Column, rows int) error {
 			}
 			a.byCode[code] = idx
 		}
-		a.out = append(a.out, idx == 1)
+		if idx == 1 {
+			a.set(out, base+i)
+		}
 	}
 	return nil
 }
 
-// finish turns the rows into "is the positive label" given the label
-// indexes (in Labels) of the column's first and second value.
-func (a *labelAcc) finish(global func(LabelValue) int, pos int) []bool {
+// finish turns the column's bits into "is the positive label" given the
+// label indexes (in Labels) of its first and second value. Bits past the
+// last row may flip too; nothing reads them.
+func (a *labelAcc) finish(global func(LabelValue) int, pos int, out []uint8) {
 	is := [2]bool{}
 	for k, v := range a.vals {
 		is[k] = global(v) == pos
 	}
+	mask := uint8(0b01010101) << a.shift
 	switch {
 	case is == [2]bool{false, true}:
 	case is == [2]bool{true, false}:
-		for i, b := range a.out {
-			a.out[i] = !b
+		for i := range out {
+			out[i] ^= mask
 		}
-	default: // one value: every row is it
-		for i := range a.out {
-			a.out[i] = is[0]
+	case is[0]: // one value, the positive one
+		for i := range out {
+			out[i] |= mask
+		}
+	default:
+		for i := range out {
+			out[i] &^= mask
 		}
 	}
-	return a.out
 }
 
 // sensAcc narrows one sensitive column to a code per row into a
@@ -264,6 +281,7 @@ type streamer struct {
 	rows   int
 	sized  bool
 	yt, yp labelAcc
+	out    []uint8 // both labels, two bits a row (Data.outcomes)
 	score  decfloat.Floats
 	sens   []*sensAcc
 }
@@ -283,19 +301,21 @@ func (s *streamer) add(ch *table.Frame, n int64) error {
 	if !s.sized && est > 0 {
 		// Allocate each column once at its final size rather than growing
 		// it by doubling, which needs twice the memory at the end.
+		// (The first chunk with a byte count is the first chunk; Grow
+		// keeps whatever came before all the same.)
 		s.sized = true
-		s.yt.out = make([]bool, 0, est)
-		s.yp.out = make([]bool, 0, est)
-		if s.o.YScore != "" && s.score.Len() == 0 {
-			// Scores are decimals with a few places, as a rule: 4 bytes
-			// each; the first that is not moves them all to 8 (Cap).
-			s.score = decfloat.Floats{Dec: make([]int32, 0, est), Cap: s.estimate}
+		s.out = slices.Grow(s.out, max(0, est/4+1-len(s.out)))
+		// Scores are decimals with a few places, as a rule: 4 bytes each;
+		// the first that is not moves them all to 8, sized by Cap.
+		s.score.Cap = s.estimate
+		if s.o.YScore != "" && s.score.Decimal() {
+			s.score.Dec = slices.Grow(s.score.Dec, max(0, est-len(s.score.Dec)))
 		}
 		for _, a := range s.sens {
 			if a.codes != nil {
-				a.codes = make([]uint32, 0, est)
+				a.codes = slices.Grow(a.codes, max(0, est-len(a.codes)))
 			} else {
-				a.small = make([]uint8, 0, est)
+				a.small = slices.Grow(a.small, max(0, est-len(a.small)))
 			}
 		}
 	}
@@ -303,10 +323,13 @@ func (s *streamer) add(ch *table.Frame, n int64) error {
 		c, _ := ch.Column(name)
 		return c
 	}
-	if err := s.yt.add(col(s.o.YTrue), ch.Rows); err != nil {
+	// Bytes past len(s.out) were never written, so they are zero.
+	base, need := s.rows-ch.Rows, (s.rows+3)/4
+	s.out = slices.Grow(s.out, need-len(s.out))[:need]
+	if err := s.yt.add(col(s.o.YTrue), ch.Rows, base, s.out); err != nil {
 		return err
 	}
-	if err := s.yp.add(col(s.o.YPred), ch.Rows); err != nil {
+	if err := s.yp.add(col(s.o.YPred), ch.Rows, base, s.out); err != nil {
 		return err
 	}
 	if s.o.YScore != "" {
@@ -327,7 +350,7 @@ func (s *streamer) add(ch *table.Frame, n int64) error {
 // stream loads the table through table.ReadChunks; errIrregular means the
 // frame path must decide.
 func stream(path string, topt table.Options, o LoadOptions) (*Data, error) {
-	s := &streamer{o: o, yt: labelAcc{name: o.YTrue}, yp: labelAcc{name: o.YPred}}
+	s := &streamer{o: o, yt: labelAcc{name: o.YTrue, shift: 1}, yp: labelAcc{name: o.YPred}}
 	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
 		s.size = st.Size() // chunks of compressed input say 0 bytes: no estimate
 	}
@@ -360,7 +383,9 @@ func stream(path string, topt table.Options, o LoadOptions) (*Data, error) {
 		}
 		return -1
 	}
-	d := &Data{YTrue: s.yt.finish(global, pos), YPred: s.yp.finish(global, pos)}
+	s.yt.finish(global, pos, s.out)
+	s.yp.finish(global, pos, s.out)
+	d := &Data{outcomes: s.out, n: s.rows}
 	if o.YScore != "" {
 		d.scores = &s.score
 	}

@@ -51,6 +51,15 @@ func featureRows(f *Feature, n int) string {
 	return b.String()
 }
 
+// outcomeText renders each row's true label and prediction.
+func outcomeText(d *Data) string {
+	b := make([]byte, d.Rows())
+	for r := range b {
+		b[r] = '0' + d.outcome(r)
+	}
+	return string(b)
+}
+
 // scoreText renders the scores bit for bit, whatever their storage.
 func scoreText(d *Data) string {
 	if !d.hasScore() {
@@ -226,7 +235,7 @@ func TestStreamMatchesFrame(t *testing.T) {
 				return
 			}
 			n := df.Rows()
-			if ds.Rows() != n || fmt.Sprint(ds.YTrue) != fmt.Sprint(df.YTrue) || fmt.Sprint(ds.YPred) != fmt.Sprint(df.YPred) ||
+			if ds.Rows() != n || outcomeText(ds) != outcomeText(df) ||
 				scoreText(ds) != scoreText(df) || ds.Source != df.Source {
 				t.Fatalf("labels, scores or source differ: %d vs %d rows, %+v vs %+v", ds.Rows(), n, ds.Source, df.Source)
 			}
