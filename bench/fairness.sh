@@ -37,6 +37,11 @@ for i in 1 2 3 4 5; do
 	if [[ -z $best ]] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; rss=$kb; bcpu=$cpu; fi
 done
 echo "mlsec fairness (full report, no bootstrap): best ${best} s wall (${bcpu} s CPU), peak RSS $(rss_text "$rss")"
+# What the process costs before any work: the runtime, package
+# initialisation and the binary's own pages (a freshly written binary maps
+# more of them: the kernel keeps it in large folios).
+/usr/bin/time -f "%M" -o "$WORK/t" "$WORK/mlsec" version >/dev/null
+echo "mlsec version alone (same binary): peak RSS $(rss_text "$(tail -1 "$WORK/t")")"
 
 if [[ -d $FAIRLEARN/fairlearn ]]; then
 	cat >"$WORK/fl.py" <<'PY'

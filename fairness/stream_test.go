@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mlsec/mlsec/internal/table"
+	"github.com/parquet-go/parquet-go"
 )
 
 // rowsCSV writes a CSV of n rows whose line i is row(i), under header.
@@ -225,30 +226,86 @@ func TestStreamMatchesFrame(t *testing.T) {
 					o.Sensitive = append(o.Sensitive, col)
 				}
 			}
-			ds, errS := load(path, o, false)
-			df, errF := load(path, o, true)
-			if (errS == nil) != (errF == nil) || (errS != nil && errS.Error() != errF.Error()) {
-				t.Fatalf("stream error %v\nframe error  %v", errS, errF)
-			}
-			if errS != nil {
-				t.Logf("both: %v", errS)
-				return
-			}
-			n := df.Rows()
-			if ds.Rows() != n || outcomeText(ds) != outcomeText(df) ||
-				scoreText(ds) != scoreText(df) || ds.Source != df.Source {
-				t.Fatalf("labels, scores or source differ: %d vs %d rows, %+v vs %+v", ds.Rows(), n, ds.Source, df.Source)
-			}
-			for i := range df.Features {
-				if a, b := featureRows(&ds.Features[i], n), featureRows(&df.Features[i], n); a != b {
-					t.Fatalf("feature %d differs:\nstream %.300s\nframe  %.300s", i, a, b)
-				}
-			}
-			for _, p := range []MissingPolicy{MissingAuto, MissingDrop, MissingGroup, MissingError} {
-				if a, b := evalText(ds, p), evalText(df, p); a != b {
-					t.Fatalf("policy %s: reports differ:\nstream %.600s\nframe  %.600s", p, a, b)
-				}
-			}
+			compareLoads(t, path, o)
 		})
 	}
+}
+
+// compareLoads loads path by both paths and fails on any difference.
+func compareLoads(t *testing.T, path string, o LoadOptions) {
+	t.Helper()
+	ds, errS := load(path, o, false)
+	df, errF := load(path, o, true)
+	if (errS == nil) != (errF == nil) || (errS != nil && errS.Error() != errF.Error()) {
+		t.Fatalf("stream error %v\nframe error  %v", errS, errF)
+	}
+	if errS != nil {
+		t.Logf("both: %v", errS)
+		return
+	}
+	n := df.Rows()
+	if ds.Rows() != n || outcomeText(ds) != outcomeText(df) ||
+		scoreText(ds) != scoreText(df) || ds.Source != df.Source {
+		t.Fatalf("labels, scores or source differ: %d vs %d rows, %+v vs %+v", ds.Rows(), n, ds.Source, df.Source)
+	}
+	for i := range df.Features {
+		if a, b := featureRows(&ds.Features[i], n), featureRows(&df.Features[i], n); a != b {
+			t.Fatalf("feature %d differs:\nstream %.300s\nframe  %.300s", i, a, b)
+		}
+	}
+	for _, p := range []MissingPolicy{MissingAuto, MissingDrop, MissingGroup, MissingError} {
+		if a, b := evalText(ds, p), evalText(df, p); a != b {
+			t.Fatalf("policy %s: reports differ:\nstream %.600s\nframe  %.600s", p, a, b)
+		}
+	}
+}
+
+type pqPred struct {
+	Y     int64    `parquet:"y"`
+	P     int64    `parquet:"p"`
+	Score float64  `parquet:"s"`
+	Sex   *string  `parquet:"sex,optional"`
+	Age   *float64 `parquet:"age,optional"`
+}
+
+// TestStreamMatchesFrameParquet: the same comparison on a Parquet file
+// spanning several chunks, with nulls in both sensitive columns.
+func TestStreamMatchesFrameParquet(t *testing.T) {
+	t.Parallel()
+	rows := make([]pqPred, 3*table.ChunkRows+5)
+	for i := range rows {
+		r := &rows[i]
+		r.Y, r.P, r.Score = int64(i%2), int64(i/3%2), float64(i%100)/100
+		if i%11 != 0 {
+			s := []string{"F", "M"}[i%2]
+			r.Sex = &s
+		}
+		if i%13 != 0 {
+			a := float64(i % 40)
+			r.Age = &a
+		}
+	}
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "t.parquet")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	compareLoads(t, path, LoadOptions{YTrue: "y", YPred: "p", YScore: "s", Sensitive: []string{"sex", "age"}})
+}
+
+// TestStreamMatchesFrameParallel: the same comparison on a CSV file large
+// enough (over 8 MiB) for the table reader to parse it on every core.
+func TestStreamMatchesFrameParallel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 9 MB file")
+	}
+	t.Parallel()
+	path := writePredictions(t, 350_000)
+	if st, err := os.Stat(path); err != nil || st.Size() < 8<<20 {
+		t.Fatalf("%v: the file must exceed 8 MiB", err)
+	}
+	compareLoads(t, path, predsOpts)
 }
