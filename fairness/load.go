@@ -81,7 +81,9 @@ func load(path string, o LoadOptions, frame bool) (*Data, error) {
 	go func() { digest <- hashFile(path) }()
 	var d *Data
 	err := errIrregular
-	if !frame {
+	// The stream leaves irregular tables to a second reading, which only
+	// a regular file allows; anything else (a pipe) is read whole at once.
+	if st, serr := os.Stat(path); !frame && serr == nil && st.Mode().IsRegular() {
 		d, err = stream(path, topt, o)
 	}
 	if errors.Is(err, errIrregular) {
