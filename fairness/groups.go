@@ -435,13 +435,27 @@ func group(features []Feature, n int, policy MissingPolicy) (*grouping, error) {
 		return gk
 	}
 	if product <= denseCells {
-		// Two passes over the rows: which combinations occur (so groups
-		// get their final, sorted indexes), then each row's group, written
-		// once in its final width.
+		// Which combinations occur, so groups get their final, sorted
+		// indexes; each row's group is then written once in its final
+		// width. Under 255 combinations (the usual case) the first pass
+		// stores each row's combination + 1 in a byte, renumbered in
+		// place; otherwise the rows' keys are computed twice.
 		seen := make([]int32, product)
-		for r := 0; r < n; r++ {
-			if k, ok := key(r); ok {
-				seen[k] = 1
+		if product < 255 {
+			g.cell.small = make([]uint8, n)
+			for r := 0; r < n; r++ {
+				if k, ok := key(r); ok {
+					seen[k] = 1
+					g.cell.small[r] = uint8(k + 1)
+				} else {
+					g.ungrouped++
+				}
+			}
+		} else {
+			for r := 0; r < n; r++ {
+				if k, ok := key(r); ok {
+					seen[k] = 1
+				}
 			}
 		}
 		for k := range seen {
@@ -457,6 +471,16 @@ func group(features []Feature, n int, policy MissingPolicy) (*grouping, error) {
 			}
 			seen[k] = int32(len(g.groups))
 			g.groups = append(g.groups, keyOf(uint64(k)))
+		}
+		if g.cell.small != nil {
+			var renum [256]uint8 // combination + 1 -> group + 1
+			for k, id := range seen {
+				renum[k+1] = uint8(id + 1)
+			}
+			for r, c := range g.cell.small {
+				g.cell.small[r] = renum[c]
+			}
+			return g, nil
 		}
 		if len(g.groups) < 255 {
 			g.cell.small = make([]uint8, n)

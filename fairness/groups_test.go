@@ -7,13 +7,14 @@ import (
 )
 
 // TestGroupCellWidths checks each group's rows and positives against a
-// naive count, for few groups (one byte a row), 300 groups (int32) and
+// naive count, for few combinations (one byte a row, one pass), 300
+// possible but 100 present (one byte, two passes), 300 groups (int32) and
 // more combinations than the dense array takes (the map path), with
 // missing values leaving rows out of every group.
 func TestGroupCellWidths(t *testing.T) {
 	t.Parallel()
-	for _, c := range []struct{ a, b int }{{3, 1}, {300, 1}, {300, 300}} {
-		t.Run(fmt.Sprintf("%dx%d", c.a, c.b), func(t *testing.T) {
+	for _, c := range []struct{ a, b, used int }{{3, 1, 3}, {300, 1, 100}, {300, 1, 300}, {300, 300, 300}} {
+		t.Run(fmt.Sprintf("%dx%d used %d", c.a, c.b, c.used), func(t *testing.T) {
 			t.Parallel()
 			const n = 20_000
 			r := rand.New(rand.NewPCG(uint64(c.a), uint64(c.b)))
@@ -31,7 +32,7 @@ func TestGroupCellWidths(t *testing.T) {
 			ungrouped := int64(0)
 			for i := range n {
 				d.YTrue[i], d.YPred[i] = r.IntN(2) == 1, r.IntN(3) == 1
-				fa.Codes[i] = uint32(r.IntN(c.a))
+				fa.Codes[i] = uint32(r.IntN(c.used))
 				fb.Num[i] = float64(r.IntN(c.b))
 				if r.IntN(50) == 0 {
 					fa.Codes[i] = MissingCode
