@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/mlsec/mlsec/internal/decfloat"
 	"github.com/mlsec/mlsec/internal/table"
 )
 
@@ -135,7 +136,7 @@ func (s *summariser) add(ch *table.Frame, n int64) error {
 		}
 		if c.Mixed || (c.Kind != table.KindUnknown && a.kind != table.KindUnknown && c.Kind != a.kind) {
 			a.mixed = true
-			a.vals, a.small, a.cats = nil, nil, nil
+			a.kept, a.small, a.cats = decfloat.Floats{}, nil, nil
 			s.redo = append(s.redo, a.name)
 			continue
 		}
@@ -199,16 +200,9 @@ type colAcc struct {
 	small   map[float64]int
 	dense   []int
 	spilled bool
-	// After the spill, values that are decimals with at most 9 places and
-	// fit in 31 bits are kept as mantissas dec at a shared scale (4 bytes
-	// each: float64(m)/10^scale gives back the exact float64, since both
-	// are the correctly rounded quotient); the first other value moves
-	// the column to vals (8 bytes each).
-	decimal bool
-	dec     []int32
-	scale   int
-	maxAbs  int64
-	vals    []float64
+	// After the spill, every finite value, as decimal mantissas (4 bytes
+	// each) while that is exact, else as float64 (decfloat).
+	kept decfloat.Floats
 	// Strings and bools: counts by value.
 	cats map[string]int
 }
@@ -222,7 +216,7 @@ func (a *colAcc) addNumbers(xs []float64, estimate func() int) {
 		case math.IsInf(v, 0):
 			a.inf++
 		case a.spilled:
-			a.keep(v, estimate)
+			a.kept.Append(v)
 		case v >= 0 && v < denseMax && v == math.Trunc(v): // -0 counts as 0, as pandas' value_counts does
 			if a.dense == nil {
 				a.dense = make([]int, denseMax)
@@ -240,59 +234,6 @@ func (a *colAcc) addNumbers(xs []float64, estimate func() int) {
 	}
 }
 
-// keep stores one finite value after the spill.
-func (a *colAcc) keep(v float64, estimate func() int) {
-	if a.decimal {
-		if m, ok := a.encode(v); ok {
-			a.dec = append(a.dec, m)
-			return
-		}
-		a.toFloat(estimate())
-	}
-	a.vals = append(a.vals, v)
-}
-
-// decPow holds the scales a mantissa may have.
-var decPow = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
-
-// encode finds v's mantissa at the column's scale, raising the scale (and
-// the stored mantissas) when v has more decimals.
-func (a *colAcc) encode(v float64) (int32, bool) {
-	for k := a.scale; k < len(decPow); k++ {
-		m := math.Round(v * decPow[k])
-		if math.Abs(m) >= 1<<31 {
-			return 0, false
-		}
-		if m/decPow[k] != v {
-			continue
-		}
-		if k > a.scale {
-			f := int64(decPow[k-a.scale])
-			if a.maxAbs*f >= 1<<31 {
-				return 0, false
-			}
-			for i, x := range a.dec {
-				a.dec[i] = int32(int64(x) * f)
-			}
-			a.maxAbs *= f
-			a.scale = k
-		}
-		a.maxAbs = max(a.maxAbs, int64(math.Abs(m)))
-		return int32(m), true
-	}
-	return 0, false
-}
-
-// toFloat moves the mantissas to float64 storage.
-func (a *colAcc) toFloat(estimate int) {
-	a.vals = make([]float64, len(a.dec), max(estimate, 2*len(a.dec)))
-	p := decPow[a.scale]
-	for i, m := range a.dec {
-		a.vals[i] = float64(m) / p
-	}
-	a.dec, a.decimal = nil, false
-}
-
 // spill turns the counts into kept values: from now on every value is kept.
 func (a *colAcc) spill(estimate func() int) {
 	n := 0
@@ -302,16 +243,16 @@ func (a *colAcc) spill(estimate func() int) {
 	for _, k := range a.small {
 		n += k
 	}
-	a.decimal, a.spilled = true, true
-	a.dec = make([]int32, 0, max(estimate(), 2*n))
+	a.spilled = true
+	a.kept = decfloat.Floats{Dec: make([]int32, 0, max(estimate(), 2*n)), Cap: estimate}
 	for v, k := range a.dense {
 		for range k {
-			a.keep(float64(v), estimate)
+			a.kept.Append(float64(v))
 		}
 	}
 	for v, k := range a.small {
 		for range k {
-			a.keep(v, estimate)
+			a.kept.Append(v)
 		}
 	}
 	a.dense, a.small = nil, nil
@@ -328,17 +269,17 @@ func (a *colAcc) finish(rows int) *Column {
 		// table.Column.Integer: every value an integer literal, and at
 		// least one (±Inf is not an integer literal).
 		out.Integer = a.integer && a.nulls < rows
-		if a.spilled && a.decimal {
-			sortInt32(a.dec)
-			out.Values, out.Weights = decodeSorted(a.dec, decPow[a.scale])
-			a.dec = nil
+		if a.spilled && a.kept.Decimal() {
+			sortInt32(a.kept.Dec)
+			out.Values, out.Weights = decodeSorted(a.kept.Dec, decfloat.Pow10(a.kept.Scale))
+			a.kept = decfloat.Floats{}
 			break
 		}
 		if a.spilled {
-			sortFloats(a.vals, nil)
-			out.Values = a.vals
+			sortFloats(a.kept.Vals, nil)
+			out.Values = a.kept.Vals
 			out.compress()
-			a.vals = nil
+			a.kept = decfloat.Floats{}
 			break
 		}
 		type vc struct {

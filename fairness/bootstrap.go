@@ -25,14 +25,7 @@ func bootstrap(res *Result, d *Data, g *grouping, opt Options) error {
 	ng := len(g.groups)
 	cat := make([]uint32, n)
 	for r := 0; r < n; r++ {
-		c := uint32(g.cell[r]+1) << 2
-		if d.YTrue[r] {
-			c |= 2
-		}
-		if d.YPred[r] {
-			c |= 1
-		}
-		cat[r] = c
+		cat[r] = uint32(g.cell.at(r)+1)<<2 | uint32(d.outcome(r))
 	}
 	B := opt.Bootstrap
 	// samples[b][i][m] is headline i by method m in resample b.

@@ -8,7 +8,11 @@
 // (sex, race, age...). Several sensitive columns form intersectional
 // groups: every combination of their values (fairlearn's
 // MultiIndex.from_product), combinations without rows listed apart and left
-// out of every aggregate.
+// out of every aggregate. Load streams the table (internal/table's
+// ReadChunks) into compact columns, about 6 bytes a row for two labels, a
+// score and two sensitive columns, so a million-row report peaks 12 to
+// 17 MiB above the program's start-up (docs/fairness.md, "Memory of
+// the columns").
 //
 // # Per-group metrics
 //

@@ -5,15 +5,26 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+
+	"github.com/mlsec/mlsec/internal/decfloat"
 )
 
 // Data is a predictions table in memory: per row the true label and the
 // prediction (true = the positive label), an optional score, and the
 // sensitive columns. Load builds it from a CSV, JSON Lines or Parquet file.
 type Data struct {
+	// YTrue and YPred hold the labels of a Data built by hand. Load keeps
+	// them in outcomes instead and leaves these nil.
 	YTrue, YPred []bool
-	// Score is nil when there is no score column (no mean_score).
+	// outcomes packs each row's true label and prediction in two bits
+	// (outcome), four rows a byte: a quarter of a byte a row, not two.
+	outcomes []uint8
+	n        int // rows, with outcomes
+	// Score is nil when there is no score column (no mean_score). Load
+	// keeps the scores in scores instead, in half the memory when that is
+	// exact (decfloat), and leaves Score nil.
 	Score    []float64
+	scores   *decfloat.Floats
 	Features []Feature
 	// Source describes where the data came from (copied into the result).
 	Source Source
@@ -34,7 +45,49 @@ type Source struct {
 }
 
 // Rows is the number of rows.
-func (d *Data) Rows() int { return len(d.YTrue) }
+func (d *Data) Rows() int {
+	if d.outcomes != nil {
+		return d.n
+	}
+	return len(d.YTrue)
+}
+
+// outcome is row r's true label (2) and prediction (1) as two bits.
+func (d *Data) outcome(r int) uint8 {
+	if d.outcomes != nil {
+		return d.outcomes[r>>2] >> (uint(r&3) * 2) & 3
+	}
+	var o uint8
+	if d.YTrue[r] {
+		o |= 2
+	}
+	if d.YPred[r] {
+		o |= 1
+	}
+	return o
+}
+
+// hasScore reports whether there are scores, in Score or scores.
+func (d *Data) hasScore() bool { return d.Score != nil || d.scores != nil }
+
+// scoreLen is the number of scores.
+func (d *Data) scoreLen() int {
+	if d.scores != nil {
+		return d.scores.Len()
+	}
+	return len(d.Score)
+}
+
+// scoreAt is row r's score (0 without scores).
+func (d *Data) scoreAt(r int) float64 {
+	switch {
+	case d.scores != nil:
+		return d.scores.At(r)
+	case d.Score != nil:
+		return d.Score[r]
+	}
+	return 0
+}
 
 // Options configure Evaluate. Start from DefaultOptions.
 type Options struct {
@@ -211,7 +264,7 @@ func Evaluate(d *Data, opt Options) (*Result, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("%w: no rows", ErrInput)
 	}
-	if len(d.YPred) != n || (d.Score != nil && len(d.Score) != n) {
+	if (d.outcomes == nil && len(d.YPred) != n) || (d.hasScore() && d.scoreLen() != n) {
 		return nil, fmt.Errorf("%w: columns of different lengths", ErrInput)
 	}
 	g, err := group(d.Features, n, opt.Missing)
@@ -224,32 +277,30 @@ func Evaluate(d *Data, opt Options) (*Result, error) {
 	cells := make([]counts, len(g.groups))
 	var all counts
 	for r := 0; r < n; r++ {
-		var s float64
-		if d.Score != nil {
-			s = d.Score[r]
-		}
+		s, o := d.scoreAt(r), d.outcome(r)
 		c := &all
 		for k := 0; k < 2; k++ {
-			switch {
-			case d.YTrue[r] && d.YPred[r]:
+			switch o {
+			case 3:
 				c.tp++
-			case d.YPred[r]:
+			case 1:
 				c.fp++
-			case d.YTrue[r]:
+			case 2:
 				c.fn++
 			default:
 				c.tn++
 			}
 			c.score += s
-			if g.cell[r] < 0 {
+			id := g.cell.at(r)
+			if id < 0 {
 				break
 			}
-			c = &cells[g.cell[r]]
+			c = &cells[id]
 		}
 	}
 	res := &Result{Source: d.Source, Rows: int64(n), Positives: all.tp + all.fn, Negatives: all.tn + all.fp, Missing: string(opt.Missing), Ungrouped: g.ungrouped,
 		EmptyGroups: g.empty, EmptyTotal: g.emptyTotal, MinGroupSize: opt.MinGroupSize,
-		hasScore: d.Score != nil, Warnings: []string{}, Notes: []string{}}
+		hasScore: d.hasScore(), Warnings: []string{}, Notes: []string{}}
 	for _, f := range d.Features {
 		res.SensitiveFeatures = append(res.SensitiveFeatures, f.Name)
 	}

@@ -37,11 +37,17 @@ var ErrData = errors.New("bad predictions table")
 const maxDistinct = 1 << 20
 
 // Load reads a predictions table (CSV, JSON Lines or Parquet, optionally
-// gzip-compressed) with table.ReadFrame into Data: the two label columns
-// binarized around the positive label, the score, and each sensitive
-// column as numbers or codes. Errors name the file, line and column. The
-// file's SHA-256 is computed alongside, on another core.
-func Load(path string, o LoadOptions) (*Data, error) {
+// gzip-compressed) into Data: the two label columns binarized around the
+// positive label, the score, and each sensitive column as codes into its
+// distinct values. It streams the table (table.ReadChunks, stream.go), so
+// the peak stays close to what Data keeps; an irregular table is read
+// again whole by table.ReadFrame to word the error. Errors name the file,
+// line and column. The file's SHA-256 is computed alongside, on another
+// core.
+func Load(path string, o LoadOptions) (*Data, error) { return load(path, o, false) }
+
+// load is Load; frame skips the stream (for the differential test).
+func load(path string, o LoadOptions, frame bool) (*Data, error) {
 	if o.YTrue == "" || o.YPred == "" || len(o.Sensitive) == 0 {
 		return nil, fmt.Errorf("%w: the label, prediction and at least one sensitive column are required", ErrInput)
 	}
@@ -73,18 +79,22 @@ func Load(path string, o LoadOptions) (*Data, error) {
 	topt.Types = types
 	digest := make(chan hashResult, 1)
 	go func() { digest <- hashFile(path) }()
-	fr, err := table.ReadFrame(path, topt)
+	var d *Data
+	err := errIrregular
+	// The stream leaves irregular tables to a second reading, which only
+	// a regular file allows; anything else (a pipe) is read whole at once.
+	if st, serr := os.Stat(path); !frame && serr == nil && st.Mode().IsRegular() {
+		d, err = stream(path, topt, o)
+	}
+	if errors.Is(err, errIrregular) {
+		d, err = loadFrame(path, topt, o)
+	}
 	h := <-digest
 	if err != nil {
 		return nil, err
 	}
 	if h.err != nil {
 		return nil, &table.Error{File: path, Err: h.err}
-	}
-	f := &frameLoader{path: path, opt: topt, fr: fr}
-	d, err := f.data(o)
-	if err != nil {
-		return nil, err
 	}
 	format := topt.Format
 	if format == "" {
@@ -93,6 +103,17 @@ func Load(path string, o LoadOptions) (*Data, error) {
 	d.Source = Source{Name: filepath.Base(path), SHA256: h.sum, Format: string(format),
 		YTrue: o.YTrue, YPred: o.YPred, YScore: o.YScore, PosLabel: d.Source.PosLabel}
 	return d, nil
+}
+
+// loadFrame is the exact path: the whole frame, then frameLoader, whose
+// checks decide which error comes first and name its line.
+func loadFrame(path string, topt table.Options, o LoadOptions) (*Data, error) {
+	fr, err := table.ReadFrame(path, topt)
+	if err != nil {
+		return nil, err
+	}
+	f := &frameLoader{path: path, opt: topt, fr: fr}
+	return f.data(o)
 }
 
 type hashResult struct {

@@ -8,7 +8,7 @@ import (
 
 // ChunkRows is how many rows a chunk holds when the file is read on one
 // core (compressed files, JSON Lines, Parquet, small CSV files). Large CSV
-// files come in chunks of about 1 MiB of text each.
+// files come in chunks of about 256 KiB of text each.
 const ChunkRows = 8192
 
 // ReadChunks streams the selected columns of the table at path to fn as a
@@ -52,7 +52,7 @@ func ReadChunks(path string, opt Options, fn func(chunk *Frame, bytes int64) err
 	}
 	frame := &Frame{Name: path, Columns: make([]*Column, len(proto))}
 	total := 0
-	err = readParallel(path, rd, proto, func(r chunkResult, _ bool) error {
+	err = readParallel(path, rd, proto, streamChunkBytes, func(r chunkResult, _ bool) error {
 		chunkFrame(frame, r.bs, r.rows)
 		total += r.rows
 		if err := fn(frame, int64(r.bytes)); err != nil {

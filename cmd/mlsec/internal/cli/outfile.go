@@ -10,13 +10,27 @@ import (
 // outFile is a file written through a temporary beside its path and renamed
 // over it once complete (a rename within one folder is atomic), so an error,
 // a crash or an interrupt never leaves a truncated report or BOM behind.
+//
+// A path that exists and is neither a regular file nor a folder (/dev/null,
+// /dev/stdout, a named pipe) is written directly: renaming over it would
+// replace the device with a regular file (-o /dev/null once turned the
+// machine's /dev/null into a file). Such output is not atomic.
 type outFile struct {
 	*os.File // the temporary; nil once committed or discarded
 	path     string
+	direct   bool // File is path itself (a device or pipe)
 }
 
-// createOutFile creates the temporary for path; its error is os.CreateTemp's.
+// createOutFile creates the temporary for path; its error is os.CreateTemp's
+// (or os.OpenFile's for a device or pipe).
 func createOutFile(path string) (*outFile, error) {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &outFile{File: f, path: path, direct: true}, nil
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, err
@@ -56,6 +70,9 @@ func reportDest(stdout io.Writer, path string) (io.Writer, *outFile, error) {
 func (o *outFile) commit() error {
 	f := o.File
 	o.File = nil
+	if o.direct {
+		return f.Close()
+	}
 	name := f.Name()
 	err := f.Chmod(0o644)
 	if cerr := f.Close(); err == nil {
@@ -77,7 +94,9 @@ func (o *outFile) discard() {
 		return
 	}
 	o.File.Close()
-	os.Remove(o.File.Name())
+	if !o.direct {
+		os.Remove(o.File.Name())
+	}
 	o.File = nil
 }
 
