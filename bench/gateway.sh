@@ -17,7 +17,12 @@
 #
 # Usage: bench/gateway.sh [RATE=2000] [DURATION=20s]
 # Env: DRIFT=1 adds a drift profile to the route; PPROF=FILE writes a 10 s
-# CPU profile of the gateway during the open-loop run.
+# CPU profile of the gateway during the open-loop run; TRACE=FILE a 5 s
+# runtime trace (go tool trace FILE); GCTRACE=1 runs the gateway with
+# GODEBUG=gctrace=1 and summarizes its collections during the open loop.
+# After the open loop the script prints where the gateway's logging time
+# went, from its /metrics: per record, Append to commit (the response waits
+# for it), and per group commit, its size and duration.
 # The machine is shared (2 cores, other builds running): load generator,
 # proxies and upstream share the same cores; repeat runs and report spread.
 set -euo pipefail
@@ -62,8 +67,10 @@ routes:
 $DRIFT_CFG
 EOF
 PPROF_FLAG=()
-if [ -n "${PPROF:-}" ]; then PPROF_FLAG=(--pprof "127.0.0.1:$(free_port)"); fi
-"$WORK/mlsec" gateway --config "$WORK/gateway.yaml" "${PPROF_FLAG[@]}" 2>"$WORK/gateway.log" &
+if [ -n "${PPROF:-}${TRACE:-}" ]; then PPROF_FLAG=(--pprof "127.0.0.1:$(free_port)"); fi
+GODEBUG_GW=""
+if [ "${GCTRACE:-0}" = 1 ]; then GODEBUG_GW=gctrace=1; fi
+GODEBUG=$GODEBUG_GW "$WORK/mlsec" gateway --config "$WORK/gateway.yaml" "${PPROF_FLAG[@]}" 2>"$WORK/gateway.log" &
 GW_PID=$!
 PIDS+=($GW_PID)
 wait_port "$GW"
@@ -92,7 +99,44 @@ if [ -n "${PPROF:-}" ]; then
 	curl -s -o "$PPROF" "http://${PPROF_FLAG[1]}/debug/pprof/profile?seconds=10" &
 	PIDS+=($!)
 fi
+if [ -n "${TRACE:-}" ]; then
+	(sleep 5 && curl -s -o "$TRACE" "http://${PPROF_FLAG[1]}/debug/pprof/trace?seconds=5") &
+	PIDS+=($!)
+fi
+GC0=$(grep -c '^gc ' "$WORK/gateway.log" || true)
 run gateway "http://127.0.0.1:$GW/v2/models/iris/infer" -rate "$RATE" -d "$DURATION" | tee "$WORK/gateway.json"
+curl -s "http://127.0.0.1:$GW/metrics" >"$WORK/metrics.txt"
+/usr/bin/python3 - "$WORK/metrics.txt" <<'EOF'
+import re, sys
+# Quantiles (bucket upper bounds) from the gateway's cumulative histograms.
+h = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'(mlsec_gateway_log_\w+|mlsec_gateway_request_duration_seconds)_bucket\{(?:route="[^"]*",)?le="([^"]+)"\} (\S+)', line)
+    if m:
+        h.setdefault(m[1], []).append((float(m[2]), float(m[3])))
+for name, b in sorted(h.items()):
+    n = b[-1][1]
+    if n == 0:
+        continue
+    q = lambda p: next(le for le, c in b if c >= p * n)
+    unit = 1 if name.endswith("records") else 1000
+    print("%-42s n=%-7d p50<=%g p90<=%g p99<=%g p99.9<=%g %s" % (name, n, q(.5)*unit, q(.9)*unit, q(.99)*unit,
+          q(.999)*unit, "records" if unit == 1 else "ms"))
+EOF
+if [ "${GCTRACE:-0}" = 1 ]; then
+	# gctrace: "gc N @T s P%: A+B+C ms clock, ...": A and C are the
+	# stop-the-world phases, B the concurrent mark.
+	tail -n +"$((GC0 + 1))" "$WORK/gateway.log" | grep '^gc ' | /usr/bin/python3 -c '
+import re, sys
+stw, mark, n, heap = [], [], 0, []
+for l in sys.stdin:
+    m = re.search(r"([\d.]+)\+([\d.]+)\+([\d.]+) ms clock.*?(\d+)->(\d+)->(\d+) MB", l)
+    if m:
+        n += 1; stw.append(float(m[1]) + float(m[3])); mark.append(float(m[2])); heap.append(int(m[4]))
+if n:
+    print("gateway GC during the open loop: %d cycles, STW total %.1f ms (max %.2f), concurrent mark max %.1f ms, heap %d-%d MB" %
+          (n, sum(stw), max(stw), max(mark), min(heap), max(heap)))'
+fi
 /usr/bin/python3 - "$WORK/plain.json" "$WORK/gateway.json" <<'EOF'
 import json, sys
 p, g = (json.load(open(f)) for f in sys.argv[1:3])

@@ -415,7 +415,10 @@ func (g *Gateway) record(rt *route, ex *Exchange) error {
 		g.m.unlogged.WithLabelValues(rt.cfg.Name).Inc()
 		return err
 	}
-	if err := g.store.Append(context.Background(), rec); err != nil {
+	t0 := time.Now()
+	err = g.store.Append(context.Background(), rec)
+	g.m.logAppend.Observe(time.Since(t0).Seconds())
+	if err != nil {
 		g.m.logFailures.WithLabelValues(failReason(err)).Inc()
 		g.m.unlogged.WithLabelValues(rt.cfg.Name).Inc()
 		if !g.logDown.Swap(true) {
