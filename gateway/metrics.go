@@ -40,6 +40,7 @@ type metrics struct {
 	logAppend prometheus.Histogram
 	logBatch  prometheus.Histogram
 	logCommit prometheus.Histogram
+	logBegin  prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -116,8 +117,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "mlsec_gateway_log_commit_seconds", Help: "Duration of one log store transaction (begin, inserts, commit).",
 			Buckets: logTimeBuckets,
 		}),
+		logBegin: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "mlsec_gateway_log_begin_seconds", Help: "Wait of a log store transaction for its connection (shared with the job queue on SQLite) and BEGIN.",
+			Buckets: logTimeBuckets,
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.logAppend, m.logBatch, m.logCommit, m.requests, m.latency, m.upstreamErr, m.pii, m.logFailures, m.unlogged,
+	for _, c := range []prometheus.Collector{m.logAppend, m.logBatch, m.logCommit, m.logBegin, m.requests, m.latency, m.upstreamErr, m.pii, m.logFailures, m.unlogged,
 		m.retention, m.rateLimited, m.driftScore, m.driftDetected, m.driftThresh, m.driftShare, m.windowErrRate,
 		m.windows, m.alerts, m.deliveries, m.modelInfo, m.guard, m.extraction} {
 		if err := reg.Register(c); err != nil {
@@ -135,6 +140,7 @@ var logTimeBuckets = []float64{.0001, .00025, .0005, .001, .002, .003, .005, .00
 func (m *metrics) observeCommit(s logstore.CommitStats) {
 	m.logBatch.Observe(float64(s.Records))
 	m.logCommit.Observe(s.Commit.Seconds())
+	m.logBegin.Observe(s.Begin.Seconds())
 }
 
 // codeLabel folds a status code into a bounded label: the codes the

@@ -23,6 +23,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -115,6 +116,10 @@ func load(args []string) {
 	key := fs.String("key", "", "API key (Authorization: Bearer)")
 	name := fs.String("name", "", "label for the result")
 	fs.Parse(args)
+	// The generator shares the cores with what it measures; at the default
+	// GOGC its own collections (one goroutine and a few KB per request)
+	// ran several times a second and delayed every target's timings.
+	debug.SetGCPercent(400)
 	body, err := os.ReadFile(*bodyFile)
 	if err != nil || *target == "" {
 		fmt.Fprintln(os.Stderr, "load: -url and -body are required")

@@ -75,7 +75,7 @@ type Store struct {
 }
 
 type pending struct {
-	rec  *Record
+	args []any // the INSERT's arguments, encoded by the caller: the writer only executes
 	at   time.Time
 	done chan error
 }
@@ -216,7 +216,7 @@ func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // Concurrent appends share transactions (group commit), so the cost of a
 // commit is paid once per batch.
 func (s *Store) Append(ctx context.Context, r *Record) error {
-	p := &pending{rec: r, at: time.Now(), done: make(chan error, 1)}
+	p := &pending{args: r.args(), at: time.Now(), done: make(chan error, 1)}
 	select {
 	case s.in <- p:
 	case <-s.stop:
@@ -286,7 +286,7 @@ func (s *Store) insertBatch(tx *sql.Tx, batch []*pending) error {
 	st := tx.Stmt(s.insert)
 	defer st.Close()
 	for _, p := range batch {
-		if _, err := st.Exec(p.rec.args()...); err != nil {
+		if _, err := st.Exec(p.args...); err != nil {
 			_ = tx.Rollback()
 			return classify("insert", err)
 		}
