@@ -8,9 +8,9 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
 
+	"github.com/mlsec/mlsec/internal/cputime"
 	"github.com/mlsec/mlsec/internal/llmstub"
 )
 
@@ -82,7 +82,7 @@ func benchPost(b *testing.B, h http.Handler, path, body string) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	b.SetParallelism(8) // requests in flight, as under load
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			req := httptest.NewRequest("POST", path, strings.NewReader(body))
@@ -94,12 +94,5 @@ func benchPost(b *testing.B, h http.Handler, path, body string) {
 			}
 		}
 	})
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime is the process's user and system CPU time in nanoseconds.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N), "cpu-ns/op")
 }

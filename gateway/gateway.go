@@ -146,7 +146,8 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Gateway, error) {
 	}
 	sort.SliceStable(g.routes, func(i, j int) bool { return len(g.routes[i].cfg.Path) > len(g.routes[j].cfg.Path) })
 	if g.store == nil {
-		g.store, err = logstore.Open(ctx, cfg.Log.Database, logstore.Options{Synchronous: cfg.Log.Synchronous})
+		g.store, err = logstore.Open(ctx, cfg.Log.Database, logstore.Options{Synchronous: cfg.Log.Synchronous,
+			OnCommit: g.m.observeCommit})
 		if err != nil {
 			return nil, err
 		}
@@ -269,6 +270,21 @@ func (g *Gateway) match(p string) *route {
 	return nil
 }
 
+// copyBuffers lends ReverseProxy the buffers it copies answers with:
+// without a pool it allocates 32 KiB per request, which was half of the
+// gateway's allocated bytes and so half of its garbage collections.
+var copyBuffers httputil.BufferPool = &bufferPool{sync.Pool{New: func() any { return new([32 << 10]byte) }}}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte { return b.p.Get().(*[32 << 10]byte)[:] }
+
+func (b *bufferPool) Put(p []byte) {
+	if len(p) == 32<<10 {
+		b.p.Put((*[32 << 10]byte)(p))
+	}
+}
+
 func (g *Gateway) newRoute(ctx context.Context, c *Route) (*route, error) {
 	up, err := url.Parse(c.Upstream)
 	if err != nil {
@@ -301,6 +317,7 @@ func (g *Gateway) newRoute(ctx context.Context, c *Route) (*route, error) {
 		// (the standard library's rule); -1 flushes after every write.
 		FlushInterval: -1,
 		ErrorLog:      slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
+		BufferPool:    copyBuffers,
 	}
 	if err := g.newWindow(ctx, rt); err != nil {
 		return nil, err

@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mlsec/mlsec/gateway/logstore"
 )
 
 // metrics are the gateway's Prometheus collectors. Every label takes values
@@ -32,6 +34,13 @@ type metrics struct {
 	modelInfo     *prometheus.GaugeVec     // route, model, version, digest
 	guard         *prometheus.CounterVec   // route, scanner, rule, action, stage
 	extraction    *prometheus.CounterVec   // route, detector, action
+	// The log store's group commit, to see where a request's logging time
+	// goes: per record from Append to its commit's acknowledgement, per
+	// batch its size and its transaction's duration.
+	logAppend prometheus.Histogram
+	logBatch  prometheus.Histogram
+	logCommit prometheus.Histogram
+	logBegin  prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -96,8 +105,24 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "mlsec_gateway_extraction_flags_total",
 			Help: "Extraction detections (package extraction), by route, detector and action (flag: a client newly flagged; throttle: a request refused 429; block: a request refused 403).",
 		}, []string{"route", "detector", "action"}),
+		logAppend: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "mlsec_gateway_log_append_seconds", Help: "Time from handing a record to the log store to its commit, per record.",
+			Buckets: logTimeBuckets,
+		}),
+		logBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "mlsec_gateway_log_batch_records", Help: "Records per log store transaction (group commit).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+		}),
+		logCommit: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "mlsec_gateway_log_commit_seconds", Help: "Duration of one log store transaction (begin, inserts, commit).",
+			Buckets: logTimeBuckets,
+		}),
+		logBegin: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "mlsec_gateway_log_begin_seconds", Help: "Wait of a log store transaction for its connection (shared with the job queue on SQLite) and BEGIN.",
+			Buckets: logTimeBuckets,
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.upstreamErr, m.pii, m.logFailures, m.unlogged,
+	for _, c := range []prometheus.Collector{m.logAppend, m.logBatch, m.logCommit, m.logBegin, m.requests, m.latency, m.upstreamErr, m.pii, m.logFailures, m.unlogged,
 		m.retention, m.rateLimited, m.driftScore, m.driftDetected, m.driftThresh, m.driftShare, m.windowErrRate,
 		m.windows, m.alerts, m.deliveries, m.modelInfo, m.guard, m.extraction} {
 		if err := reg.Register(c); err != nil {
@@ -105,6 +130,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// logTimeBuckets resolve the sub-millisecond commits of a quiet store and
+// the stalls behind the tail.
+var logTimeBuckets = []float64{.0001, .00025, .0005, .001, .002, .003, .005, .0075, .01, .02, .05, .1, .25, 1}
+
+// observeCommit is the log store's OnCommit.
+func (m *metrics) observeCommit(s logstore.CommitStats) {
+	m.logBatch.Observe(float64(s.Records))
+	m.logCommit.Observe(s.Commit.Seconds())
+	m.logBegin.Observe(s.Begin.Seconds())
 }
 
 // codeLabel folds a status code into a bounded label: the codes the

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -415,7 +416,10 @@ func (g *Gateway) record(rt *route, ex *Exchange) error {
 		g.m.unlogged.WithLabelValues(rt.cfg.Name).Inc()
 		return err
 	}
-	if err := g.store.Append(context.Background(), rec); err != nil {
+	t0 := time.Now()
+	err = g.store.Append(context.Background(), rec)
+	g.m.logAppend.Observe(time.Since(t0).Seconds())
+	if err != nil {
 		g.m.logFailures.WithLabelValues(failReason(err)).Inc()
 		g.m.unlogged.WithLabelValues(rt.cfg.Name).Inc()
 		if !g.logDown.Swap(true) {
@@ -427,8 +431,12 @@ func (g *Gateway) record(rt *route, ex *Exchange) error {
 	if g.logDown.Swap(false) {
 		g.log.Info("log store back")
 	}
-	g.log.Debug("exchange", "route", rt.cfg.Name, "client", ex.Client, "status", ex.Status,
-		"latency_ms", float64(lat.Microseconds())/1000, "pii", len(counts), "error", ex.errClass)
+	// Checked first: the arguments would be boxed (allocated) on every
+	// request even with debug logging off.
+	if g.log.Enabled(context.Background(), slog.LevelDebug) {
+		g.log.Debug("exchange", "route", rt.cfg.Name, "client", ex.Client, "status", ex.Status,
+			"latency_ms", float64(lat.Microseconds())/1000, "pii", len(counts), "error", ex.errClass)
+	}
 	return nil
 }
 

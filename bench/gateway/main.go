@@ -14,8 +14,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +25,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -114,7 +117,12 @@ func load(args []string) {
 	bodyFile := fs.String("body", "", "request body file")
 	key := fs.String("key", "", "API key (Authorization: Bearer)")
 	name := fs.String("name", "", "label for the result")
+	raw := fs.String("raw", "", "append every measured latency (microseconds, one a line) to this file, to pool several runs")
 	fs.Parse(args)
+	// The generator shares the cores with what it measures; at the default
+	// GOGC its own collections (one goroutine and a few KB per request)
+	// ran several times a second and delayed every target's timings.
+	debug.SetGCPercent(400)
 	body, err := os.ReadFile(*bodyFile)
 	if err != nil || *target == "" {
 		fmt.Fprintln(os.Stderr, "load: -url and -body are required")
@@ -204,6 +212,21 @@ func load(args []string) {
 	r := result{Target: *name, Mode: mode, Rate: *rate, Requests: int64(len(lats)), Errors: errs.Load(), Seconds: secs,
 		RPS: float64(len(lats)) / secs, P50ms: pct(0.5), P90ms: pct(0.9), P99ms: pct(0.99), P999ms: pct(0.999), Maxms: pct(1)}
 	json.NewEncoder(os.Stdout).Encode(r)
+	if *raw != "" {
+		f, err := os.OpenFile(*raw, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(2)
+		}
+		w := bufio.NewWriter(f)
+		for _, d := range lats {
+			fmt.Fprintln(w, d.Microseconds())
+		}
+		if err := errors.Join(w.Flush(), f.Close()); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(2)
+		}
+	}
 	if r.Errors > 0 {
 		os.Exit(1)
 	}

@@ -40,6 +40,24 @@ type Options struct {
 	// MaxPages, when set, caps a SQLite database's size in pages
 	// (PRAGMA max_page_count): tests use it to fill the "disk".
 	MaxPages int
+	// OnCommit, when set, is called by the writer after each group commit
+	// (the gateway's batch and commit-time histograms). It must not block.
+	OnCommit func(CommitStats)
+}
+
+// CommitStats describes one group commit.
+type CommitStats struct {
+	// Records is the batch size.
+	Records int
+	// Wait is how long the batch's oldest record waited between Append and
+	// the start of its transaction.
+	Wait time.Duration
+	// Begin is the wait for the connection (shared with the job queue and
+	// readers on SQLite) and the BEGIN.
+	Begin time.Duration
+	// Commit is the transaction's duration (begin, inserts, commit).
+	Commit time.Duration
+	Err    error
 }
 
 // Store holds the gateway's log records, drift partials and windows.
@@ -48,7 +66,8 @@ type Store struct {
 	db      *sql.DB
 	opt     Options
 
-	insert  *sql.Stmt // prepared once: parsing the INSERT per batch cost a tenth of a commit
+	ck      *checkpointer // SQLite only
+	insert  *sql.Stmt     // prepared once: parsing the INSERT per batch cost a tenth of a commit
 	in      chan *pending
 	stop    chan struct{}
 	done    chan struct{}
@@ -56,7 +75,8 @@ type Store struct {
 }
 
 type pending struct {
-	rec  *Record
+	args []any // the INSERT's arguments, encoded by the caller: the writer only executes
+	at   time.Time
 	done chan error
 }
 
@@ -80,51 +100,63 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		}
 	} else {
 		s.dialect = SQLite
-		s.db, err = openSQLite(dsn, opt)
+		var full string
+		if s.db, full, err = openSQLite(dsn, opt); err == nil {
+			s.ck, err = newCheckpointer(full)
+			if err != nil {
+				s.db.Close()
+			}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: open: %w", ErrUnavailable, err)
 	}
 	if err := s.migrate(ctx); err != nil {
-		s.db.Close()
+		s.closeDB()
 		return nil, fmt.Errorf("%w: schema: %w", ErrUnavailable, err)
 	}
 	if s.insert, err = s.db.PrepareContext(ctx, s.rebind(insertRecord)); err != nil {
-		s.db.Close()
+		s.closeDB()
 		return nil, fmt.Errorf("%w: prepare: %w", ErrUnavailable, err)
 	}
 	go s.writer()
 	return s, nil
 }
 
-func openSQLite(dsn string, opt Options) (*sql.DB, error) {
+// openSQLite opens the store's single-connection pool and returns it with
+// the full DSN (the checkpointer opens its own connection with it).
+func openSQLite(dsn string, opt Options) (*sql.DB, string, error) {
 	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
 	if path == "" {
-		return nil, errors.New("empty SQLite path")
+		return nil, "", errors.New("empty SQLite path")
 	}
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
-	q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + opt.Synchronous + ")&_txlock=immediate"
+	// wal_autocheckpoint(0): no connection checkpoints when it commits;
+	// the checkpointer does (checkpoint.go), off the writer's path.
+	q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + opt.Synchronous + ")" +
+		"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(" + fmt.Sprint(walSizeLimit) + ")&_txlock=immediate"
 	if opt.MaxPages > 0 {
 		q += fmt.Sprintf("&_pragma=max_page_count(%d)", opt.MaxPages)
 	}
 	// One connection: SQLite has one writer, and River's SQLite driver
 	// wants a single-connection pool too. Reads are short and indexed.
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+q)
+	full := "file:" + (&url.URL{Path: path}).EscapedPath() + q
+	db, err := sql.Open("sqlite", full)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	if err := db.Ping(); err != nil {
 		db.Close()
-		return nil, err
+		return nil, "", err
 	}
 	_ = os.Chmod(path, 0o600)
-	return db, nil
+	return db, full, nil
 }
 
 // Dialect returns SQLite or Postgres.
@@ -150,6 +182,15 @@ func (s *Store) Close() error {
 		<-s.done
 		s.insert.Close()
 	})
+	return s.closeDB()
+}
+
+// closeDB closes the checkpointer (SQLite) and the pool; the last
+// connection to close checkpoints the rest of the WAL.
+func (s *Store) closeDB() error {
+	if s.ck != nil {
+		s.ck.close()
+	}
 	return s.db.Close()
 }
 
@@ -175,7 +216,7 @@ func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // Concurrent appends share transactions (group commit), so the cost of a
 // commit is paid once per batch.
 func (s *Store) Append(ctx context.Context, r *Record) error {
-	p := &pending{rec: r, done: make(chan error, 1)}
+	p := &pending{args: r.args(), at: time.Now(), done: make(chan error, 1)}
 	select {
 	case s.in <- p:
 	case <-s.stop:
@@ -216,23 +257,44 @@ func (s *Store) writer() {
 			}
 		}
 		s.commit(batch)
+		if s.ck != nil && s.ck.restartWanted() {
+			s.ck.finish(s.db)
+		}
 	}
 }
 
 func (s *Store) commit(batch []*pending) {
-	err := s.Tx(context.Background(), func(tx *sql.Tx) error {
-		st := tx.Stmt(s.insert)
-		defer st.Close()
-		for _, p := range batch {
-			if _, err := st.Exec(p.rec.args()...); err != nil {
-				return classify("insert", err)
-			}
-		}
-		return nil
-	})
+	t0 := time.Now()
+	tx, err := s.db.BeginTx(context.Background(), nil)
+	began := time.Now()
+	if err != nil {
+		err = classify("begin", err)
+	} else {
+		err = s.insertBatch(tx, batch)
+	}
+	if s.opt.OnCommit != nil {
+		s.opt.OnCommit(CommitStats{Records: len(batch), Wait: t0.Sub(batch[0].at), Begin: began.Sub(t0),
+			Commit: time.Since(t0), Err: err})
+	}
 	for _, p := range batch {
 		p.done <- err
 	}
+}
+
+// insertBatch inserts the batch in tx and commits it (or rolls it back).
+func (s *Store) insertBatch(tx *sql.Tx, batch []*pending) error {
+	st := tx.Stmt(s.insert)
+	defer st.Close()
+	for _, p := range batch {
+		if _, err := st.Exec(p.args...); err != nil {
+			_ = tx.Rollback()
+			return classify("insert", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return classify("commit", err)
+	}
+	return nil
 }
 
 // classify turns a driver error into ErrUnavailable with a message that

@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -20,6 +21,13 @@ import (
 )
 
 func init() { register(newGatewayCmd) }
+
+// gatewayGOGC is the gateway's GOGC unless the environment sets one. Its
+// live heap is small (about 7 MB) and each request allocates tens of KB, so
+// at the default of 100 it collected ten times a second at 2,000 req/s, and
+// requests that arrived during a cycle paid mark assists: 400 collects a
+// quarter as often for about 30 MB more heap (docs/gateway.md, "Speed").
+const gatewayGOGC = 400
 
 type gatewayFlags struct {
 	config string
@@ -56,6 +64,9 @@ error (docs/exit-codes.md).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if fl.config == "" {
 				return withCode(ExitUsage, errors.New("gateway: --config is required (see gateway/testdata/gateway.example.yaml)"))
+			}
+			if os.Getenv("GOGC") == "" {
+				debug.SetGCPercent(gatewayGOGC)
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -175,6 +186,7 @@ func servePprof(ctx context.Context, addr string) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	go func() { <-ctx.Done(); hs.Close() }()
