@@ -450,7 +450,9 @@ type TrainingDataset struct {
 	Approval       string `json:"approval,omitempty"`
 	// ApprovedBy is who completed the approval (or the rejection).
 	ApprovedBy string `json:"approved_by,omitempty"`
-	PIIScanned bool   `json:"pii_scanned"`
+	// ApprovedAt is when (nil while pending, or for none).
+	ApprovedAt *time.Time `json:"approved_at,omitempty"`
+	PIIScanned bool       `json:"pii_scanned"`
 	// Entities counts the values holding each PII entity type.
 	Entities map[string]int64 `json:"entities,omitempty"`
 	// SensitiveAttributes are the columns reported as sensitive attributes.
@@ -475,7 +477,7 @@ func checkVoter(a Actor, requester string, votes []Approval, what, verdict strin
 // the registry's decisions and 'mlsec gate --dataset' both use it).
 func DatasetFact(v DatasetVersion) TrainingDataset {
 	f := TrainingDataset{Digest: v.Digest, Registered: true, Name: v.Dataset, Version: v.Number, Team: v.Team, Owner: v.Owner,
-		Classification: v.Classification, Approval: string(v.Status), ApprovedBy: v.DecidedBy}
+		Classification: v.Classification, Approval: string(v.Status), ApprovedBy: v.DecidedBy, ApprovedAt: v.DecidedAt}
 	if v.PII != nil {
 		f.PIIScanned = v.PII.Complete
 		f.Entities = v.PII.Entities
@@ -497,7 +499,7 @@ func (s *Service) TrainingData(ctx context.Context, a Actor, model string, numbe
 	fs, err := s.datasetFacts(ctx, v)
 	for i, f := range fs {
 		if f.Registered && !a.Scope().AllowsDataset(Dataset{Team: f.Team}) {
-			fs[i] = TrainingDataset{Digest: f.Digest, Registered: true, Approval: f.Approval, PIIScanned: f.PIIScanned}
+			fs[i] = TrainingDataset{Digest: f.Digest, Registered: true, Approval: f.Approval, ApprovedAt: f.ApprovedAt, PIIScanned: f.PIIScanned}
 		}
 	}
 	return fs, err
