@@ -29,6 +29,10 @@ type dataRegisterFlags struct {
 
 func newDataRegisterCmd() *cobra.Command {
 	var fl dataRegisterFlags
+	return dataRegisterCmd(&fl)
+}
+
+func dataRegisterCmd(fl *dataRegisterFlags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "register PATH --name NAME --classification LEVEL [--lawful-basis TEXT] [--retention DUR] [--allowed-location PREFIX ...] [--derived-from NAME@V]",
 		Short: "Register a dataset version in the registry: manifest, PII found, classification, pending approval",
@@ -54,7 +58,7 @@ unreachable.`,
     --lawful-basis "UCI ML repository, CC BY 4.0" --retention 3y --allowed-location s3://ml-data/adult/
   mlsec data register ./adult --name adult --classification confidential --derived-from adult@1`,
 		Args: exactlyOneFile("data register"),
-		RunE: func(c *cobra.Command, args []string) error { return runDataRegister(c, args[0], &fl) },
+		RunE: func(c *cobra.Command, args []string) error { return runDataRegister(c, args[0], fl) },
 	}
 	f := c.Flags()
 	fl.r.register(f, true)
@@ -75,11 +79,16 @@ unreachable.`,
 
 func runDataRegister(c *cobra.Command, path string, fl *dataRegisterFlags) error {
 	if fl.name == "" || fl.in.Classification == "" {
-		return usageErr("data register: --name and --classification are required")
+		return usageErr("data %s: --name and --classification are required", c.Name())
 	}
 	d, err := dataset.Describe(c.Context(), path, fl.name)
 	if err != nil {
 		return usageErr("cannot hash %s: %w", path, err)
+	}
+	if c.Name() == "push" {
+		if err := checkPushSize(path, d.Files); err != nil {
+			return err
+		}
 	}
 	rep, err := scanData(c, path, dataScanFlags{nulls: fl.nulls, noProgress: fl.noProgress})
 	if err != nil {
@@ -94,6 +103,11 @@ func runDataRegister(c *cobra.Command, path string, fl *dataRegisterFlags) error
 	v, err := cl.RegisterDatasetVersion(c.Context(), fl.name, fl.in)
 	if err != nil {
 		return remoteErr(cl, err)
+	}
+	if c.Name() == "push" {
+		if err := uploadDataset(c.Context(), cl, path, v); err != nil {
+			return fmt.Errorf("dataset %s was registered, but its bytes were not all uploaded (run the same push again to retry): %w", v.Ref(), remoteErr(cl, err))
+		}
 	}
 	if fl.r.format == "json" {
 		return writeJSONOut(c.OutOrStdout(), v)
