@@ -23,7 +23,7 @@ import (
 // request for its approval: it stays pending until Required approvers
 // other than the registrant approve it (the dataset's owner or an admin),
 // the same separation of duties and one-vote-per-person rules as model
-// decisions (checkVoter). The policy reads the result (DatasetFacts):
+// decisions (checkVote). The policy reads the result (DatasetFacts):
 // a model version trained on a digest that is not registered, not
 // approved, or holds personal data its classification does not allow is
 // not promoted (MLSEC-DATA-001..003).
@@ -406,11 +406,8 @@ func (s *Service) voteDataset(ctx context.Context, a Actor, name string, number 
 			return fmt.Errorf("%w: dataset version %s is %s", ErrConflict, ref, v.Status)
 		}
 		what := "dataset version " + ref
-		if err := checkVoter(a, v.CreatedBy, v.Approvals, what, verdict); err != nil {
+		if _, err := checkVote(a, voteSubject{what, what}, v.CreatedBy, v.Approvers, v.Approvals, verdict, false); err != nil {
 			return err
-		}
-		if !a.matches(v.Approvers) {
-			return fmt.Errorf("%w: %s is not an approver of %s (approvers: %s)", ErrForbidden, a.Principal(), what, listOrNone(v.Approvers))
 		}
 		ap := Approval{Principal: a.Principal(), Actor: a.Name, Verdict: verdict, Comment: comment, Kind: KindApproval}
 		if err := dt.AddDatasetVote(ctx, v.ID, &ap); err != nil {
@@ -457,20 +454,6 @@ type TrainingDataset struct {
 	Entities map[string]int64 `json:"entities,omitempty"`
 	// SensitiveAttributes are the columns reported as sensitive attributes.
 	SensitiveAttributes []string `json:"sensitive_attributes,omitempty"`
-}
-
-// checkVoter applies the vote rules of decisions (voteRight) to a dataset
-// version: separation of duties (by person) and one vote per person.
-func checkVoter(a Actor, requester string, votes []Approval, what, verdict string) error {
-	if samePrincipal(a.Principal(), requester) {
-		return fmt.Errorf("%w: %w: %s requested %s and cannot %s it", ErrForbidden, ErrSelfVote, requester, what, verdict)
-	}
-	for _, ap := range votes {
-		if samePrincipal(ap.Principal, a.Principal()) {
-			return fmt.Errorf("%w: %s already voted on %s", ErrConflict, ap.Principal, what)
-		}
-	}
-	return nil
 }
 
 // DatasetFact is what the policy knows of dataset version v (one place:
