@@ -28,7 +28,9 @@ The registry accepts only the bytes the registered manifest lists (each
 file's size and SHA-256 are checked before anything is stored) and keeps
 datasets of up to 1 GiB in total, each file within the blob store's limit
 (as model files); register larger data with 'mlsec data register': its
-bytes stay where they are, at the allowed locations.
+bytes stay where they are, at the allowed locations. Pushing content that
+is already registered uploads its bytes to that version (the retry of a
+push whose upload failed).
 
 Exit codes: 0 registered and uploaded; 1 refused by the registry (role,
 scope, the same content already registered, bytes that do not match the

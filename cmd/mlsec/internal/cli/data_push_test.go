@@ -44,6 +44,12 @@ func TestDataPushPull(t *testing.T) {
 			if code != 0 || json.Unmarshal([]byte(out), &v) != nil || len(v.Files) != 2 {
 				t.Fatalf("data push: %d %s %s", code, out, errs)
 			}
+			// The same push again (a retry): the registered version, its bytes kept.
+			code, out, errs = as(alice, "data", "push", data, "--name", "adult", "--classification", "internal", "--null-values", "?", "--format", "json")
+			var again registry.DatasetVersion
+			if code != 0 || json.Unmarshal([]byte(out), &again) != nil || again.Number != 1 || again.Digest != v.Digest {
+				t.Fatalf("push again: %d %s %s", code, out, errs)
+			}
 			// Another team may not push into it or pull it.
 			if code, _, errs := as(mallory, "data", "pull", "adult@1", filepath.Join(dir, "stolen")); code != 1 || !strings.Contains(errs, "scope") {
 				t.Errorf("other team's pull: %d %s", code, errs)

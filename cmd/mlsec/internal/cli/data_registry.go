@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -101,6 +102,11 @@ func runDataRegister(c *cobra.Command, path string, fl *dataRegisterFlags) error
 		return err
 	}
 	v, err := cl.RegisterDatasetVersion(c.Context(), fl.name, fl.in)
+	if c.Name() == "push" && errors.Is(err, registry.ErrExists) {
+		// This content is registered already: upload its bytes (the retry
+		// of a push whose upload failed; stored bytes are kept as they are).
+		v, err = registeredAs(c.Context(), cl, fl.name, d.Digest)
+	}
 	if err != nil {
 		return remoteErr(cl, err)
 	}
@@ -119,6 +125,20 @@ func runDataRegister(c *cobra.Command, path string, fl *dataRegisterFlags) error
 		fmt.Fprintf(c.ErrOrStderr(), "warning: %s: %s: not fully scanned; the version is recorded as not completely scanned (the policy requires restricted)\n", f.Path, f.Error)
 	}
 	return nil
+}
+
+// registeredAs is the version of dataset name whose root digest is digest.
+func registeredAs(ctx context.Context, cl *client.Client, name, digest string) (registry.DatasetVersion, error) {
+	vs, err := cl.ListDatasetVersions(ctx, name)
+	if err != nil {
+		return registry.DatasetVersion{}, err
+	}
+	for _, v := range vs {
+		if v.Digest == strings.TrimPrefix(digest, "sha256:") {
+			return v, nil
+		}
+	}
+	return registry.DatasetVersion{}, fmt.Errorf("dataset %s: no version with digest %s: %w", name, digest, registry.ErrNotFound)
 }
 
 func describeApproval(v registry.DatasetVersion) string {
