@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/mlsec/mlsec/dataset"
+	"github.com/mlsec/mlsec/internal/cputime"
 )
 
 // writeBenchCSV writes about mb MiB of UCI Adult's rows, each extended
@@ -69,7 +68,7 @@ func BenchmarkScanCSV(b *testing.B) {
 			p, size := writeBenchCSV(b, 8, withPII)
 			b.SetBytes(size)
 			b.ResetTimer()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for range b.N {
 				rep, err := dataset.Scan(b.Context(), p, dataset.Options{})
 				if err != nil || len(rep.Errors()) > 0 || rep.Found() != withPII {
@@ -78,13 +77,7 @@ func BenchmarkScanCSV(b *testing.B) {
 			}
 			// MB per CPU second: the figure that does not depend on
 			// what else runs on the machine.
-			b.ReportMetric(float64(size)*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/cpu-s")
+			b.ReportMetric(float64(size)*float64(b.N)/1e6/(cputime.Process()-cpu0).Seconds(), "MB/cpu-s")
 		})
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/mlsec/mlsec/internal/cputime"
 )
 
 func numericProfile(name string, xs []float64) *Profile {
@@ -193,12 +195,12 @@ func benchUpdate(b *testing.B, numeric int) {
 	}
 	p := NewProfile("w", specs)
 	b.ResetTimer()
-	cpu0 := cpuSeconds()
+	cpu0 := cputime.Process().Seconds()
 	for i := 0; i < b.N; i++ {
 		_ = p.Update(rows[i%len(rows)])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+	if cpu := cputime.Process().Seconds() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(b.N)/cpu, "rows/cpu-s")
 	}
 }

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/mlsec/mlsec/internal/cputime"
 	"github.com/mlsec/mlsec/pii"
 	"github.com/mlsec/mlsec/pii/internal/loggen"
 )
@@ -43,7 +43,7 @@ func benchAnalyze(b *testing.B, text string, opts ...pii.Option) {
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		for _, l := range lines {
 			dst = a.AppendSpans(dst[:0], l)
@@ -52,20 +52,8 @@ func benchAnalyze(b *testing.B, text string, opts ...pii.Option) {
 	reportCPURate(b, int64(len(text)), cpu0)
 }
 
-// cpuTime is the process's user and system CPU time. The machine that runs
-// the benchmarks is shared, so wall-clock MB/s understates the rate per
-// core when other work competes for it; MB/cpu-s (bytes over the CPU time
-// this process used, garbage collection included) does not.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func reportCPURate(b *testing.B, bytesPerOp int64, cpu0 time.Duration) {
-	if d := cpuTime() - cpu0; d > 0 {
+	if d := cputime.Process() - cpu0; d > 0 {
 		b.ReportMetric(float64(bytesPerOp)*float64(b.N)/d.Seconds()/1e6, "MB/cpu-s")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/mlsec/mlsec/internal/cputime"
 	"github.com/mlsec/mlsec/pii"
 )
 
@@ -48,7 +49,7 @@ func BenchmarkCells(b *testing.B) {
 	}
 	b.SetBytes(int64(n))
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		for _, c := range cells {
 			cs.Scan(c, "col")

@@ -4,10 +4,10 @@ package probe
 
 import (
 	"context"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/mlsec/mlsec/internal/cputime"
 	"github.com/mlsec/mlsec/modelclient"
 	"github.com/mlsec/mlsec/modelclient/modeltest"
 	"github.com/mlsec/mlsec/probe/attack"
@@ -60,14 +60,6 @@ func loadBreastCancerB(b *testing.B) *Sample {
 	return s
 }
 
-// cpuTime is the process's user and system CPU time: on a shared machine
-// it measures our cost where wall time also measures the neighbours'.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportPerQuery reports wall and CPU time per query.
 func reportPerQuery(b *testing.B, queries int64, elapsed, cpu time.Duration) {
 	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(queries), "ns/query")
@@ -82,7 +74,7 @@ func reportPerQuery(b *testing.B, queries int64, elapsed, cpu time.Duration) {
 func BenchmarkAttackLoopInProcess(b *testing.B) {
 	s, m := benchSample(b)
 	var q int64
-	start, cpu := time.Now(), cpuTime()
+	start, cpu := time.Now(), cputime.Process()
 	for b.Loop() {
 		rep, err := Robustness(context.Background(), inProcess{m}, s, Options{Attacks: []attack.Attack{attack.HopSkipJump{}}, Workers: 1})
 		if err != nil {
@@ -90,7 +82,7 @@ func BenchmarkAttackLoopInProcess(b *testing.B) {
 		}
 		q += rep.Queries
 	}
-	reportPerQuery(b, q, time.Since(start), cpuTime()-cpu)
+	reportPerQuery(b, q, time.Since(start), cputime.Process()-cpu)
 }
 
 // BenchmarkAttackLoopOverHTTP is the same against the Go model server on
@@ -105,7 +97,7 @@ func BenchmarkAttackLoopOverHTTP(b *testing.B) {
 		b.Fatal(err)
 	}
 	var q int64
-	start, cpu := time.Now(), cpuTime()
+	start, cpu := time.Now(), cputime.Process()
 	for b.Loop() {
 		rep, err := Robustness(context.Background(), c, s, Options{Attacks: []attack.Attack{attack.HopSkipJump{}}})
 		if err != nil {
@@ -114,5 +106,5 @@ func BenchmarkAttackLoopOverHTTP(b *testing.B) {
 		q += rep.Queries
 	}
 	// The CPU time includes the Go model server's (same process).
-	reportPerQuery(b, q, time.Since(start), cpuTime()-cpu)
+	reportPerQuery(b, q, time.Since(start), cputime.Process()-cpu)
 }

@@ -342,11 +342,3 @@ func (c *Client) attachEvidence(ctx context.Context, model string, res *PushResu
 	}
 	return nil
 }
-
-// VersionDigest is the digest 'mlsec push' gives the version made from
-// root: its OMS root digest leaving out attachments (model.sig, BOMs,
-// evidence files), so evidence written into the folder does not change it.
-func VersionDigest(ctx context.Context, root string) (string, error) {
-	d, _, err := scanLocal(ctx, root, nil)
-	return d, err
-}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/manifest"
-	"github.com/mlsec/mlsec/registry/client"
 )
 
 // evidenceOut is the --evidence flag shared by scan, verify and bom: each
@@ -131,7 +130,11 @@ func (m *modelRef) subject(ctx context.Context) (evidence.Subject, error) {
 	if m.digest != "" {
 		return evidence.NewSubject(m.name, m.hexDigest()), nil
 	}
-	digest, err := client.VersionDigest(ctx, m.path)
+	// The digest push gives the version: the OMS root digest, which leaves
+	// out attachments (model.sig, BOMs, evidence files written into the
+	// folder), so writing this record there does not change it.
+	root, err := manifest.Identity(ctx, m.path, nil)
+	digest := hex.EncodeToString(root)
 	if err != nil {
 		return evidence.Subject{}, fmt.Errorf("--model %s: %w", m.path, err)
 	}
