@@ -117,7 +117,8 @@ bytes (not found), registry unreachable.`,
 			}
 			v, files, bytes, err := cl.PullDataset(c.Context(), name, n, args[1], client.PullOptions{})
 			if client.StatusOf(err) == http.StatusNotFound { // not a model: remoteErr's hint would mislead
-				return withCode(ExitUsage, fmt.Errorf("%w\n'mlsec data versions %s' lists the dataset's versions.", err, name))
+				hint := "\n'mlsec data versions " + name + "' lists the dataset's versions."
+				return withCode(ExitUsage, fmt.Errorf("%w%s", err, hint))
 			}
 			if err != nil {
 				return remoteErr(cl, err)
