@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -218,5 +219,32 @@ func TestCreateVersionCarriesLineage(t *testing.T) {
 	es, err := s.Lineage(ctx, auditor, "m", v.Number)
 	if err != nil || len(es) != 1 || es[0].Kind != registry.TrainedOn || es[0].Target != data || es[0].CreatedBy != maintainer.Name {
 		t.Fatalf("lineage of version %d: %+v %v, want the trained_on edge by %s", v.Number, es, err, maintainer.Name)
+	}
+}
+
+// TestCreateVersionArtifactLimit pins the bound on a version's files at
+// its edge: one more than MaxArtifacts is refused for its count before
+// anything is hashed or stored (the bound on what one request costs), and
+// exactly MaxArtifacts passes the count check. Storing 100,000 rows would
+// take minutes on a loaded CI machine, so the version at the limit carries
+// one artifact with a bad digest: it must be refused for that artifact,
+// not for the count.
+func TestCreateVersionArtifactLimit(t *testing.T) {
+	s := newService(t)
+	setup(t, s)
+	ctx := t.Context()
+	arts := make([]registry.Artifact, registry.MaxArtifacts+1)
+	for i := range arts {
+		arts[i] = registry.Artifact{Path: fmt.Sprintf("shard/%06d.bin", i), Size: 1, SHA256: sum(fmt.Sprint(i))}
+	}
+	_, _, err := s.CreateVersion(ctx, maintainer, "m", registry.NewVersion{Artifacts: arts})
+	if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), "at most") {
+		t.Fatalf("%d artifacts: %v, want ErrInvalid for the count", len(arts), err)
+	}
+	atLimit := arts[:registry.MaxArtifacts]
+	atLimit[len(atLimit)-1].SHA256 = "not-a-digest"
+	_, _, err = s.CreateVersion(ctx, maintainer, "m", registry.NewVersion{Artifacts: atLimit})
+	if !errors.Is(err, registry.ErrInvalid) || strings.Contains(err.Error(), "at most") || !strings.Contains(err.Error(), "shard/099999.bin") {
+		t.Fatalf("exactly %d artifacts, the last with a bad digest: %v, want it refused for that artifact, not the count", registry.MaxArtifacts, err)
 	}
 }
