@@ -5,10 +5,14 @@
 #     (the worst case: each phone number is validated with libphonenumber).
 #     Reports wall, CPU (user+sys) and peak RSS; MB per CPU second is the
 #     figure that does not depend on other work on the machine.
-#  2. data locate: FILES files of 64 KiB-4 MiB under a folder, with COPIES
-#     of a described dataset's files among them, some of the others having
-#     the same size as a dataset file (they cost a prefix hash): files/s and
-#     MB/s of tree searched, and bytes actually read.
+#  2. data locate: FILES files under a folder, generated here: real random
+#     content of 4-64 KiB, one in ten with a dataset file's size (a decoy: it
+#     costs a prefix hash, then is rejected; sparse after its random first
+#     64 KiB), one in a hundred a sparse file
+#     of 16-64 MiB (a few GB of tree that takes no disk), and COPIES of a
+#     described dataset's files (full hashes). Reports files/s and MB/s of
+#     tree (apparent size) searched, and the cascade: objects listed, prefix
+#     hashes and full hashes.
 # Usage: bench/data.sh [MB=200] [FILES=20000] [COPIES=20]
 set -euo pipefail
 MB=${1:-200}
@@ -58,22 +62,29 @@ sizes = [os.path.getsize(os.path.join(ds, p)) for p in parts]
 for i in range(files):
     d = os.path.join(root, "d%03d" % (i % 500))
     os.makedirs(d, exist_ok=True)
-    # one in ten has a dataset file's size (a prefix hash, then rejected)
-    n = random.choice(sizes) if i % 10 == 0 else random.randint(64 << 10, 256 << 10)
     with open(os.path.join(d, "f%06d.bin" % i), "wb") as f:
-        f.write(os.urandom(n))
+        if i % 100 == 1:  # sparse: a large file whose size matches nothing
+            f.truncate(random.randint(16 << 20, 64 << 20))
+        elif i % 10 == 0:  # a decoy with a dataset file's size: random first 64 KiB, sparse after
+            f.write(os.urandom(64 << 10))
+            f.truncate(random.choice(sizes))
+        else:
+            f.write(os.urandom(random.randint(4 << 10, 64 << 10)))
 for i in range(copies):
     d = os.path.join(root, "governed" if i % 2 == 0 else "copies", "c%03d" % i)
     os.makedirs(d, exist_ok=True)
     shutil.copy(os.path.join(ds, parts[i % len(parts)]), d)
 PY
-TREE_MB=$(du -sm "$WORK/tree" | cut -f1)
+TREE_MB=$(du -sm --apparent-size "$WORK/tree" | cut -f1)
 N=$(find "$WORK/tree" -type f | wc -l)
 cat "$WORK"/tree/*/* >/dev/null 2>&1 || true # warm the page cache
-/usr/bin/time -v "$WORK/mlsec" data locate "$WORK/tree" --dataset "$WORK/ds.json" >"$WORK/out.txt" 2>"$WORK/time.txt" || true
-tail -1 "$WORK/out.txt"
-secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$WORK/time.txt")
-cpu=$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$WORK/time.txt")
-rss=$(awk -F': ' '/Maximum resident/ {print $2}' "$WORK/time.txt")
-awk -v n="$N" -v mb="$TREE_MB" -v s="$secs" -v c="$cpu" -v r="$rss" 'BEGIN {
-	printf "locate: %d files, %d MB in %.2f s wall (%.2f s CPU): %.0f files/s, %.0f MB/s of tree; peak RSS %.1f MB\n", n, mb, s, c, n/s, mb/s, r/1024 }'
+for run in 1 2; do
+	/usr/bin/time -v "$WORK/mlsec" data locate "$WORK/tree" --dataset "$WORK/ds.json" --format json >"$WORK/out.json" 2>"$WORK/time.txt" || true
+	secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$WORK/time.txt")
+	cpu=$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$WORK/time.txt")
+	rss=$(awk -F': ' '/Maximum resident/ {print $2}' "$WORK/time.txt")
+	awk -v n="$N" -v mb="$TREE_MB" -v s="$secs" -v c="$cpu" -v r="$rss" -v run="$run" 'BEGIN {
+		printf "locate run %d: %d files, %d MB (apparent) in %.2f s wall (%.2f s CPU): %.0f files/s, %.0f MB/s of tree; peak RSS %.1f MB\n", run, n, mb, s, c, n/s, mb/s, r/1024 }'
+	/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d.get("stats",d); print("cascade: %s" % {k: s[k] for k in s if k in ("objects","bytes","prefix_hashed","full_hashed","bytes_read","errors")}); print("copies found: %d, strays: %d" % (len(d.get("copies") or []), sum(1 for c in d.get("copies") or [] if not c.get("allowed"))))' "$WORK/out.json"
+done
+echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,6 +1,10 @@
 package policy
 
-import "github.com/mlsec/mlsec/evidence"
+import (
+	"time"
+
+	"github.com/mlsec/mlsec/evidence"
+)
 
 // Input is the document policies see as input (docs/policy.md).
 type Input struct {
@@ -41,7 +45,9 @@ type Dataset struct {
 	Approval       string `json:"approval,omitempty"`
 	// ApprovedBy is who completed the approval (or the rejection).
 	ApprovedBy string `json:"approved_by,omitempty"`
-	PIIScanned bool   `json:"pii_scanned"`
+	// ApprovedAt is when (nil while pending, or for none).
+	ApprovedAt *time.Time `json:"approved_at,omitempty"`
+	PIIScanned bool       `json:"pii_scanned"`
 	// Entities counts the values holding each PII entity type.
 	Entities map[string]int64 `json:"entities,omitempty"`
 	// SensitiveAttributes are the columns reported as sensitive attributes.

@@ -23,7 +23,7 @@ import (
 // request for its approval: it stays pending until Required approvers
 // other than the registrant approve it (the dataset's owner or an admin),
 // the same separation of duties and one-vote-per-person rules as model
-// decisions (checkVoter). The policy reads the result (DatasetFacts):
+// decisions (checkVote). The policy reads the result (DatasetFacts):
 // a model version trained on a digest that is not registered, not
 // approved, or holds personal data its classification does not allow is
 // not promoted (MLSEC-DATA-001..003).
@@ -406,11 +406,8 @@ func (s *Service) voteDataset(ctx context.Context, a Actor, name string, number 
 			return fmt.Errorf("%w: dataset version %s is %s", ErrConflict, ref, v.Status)
 		}
 		what := "dataset version " + ref
-		if err := checkVoter(a, v.CreatedBy, v.Approvals, what, verdict); err != nil {
+		if _, err := checkVote(a, voteSubject{what, what}, v.CreatedBy, v.Approvers, v.Approvals, verdict, false); err != nil {
 			return err
-		}
-		if !a.matches(v.Approvers) {
-			return fmt.Errorf("%w: %s is not an approver of %s (approvers: %s)", ErrForbidden, a.Principal(), what, listOrNone(v.Approvers))
 		}
 		ap := Approval{Principal: a.Principal(), Actor: a.Name, Verdict: verdict, Comment: comment, Kind: KindApproval}
 		if err := dt.AddDatasetVote(ctx, v.ID, &ap); err != nil {
@@ -450,32 +447,20 @@ type TrainingDataset struct {
 	Approval       string `json:"approval,omitempty"`
 	// ApprovedBy is who completed the approval (or the rejection).
 	ApprovedBy string `json:"approved_by,omitempty"`
-	PIIScanned bool   `json:"pii_scanned"`
+	// ApprovedAt is when (nil while pending, or for none).
+	ApprovedAt *time.Time `json:"approved_at,omitempty"`
+	PIIScanned bool       `json:"pii_scanned"`
 	// Entities counts the values holding each PII entity type.
 	Entities map[string]int64 `json:"entities,omitempty"`
 	// SensitiveAttributes are the columns reported as sensitive attributes.
 	SensitiveAttributes []string `json:"sensitive_attributes,omitempty"`
 }
 
-// checkVoter applies the vote rules of decisions (voteRight) to a dataset
-// version: separation of duties (by person) and one vote per person.
-func checkVoter(a Actor, requester string, votes []Approval, what, verdict string) error {
-	if samePrincipal(a.Principal(), requester) {
-		return fmt.Errorf("%w: %w: %s requested %s and cannot %s it", ErrForbidden, ErrSelfVote, requester, what, verdict)
-	}
-	for _, ap := range votes {
-		if samePrincipal(ap.Principal, a.Principal()) {
-			return fmt.Errorf("%w: %s already voted on %s", ErrConflict, ap.Principal, what)
-		}
-	}
-	return nil
-}
-
 // DatasetFact is what the policy knows of dataset version v (one place:
 // the registry's decisions and 'mlsec gate --dataset' both use it).
 func DatasetFact(v DatasetVersion) TrainingDataset {
 	f := TrainingDataset{Digest: v.Digest, Registered: true, Name: v.Dataset, Version: v.Number, Team: v.Team, Owner: v.Owner,
-		Classification: v.Classification, Approval: string(v.Status), ApprovedBy: v.DecidedBy}
+		Classification: v.Classification, Approval: string(v.Status), ApprovedBy: v.DecidedBy, ApprovedAt: v.DecidedAt}
 	if v.PII != nil {
 		f.PIIScanned = v.PII.Complete
 		f.Entities = v.PII.Entities
@@ -497,7 +482,7 @@ func (s *Service) TrainingData(ctx context.Context, a Actor, model string, numbe
 	fs, err := s.datasetFacts(ctx, v)
 	for i, f := range fs {
 		if f.Registered && !a.Scope().AllowsDataset(Dataset{Team: f.Team}) {
-			fs[i] = TrainingDataset{Digest: f.Digest, Registered: true, Approval: f.Approval, PIIScanned: f.PIIScanned}
+			fs[i] = TrainingDataset{Digest: f.Digest, Registered: true, Approval: f.Approval, ApprovedAt: f.ApprovedAt, PIIScanned: f.PIIScanned}
 		}
 	}
 	return fs, err

@@ -109,22 +109,42 @@ func voteRight(a Actor, d DecisionRequest, aps []Approval, verdict string) (stri
 	if d.Status != RequestPending {
 		return "", fmt.Errorf("%w: request %d is %s", ErrConflict, d.ID, d.Status)
 	}
-	if samePrincipal(a.Principal(), d.RequestedBy) {
-		return "", fmt.Errorf("%w: %w: %s requested decision %d and cannot %s it", ErrForbidden, ErrSelfVote, d.RequestedBy, d.ID, verdict)
+	// The exception's owner consents without being an approver.
+	owner := mustAccept(d) && samePrincipal(a.Principal(), d.Owner)
+	approver, err := checkVote(a, voteSubject{fmt.Sprintf("decision %d", d.ID), fmt.Sprintf("request %d", d.ID)}, d.RequestedBy, d.Approvers, aps, verdict, owner)
+	if err != nil {
+		return "", err
 	}
-	kind := KindApproval
-	if !a.matches(d.Approvers) {
-		if !mustAccept(d) || !samePrincipal(a.Principal(), d.Owner) {
-			return "", fmt.Errorf("%w: %s is not an approver of request %d (approvers: %s)", ErrForbidden, a.Principal(), d.ID, listOrNone(d.Approvers))
-		}
-		kind = KindAcceptance // the exception's owner consents
+	if !approver {
+		return KindAcceptance, nil
 	}
-	for _, ap := range aps {
+	return KindApproval, nil
+}
+
+// voteSubject names what is voted on in refusals: requested is the
+// separation-of-duties message's ("decision 12"), ref the others'
+// ("request 12"); a dataset version is "dataset version adult@2" in both.
+type voteSubject struct{ requested, ref string }
+
+// checkVote is the one rule of who may vote, for decisions (voteRight)
+// and dataset versions (voteDataset): never the requester (separation of
+// duties, by person); an approver, or, when other is true, someone the
+// subject lets vote without being one (an exception's owner accepting it);
+// once per person. approver says which of the two a is.
+func checkVote(a Actor, what voteSubject, requester string, approvers []string, votes []Approval, verdict string, other bool) (approver bool, err error) {
+	if samePrincipal(a.Principal(), requester) {
+		return false, fmt.Errorf("%w: %w: %s requested %s and cannot %s it", ErrForbidden, ErrSelfVote, requester, what.requested, verdict)
+	}
+	approver = a.matches(approvers)
+	if !approver && !other {
+		return false, fmt.Errorf("%w: %s is not an approver of %s (approvers: %s)", ErrForbidden, a.Principal(), what.ref, listOrNone(approvers))
+	}
+	for _, ap := range votes {
 		if samePrincipal(ap.Principal, a.Principal()) {
-			return "", fmt.Errorf("%w: %s already voted on request %d", ErrConflict, ap.Principal, d.ID)
+			return false, fmt.Errorf("%w: %s already voted on %s", ErrConflict, ap.Principal, what.ref)
 		}
 	}
-	return kind, nil
+	return approver, nil
 }
 
 // ErrSelfVote is the separation-of-duties refusal (with ErrForbidden):

@@ -361,6 +361,11 @@ var immutableColumns = map[string][]string{
 	"webhooks":          {"url", "created_by", "created_at"},
 	"alias_moves":       {"model_id", "name", "from_version", "to_version", "request_id", "actor", "reason", "created_at"},
 	"model_exceptions":  {"model_id", "version_id", "digest", "rule", "owner", "expires", "rationale", "request_id", "granted_by", "created_at"},
+	// A dataset version's content and classification are fixed when it is
+	// registered; only its approval moves (status, decided_by, decided_at).
+	"dataset_versions": {"dataset_id", "number", "digest", "files", "classification", "pii", "lawful_basis", "retention", "allowed_locations",
+		"derived_from", "required", "approvers", "created_by", "created_at"},
+	"dataset_votes": {"actor", "verdict", "comment", "created_at"},
 }
 
 func immutableChanged(prev sealedRow, img audit.RowImage, idx uint64) *audit.Problem {

@@ -94,6 +94,14 @@ func populateSealed(t *testing.T, dsn string) (vkey string) {
 	must("record", err)
 	_, _, err = s.SetAlias(ctx, maintainer, "m", "challenger", registry.AliasPut{Version: 1, Reason: "try"})
 	must("alias", err)
+	_, err = s.SetProfile(ctx, admin, registry.ProfileTeam, "team-a", "strict")
+	must("profile", err)
+	in := datasetVersionIn("claims rows")
+	in.Team = "team-a"
+	_, err = s.RegisterDatasetVersion(ctx, maintainer, "claims", in)
+	must("dataset version", err)
+	_, err = s.ApproveDatasetVersion(ctx, admin, "claims", 1, "consent checked")
+	must("approve dataset version", err)
 	return vkey
 }
 
@@ -195,6 +203,9 @@ var sealCases = []sealCase{
 	{"model_aliases", []string{"model_id", "name"}, "updated_by", map[string]string{"name": "name || '-forged'"}},
 	{"alias_moves", []string{"id"}, "actor", map[string]string{"id": "id + 1000"}},
 	{"model_exceptions", []string{"id"}, "granted_by", map[string]string{"id": "id + 1000"}},
+	{"policy_profiles", []string{"kind", "name"}, "set_by", map[string]string{"name": "name || '-forged'"}},
+	{"dataset_versions", []string{"id"}, "decided_by", map[string]string{"id": "id + 1000", "number": "number + 1000"}},
+	{"dataset_votes", []string{"version_id", "principal"}, "actor", map[string]string{"principal": "'mallory'"}},
 }
 
 // TestSealedTablesTamper: editing, inserting or deleting a row of any

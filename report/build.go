@@ -26,6 +26,7 @@ type Source interface {
 	ListEvidence(ctx context.Context, model string, number int, q client.EvidenceQuery) (client.List[registry.Evidence], error)
 	Lineage(ctx context.Context, model string, number int) ([]registry.LineageEdge, error)
 	ListDatasets(ctx context.Context, p registry.Page) (client.List[registry.Dataset], error)
+	TrainingData(ctx context.Context, model string, number int) ([]registry.TrainingDataset, error)
 	History(ctx context.Context, model string) ([]registry.HistoryEntry, error)
 	AuditLogCheckpoint(ctx context.Context) ([]byte, error)
 }
@@ -315,6 +316,9 @@ func (r *Report) versionDetails(ctx context.Context, src Source, model string, v
 			return fmt.Errorf("report: lineage of version %d: %w", v.Number, err)
 		}
 		v.Lineage = lineage(edges, names, byDigest)
+		if err := trainingData(ctx, src, model, v.Number, v.Lineage); err != nil {
+			return err
+		}
 		if d := lastDenied(v.Number, reqs); d != nil {
 			es, err := all("")
 			if err != nil {

@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mlsec/mlsec/evidence"
@@ -25,6 +28,10 @@ type Lineage struct {
 	Runs []LineageLink `json:"runs"`
 	// Evaluations are the evaluated_by edges.
 	Evaluations []LineageLink `json:"evaluations"`
+	// DataNote says why the datasets' registration, approval and PII are
+	// not shown (the registry did not answer the training-data query);
+	// empty when they are.
+	DataNote string `json:"data_note,omitempty"`
 }
 
 // LineageDataset is a dataset a version was trained on.
@@ -35,6 +42,13 @@ type LineageDataset struct {
 	Names  []string `json:"names"`
 	Commit string   `json:"commit,omitempty"`
 	Note   string   `json:"note,omitempty"`
+	// Data is what the registry knows of the data: registration,
+	// classification, approval (who, when) and PII, as the promotion
+	// policy sees it; nil when the registry did not say (DataNote).
+	Data *registry.TrainingDataset `json:"data,omitempty"`
+	// Concern is what a reader must notice about this data in plain words
+	// (DataConcern); empty when it is registered, approved and scanned.
+	Concern string `json:"concern,omitempty"`
 }
 
 // LineageBase is the model a version was derived from (fine-tuned,
@@ -78,6 +92,122 @@ func datasetNames(ctx context.Context, src Source) (map[string][]string, error) 
 		slices.Sort(n)
 	}
 	return out, nil
+}
+
+// DataConcern says in plain words what stands out about training data d
+// ("" when nothing does): not registered, not approved (and why), no
+// complete PII scan. The report and the web UI's version page both use it.
+func DataConcern(d registry.TrainingDataset) string {
+	var out []string
+	switch {
+	case !d.Registered:
+		return "Not registered: nobody has declared what this data is, who owns it or how it may be used, and nobody approved it."
+	case d.Approval == string(registry.DatasetApproved):
+	case d.Approval == string(registry.DatasetPending):
+		out = append(out, "Not approved: the approval of this data version is still pending.")
+	case d.Approval == string(registry.DatasetRejected):
+		out = append(out, "Rejected"+by(d.ApprovedBy)+": this data version must not be used for training.")
+	default:
+		out = append(out, "Not approved: the dataset was recorded without a version, which cannot be approved (register it with mlsec data register).")
+	}
+	if !d.PIIScanned {
+		out = append(out, "No complete scan for personal data was recorded.")
+	}
+	return strings.Join(out, " ")
+}
+
+// DataApproval is who approved training data d and when, in words.
+func DataApproval(d *registry.TrainingDataset) string {
+	switch {
+	case d == nil:
+		return "unknown"
+	case !d.Registered:
+		return "not registered"
+	}
+	at := ""
+	if d.ApprovedAt != nil {
+		at = " on " + plainDateTime(*d.ApprovedAt)
+	}
+	switch d.Approval {
+	case string(registry.DatasetApproved):
+		return "approved" + by(d.ApprovedBy) + at
+	case string(registry.DatasetRejected):
+		return "rejected" + by(d.ApprovedBy) + at
+	case string(registry.DatasetPending):
+		return "waiting for approval"
+	}
+	return "no approvable version"
+}
+
+// DataPII is what the PII scan of training data d found, in words.
+func DataPII(d *registry.TrainingDataset) string {
+	if d == nil || !d.Registered {
+		return "unknown"
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(d.Entities)) {
+		parts = append(parts, fmt.Sprintf("%s (%d values)", k, d.Entities[k]))
+	}
+	out := "none found"
+	if len(parts) > 0 {
+		out = strings.Join(parts, ", ")
+	}
+	if len(d.SensitiveAttributes) > 0 {
+		out += "; sensitive attributes: " + strings.Join(d.SensitiveAttributes, ", ")
+	}
+	if !d.PIIScanned {
+		if len(parts) == 0 && len(d.SensitiveAttributes) == 0 {
+			return "not scanned"
+		}
+		out += " (scan incomplete)"
+	}
+	return out
+}
+
+func by(who string) string {
+	if who == "" {
+		return ""
+	}
+	return " by " + who
+}
+
+// trainingData attaches what the registry knows of each dataset to l's
+// datasets (src.TrainingData); an answer the token may not read, or a
+// server without the query, becomes l.DataNote.
+func trainingData(ctx context.Context, src Source, model string, number int, l *Lineage) error {
+	if l == nil || len(l.Datasets) == 0 {
+		return nil
+	}
+	ds, err := src.TrainingData(ctx, model, number)
+	if err != nil {
+		switch st := client.StatusOf(err); {
+		case errors.Is(err, registry.ErrForbidden) || st == http.StatusForbidden:
+			l.DataNote = "The token used for this report may not read the registration and approval of this version's training data."
+			return nil
+		case st == http.StatusNotFound || st == http.StatusMethodNotAllowed:
+			l.DataNote = "This registry does not say whether the training data is registered and approved (it predates dataset governance)."
+			return nil
+		}
+		return fmt.Errorf("report: training data of version %d: %w", number, err)
+	}
+	byDigest := map[string]*registry.TrainingDataset{}
+	for i := range ds {
+		byDigest[ds[i].Digest] = &ds[i]
+	}
+	for i := range l.Datasets {
+		d := &l.Datasets[i]
+		if f := byDigest[d.Digest]; f != nil {
+			if f.ApprovedAt != nil {
+				t := f.ApprovedAt.UTC()
+				f.ApprovedAt = &t
+			}
+			d.Data, d.Concern = f, DataConcern(*f)
+			if f.Name != "" && !slices.Contains(d.Names, f.Name) {
+				d.Names = sorted(append(d.Names, f.Name)) // a version's digest, not the dataset entry's
+			}
+		}
+	}
+	return nil
 }
 
 // lineage groups a version's edges; nil when it has none.

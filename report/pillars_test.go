@@ -43,6 +43,9 @@ func (f *fakeSource) Lineage(context.Context, string, int) ([]registry.LineageEd
 func (f *fakeSource) ListDatasets(context.Context, registry.Page) (client.List[registry.Dataset], error) {
 	return client.List[registry.Dataset]{}, nil
 }
+func (f *fakeSource) TrainingData(context.Context, string, int) ([]registry.TrainingDataset, error) {
+	return nil, nil
+}
 func (f *fakeSource) History(context.Context, string) ([]registry.HistoryEntry, error) {
 	return nil, nil
 }

@@ -41,6 +41,8 @@ var page = sync.OnceValue(func() *template.Template {
 		"metricValue": metricValue,
 		"trendCharts": trendCharts,
 		"driftCharts": driftCharts,
+		"approval":    DataApproval,
+		"pii":         DataPII,
 		"css":         func() template.CSS { return template.CSS(mustRead("templates/report.css")) },
 	}).ParseFS(templates, "templates/report.html.tmpl"))
 })

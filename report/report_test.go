@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,14 +127,14 @@ func checkLineageAndDenial(t *testing.T, r *Report) {
 		t.Fatalf("versions %d, want 3", len(r.Versions))
 	}
 	l1, l2 := r.Versions[0].Lineage, r.Versions[1].Lineage
-	if l1 == nil || len(l1.Datasets) != 1 || strings.Join(l1.Datasets[0].Names, ",") != "loans-2025" || l1.Datasets[0].Commit != "9f1c2e7" ||
-		len(l1.Runs) != 1 || l1.Runs[0].URL != "https://ci.example/runs/4711" {
-		t.Errorf("v1 lineage %+v", l1)
+	if l1 == nil || len(l1.Datasets) != 2 || len(l1.Runs) != 1 || l1.Runs[0].URL != "https://ci.example/runs/4711" {
+		t.Fatalf("v1 lineage %+v", l1)
 	}
-	if l2 == nil || len(l2.Datasets) != 1 || len(l2.Datasets[0].Names) != 0 || len(l2.BaseModels) != 1 || l2.BaseModels[0].Version != 1 ||
+	if l2 == nil || len(l2.Datasets) != 2 || len(l2.BaseModels) != 1 || l2.BaseModels[0].Version != 1 ||
 		l2.BaseModels[0].Digest != r.Versions[0].Digest {
-		t.Errorf("v2 lineage %+v", l2)
+		t.Fatalf("v2 lineage %+v", l2)
 	}
+	checkTrainingData(t, l1, l2)
 	if r.Versions[2].Lineage != nil || r.Versions[0].Denial != nil || r.Versions[1].Denial != nil {
 		t.Errorf("v3 lineage %+v, v1/v2 denial %+v %+v", r.Versions[2].Lineage, r.Versions[0].Denial, r.Versions[1].Denial)
 	}
@@ -150,10 +151,45 @@ func checkLineageAndDenial(t *testing.T, r *Report) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"Has the data drifted between versions?", "psi by version", "Trained on dataset <strong>loans-2025</strong>", "Derived from version 1 of this model", "Produced by the run <span class=\"mono\">https://ci.example/runs/4711</span>",
-		"a dataset not registered here", "Why the policy denied it</strong> (decision", "<strong>" + dn.Rules[0].ID + "</strong>", "<td>critical</td><td>" + dn.Findings[0].Rule + "</td><td>model.pkl</td>"} {
+		"a dataset not registered here", "What data is it built on, and who approved it?",
+		`<td><strong>applicants</strong> version 1`, "approved by bob on ", "EMAIL_ADDRESS (3 values); sensitive attributes: &lt;i&gt;sex&lt;/i&gt;",
+		"Needs attention</span> Not approved: the approval of this data version is still pending.",
+		"Needs attention</span> Not registered: nobody", "Why the policy denied it</strong> (decision", "<strong>" + dn.Rules[0].ID + "</strong>", "<td>critical</td><td>" + dn.Findings[0].Rule + "</td><td>model.pkl</td>"} {
 		if !strings.Contains(b.String(), s) {
 			t.Errorf("html lacks %q", s)
 		}
+	}
+}
+
+// checkTrainingData: each dataset a version was trained on says its
+// registration, classification, approval (who, when) and PII, and what
+// is not registered or not approved carries a concern.
+func checkTrainingData(t *testing.T, l1, l2 *Lineage) {
+	t.Helper()
+	byName := map[string]LineageDataset{}
+	for _, d := range append(slices.Clone(l1.Datasets), l2.Datasets...) {
+		if d.Data == nil {
+			t.Fatalf("dataset %s: no training data (note %q %q)", d.Digest, l1.DataNote, l2.DataNote)
+		}
+		key := d.Data.Name + "@" + strconv.Itoa(d.Data.Version)
+		if len(d.Names) > 0 && d.Names[0] != d.Data.Name {
+			t.Errorf("dataset %s: names %v, data %s", d.Digest, d.Names, key)
+		}
+		byName[key] = d
+	}
+	if d := byName["loans-2025@0"]; d.Commit != "9f1c2e7" || d.Data.Approval != "none" || !strings.HasPrefix(d.Concern, "Not approved: the dataset was recorded without a version") {
+		t.Errorf("loans-2025: %+v %+v", d, d.Data)
+	}
+	a1 := byName["applicants@1"]
+	if a1.Concern != "" || a1.Data.Approval != "approved" || a1.Data.ApprovedBy != "bob" || a1.Data.ApprovedAt == nil ||
+		a1.Data.Classification != "confidential" || !a1.Data.PIIScanned || a1.Data.Entities["EMAIL_ADDRESS"] != 3 {
+		t.Errorf("applicants@1: %+v %+v", a1, a1.Data)
+	}
+	if a2 := byName["applicants@2"]; a2.Data.Approval != "pending" || a2.Data.ApprovedBy != "" || !strings.HasPrefix(a2.Concern, "Not approved: the approval") {
+		t.Errorf("applicants@2: %+v %+v", a2, a2.Data)
+	}
+	if u := byName["@0"]; u.Data.Registered || len(u.Names) != 0 || !strings.HasPrefix(u.Concern, "Not registered") {
+		t.Errorf("unregistered: %+v %+v", u, u.Data)
 	}
 }
 

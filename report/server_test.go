@@ -214,6 +214,7 @@ func scenario(t *testing.T, ts *testServer, check func(step string)) {
 
 	// Lineage: v1 trained on a registered dataset by a run; v2 fine-tuned
 	// from v1 on a dataset that is not registered.
+	applicants := registerApplicants(t, alice, bob)
 	loans := must(alice.CreateDataset(ctx, registry.NewDataset{Name: "loans-2025", Digest: hexSum("loans 2025 rows"), Team: "lending"}))(t)
 	for _, e := range []struct {
 		n int
@@ -223,6 +224,8 @@ func scenario(t *testing.T, ts *testServer, check func(step string)) {
 		{1, client.NewLineage{Kind: registry.ProducedBy, Target: "https://ci.example/runs/4711"}},
 		{2, client.NewLineage{Kind: registry.TrainedOn, Target: hexSum("loans 2026 rows")}},
 		{2, client.NewLineage{Kind: registry.DerivedFrom, Target: v1.Digest, Note: "fine-tuned on 2026 data"}},
+		{1, client.NewLineage{Kind: registry.TrainedOn, Target: applicants[0].Digest}},
+		{2, client.NewLineage{Kind: registry.TrainedOn, Target: applicants[1].Digest}},
 	} {
 		must(alice.AddLineage(ctx, "credit-risk", e.n, e.l))(t)
 	}
@@ -235,6 +238,29 @@ func scenario(t *testing.T, ts *testServer, check func(step string)) {
 		t.Fatalf("request 3 was not denied: %+v", d3)
 	}
 	check("denied")
+}
+
+// registerApplicants registers two versions of dataset applicants (owner
+// bob, confidential, with a PII summary <script> in a column name): bob
+// approves the first, the second waits.
+func registerApplicants(t *testing.T, alice, bob *client.Client) [2]registry.DatasetVersion {
+	t.Helper()
+	var out [2]registry.DatasetVersion
+	for i, rows := range []string{"applicants 2025", "applicants 2025 with one row changed"} {
+		pii := &evidence.DataResult{Rows: 3, Files: 1, Complete: true, Entities: map[string]int64{"EMAIL_ADDRESS": 3},
+			Columns: []evidence.DataColumn{{Name: "email", Entities: map[string]int64{"EMAIL_ADDRESS": 3}},
+				{Name: "<i>sex</i>", SensitiveAttribute: true, Category: "sex"}}}
+		in := registry.NewDatasetVersion{Team: "lending", Owner: "bob", Classification: "confidential", PII: pii,
+			Files: []registry.DatasetFile{{Path: "applicants.csv", Size: int64(len(rows)), SHA256: hexSum(rows)}}}
+		if i == 1 {
+			in.DerivedFrom = "applicants@1"
+		}
+		out[i] = must(alice.RegisterDatasetVersion(t.Context(), "applicants", in))(t)
+	}
+	if v := must(bob.VoteDatasetVersion(t.Context(), "applicants", 1, "approve", "Consent recorded."))(t); v.Status != registry.DatasetApproved {
+		t.Fatalf("applicants@1: %+v", v)
+	}
+	return out
 }
 
 func hexSum(s string) string {

@@ -314,6 +314,11 @@ func TestBrowser(t *testing.T) {
 	contains("main", "FMT003") // the server's own scan (newest) decides
 	contains("main", "weights.bin")
 	contains("svg.lineage", "https://ci.example/runs/42")
+	// What it is built on: the dataset entry has no version, so nobody
+	// approved it, and the page says so.
+	contains("#training-data", "transactions-q3")
+	contains("#training-data td.approval", "no approvable version")
+	contains("#training-data td.concern", "Not approved")
 	shot("version")
 	// Her own request does not wait for her; "all pending" shows it, with
 	// the service's reason.

@@ -171,3 +171,68 @@ func TestDatasetsPageShowsRegisteredData(t *testing.T) {
 		t.Errorf("bare row:\n%s", b)
 	}
 }
+
+// The version page answers "what data is this version built on, and who
+// approved it?": each trained_on dataset with its classification, who
+// approved it and when, the personal data found; unregistered and
+// unapproved data stand out; a dataset of another team shows only its
+// registration and approval to a reader of this team.
+func TestVersionPageShowsTrainingData(t *testing.T) {
+	s := newRegistryServer(t)
+	reg := func(name, team, rows string) string {
+		var v registry.DatasetVersion
+		json.Unmarshal(s.api(t, s.admin, "POST", "/api/v1/datasets/"+name+"/data-versions", map[string]any{
+			"team": team, "owner": "bob", "files": []map[string]any{{"path": "d.csv", "size": len(rows), "sha256": sum([]byte(rows))}},
+			"classification": "confidential",
+			"pii":            map[string]any{"rows": 3, "files": 1, "complete": true, "columns": []any{}, "entities": map[string]int{"EMAIL_ADDRESS": 3}},
+		}), &v)
+		return v.Digest
+	}
+	approved, pending, other := reg("adult", "team-a", "rows"), reg("adult", "team-a", "rows, one changed"), reg("secret-b", "team-b", "b rows")
+	bob := s.token(t, "bob", "reviewer")
+	s.api(t, bob, "POST", "/api/v1/datasets/adult/data-versions/1/approve", map[string]any{"comment": "ok"})
+	s.api(t, s.admin, "POST", "/api/v1/models", map[string]any{"name": "m", "team": "team-a"})
+	s.pushVersion(t, s.admin, "m", map[string][]byte{"w.bin": []byte("weights")})
+	unregistered := sum([]byte("nobody registered this"))
+	for _, d := range []string{approved, pending, other, unregistered} {
+		s.api(t, s.admin, "POST", "/api/v1/models/m/versions/1/lineage", map[string]any{"kind": "trained_on", "target": d})
+	}
+	var ct registry.CreatedToken
+	json.Unmarshal(s.api(t, s.admin, "POST", "/api/v1/tokens", map[string]any{"name": "reader-a", "role": "reviewer", "scope_team": "team-a"}), &ct)
+	code, body := get(t, s.url, signInCookie(t, s.url, ct.Secret), "/models/m/versions/1")
+	if code != 200 {
+		t.Fatalf("%d", code)
+	}
+	// A dataset's rows: from its data-digest to the next dataset's.
+	row := func(digest string) string {
+		i := strings.Index(body, `<tr data-digest="`+digest+`"`)
+		if i < 0 {
+			t.Fatalf("no row for %s:\n%s", digest, body)
+		}
+		r := body[i:]
+		r = r[:strings.Index(r, "</tbody>")]
+		if j := strings.Index(r[1:], "<tr data-digest="); j >= 0 {
+			r = r[:j+1]
+		}
+		return r
+	}
+	for digest, want := range map[string][]string{
+		approved:     {"adult version 1", "confidential", "approved by bob on ", "EMAIL_ADDRESS (3 values)", "result ok"},
+		pending:      {"adult version 2", "waiting for approval", "Needs attention:</strong> Not approved: the approval of this data version is still pending."},
+		other:        {"a registered dataset outside your scope", "waiting for approval"},
+		unregistered: {"not registered", "Needs attention:</strong> Not registered"},
+	} {
+		r := row(digest)
+		for _, w := range want {
+			if !strings.Contains(r, w) {
+				t.Errorf("%s: row lacks %q:\n%s", digest[:8], w, r)
+			}
+		}
+		if strings.Contains(r, "Needs attention") == strings.Contains(r, "result ok") {
+			t.Errorf("%s: attention and ok both or neither:\n%s", digest[:8], r)
+		}
+	}
+	if strings.Contains(body, "secret-b") {
+		t.Error("the page names another team's dataset")
+	}
+}

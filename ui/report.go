@@ -111,6 +111,10 @@ func (s serviceSource) ListDatasets(ctx context.Context, p registry.Page) (clien
 	return client.List[registry.Dataset]{Items: ds, NextCursor: next}, err
 }
 
+func (s serviceSource) TrainingData(ctx context.Context, model string, number int) ([]registry.TrainingDataset, error) {
+	return s.svc.TrainingData(ctx, s.a, model, number)
+}
+
 func (s serviceSource) History(ctx context.Context, model string) ([]registry.HistoryEntry, error) {
 	return s.svc.History(ctx, s.a, model)
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/mlsec/mlsec/evidence"
 	"github.com/mlsec/mlsec/registry"
+	"github.com/mlsec/mlsec/report"
 )
 
 // Version shows one version: files, findings, signature, BOM, evidence,
@@ -30,8 +32,12 @@ func (u *UI) Version(w http.ResponseWriter, r *http.Request, a registry.Actor) e
 	if err != nil {
 		return err
 	}
+	data, err := trainingRows(ctx, u.svc, a, name, n, edges)
+	if err != nil {
+		return err
+	}
 	slices.Reverse(es) // newest first
-	data := struct {
+	page := struct {
 		Version   registry.Version
 		Files     []registry.Artifact
 		Evidence  []registry.Evidence
@@ -41,27 +47,52 @@ func (u *UI) Version(w http.ResponseWriter, r *http.Request, a registry.Actor) e
 		BOM       *evidence.BOMResult
 		Lineage   []registry.LineageEdge
 		Graph     lineageGraph
-	}{Version: v, Files: arts, Evidence: es, Lineage: edges, Graph: drawLineage(v, edges)}
+		Training  []trainingRow
+	}{Version: v, Files: arts, Evidence: es, Lineage: edges, Graph: drawLineage(v, edges), Training: data}
 	// The newest record of each kind decides, as in the report.
 	for i := range es {
 		e := &es[i]
 		switch e.Type {
 		case evidence.TypeScan:
-			if data.Scan == nil {
-				data.Scan = decodeResult[evidence.ScanResult](e)
-				data.ScanAt = e.Timestamp.UTC().Format("2006-01-02 15:04 UTC")
+			if page.Scan == nil {
+				page.Scan = decodeResult[evidence.ScanResult](e)
+				page.ScanAt = e.Timestamp.UTC().Format("2006-01-02 15:04 UTC")
 			}
 		case evidence.TypeSignature:
-			if data.Signature == nil {
-				data.Signature = decodeResult[evidence.SignatureResult](e)
+			if page.Signature == nil {
+				page.Signature = decodeResult[evidence.SignatureResult](e)
 			}
 		case evidence.TypeBOM:
-			if data.BOM == nil {
-				data.BOM = decodeResult[evidence.BOMResult](e)
+			if page.BOM == nil {
+				page.BOM = decodeResult[evidence.BOMResult](e)
 			}
 		}
 	}
-	return u.render(w, r, http.StatusOK, "version", v.Model+" version "+strconv.Itoa(v.Number), "models", a, data)
+	return u.render(w, r, http.StatusOK, "version", v.Model+" version "+strconv.Itoa(v.Number), "models", a, page)
+}
+
+// trainingRow is one dataset the version was trained on, in the report's
+// words (report.DataConcern, DataApproval, DataPII: one wording for both).
+type trainingRow struct {
+	registry.TrainingDataset
+	Approval, PII, Concern string
+}
+
+// trainingRows answers "what data is this version built on, and who
+// approved it?" for the page; nil when the lineage names no dataset.
+func trainingRows(ctx context.Context, svc *registry.Service, a registry.Actor, model string, n int, edges []registry.LineageEdge) ([]trainingRow, error) {
+	if !slices.ContainsFunc(edges, func(e registry.LineageEdge) bool { return e.Kind == registry.TrainedOn }) {
+		return nil, nil
+	}
+	ds, err := svc.TrainingData(ctx, a, model, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]trainingRow, len(ds))
+	for i, d := range ds {
+		out[i] = trainingRow{TrainingDataset: d, Approval: report.DataApproval(&ds[i]), PII: report.DataPII(&ds[i]), Concern: report.DataConcern(d)}
+	}
+	return out, nil
 }
 
 // decodeResult reads the type-specific result of a stored record, nil

@@ -2,7 +2,9 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -79,4 +81,53 @@ func (c *Client) DatasetVersions(ctx context.Context, name string, p registry.Pa
 	var out List[registry.Version]
 	_, _, err := c.call(ctx, request{method: http.MethodGet, path: "/api/v1/datasets/" + seg(name) + "/versions", query: pageQuery(url.Values{}, p)}, &out)
 	return out, err
+}
+
+// PutDatasetFile uploads the bytes of the file at path of dataset version
+// name@number ('mlsec data push'); the server refuses bytes that are not
+// the manifest's (422) and versions over registry.MaxPushedDataset (413).
+func (c *Client) PutDatasetFile(ctx context.Context, name string, number int, path string, size int64, r io.Reader) error {
+	h := http.Header{"Content-Type": {"application/octet-stream"}}
+	if size == 0 {
+		r = http.NoBody
+	}
+	_, _, err := c.call(ctx, request{method: http.MethodPut, path: datasetFilePath(name, number, path), body: io.NopCloser(r), size: size, header: h}, nil)
+	return err
+}
+
+// OpenDatasetFile streams one file of a pushed dataset version; the caller
+// verifies the bytes (PullDataset does).
+func (c *Client) OpenDatasetFile(ctx context.Context, name string, number int, path string) (body io.ReadCloser, size int64, recorded string, err error) {
+	res, err := c.do(ctx, request{method: http.MethodGet, path: datasetFilePath(name, number, path)})
+	if err != nil {
+		return nil, 0, "", err
+	}
+	return res.Body, res.ContentLength, res.Header.Get("X-Content-SHA256"), nil
+}
+
+func datasetFilePath(name string, number int, path string) string {
+	return fmt.Sprintf("/api/v1/datasets/%s/data-versions/%d/files/%s", seg(name), number, pathEsc(path))
+}
+
+// PullDataset downloads every file of pushed dataset version name@number
+// into dir, as Pull does for a model version: paths checked before
+// anything is written, each file's size and SHA-256 and the root digest
+// verified in a staging folder, nothing left behind on failure.
+func (c *Client) PullDataset(ctx context.Context, name string, number int, dir string, o PullOptions) (registry.DatasetVersion, int, int64, error) {
+	v, err := c.GetDatasetVersion(ctx, name, number)
+	if err != nil {
+		return v, 0, 0, err
+	}
+	arts := make([]registry.Artifact, len(v.Files))
+	for i, f := range v.Files {
+		arts[i] = registry.Artifact{Path: f.Path, Size: f.Size, SHA256: f.SHA256, Kind: registry.KindFile}
+	}
+	open := func(ctx context.Context, path string) (io.ReadCloser, int64, string, error) {
+		return c.OpenDatasetFile(ctx, name, number, path)
+	}
+	files, n, err := pullFiles(ctx, v.Digest, arts, dir, o, open, false)
+	if errors.Is(err, errWindowsName) {
+		err = fmt.Errorf("dataset version %s cannot be pulled on Windows: %w", v.Ref(), err)
+	}
+	return v, files, n, err
 }

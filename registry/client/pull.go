@@ -114,105 +114,128 @@ func (c *Client) PullWith(ctx context.Context, model string, number int, dir str
 	if v.SourceURI != "" {
 		return res, fmt.Errorf("%s version %d was registered by reference: its files live at %s", model, number, v.SourceURI)
 	}
-	if root, err := registry.RootDigest(v.Artifacts); err != nil || root != v.Digest {
-		return res, &IntegrityError{Want: v.Digest, Got: root, rootDigest: true}
+	open := func(ctx context.Context, path string) (io.ReadCloser, int64, string, error) {
+		return c.OpenFile(ctx, model, number, path)
 	}
-	paths := make([]string, len(v.Artifacts))
-	for i, a := range v.Artifacts {
+	res.Files, res.Bytes, err = pullFiles(ctx, v.Digest, v.Artifacts, dir, o, open, true)
+	if errors.Is(err, errWindowsName) {
+		err = fmt.Errorf("%s version %d cannot be pulled on Windows: %w", model, number, err)
+	}
+	return res, err
+}
+
+// errWindowsName marks a path Windows cannot hold.
+var errWindowsName = errors.New("a file name Windows cannot hold")
+
+// fileOpener streams one file of what is pulled: its body, size and the
+// digest the server claims.
+type fileOpener func(ctx context.Context, path string) (io.ReadCloser, int64, string, error)
+
+// pullFiles downloads arts (whose OMS root digest is digest) into dir as
+// Pull describes, through open; checkKind also checks each file's kind
+// (model file or attachment) against the registry's. It returns the files
+// and bytes written.
+func pullFiles(ctx context.Context, digest string, arts []registry.Artifact, dir string, o PullOptions, open fileOpener, checkKind bool) (files int, bytes int64, err error) {
+	if root, err := registry.RootDigest(arts); err != nil || root != digest {
+		return 0, 0, &IntegrityError{Want: digest, Got: root, rootDigest: true}
+	}
+	paths := make([]string, len(arts))
+	for i, a := range arts {
 		paths[i] = a.Path
 		if runtime.GOOS == "windows" {
 			if why := registry.WindowsName(a.Path); why != "" {
-				return res, fmt.Errorf("%s version %d cannot be pulled on Windows: %s", model, number, why)
+				return 0, 0, fmt.Errorf("%w: %s", errWindowsName, why)
 			}
 		}
 	}
 	if err := registry.ValidatePaths(paths); err != nil {
-		return res, fmt.Errorf("refusing the version's file list from the server: %w", err)
+		return files, bytes, fmt.Errorf("refusing the version's file list from the server: %w", err)
 	}
 	into, err := existingDir(dir)
 	if err != nil {
-		return res, err
+		return files, bytes, err
 	}
 	if into {
 		if err := checkTargets(dir, paths); err != nil {
-			return res, err
+			return files, bytes, err
 		}
 	}
 	stage, err := stagingDir(dir, into)
 	if err != nil {
-		return res, err
+		return files, bytes, err
 	}
 	defer func() {
 		if stage != "" {
 			os.RemoveAll(stage)
 		}
 	}()
-	tr := &transfer{report: o.Progress, totalFiles: len(v.Artifacts)}
-	for _, a := range v.Artifacts {
+	tr := &transfer{report: o.Progress, totalFiles: len(arts)}
+	for _, a := range arts {
 		tr.total += a.Size
 	}
-	got := make([]registry.Artifact, 0, len(v.Artifacts))
-	for _, a := range v.Artifacts {
+	got := make([]registry.Artifact, 0, len(arts))
+	for _, a := range arts {
 		dst := filepath.Join(stage, filepath.FromSlash(a.Path))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
-			return res, err
+			return files, bytes, err
 		}
-		sum, n, err := c.download(ctx, model, number, a, dst, tr)
+		sum, n, err := download(ctx, open, a, dst, tr)
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return res, &IntegrityError{Path: a.Path, WantSize: a.Size, GotSize: n, cut: true}
+			return files, bytes, &IntegrityError{Path: a.Path, WantSize: a.Size, GotSize: n, cut: true}
 		}
 		if err != nil {
-			return res, err
+			return files, bytes, err
 		}
 		if n != a.Size {
-			return res, &IntegrityError{Path: a.Path, WantSize: a.Size, GotSize: n, sizeWrong: true}
+			return files, bytes, &IntegrityError{Path: a.Path, WantSize: a.Size, GotSize: n, sizeWrong: true}
 		}
 		if sum != a.SHA256 {
-			return res, &IntegrityError{Path: a.Path, Want: a.SHA256, Got: sum}
+			return files, bytes, &IntegrityError{Path: a.Path, Want: a.SHA256, Got: sum}
 		}
 		// The checkout must hold the same model files as the version: a
 		// file is an attachment here exactly when the registry says so.
-		kind, err := manifest.IsAttachment(a.Path, dst)
-		if err != nil {
-			return res, err
-		}
-		if kind == "" {
-			kind = registry.KindFile
-		}
-		if want := cmp.Or(a.Kind, registry.KindFile); kind != want {
-			return res, &IntegrityError{Path: a.Path, Want: want, Got: kind, kindWrong: true}
+		if checkKind {
+			kind, err := manifest.IsAttachment(a.Path, dst)
+			if err != nil {
+				return files, bytes, err
+			}
+			if kind == "" {
+				kind = registry.KindFile
+			}
+			if want := cmp.Or(a.Kind, registry.KindFile); kind != want {
+				return files, bytes, &IntegrityError{Path: a.Path, Want: want, Got: kind, kindWrong: true}
+			}
 		}
 		tr.add(1, 0)
 		b := a
 		b.SHA256 = sum
 		got = append(got, b)
-		res.Bytes += n
+		bytes += n
 	}
-	if root, err := registry.RootDigest(got); err != nil || root != v.Digest {
-		return res, &IntegrityError{Want: v.Digest, Got: root, rootDigest: true}
+	if root, err := registry.RootDigest(got); err != nil || root != digest {
+		return files, bytes, &IntegrityError{Want: digest, Got: root, rootDigest: true}
 	}
 	if !into {
 		if err := os.MkdirAll(filepath.Dir(dir), 0o777); err != nil {
-			return res, err
+			return files, bytes, err
 		}
 		if err := os.Rename(stage, dir); err != nil {
-			return res, err
+			return files, bytes, err
 		}
 		stage = ""
-		res.Files = len(got)
-		return res, nil
+		return len(got), bytes, nil
 	}
 	for _, p := range paths {
 		to := filepath.Join(dir, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(to), 0o777); err != nil {
-			return res, err
+			return files, bytes, err
 		}
 		if err := os.Rename(filepath.Join(stage, filepath.FromSlash(p)), to); err != nil {
-			return res, err
+			return files, bytes, err
 		}
-		res.Files++
+		files++
 	}
-	return res, nil
+	return files, bytes, nil
 }
 
 // existingDir reports whether dir exists (and is a folder).
@@ -282,8 +305,8 @@ func stagingDir(dir string, into bool) (string, error) {
 // download streams one artifact into the new file dst, hashing it; it
 // reads at most one byte more than recorded, so a lying server cannot fill
 // the disk. The file gets the usual mode (0666 less the umask).
-func (c *Client) download(ctx context.Context, model string, number int, a registry.Artifact, dst string, tr *transfer) (sum string, n int64, err error) {
-	body, _, claimed, err := c.OpenFile(ctx, model, number, a.Path)
+func download(ctx context.Context, open fileOpener, a registry.Artifact, dst string, tr *transfer) (sum string, n int64, err error) {
+	body, _, claimed, err := open(ctx, a.Path)
 	if err != nil {
 		return "", 0, fmt.Errorf("download %s: %w", a.Path, err)
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/mlsec/mlsec/registry"
@@ -66,4 +67,43 @@ func (s *Server) trainingData(w http.ResponseWriter, r *http.Request, a registry
 	}
 	ds, err := s.svc.TrainingData(r.Context(), a, r.PathValue("model"), n)
 	respondList(s, w, r, ds, "", err)
+}
+
+// putDatasetFile stores the bytes of one file of a dataset version ('mlsec
+// data push'): only a path the version lists, and only its bytes (the blob
+// store checks size and digest against the manifest before anything is
+// recorded: a mismatch is 422).
+func (s *Server) putDatasetFile(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
+		return
+	}
+	f, err := s.svc.DatasetFileTarget(r.Context(), a, r.PathValue("name"), n, r.PathValue("path"), true)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if r.ContentLength >= 0 && r.ContentLength != f.Size {
+		s.fail(w, r, fmt.Errorf("%w: %s is %d bytes in the manifest, the upload announces %d", registry.ErrDigestMismatch, f.Path, f.Size, r.ContentLength))
+		return
+	}
+	if _, code, ok := s.storeBlob(w, r, a, f.Path, f.SHA256, f.Size); ok {
+		writeJSON(w, code, f)
+	}
+}
+
+// getDatasetFile streams one file of a pushed dataset version, verified
+// as model files are (streamBlob); 404 when the version was registered
+// without its bytes.
+func (s *Server) getDatasetFile(w http.ResponseWriter, r *http.Request, a registry.Actor) {
+	n, ok := parse(s, w, r, versionNumber)
+	if !ok {
+		return
+	}
+	f, err := s.svc.DatasetFileTarget(r.Context(), a, r.PathValue("name"), n, r.PathValue("path"), false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.streamBlob(w, r, f.Path, f.SHA256, f.Size, "the dataset version was registered without its bytes (mlsec data register); only pushed versions can be pulled")
 }

@@ -77,8 +77,9 @@ var samples = map[string]func(s side) any{
 	"POST /api/v1/datasets/{name}/data-versions": func(s side) any {
 		return map[string]any{"files": []map[string]any{{"path": "d.csv", "size": 1, "sha256": sum([]byte("v" + s.dataset))}}, "classification": "internal"}
 	},
-	"POST /api/v1/datasets/{name}/data-versions/{number}/approve": func(side) any { return map[string]any{"comment": "c"} },
-	"POST /api/v1/datasets/{name}/data-versions/{number}/reject":  func(side) any { return map[string]any{"comment": "c"} },
+	"PUT /api/v1/datasets/{name}/data-versions/{number}/files/{path...}": func(s side) any { return []byte(s.dataset) },
+	"POST /api/v1/datasets/{name}/data-versions/{number}/approve":        func(side) any { return map[string]any{"comment": "c"} },
+	"POST /api/v1/datasets/{name}/data-versions/{number}/reject":         func(side) any { return map[string]any{"comment": "c"} },
 	"POST /api/v1/tokens":        func(s side) any { return map[string]any{"role": "reviewer", "scope_team": s.team} },
 	"DELETE /api/v1/tokens/{id}": func(side) any { return nil },
 	"POST /api/v1/webhooks": func(s side) any {
@@ -152,7 +153,8 @@ func matrixFixtures(t *testing.T, e *secEnv) ([]side, []identity) {
 			t.Fatal(err)
 		}
 		if _, err := svc.RegisterDatasetVersion(ctx, root, s.dataset, registry.NewDatasetVersion{Classification: "internal",
-			Files: []registry.DatasetFile{{Path: "d.csv", Size: 1, SHA256: sum([]byte(s.dataset))}}}); err != nil {
+			// w.bin: the {path...} the matrix requests; its bytes are the dataset's name.
+			Files: []registry.DatasetFile{{Path: "w.bin", Size: int64(len(s.dataset)), SHA256: sum([]byte(s.dataset))}}}); err != nil {
 			t.Fatal(err)
 		}
 		tok, _, err := svc.CreateToken(ctx, root, registry.Token{Name: "fixture-" + s.name, Role: registry.RoleReviewer, ScopeTeam: s.team})

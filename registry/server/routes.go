@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -80,6 +81,8 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/datasets/{name}/data-versions/{number}", perm: registry.PermRead, scope: scopeDataset, h: (*Server).getDatasetVersion},
 	{method: "POST", path: "/api/v1/datasets/{name}/data-versions/{number}/approve", perm: registry.PermRead, scope: scopeDataset, h: (*Server).approveDatasetVersion},
 	{method: "POST", path: "/api/v1/datasets/{name}/data-versions/{number}/reject", perm: registry.PermRead, scope: scopeDataset, h: (*Server).rejectDatasetVersion},
+	{method: "PUT", path: "/api/v1/datasets/{name}/data-versions/{number}/files/{path...}", perm: registry.PermWrite, scope: scopeDataset, h: (*Server).putDatasetFile},
+	{method: "GET", path: "/api/v1/datasets/{name}/data-versions/{number}/files/{path...}", perm: registry.PermRead, scope: scopeDataset, h: (*Server).getDatasetFile},
 	{method: "GET", path: "/api/v1/datasets/{name}/versions", perm: registry.PermRead, scope: scopeDataset, h: (*Server).datasetVersions},
 
 	{method: "GET", path: "/api/v1/tokens", perm: registry.PermAdmin, scope: scopeList, h: (*Server).listTokens},
@@ -182,11 +185,23 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a registry.Acto
 		s.fail(w, r, invalid("digest must be 64 lowercase hex digits"))
 		return
 	}
-	size := r.ContentLength
+	if b, code, ok := s.storeBlob(w, r, a, "", sha, r.ContentLength); ok {
+		writeJSON(w, code, b)
+	}
+}
+
+// storeBlob streams the body into the blob store as sha (size bytes, -1 =
+// unknown; verified before anything is recorded) and records it as a's
+// upload; code is 201 for a's first upload of it, 200 after. path, when
+// set, names the file in errors. On failure it has answered.
+func (s *Server) storeBlob(w http.ResponseWriter, r *http.Request, a registry.Actor, path, sha string, size int64) (registry.Blob, int, bool) {
 	b, err := s.blobs.Put(r.Context(), sha, size, r.Body)
 	if err != nil {
+		if path != "" {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
 		s.fail(w, r, err)
-		return
+		return b, 0, false
 	}
 	// Stored: record it even if the client leaves now, so no blob is ever
 	// stored without its row (an orphan; SweepOrphans removes those a
@@ -194,13 +209,12 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a registry.Acto
 	created, err := s.svc.RecordBlob(context.WithoutCancel(r.Context()), a, b)
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return b, 0, false
 	}
-	code := http.StatusOK
 	if created {
-		code = http.StatusCreated
+		return b, http.StatusCreated, true
 	}
-	writeJSON(w, code, b)
+	return b, http.StatusOK, true
 }
 
 // getFile streams one artifact of a ready, uploaded version (see
@@ -219,38 +233,48 @@ func (s *Server) getFile(w http.ResponseWriter, r *http.Request, a registry.Acto
 		s.fail(w, r, err)
 		return
 	}
-	rc, err := s.blobs.Open(r.Context(), art.SHA256, 0, -1)
+	s.streamBlob(w, r, art.Path, art.SHA256, art.Size, "")
+}
+
+// streamBlob sends the stored blob sha of a file recorded as size bytes,
+// hashing as it goes (getFile says why); missing, when set, explains a
+// blob the store does not hold.
+func (s *Server) streamBlob(w http.ResponseWriter, r *http.Request, path, sha string, size int64, missing string) {
+	rc, err := s.blobs.Open(r.Context(), sha, 0, -1)
+	if errors.Is(err, registry.ErrNotFound) && missing != "" {
+		err = fmt.Errorf("%s: %w: %s", path, registry.ErrNotFound, missing)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	defer rc.Close()
-	if stored := rc.Size(); stored != art.Size {
-		s.fail(w, r, fmt.Errorf("artifact %s: the stored blob sha256:%s is %d bytes, the version records %d: the blob store is damaged",
-			art.Path, art.SHA256, stored, art.Size))
+	if stored := rc.Size(); stored != size {
+		s.fail(w, r, fmt.Errorf("file %s: the stored blob sha256:%s is %d bytes, the registry records %d: the blob store is damaged",
+			path, sha, stored, size))
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.FormatInt(art.Size, 10))
-	w.Header().Set("X-Content-SHA256", art.SHA256)
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("X-Content-SHA256", sha)
 	w.WriteHeader(http.StatusOK)
 	h := sha256.New()
 	body := io.TeeReader(rc, h)
 	var last [1]byte
-	if art.Size > 0 {
-		if _, err := io.CopyN(w, body, art.Size-1); err != nil {
+	if size > 0 {
+		if _, err := io.CopyN(w, body, size-1); err != nil {
 			return // the client left, or the store failed: the length is short
 		}
 		if _, err := io.ReadFull(body, last[:]); err != nil {
 			return
 		}
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != art.SHA256 {
-		s.log.ErrorContext(r.Context(), "stored blob does not match its digest: download cut", "sha256", art.SHA256, "got", got,
-			"path", art.Path, "request_id", requestID(r.Context()))
+	if got := hex.EncodeToString(h.Sum(nil)); got != sha {
+		s.log.ErrorContext(r.Context(), "stored blob does not match its digest: download cut", "sha256", sha, "got", got,
+			"path", path, "request_id", requestID(r.Context()))
 		panic(http.ErrAbortHandler)
 	}
-	if art.Size > 0 {
+	if size > 0 {
 		w.Write(last[:])
 	}
 }

@@ -55,7 +55,7 @@ func newDataCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	c.AddCommand(newDataScanCmd(), newDataManifestCmd(), newDataLocateCmd(), newDataRegisterCmd(), newDataVersionsCmd(),
-		newDataVoteCmd("approve"), newDataVoteCmd("reject"), newDataDiffCmd())
+		newDataVoteCmd("approve"), newDataVoteCmd("reject"), newDataDiffCmd(), newDataPushCmd(), newDataPullCmd())
 	return c
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -29,6 +30,10 @@ type dataRegisterFlags struct {
 
 func newDataRegisterCmd() *cobra.Command {
 	var fl dataRegisterFlags
+	return dataRegisterCmd(&fl)
+}
+
+func dataRegisterCmd(fl *dataRegisterFlags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "register PATH --name NAME --classification LEVEL [--lawful-basis TEXT] [--retention DUR] [--allowed-location PREFIX ...] [--derived-from NAME@V]",
 		Short: "Register a dataset version in the registry: manifest, PII found, classification, pending approval",
@@ -54,7 +59,7 @@ unreachable.`,
     --lawful-basis "UCI ML repository, CC BY 4.0" --retention 3y --allowed-location s3://ml-data/adult/
   mlsec data register ./adult --name adult --classification confidential --derived-from adult@1`,
 		Args: exactlyOneFile("data register"),
-		RunE: func(c *cobra.Command, args []string) error { return runDataRegister(c, args[0], &fl) },
+		RunE: func(c *cobra.Command, args []string) error { return runDataRegister(c, args[0], fl) },
 	}
 	f := c.Flags()
 	fl.r.register(f, true)
@@ -75,11 +80,16 @@ unreachable.`,
 
 func runDataRegister(c *cobra.Command, path string, fl *dataRegisterFlags) error {
 	if fl.name == "" || fl.in.Classification == "" {
-		return usageErr("data register: --name and --classification are required")
+		return usageErr("data %s: --name and --classification are required", c.Name())
 	}
 	d, err := dataset.Describe(c.Context(), path, fl.name)
 	if err != nil {
 		return usageErr("cannot hash %s: %w", path, err)
+	}
+	if c.Name() == "push" {
+		if err := checkPushSize(path, d.Files); err != nil {
+			return err
+		}
 	}
 	rep, err := scanData(c, path, dataScanFlags{nulls: fl.nulls, noProgress: fl.noProgress})
 	if err != nil {
@@ -92,8 +102,18 @@ func runDataRegister(c *cobra.Command, path string, fl *dataRegisterFlags) error
 		return err
 	}
 	v, err := cl.RegisterDatasetVersion(c.Context(), fl.name, fl.in)
+	if c.Name() == "push" && errors.Is(err, registry.ErrExists) {
+		// This content is registered already: upload its bytes (the retry
+		// of a push whose upload failed; stored bytes are kept as they are).
+		v, err = registeredAs(c.Context(), cl, fl.name, d.Digest)
+	}
 	if err != nil {
 		return remoteErr(cl, err)
+	}
+	if c.Name() == "push" {
+		if err := uploadDataset(c.Context(), cl, path, v); err != nil {
+			return fmt.Errorf("dataset %s was registered, but its bytes were not all uploaded (run the same push again to retry): %w", v.Ref(), remoteErr(cl, err))
+		}
 	}
 	if fl.r.format == "json" {
 		return writeJSONOut(c.OutOrStdout(), v)
@@ -105,6 +125,20 @@ func runDataRegister(c *cobra.Command, path string, fl *dataRegisterFlags) error
 		fmt.Fprintf(c.ErrOrStderr(), "warning: %s: %s: not fully scanned; the version is recorded as not completely scanned (the policy requires restricted)\n", f.Path, f.Error)
 	}
 	return nil
+}
+
+// registeredAs is the version of dataset name whose root digest is digest.
+func registeredAs(ctx context.Context, cl *client.Client, name, digest string) (registry.DatasetVersion, error) {
+	vs, err := cl.ListDatasetVersions(ctx, name)
+	if err != nil {
+		return registry.DatasetVersion{}, err
+	}
+	for _, v := range vs {
+		if v.Digest == strings.TrimPrefix(digest, "sha256:") {
+			return v, nil
+		}
+	}
+	return registry.DatasetVersion{}, fmt.Errorf("dataset %s: no version with digest %s: %w", name, digest, registry.ErrNotFound)
 }
 
 func describeApproval(v registry.DatasetVersion) string {

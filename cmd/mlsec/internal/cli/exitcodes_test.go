@@ -49,6 +49,8 @@ func registryCommandArgs(t *testing.T) map[string][]string {
 		"data diff":           {"data", "diff", "adult@1", "adult@2"},
 		"data locate":         {"data", "locate", data},
 		"data register":       {"data", "register", data, "--name", "adult", "--classification", "internal"},
+		"data push":           {"data", "push", data, "--name", "adult", "--classification", "internal"},
+		"data pull":           {"data", "pull", "adult@1", filepath.Join(out, "adult")},
 		"data reject":         {"data", "reject", "adult@1"},
 		"data versions":       {"data", "versions", "adult"},
 		"gate":                {"gate", "--dataset", "adult@1"},
@@ -140,7 +142,8 @@ func TestRegistryExitCodes(t *testing.T) {
 	}
 	// Hints that differ because the cause does: a 404 to 'mlsec login'
 	// means the registry has no single sign-on.
-	hintFor := map[string]map[string]string{"login": {"not found": "no single sign-on"}}
+	// A 404 to 'mlsec data pull' is about a dataset, not a model.
+	hintFor := map[string]map[string]string{"login": {"not found": "no single sign-on"}, "data pull": {"not found": "mlsec data versions adult"}}
 	for _, tc := range cases {
 		for _, c := range cmds {
 			a := append(append([]string{}, args[c]...), "--server", tc.server)

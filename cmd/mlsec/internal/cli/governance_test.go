@@ -18,7 +18,13 @@ import (
 // newToken creates an API token named name with role through the API.
 func newToken(t *testing.T, url, admin, name string, role registry.Role) string {
 	t.Helper()
-	body, _ := json.Marshal(map[string]string{"name": name, "role": string(role)})
+	return newScopedToken(t, url, admin, name, role, "")
+}
+
+// newScopedToken is newToken scoped to team ("" = unscoped).
+func newScopedToken(t *testing.T, url, admin, name string, role registry.Role, team string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"name": name, "role": string(role), "scope_team": team})
 	req, _ := http.NewRequest("POST", url+"/api/v1/tokens", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+admin)
 	res, err := http.DefaultClient.Do(req)
