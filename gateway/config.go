@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mlsec/mlsec/internal/lazyre"
+	"github.com/mlsec/mlsec/internal/sqldb"
 
 	"gopkg.in/yaml.v3"
 
@@ -87,6 +88,13 @@ type LogConfig struct {
 	// tested) or full (it survives a power loss too, at one fsync per
 	// batch).
 	Synchronous string `yaml:"synchronous"`
+	// Journal is the acknowledgement journal (logstore.Options.Journal): an
+	// answer waits for its record's write to this local file, not for the
+	// commit. Default: "<database>.acklog" for SQLite with synchronous
+	// normal, none for PostgreSQL (set a local path per replica) and with
+	// synchronous full (the journal survives kill -9, not a power loss).
+	// "off" waits for the commit.
+	Journal string `yaml:"journal"`
 	// MaxBodyLog bounds the redacted text kept per body (default 64 KiB;
 	// longer bodies are cut and marked truncated).
 	MaxBodyLog Size `yaml:"max_body_log"`
@@ -505,6 +513,8 @@ func (c *Config) validate() error {
 	}
 	if c.Log.Synchronous != "normal" && c.Log.Synchronous != "full" {
 		bad("log.synchronous %q: want normal or full", c.Log.Synchronous)
+	} else if c.Log.Synchronous == "full" && c.Log.Journal != "" && c.Log.Journal != "off" {
+		bad("log.journal with log.synchronous full: the journal survives kill -9 but not a power loss; set log.journal: off")
 	}
 	if c.Registry.URL != "" {
 		if u, err := url.Parse(c.Registry.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -638,4 +648,18 @@ func (c *Config) validate() error {
 	}
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
+}
+
+// JournalPath resolves Journal: the path of the acknowledgement journal, or
+// "" for none.
+func (c LogConfig) JournalPath() string {
+	switch {
+	case c.Journal == "off", c.Synchronous == "full":
+		return ""
+	case c.Journal != "":
+		return c.Journal
+	case sqldb.IsPostgres(c.Database):
+		return ""
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(c.Database, "sqlite:"), "file:") + ".acklog"
 }

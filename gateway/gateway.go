@@ -147,9 +147,13 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Gateway, error) {
 	sort.SliceStable(g.routes, func(i, j int) bool { return len(g.routes[i].cfg.Path) > len(g.routes[j].cfg.Path) })
 	if g.store == nil {
 		g.store, err = logstore.Open(ctx, cfg.Log.Database, logstore.Options{Synchronous: cfg.Log.Synchronous,
-			OnCommit: g.m.observeCommit})
+			OnCommit: g.m.observeCommit, Journal: cfg.Log.JournalPath()})
 		if err != nil {
 			return nil, err
+		}
+		if r := g.store.Replayed(); r.Replayed > 0 || r.DroppedBytes > 0 {
+			g.log.Warn("log journal replayed after an unclean stop", "replayed", r.Replayed,
+				"already_committed", r.Skipped, "dropped_tail_bytes", r.DroppedBytes)
 		}
 	}
 	if g.authz == nil && g.reg != nil {

@@ -66,6 +66,10 @@ var schema = [][]string{{
 		drifted INTEGER NOT NULL,
 		closed_us BIGINT NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS gateway_windows_route ON gateway_windows (route, id)`,
+}, {
+	// The highest acknowledgement-journal sequence committed, per journal
+	// (journal.go); updated in each batch's transaction.
+	`CREATE TABLE IF NOT EXISTS log_journal (id TEXT PRIMARY KEY, seq BIGINT NOT NULL)`,
 }}
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -76,6 +76,7 @@ type Query struct {
 // List returns records matching q, oldest first, and the id to pass as
 // After for the next page (0 when there is none). now decides expiry.
 func (s *Store) List(ctx context.Context, q Query, now time.Time) ([]Record, int64, error) {
+	s.waitCommitted(ctx) // acknowledged records are listed even when only journaled so far
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
@@ -174,6 +175,7 @@ func (s *Store) DeleteExpired(ctx context.Context, tx *sql.Tx, route string, now
 // Count returns how many rows of route are stored, expired or not (for
 // tests and the retention report).
 func (s *Store) Count(ctx context.Context, route string) (int, error) {
+	s.waitCommitted(ctx)
 	var n int
 	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM gateway_logs WHERE route = ?`), route).Scan(&n)
 	if err != nil {

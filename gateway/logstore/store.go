@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mlsec/mlsec/internal/sqldb"
@@ -43,6 +44,12 @@ type Options struct {
 	// OnCommit, when set, is called by the writer after each group commit
 	// (the gateway's batch and commit-time histograms). It must not block.
 	OnCommit func(CommitStats)
+	// Journal, when set, is the path of the acknowledgement journal
+	// (journal.go): Append returns once its record is in that file rather
+	// than once it is committed, and Open replays what the database lacks.
+	// It survives kill -9, not a power loss: leave it empty with
+	// Synchronous "full".
+	Journal string
 }
 
 // CommitStats describes one group commit.
@@ -72,12 +79,22 @@ type Store struct {
 	stop    chan struct{}
 	done    chan struct{}
 	closeMu sync.Once
+
+	j       *journal // nil without Options.Journal
+	replay  ReplayStats
+	failing atomic.Bool // the last commit failed (journal mode refuses appends meanwhile)
+	// abandoned: a journaled batch was left uncommitted at Close, so the
+	// writer commits nothing more (owned by the writer goroutine).
+	abandoned bool
+	lastErr   atomic.Value // error: the last commit's failure
 }
 
 type pending struct {
 	args []any // the INSERT's arguments, encoded by the caller: the writer only executes
 	at   time.Time
 	done chan error
+	// seq and bytes place a journaled record in the journal.
+	seq, bytes int64
 }
 
 // Open connects to dsn (a SQLite file, or a postgres:// URL), applies the
@@ -118,6 +135,15 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if s.insert, err = s.db.PrepareContext(ctx, s.rebind(insertRecord)); err != nil {
 		s.closeDB()
 		return nil, fmt.Errorf("%w: prepare: %w", ErrUnavailable, err)
+	}
+	if opt.Journal != "" {
+		if err := s.openJournal(ctx, opt.Journal); err != nil {
+			s.closeDB()
+			if errors.Is(err, ErrUnavailable) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
 	}
 	go s.writer()
 	return s, nil
@@ -181,6 +207,9 @@ func (s *Store) Close() error {
 		close(s.stop)
 		<-s.done
 		s.insert.Close()
+		if s.j != nil {
+			s.j.f.Close()
+		}
 	})
 	return s.closeDB()
 }
@@ -215,8 +244,33 @@ func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // which survives a crash of the process; with full, a power loss too).
 // Concurrent appends share transactions (group commit), so the cost of a
 // commit is paid once per batch.
+//
+// With a journal (Options.Journal) Append returns once the record is
+// written to the journal, and the commit follows within a batch; while the
+// store's commits fail it refuses (fail closed), and while more than
+// journalMaxPending bytes wait for their commit it waits for its own.
 func (s *Store) Append(ctx context.Context, r *Record) error {
 	p := &pending{args: r.args(), at: time.Now(), done: make(chan error, 1)}
+	if s.j != nil {
+		select {
+		case <-s.stop:
+			return fmt.Errorf("%w: closed", ErrUnavailable)
+		default:
+		}
+		if s.failing.Load() {
+			if err, ok := s.lastErr.Load().(error); ok {
+				return err
+			}
+			return fmt.Errorf("%w: failing", ErrUnavailable)
+		}
+		if err := s.journalAppend(r, p); err != nil {
+			return err
+		}
+		if s.j.pending.Load() > journalMaxPending {
+			return <-p.done
+		}
+		return nil
+	}
 	select {
 	case s.in <- p:
 	case <-s.stop:
@@ -263,32 +317,92 @@ func (s *Store) writer() {
 	}
 }
 
+// commit commits batch. Without a journal a failure is returned to the
+// waiting Appends (they were not acknowledged). With one the records are
+// acknowledged already: the batch is retried until it commits or the store
+// closes (then the next Open replays it), and Append refuses meanwhile.
 func (s *Store) commit(batch []*pending) {
-	t0 := time.Now()
-	tx, err := s.db.BeginTx(context.Background(), nil)
-	began := time.Now()
-	if err != nil {
-		err = classify("begin", err)
-	} else {
-		err = s.insertBatch(tx, batch)
+	if s.abandoned {
+		for _, p := range batch {
+			p.done <- nil // journaled, replayed by the next Open
+		}
+		return
 	}
-	if s.opt.OnCommit != nil {
-		s.opt.OnCommit(CommitStats{Records: len(batch), Wait: t0.Sub(batch[0].at), Begin: began.Sub(t0),
-			Commit: time.Since(t0), Err: err})
+	err := s.commitOnce(batch)
+	for backoff := 10 * time.Millisecond; err != nil && s.j != nil; backoff = min(2*backoff, time.Second) {
+		s.lastErr.Store(err)
+		s.failing.Store(true)
+		select {
+		case <-s.stop:
+			// Journaled: replayed by the next Open. Nothing after this
+			// batch may commit before it (the drain in writer).
+			s.abandoned = true
+			for _, p := range batch {
+				p.done <- nil
+			}
+			return
+		case <-time.After(backoff):
+		}
+		err = s.commitOnce(batch)
+	}
+	if err == nil {
+		s.failing.Store(false)
+		if s.j != nil {
+			var n int64
+			for _, p := range batch {
+				n += p.bytes
+			}
+			s.j.committedUpTo(batch[len(batch)-1].seq, n)
+		}
 	}
 	for _, p := range batch {
 		p.done <- err
 	}
 }
 
+func (s *Store) commitOnce(batch []*pending) error {
+	t0 := time.Now()
+	tx, err := s.db.BeginTx(context.Background(), nil)
+	began := time.Now()
+	if err != nil {
+		err = classify("begin", err)
+	} else {
+		jid := ""
+		if s.j != nil {
+			jid = s.j.id
+		}
+		err = s.insertBatch(tx, batch, jid, batch[0].seq, batch[len(batch)-1].seq)
+	}
+	if s.opt.OnCommit != nil {
+		s.opt.OnCommit(CommitStats{Records: len(batch), Wait: t0.Sub(batch[0].at), Begin: began.Sub(t0),
+			Commit: time.Since(t0), Err: err})
+	}
+	return err
+}
+
 // insertBatch inserts the batch in tx and commits it (or rolls it back).
-func (s *Store) insertBatch(tx *sql.Tx, batch []*pending) error {
+// With a journal id it records seq as that journal's committed sequence in
+// the same transaction, so replay never inserts a record twice.
+func (s *Store) insertBatch(tx *sql.Tx, batch []*pending, jid string, first, last int64) error {
 	st := tx.Stmt(s.insert)
 	defer st.Close()
 	for _, p := range batch {
 		if _, err := st.Exec(p.args...); err != nil {
 			_ = tx.Rollback()
 			return classify("insert", err)
+		}
+	}
+	if jid != "" {
+		// Only the next batch in sequence may commit: the stored seq means
+		// "everything up to here", so a gap would lose records on replay.
+		res, err := tx.Exec(s.rebind(`UPDATE log_journal SET seq = ? WHERE id = ? AND seq = ?`), last, jid, first-1)
+		if err != nil {
+			_ = tx.Rollback()
+			return classify("insert", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			_ = tx.Rollback()
+			return fmt.Errorf("%w: journal sequence %d does not follow the committed one", ErrUnavailable, first)
 		}
 	}
 	if err := tx.Commit(); err != nil {
