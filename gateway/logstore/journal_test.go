@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mlsec/mlsec/internal/pgtest"
 )
 
 // jrec is a redacted record with a recognizable request body.
@@ -74,13 +76,7 @@ func openJ(t *testing.T, db, j string) *Store {
 // replay without losing the frames before them, and appends after a replay
 // continue the sequence.
 func TestJournalReplay(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		tail     func(f4, f5, f6 []byte) []byte // frames written "before the kill"
-		replayed int
-		want     []string // request ids stored after the replay
-		dropped  bool
-	}{
+	for _, tc := range []replayCase{
 		{"clean", func(f4, f5, f6 []byte) []byte { return cat(f4, f5, f6) }, 3, ids(0, 1, 2, 4, 5, 6), false},
 		{"torn tail", func(f4, f5, f6 []byte) []byte { return cat(f4, f5, f6[:len(f6)-3]) }, 2, ids(0, 1, 2, 4, 5), true},
 		{"torn header", func(f4, f5, f6 []byte) []byte { return cat(f4, f5, f6[:7]) }, 2, ids(0, 1, 2, 4, 5), true},
@@ -90,43 +86,92 @@ func TestJournalReplay(t *testing.T) {
 			return cat(f4, bad, f6)
 		}, 1, ids(0, 1, 2, 4), true},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			db, jp := filepath.Join(dir, "g.db"), filepath.Join(dir, "g.db.acklog")
-			s := openJ(t, db, jp)
-			for i := range 3 {
-				if err := s.Append(t.Context(), jrec(i)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			s.Close() // commits 1..3; the journal keeps their frames
-			// Frames 4..6 acknowledged but never committed (the process died).
-			appendFile(t, jp, tc.tail(frameBytes(4, jrec(4)), frameBytes(5, jrec(5)), frameBytes(6, jrec(6))))
-			s = openJ(t, db, jp)
-			r := s.Replayed()
-			if r.Replayed != tc.replayed || r.Skipped != 3 || (r.DroppedBytes > 0) != tc.dropped {
-				t.Fatalf("replay %+v, want %d replayed, 3 skipped, dropped %v", r, tc.replayed, tc.dropped)
-			}
-			if got := requests(t, s); !equal(got, tc.want) {
-				t.Fatalf("stored %v, want %v", got, tc.want)
-			}
-			if fi, _ := os.Stat(jp); fi.Size() != int64(journalHeader) {
-				t.Fatalf("journal is %d bytes after replay, want the header only", fi.Size())
-			}
-			// New appends follow the replayed sequence.
-			if err := s.Append(t.Context(), jrec(7)); err != nil {
-				t.Fatal(err)
-			}
-			s.Close()
-			s = openJ(t, db, jp)
-			defer s.Close()
-			if r := s.Replayed(); r.Replayed != 0 || r.Skipped != 1 || r.DroppedBytes != 0 {
-				t.Fatalf("second replay %+v, want nothing new", r)
-			}
-			if got, want := requests(t, s), append(tc.want, ids(7)...); !equal(got, want) {
-				t.Fatalf("stored %v, want %v", got, want)
-			}
-		})
+		for dialect, mk := range pgtest.DSNs(t) {
+			t.Run(dialect+"/"+tc.name, func(t *testing.T) {
+				testReplay(t, mk(t), tc)
+			})
+		}
+	}
+}
+
+type replayCase struct {
+	name     string
+	tail     func(f4, f5, f6 []byte) []byte // frames written "before the kill"
+	replayed int
+	want     []string // request ids stored after the replay
+	dropped  bool
+}
+
+func testReplay(t *testing.T, db string, tc replayCase) {
+	jp := filepath.Join(t.TempDir(), "g.db.acklog")
+	s := openJ(t, db, jp)
+	for i := range 3 {
+		if err := s.Append(t.Context(), jrec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close() // commits 1..3; the journal keeps their frames
+	// Frames 4..6 acknowledged but never committed (the process died).
+	appendFile(t, jp, tc.tail(frameBytes(4, jrec(4)), frameBytes(5, jrec(5)), frameBytes(6, jrec(6))))
+	s = openJ(t, db, jp)
+	r := s.Replayed()
+	if r.Replayed != tc.replayed || r.Skipped != 3 || (r.DroppedBytes > 0) != tc.dropped {
+		t.Fatalf("replay %+v, want %d replayed, 3 skipped, dropped %v", r, tc.replayed, tc.dropped)
+	}
+	if got := requests(t, s); !equal(got, tc.want) {
+		t.Fatalf("stored %v, want %v", got, tc.want)
+	}
+	if fi, _ := os.Stat(jp); fi.Size() != int64(journalHeader) {
+		t.Fatalf("journal is %d bytes after replay, want the header only", fi.Size())
+	}
+	// New appends follow the replayed sequence.
+	if err := s.Append(t.Context(), jrec(7)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = openJ(t, db, jp)
+	defer s.Close()
+	if r := s.Replayed(); r.Replayed != 0 || r.Skipped != 1 || r.DroppedBytes != 0 {
+		t.Fatalf("second replay %+v, want nothing new", r)
+	}
+	if got, want := requests(t, s), append(tc.want, ids(7)...); !equal(got, want) {
+		t.Fatalf("stored %v, want %v", got, want)
+	}
+}
+
+// TestJournalsOfTwoReplicasDoNotMix: replicas sharing one PostgreSQL
+// database each keep their own journal and committed sequence; each
+// replays only its own frames.
+func TestJournalsOfTwoReplicasDoNotMix(t *testing.T) {
+	base := pgtest.URL(t)
+	if base == "" {
+		t.Skip("needs PostgreSQL")
+	}
+	dsn := pgtest.Fresh(t, base)
+	dir := t.TempDir()
+	ja, jb := filepath.Join(dir, "a.acklog"), filepath.Join(dir, "b.acklog")
+	a, b := openJ(t, dsn, ja), openJ(t, dsn, jb)
+	for i := range 2 {
+		if err := a.Append(t.Context(), jrec(10+i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Append(t.Context(), jrec(20+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.Close()
+	b.Close()
+	appendFile(t, ja, frameBytes(3, jrec(13)))
+	appendFile(t, jb, cat(frameBytes(3, jrec(23)), frameBytes(4, jrec(24))))
+	a = openJ(t, dsn, ja)
+	defer a.Close()
+	b = openJ(t, dsn, jb)
+	defer b.Close()
+	if ra, rb := a.Replayed(), b.Replayed(); ra.Replayed != 1 || ra.Skipped != 2 || rb.Replayed != 2 || rb.Skipped != 2 {
+		t.Fatalf("replays %+v %+v", ra, rb)
+	}
+	if n, _ := a.Count(t.Context(), "r"); n != 7 {
+		t.Fatalf("%d records, want 7", n)
 	}
 }
 
