@@ -61,6 +61,7 @@ func TestConfigErrors(t *testing.T) {
 		{"key", "key_sha256: 7f12", "key_sha256: zz12", "key_sha256"},
 		{"size", "max_request_bytes: 1MiB", "max_request_bytes: lots", `size "lots"`},
 		{"path", "path: /iris/invocations", "path: /metrics", "path \"/metrics\""},
+		{"journal with full", "synchronous: normal", "synchronous: full\n  journal: x.acklog", "log.journal with log.synchronous full"},
 		{"extraction action", "action: alert ", "action: flag-it ", `extraction.action "flag-it": want alert, throttle or block`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,6 +78,23 @@ func TestParseDuration(t *testing.T) {
 	for in, want := range map[string]time.Duration{"30d": 720 * time.Hour, "1d12h": 36 * time.Hour, "90s": 90 * time.Second, "2": 2 * time.Second} {
 		if got, err := gateway.ParseDuration(in); err != nil || got != want {
 			t.Errorf("%s: %v %v", in, got, err)
+		}
+	}
+}
+
+func TestJournalPath(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ db, sync, journal, want string }{
+		{"gateway-data/gateway.db", "normal", "", "gateway-data/gateway.db.acklog"},
+		{"file:/var/g.db", "normal", "", "/var/g.db.acklog"},
+		{"gateway-data/gateway.db", "normal", "off", ""},
+		{"gateway-data/gateway.db", "full", "", ""},
+		{"postgres://u@h/db", "normal", "", ""},
+		{"postgres://u@h/db", "normal", "/var/lib/gw/a.acklog", "/var/lib/gw/a.acklog"},
+	} {
+		c := gateway.LogConfig{Database: tc.db, Synchronous: tc.sync, Journal: tc.journal}
+		if got := c.JournalPath(); got != tc.want {
+			t.Errorf("%+v: journal %q, want %q", tc, got, tc.want)
 		}
 	}
 }
