@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"database/sql"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/mlsec/mlsec/gateway"
 	"github.com/mlsec/mlsec/gateway/logstore"
 	"github.com/mlsec/mlsec/internal/pgtest"
 )
@@ -160,4 +162,35 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestUnusableJournalFailsClosedAtStart: a journal that cannot hold records
+// (a device such as /dev/full) stops the gateway from starting rather than
+// letting it acknowledge records into it.
+func TestUnusableJournalFailsClosedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := gateway.ParseConfig(strings.NewReader(`
+log:
+  database: ` + filepath.Join(dir, "g.db") + `
+  journal: /dev/full
+allow_anonymous: true
+routes:
+  - name: m
+    path: /m
+    upstream: http://127.0.0.1:1
+    model: m
+    version: "1"
+    retention: 30d
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(t.Context(), cfg)
+	if err == nil {
+		g.Close()
+		t.Fatal("the gateway started with /dev/full as its journal")
+	}
+	if !errors.Is(err, logstore.ErrUnavailable) || !strings.Contains(err.Error(), "/dev/full") {
+		t.Fatalf("err %v, want ErrUnavailable naming /dev/full", err)
+	}
 }
