@@ -237,6 +237,10 @@ func (s *Store) journalAppend(r *Record, p *pending) error {
 	if err != nil {
 		return fmt.Errorf("%w: encode: %w", ErrUnavailable, err)
 	}
+	if len(payload) > maxFrame {
+		// Replay would take it for a corrupt tail and drop what follows.
+		return fmt.Errorf("%w: record of %d bytes exceeds the journal's frame limit", ErrUnavailable, len(payload))
+	}
 	j := s.j
 	buf := make([]byte, frameHeader+len(payload))
 	binary.LittleEndian.PutUint32(buf, uint32(len(payload)))
