@@ -248,3 +248,58 @@ func TestCreateVersionArtifactLimit(t *testing.T) {
 		t.Fatalf("exactly %d artifacts, the last with a bad digest: %v, want it refused for that artifact, not the count", registry.MaxArtifacts, err)
 	}
 }
+
+// TestListVersionsFilterValidation pins the filter checks: an unknown
+// severity or stage is refused, and "none", the lowest severity (rank 0),
+// is a valid minimum.
+func TestListVersionsFilterValidation(t *testing.T) {
+	s := newService(t)
+	setup(t, s)
+	ctx := t.Context()
+	for _, f := range []registry.VersionFilter{
+		{Model: "m", MinSeverity: "bogus"},
+		{Model: "m", MinSeverity: "Critical"},
+		{Model: "m", Stage: "bogus"},
+	} {
+		if _, _, err := s.ListVersions(ctx, auditor, f); !errors.Is(err, registry.ErrInvalid) {
+			t.Errorf("filter %+v: %v, want ErrInvalid", f, err)
+		}
+	}
+	for _, f := range []registry.VersionFilter{
+		{Model: "m", MinSeverity: "none"},
+		{Model: "m", MinSeverity: "critical"},
+		{Model: "m", Stage: registry.StageProduction},
+		{Model: "m", Stage: registry.StageDevelopment},
+	} {
+		if _, _, err := s.ListVersions(ctx, auditor, f); err != nil {
+			t.Errorf("filter %+v: %v", f, err)
+		}
+	}
+}
+
+// TestFinalizeChecksBlobSize is proof of possession by size: a version
+// that names a stored blob's digest with another size, including size 0
+// (an "empty file"), does not count that blob as held, so it cannot be
+// finalized from another upload's bytes.
+func TestFinalizeChecksBlobSize(t *testing.T) {
+	s := newService(t)
+	setup(t, s) // blob sum("data"), 4 bytes, uploaded by maintainer
+	ctx := t.Context()
+	for i, size := range []int64{5, 0} {
+		// A second, honestly uploaded file makes each version's content
+		// new (the root digest covers file digests, not sizes).
+		path, other := fmt.Sprintf("claimed-%d.bin", i), fmt.Sprintf("other-%d", i)
+		if _, err := s.RecordBlob(ctx, maintainer, registry.Blob{SHA256: sum(other), Size: 7, Key: other}); err != nil {
+			t.Fatal(err)
+		}
+		v, created, err := s.CreateVersion(ctx, maintainer, "m", registry.NewVersion{Artifacts: []registry.Artifact{
+			{Path: path, Size: size, SHA256: sum("data")}, {Path: other + ".bin", Size: 7, SHA256: sum(other)}}})
+		if err != nil || !created {
+			t.Fatalf("create: %+v %v %v", v, created, err)
+		}
+		got, err := s.FinalizeVersion(ctx, maintainer, "m", v.Number)
+		if !errors.Is(err, registry.ErrConflict) || got.State == registry.StateReady || !strings.Contains(err.Error(), "blobs not uploaded: "+path) {
+			t.Errorf("size %d for a 4-byte blob: finalized %+v, %v; want it refused naming %s", size, got, err, path)
+		}
+	}
+}
