@@ -435,19 +435,20 @@ def main():
     ap.add_argument("--export-train", metavar="FILE", help="write --model's training table (CSV) and exit")
     ap.add_argument("--export-model", metavar="DIR", help="write --model's coefficients as DIR/model.json and exit")
     a = ap.parse_args()
+    # Check model names before the second or two of training.
+    if a.model not in CARDS:
+        ap.error("--model: one of %s" % sorted(CARDS))
+    if a.mlflow_model not in CARDS:
+        ap.error("--mlflow-model: one of %s" % sorted(CARDS))
     Handler.models = train()
     if a.export:
         return export(Handler.models, a.export)
     if a.export_train or a.export_model:
-        if a.model not in Handler.models:
-            ap.error("--model: one of %s" % sorted(Handler.models))
         if a.export_train:
             export_train(Handler.models[a.model], a.export_train)
         if a.export_model:
             export_model(Handler.models[a.model], a.export_model)
         return
-    if a.mlflow_model not in Handler.models:
-        ap.error("--mlflow-model: one of %s" % sorted(Handler.models))
     Handler.mlflow_model, Handler.mlflow_proba, Handler.verbose = a.mlflow_model, a.mlflow_proba, a.verbose
     srv = ThreadingHTTPServer((a.host, a.port), Handler)
     srv.daemon_threads = True
