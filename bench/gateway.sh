@@ -55,7 +55,7 @@ KEY=mlsgw_bench_key_0123456789abcdef
 KEY_SHA=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
 DRIFT_CFG=""
 if [ "${DRIFT:-0}" = 1 ]; then
-	/usr/bin/python3 gateway/testdata/iris_server.py --export-train "$WORK/train.csv"
+	/usr/bin/python3 examples/sklearn-server/serve.py --export-train "$WORK/train.csv"
 	"$WORK/mlsec" drift profile "$WORK/train.csv" -o "$WORK/profile.json" 2>/dev/null
 	DRIFT_CFG="    drift: {reference: $WORK/profile.json, prediction: species}"
 fi

@@ -3,18 +3,14 @@ package probe
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/mlsec/mlsec/internal/sklearnserver"
 	"github.com/mlsec/mlsec/modelclient"
 	"github.com/mlsec/mlsec/probe/attack"
 	"github.com/mlsec/mlsec/probe/explain"
@@ -22,28 +18,21 @@ import (
 )
 
 // The quality tests run a real scikit-learn model, served on loopback by
-// examples/sklearn-server/serve.py with Debian's /usr/bin/python3 and
-// python3-sklearn. Under CI=true a missing Python or scikit-learn fails
-// the tests (.ci/run installs them); elsewhere they skip with a message.
-
-const python = "/usr/bin/python3"
+// examples/sklearn-server/serve.py (internal/sklearnserver) with Debian's
+// /usr/bin/python3 and python3-sklearn. Under CI=true a missing Python or
+// scikit-learn fails the tests (.ci/run installs them); elsewhere they skip
+// with a message.
 
 var sk struct {
 	once sync.Once
-	url  string
-	cmd  *exec.Cmd
+	srv  *sklearnserver.Server
 	err  error
-	dir  string
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if sk.cmd != nil && sk.cmd.Process != nil {
-		_ = sk.cmd.Process.Kill()
-		_ = sk.cmd.Wait()
-	}
-	if sk.dir != "" {
-		os.RemoveAll(sk.dir)
+	if sk.srv != nil {
+		sk.srv.Close()
 	}
 	os.Exit(code)
 }
@@ -51,38 +40,9 @@ func TestMain(m *testing.M) {
 // sklearnServer starts the server once for the package and returns its URL.
 func sklearnServer(t *testing.T) string {
 	t.Helper()
-	sk.once.Do(func() {
-		if err := exec.Command(python, "-c", "import sklearn, numpy").Run(); err != nil {
-			sk.err = fmt.Errorf("%s with scikit-learn is not available (%v): apt-get install python3-sklearn", python, err)
-			return
-		}
-		sk.dir, sk.err = os.MkdirTemp("", "sklearn-server")
-		if sk.err != nil {
-			return
-		}
-		portFile := filepath.Join(sk.dir, "port")
-		sk.cmd = exec.Command(python, "../examples/sklearn-server/serve.py", "--port", "0", "--port-file", portFile)
-		sk.cmd.Stderr = os.Stderr
-		if sk.err = sk.cmd.Start(); sk.err != nil {
-			return
-		}
-		deadline := time.Now().Add(90 * time.Second)
-		for time.Now().Before(deadline) {
-			if b, err := os.ReadFile(portFile); err == nil {
-				sk.url = "http://127.0.0.1:" + strings.TrimSpace(string(b))
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		sk.err = fmt.Errorf("serve.py did not start within 90 s")
-	})
-	if sk.err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the scikit-learn quality tests must run in CI: %v", sk.err)
-		}
-		t.Skipf("skipping the scikit-learn quality test: %v", sk.err)
-	}
-	return sk.url
+	sk.once.Do(func() { sk.srv, sk.err = sklearnserver.Start(os.Stderr) })
+	sklearnserver.Skip(t, sk.err)
+	return sk.srv.URL
 }
 
 func skClient(t *testing.T, cfg modelclient.Config) *modelclient.Client {

@@ -1,4 +1,8 @@
-//go:build !windows
+//go:build !windows && !mutate
+
+// Not built with the mutate tag (make mutate): this test checks crash
+// safety with a real binary and SIGKILL, minutes under load, and kills no
+// authorization or governance mutant that faster tests do not.
 
 package registry_test
 

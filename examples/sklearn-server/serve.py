@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Serve real scikit-learn models on loopback for `mlsec probe`.
+"""Serve real scikit-learn models on loopback for mlsec's tests, bench
+scripts and README walkthroughs (`mlsec probe`, `mlsec gateway`).
 
-Trains two models at start-up on the CSV files in data/ (deterministic, a
-second or two) and serves them with the standard library's http.server:
+Trains three models at start-up (deterministic, a second or two; nothing is
+downloaded and no model file is ever loaded) and serves them with the
+standard library's http.server:
 
   breast-cancer  StandardScaler + LogisticRegression on the 30 features of
                  data/breast_cancer.csv (label column "benign": 1 benign,
@@ -10,6 +12,10 @@ second or two) and serves them with the standard library's http.server:
                  of a point to the decision boundary is |w.x + b| / ||w||.
   diabetes       LinearRegression on data/diabetes.csv (label
                  "progression").
+  iris           LogisticRegression(max_iter=1000, random_state=0) on
+                 scikit-learn's bundled iris data (sklearn.datasets.
+                 load_iris); columns sepal_length, sepal_width,
+                 petal_length, petal_width; label "species" (0, 1, 2).
 
 Protocols (POST bodies are JSON):
 
@@ -18,38 +24,65 @@ Protocols (POST bodies are JSON):
     POST /v2/models/{name}[/versions/1]/infer
          one input tensor [n, d] (FP64, FP32 or INT*; flat or nested data),
          or d tensors of shape [n] named by column. Outputs: "predict"
-         (INT64 labels, or FP64 values for the regressor) and, for the
-         classifier, "predict_proba" (FP64 [n, 2]); a request's "outputs"
-         list selects them.
+         (INT64 labels, or FP64 values for the regressor) first and, for
+         the classifiers, "predict_proba" (FP64 [n, classes]); a request's
+         "outputs" list selects them.
   MLflow scoring server
     GET  /ping, /health
-    POST /invocations   dataframe_split, dataframe_records, inputs or
-         instances; answers {"predictions": [...]} with the labels of
-         --mlflow-model (or its probabilities with --mlflow-proba).
+    POST /invocations   dataframe_split, dataframe_records (extra keys are
+         ignored), inputs or instances; answers {"predictions": [...]} with
+         the labels of --mlflow-model (or its probabilities with
+         --mlflow-proba).
   TensorFlow Serving REST
     GET  /v1/models/{name}
     POST /v1/models/{name}[/versions/1]:predict   "instances" (rows) or
          "inputs"; answers {"predictions": [...]}: probability rows for the
-         classifier, values for the regressor.
+         classifiers, values for the regressor.
   Custom JSON (for mlsec's json protocol template)
     POST /custom/{name}   {"rows": [[...], ...]} ->
          {"result": {"labels": [...], "probs": [[...], ...]}}
   Test helper
-    GET  /mlsec-test/linear/{name}   the classifier's w and b in input
-         units, for checking attacks against the exact optimum.
+    GET  /mlsec-test/linear/{name}   a binary linear classifier's w and b in
+         input units (breast-cancer), for checking attacks against the
+         exact optimum.
+
+A request that is not understood gets 400 with a JSON error (MLflow's
+{"error_code", "message"} on /invocations, {"error"} elsewhere), an unknown
+model or route 404; the server never evaluates anything it receives.
+
+Flags:
+  --port N            port on --host (default 8501; 0 picks a free one)
+  --host ADDR         default 127.0.0.1
+  --port-file FILE    write the port to FILE (atomically) once listening
+  --mlflow-model NAME the model /invocations serves (default breast-cancer)
+  --mlflow-proba      /invocations answers probabilities, not labels
+  --verbose           log every request to stderr
+  --model NAME        the model --export-train and --export-model write
+                      (default iris)
+  --export DIR        write DIR/{breast-cancer,diabetes,iris}/model.joblib
+                      and a README.md model card, then exit: the served
+                      models' artifacts, for mlsec scan, push and the
+                      evidence's --model PATH
+  --export-train FILE write --model's training table (CSV, label last),
+                      then exit
+  --export-model DIR  write --model's fitted coefficients as DIR/model.json
+                      (no pickle: a model directory for mlsec push), then
+                      exit
+
+Ready signal: once listening it prints "listening PORT" on stdout (one
+line, flushed), writes --port-file if given, and says what it serves on
+stderr. Training is deterministic, so the served models equal the exported
+ones.
 
 Usage:
-  /usr/bin/python3 examples/sklearn-server/serve.py [--port 8501]
-      [--host 127.0.0.1] [--port-file FILE] [--mlflow-model NAME]
-      [--mlflow-proba] [--verbose]
-  /usr/bin/python3 examples/sklearn-server/serve.py --export DIR
-      writes DIR/breast-cancer/ and DIR/diabetes/ (model.joblib and a
-      README.md model card) and exits: the artifacts of the served models,
-      for mlsec scan, push and the evidence's --model PATH. Training is
-      deterministic, so the served models equal the exported ones.
+  /usr/bin/python3 examples/sklearn-server/serve.py --port 8501
+  /usr/bin/python3 examples/sklearn-server/serve.py --port 8081 --mlflow-model iris
+  /usr/bin/python3 examples/sklearn-server/serve.py --port 0 --port-file FILE
+  /usr/bin/python3 examples/sklearn-server/serve.py --export models
+  /usr/bin/python3 examples/sklearn-server/serve.py --export-train iris-train.csv
+  /usr/bin/python3 examples/sklearn-server/serve.py --export-model iris-model
 
-Needs Debian's python3-sklearn (apt-get install python3-sklearn). It never
-loads a model file: the models are trained here from the committed CSVs.
+Needs Debian's python3-sklearn (apt-get install python3-sklearn).
 """
 
 import argparse
@@ -58,10 +91,10 @@ import json
 import os
 import re
 import sys
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
+from sklearn.datasets import load_iris
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -78,9 +111,14 @@ def load(name, label):
 
 
 class Model:
-    def __init__(self, name, estimator, columns, classifier):
+    def __init__(self, name, estimator, columns, classifier, label, X, y, source):
         self.name, self.estimator, self.columns = name, estimator, columns
         self.classifier = classifier
+        # The training table, for --export-train and the model card.
+        self.label, self.X, self.y, self.source = label, X, y, source
+
+    def classes(self):
+        return [int(c) for c in self.estimator.classes_] if self.classifier else []
 
     def predict(self, X):
         return self.estimator.predict(X)
@@ -90,20 +128,32 @@ class Model:
 
     def linear(self):
         """w and b of the decision function in input units."""
+        if not (self.classifier and hasattr(self.estimator, "steps") and len(self.classes()) == 2):
+            raise LookupError("%s is not a binary scaled linear classifier" % self.name)
         scaler, lr = self.estimator[0], self.estimator[-1]
         w = lr.coef_[0] / scaler.scale_
         b = lr.intercept_[0] - float(np.sum(lr.coef_[0] * scaler.mean_ / scaler.scale_))
         return {"w": [float(v) for v in w], "b": float(b), "columns": self.columns}
 
 
+IRIS_COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+
+
 def train():
     cols, X, y = load("breast_cancer.csv", "benign")
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(X, y.astype(int))
+    y = y.astype(int)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(X, y)
     cols2, X2, y2 = load("diabetes.csv", "progression")
     reg = LinearRegression().fit(X2, y2)
+    # Iris comes from the copy bundled with scikit-learn: no download.
+    iris = load_iris()
+    X3, y3 = iris.data, iris.target
+    iris_clf = LogisticRegression(max_iter=1000, random_state=0).fit(X3, y3)
     return {
-        "breast-cancer": Model("breast-cancer", clf, cols, True),
-        "diabetes": Model("diabetes", reg, cols2, False),
+        "breast-cancer": Model("breast-cancer", clf, cols, True, "benign", X, y, "examples/sklearn-server/data/breast_cancer.csv"),
+        "diabetes": Model("diabetes", reg, cols2, False, "progression", X2, y2, "examples/sklearn-server/data/diabetes.csv"),
+        "iris": Model("iris", iris_clf, IRIS_COLUMNS, True, "species", X3, y3,
+                      "scikit-learn's bundled iris data, sklearn.datasets.load_iris()"),
     }
 
 
@@ -121,6 +171,14 @@ def matrix(rows, d):
     if not np.all(np.isfinite(X)):
         raise BadRequest("inputs hold NaN or infinity")
     return X
+
+
+def floats(values):
+    """A flat float array of a tensor's data, or BadRequest (never a crash)."""
+    try:
+        return np.array(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError) as e:
+        raise BadRequest("tensor data are not numbers: %s" % e)
 
 
 def plain(values):
@@ -169,7 +227,7 @@ class Handler(BaseHTTPRequestHandler):
                 md = self.model(m.group(1))
                 outs = [{"name": "predict", "datatype": "INT64" if md.classifier else "FP64", "shape": [-1]}]
                 if md.classifier:
-                    outs.append({"name": "predict_proba", "datatype": "FP64", "shape": [-1, 2]})
+                    outs.append({"name": "predict_proba", "datatype": "FP64", "shape": [-1, len(md.classes())]})
                 return self.reply(200, {"name": md.name, "versions": ["1"], "platform": "sklearn",
                                         "inputs": [{"name": "input-0", "datatype": "FP64", "shape": [-1, len(md.columns)]}],
                                         "outputs": outs})
@@ -205,6 +263,13 @@ class Handler(BaseHTTPRequestHandler):
             if p == "/invocations":
                 return self.reply(400, {"error_code": "BAD_REQUEST", "message": str(e)})
             return self.reply(400, {"error": str(e)})
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+            # A body of an unexpected shape the checks above missed: still a
+            # 400 with a reason, never a dropped connection.
+            msg = "bad request: %s: %s" % (type(e).__name__, e)
+            if p == "/invocations":
+                return self.reply(400, {"error_code": "BAD_REQUEST", "message": msg})
+            return self.reply(400, {"error": msg})
 
     def kserve(self, md):
         req = self.body()
@@ -217,7 +282,7 @@ class Handler(BaseHTTPRequestHandler):
             shape = t.get("shape")
             if not isinstance(shape, list) or len(shape) != 2 or shape[1] != d:
                 raise BadRequest("input shape %s, the model takes [n, %d]" % (shape, d))
-            data = np.array(t.get("data"), dtype=float).reshape(-1)
+            data = floats(t.get("data"))
             if data.size != shape[0] * shape[1]:
                 raise BadRequest("input has shape %s but %d values" % (shape, data.size))
             X = matrix(data.reshape(shape), d)
@@ -226,7 +291,10 @@ class Handler(BaseHTTPRequestHandler):
             missing = [c for c in md.columns if c not in by]
             if missing:
                 raise BadRequest("missing input tensors %s" % missing)
-            X = matrix(np.array([np.array(by[c], dtype=float).reshape(-1) for c in md.columns]).T, d)
+            cols = [floats(by[c]) for c in md.columns]
+            if len({len(c) for c in cols}) != 1:
+                raise BadRequest("input tensors of different lengths")
+            X = matrix(np.array(cols).T, d)
         wanted = [o.get("name") for o in req.get("outputs") or []]
         n = X.shape[0]
         outs = []
@@ -297,9 +365,16 @@ datasets: [%(data)s]
 # %(name)s
 
 %(what)s, trained by examples/sklearn-server/serve.py on
-examples/sklearn-server/data/%(data)s (scikit-learn %(version)s).
+%(source)s (scikit-learn %(version)s).
 Inputs: %(cols)s. Output: %(label)s.
 """
+
+# What each model's card says it is, answers and was trained on.
+CARDS = {
+    "breast-cancer": ("StandardScaler + LogisticRegression", "benign (1) or malignant (0)", "breast_cancer.csv"),
+    "diabetes": ("LinearRegression", "disease progression after one year", "diabetes.csv"),
+    "iris": ("LogisticRegression", "species (0 setosa, 1 versicolor, 2 virginica)", "iris"),
+}
 
 
 def export(models, root):
@@ -309,13 +384,42 @@ def export(models, root):
         d = os.path.join(root, name)
         os.makedirs(d, exist_ok=True)
         joblib.dump(md.estimator, os.path.join(d, "model.joblib"))
-        data = name.replace("-", "_") + ".csv"
-        what = "StandardScaler + LogisticRegression" if md.classifier else "LinearRegression"
-        label = "benign (1) or malignant (0)" if md.classifier else "disease progression after one year"
+        what, label, data = CARDS[name]
         with open(os.path.join(d, "README.md"), "w") as f:
-            f.write(CARD % {"name": name, "what": what, "data": data, "version": sklearn.__version__,
+            f.write(CARD % {"name": name, "what": what, "data": data,
+                            "source": md.source, "version": sklearn.__version__,
                             "cols": ", ".join(md.columns), "label": label})
         sys.stderr.write("wrote %s\n" % d)
+
+
+def export_train(md, path):
+    """The training table as CSV: the feature columns, then the label."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(md.columns + [md.label])
+        for row, label in zip(md.X, md.y):
+            w.writerow([repr(float(v)) for v in row] + [int(label) if md.classifier else repr(float(label))])
+
+
+def export_model(md, root):
+    """The fitted coefficients as JSON (DIR/model.json): a model directory
+    without any pickle, for mlsec push. A StandardScaler in front is folded
+    into the coefficients, so they apply to raw inputs."""
+    est = md.estimator
+    last = est[-1] if hasattr(est, "steps") else est
+    coef, intercept = np.asarray(last.coef_, dtype=float), np.asarray(last.intercept_, dtype=float)
+    out = {"type": "sklearn.linear_model." + type(last).__name__, "columns": md.columns}
+    if hasattr(est, "steps"):
+        scaler = est[0]
+        intercept = intercept - np.sum(coef * scaler.mean_ / scaler.scale_, axis=-1)
+        coef = coef / scaler.scale_
+        out["scaler"] = "folded into coef and intercept"
+    if md.classifier:
+        out["classes"] = md.classes()
+    out["coef"], out["intercept"] = coef.tolist(), intercept.tolist()
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "model.json"), "w") as f:
+        json.dump(out, f, indent=1)
 
 
 def main():
@@ -327,12 +431,24 @@ def main():
     ap.add_argument("--mlflow-proba", action="store_true", help="/invocations answers probabilities")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
     ap.add_argument("--export", metavar="DIR", help="write the models' artifacts to DIR and exit")
+    ap.add_argument("--model", default="iris", help="the model --export-train and --export-model write")
+    ap.add_argument("--export-train", metavar="FILE", help="write --model's training table (CSV) and exit")
+    ap.add_argument("--export-model", metavar="DIR", help="write --model's coefficients as DIR/model.json and exit")
     a = ap.parse_args()
+    # Check model names before the second or two of training.
+    if a.model not in CARDS:
+        ap.error("--model: one of %s" % sorted(CARDS))
+    if a.mlflow_model not in CARDS:
+        ap.error("--mlflow-model: one of %s" % sorted(CARDS))
     Handler.models = train()
     if a.export:
         return export(Handler.models, a.export)
-    if a.mlflow_model not in Handler.models:
-        ap.error("--mlflow-model: one of %s" % sorted(Handler.models))
+    if a.export_train or a.export_model:
+        if a.export_train:
+            export_train(Handler.models[a.model], a.export_train)
+        if a.export_model:
+            export_model(Handler.models[a.model], a.export_model)
+        return
     Handler.mlflow_model, Handler.mlflow_proba, Handler.verbose = a.mlflow_model, a.mlflow_proba, a.verbose
     srv = ThreadingHTTPServer((a.host, a.port), Handler)
     srv.daemon_threads = True
@@ -342,6 +458,8 @@ def main():
         with open(tmp, "w") as f:
             f.write(str(port))
         os.replace(tmp, a.port_file)
+    # The ready signal on stdout, for callers that read it instead of a file.
+    print("listening %d" % port, flush=True)
     sys.stderr.write("serving %s on http://%s:%d (KServe v2, MLflow, TF Serving, custom JSON)\n"
                      % (", ".join(sorted(Handler.models)), a.host, port))
     sys.stderr.flush()

@@ -11,6 +11,7 @@ import (
 
 	"gocloud.dev/blob"
 
+	"github.com/mlsec/mlsec/internal/pgtest"
 	"github.com/mlsec/mlsec/internal/s3test"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
@@ -52,8 +53,22 @@ func adultSlice(t *testing.T, dir string, rows int, edit func(i int, line string
 // the change is approved, then promoted. A copy of the data in another
 // folder is reported by 'mlsec data locate --server'.
 func TestTrainingDataScenario(t *testing.T) {
+	// On the embedded SQLite store and, with MLSEC_TEST_POSTGRES_URL (CI),
+	// on PostgreSQL: the story is the issue's, the stores are both.
+	for name, dsn := range pgtest.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			database := ""
+			if name != "sqlite" {
+				database = dsn(t)
+			}
+			trainingDataScenario(t, database)
+		})
+	}
+}
+
+func trainingDataScenario(t *testing.T, database string) {
 	dir := t.TempDir()
-	url, admin, signer := signedServer(t, filepath.Join(dir, "srv"))
+	url, admin, signer := signedServerOn(t, filepath.Join(dir, "srv"), database)
 	alice := newToken(t, url, admin, "alice", registry.RoleMaintainer)
 	bob := newToken(t, url, admin, "bob", registry.RoleReviewer)
 

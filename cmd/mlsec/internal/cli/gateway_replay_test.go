@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -63,11 +62,7 @@ func startReplay(t *testing.T, action string) replayEnv {
 	upstream := startIrisServer(t)
 	dir := t.TempDir()
 	e := replayEnv{train: filepath.Join(dir, "iris-train.csv")}
-	for _, arg := range [][]string{{"--export-train", e.train}, {"--export-model", filepath.Join(dir, "iris-model")}} {
-		if out, err := exec.Command("/usr/bin/python3", append([]string{"../../../../gateway/testdata/iris_server.py"}, arg...)...).CombinedOutput(); err != nil {
-			t.Fatalf("%v: %s", err, out)
-		}
-	}
+	exportIris(t, e.train, filepath.Join(dir, "iris-model"))
 	_, regURL, _ := clientEnv(t)
 	if code, out, errb := runCLI("push", filepath.Join(dir, "iris-model"), "--model", "iris"); code != 0 {
 		t.Fatalf("push: %s %s", out, errb)

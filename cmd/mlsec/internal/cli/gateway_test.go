@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -10,52 +9,30 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mlsec/mlsec/internal/sklearnserver"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
 )
 
-// startIrisServer runs gateway/testdata/iris_server.py (a scikit-learn
-// LogisticRegression, KServe v2 and MLflow) with Debian's python3 and
-// returns its base URL.
+// startIrisServer runs examples/sklearn-server/serve.py (its iris model,
+// a scikit-learn LogisticRegression, on KServe v2 and, with --mlflow-model
+// iris, MLflow) and returns its base URL.
 func startIrisServer(t *testing.T) string {
 	t.Helper()
-	if err := exec.Command("/usr/bin/python3", "-c", "import sklearn").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3-sklearn is missing: .ci/run installs it")
-		}
-		t.Skip("needs /usr/bin/python3 with python3-sklearn")
-	}
-	cmd := exec.Command("/usr/bin/python3", "../../../../gateway/testdata/iris_server.py", "--port", "0")
-	out, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(out).ReadString('\n')
-		line <- s
-		io.Copy(io.Discard, out)
-	}()
-	select {
-	case l := <-line:
-		var port int
-		if _, err := fmt.Sscanf(l, "listening %d", &port); err != nil {
-			t.Fatalf("iris server said %q", l)
-		}
-		return fmt.Sprintf("http://127.0.0.1:%d", port)
-	case <-time.After(60 * time.Second):
-		t.Fatal("iris server did not start in 60s")
-	}
-	return ""
+	return sklearnserver.StartT(t, "--mlflow-model", "iris")
+}
+
+// exportIris writes the iris training table (CSV) and the fitted
+// coefficients as a model directory (dir/model.json) for mlsec push.
+func exportIris(t *testing.T, train, modelDir string) {
+	t.Helper()
+	sklearnserver.RunT(t, "--model", "iris", "--export-train", train, "--export-model", modelDir)
 }
 
 var cliTokenRE = regexp.MustCompile(`mlsec_[0-9a-f]{64}`)
@@ -82,11 +59,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 	}
 	upstream := startIrisServer(t)
 	dir := t.TempDir()
-	for _, arg := range [][]string{{"--export-train", filepath.Join(dir, "iris-train.csv")}, {"--export-model", filepath.Join(dir, "iris-model")}} {
-		if out, err := exec.Command("/usr/bin/python3", append([]string{"../../../../gateway/testdata/iris_server.py"}, arg...)...).CombinedOutput(); err != nil {
-			t.Fatalf("%v: %s", err, out)
-		}
-	}
+	exportIris(t, filepath.Join(dir, "iris-train.csv"), filepath.Join(dir, "iris-model"))
 	_, regURL, _ := clientEnv(t)
 	if code, out, errb := runCLI("push", filepath.Join(dir, "iris-model"), "--model", "iris"); code != 0 {
 		t.Fatalf("push: %s %s", out, errb)

@@ -113,6 +113,13 @@ func TestGovernanceScenario(t *testing.T) {
 // URL, the bootstrap admin token and a signer with that key.
 func signedServer(t *testing.T, dataDir string) (url, admin string, signer *sign.Signer) {
 	t.Helper()
+	return signedServerOn(t, dataDir, "")
+}
+
+// signedServerOn is signedServer on database (a PostgreSQL URL; "" is the
+// SQLite store in dataDir).
+func signedServerOn(t *testing.T, dataDir, database string) (url, admin string, signer *sign.Signer) {
+	t.Helper()
 	priv, _, pub, err := sign.GenerateKey("P-256")
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +128,7 @@ func signedServer(t *testing.T, dataDir string) (url, admin string, signer *sign
 	if err := os.WriteFile(pubPath, pub, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	url, admin = clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: dataDir, workers: 2, trustedKeys: []string{pubPath}})
+	url, admin = clientEnvWith(t, serveOptions{addr: "127.0.0.1:0", dataDir: dataDir, database: database, workers: 2, trustedKeys: []string{pubPath}})
 	if signer, err = sign.NewKeySigner(priv); err != nil {
 		t.Fatal(err)
 	}
