@@ -9,33 +9,22 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
-)
 
-// cpuTime is this process's user+system CPU time. The machine is shared, so
-// benchmarks also report MB per CPU-second: wall-clock MB/s falls when other
-// builds take the cores, CPU time does not.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/mlsec/mlsec/internal/cputime"
+)
 
 // loopCPU runs body b.N times (b.Loop) and reports MB/cpu-s for size bytes
 // per iteration.
 func loopCPU(b *testing.B, size int64, body func()) {
 	b.SetBytes(size)
 	b.ReportAllocs()
-	start, n := cpuTime(), 0
+	start, n := cputime.Process(), 0
 	for b.Loop() {
 		body()
 		n++
 	}
-	if d := cpuTime() - start; d > 0 {
+	if d := cputime.Process() - start; d > 0 {
 		b.ReportMetric(float64(size)*float64(n)/1e6/d.Seconds(), "MB/cpu-s")
 	}
 }
@@ -256,7 +245,7 @@ func BenchmarkReadFrameParquet(b *testing.B) {
 	p := filepath.Join(b.TempDir(), "p.parquet")
 	writeParquet(b, p, rows)
 	b.ReportAllocs()
-	start, n := cpuTime(), 0
+	start, n := cputime.Process(), 0
 	for b.Loop() {
 		fr, err := ReadFrame(p, Options{})
 		if err != nil || fr.Rows != len(rows) {
@@ -264,7 +253,7 @@ func BenchmarkReadFrameParquet(b *testing.B) {
 		}
 		n++
 	}
-	if d := cpuTime() - start; d > 0 {
+	if d := cputime.Process() - start; d > 0 {
 		b.ReportMetric(float64(len(rows))*float64(n)/d.Seconds()/1e6, "Mrows/cpu-s")
 	}
 }
