@@ -81,10 +81,14 @@ func TestExtractionAlertRetried(t *testing.T) {
 	if labels["alertname"] != gateway.AlertExtraction || labels["client"] != "attacker" || labels["detector"] != "volume" || labels["action"] != "alert" {
 		t.Errorf("labels %v", labels)
 	}
-	m := e.exposition()
+	// The receiver has the alert before the sender has read its answer
+	// and counted it: wait for the count, then check both.
+	sent := `mlsec_gateway_alerts_total{alert="MlsecExtractionSuspected",outcome="sent"} 1`
+	var m string
+	eventually(t, "the delivery counted", func() bool { m = e.exposition(); return strings.Contains(m, sent) })
 	for _, want := range []string{
 		`mlsec_gateway_alerts_total{alert="MlsecExtractionSuspected",outcome="retry"} 2`,
-		`mlsec_gateway_alerts_total{alert="MlsecExtractionSuspected",outcome="sent"} 1`,
+		sent,
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s:\n%s", want, grepLines(m, "alerts_total"))
