@@ -105,6 +105,9 @@ func TestDecoys(t *testing.T) {
 		"hosts 256.1.2.3, 10.0.300.1, 1.2.3 and 1.2.3.4.5",
 		"the time is 10:11:12 and the MAC aa:bb:cc:dd:ee:ff",
 		"Monday in May 2024 we met at the Chapter 5 session",
+		// A model's scores (UCI Adult predictions: 0.427786 read as a
+		// national phone number before).
+		"score 0.427786, probability 0.9876543 and pi 3.1415926",
 	} {
 		if got := analyze(defaultAnalyzer, text); len(got) > 0 {
 			t.Errorf("%q: reported %v", text, got)

@@ -111,6 +111,9 @@ func (st *state) phoneWindow(gs []group, i, j int, num *phonenumbers.PhoneNumber
 	if uniformSep(gs, i, j) == '.' && j-i <= 3 && gs[j].glen() <= 3 {
 		return 0, 0, false // 183.181.123: a broken IP address, not a phone
 	}
+	if j == i+1 && gs[i].sep == '.' && gs[i].glen() == 1 {
+		return 0, 0, false // 0.427786: a decimal number (a model's score), not a phone
+	}
 	e = extension(t, e)
 	if alnumAt(t, e) {
 		return 0, 0, false
