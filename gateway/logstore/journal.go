@@ -6,12 +6,12 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,8 +32,9 @@ import (
 //
 // File layout: a header line, "mlsec-acklog v1 " + 32 hex digits of a random
 // journal id + "\n", then frames of [u32 length][u32 CRC-32C of
-// payload][u64 seq][payload], little endian. The payload is the record's
-// JSON (it is redacted: the journal never holds more than the database).
+// payload][u64 seq][payload], little endian. The payload is the record
+// (frame.go: binary, or JSON in journals of older binaries; it is redacted:
+// the journal never holds more than the database).
 // The id is registered in the database (table log_journal) before the file
 // exists, so a journal from another database, or another replica's, is
 // refused instead of being replayed into the wrong place.
@@ -144,13 +145,13 @@ func (s *Store) openJournal(ctx context.Context, path string) error {
 			s.replay.Skipped++
 			continue
 		}
-		var r Record
-		if err := json.Unmarshal(fr.payload, &r); err != nil {
+		w, err := decodeFrame(fr.payload)
+		if err != nil {
 			// The CRC matched, so this is not a torn write: refuse rather
 			// than silently drop an acknowledged record.
 			return fmt.Errorf("journal %s: frame %d does not decode: %w", path, fr.seq, err)
 		}
-		batch = append(batch, &pending{args: r.args(), seq: fr.seq})
+		batch = append(batch, &pending{args: w.args(), seq: fr.seq})
 		j.last = fr.seq
 		if len(batch) >= s.opt.MaxBatch {
 			if err := flush(); err != nil {
@@ -230,22 +231,25 @@ func parseFrames(b []byte) ([]frame, int) {
 	return out, off
 }
 
-// journalAppend writes one frame for p's record and hands p to the writer, in
-// seq order. It holds the journal's mutex throughout.
-func (s *Store) journalAppend(r *Record, p *pending) error {
-	payload, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("%w: encode: %w", ErrUnavailable, err)
-	}
+// journalAppend writes one frame for p's record w and hands p to the
+// writer, in seq order. It holds the journal's mutex throughout.
+func (s *Store) journalAppend(w *row, p *pending) error {
+	bp := bufPool.Get().(*[]byte)
+	buf := w.appendFrame(slices.Grow((*bp)[:0], frameHeader+w.frameSize())[:frameHeader])
+	defer func() {
+		if cap(buf) <= 64<<10 { // a rare huge frame is not kept
+			*bp = buf
+			bufPool.Put(bp)
+		}
+	}()
+	payload := buf[frameHeader:]
 	if len(payload) > maxFrame {
 		// Replay would take it for a corrupt tail and drop what follows.
 		return fmt.Errorf("%w: record of %d bytes exceeds the journal's frame limit", ErrUnavailable, len(payload))
 	}
 	j := s.j
-	buf := make([]byte, frameHeader+len(payload))
 	binary.LittleEndian.PutUint32(buf, uint32(len(payload)))
 	binary.LittleEndian.PutUint32(buf[4:], crc32.Checksum(payload, castagnoli))
-	copy(buf[frameHeader:], payload)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	binary.LittleEndian.PutUint64(buf[8:], uint64(j.last+1))

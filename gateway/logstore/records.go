@@ -44,21 +44,6 @@ const insertRecord = `INSERT INTO gateway_logs (ts, expires_at, route, model, ve
 	method, path, status, latency_us, request, request_format, response, response_format, truncated, pii, error)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-func (r *Record) args() []any {
-	pii := ""
-	if len(r.PII) > 0 {
-		b, _ := json.Marshal(r.PII)
-		pii = string(b)
-	}
-	trunc := 0
-	if r.Truncated {
-		trunc = 1
-	}
-	return []any{micros(r.Time), micros(r.Expires), r.Route, r.Model, r.Version, r.Digest, r.Client, r.Replica,
-		r.Method, r.Path, r.Status, r.Latency.Microseconds(), r.Request, r.RequestFormat, r.Response, r.ResponseFormat,
-		trunc, pii, r.Error}
-}
-
 // Query selects records. Expired records are never returned, whether or
 // not the sweeper has deleted them yet.
 type Query struct {

@@ -250,7 +250,8 @@ func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // store's commits fail it refuses (fail closed), and while more than
 // journalMaxPending bytes wait for their commit it waits for its own.
 func (s *Store) Append(ctx context.Context, r *Record) error {
-	p := &pending{args: r.args(), at: time.Now(), done: make(chan error, 1)}
+	w := newRow(r)
+	p := &pending{args: w.args(), at: time.Now(), done: make(chan error, 1)}
 	if s.j != nil {
 		select {
 		case <-s.stop:
@@ -263,7 +264,7 @@ func (s *Store) Append(ctx context.Context, r *Record) error {
 			}
 			return fmt.Errorf("%w: failing", ErrUnavailable)
 		}
-		if err := s.journalAppend(r, p); err != nil {
+		if err := s.journalAppend(&w, p); err != nil {
 			return err
 		}
 		if s.j.pending.Load() > journalMaxPending {
