@@ -19,6 +19,8 @@
 #     each target once, after a 3 s warm-up.
 #  2. Throughput: closed loop over 64 connections for 10 s: plain, gateway.
 #  3. The gateway's peak RSS (VmHWM) after both, and its log row count.
+# With the open loop it prints each proxy's CPU time per request (user +
+# system from /proc/PID/stat over its rounds, warm-up requests counted).
 #
 # Usage: bench/gateway.sh [RATE=2000] [DURATION=20s]
 # Env: DRIFT=1 adds a drift profile to the route; PPROF=FILE writes a 10 s
@@ -45,9 +47,11 @@ UP=$(free_port)
 PLAIN=$(free_port)
 GW=$(free_port)
 "$WORK/bench" upstream -addr "127.0.0.1:$UP" &
-PIDS+=($!)
+UP_PID=$!
+PIDS+=($UP_PID)
 "$WORK/bench" plain -addr "127.0.0.1:$PLAIN" -upstream "http://127.0.0.1:$UP" &
-PIDS+=($!)
+PLAIN_PID=$!
+PIDS+=($PLAIN_PID)
 wait_port "$UP"
 wait_port "$PLAIN"
 
@@ -106,6 +110,9 @@ echo "== open loop, $RATE req/s, $DURATION per target in $ROUNDS interleaved rou
 declare -A URL=([direct]="http://127.0.0.1:$UP/v2/models/iris/infer" [plain]="http://127.0.0.1:$PLAIN/v2/models/iris/infer"
 	[gateway]="http://127.0.0.1:$GW/v2/models/iris/infer")
 GC0=$(grep -c '^gc ' "$WORK/gateway.log" || true)
+# cpu_ticks prints a process's user + system time in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+declare -A PID=([direct]=$UP_PID [plain]=$PLAIN_PID [gateway]=$GW_PID) CPU=([direct]=0 [plain]=0 [gateway]=0)
 for r in $(seq 1 "$ROUNDS"); do
 	for t in direct plain gateway; do
 		if [ "$t$r" = gateway1 ] && [ -n "${PPROF:-}" ]; then
@@ -116,8 +123,17 @@ for r in $(seq 1 "$ROUNDS"); do
 			(sleep 1.5 && curl -s -o "$TRACE" "http://${PPROF_FLAG[1]}/debug/pprof/trace?seconds=3") &
 			PIDS+=($!)
 		fi
+		c0=$(cpu_ticks "${PID[$t]}")
 		run "$t" "${URL[$t]}" -rate "$RATE" -d "${SLICE}s" -warmup "$WARM" -raw "$WORK/$t.raw" >"$WORK/$t.$r.json"
+		CPU[$t]=$((${CPU[$t]} + $(cpu_ticks "${PID[$t]}") - c0))
 	done
+done
+# CPU per request of each proxy process (user + system, warm-up included):
+# what the machine's load does not inflate as it does latency.
+for t in plain gateway; do
+	N=$(cat "$WORK/$t".*.json | /usr/bin/python3 -c 'import json,sys; print(sum(json.loads(l)["requests"] for l in sys.stdin))')
+	awk -v t="$t" -v c="${CPU[$t]}" -v hz="$(getconf CLK_TCK)" -v n="$N" -v w="${WARM%s}" -v r="$RATE" -v k="$ROUNDS" \
+		'BEGIN { printf "cpu      %-8s %6.1f us per request (%d ticks over %d requests and %d warm-up)\n", t, c / hz * 1e6 / (n + w * r * k), c, n, w * r * k }'
 done
 /usr/bin/python3 - "$WORK" <<'EOF'
 import sys

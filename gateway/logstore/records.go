@@ -169,6 +169,10 @@ func (s *Store) Count(ctx context.Context, route string) (int, error) {
 	return n, nil
 }
 
+// advanceJournal moves a journal's committed sequence from first-1 to
+// last (insertBatch).
+const advanceJournal = `UPDATE log_journal SET seq = ? WHERE id = ? AND seq = ?`
+
 func repeat(s string, n int) string {
 	out := ""
 	for range n {

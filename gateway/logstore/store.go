@@ -57,7 +57,8 @@ type CommitStats struct {
 	// Records is the batch size.
 	Records int
 	// Wait is how long the batch's oldest record waited between Append and
-	// the start of its transaction.
+	// the start of its transaction (with a journal, up to journalLinger of
+	// it is the writer gathering the batch on purpose).
 	Wait time.Duration
 	// Begin is the wait for the connection (shared with the job queue and
 	// readers on SQLite) and the BEGIN.
@@ -75,6 +76,7 @@ type Store struct {
 
 	ck      *checkpointer // SQLite only
 	insert  *sql.Stmt     // prepared once: parsing the INSERT per batch cost a tenth of a commit
+	advance *sql.Stmt     // the journal's committed sequence (insertBatch), prepared once too
 	in      chan *pending
 	stop    chan struct{}
 	done    chan struct{}
@@ -132,7 +134,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		s.closeDB()
 		return nil, fmt.Errorf("%w: schema: %w", ErrUnavailable, err)
 	}
-	if s.insert, err = s.db.PrepareContext(ctx, s.rebind(insertRecord)); err != nil {
+	if s.insert, err = s.db.PrepareContext(ctx, s.rebind(insertRecord)); err == nil {
+		s.advance, err = s.db.PrepareContext(ctx, s.rebind(advanceJournal))
+	}
+	if err != nil {
 		s.closeDB()
 		return nil, fmt.Errorf("%w: prepare: %w", ErrUnavailable, err)
 	}
@@ -207,6 +212,7 @@ func (s *Store) Close() error {
 		close(s.stop)
 		<-s.done
 		s.insert.Close()
+		s.advance.Close()
 		if s.j != nil {
 			s.j.f.Close()
 		}
@@ -284,9 +290,24 @@ func (s *Store) Append(ctx context.Context, r *Record) error {
 	return <-p.done
 }
 
+// journalLinger is how long the writer, with a journal, lets a batch
+// gather records before it commits (a variable so that a test can change
+// it). The answers do not wait for the commit, only for their journal
+// write, so lingering costs them nothing; it makes batches larger, and a
+// commit costs about the same for one record as for ten (SQLite writes
+// each changed page to the WAL: the table's, two indexes', the journal
+// sequence's). At 2,000 req/s the batches were of one record (p50) and the
+// writer was a sixth of the gateway's CPU.
+var journalLinger = 5 * time.Millisecond
+
 func (s *Store) writer() {
 	defer close(s.done)
 	batch := make([]*pending, 0, s.opt.MaxBatch)
+	var linger *time.Timer
+	if s.j != nil && journalLinger > 0 {
+		linger = time.NewTimer(time.Hour)
+		linger.Stop()
+	}
 	for {
 		select {
 		case p := <-s.in:
@@ -310,6 +331,21 @@ func (s *Store) writer() {
 			default:
 				break fill
 			}
+		}
+		if linger != nil && len(batch) < s.opt.MaxBatch {
+			linger.Reset(journalLinger - time.Since(batch[0].at))
+		gather:
+			for len(batch) < s.opt.MaxBatch {
+				select {
+				case p := <-s.in:
+					batch = append(batch, p)
+				case <-linger.C:
+					break gather
+				case <-s.stop:
+					break gather // commit what is here, then drain
+				}
+			}
+			linger.Stop()
 		}
 		s.commit(batch)
 		if s.ck != nil && s.ck.restartWanted() {
@@ -396,7 +432,9 @@ func (s *Store) insertBatch(tx *sql.Tx, batch []*pending, jid string, first, las
 	if jid != "" {
 		// Only the next batch in sequence may commit: the stored seq means
 		// "everything up to here", so a gap would lose records on replay.
-		res, err := tx.Exec(s.rebind(`UPDATE log_journal SET seq = ? WHERE id = ? AND seq = ?`), last, jid, first-1)
+		adv := tx.Stmt(s.advance)
+		defer adv.Close()
+		res, err := adv.Exec(last, jid, first-1)
 		if err != nil {
 			_ = tx.Rollback()
 			return classify("insert", err)
