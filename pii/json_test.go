@@ -168,3 +168,44 @@ func TestReportJSONShape(t *testing.T) {
 		t.Errorf("got\n%s", buf.String())
 	}
 }
+
+// TestRedactJSONKeepsNothingOfTheDocument: RedactJSON reads keys and values
+// as views of the document (no copies); what it returns must not share
+// the document's memory, so a caller that reuses its buffer (the gateway
+// reads every body into one) cannot change a result it already holds.
+func TestRedactJSONKeepsNothingOfTheDocument(t *testing.T) {
+	t.Parallel()
+	a, err := pii.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := pii.NewRedactor(a, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := []byte(`{"user": {"email": "ana@example.com", "card": 4111111111111111, "note": "keep me"},
+		"phone": "+44 20 7946 0958", "n": 5.1, "esc\u00e9": "bob@example.com"}`)
+	out, res, err := r.RedactJSON(doc, nil)
+	if err != nil || len(res.Spans) != 4 {
+		t.Fatalf("err %v, %d spans", err, len(res.Spans))
+	}
+	wantOut := string(out)
+	var fields []string
+	for _, s := range res.Spans {
+		fields = append(fields, s.Field)
+	}
+	wantFields := strings.Join(fields, ",")
+	for i := range doc {
+		doc[i] = 'X'
+	}
+	fields = fields[:0]
+	for _, s := range res.Spans {
+		fields = append(fields, s.Field)
+	}
+	if string(out) != wantOut || strings.Join(fields, ",") != wantFields {
+		t.Fatalf("the result changed with the document:\n%s\n%s\nfields %v, want %s", out, wantOut, fields, wantFields)
+	}
+	if !strings.Contains(wantOut, `"note": "keep me"`) || !strings.Contains(wantFields, "user.email") {
+		t.Fatalf("unexpected result %s (fields %s)", wantOut, wantFields)
+	}
+}

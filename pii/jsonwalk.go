@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ErrJSON is wrapped by every error about malformed JSON.
@@ -30,6 +31,19 @@ type jsonWalker struct {
 	sel     *Selector
 	visit   func(path []pathElem, value string) (string, bool)
 	id      []byte // the raw value of a top-level "id" (string or number)
+	// views makes keys, numbers and strings without escapes strings that
+	// share src's memory instead of copies (a quarter of the gateway's
+	// redaction allocations). Only for a walk whose visit keeps none of
+	// them past the walk (RedactJSON without custom recognizers).
+	views bool
+}
+
+// text is src[start:end] as a string: a view when w.views, else a copy.
+func (w *jsonWalker) text(start, end int) string {
+	if w.views {
+		return unsafe.String(unsafe.SliceData(w.src[start:end]), end-start)
+	}
+	return string(w.src[start:end])
 }
 
 func (w *jsonWalker) errorf(format string, args ...any) error {
@@ -90,7 +104,7 @@ func (w *jsonWalker) value(depth int) error {
 		if err := w.number(); err != nil {
 			return err
 		}
-		w.leaf(start, string(w.src[start:w.pos]))
+		w.leaf(start, w.text(start, w.pos))
 		return nil
 	default:
 		for _, lit := range []string{"true", "false", "null"} {
@@ -244,7 +258,7 @@ func (w *jsonWalker) str() (string, error) {
 		if c == '"' {
 			if utf8.Valid(w.src[start:p]) {
 				w.pos = p + 1
-				return string(w.src[start:p]), nil
+				return w.text(start, p), nil
 			}
 			break
 		}

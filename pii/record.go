@@ -44,7 +44,11 @@ func (a *Analyzer) AnalyzeJSON(doc []byte, sel *Selector) (RecordResult, error) 
 func (r *Redactor) RedactJSON(doc []byte, sel *Selector) ([]byte, RecordResult, error) {
 	var res RecordResult
 	var opErr error
-	w := jsonWalker{src: doc, sel: sel, rewrite: true, out: make([]byte, 0, len(doc))}
+	// Views: nothing of a value outlives the walk here. The analyzer's
+	// state drops its text and field words when it goes back to its pool,
+	// spans hold offsets, and an operator's output is copied into out; a
+	// custom recognizer, though, may keep the text it is given.
+	w := jsonWalker{src: doc, sel: sel, rewrite: true, out: make([]byte, 0, len(doc)), views: len(r.a.custom) == 0}
 	w.visit = func(path []pathElem, v string) (string, bool) {
 		if opErr != nil {
 			return "", false

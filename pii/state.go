@@ -40,6 +40,8 @@ func putState(st *state) {
 		return // let an outsized state go rather than pin its memory
 	}
 	st.a, st.text = nil, ""
+	clear(st.field) // may be views of a JSON document (jsonWalker.views)
+	st.field = st.field[:0]
 	st.cands, st.taken, st.groups, st.gdone = st.cands[:0], st.taken[:0], st.groups[:0], false
 	clear(st.chains[:cap(st.chains)])
 	st.chains, st.cdone = st.chains[:0], false
