@@ -124,7 +124,7 @@ func (g *Gateway) serveProxy(w http.ResponseWriter, r *http.Request) {
 		g.refuseUnlogged(w, rt, ex, true)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(g.cfg.Limits.MaxRequestBytes)))
+	body, err := readAll(http.MaxBytesReader(w, r.Body, int64(g.cfg.Limits.MaxRequestBytes)), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -261,7 +261,7 @@ func (g *Gateway) modifyResponse(resp *http.Response) error {
 		resp.Body = &streamBody{rc: body, g: g, rt: rt, ex: ex, limit: int(g.cfg.Limits.MaxResponseBytes)}
 		return nil
 	}
-	b, err := io.ReadAll(io.LimitReader(body, int64(g.cfg.Limits.MaxResponseBytes)+1))
+	b, err := readAll(io.LimitReader(body, int64(g.cfg.Limits.MaxResponseBytes)+1), resp.ContentLength)
 	body.Close()
 	if err != nil {
 		return err
@@ -278,6 +278,35 @@ func (g *Gateway) modifyResponse(resp *http.Response) error {
 	resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
 	resp.Header.Del("Transfer-Encoding")
 	return nil
+}
+
+// maxReadHint bounds the buffer readAll sizes from a declared length: a
+// client that declares a large body and sends it slowly must not make the
+// gateway hold that much memory before the bytes arrive.
+const maxReadHint = 64 << 10
+
+// readAll is io.ReadAll with its buffer sized from the declared length
+// (Content-Length), so a body is read into one allocation instead of
+// growing from 512 bytes through several copies. The reader r enforces
+// the limit, whatever the declared length says.
+func readAll(r io.Reader, declared int64) ([]byte, error) {
+	if declared <= 0 || declared > maxReadHint {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, declared+1) // +1: the final read sees EOF without growing
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // longer than declared: grow as io.ReadAll does
+		}
+	}
 }
 
 func isStream(resp *http.Response) bool {
