@@ -48,7 +48,9 @@ type client struct {
 // clients resolves API keys to clients. Lookup is by the key's hash, so the
 // map holds no secret and a timing difference reveals nothing about a key.
 type clients struct {
-	byHash    map[string]*client
+	// byHash is keyed by the digest's bytes, not its hex: hex-encoding
+	// every request's digest cost two allocations per request.
+	byHash    map[[sha256.Size]byte]*client
 	anonymous *client // nil unless allow_anonymous
 	// peerKey keys the pseudonyms of anonymous callers' addresses
 	// (peerOf): random per process, never stored or logged.
@@ -56,14 +58,17 @@ type clients struct {
 }
 
 func newClients(c *Config) *clients {
-	cs := &clients{byHash: map[string]*client{}, peerKey: make([]byte, 32)}
+	cs := &clients{byHash: map[[sha256.Size]byte]*client{}, peerKey: make([]byte, 32)}
 	rand.Read(cs.peerKey)
 	for _, cc := range c.Clients {
 		cl := &client{name: cc.Name}
 		if cc.Rate > 0 {
 			cl.limiter = rate.NewLimiter(rate.Limit(cc.Rate), cc.Burst)
 		}
-		cs.byHash[cc.KeySHA256] = cl
+		var sum [sha256.Size]byte
+		if n, err := hex.Decode(sum[:], []byte(cc.KeySHA256)); err == nil && n == len(sum) {
+			cs.byHash[sum] = cl
+		} // else no key can match it (Validate refuses such a configuration)
 	}
 	if c.AllowAnonymous {
 		cs.anonymous = &client{name: ClientAnonymous}
@@ -91,7 +96,7 @@ func (cs *clients) lookup(r *http.Request) *client {
 	if k == "" {
 		return cs.anonymous
 	}
-	return cs.byHash[HashKey(k)]
+	return cs.byHash[sha256.Sum256([]byte(k))]
 }
 
 // peerOf names the caller behind an anonymous request for the extraction
