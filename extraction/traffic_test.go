@@ -2,13 +2,13 @@ package extraction
 
 import (
 	"context"
-	"encoding/csv"
 	"math/rand/v2"
-	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/mlsec/mlsec/internal/sklearnserver"
 	"github.com/mlsec/mlsec/modelclient"
 	"github.com/mlsec/mlsec/modelclient/modeltest"
 	"github.com/mlsec/mlsec/probe/attack"
@@ -20,27 +20,7 @@ import (
 // labels.
 func breastCancer(t testing.TB) ([][]float64, []float64) {
 	t.Helper()
-	f, err := os.Open("../examples/sklearn-server/data/breast_cancer.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows [][]float64
-	var labels []float64
-	for _, r := range recs[1:] {
-		row := make([]float64, len(r)-1)
-		for i := range row {
-			if row[i], err = strconv.ParseFloat(r[i], 64); err != nil {
-				t.Fatal(err)
-			}
-		}
-		y, _ := strconv.ParseFloat(r[len(r)-1], 64)
-		rows, labels = append(rows, row), append(labels, y)
-	}
+	rows, labels := sklearnserver.ReadXY(t, filepath.Join("..", "examples", "sklearn-server", "data", "breast_cancer.csv"))
 	d := len(rows[0])
 	for j := range d {
 		lo, hi := rows[0][j], rows[0][j]

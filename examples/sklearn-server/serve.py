@@ -126,14 +126,25 @@ class Model:
     def proba(self, X):
         return self.estimator.predict_proba(X)
 
+    def folded(self):
+        """The last step's coef and intercept in input units: a
+        StandardScaler in front is folded into them (the one place that
+        does, for linear() and --export-model)."""
+        est = self.estimator
+        last = est[-1] if hasattr(est, "steps") else est
+        coef, intercept = np.asarray(last.coef_, dtype=float), np.asarray(last.intercept_, dtype=float)
+        if hasattr(est, "steps"):
+            scaler = est[0]
+            intercept = intercept - np.sum(coef * scaler.mean_ / scaler.scale_, axis=-1)
+            coef = coef / scaler.scale_
+        return coef, intercept
+
     def linear(self):
         """w and b of the decision function in input units."""
         if not (self.classifier and hasattr(self.estimator, "steps") and len(self.classes()) == 2):
             raise LookupError("%s is not a binary scaled linear classifier" % self.name)
-        scaler, lr = self.estimator[0], self.estimator[-1]
-        w = lr.coef_[0] / scaler.scale_
-        b = lr.intercept_[0] - float(np.sum(lr.coef_[0] * scaler.mean_ / scaler.scale_))
-        return {"w": [float(v) for v in w], "b": float(b), "columns": self.columns}
+        coef, intercept = self.folded()
+        return {"w": [float(v) for v in coef[0]], "b": float(intercept[0]), "columns": self.columns}
 
 
 IRIS_COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -407,12 +418,9 @@ def export_model(md, root):
     into the coefficients, so they apply to raw inputs."""
     est = md.estimator
     last = est[-1] if hasattr(est, "steps") else est
-    coef, intercept = np.asarray(last.coef_, dtype=float), np.asarray(last.intercept_, dtype=float)
+    coef, intercept = md.folded()
     out = {"type": "sklearn.linear_model." + type(last).__name__, "columns": md.columns}
     if hasattr(est, "steps"):
-        scaler = est[0]
-        intercept = intercept - np.sum(coef * scaler.mean_ / scaler.scale_, axis=-1)
-        coef = coef / scaler.scale_
         out["scaler"] = "folded into coef and intercept"
     if md.classifier:
         out["classes"] = md.classes()

@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/mlsec/mlsec/internal/table"
 )
 
 // Python is the interpreter with python3-sklearn (Debian's).
@@ -136,4 +138,34 @@ func StartT(t testing.TB, args ...string) string {
 func RunT(t testing.TB, args ...string) {
 	t.Helper()
 	Skip(t, Run(args...))
+}
+
+// ReadXY reads a numeric table the script exports or ships (such as
+// --export-train's CSV or data/breast_cancer.csv) through internal/table,
+// the project's one table reader: every column but the last is a feature,
+// the last is the label. A cell that is not a number fails the test.
+func ReadXY(t testing.TB, path string) (x [][]float64, y []float64) {
+	t.Helper()
+	fr, err := table.ReadFrame(path, table.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fr.Columns) < 2 {
+		t.Fatalf("%s: %d columns, want features and a label", path, len(fr.Columns))
+	}
+	for _, c := range fr.Columns {
+		if c.Kind != table.KindNumber || c.Nulls > 0 {
+			t.Fatalf("%s: column %q is not all numbers", path, c.Name)
+		}
+	}
+	d := len(fr.Columns) - 1
+	x, y = make([][]float64, fr.Rows), make([]float64, fr.Rows)
+	for i := range x {
+		x[i] = make([]float64, d)
+		for j := range d {
+			x[i][j] = fr.Columns[j].Num[i]
+		}
+		y[i] = fr.Columns[d].Num[i]
+	}
+	return x, y
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"math"
@@ -10,12 +9,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/mlsec/mlsec/gateway"
+	"github.com/mlsec/mlsec/internal/sklearnserver"
 )
 
 // replayConfig puts the gateway in front of the scikit-learn iris server
@@ -105,23 +104,7 @@ func startReplay(t *testing.T, action string) replayEnv {
 // as the app client; it returns the statuses it got.
 func benignWorkload(t *testing.T, e replayEnv, n int, seed uint64) map[int]int {
 	t.Helper()
-	f, err := os.Open(e.train)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows [][]float64
-	for _, r := range recs[1:] {
-		row := make([]float64, 4)
-		for j := range row {
-			row[j], _ = strconv.ParseFloat(r[j], 64)
-		}
-		rows = append(rows, row)
-	}
+	rows, _ := sklearnserver.ReadXY(t, e.train)
 	sd := make([]float64, 4)
 	for j := range sd {
 		m, s := 0.0, 0.0
