@@ -293,12 +293,14 @@ func (s *Store) Append(ctx context.Context, r *Record) error {
 // journalLinger is how long the writer, with a journal, lets a batch
 // gather records before it commits (a variable so that a test can change
 // it). The answers do not wait for the commit, only for their journal
-// write, so lingering costs them nothing; it makes batches larger, and a
-// commit costs about the same for one record as for ten (SQLite writes
+// write, so lingering costs them no wait; it makes batches larger, and a
+// commit costs about the same for one record as for several (SQLite writes
 // each changed page to the WAL: the table's, two indexes', the journal
 // sequence's). At 2,000 req/s the batches were of one record (p50) and the
-// writer was a sixth of the gateway's CPU.
-var journalLinger = 5 * time.Millisecond
+// writer was a sixth of the gateway's CPU. 1 ms gives batches of 4 (p50);
+// 5 ms gave 16, and fewer commits still, but the gateway's p99 was worse in
+// bench/gateway.sh (27-33 ms against 21 ms at load 4-5; docs/gateway.md).
+var journalLinger = 1 * time.Millisecond
 
 func (s *Store) writer() {
 	defer close(s.done)
