@@ -306,41 +306,66 @@ func (s *Store) writer() {
 	defer close(s.done)
 	batch := make([]*pending, 0, s.opt.MaxBatch)
 	var linger *time.Timer
-	if s.j != nil && journalLinger > 0 {
-		linger = time.NewTimer(time.Hour)
-		linger.Stop()
+	var kick chan struct{} // nil without a journal: never ready
+	if s.j != nil {
+		kick = s.j.kick
+		if journalLinger > 0 {
+			linger = time.NewTimer(time.Hour)
+			linger.Stop()
+		}
+	}
+	// more adds what is ready without waiting: records handed over on
+	// s.in (no journal) or queued in the journal.
+	more := func() {
+		if s.j != nil {
+			batch = s.j.take(batch, s.opt.MaxBatch)
+			return
+		}
+		for len(batch) < s.opt.MaxBatch {
+			select {
+			case p := <-s.in:
+				batch = append(batch, p)
+			default:
+				return
+			}
+		}
 	}
 	for {
+		batch = batch[:0]
 		select {
 		case p := <-s.in:
-			batch = append(batch[:0], p)
+			batch = append(batch, p)
+		case <-kick:
 		case <-s.stop:
 			// Drain what was handed over before Close.
 			for {
 				select {
 				case p := <-s.in:
 					s.commit([]*pending{p})
+					continue
 				default:
+				}
+				if s.j == nil {
 					return
 				}
+				b := s.j.take(nil, s.opt.MaxBatch)
+				if len(b) == 0 {
+					return
+				}
+				s.commit(b)
 			}
 		}
-	fill:
-		for len(batch) < s.opt.MaxBatch {
-			select {
-			case p := <-s.in:
-				batch = append(batch, p)
-			default:
-				break fill
-			}
+		more()
+		if len(batch) == 0 {
+			continue // a wake-up for records an earlier take had
 		}
 		if linger != nil && len(batch) < s.opt.MaxBatch {
 			linger.Reset(journalLinger - time.Since(batch[0].at))
 		gather:
 			for len(batch) < s.opt.MaxBatch {
 				select {
-				case p := <-s.in:
-					batch = append(batch, p)
+				case <-kick:
+					more()
 				case <-linger.C:
 					break gather
 				case <-s.stop:
@@ -348,6 +373,7 @@ func (s *Store) writer() {
 				}
 			}
 			linger.Stop()
+			more()
 		}
 		s.commit(batch)
 		if s.ck != nil && s.ck.restartWanted() {
