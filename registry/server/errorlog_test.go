@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -135,5 +137,48 @@ func TestServerErrorsHideDetailsAndLogByLevel(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no \"request failed\" log line with request id %s and the cause:\n%s", id, all)
+	}
+}
+
+// errPages is a Pages whose Error records what a page would show.
+type errPages struct {
+	Pages
+	code int
+	err  error
+}
+
+func (p *errPages) Error(_ http.ResponseWriter, _ *http.Request, code int, err error) {
+	p.code, p.err = code, err
+}
+
+// TestPageServerErrorHidesDetail is the page half: a page that fails with
+// a server error shows "internal error (request id ID)" and logs the cause;
+// another error (not found) is shown as it is; a server error after the
+// browser went away is counted as 499 and shows nothing.
+func TestPageServerErrorHidesDetail(t *testing.T) {
+	logs := &lockedBuffer{}
+	p := &errPages{}
+	s := &Server{log: slog.New(slog.NewJSONHandler(logs, nil)), pages: p}
+	r := httptest.NewRequest("GET", "/models", nil)
+	r = r.WithContext(context.WithValue(r.Context(), ridKey{}, "rid-7"))
+	s.failPage(httptest.NewRecorder(), r, errors.New("database is closed"))
+	if p.code != http.StatusInternalServerError || p.err == nil || p.err.Error() != "internal error (request id rid-7)" {
+		t.Errorf("a server error shows %d %v", p.code, p.err)
+	}
+	if l := logs.b.String(); !strings.Contains(l, `"msg":"page failed"`) || !strings.Contains(l, "database is closed") || !strings.Contains(l, `"request_id":"rid-7"`) {
+		t.Errorf("the cause is not logged with the request id: %s", l)
+	}
+	nf := fmt.Errorf("model m: %w", registry.ErrNotFound)
+	s.failPage(httptest.NewRecorder(), r, nf)
+	if p.code != http.StatusNotFound || p.err != nf {
+		t.Errorf("not found shows %d %v", p.code, p.err)
+	}
+	p.code, p.err = 0, nil
+	ctx, cancel := context.WithCancel(r.Context())
+	cancel()
+	sw := &statusWriter{ResponseWriter: httptest.NewRecorder()}
+	s.failPage(sw, r.WithContext(ctx), errors.New("database is closed"))
+	if p.code != 0 || sw.code != statusClientClosed {
+		t.Errorf("after the browser went away: page %d, counted %d, want nothing shown and 499", p.code, sw.code)
 	}
 }
