@@ -100,6 +100,9 @@ type NewDatasetVersion struct {
 type DatasetVersionReader interface {
 	GetDatasetVersion(ctx context.Context, datasetID int64, number int) (DatasetVersion, error)
 	ListDatasetVersions(ctx context.Context, datasetID int64) ([]DatasetVersion, error)
+	// LatestDatasetVersion returns the highest-numbered version, or
+	// ErrNotFound when the dataset has none.
+	LatestDatasetVersion(ctx context.Context, datasetID int64) (DatasetVersion, error)
 	// DatasetVersionsByDigest returns every version with the root digest.
 	DatasetVersionsByDigest(ctx context.Context, digest string) ([]DatasetVersion, error)
 	// DatasetsByDigest returns the dataset entries whose own digest is
@@ -366,6 +369,21 @@ func (s *Service) ListDatasetVersions(ctx context.Context, a Actor, name string)
 		return nil, err
 	}
 	return dr.ListDatasetVersions(ctx, d.ID)
+}
+
+// LatestDatasetVersion returns a dataset's newest registered version
+// (without its votes), or ErrNotFound when it has none; a dataset outside
+// a's scope is refused as GetDataset refuses it.
+func (s *Service) LatestDatasetVersion(ctx context.Context, a Actor, name string) (DatasetVersion, error) {
+	d, err := s.GetDataset(ctx, a, name)
+	if err != nil {
+		return DatasetVersion{}, err
+	}
+	dr, err := s.datasetReader()
+	if err != nil {
+		return DatasetVersion{}, err
+	}
+	return dr.LatestDatasetVersion(ctx, d.ID)
 }
 
 // ApproveDatasetVersion records a's approval of a pending dataset version:

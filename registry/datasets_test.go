@@ -152,6 +152,18 @@ func TestDatasetVersions(t *testing.T) {
 			if err != nil || len(vs) != 2 || vs[0].Status != registry.DatasetApproved || vs[1].Status != registry.DatasetRejected || vs[0].PII == nil {
 				t.Fatalf("list: %+v %v", vs, err)
 			}
+			if l, err := s.LatestDatasetVersion(ctx, auditor, "adult"); err != nil || l.Number != 2 || l.Status != registry.DatasetRejected || l.Digest != vs[1].Digest {
+				t.Fatalf("latest: %+v %v", l, err)
+			}
+			if _, err := s.LatestDatasetVersion(ctx, otherTeam, "adult"); !errors.Is(err, registry.ErrForbidden) {
+				t.Fatalf("latest of another team's dataset: %v", err)
+			}
+			if _, err := s.CreateDataset(ctx, admin, registry.Dataset{Name: "bare", Digest: sum("bare rows"), Team: "team-a"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.LatestDatasetVersion(ctx, auditor, "bare"); !errors.Is(err, registry.ErrNotFound) {
+				t.Fatalf("latest of a dataset without versions: %v", err)
+			}
 
 			// Audited under dataset/adult: creation, both versions, votes.
 			events, _, err := s.ListAudit(ctx, admin, registry.Page{Limit: registry.MaxLimit})

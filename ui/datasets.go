@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -43,14 +44,11 @@ func (u *UI) Datasets(w http.ResponseWriter, r *http.Request, a registry.Actor) 
 			return err
 		}
 		rows[i] = datasetRow{Dataset: d, TrainedOn: vs, More: more != ""}
-		dvs, err := u.svc.ListDatasetVersions(r.Context(), a, d.Name)
-		if err != nil {
+		switch l, err := u.svc.LatestDatasetVersion(r.Context(), a, d.Name); {
+		case err == nil:
+			rows[i].Latest = &l
+		case !errors.Is(err, registry.ErrNotFound):
 			return err
-		}
-		for j := range dvs {
-			if rows[i].Latest == nil || dvs[j].Number > rows[i].Latest.Number {
-				rows[i].Latest = &dvs[j]
-			}
 		}
 		if l := rows[i].Latest; l != nil && l.PII != nil {
 			for e, n := range l.PII.Entities {

@@ -76,6 +76,14 @@ func (x q) ListDatasetVersions(ctx context.Context, datasetID int64) ([]registry
 	return x.datasetVersions(ctx, "list dataset versions", `v.dataset_id = ?`, datasetID)
 }
 
+// LatestDatasetVersion returns the highest-numbered version of dataset
+// datasetID (one row through the (dataset_id, number) index, however many
+// versions there are), or ErrNotFound.
+func (x q) LatestDatasetVersion(ctx context.Context, datasetID int64) (registry.DatasetVersion, error) {
+	v, err := scanDatasetVersion(x.row(ctx, `SELECT `+datasetVersionCols+datasetVersionFrom+` WHERE v.dataset_id = ? ORDER BY v.number DESC LIMIT 1`, datasetID))
+	return v, wrap(err, "latest dataset version")
+}
+
 // DatasetVersionsByDigest lists the versions whose root digest is digest.
 func (x q) DatasetVersionsByDigest(ctx context.Context, digest string) ([]registry.DatasetVersion, error) {
 	return x.datasetVersions(ctx, "dataset versions by digest", `v.digest = ?`, digest)

@@ -258,3 +258,39 @@ func TestLinks(t *testing.T) {
 		t.Errorf("revoked token's link: %v %v", c, err)
 	}
 }
+
+// Waiting sign-in links are bounded: MaxLinks of them are kept, one more
+// is ErrFull; once the older ones expire a new link sweeps them out, and
+// the links still valid at the sweep keep working.
+func TestLinksBounded(t *testing.T) {
+	t.Parallel()
+	ck := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	m := New(Config{Now: ck.now})
+	for i := range MaxLinks / 2 {
+		if _, _, err := m.NewLink(alice); err != nil {
+			t.Fatalf("link %d: %v", i, err)
+		}
+	}
+	ck.t = ck.t.Add(LinkTTL / 2)
+	var young string
+	for i := MaxLinks / 2; i < MaxLinks; i++ {
+		code, _, err := m.NewLink(alice)
+		if err != nil {
+			t.Fatalf("link %d of %d: %v", i+1, MaxLinks, err)
+		}
+		young = code
+	}
+	if _, _, err := m.NewLink(alice); !errors.Is(err, ErrFull) {
+		t.Fatalf("link %d: %v, want ErrFull", MaxLinks+1, err)
+	}
+	ck.t = ck.t.Add(LinkTTL / 2) // the first half has expired, the second not
+	if _, _, err := m.NewLink(alice); err != nil {
+		t.Fatalf("a link once the older half expired: %v", err)
+	}
+	if n := len(m.links); n != MaxLinks/2+1 {
+		t.Errorf("%d links kept after the sweep, want %d", n, MaxLinks/2+1)
+	}
+	if _, err := m.Redeem(httptest.NewRecorder(), httptest.NewRequest("POST", "/signin/link", nil), young); err != nil {
+		t.Errorf("a link still valid at the sweep: %v", err)
+	}
+}
