@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	"github.com/mlsec/mlsec/gateway"
 	"github.com/mlsec/mlsec/gateway/logstore"
 	"github.com/mlsec/mlsec/internal/pgtest"
+	"github.com/mlsec/mlsec/internal/syncbuf"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/server"
@@ -32,23 +31,8 @@ import (
 // testKey is a client API key; its hash is in every test config.
 const testKey = "mlsgw_test_key_0123456789abcdef0123456789abcdef"
 
-// syncBuffer is a bytes.Buffer safe for the gateway's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a buffer safe for the gateway's goroutines.
+type syncBuffer = syncbuf.Buffer
 
 // env is a gateway under test with everything it wrote kept for
 // inspection.

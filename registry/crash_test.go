@@ -23,22 +23,13 @@ import (
 
 	"github.com/mlsec/mlsec/audit"
 	"github.com/mlsec/mlsec/evidence"
+	"github.com/mlsec/mlsec/internal/syncbuf"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
 	"github.com/mlsec/mlsec/scan"
 )
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+type lockedBuf = syncbuf.Buffer
 
 // startServer runs the mlsec binary's serve on addr and waits for /healthz.
 func startServer(t *testing.T, bin, addr, dir string) (*exec.Cmd, *lockedBuf) {

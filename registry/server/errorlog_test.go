@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,26 +12,17 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/mlsec/mlsec/internal/syncbuf"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/blob"
 	"github.com/mlsec/mlsec/registry/store"
 )
 
 // lockedBuffer is a log sink the server's goroutines write concurrently.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
+type lockedBuffer struct{ syncbuf.Buffer }
 
 // requestLog returns the level of the "request" log line with the given
 // status, waiting up to 10 s for it (a client-closed request is logged
@@ -40,9 +30,7 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 func (l *lockedBuffer) requestLog(t *testing.T, status int) string {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		l.mu.Lock()
-		lines := strings.Split(l.b.String(), "\n")
-		l.mu.Unlock()
+		lines := strings.Split(l.String(), "\n")
 		for _, line := range lines {
 			var e struct {
 				Msg, Level string
@@ -126,9 +114,7 @@ func TestServerErrorsHideDetailsAndLogByLevel(t *testing.T) {
 	if lvl := logs.requestLog(t, 500); lvl != "ERROR" {
 		t.Errorf("a 500 is logged at %s, want ERROR", lvl)
 	}
-	logs.mu.Lock()
-	all := logs.b.String()
-	logs.mu.Unlock()
+	all := logs.String()
 	found := false
 	for _, line := range strings.Split(all, "\n") {
 		if strings.Contains(line, `"msg":"request failed"`) && strings.Contains(line, `"request_id":"`+id+`"`) && strings.Contains(strings.ToLower(line), "closed") {
@@ -165,7 +151,7 @@ func TestPageServerErrorHidesDetail(t *testing.T) {
 	if p.code != http.StatusInternalServerError || p.err == nil || p.err.Error() != "internal error (request id rid-7)" {
 		t.Errorf("a server error shows %d %v", p.code, p.err)
 	}
-	if l := logs.b.String(); !strings.Contains(l, `"msg":"page failed"`) || !strings.Contains(l, "database is closed") || !strings.Contains(l, `"request_id":"rid-7"`) {
+	if l := logs.String(); !strings.Contains(l, `"msg":"page failed"`) || !strings.Contains(l, "database is closed") || !strings.Contains(l, `"request_id":"rid-7"`) {
 		t.Errorf("the cause is not logged with the request id: %s", l)
 	}
 	nf := fmt.Errorf("model m: %w", registry.ErrNotFound)

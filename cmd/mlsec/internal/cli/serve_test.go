@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"path/filepath"
@@ -9,20 +8,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mlsec/mlsec/internal/syncbuf"
 )
 
-// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+// syncBuffer is a buffer safe for the server goroutine and the test.
+type syncBuffer = syncbuf.Buffer
 
 var tokenRE = regexp.MustCompile(`mlsec_[0-9a-f]{64}`)
 
