@@ -661,5 +661,5 @@ func (c LogConfig) JournalPath() string {
 	case sqldb.IsPostgres(c.Database):
 		return ""
 	}
-	return strings.TrimPrefix(strings.TrimPrefix(c.Database, "sqlite:"), "file:") + ".acklog"
+	return sqldb.SQLitePath(c.Database) + ".acklog"
 }

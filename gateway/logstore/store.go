@@ -157,7 +157,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 // openSQLite opens the store's single-connection pool and returns it with
 // the full DSN (the checkpointer opens its own connection with it).
 func openSQLite(dsn string, opt Options) (*sql.DB, string, error) {
-	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	path := sqldb.SQLitePath(dsn)
 	if path == "" {
 		return nil, "", errors.New("empty SQLite path")
 	}

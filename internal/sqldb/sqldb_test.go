@@ -27,3 +27,19 @@ func TestIsPostgres(t *testing.T) {
 		}
 	}
 }
+
+func TestSQLitePath(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"reg.db":                      "reg.db",
+		"/var/lib/mlsec/logs.db":      "/var/lib/mlsec/logs.db",
+		"sqlite:/data/r.db":           "/data/r.db",
+		"file:r.db":                   "r.db",
+		"sqlite:file:r.db":            "r.db",
+		"file:r.db?_pragma=foo(1)":    "r.db",
+		"sqlite:dir/r.db?mode=ro&x=1": "dir/r.db",
+	} {
+		if got := SQLitePath(dsn); got != want {
+			t.Errorf("SQLitePath(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}

@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/mlsec/mlsec/internal/sqldb"
@@ -80,10 +79,7 @@ func openPostgres(dsn string) (*DB, error) {
 }
 
 func openSQLite(dsn string) (*DB, error) {
-	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
-	}
+	path := sqldb.SQLitePath(dsn)
 	if path == "" {
 		return nil, fmt.Errorf("open sqlite: empty path")
 	}

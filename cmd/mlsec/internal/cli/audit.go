@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlsec/mlsec/audit"
+	"github.com/mlsec/mlsec/internal/sqldb"
 	"github.com/mlsec/mlsec/registry"
 	"github.com/mlsec/mlsec/registry/client"
 	"github.com/mlsec/mlsec/registry/store"
@@ -162,9 +163,8 @@ func (s *auditSource) read(ctx context.Context) (*audit.Log, error) {
 		}
 		return l, nil
 	case s.database != "":
-		if !strings.HasPrefix(s.database, "postgres://") && !strings.HasPrefix(s.database, "postgresql://") {
-			p := strings.TrimPrefix(strings.TrimPrefix(s.database, "sqlite:"), "file:")
-			if _, err := os.Stat(p); err != nil {
+		if !sqldb.IsPostgres(s.database) {
+			if _, err := os.Stat(sqldb.SQLitePath(s.database)); err != nil {
 				return nil, withCode(ExitUsage, fmt.Errorf("audit: database: %w", err))
 			}
 		}
